@@ -1,0 +1,121 @@
+// The HTTP codec interface, as in Envoy: a connection yields streams of headers, data, trailers.
+// The connection manager, filters and router only see these types, never node:http objects.
+import type { Socket } from 'node:net';
+import type { HeaderMap, HttpProtocol, RequestHead, ResponseHead } from '../headers.js';
+
+/** Why a stream ended abnormally; the strings are Envoy's reset reasons as printed in local replies. */
+export type StreamResetReason =
+  | 'local connection failure'
+  | 'remote connection failure'
+  | 'connection timeout'
+  | 'connection termination'
+  | 'local reset'
+  | 'local refused stream reset'
+  | 'overflow'
+  | 'remote reset'
+  | 'remote refused stream reset'
+  | 'protocol error';
+
+/** Told when a stream's outgoing buffer crosses its watermarks (Envoy's flow control). */
+export interface WatermarkListener {
+  /** The peer is slow: stop producing data for this stream. */
+  onAboveWriteBufferHighWatermark(): void;
+  /** The buffer drained: producing may resume. */
+  onBelowWriteBufferLowWatermark(): void;
+}
+
+// ---- downstream (server) side ----
+
+/** Receives one downstream request's events; implemented by the connection manager. */
+export interface RequestDecoder {
+  decodeHeaders(head: RequestHead, endStream: boolean): void;
+  decodeData(chunk: Buffer, endStream: boolean): void;
+  decodeTrailers(trailers: HeaderMap): void;
+  /** The stream was reset (client went away, protocol error, connection closed). */
+  onResetStream(reason: StreamResetReason): void;
+}
+
+/** Sends one response downstream; implemented by each server codec. */
+export interface ResponseEncoder {
+  readonly protocol: HttpProtocol;
+  encodeHeaders(head: ResponseHead, endStream: boolean): void;
+  encodeData(chunk: Buffer, endStream: boolean): void;
+  encodeTrailers(trailers: HeaderMap): void;
+  /** Aborts the stream (HTTP/2 RST_STREAM; HTTP/1 closes the connection). */
+  resetStream(reason: StreamResetReason): void;
+  /** Pauses (true) or resumes (false) reading this stream's request body. */
+  readDisable(disable: boolean): void;
+  setWatermarkListener(listener: WatermarkListener | null): void;
+}
+
+/** What a server codec asks of its owner (the connection manager). */
+export interface ServerConnectionCallbacks {
+  /** A new request arrives; the returned decoder receives its events. */
+  newStream(encoder: ResponseEncoder): RequestDecoder;
+}
+
+/** A downstream connection running one codec. */
+export interface ServerConnection {
+  readonly protocol: HttpProtocol;
+  /** Stops accepting new streams and closes once the active ones finish (GOAWAY / Connection: close). */
+  shutdownGracefully(): void;
+  /** Closes at once, resetting active streams. */
+  close(): void;
+}
+
+/** Options every server codec takes. */
+export interface ServerCodecOptions {
+  /** Peer speaks TLS: the scheme is https. */
+  tls: boolean;
+  /** Connection-level idle timeout in ms (0 = none). */
+  idleTimeoutMs: number;
+  /** Maximum request headers size in KiB (Envoy's max_request_headers_kb, default 60). */
+  maxRequestHeadersKb: number;
+}
+
+// ---- upstream (client) side ----
+
+/** Receives one upstream response's events; implemented by the router. */
+export interface ResponseDecoder {
+  /** Final response headers; 1xx other than 101 are not delivered. */
+  decodeHeaders(head: ResponseHead, endStream: boolean): void;
+  decodeData(chunk: Buffer, endStream: boolean): void;
+  decodeTrailers(trailers: HeaderMap): void;
+  onResetStream(reason: StreamResetReason, transportFailure: string): void;
+}
+
+/** Sends one request upstream; implemented by each client codec. */
+export interface RequestEncoder {
+  encodeHeaders(head: RequestHead, endStream: boolean): void;
+  encodeData(chunk: Buffer, endStream: boolean): void;
+  encodeTrailers(trailers: HeaderMap): void;
+  /** Aborts the stream; the decoder is not called afterwards. */
+  resetStream(): void;
+  /** Pauses (true) or resumes (false) reading this stream's response body. */
+  readDisable(disable: boolean): void;
+  setWatermarkListener(listener: WatermarkListener | null): void;
+}
+
+/** Told about an upstream connection's life; implemented by the connection pool. */
+export interface ClientConnectionCallbacks {
+  /** A stream finished (either way): HTTP/1 connections become reusable here. */
+  onStreamComplete(conn: ClientConnection): void;
+  /** The peer asked to stop new streams (GOAWAY, or Connection: close). */
+  onGoAway(conn: ClientConnection): void;
+  /** The connection closed; active streams have been reset. */
+  onClose(conn: ClientConnection): void;
+}
+
+/** An upstream connection running one codec. */
+export interface ClientConnection {
+  readonly protocol: HttpProtocol;
+  readonly socket: Socket;
+  /** Streams in flight. */
+  readonly activeStreams: number;
+  /** Whether one more stream may be started now (HTTP/1: none active and reusable). */
+  readonly canStream: boolean;
+  /** Requests sent on this connection so far. */
+  readonly streamsStarted: number;
+  newStream(decoder: ResponseDecoder): RequestEncoder;
+  close(): void;
+}

@@ -1,0 +1,159 @@
+// The stats store: counters, gauges and histograms with Envoy's dotted names.
+// Handles are resolved once at config time; the hot path only increments fields.
+
+/** A monotonically increasing count. */
+export class Counter {
+  value = 0;
+  /** Set once the counter has ever been incremented (for `?usedonly`). */
+  used = false;
+  constructor(readonly name: string) {}
+  inc(n = 1): void {
+    this.value += n;
+    this.used = true;
+  }
+}
+
+/** How a gauge combines across workers: summed, or kept from the primary only. */
+export type GaugeImport = 'accumulate' | 'never';
+
+/** A value that goes up and down. */
+export class Gauge {
+  value = 0;
+  used = false;
+  constructor(readonly name: string, readonly importMode: GaugeImport = 'accumulate') {}
+  set(v: number): void {
+    this.value = v;
+    this.used = true;
+  }
+  inc(n = 1): void {
+    this.value += n;
+    this.used = true;
+  }
+  dec(n = 1): void {
+    this.value -= n;
+    this.used = true;
+  }
+}
+
+/** The unit a histogram records in (Envoy prints milliseconds for *_time). */
+export type HistogramUnit = 'milliseconds' | 'bytes' | 'unspecified';
+
+/** Number of sub-buckets per power of ten: values keep about two significant digits. */
+const PER_DECADE = 90;
+
+/** Maps a value to its log-linear bin (lower bound), so quantiles keep ~1% precision. */
+export function binOf(v: number): number {
+  if (!(v > 0)) return 0;
+  const exp = Math.floor(Math.log10(v));
+  const base = 10 ** exp;
+  const mant = Math.floor((v / base) * (PER_DECADE / 9)) / (PER_DECADE / 9);
+  return mant * base;
+}
+
+/** Recorded values kept as bin -> count, both since start and since the last flush. */
+export class Histogram {
+  used = false;
+  /** Bins since start. */
+  readonly cumulative = new Map<number, number>();
+  /** Bins since the last interval flush. */
+  interval = new Map<number, number>();
+  count = 0;
+  sum = 0;
+  constructor(readonly name: string, readonly unit: HistogramUnit = 'milliseconds') {}
+
+  record(v: number): void {
+    const b = binOf(v);
+    this.cumulative.set(b, (this.cumulative.get(b) ?? 0) + 1);
+    this.interval.set(b, (this.interval.get(b) ?? 0) + 1);
+    this.count++;
+    this.sum += v;
+    this.used = true;
+  }
+
+  /** Starts a new interval (Envoy flushes stats every 5 s). */
+  flushInterval(): void {
+    this.interval = new Map();
+  }
+}
+
+/** Computes quantile `q` (0..1) over recorded bins; NaN when empty. */
+export function quantile(bins: Map<number, number>, q: number): number {
+  let total = 0;
+  for (const c of bins.values()) total += c;
+  if (total === 0) return NaN;
+  const sorted = [...bins.entries()].sort((a, b) => a[0] - b[0]);
+  const target = q * total;
+  let seen = 0;
+  for (const [b, c] of sorted) {
+    seen += c;
+    if (seen >= target) return b;
+  }
+  return sorted[sorted.length - 1][0];
+}
+
+/** Every stat of one proxy process, by full name. */
+export class StatsStore {
+  readonly counters = new Map<string, Counter>();
+  readonly gauges = new Map<string, Gauge>();
+  readonly histograms = new Map<string, Histogram>();
+  /** Text readouts (`name: "value"`), e.g. server.version. */
+  readonly textReadouts = new Map<string, string>();
+
+  counter(name: string): Counter {
+    let c = this.counters.get(name);
+    if (!c) {
+      c = new Counter(name);
+      this.counters.set(name, c);
+    }
+    return c;
+  }
+
+  gauge(name: string, importMode: GaugeImport = 'accumulate'): Gauge {
+    let g = this.gauges.get(name);
+    if (!g) {
+      g = new Gauge(name, importMode);
+      this.gauges.set(name, g);
+    }
+    return g;
+  }
+
+  histogram(name: string, unit: HistogramUnit = 'milliseconds'): Histogram {
+    let h = this.histograms.get(name);
+    if (!h) {
+      h = new Histogram(name, unit);
+      this.histograms.set(name, h);
+    }
+    return h;
+  }
+
+  /** A view that prefixes every name with `prefix.`. */
+  scope(prefix: string): Scope {
+    return new Scope(this, prefix);
+  }
+
+  /** POST /reset_counters: every counter back to zero. */
+  resetCounters(): void {
+    for (const c of this.counters.values()) c.value = 0;
+  }
+
+  flushIntervals(): void {
+    for (const h of this.histograms.values()) h.flushInterval();
+  }
+}
+
+/** A name prefix over a store (`cluster.foo`), as Envoy's stats scopes. */
+export class Scope {
+  constructor(readonly store: StatsStore, readonly prefix: string) {}
+  counter(name: string): Counter {
+    return this.store.counter(`${this.prefix}.${name}`);
+  }
+  gauge(name: string, importMode: GaugeImport = 'accumulate'): Gauge {
+    return this.store.gauge(`${this.prefix}.${name}`, importMode);
+  }
+  histogram(name: string, unit: HistogramUnit = 'milliseconds'): Histogram {
+    return this.store.histogram(`${this.prefix}.${name}`, unit);
+  }
+  scope(prefix: string): Scope {
+    return new Scope(this.store, `${this.prefix}.${prefix}`);
+  }
+}

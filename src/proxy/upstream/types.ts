@@ -1,0 +1,177 @@
+// The upstream contract the router codes against: clusters, hosts, load balancing, pools.
+// Implementations live beside this file (cluster-manager.ts, pools, load balancers).
+import type { Cluster as ClusterConfig } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
+import type { Counter, Gauge, Histogram } from '../stats/store.js';
+import type { HttpProtocol, RequestHead } from '../http/headers.js';
+import type { RequestEncoder, ResponseDecoder } from '../http/codec/types.js';
+
+/** Envoy's health flags, in the order `/clusters` prints them. */
+export const enum HealthFlag {
+  FailedActiveHc = 1,
+  FailedOutlierCheck = 2,
+  FailedEdsHealth = 4,
+  DegradedActiveHc = 8,
+  DegradedEdsHealth = 16,
+  PendingDynamicRemoval = 32,
+  PendingActiveHc = 64,
+  ExcludedViaImmediateHcFail = 128,
+  ActiveHcTimeout = 256,
+}
+
+/** Per-host counters and gauges shown by `/clusters` (cx_active, rq_total ...). */
+export interface HostStats {
+  cx_active: number;
+  cx_connect_fail: number;
+  cx_total: number;
+  rq_active: number;
+  rq_error: number;
+  rq_success: number;
+  rq_timeout: number;
+  rq_total: number;
+}
+
+/** One upstream endpoint. */
+export interface Host {
+  /** IP address (resolved). */
+  readonly address: string;
+  readonly port: number;
+  /** `ip:port` (IPv6 as `[ip]:port`), as `/clusters` and %UPSTREAM_HOST% print it. */
+  readonly key: string;
+  /** The endpoint's hostname (for auto_host_rewrite: the DNS name of a DNS cluster's endpoint). */
+  readonly hostname: string;
+  readonly weight: number;
+  readonly priority: number;
+  readonly locality: { region: string; zone: string; subZone: string };
+  /** Bitwise OR of HealthFlag; 0 is healthy. */
+  healthFlags: number;
+  readonly stats: HostStats;
+}
+
+/** Per-cluster stats resolved once (Envoy's `cluster.<name>.*`). */
+export interface ClusterStats {
+  upstream_rq_total: Counter;
+  upstream_rq_completed: Counter;
+  upstream_rq_active: Gauge;
+  upstream_rq_pending_total: Counter;
+  upstream_rq_pending_active: Gauge;
+  upstream_rq_pending_overflow: Counter;
+  upstream_rq_pending_failure_eject: Counter;
+  upstream_rq_timeout: Counter;
+  upstream_rq_per_try_timeout: Counter;
+  upstream_rq_rx_reset: Counter;
+  upstream_rq_tx_reset: Counter;
+  upstream_rq_retry: Counter;
+  upstream_rq_retry_success: Counter;
+  upstream_rq_retry_limit_exceeded: Counter;
+  upstream_rq_retry_overflow: Counter;
+  upstream_rq_retry_backoff_exponential: Counter;
+  upstream_rq_maintenance_mode: Counter;
+  upstream_cx_total: Counter;
+  upstream_cx_active: Gauge;
+  upstream_cx_http1_total: Counter;
+  upstream_cx_http2_total: Counter;
+  upstream_cx_connect_fail: Counter;
+  upstream_cx_connect_timeout: Counter;
+  upstream_cx_overflow: Counter;
+  upstream_cx_destroy: Counter;
+  upstream_cx_destroy_local: Counter;
+  upstream_cx_destroy_remote: Counter;
+  upstream_cx_rx_bytes_total: Counter;
+  upstream_cx_tx_bytes_total: Counter;
+  upstream_cx_connect_ms: Histogram;
+  upstream_cx_length_ms: Histogram;
+  upstream_rq_time: Histogram;
+  membership_healthy: Gauge;
+  membership_total: Gauge;
+  membership_degraded: Gauge;
+  membership_change: Counter;
+  lb_healthy_panic: Counter;
+  upstream_cx_none_healthy: Counter;
+  /** Counts the response code: `upstream_rq_<code>`, `upstream_rq_<N>xx` (and `retry.` ones when retried). */
+  chargeResponse(status: number, retried: boolean): void;
+}
+
+/** One circuit-breaker budget (Envoy's ResourceManager entry). */
+export interface Resource {
+  readonly max: number;
+  readonly count: number;
+  canCreate(): boolean;
+  inc(): void;
+  dec(): void;
+}
+
+/** The circuit breakers of one priority. */
+export interface ResourceManager {
+  readonly connections: Resource;
+  readonly pendingRequests: Resource;
+  readonly requests: Resource;
+  readonly retries: Resource;
+}
+
+/** What the load balancer may use to pick a host (hash keys come with the resilience work). */
+export interface LoadBalancerContext {
+  readonly head: RequestHead;
+  /** Hosts tried already on this request (retry_host_predicate previous_hosts). */
+  readonly previousHosts?: readonly Host[];
+  /** A hash computed from the route's hash_policy, if any. */
+  readonly hashKey?: bigint;
+}
+
+/** Why a pool could not give a stream. */
+export type PoolFailureReason = 'overflow' | 'local connection failure' | 'remote connection failure' | 'connection timeout';
+
+/** Told when a pooled stream is ready or could not be made. */
+export interface PoolCallbacks {
+  onPoolReady(encoder: RequestEncoder, host: Host, protocol: HttpProtocol): void;
+  /** transportFailure is e.g. "delayed connect error: Connection refused" or "". */
+  onPoolFailure(reason: PoolFailureReason, transportFailure: string, host: Host): void;
+}
+
+/** A pending stream request; cancel() drops it from the pool's queue. */
+export interface Cancellable {
+  cancel(): void;
+}
+
+/** Connections to one host, with one protocol. */
+export interface ConnPool {
+  /** Asks for a stream; callbacks fire later (never synchronously). Null if pending queue overflowed. */
+  newStream(decoder: ResponseDecoder, callbacks: PoolCallbacks): Cancellable | null;
+  /** Closes idle connections and refuses new streams; active ones finish. */
+  drain(): void;
+}
+
+/** Static facts of a cluster, from its config. */
+export interface ClusterInfo {
+  readonly name: string;
+  readonly config: ClusterConfig;
+  /** 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'ORIGINAL_DST'. */
+  readonly type: string;
+  readonly connectTimeoutMs: number;
+  /** Upstream protocol: HTTP/2 when http2_protocol_options or explicit http2 options are set. */
+  readonly protocol: HttpProtocol;
+  readonly addedViaApi: boolean;
+  readonly stats: ClusterStats;
+  /** Circuit breakers per priority: [DEFAULT, HIGH]. */
+  readonly resourceManagers: readonly [ResourceManager, ResourceManager];
+  /** max_requests_per_connection (0 = unlimited). */
+  readonly maxRequestsPerConnection: number;
+}
+
+/** A live cluster: its hosts by priority, a load balancer and connection pools. */
+export interface Cluster {
+  readonly info: ClusterInfo;
+  /** Hosts per priority level (index = priority). */
+  readonly hostsByPriority: readonly (readonly Host[])[];
+  /** Picks a host, or null when none is healthy. */
+  chooseHost(ctx: LoadBalancerContext): Host | null;
+  /** The pool for a host (created on first use). */
+  connPool(host: Host): ConnPool;
+  /** Stops timers, DNS refresh and pools. */
+  destroy(): void;
+}
+
+/** All clusters of the proxy, by name. */
+export interface ClusterManager {
+  get(name: string): Cluster | undefined;
+  clusters(): Iterable<Cluster>;
+}
