@@ -23,24 +23,25 @@ function looksLikeH2(head: Buffer): boolean {
  * `alpn` (from TLS) decides first when present.
  */
 export function createServerConnection(socket: Socket, codecType: CodecType, callbacks: ServerConnectionCallbacks,
-  options: ServerCodecOptions, alpn?: string): void {
+  options: ServerCodecOptions, alpn: string | undefined, onCodec: (codec: ServerConnection) => void): void {
   if (codecType === 'HTTP2' || alpn === 'h2') {
-    createHttp2ServerConnection(socket, null, callbacks, options);
+    onCodec(createHttp2ServerConnection(socket, null, callbacks, options));
     return;
   }
   if (codecType === 'HTTP1' || alpn === 'http/1.1') {
-    createHttp1ServerConnection(socket, null, callbacks, options);
+    onCodec(createHttp1ServerConnection(socket, null, callbacks, options));
     return;
   }
-  let head = Buffer.alloc(0);
+  let head: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     if (head.length < H2_PREFACE.length && looksLikeH2(head)) return;
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
     socket.pause();
-    if (looksLikeH2(head)) createHttp2ServerConnection(socket, head, callbacks, options);
-    else createHttp1ServerConnection(socket, head, callbacks, options);
+    onCodec(looksLikeH2(head)
+      ? createHttp2ServerConnection(socket, head, callbacks, options)
+      : createHttp1ServerConnection(socket, head, callbacks, options));
   };
   const onEnd = (): void => {
     socket.destroy();
@@ -56,5 +57,3 @@ export function createClientConnection(socket: Socket, protocol: HttpProtocol,
     ? createHttp2ClientConnection(socket, callbacks)
     : createHttp1ClientConnection(socket, callbacks);
 }
-
-export type { ServerConnection };

@@ -1,0 +1,45 @@
+// The HTTP filters Strait implements, by name and by typed_config type URL.
+// The connection manager builds its filter factories through this table.
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import type { HttpFilter } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import type { Router } from '../../../xds/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
+import { registry } from '../../../xds/registry.js';
+import type { HcmStats } from '../../http/conn-manager/stats.js';
+import type { HttpFilterFactory } from './types.js';
+import { RouterFilterFactory } from './router/config.js';
+
+/** What a filter factory may read when it is built. */
+export interface HttpFilterContext {
+  readonly hcmStats: HcmStats;
+  readonly statPrefix: string;
+}
+
+type Maker = (config: unknown, ctx: HttpFilterContext) => HttpFilterFactory;
+
+const BY_TYPE: Record<string, { name: string; make: Maker }> = {
+  'envoy.extensions.filters.http.router.v3.Router': {
+    name: 'envoy.filters.http.router',
+    make: (c, ctx) => new RouterFilterFactory(c as Router | undefined, ctx.hcmStats),
+  },
+};
+
+const BY_NAME: Record<string, string> = Object.fromEntries(
+  Object.entries(BY_TYPE).map(([type, v]) => [v.name, type]));
+
+/** The message type an http_filters entry resolves to, or an Envoy-style error. */
+export function resolveHttpFilterType(f: HttpFilter): { type: string } | { error: string } {
+  const typeUrl = f.configType.case === 'typedConfig' ? f.configType.value.typeUrl : '';
+  const type = typeUrl !== '' ? typeUrl.slice(typeUrl.lastIndexOf('/') + 1) : BY_NAME[f.name];
+  if (type === undefined || !(type in BY_TYPE)) {
+    return { error: `Didn't find a registered implementation for '${f.name}' with type URL: '${type ?? ''}'` };
+  }
+  return { type };
+}
+
+/** Builds the factory for one http_filters entry (validated already). */
+export function createHttpFilterFactory(f: HttpFilter, ctx: HttpFilterContext): HttpFilterFactory {
+  const r = resolveHttpFilterType(f);
+  if ('error' in r) throw new Error(r.error);
+  const config = f.configType.case === 'typedConfig' ? anyUnpack(f.configType.value, registry) : undefined;
+  return BY_TYPE[r.type].make(config, ctx);
+}

@@ -1,0 +1,38 @@
+// The compiled http_connection_manager config: everything a stream needs, built once per filter chain.
+// Built from the proto by hcm-factory.ts; immutable afterwards (a route table swap replaces the provider's value).
+import type { CodecType } from '../codec/index.js';
+import type { HttpFilterFactory } from '../../filters/http/types.js';
+import type { CompiledRouteConfig } from '../../router/index.js';
+import type { ClusterManager } from '../../upstream/types.js';
+import type { AccessLogger } from '../../accesslog/index.js';
+import type { HcmStats } from './stats.js';
+import type { RequestHeaderPolicy } from './request-headers.js';
+
+/** Gives the current route table (static, or the latest from RDS). */
+export interface RouteConfigProvider {
+  current(): CompiledRouteConfig | null;
+}
+
+/** How the `server` response header is treated (HCM server_header_transformation). */
+export type ServerHeaderTransformation = 'OVERWRITE' | 'APPEND_IF_ABSENT' | 'PASS_THROUGH';
+
+/** One http_connection_manager, compiled. */
+export interface HcmConfig extends RequestHeaderPolicy {
+  readonly statPrefix: string;
+  readonly codecType: CodecType;
+  readonly routes: RouteConfigProvider;
+  readonly filters: readonly HttpFilterFactory[];
+  readonly clusterManager: ClusterManager;
+  readonly accessLoggers: readonly AccessLogger[];
+  readonly stats: HcmStats;
+  readonly serverName: string;
+  readonly serverHeaderTransformation: ServerHeaderTransformation;
+  readonly alwaysSetRequestIdInResponse: boolean;
+  /** Connection idle timeout (common_http_protocol_options.idle_timeout), ms; default 1 h. */
+  readonly idleTimeoutMs: number;
+  /** stream_idle_timeout, ms; default 5 min; 0 disables. */
+  readonly streamIdleTimeoutMs: number;
+  /** request_timeout, ms; 0 disables (default). */
+  readonly requestTimeoutMs: number;
+  readonly maxRequestHeadersKb: number;
+}

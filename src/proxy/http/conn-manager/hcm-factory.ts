@@ -1,0 +1,74 @@
+// Builds a compiled HcmConfig from an http_connection_manager proto, once per filter chain.
+// Defaults follow Envoy's (server_name "envoy", stream_idle_timeout 5 min, max headers 60 KiB).
+import type { HttpConnectionManager } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { HttpConnectionManager_CodecType, HttpConnectionManager_ServerHeaderTransformation } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import type { Scope } from '../../stats/store.js';
+import type { ClusterManager } from '../../upstream/types.js';
+import { compileRouteConfig } from '../../router/index.js';
+import { createAccessLogger } from '../../accesslog/index.js';
+import { createHttpFilterFactory } from '../../filters/http/registry.js';
+import { durationMs } from '../../util/duration.js';
+import type { CodecType } from '../codec/index.js';
+import type { HcmConfig, RouteConfigProvider, ServerHeaderTransformation } from './config.js';
+import { createHcmStats } from './stats.js';
+
+/** What building a connection manager needs from the server. */
+export interface HcmContext {
+  readonly clusterManager: ClusterManager;
+  /** The root stats scope (`http.<prefix>` is created under it). */
+  readonly stats: Scope['store'];
+  /** Resolves an RDS route_config_name to a provider (dynamic config; absent in static mode). */
+  readonly rds?: (name: string) => RouteConfigProvider;
+}
+
+function codecType(c: HttpConnectionManager_CodecType): CodecType {
+  if (c === HttpConnectionManager_CodecType.HTTP1) return 'HTTP1';
+  if (c === HttpConnectionManager_CodecType.HTTP2) return 'HTTP2';
+  return 'AUTO';
+}
+
+function serverTransform(t: HttpConnectionManager_ServerHeaderTransformation): ServerHeaderTransformation {
+  if (t === HttpConnectionManager_ServerHeaderTransformation.APPEND_IF_ABSENT) return 'APPEND_IF_ABSENT';
+  if (t === HttpConnectionManager_ServerHeaderTransformation.PASS_THROUGH) return 'PASS_THROUGH';
+  return 'OVERWRITE';
+}
+
+/** Compiles one http_connection_manager. */
+export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): HcmConfig {
+  const stats = createHcmStats(ctx.stats.scope(`http.${proto.statPrefix}`));
+  let routes: RouteConfigProvider;
+  if (proto.routeSpecifier.case === 'routeConfig') {
+    const table = compileRouteConfig(proto.routeSpecifier.value);
+    routes = { current: () => table };
+  } else if (proto.routeSpecifier.case === 'rds' && ctx.rds !== undefined) {
+    routes = ctx.rds(proto.routeSpecifier.value.routeConfigName);
+  } else {
+    routes = { current: () => null };
+  }
+  const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix };
+  const upgradeTypes = new Set(proto.upgradeConfigs.filter((u) => u.enabled !== false)
+    .map((u) => u.upgradeType.toLowerCase()));
+  return {
+    statPrefix: proto.statPrefix,
+    codecType: codecType(proto.codecType),
+    routes,
+    filters: proto.httpFilters.map((f) => createHttpFilterFactory(f, filterCtx)),
+    clusterManager: ctx.clusterManager,
+    accessLoggers: proto.accessLog.map((a) => createAccessLogger(a)),
+    stats,
+    serverName: proto.serverName !== '' ? proto.serverName : 'envoy',
+    serverHeaderTransformation: serverTransform(proto.serverHeaderTransformation),
+    alwaysSetRequestIdInResponse: proto.alwaysSetRequestIdInResponse,
+    idleTimeoutMs: durationMs(proto.commonHttpProtocolOptions?.idleTimeout, 3600_000),
+    streamIdleTimeoutMs: durationMs(proto.streamIdleTimeout, 300_000),
+    requestTimeoutMs: durationMs(proto.requestTimeout, 0),
+    maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
+    useRemoteAddress: proto.useRemoteAddress ?? false,
+    xffNumTrustedHops: proto.xffNumTrustedHops,
+    skipXffAppend: proto.skipXffAppend,
+    generateRequestId: proto.generateRequestId ?? true,
+    preserveExternalRequestId: proto.preserveExternalRequestId,
+    via: proto.via,
+    upgradeTypes,
+  };
+}

@@ -1,0 +1,79 @@
+// Per-request facts gathered while a stream runs: timings, flags, bytes, upstream host.
+// Access logs, stats and tracing read it; the connection manager and router fill it in.
+import type { RequestHead, ResponseHead, HeaderMap } from './headers.js';
+
+/** Envoy's response flags, in the order they are printed (comma-joined). */
+export const RESPONSE_FLAGS = [
+  'LH', 'UH', 'UT', 'LR', 'UR', 'UF', 'UC', 'UO', 'NR', 'DI', 'FI', 'RL', 'UAEX', 'RLSE', 'DC', 'URX', 'SI', 'IH',
+  'DPE', 'UMSDR', 'RFCF', 'NFCF', 'DT', 'UPE', 'NC', 'OM', 'DF', 'DO', 'DR',
+] as const;
+export type ResponseFlag = (typeof RESPONSE_FLAGS)[number];
+
+/** Bit for each response flag (index in RESPONSE_FLAGS). */
+export const FLAG_BIT: Record<ResponseFlag, number> = Object.fromEntries(
+  RESPONSE_FLAGS.map((f, i) => [f, 2 ** i])) as Record<ResponseFlag, number>;
+
+/** Formats a flag bitset as Envoy prints %RESPONSE_FLAGS% ("-" when none). */
+export function formatResponseFlags(bits: number): string {
+  if (bits === 0) return '-';
+  let out = '';
+  for (let i = 0; i < RESPONSE_FLAGS.length; i++) {
+    if (bits & (2 ** i)) out = out === '' ? RESPONSE_FLAGS[i] : `${out},${RESPONSE_FLAGS[i]}`;
+  }
+  return out;
+}
+
+/** What is known about one request/response exchange. */
+export class StreamInfo {
+  /** Wall-clock start (ms since epoch) and monotonic start (performance.now()). */
+  readonly startTime = Date.now();
+  readonly startMono = performance.now();
+  /** Monotonic ms offsets from start; undefined until they happen. */
+  lastDownstreamRxByteMs?: number;
+  firstUpstreamTxByteMs?: number;
+  lastUpstreamTxByteMs?: number;
+  firstUpstreamRxByteMs?: number;
+  lastUpstreamRxByteMs?: number;
+  firstDownstreamTxByteMs?: number;
+  lastDownstreamTxByteMs?: number;
+  /** Total duration in ms, set when the stream completes. */
+  durationMs?: number;
+
+  requestHead?: RequestHead;
+  responseHead?: ResponseHead;
+  responseTrailers?: HeaderMap;
+  responseCode = 0;
+  /** Why the response is what it is (Envoy's %RESPONSE_CODE_DETAILS%), e.g. "via_upstream", "route_not_found". */
+  responseCodeDetails = '';
+  responseFlags = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  /** Upstream cluster name and host `ip:port`, once chosen. */
+  upstreamCluster = '';
+  upstreamHost = '';
+  upstreamLocalAddress = '';
+  upstreamTransportFailureReason = '';
+  routeName = '';
+  /** Downstream addresses as `ip:port`. */
+  downstreamRemoteAddress = '';
+  downstreamLocalAddress = '';
+  /** The address from x-forwarded-for when trusted, else the peer. */
+  downstreamDirectRemoteAddress = '';
+  requestedServerName = '';
+  attemptCount = 0;
+
+  constructor(readonly protocol: string) {}
+
+  setFlag(flag: ResponseFlag): void {
+    this.responseFlags |= FLAG_BIT[flag];
+  }
+
+  hasFlag(flag: ResponseFlag): boolean {
+    return (this.responseFlags & FLAG_BIT[flag]) !== 0;
+  }
+
+  /** Monotonic ms since the stream started. */
+  elapsedMs(): number {
+    return performance.now() - this.startMono;
+  }
+}
