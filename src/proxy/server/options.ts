@@ -21,6 +21,8 @@ export interface ProxyOptions {
   serviceNode?: string;
   /** --drain-time-s (default 600). */
   drainTimeS: number;
+  /** --admin-address-path: the admin's bound `ip:port` is written there (tests use port 0). */
+  adminAddressPath?: string;
   /** --parent-shutdown-time-s (default 900). */
   parentShutdownTimeS: number;
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `strait` command: a tiny shim that runs the compiled CLI from dist/.
+// Plain JS so it works before the build, where it says how to build.
+import { existsSync } from 'node:fs';
+
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('strait: dist/ is missing: run `npm run build` first\n');
+  process.exit(1);
+}
+const cli = await import(main.href);
+cli.installProcessGuards();
+const code = await cli.run(process.argv);
+// On success the proxy may still be serving: let the event loop decide when to exit.
+if (code !== 0) process.exit(code);
+process.exitCode = 0;

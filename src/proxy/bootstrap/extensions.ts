@@ -1,0 +1,69 @@
+// The table of Envoy extensions Strait implements: names and config types per category, so the
+// loader rejects any other extension as Envoy rejects one it was not built with.
+
+/** Extension categories that configs name by `name` + `typed_config`. */
+export type ExtensionCategory = 'network filter' | 'http filter' | 'listener filter' | 'access logger' | 'transport socket';
+
+/** One supported extension. */
+export interface ExtensionInfo {
+  category: ExtensionCategory;
+  /** Envoy's canonical extension name. */
+  name: string;
+  /** Full proto name of its `typed_config` message. */
+  typeName: string;
+  /** Must be the last filter of its chain (Envoy's terminal filters). */
+  terminal?: boolean;
+  /** Type of its per-route config in `typed_per_filter_config`, if it has one. */
+  routeTypeName?: string;
+}
+
+/** Every extension Strait implements. Add a row here when an extension lands. */
+export const EXTENSIONS: readonly ExtensionInfo[] = [
+  {
+    category: 'network filter', name: 'envoy.filters.network.http_connection_manager', terminal: true,
+    typeName: 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  },
+  {
+    category: 'http filter', name: 'envoy.filters.http.router', terminal: true,
+    typeName: 'envoy.extensions.filters.http.router.v3.Router',
+  },
+  {
+    category: 'access logger', name: 'envoy.access_loggers.file',
+    typeName: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
+  },
+  {
+    category: 'access logger', name: 'envoy.access_loggers.stdout',
+    typeName: 'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+  },
+  {
+    category: 'transport socket', name: 'envoy.transport_sockets.raw_buffer',
+    typeName: 'envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer',
+  },
+];
+
+/** The HTTP router filter's name, which must end every HTTP filter chain. */
+export const ROUTER_FILTER = 'envoy.filters.http.router';
+
+/** Type name of an Any's URL (`type.googleapis.com/a.b.C` -> `a.b.C`). */
+export function typeNameOf(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+}
+
+/**
+ * Finds the implementation as Envoy does: by the typed_config's type when there is one,
+ * otherwise by name (a router filter with no typed_config is accepted).
+ */
+export function findExtension(category: ExtensionCategory, name: string, typeName: string | undefined): ExtensionInfo | undefined {
+  if (typeName) return EXTENSIONS.find((e) => e.category === category && e.typeName === typeName);
+  return EXTENSIONS.find((e) => e.category === category && e.name === name);
+}
+
+/** Envoy's error for an extension it has no implementation of. */
+export function missingExtensionMessage(name: string, typeName: string | undefined): string {
+  return `Didn't find a registered implementation for '${name}' with type URL: '${typeName ?? ''}'`;
+}
+
+/** Finds a per-route config's filter: by the config's type, as Envoy does. */
+export function findRouteConfigExtension(typeName: string): ExtensionInfo | undefined {
+  return EXTENSIONS.find((e) => e.category === 'http filter' && e.routeTypeName === typeName);
+}
