@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerProxyCommand } from './commands/proxy.js';
 import { registerVersionCommand } from './commands/version.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { packageInfo } from './package-info.js';
 
 const DEBUG_HINT = 'set STRAIT_DEBUG=1 to print the stack trace (and please report it: it is a bug in strait)';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerProxyCommand(program);
   registerVersionCommand(program);
+  registerDemoCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -37,8 +37,10 @@ export class ProxyServer {
     this.state = 'INITIALIZING';
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
     this.clusterManager = await createClusterManager(clusters, this.stats);
-    for (const l of this.bootstrap.staticResources?.listeners ?? []) {
-      const listener = new ActiveListener(l, { clusterManager: this.clusterManager, stats: this.stats });
+    const listeners = this.bootstrap.staticResources?.listeners ?? [];
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats },
+        `.static_resources.listeners[${i}]`);
       await listener.start();
       this.listeners.push(listener);
     }

@@ -7,8 +7,11 @@ import { FilterStatus, type DecoderFilterCallbacks, type StreamDecoderFilter } f
 import type { Cluster, Host, PoolFailureReason, ResourceManager } from '../../../upstream/types.js';
 import { RetryDecision, RetryState } from './retry-state.js';
 import { UpstreamRequest, type UpstreamRequestOwner } from './upstream-request.js';
-import { routeView, type RouteView } from './route-view.js';
 import type { RouterConfig } from './config.js';
+import type { ForwardAction, RouteMatchResult } from '../../../router/types.js';
+import { applyMutations } from '../../../router/header-mutation.js';
+import { hasPathRewrite, redirectLocation, rewritePath, rewrittenHost } from '../../../router/rewrite.js';
+import { CompiledRetryPolicy } from './retry-state.js';
 
 /** Request bodies up to this size are kept for retries (Envoy's default buffer limit, 1 MiB). */
 const RETRY_BUFFER_LIMIT = 1024 * 1024;
@@ -35,7 +38,8 @@ function parseMs(v: string | undefined): number | undefined {
 
 /** The router filter instance of one stream. */
 export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, WatermarkListener {
-  private route: RouteView | null = null;
+  private match: RouteMatchResult | null = null;
+  private action: ForwardAction | null = null;
   private cluster: Cluster | null = null;
   private resources: ResourceManager | null = null;
   private head: RequestHead | null = null;
@@ -69,46 +73,51 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       cb.sendLocalReply({ status: 404, body: '', flag: 'NR', details: 'route_not_found' });
       return FilterStatus.StopIteration;
     }
-    const route = routeView(match);
-    this.route = route;
-    const direct = route.directResponse(head);
-    if (direct !== null) {
+    this.match = match;
+    const action = match.route.action;
+    if (action.kind === 'direct_response') {
       hcmStats.rq_direct_response.inc();
-      route.finalizeResponseHeaders(direct.head.headers, cb.streamInfo);
+      const headers = new HeaderMap();
+      if (action.body !== null) {
+        headers.set('content-length', String(action.body.length));
+        headers.set('content-type', 'text/plain');
+      } else headers.set('content-length', '0');
+      applyMutations(match.responseMutations, headers, head, headers, cb.streamInfo);
       cb.streamInfo.responseCodeDetails = 'direct_response';
-      cb.encodeHeaders(direct.head, direct.body === null);
-      if (direct.body !== null) cb.encodeData(direct.body, true);
+      const body = head.method === 'HEAD' ? null : action.body;
+      cb.encodeHeaders({ status: action.status, headers }, body === null);
+      if (body !== null) cb.encodeData(body, true);
       return FilterStatus.StopIteration;
     }
-    const redirect = route.redirect(head);
-    if (redirect !== null) {
+    if (action.kind === 'redirect') {
       hcmStats.rq_redirect.inc();
       const headers = new HeaderMap();
-      headers.set('location', redirect.location);
-      route.finalizeResponseHeaders(headers, cb.streamInfo);
-      cb.sendLocalReply({ status: redirect.status, body: '', details: 'direct_response', headers });
+      headers.set('location', redirectLocation(match.route, head));
+      applyMutations(match.responseMutations, headers, head, headers, cb.streamInfo);
+      cb.sendLocalReply({ status: action.status, body: '', details: 'direct_response', headers });
       return FilterStatus.StopIteration;
     }
-    const clusterName = route.clusterName(head);
-    const cluster = clusterName === null ? undefined : cb.clusterManager.get(clusterName);
+    if (action.kind !== 'route') return FilterStatus.Continue;
+    this.action = action;
+    const cluster = match.clusterName === '' ? undefined : cb.clusterManager.get(match.clusterName);
     if (cluster === undefined) {
       hcmStats.no_cluster.inc();
-      cb.sendLocalReply({ status: route.clusterNotFoundResponseCode, body: '', flag: 'NC',
+      cb.sendLocalReply({ status: action.clusterNotFoundResponseCode, body: '', flag: 'NC',
         details: 'cluster_not_found' });
       return FilterStatus.StopIteration;
     }
     this.cluster = cluster;
-    this.resources = cluster.info.resourceManagers[route.priority];
+    this.resources = cluster.info.resourceManagers[action.priority === 'high' ? 1 : 0];
     cb.streamInfo.upstreamCluster = cluster.info.name;
 
     const h = head.headers;
-    this.timeoutMs = parseMs(h.get('x-envoy-upstream-rq-timeout-ms')) ?? route.timeoutMs;
-    const policy = route.retryPolicy;
+    this.timeoutMs = parseMs(h.get('x-envoy-upstream-rq-timeout-ms')) ?? action.timeoutMs;
+    const policy = retryPolicyOf(action);
     this.perTryTimeoutMs = parseMs(h.get('x-envoy-upstream-rq-per-try-timeout-ms')) ?? policy.perTryTimeoutMs;
     const retry = new RetryState(policy, h);
     this.retry = retry.enabled ? retry : null;
     for (const name of CONSUMED) h.remove(name);
-    this.upstreamHead = route.upstreamHead(head, cb.streamInfo, !this.config.suppressEnvoyHeaders);
+    this.upstreamHead = this.buildUpstreamHead(head, match);
     if (endStream) this.onRequestEnd();
     this.startAttempt();
     return FilterStatus.StopIteration;
@@ -145,6 +154,27 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       if (this.current !== null) this.endAttempt(this.current, true);
     }
     this.clearTimers();
+  }
+
+  /** The request as sent upstream: path and host rewrites, header mutations (per attempt headers come later). */
+  private buildUpstreamHead(head: RequestHead, match: RouteMatchResult): RequestHead {
+    const headers = head.headers.clone();
+    const up: RequestHead = { method: head.method, path: head.path, authority: head.authority, scheme: 'http',
+      protocol: head.protocol, headers };
+    if (hasPathRewrite(match.route)) {
+      const path = rewritePath(match.route, head);
+      if (path !== head.path) {
+        if (!this.config.suppressEnvoyHeaders) headers.set('x-envoy-original-path', head.path);
+        up.path = path;
+      }
+    }
+    const host = rewrittenHost(match, head);
+    if (host !== null) {
+      if (this.action!.appendXForwardedHost) appendForwardedHost(headers, head.authority);
+      up.authority = host;
+    }
+    applyMutations(match.requestMutations, headers, up, undefined, this.cb.streamInfo);
+    return up;
   }
 
   // ---- attempts ----
@@ -225,10 +255,16 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const h = head.headers.clone();
     const expected = this.perTryTimeoutMs > 0 ? this.perTryTimeoutMs : this.timeoutMs;
     if (expected > 0 && !this.config.suppressEnvoyHeaders) h.set('x-envoy-expected-rq-timeout-ms', String(expected));
-    if (this.route!.includeAttemptCountInRequest) h.set('x-envoy-attempt-count', String(this.attempts));
+    if (this.match!.virtualHost.includeRequestAttemptCount) h.set('x-envoy-attempt-count', String(this.attempts));
+    let authority = head.authority;
+    if (this.action!.autoHostRewrite && req.host.hostname !== '') {
+      if (this.action!.appendXForwardedHost) appendForwardedHost(h, authority);
+      authority = req.host.hostname;
+    }
     const bodyless = this.requestEnded && (this.body === null || this.body.length === 0) && this.trailers === null;
     info.firstUpstreamTxByteMs ??= info.elapsedMs();
-    req.sendHeaders({ ...head, headers: h }, bodyless);
+    req.sendHeaders({ method: head.method, path: head.path, authority, scheme: head.scheme, protocol: head.protocol,
+      headers: h }, bodyless);
     if (!bodyless && this.body !== null) {
       const chunks = this.body;
       for (let i = 0; i < chunks.length; i++) {
@@ -327,8 +363,10 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (!this.config.suppressEnvoyHeaders) {
       head.headers.set('x-envoy-upstream-service-time', String(Math.round(performance.now() - req.startMs)));
     }
-    if (this.route!.includeAttemptCountInResponse) head.headers.set('x-envoy-attempt-count', String(this.attempts));
-    this.route!.finalizeResponseHeaders(head.headers, info);
+    if (this.match!.virtualHost.includeAttemptCountInResponse) {
+      head.headers.set('x-envoy-attempt-count', String(this.attempts));
+    }
+    applyMutations(this.match!.responseMutations, head.headers, this.head ?? undefined, head.headers, info);
     if (head.status === 101) this.clearGlobalTimer();
     this.downstreamStarted = true;
     info.responseCodeDetails = 'via_upstream';
@@ -396,7 +434,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   }
 
   private armIdleTimer(): void {
-    const ms = this.route!.idleTimeoutMs;
+    const ms = this.action!.idleTimeoutMs ?? 0;
     if (ms > 0) this.idleTimer = setTimeout(onIdleTimeout, ms, this);
   }
 
@@ -454,6 +492,23 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   onBelowWriteBufferLowWatermark(): void {
     this.current?.encoder?.readDisable(false);
   }
+}
+
+/** Retry policies compiled once per route action. */
+const retryPolicies = new WeakMap<ForwardAction, CompiledRetryPolicy>();
+
+function retryPolicyOf(action: ForwardAction): CompiledRetryPolicy {
+  let p = retryPolicies.get(action);
+  if (p === undefined) {
+    p = new CompiledRetryPolicy(action.retryPolicy);
+    retryPolicies.set(action, p);
+  }
+  return p;
+}
+
+function appendForwardedHost(headers: HeaderMap, authority: string): void {
+  const prev = headers.get('x-forwarded-host');
+  headers.set('x-forwarded-host', prev === undefined ? authority : `${prev},${authority}`);
 }
 
 function onGlobalTimeout(f: RouterFilter): void {

@@ -1,0 +1,112 @@
+// The admin API's view of a running ProxyServer (AdminContext): stats, clusters, listeners,
+// config dump, server info, health-check and drain controls.
+import { toJson } from '@bufbuild/protobuf';
+import { NodeSchema } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { registry } from '../../xds/registry.js';
+import type { AdminContext, AdminListenerInfo, AdminRuntimeLayer, AdminServerInfo, AdminServerState,
+  ConfigDumpQuery, DrainListenersOptions } from '../admin/types.js';
+import type { StatsSource } from '../stats/snapshot.js';
+import type { Cluster } from '../upstream/types.js';
+import { defaultAccessLogManager } from '../accesslog/index.js';
+import { logLevels, setAllLogLevels, setLogLevel } from '../log.js';
+import { LOG_LEVELS, type LogLevel } from './options.js';
+import { buildConfigDump } from './config-dump.js';
+import type { ProxyServer } from './server.js';
+import { STRAIT_VERSION } from './version.js';
+
+/** AdminContext over one ProxyServer. */
+export class ServerAdminContext implements AdminContext {
+  private readonly loadedAt = new Date();
+
+  constructor(private readonly server: ProxyServer, private readonly onQuit: () => void) {}
+
+  stats(): StatsSource {
+    return this.server.stats;
+  }
+
+  clusters(): Iterable<Cluster> {
+    return this.server.clusterManager.clusters();
+  }
+
+  listeners(): AdminListenerInfo[] {
+    return this.server.listeners.map((l) => {
+      const host = l.address.host;
+      const address = host.includes(':') ? `[${host}]:${l.boundPort}` : `${host}:${l.boundPort}`;
+      return { name: l.name, address, socketAddress: { address: host, port_value: l.boundPort } };
+    });
+  }
+
+  configDump(query: ConfigDumpQuery): unknown {
+    return buildConfigDump(this.server.bootstrap, this.loadedAt, query);
+  }
+
+  serverInfo(): AdminServerInfo {
+    const o = this.server.options;
+    const up = this.server.serverStats.uptimeSeconds();
+    const node = this.server.bootstrap.node;
+    return {
+      version: STRAIT_VERSION,
+      hotRestartVersion: 'disabled',
+      uptimeCurrentEpochSeconds: up,
+      uptimeAllEpochsSeconds: up,
+      commandLineOptions: {
+        concurrency: o.concurrency,
+        config_path: o.configPath ?? '',
+        config_yaml: o.configYaml ?? '',
+        log_level: o.logLevel,
+        service_cluster: o.serviceCluster ?? '',
+        service_node: o.serviceNode ?? '',
+        drain_time: `${o.drainTimeS}s`,
+        parent_shutdown_time: `${o.parentShutdownTimeS}s`,
+        mode: 'Serve',
+      },
+      node: node ? toJson(NodeSchema, node, { registry, useProtoFieldName: true }) as Record<string, unknown> : {},
+    };
+  }
+
+  state(): AdminServerState {
+    return this.server.effectiveState();
+  }
+
+  setHealthCheckFailed(failed: boolean): void {
+    this.server.healthCheckFailed = failed;
+  }
+
+  drainListeners(opts: DrainListenersOptions): void {
+    this.server.drainListeners(opts.inboundOnly);
+  }
+
+  quit(): void {
+    this.onQuit();
+  }
+
+  logLevels(): Record<string, string> {
+    return logLevels();
+  }
+
+  setLogLevel(level: string, logger?: string): boolean {
+    const l = (level === 'warn' ? 'warning' : level) as LogLevel;
+    if (!LOG_LEVELS.includes(l)) return false;
+    if (logger === undefined) {
+      setAllLogLevels(l);
+      return true;
+    }
+    return setLogLevel(logger, l);
+  }
+
+  runtime(): AdminRuntimeLayer[] {
+    return [];
+  }
+
+  resetCounters(): void {
+    this.server.stats.resetCounters();
+  }
+
+  certs(): unknown[] {
+    return [];
+  }
+
+  reopenLogs(): void {
+    defaultAccessLogManager.reopen();
+  }
+}
