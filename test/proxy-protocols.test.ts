@@ -163,7 +163,14 @@ test('x-envoy-retry-on / x-envoy-max-retries request headers retry a 503 once', 
 });
 
 test('circuit breaker of 1 request answers the overflow with 503 UO', async () => {
-  const results = await Promise.all([0, 1, 2, 3].map(() => curl(`http://127.0.0.1:${port}/slow/delay/400`)));
+  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/slow/delay/1000', agent: false }, (r) => {
+      let body = '';
+      r.on('data', (d) => { body += d; });
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+  const results = await Promise.all([0, 1, 2, 3].map(get));
   const codes = results.map((r) => r.status).sort();
   assert.ok(codes.includes(200), `codes ${codes}`);
   assert.ok(codes.includes(503), `codes ${codes}`);

@@ -61,9 +61,10 @@ test('/headers: Canonical-Case names, sorted, pretty, platform headers hidden', 
   assert.equal(r.body, '{\n  "headers": {\n    "Accept": "*/*",\n'
     + `    "Host": "127.0.0.1:${server.port}",\n    "User-Agent": "${ua}",\n`
     + '    "X-B3-Traceid": "80f198ee56343ba864fe8b2a57d3eff7",\n'
-    + '    "X-Envoy-Expected-Rq-Timeout-Ms": "15000"\n  }\n}\n');
-  const shown = JSON.parse((await curl([`${base}/headers?show_env=1`, '-H', 'X-Request-Id: abc'])).body);
-  assert.equal(shown.headers['X-Request-Id'], 'abc');
+    + '    "X-Envoy-Expected-Rq-Timeout-Ms": "15000",\n'
+    + '    "X-Request-Id": "abc"\n  }\n}\n');
+  const shown = JSON.parse((await curl([`${base}/headers?show_env=1`, '-H', 'x-forwarded-for: 10.0.0.1'])).body);
+  assert.equal(shown.headers['X-Forwarded-For'], '10.0.0.1');
 });
 
 test('/get: args (repeated ones as lists), headers, origin, url', async () => {

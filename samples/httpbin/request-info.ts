@@ -19,11 +19,14 @@ export interface RequestInfo {
   method: string;
 }
 
-/** Headers httpbin hides unless ?show_env is given (set by the hosting platform, not the client). */
+/**
+ * Headers httpbin hides unless ?show_env is given (set by the hosting platform, not the client).
+ * X-Request-Id is shown: the book's citizenstig/httpbin image predates hiding it, and ch3 shows it.
+ */
 const ENV_HEADERS = new Set([
   'X-Varnish', 'X-Request-Start', 'X-Heroku-Queue-Depth', 'X-Real-Ip', 'X-Forwarded-Proto',
   'X-Forwarded-Protocol', 'X-Forwarded-Ssl', 'X-Heroku-Queue-Wait-Time', 'X-Forwarded-For',
-  'X-Heroku-Dynos-In-Use', 'X-Forwarded-Port', 'X-Request-Id', 'Via', 'Total-Route-Time',
+  'X-Heroku-Dynos-In-Use', 'X-Forwarded-Port', 'Via', 'Total-Route-Time',
   'Connect-Time',
 ]);
 

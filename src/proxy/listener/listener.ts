@@ -42,16 +42,19 @@ export class ActiveListener {
   private cxDestroy!: Counter;
   boundPort = 0;
 
-  constructor(readonly config: Listener, private readonly ctx: HcmContext & { stats: StatsStore }) {
+  /** `fieldPath` locates the listener in the config (`.static_resources.listeners[0]`) for errors. */
+  constructor(readonly config: Listener, private readonly ctx: Omit<HcmContext, 'fieldPath'> & { stats: StatsStore },
+    fieldPath: string) {
     this.address = listenerAddress(config);
     const chain = config.filterChains[0] ?? config.defaultFilterChain;
-    for (const f of chain?.filters ?? []) {
-      if (f.configType.case !== 'typedConfig') continue;
+    const chainPath = config.filterChains.length > 0 ? `${fieldPath}.filter_chains[0]` : `${fieldPath}.default_filter_chain`;
+    chain?.filters.forEach((f, i) => {
+      if (f.configType.case !== 'typedConfig') return;
       const msg = anyUnpack(f.configType.value, registry);
       if (msg?.$typeName === 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager') {
-        this.hcm = buildHcmConfig(msg as HttpConnectionManager, ctx);
+        this.hcm = buildHcmConfig(msg as HttpConnectionManager, { ...ctx, fieldPath: `${chainPath}.filters[${i}].typed_config` });
       }
-    }
+    });
   }
 
   get name(): string {

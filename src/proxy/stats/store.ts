@@ -1,5 +1,6 @@
 // The stats store: counters, gauges and histograms with Envoy's dotted names.
 // Handles are resolved once at config time; the hot path only increments fields.
+import { approxQuantiles, binLower, binOfValue, sortedBins, type BinCode } from './histogram-bins.js';
 
 /** A monotonically increasing count. */
 export class Counter {
@@ -38,31 +39,26 @@ export class Gauge {
 /** The unit a histogram records in (Envoy prints milliseconds for *_time). */
 export type HistogramUnit = 'milliseconds' | 'bytes' | 'unspecified';
 
-/** Number of sub-buckets per power of ten: values keep about two significant digits. */
-const PER_DECADE = 90;
-
-/** Maps a value to its log-linear bin (lower bound), so quantiles keep ~1% precision. */
+/** Maps a value to its bin's lower bound (two significant digits, as Envoy's circllhist). */
 export function binOf(v: number): number {
-  if (!(v > 0)) return 0;
-  const exp = Math.floor(Math.log10(v));
-  const base = 10 ** exp;
-  const mant = Math.floor((v / base) * (PER_DECADE / 9)) / (PER_DECADE / 9);
-  return mant * base;
+  return binLower(binOfValue(v));
 }
 
-/** Recorded values kept as bin -> count, both since start and since the last flush. */
+/** Recorded values kept as bin code -> count (see histogram-bins.ts), since start and per interval. */
 export class Histogram {
   used = false;
   /** Bins since start. */
-  readonly cumulative = new Map<number, number>();
-  /** Bins since the last interval flush. */
-  interval = new Map<number, number>();
+  readonly cumulative = new Map<BinCode, number>();
+  /** Bins of the interval still open (since the last flush). */
+  interval = new Map<BinCode, number>();
+  /** Bins of the last completed interval: what the admin shows as "interval", as Envoy does. */
+  lastInterval = new Map<BinCode, number>();
   count = 0;
   sum = 0;
   constructor(readonly name: string, readonly unit: HistogramUnit = 'milliseconds') {}
 
   record(v: number): void {
-    const b = binOf(v);
+    const b = binOfValue(v);
     this.cumulative.set(b, (this.cumulative.get(b) ?? 0) + 1);
     this.interval.set(b, (this.interval.get(b) ?? 0) + 1);
     this.count++;
@@ -70,25 +66,16 @@ export class Histogram {
     this.used = true;
   }
 
-  /** Starts a new interval (Envoy flushes stats every 5 s). */
+  /** Closes the current interval (Envoy flushes stats every 5 s). */
   flushInterval(): void {
+    this.lastInterval = this.interval;
     this.interval = new Map();
   }
 }
 
-/** Computes quantile `q` (0..1) over recorded bins; NaN when empty. */
-export function quantile(bins: Map<number, number>, q: number): number {
-  let total = 0;
-  for (const c of bins.values()) total += c;
-  if (total === 0) return NaN;
-  const sorted = [...bins.entries()].sort((a, b) => a[0] - b[0]);
-  const target = q * total;
-  let seen = 0;
-  for (const [b, c] of sorted) {
-    seen += c;
-    if (seen >= target) return b;
-  }
-  return sorted[sorted.length - 1][0];
+/** Computes quantile `q` (0..1) over a bin map, interpolated as Envoy does; NaN when empty. */
+export function quantile(bins: Map<BinCode, number>, q: number): number {
+  return approxQuantiles(sortedBins(bins), [q])[0];
 }
 
 /** Every stat of one proxy process, by full name. */

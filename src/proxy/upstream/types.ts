@@ -87,6 +87,38 @@ export interface ClusterStats {
   membership_change: Counter;
   lb_healthy_panic: Counter;
   upstream_cx_none_healthy: Counter;
+  // ---- the rest of Envoy's cluster stats (created so /stats lists them as Envoy does) ----
+  upstream_cx_destroy_with_active_rq: Counter;
+  upstream_cx_destroy_local_with_active_rq: Counter;
+  upstream_cx_destroy_remote_with_active_rq: Counter;
+  upstream_cx_close_notify: Counter;
+  upstream_cx_idle_timeout: Counter;
+  upstream_cx_max_requests: Counter;
+  upstream_cx_max_duration_reached: Counter;
+  upstream_cx_protocol_error: Counter;
+  upstream_cx_pool_overflow: Counter;
+  upstream_cx_connect_attempts_exceeded: Counter;
+  upstream_cx_rx_bytes_buffered: Gauge;
+  upstream_cx_tx_bytes_buffered: Gauge;
+  upstream_rq_cancelled: Counter;
+  upstream_rq_per_try_idle_timeout: Counter;
+  upstream_rq_max_duration_reached: Counter;
+  upstream_rq_retry_backoff_ratelimited: Counter;
+  upstream_flow_control_backed_up_total: Counter;
+  upstream_flow_control_drained_total: Counter;
+  upstream_flow_control_paused_reading_total: Counter;
+  upstream_flow_control_resumed_reading_total: Counter;
+  upstream_internal_redirect_failed_total: Counter;
+  upstream_internal_redirect_succeeded_total: Counter;
+  retry_or_shadow_abandoned: Counter;
+  upstream_rq_per_cx: Histogram;
+  update_attempt: Counter;
+  update_success: Counter;
+  update_failure: Counter;
+  update_empty: Counter;
+  update_no_rebuild: Counter;
+  membership_excluded: Gauge;
+  max_host_weight: Gauge;
   /** Counts the response code: `upstream_rq_<code>`, `upstream_rq_<N>xx` (and `retry.` ones when retried). */
   chargeResponse(status: number, retried: boolean): void;
 }
@@ -106,6 +138,8 @@ export interface ResourceManager {
   readonly pendingRequests: Resource;
   readonly requests: Resource;
   readonly retries: Resource;
+  /** max_connection_pools (cx_pool_open); unlimited by default. */
+  readonly connectionPools: Resource;
 }
 
 /** What the load balancer may use to pick a host (hash keys come with the resilience work). */
@@ -115,6 +149,10 @@ export interface LoadBalancerContext {
   readonly previousHosts?: readonly Host[];
   /** A hash computed from the route's hash_policy, if any. */
   readonly hashKey?: bigint;
+  /** retry_host_predicate previous_hosts is configured: re-pick when the host is in previousHosts. */
+  readonly avoidPreviousHosts?: boolean;
+  /** host_selection_retry_max_attempts (default 1): how many re-picks avoidPreviousHosts may do. */
+  readonly hostSelectionRetryMaxAttempts?: number;
 }
 
 /** Why a pool could not give a stream. */
@@ -155,6 +193,16 @@ export interface ClusterInfo {
   readonly resourceManagers: readonly [ResourceManager, ResourceManager];
   /** max_requests_per_connection (0 = unlimited). */
   readonly maxRequestsPerConnection: number;
+  /** The name stats are emitted under: alt_stat_name if set, else the name (`:` made `_`). */
+  readonly statName: string;
+  /** The lb_policy name ('ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM' ...). */
+  readonly lbPolicy: string;
+  /** Upstream connection idle timeout (common_http_protocol_options.idle_timeout, default 1 h; 0 = none). */
+  readonly idleTimeoutMs: number;
+  /** HTTP/2 streams per connection (http2_protocol_options.max_concurrent_streams, default 2^31-1). */
+  readonly maxConcurrentStreams: number;
+  /** The EDS service name (eds_cluster_config.service_name), '' if none. */
+  readonly edsServiceName: string;
 }
 
 /** A live cluster: its hosts by priority, a load balancer and connection pools. */
@@ -166,6 +214,8 @@ export interface Cluster {
   chooseHost(ctx: LoadBalancerContext): Host | null;
   /** The pool for a host (created on first use). */
   connPool(host: Host): ConnPool;
+  /** Recomputes healthy sets, gauges and the load balancer after a host's healthFlags changed. */
+  refreshHealth(): void;
   /** Stops timers, DNS refresh and pools. */
   destroy(): void;
 }
@@ -174,4 +224,8 @@ export interface Cluster {
 export interface ClusterManager {
   get(name: string): Cluster | undefined;
   clusters(): Iterable<Cluster>;
+  /** Adds or replaces a cluster (CDS); resolves once it is warm. False if the config is unchanged. */
+  addOrUpdateCluster(config: ClusterConfig, addedViaApi?: boolean): Promise<boolean>;
+  /** Removes a cluster (CDS); false if unknown. Its pools drain. */
+  removeCluster(name: string): boolean;
 }

@@ -13,6 +13,7 @@ import type { HcmConnection } from './connection.js';
 import { mutateRequestHeaders, upgradeType } from './request-headers.js';
 import { currentDate } from './date.js';
 
+const EMPTY = Buffer.alloc(0);
 const RESPONSE_HOP_BY_HOP = ['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection'];
 
 /** A request in flight on one downstream connection. */
@@ -87,22 +88,27 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       this.requestEnded = true;
       this.streamInfo.lastDownstreamRxByteMs = this.streamInfo.elapsedMs();
     }
-    if (this.stoppedAt >= 0) {
-      (this.held ??= []).push({ chunk, end: endStream });
+    const stop = this.stoppedAt;
+    if (stop < 0) {
+      this.runDecodeData(0, this.decoders.length, chunk, endStream);
       return;
     }
-    this.runDecodeData(0, chunk, endStream);
+    // As in Envoy, filters up to the one that stopped still see data; later ones get it on continue.
+    this.runDecodeData(0, stop + 1, chunk, endStream);
+    if (stop + 1 < this.decoders.length && !this.destroyed) (this.held ??= []).push({ chunk, end: endStream });
   }
 
   decodeTrailers(trailers: HeaderMap): void {
     if (this.destroyed) return;
     this.requestEnded = true;
     this.streamInfo.lastDownstreamRxByteMs = this.streamInfo.elapsedMs();
-    if (this.stoppedAt >= 0) {
-      this.heldTrailers = trailers;
+    const stop = this.stoppedAt;
+    if (stop < 0) {
+      this.runDecodeTrailers(0, this.decoders.length, trailers);
       return;
     }
-    this.runDecodeTrailers(0, trailers);
+    this.runDecodeTrailers(0, stop + 1, trailers);
+    if (stop + 1 < this.decoders.length && !this.destroyed) this.heldTrailers = trailers;
   }
 
   onResetStream(reason: StreamResetReason): void {
@@ -130,14 +136,14 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     }
   }
 
-  private runDecodeData(from: number, chunk: Buffer, end: boolean): void {
-    for (let i = from; i < this.decoders.length; i++) {
+  private runDecodeData(from: number, to: number, chunk: Buffer, end: boolean): void {
+    for (let i = from; i < to; i++) {
       if (this.decoders[i].decodeData(chunk, end) === FilterStatus.StopIteration || this.destroyed) return;
     }
   }
 
-  private runDecodeTrailers(from: number, trailers: HeaderMap): void {
-    for (let i = from; i < this.decoders.length; i++) {
+  private runDecodeTrailers(from: number, to: number, trailers: HeaderMap): void {
+    for (let i = from; i < to; i++) {
       if (this.decoders[i].decodeTrailers(trailers) === FilterStatus.StopIteration || this.destroyed) return;
     }
   }
@@ -177,8 +183,9 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
         return;
       }
     }
-    if (held !== null) for (const h of held) this.runDecodeData(from, h.chunk, h.end);
-    if (trailers !== null && !this.destroyed) this.runDecodeTrailers(from, trailers);
+    const n = this.decoders.length;
+    if (held !== null) for (const h of held) this.runDecodeData(from, n, h.chunk, h.end);
+    if (trailers !== null && !this.destroyed) this.runDecodeTrailers(from, n, trailers);
   }
 
   sendLocalReply(reply: LocalReply): void {
@@ -229,7 +236,9 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       if (f.encodeTrailers(trailers) === FilterStatus.StopIteration || this.destroyed) return;
     }
     this.streamInfo.responseTrailers = trailers;
-    this.encoder.encodeTrailers(trailers);
+    // Envoy's HTTP/1 codec drops trailers unless http_protocol_options.enable_trailers is set.
+    if (this.encoder.protocol === 'HTTP/2' || this.config.http1EnableTrailers) this.encoder.encodeTrailers(trailers);
+    else this.encoder.encodeData(EMPTY, true);
     this.onResponseEnd();
   }
 

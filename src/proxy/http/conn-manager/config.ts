@@ -35,4 +35,6 @@ export interface HcmConfig extends RequestHeaderPolicy {
   /** request_timeout, ms; 0 disables (default). */
   readonly requestTimeoutMs: number;
   readonly maxRequestHeadersKb: number;
+  /** http_protocol_options.enable_trailers: send trailers to HTTP/1 clients (chunked). */
+  readonly http1EnableTrailers: boolean;
 }

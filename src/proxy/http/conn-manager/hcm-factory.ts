@@ -5,7 +5,7 @@ import { HttpConnectionManager_CodecType, HttpConnectionManager_ServerHeaderTran
 import type { Scope } from '../../stats/store.js';
 import type { ClusterManager } from '../../upstream/types.js';
 import { compileRouteConfig } from '../../router/index.js';
-import { createAccessLogger } from '../../accesslog/index.js';
+import { defaultAccessLogManager } from '../../accesslog/index.js';
 import { createHttpFilterFactory } from '../../filters/http/registry.js';
 import { durationMs } from '../../util/duration.js';
 import type { CodecType } from '../codec/index.js';
@@ -19,6 +19,8 @@ export interface HcmContext {
   readonly stats: Scope['store'];
   /** Resolves an RDS route_config_name to a provider (dynamic config; absent in static mode). */
   readonly rds?: (name: string) => RouteConfigProvider;
+  /** Where this HCM sits in the config, for error messages. */
+  readonly fieldPath: string;
 }
 
 function codecType(c: HttpConnectionManager_CodecType): CodecType {
@@ -54,7 +56,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     routes,
     filters: proto.httpFilters.map((f) => createHttpFilterFactory(f, filterCtx)),
     clusterManager: ctx.clusterManager,
-    accessLoggers: proto.accessLog.map((a) => createAccessLogger(a)),
+    accessLoggers: defaultAccessLogManager.createAll(proto.accessLog, `${ctx.fieldPath}.access_log`),
     stats,
     serverName: proto.serverName !== '' ? proto.serverName : 'envoy',
     serverHeaderTransformation: serverTransform(proto.serverHeaderTransformation),
@@ -63,6 +65,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     streamIdleTimeoutMs: durationMs(proto.streamIdleTimeout, 300_000),
     requestTimeoutMs: durationMs(proto.requestTimeout, 0),
     maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
+    http1EnableTrailers: proto.httpProtocolOptions?.enableTrailers ?? false,
     useRemoteAddress: proto.useRemoteAddress ?? false,
     xffNumTrustedHops: proto.xffNumTrustedHops,
     skipXffAppend: proto.skipXffAppend,

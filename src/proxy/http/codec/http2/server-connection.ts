@@ -1,0 +1,209 @@
+// The downstream HTTP/2 codec: a node:http2 server session on an accepted socket (h2c prior knowledge
+// or TLS with ALPN h2), each incoming stream handed to the connection manager as a RequestDecoder.
+import http2 from 'node:http2';
+import type { Http2Stream, ServerHttp2Session, ServerHttp2Stream, ServerStreamResponseOptions } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { HeaderMap, ResponseHead } from '../../headers.js';
+import type { RequestDecoder, ResponseEncoder, ServerCodecOptions, ServerConnection, ServerConnectionCallbacks,
+  StreamResetReason } from '../types.js';
+import { rawHeaderBytes, requestHeadFromRaw, responseHeadersToH2 } from './header-convert.js';
+import { NGHTTP2_FLAG_END_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, serverSessionOptions,
+  widenConnectionWindow } from './session-options.js';
+import { SessionWatchdog } from './session-watchdog.js';
+import { H2StreamBase } from './stream-base.js';
+
+const kConnection = Symbol('strait.h2.serverConnection');
+
+type OwnedSession = ServerHttp2Session & { [kConnection]: Http2ServerConnection };
+
+/** node's respond() also takes sendDate (missing from @types/node): the date header is the connection manager's job. */
+type RespondOptions = ServerStreamResponseOptions & { sendDate: boolean };
+
+const RESPOND_END: RespondOptions = { endStream: true, sendDate: false };
+const RESPOND_MORE: RespondOptions = { endStream: false, waitForTrailers: true, sendDate: false };
+
+/** One downstream request/response exchange: the ResponseEncoder the connection manager writes to. */
+class H2ServerStream extends H2StreamBase implements ResponseEncoder {
+  readonly protocol = 'HTTP/2';
+  private decoder: RequestDecoder | null = null;
+  private headersSent = false;
+
+  constructor(private readonly conn: Http2ServerConnection) {
+    super();
+  }
+
+  /** Wires the node stream and delivers the request headers. */
+  start(stream: ServerHttp2Stream, raw: readonly string[], endStream: boolean, callbacks: ServerConnectionCallbacks,
+    defaultScheme: string): void {
+    const head = requestHeadFromRaw(raw, defaultScheme);
+    this.attach(stream);
+    if (endStream) this.remoteEnded = true;
+    const decoder = callbacks.newStream(this);
+    this.decoder = decoder;
+    decoder.decodeHeaders(head, endStream);
+  }
+
+  encodeHeaders(head: ResponseHead, endStream: boolean): void {
+    const stream = this.stream as ServerHttp2Stream | null;
+    if (stream === null || this.headersSent || this.localEnded || this.writeClosed) return;
+    try {
+      const headers = responseHeadersToH2(head);
+      if (head.status < 200) {
+        // 1xx goes out as an informational HEADERS frame; the final head follows.
+        stream.additionalHeaders(headers);
+        return;
+      }
+      this.headersSent = true;
+      if (endStream) {
+        this.localEnded = true;
+        stream.respond(headers, RESPOND_END);
+      } else {
+        stream.respond(headers, RESPOND_MORE);
+        // Node ends 204/205/304 and HEAD responses itself; later body writes are dropped.
+        if (stream.writableEnded) this.localEnded = true;
+      }
+    } catch {
+      this.fail('local reset');
+    }
+  }
+
+  resetStream(reason: StreamResetReason): void {
+    // Envoy's codec sends REFUSED_STREAM only for refused streams, NO_ERROR for every other local reset.
+    this.resetWith(reason === 'local refused stream reset' ? NGHTTP2_REFUSED_STREAM : NGHTTP2_NO_ERROR);
+  }
+
+  protected deliverData(chunk: Buffer, endStream: boolean): void {
+    this.decoder?.decodeData(chunk, endStream);
+  }
+
+  protected deliverTrailers(trailers: HeaderMap): void {
+    this.decoder?.decodeTrailers(trailers);
+  }
+
+  protected deliverReset(reason: StreamResetReason): void {
+    this.decoder?.onResetStream(reason);
+  }
+
+  protected isIncomplete(): boolean {
+    // Once the response is out the connection manager is done with the stream.
+    return !this.localEnded;
+  }
+
+  protected sessionGone(): boolean {
+    return this.conn.session.destroyed;
+  }
+
+  protected onFinished(): void {
+    this.conn.onStreamFinished(this);
+  }
+}
+
+/** A downstream HTTP/2 connection. */
+export class Http2ServerConnection implements ServerConnection {
+  readonly protocol = 'HTTP/2';
+  readonly session: ServerHttp2Session;
+  private readonly watchdog: SessionWatchdog;
+  private readonly streams = new Set<H2ServerStream>();
+  private readonly defaultScheme: string;
+  private readonly maxHeaderBytes: number;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly socket: Socket, initial: Buffer | null,
+    private readonly callbacks: ServerConnectionCallbacks, private readonly options: ServerCodecOptions) {
+    this.defaultScheme = options.tls ? 'https' : 'http';
+    this.maxHeaderBytes = options.maxRequestHeadersKb * 1024;
+    // Bytes read while sniffing the preface go back in front; node reads a socket's buffered data first.
+    if (initial !== null && initial.length > 0) socket.unshift(initial);
+    const session = http2.performServerHandshake(socket, serverSessionOptions(options));
+    this.session = session;
+    (session as OwnedSession)[kConnection] = this;
+    session.on('stream', onSessionStream);
+    session.on('close', onSessionClose);
+    session.on('error', onSessionError);
+    widenConnectionWindow(session);
+    this.watchdog = new SessionWatchdog(session);
+    this.armIdleTimer();
+  }
+
+  onStream(stream: ServerHttp2Stream, flags: number, raw: readonly string[]): void {
+    if (rawHeaderBytes(raw) > this.maxHeaderBytes) {
+      // As Envoy: oversized request headers reset the stream before the connection manager sees it.
+      stream.on('error', onSessionError);
+      try {
+        stream.close(NGHTTP2_INTERNAL_ERROR);
+      } catch {
+        stream.destroy();
+      }
+      return;
+    }
+    this.disarmIdleTimer();
+    const s = new H2ServerStream(this);
+    this.streams.add(s);
+    s.start(stream, raw, (flags & NGHTTP2_FLAG_END_STREAM) !== 0, this.callbacks, this.defaultScheme);
+  }
+
+  onStreamFinished(s: H2ServerStream): void {
+    this.streams.delete(s);
+    if (this.streams.size === 0) this.armIdleTimer();
+  }
+
+  onSessionClose(): void {
+    this.disarmIdleTimer();
+    this.watchdog.stop();
+    for (const s of [...this.streams]) s.connectionClosed();
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  shutdownGracefully(): void {
+    const session = this.session;
+    if (session.closed || session.destroyed) return;
+    // close() sends GOAWAY with the last processed stream id and destroys the session once streams finish.
+    session.close();
+  }
+
+  close(): void {
+    if (!this.session.destroyed) this.session.destroy();
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  /** idle_timeout: with no active streams for that long, drain the connection (GOAWAY, then close). */
+  private armIdleTimer(): void {
+    const ms = this.options.idleTimeoutMs;
+    if (ms <= 0 || this.session.destroyed) return;
+    if (this.idleTimer === null) {
+      this.idleTimer = setTimeout(onIdleTimeout, ms, this);
+      this.idleTimer.unref();
+    } else {
+      this.idleTimer.refresh();
+    }
+  }
+
+  private disarmIdleTimer(): void {
+    if (this.idleTimer === null) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** The idle timer fired. */
+  onIdleTimeout(): void {
+    this.idleTimer = null;
+    if (this.streams.size === 0) this.shutdownGracefully();
+  }
+}
+
+function onSessionStream(this: ServerHttp2Session, stream: Http2Stream, _headers: unknown, flags: number,
+  raw?: readonly string[]): void {
+  (this as OwnedSession)[kConnection].onStream(stream as ServerHttp2Stream, flags, raw ?? []);
+}
+
+function onSessionClose(this: ServerHttp2Session): void {
+  (this as OwnedSession)[kConnection].onSessionClose();
+}
+
+function onSessionError(): void {
+  // Protocol and socket errors end the session (or stream); 'close' follows and resets the streams.
+}
+
+function onIdleTimeout(conn: Http2ServerConnection): void {
+  conn.onIdleTimeout();
+}

@@ -1,0 +1,87 @@
+// One upstream endpoint (Envoy's HostImpl): address, weight, priority, locality, health flags,
+// per-host stats, and the connection pool the cluster keeps for it.
+import { HealthFlag, type ConnPool, type Host, type HostStats } from './types.js';
+
+/** Flags that make a host unhealthy (Envoy's coarse health UNHEALTHY). */
+export const UNHEALTHY_FLAGS = HealthFlag.FailedActiveHc | HealthFlag.FailedOutlierCheck | HealthFlag.FailedEdsHealth
+  | HealthFlag.ActiveHcTimeout;
+/** Flags that make a host degraded: used only when healthy hosts are not enough. */
+export const DEGRADED_FLAGS = HealthFlag.DegradedActiveHc | HealthFlag.DegradedEdsHealth;
+/** Flags that take a host out of load balancing and of the health percentages altogether. */
+export const EXCLUDED_FLAGS = HealthFlag.PendingActiveHc | HealthFlag.ExcludedViaImmediateHcFail;
+
+/** EDS health_status values (envoy.config.core.v3.HealthStatus). */
+const EDS_UNHEALTHY = 2;
+const EDS_DRAINING = 3;
+const EDS_TIMEOUT = 4;
+const EDS_DEGRADED = 5;
+
+/** The health flags an endpoint's `health_status` sets. */
+export function healthFlagsFromEds(status: number): number {
+  if (status === EDS_UNHEALTHY || status === EDS_DRAINING || status === EDS_TIMEOUT) return HealthFlag.FailedEdsHealth;
+  if (status === EDS_DEGRADED) return HealthFlag.DegradedEdsHealth;
+  return 0;
+}
+
+/** `ip:port`, with IPv6 addresses in brackets, as Envoy prints addresses. */
+export function hostKey(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** What a host is made from (an endpoint of the load assignment, or a resolved DNS address). */
+export interface HostSpec {
+  address: string;
+  port: number;
+  hostname: string;
+  weight: number;
+  priority: number;
+  locality: { region: string; zone: string; subZone: string };
+  healthFlags: number;
+}
+
+/** A live upstream host. */
+export class HostImpl implements Host {
+  address: string;
+  readonly port: number;
+  key: string;
+  readonly hostname: string;
+  readonly weight: number;
+  readonly priority: number;
+  readonly locality: { region: string; zone: string; subZone: string };
+  healthFlags: number;
+  readonly stats: HostStats = {
+    cx_active: 0, cx_connect_fail: 0, cx_total: 0, rq_active: 0, rq_error: 0, rq_success: 0, rq_timeout: 0, rq_total: 0,
+  };
+  /** The host's connection pool, created by the cluster on first use. */
+  pool: ConnPool | null = null;
+
+  constructor(spec: HostSpec) {
+    this.address = spec.address;
+    this.port = spec.port;
+    this.key = hostKey(spec.address, spec.port);
+    this.hostname = spec.hostname;
+    this.weight = spec.weight;
+    this.priority = spec.priority;
+    this.locality = spec.locality;
+    this.healthFlags = spec.healthFlags;
+  }
+
+  /** LOGICAL_DNS: new connections go to the newly resolved address; the host (and its stats) stay. */
+  setAddress(address: string): void {
+    this.address = address;
+    this.key = hostKey(address, this.port);
+  }
+
+  /** Same endpoint and same balancing attributes: a DNS refresh may keep this host object. */
+  sameAs(spec: HostSpec): boolean {
+    return this.address === spec.address && this.port === spec.port && this.weight === spec.weight
+      && this.priority === spec.priority && this.hostname === spec.hostname
+      && this.locality.region === spec.locality.region && this.locality.zone === spec.locality.zone
+      && this.locality.subZone === spec.locality.subZone;
+  }
+}
+
+/** Whether a host may take traffic when not in panic. */
+export function isHealthy(flags: number): boolean {
+  return (flags & (UNHEALTHY_FLAGS | DEGRADED_FLAGS | EXCLUDED_FLAGS)) === 0;
+}

@@ -1,0 +1,40 @@
+// Turns a failed upstream connect into Envoy's pool failure reason and transport failure text
+// ("delayed connect error: Connection refused": Envoy prints strerror() of the socket error).
+import type { PoolFailureReason } from '../types.js';
+
+/** strerror() texts (glibc) for the errors a TCP connect can end with. */
+const STRERROR: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  ECONNABORTED: 'Software caused connection abort',
+  EHOSTUNREACH: 'No route to host',
+  EHOSTDOWN: 'Host is down',
+  ENETUNREACH: 'Network is unreachable',
+  ENETDOWN: 'Network is down',
+  ETIMEDOUT: 'Connection timed out',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EADDRINUSE: 'Address already in use',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EPIPE: 'Broken pipe',
+};
+
+/** Why a connect attempt failed, in Envoy's words. */
+export interface ConnectFailure {
+  readonly reason: PoolFailureReason;
+  readonly transportFailure: string;
+}
+
+/**
+ * `timedOut`: connect_timeout fired (no transport text, as Envoy). `closedLocally`: we closed it
+ * for another reason. Otherwise the socket error decides; Envoy raises those as remote closes.
+ */
+export function connectFailure(err: NodeJS.ErrnoException | null, timedOut: boolean,
+  closedLocally: boolean): ConnectFailure {
+  if (timedOut) return { reason: 'connection timeout', transportFailure: '' };
+  if (err === null) {
+    return { reason: closedLocally ? 'local connection failure' : 'remote connection failure', transportFailure: '' };
+  }
+  const text = (err.code !== undefined ? STRERROR[err.code] : undefined) ?? err.code ?? err.message;
+  return { reason: 'remote connection failure', transportFailure: `delayed connect error: ${text}` };
+}
