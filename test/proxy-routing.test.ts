@@ -200,3 +200,18 @@ test('a malformed request gets 400 and the proxy keeps serving', async () => {
   assert.match(reply, /^HTTP\/1\.1 400 /);
   assert.equal((await curl(url('/a'))).status, 200);
 });
+
+test('upstream connections are kept alive and reused across requests', async () => {
+  const read = async (): Promise<{ cx: number; rq: number }> => {
+    const text = await (await proxy.admin('/stats?filter=^cluster\\.b\\.upstream_(cx|rq)_total$')).text();
+    const cx = Number(/upstream_cx_total: (\d+)/.exec(text)?.[1]);
+    const rq = Number(/upstream_rq_total: (\d+)/.exec(text)?.[1]);
+    return { cx, rq };
+  };
+  await curl(url('/exact'));
+  const before = await read();
+  for (let i = 0; i < 5; i++) assert.equal((await curl(url('/exact'))).status, 200);
+  const after = await read();
+  assert.equal(after.rq - before.rq, 5);
+  assert.equal(after.cx, before.cx, 'no new upstream connection for sequential requests');
+});

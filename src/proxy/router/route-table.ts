@@ -3,9 +3,10 @@
 import { create } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
+import type { Metadata } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import {
   RouteMatchSchema, RouteSchema, VirtualHost_TlsRequirementType as TlsRequirement,
-  type Route, type VirtualHost,
+  type HedgePolicy, type RetryPolicy, type Route, type VirtualHost,
 } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RequestHead } from '../http/headers.js';
 import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, SSL_REDIRECT, compileDirectResponse, compileRedirect } from './direct-response.js';
@@ -44,8 +45,8 @@ class VirtualHostImpl implements CompiledVirtualHost {
   readonly domains: readonly string[];
   readonly routes: RouteImpl[] = [];
   readonly requireTls: 'NONE' | 'EXTERNAL_ONLY' | 'ALL';
-  readonly retryPolicy;
-  readonly hedgePolicy;
+  readonly retryPolicy: RetryPolicy | undefined;
+  readonly hedgePolicy: HedgePolicy | undefined;
   readonly includeRequestAttemptCount: boolean;
   readonly includeAttemptCountInResponse: boolean;
   readonly includeIsTimeoutRetryHeader: boolean;
@@ -81,7 +82,7 @@ class RouteImpl implements CompiledRoute {
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
   readonly perRequestBufferLimitBytes: number | undefined;
-  readonly metadata;
+  readonly metadata: Metadata | undefined;
   /** The result for routes whose outcome does not depend on the request. */
   private fixed: RouteMatchResult | null = null;
   /** Per weighted cluster: its precomputed result (null when it names its cluster by header). */
@@ -207,9 +208,8 @@ export class RouteTable implements CompiledRouteConfig {
         route.prepare(levels);
         vh.routes.push(route);
       });
-      const ssl = sslRedirectRoute(vh);
-      ssl.prepare({ request: null, response: null, mostSpecificWins: false });
-      vh.sslResult = new MatchResult(vh, ssl, '', null, [], []);
+      // Envoy's SslRedirectRoute applies no header mutations.
+      vh.sslResult = new MatchResult(vh, sslRedirectRoute(vh), '', null, [], []);
       return vh;
     });
     this.virtualHosts = this.hosts;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonValue } from '@bufbuild/protobuf';
-import { ClusterConfigError } from './cluster-manager.js';
+import { ClusterConfigError, clusterConfigErrors } from './cluster-manager.js';
 import { clusterFromJson, managerFor, staticCluster } from './test-support.js';
 import { HealthFlag } from './types.js';
 
@@ -223,4 +223,10 @@ test('CDS: add, update (unchanged is a no-op), remove; cluster_manager stats fol
   assert.equal(cm.get('d'), undefined);
   assert.equal(c('cluster_removed'), 1);
   assert.equal(stats.gauges.get('cluster_manager.active_clusters')!.value, 1);
+});
+
+test('clusterConfigErrors reports without starting anything', () => {
+  assert.deepEqual(clusterConfigErrors(clusterFromJson(staticCluster('v', ['127.0.0.1:1']))), []);
+  const errs = clusterConfigErrors(clusterFromJson({ name: 'v', type: 'LOGICAL_DNS' }));
+  assert.deepEqual(errs.map((e) => e.path), [['load_assignment']]);
 });

@@ -222,6 +222,27 @@ test('an upstream that closes idle connections is noticed; the next request reco
   }
 });
 
+test('an upstream that dies mid-response resets the stream; destroy_remote_with_active_rq counts', async () => {
+  const { srv, port } = await server((_req, res) => {
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  const { cm, pool, counter, gauge } = await clusterOn(port);
+  try {
+    const r = await get(pool, '/');
+    assert.equal(r.head?.status, 200);
+    assert.equal(r.reset, 'connection termination');
+    await until(() => gauge('upstream_cx_active') === 0);
+    assert.equal(counter('upstream_cx_destroy_remote'), 1);
+    assert.equal(counter('upstream_cx_destroy_remote_with_active_rq'), 1);
+    assert.equal(counter('upstream_cx_destroy_with_active_rq'), 1);
+  } finally {
+    cm.destroy();
+    await stop(srv);
+  }
+});
+
 test('idle_timeout closes idle connections and counts upstream_cx_idle_timeout', async () => {
   const { srv, port } = await server(echoPath);
   const { cm, pool, counter, gauge } = await clusterOn(port, {

@@ -371,20 +371,22 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.downstreamStarted = true;
     info.responseCodeDetails = 'via_upstream';
     this.cb.setDownstreamWatermarkListener(this);
-    this.armIdleTimer();
-    this.cb.encodeHeaders(head, endStream);
+    // The upstream side is finished before the last part goes downstream: encoding it ends the
+    // stream, and the stream's teardown must not reset a healthy upstream connection.
     if (endStream) this.onResponseEnd(req);
+    else this.armIdleTimer();
+    this.cb.encodeHeaders(head, endStream);
   }
 
   onUpstreamData(req: UpstreamRequest, chunk: Buffer, endStream: boolean): void {
     if (this.idleTimer !== null) this.idleTimer.refresh();
-    this.cb.encodeData(chunk, endStream);
     if (endStream) this.onResponseEnd(req);
+    this.cb.encodeData(chunk, endStream);
   }
 
   onUpstreamTrailers(req: UpstreamRequest, trailers: HeaderMap): void {
-    this.cb.encodeTrailers(trailers);
     this.onResponseEnd(req);
+    this.cb.encodeTrailers(trailers);
   }
 
   private onResponseEnd(req: UpstreamRequest): void {

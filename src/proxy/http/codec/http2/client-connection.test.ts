@@ -114,11 +114,14 @@ function get(path: string, headers = new HeaderMap()): RequestHead {
 
 /** An h2c node:http2 server whose behaviour is picked by the request path. */
 async function startUpstream(settings: http2.Settings = {}): Promise<{ server: http2.Http2Server; port: number;
-  sessions: http2.ServerHttp2Session[]; streams: http2.ServerHttp2Stream[]; backpressured: () => boolean }> {
+  sessions: http2.ServerHttp2Session[]; sockets: net.Socket[]; streams: http2.ServerHttp2Stream[];
+  backpressured: () => boolean }> {
   const server = http2.createServer({ settings });
   const sessions: http2.ServerHttp2Session[] = [];
   const streams: http2.ServerHttp2Stream[] = [];
+  const sockets: net.Socket[] = [];
   let backpressure = false;
+  server.on('connection', (s: net.Socket) => sockets.push(s));
   server.on('session', (s) => {
     sessions.push(s);
     s.on('error', () => {});
@@ -196,7 +199,8 @@ async function startUpstream(settings: http2.Settings = {}): Promise<{ server: h
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { server, port: (server.address() as net.AddressInfo).port, sessions, streams, backpressured: () => backpressure };
+  return { server, port: (server.address() as net.AddressInfo).port, sessions, sockets, streams,
+    backpressured: () => backpressure };
 }
 
 async function withUpstream(settings: http2.Settings, fn: (up: Awaited<ReturnType<typeof startUpstream>>,
@@ -215,6 +219,7 @@ async function withUpstream(settings: http2.Settings, fn: (up: Awaited<ReturnTyp
   } finally {
     for (const c of conns) c.close();
     for (const s of up.sessions) s.destroy();
+    for (const s of up.sockets) s.destroy();
     await new Promise((resolve) => up.server.close(resolve));
   }
 }
@@ -394,7 +399,7 @@ test('GOAWAY stops new streams but lets active ones finish; a dropped connection
     const second = connect();
     const dropped = send(second.conn, get('/hold')).rec;
     await waitUntil(() => up.streams.length === 2, 'the second held stream');
-    up.sessions[1].socket.destroy();
+    up.sockets[1].destroy();
     await dropped.done;
     assert.equal(dropped.reset, 'connection termination');
     await second.cb.closed;
