@@ -41,15 +41,19 @@ function serve(req: IncomingMessage, res: ServerResponse, ctx: AdminContext, nam
       reply(res, 413, 'Payload Too Large', TEXT);
       return;
     }
-    const r = handleAdminRequest({
-      method: req.method ?? 'GET', target: req.url ?? '/',
-      body: Buffer.concat(chunks).toString('utf8'), contentType: String(req.headers['content-type'] ?? ''),
-    }, ctx, namers);
-    if (r.after !== undefined) {
-      const after = r.after;
-      res.once('finish', () => setImmediate(after));
-    }
-    reply(res, r.status, r.body, r.contentType);
+    const answer = (): void => {
+      const r = handleAdminRequest({
+        method: req.method ?? 'GET', target: req.url ?? '/',
+        body: Buffer.concat(chunks).toString('utf8'), contentType: String(req.headers['content-type'] ?? ''),
+      }, ctx, namers);
+      if (r.after !== undefined) {
+        const after = r.after;
+        res.once('finish', () => setImmediate(after));
+      }
+      reply(res, r.status, r.body, r.contentType);
+    };
+    if (ctx.refresh === undefined) answer();
+    else ctx.refresh().then(answer, () => reply(res, 503, 'workers did not answer', TEXT));
   });
 }
 

@@ -100,4 +100,6 @@ export interface AdminContext {
   certs(): unknown[];
   /** POST /reopen_logs. */
   reopenLogs?(): void;
+  /** Called before each request: gathers state held elsewhere (the workers of --concurrency N). */
+  refresh?(): Promise<void>;
 }

@@ -109,6 +109,8 @@ export class ClusterManagerImpl implements ClusterManager {
   }
 
   async addOrUpdateCluster(config: ClusterConfig, addedViaApi = true): Promise<boolean> {
+    // As Envoy: CDS cannot replace a cluster from static_resources.
+    if (addedViaApi && this.active.get(config.name)?.info.addedViaApi === false) return false;
     const current = this.warming.get(config.name) ?? this.active.get(config.name);
     if (current !== undefined && equals(ClusterSchema, current.config, config)) return false;
     const cluster = this.build(config, addedViaApi, []);
@@ -135,6 +137,7 @@ export class ClusterManagerImpl implements ClusterManager {
   }
 
   removeCluster(name: string): boolean {
+    if (this.active.get(name)?.info.addedViaApi === false) return false;
     const warming = this.warming.get(name);
     if (warming !== undefined) {
       warming.destroy();

@@ -208,6 +208,10 @@ test('CDS: add, update (unchanged is a no-op), remove; cluster_manager stats fol
   const { cm, stats } = await managerFor([staticCluster('s', ['127.0.0.1:1'])]);
   const c = (n: string): number => stats.counters.get(`cluster_manager.${n}`)!.value;
   assert.equal(c('cluster_added'), 1);
+  // Static clusters are out of CDS's reach.
+  assert.equal(await cm.addOrUpdateCluster(clusterFromJson(staticCluster('s', ['127.0.0.1:9']))), false);
+  assert.equal(cm.removeCluster('s'), false);
+  assert.equal(cm.get('s')!.hostsByPriority[0][0].key, '127.0.0.1:1');
   assert.equal(await cm.addOrUpdateCluster(clusterFromJson(staticCluster('d', ['127.0.0.1:2']))), true);
   assert.equal(cm.get('d')!.info.addedViaApi, true);
   assert.equal(c('cluster_added'), 2);

@@ -224,8 +224,11 @@ export interface Cluster {
 export interface ClusterManager {
   get(name: string): Cluster | undefined;
   clusters(): Iterable<Cluster>;
-  /** Adds or replaces a cluster (CDS); resolves once it is warm. False if the config is unchanged. */
+  /**
+   * Adds or replaces a cluster (CDS); resolves once it is warm. False if the config is unchanged or
+   * names a static cluster; rejects with a ClusterConfigError on a bad config.
+   */
   addOrUpdateCluster(config: ClusterConfig, addedViaApi?: boolean): Promise<boolean>;
-  /** Removes a cluster (CDS); false if unknown. Its pools drain. */
+  /** Removes a CDS cluster; false if unknown or static. Its pools drain. */
   removeCluster(name: string): boolean;
 }

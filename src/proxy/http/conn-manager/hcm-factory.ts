@@ -40,7 +40,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
   const stats = createHcmStats(ctx.stats.scope(`http.${proto.statPrefix}`));
   let routes: RouteConfigProvider;
   if (proto.routeSpecifier.case === 'routeConfig') {
-    const table = compileRouteConfig(proto.routeSpecifier.value);
+    const table = compileRouteConfig(proto.routeSpecifier.value, { fieldPath: `${ctx.fieldPath}.route_config` });
     routes = { current: () => table };
   } else if (proto.routeSpecifier.case === 'rds' && ctx.rds !== undefined) {
     routes = ctx.rds(proto.routeSpecifier.value.routeConfigName);

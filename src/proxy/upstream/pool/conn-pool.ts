@@ -39,6 +39,8 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
   };
   private idleTimer: NodeJS.Timeout | null = null;
   private draining = false;
+  /** destroy() was called: nothing new is connected, waiting requests fail. */
+  private destroyed = false;
   private readonly stats: ClusterStatsImpl;
   private readonly resources: ResourceManager;
 
@@ -97,6 +99,7 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
   /** Closes every connection (their streams are reset) and fails waiting requests. */
   destroy(): void {
     this.draining = true;
+    this.destroyed = true;
     this.purgePending('local connection failure', '');
     for (const c of [...this.clients]) {
       if (c.state === ClientState.Connecting) this.leaveConnecting(c);
@@ -155,7 +158,11 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
       // Cancelled, or the connection closed or drained in between: give the slot back, and
       // let a live request wait for another connection like any queued one.
       c.remainingStreams++;
-      if (!s.cancelled) {
+      if (s.cancelled) {
+        // Nothing to tell.
+      } else if (this.destroyed) {
+        s.callbacks.onPoolFailure('local connection failure', '', this.host);
+      } else {
         this.enqueue(s);
         requeued = true;
       }
@@ -250,6 +257,7 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
   // ---- connections ----
 
   private tryCreateNewConnections(): void {
+    if (this.destroyed) return;
     for (let i = 0; i < MAX_NEW_CONNECTIONS_PER_EVENT; i++) {
       if (this.pendingCount <= this.connectingCapacity) return;
       const canCreate = this.resources.connections.canCreate();
@@ -316,6 +324,12 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
 
   onClientClosed(c: ActiveClient, wasConnecting: boolean): void {
     this.clients.delete(c);
+    if (c.inReady) {
+      // Drop it now: a closed connection buried under a busy one would otherwise stay referenced.
+      c.inReady = false;
+      const i = this.ready.indexOf(c);
+      if (i !== -1) this.ready.splice(i, 1);
+    }
     if (wasConnecting) {
       this.leaveConnecting(c);
       const f = connectFailure(c.connectError, c.timedOut, c.closedLocally);

@@ -10,7 +10,8 @@ import { UpstreamRequest, type UpstreamRequestOwner } from './upstream-request.j
 import type { RouterConfig } from './config.js';
 import type { ForwardAction, RouteMatchResult } from '../../../router/types.js';
 import { applyMutations } from '../../../router/header-mutation.js';
-import { hasPathRewrite, redirectLocation, rewritePath, rewrittenHost } from '../../../router/rewrite.js';
+import { redirectLocation } from '../../../router/rewrite.js';
+import { finalizeRequestHeaders } from '../../../router/finalize.js';
 import { CompiledRetryPolicy } from './retry-state.js';
 
 /** Request bodies up to this size are kept for retries (Envoy's default buffer limit, 1 MiB). */
@@ -156,24 +157,11 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.clearTimers();
   }
 
-  /** The request as sent upstream: path and host rewrites, header mutations (per attempt headers come later). */
+  /** The request as sent upstream: header mutations, then host and path rewrites, in Envoy's order. */
   private buildUpstreamHead(head: RequestHead, match: RouteMatchResult): RequestHead {
-    const headers = head.headers.clone();
     const up: RequestHead = { method: head.method, path: head.path, authority: head.authority, scheme: 'http',
-      protocol: head.protocol, headers };
-    if (hasPathRewrite(match.route)) {
-      const path = rewritePath(match.route, head);
-      if (path !== head.path) {
-        if (!this.config.suppressEnvoyHeaders) headers.set('x-envoy-original-path', head.path);
-        up.path = path;
-      }
-    }
-    const host = rewrittenHost(match, head);
-    if (host !== null) {
-      if (this.action!.appendXForwardedHost) appendForwardedHost(headers, head.authority);
-      up.authority = host;
-    }
-    applyMutations(match.requestMutations, headers, up, undefined, this.cb.streamInfo);
+      protocol: head.protocol, headers: head.headers.clone() };
+    finalizeRequestHeaders(match, up, this.cb.streamInfo, { keepOriginal: !this.config.suppressEnvoyHeaders });
     return up;
   }
 
