@@ -40,6 +40,9 @@ export class ActiveListener {
   private cxTotal!: Counter;
   private cxActive!: Gauge;
   private cxDestroy!: Counter;
+  /** Envoy's per-worker `listener.<addr>.worker_<N>.downstream_cx_total`. */
+  private workerCxTotal!: Counter;
+  private workerCxActive!: Gauge;
   boundPort = 0;
 
   /** `fieldPath` locates the listener in the config (`.static_resources.listeners[0]`) for errors. */
@@ -79,15 +82,21 @@ export class ActiveListener {
     this.cxTotal = scope.counter('downstream_cx_total');
     this.cxActive = scope.gauge('downstream_cx_active');
     this.cxDestroy = scope.counter('downstream_cx_destroy');
+    const worker = scope.scope(`worker_${process.env['STRAIT_WORKER_INDEX'] ?? '0'}`);
+    this.workerCxTotal = worker.counter('downstream_cx_total');
+    this.workerCxActive = worker.gauge('downstream_cx_active');
     log('config', 'info', `added listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
   }
 
   private onConnection(socket: net.Socket): void {
     this.cxTotal.inc();
     this.cxActive.inc();
+    this.workerCxTotal.inc();
+    this.workerCxActive.inc();
     socket.on('error', () => { /* resets are counted by the codec; nothing to do here */ });
     socket.once('close', () => {
       this.cxActive.dec();
+      this.workerCxActive.dec();
       this.cxDestroy.inc();
     });
     if (this.hcm === null) {

@@ -5,7 +5,8 @@ import { NodeSchema } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { registry } from '../../xds/registry.js';
 import type { AdminContext, AdminListenerInfo, AdminRuntimeLayer, AdminServerInfo, AdminServerState,
   ConfigDumpQuery, DrainListenersOptions } from '../admin/types.js';
-import type { StatsSource } from '../stats/snapshot.js';
+import type { StatsSnapshot, StatsSource } from '../stats/snapshot.js';
+import type { WorkerPool } from './workers.js';
 import type { Cluster } from '../upstream/types.js';
 import { defaultAccessLogManager } from '../accesslog/index.js';
 import { logLevels, setAllLogLevels, setLogLevel } from '../log.js';
@@ -17,11 +18,21 @@ import { STRAIT_VERSION } from './version.js';
 /** AdminContext over one ProxyServer. */
 export class ServerAdminContext implements AdminContext {
   private readonly loadedAt = new Date();
+  private merged: StatsSnapshot | null = null;
+  /** Present with --concurrency N: gathers the workers' state before each admin request. */
+  readonly refresh?: () => Promise<void>;
 
-  constructor(private readonly server: ProxyServer, private readonly onQuit: () => void) {}
+  constructor(private readonly server: ProxyServer, private readonly onQuit: () => void,
+    private readonly workers: WorkerPool | null = null) {
+    if (workers !== null) {
+      this.refresh = async () => {
+        this.merged = await workers.refresh();
+      };
+    }
+  }
 
   stats(): StatsSource {
-    return this.server.stats;
+    return this.merged ?? this.server.stats;
   }
 
   clusters(): Iterable<Cluster> {
@@ -29,10 +40,16 @@ export class ServerAdminContext implements AdminContext {
   }
 
   listeners(): AdminListenerInfo[] {
-    return this.server.listeners.map((l) => {
-      const host = l.address.host;
-      const address = host.includes(':') ? `[${host}]:${l.boundPort}` : `${host}:${l.boundPort}`;
-      return { name: l.name, address, socketAddress: { address: host, port_value: l.boundPort } };
+    const workers = this.workers;
+    const list = this.server.bootstrap.staticResources?.listeners ?? [];
+    return list.map((cfg) => {
+      const bound = workers !== null ? workers.ports[cfg.name]
+        : this.server.listeners.find((l) => l.name === cfg.name)?.boundPort;
+      const a = cfg.address?.address;
+      const host = a?.case === 'socketAddress' ? a.value.address : '';
+      const port = bound ?? 0;
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      return { name: cfg.name, address, socketAddress: { address: host, port_value: port } };
     });
   }
 

@@ -8,6 +8,7 @@ import { ActiveListener } from '../listener/listener.js';
 import { log } from '../log.js';
 import type { ProxyOptions } from './options.js';
 import { ServerStats, type ServerState } from './server-stats.js';
+import { isWorker } from './workers.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -32,21 +33,27 @@ export class ProxyServer {
     return this.options.bootstrap;
   }
 
-  /** Initialises clusters, binds listeners; rejects on a bind error. */
-  async start(): Promise<void> {
+  /**
+   * Initialises clusters, binds listeners; rejects on a bind error. With `bindListeners` false (the
+   * primary of --concurrency N) the workers serve the listeners.
+   */
+  async start(bindListeners = true): Promise<void> {
     this.state = 'INITIALIZING';
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
     this.clusterManager = await createClusterManager(clusters, this.stats);
-    const listeners = this.bootstrap.staticResources?.listeners ?? [];
+    const listeners = bindListeners ? this.bootstrap.staticResources?.listeners ?? [] : [];
     for (let i = 0; i < listeners.length; i++) {
       const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats },
         `.static_resources.listeners[${i}]`);
       await listener.start();
       this.listeners.push(listener);
     }
-    this.stats.gauge('listener_manager.total_listeners_active').set(this.listeners.length);
-    this.stats.counter('listener_manager.listener_added').inc(this.listeners.length);
-    this.stats.counter('listener_manager.listener_create_success').inc(this.listeners.length);
+    const configured = this.bootstrap.staticResources?.listeners.length ?? 0;
+    if (!isWorker()) {
+      this.stats.gauge('listener_manager.total_listeners_active').set(configured);
+      this.stats.counter('listener_manager.listener_added').inc(configured);
+      this.stats.counter('listener_manager.listener_create_success').inc(configured);
+    }
     this.state = 'LIVE';
     this.serverStats.refresh(this.state);
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);

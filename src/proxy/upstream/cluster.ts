@@ -33,7 +33,6 @@ function pickerFactory(info: ClusterInfoImpl): PickerFactory {
   switch (info.lbPolicy) {
     case 'LEAST_REQUEST': return leastRequestFactory(info.choiceCount, info.activeRequestBias);
     case 'RANDOM': return randomPicker;
-    case 'ROUND_ROBIN': return roundRobinPicker;
     default: return roundRobinPicker;
   }
 }

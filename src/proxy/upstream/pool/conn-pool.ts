@@ -307,12 +307,10 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
     }
     if (c.capacity > 0) {
       this.pushReady(c);
-      if (this.pendingCount > 0) {
-        // Attach on the next microtask, as Envoy defers it: the codec is still inside its callback.
-        this.scheduleUpstreamReady();
-        return;
-      }
+      // Attach on the next microtask, as Envoy defers it: the codec is still inside its callback.
+      if (this.pendingCount > 0) this.scheduleUpstreamReady();
     }
+    // Idle from now on unless a stream is attached (attach clears it).
     if (c.idle) this.markIdle(c);
   }
 
@@ -335,7 +333,7 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
       const f = connectFailure(c.connectError, c.timedOut, c.closedLocally);
       this.purgePending(f.reason, f.transportFailure);
     }
-    if (this.pendingCount > 0 && !this.draining) this.tryCreateNewConnections();
+    if (this.pendingCount > 0) this.tryCreateNewConnections();
     if (this.clients.size === 0) this.clearIdleTimer();
   }
 

@@ -181,7 +181,10 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const cluster = this.cluster!;
     const stats = cluster.info.stats;
     const previousHosts = this.previousHosts;
-    const host = cluster.chooseHost({ head: this.upstreamHead!, previousHosts });
+    const policy = this.retry?.policy;
+    const host = cluster.chooseHost({ head: this.upstreamHead!, previousHosts,
+      avoidPreviousHosts: policy?.previousHostsPredicate ?? false,
+      hostSelectionRetryMaxAttempts: policy?.hostSelectionMaxAttempts ?? 1 });
     if (host === null) {
       stats.upstream_cx_none_healthy.inc();
       this.localReply(503, 'no healthy upstream', 'UH', 'no_healthy_upstream');

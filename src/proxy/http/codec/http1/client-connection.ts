@@ -111,6 +111,8 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
         (head.headers.get('content-length') === '0' && !head.headers.has('transfer-encoding'));
     }
     s.endAtHeaders = end;
+    // Marked before the decoder runs: whatever it does next (even closing us), this response is whole.
+    if (end) s.responseComplete = true;
     if (!s.reset) s.decoder.decodeHeaders(head, end);
     // 1 tells llhttp that a HEAD response has no body whatever its headers say.
     return s.isHead ? 1 : 0;
@@ -133,6 +135,7 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
     const t = this.trailers;
     this.trailers = null;
     if (s === null || s.upgraded) return;
+    s.responseComplete = true;
     if (!s.endAtHeaders && !s.reset) {
       if (t !== null && t.length > 0) s.decoder.decodeTrailers(HeaderMap.fromRaw(t));
       else s.decoder.decodeData(EMPTY, true);
@@ -150,7 +153,6 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
   // ---- stream ends ----
 
   private onResponseComplete(s: ClientStream): void {
-    s.responseComplete = true;
     // A response that ends before its request was fully sent leaves the connection mid-request.
     if (!s.requestComplete || s.closeRequested) this.notReusable = true;
     this.finishStream(s);
@@ -159,7 +161,7 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
   /** Resets the stream with `reason` and drops the connection. */
   private failStream(s: ClientStream, reason: 'protocol error' | 'connection termination'): void {
     this.notReusable = true;
-    if (!s.reset) {
+    if (!s.reset && !s.responseComplete) {
       s.reset = true;
       s.decoder.onResetStream(reason, '');
     }
@@ -206,9 +208,9 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
       this.destroy();
       return;
     }
-    if (!s.reset) s.decoder.decodeData(EMPTY, true);
     s.responseComplete = true;
     this.notReusable = true;
+    if (!s.reset) s.decoder.decodeData(EMPTY, true);
     this.finishStream(s);
   }
 
@@ -223,7 +225,7 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
     if (s !== null) {
       this.stream = null;
       s.finished = true;
-      if (!s.reset) {
+      if (!s.reset && !s.responseComplete) {
         s.reset = true;
         s.decoder.onResetStream('connection termination', '');
       }

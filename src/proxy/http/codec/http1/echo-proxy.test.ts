@@ -91,10 +91,11 @@ class DownstreamSide implements RequestDecoder {
 }
 
 test('a 20 MB body streams through server codec -> client codec under back-pressure', async () => {
-  // Upstream: node:http echo with its own back-pressure (pipe).
+  // Upstream: node:http echo with its own back-pressure (pipe), which stalls for 300 ms before reading.
   const upstreamServer = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    req.pipe(res);
+    req.pause();
+    setTimeout(() => req.pipe(res), 300);
   });
   upstreamServer.listen(0, '127.0.0.1');
   await once(upstreamServer, 'listening');
@@ -131,16 +132,18 @@ test('a 20 MB body streams through server codec -> client codec under back-press
         (res) => {
           assert.equal(res.statusCode, 200);
           assert.equal(res.headers['transfer-encoding'], 'chunked');
-          let sincePause = 0;
+          // A slow reader: a 300 ms stall at the first bytes, then 40 ms per MiB read.
+          let sincePause = 1024 * 1024;
+          let first = true;
           res.on('data', (c: Buffer) => {
             received.update(c);
             receivedBytes += c.length;
             sincePause += c.length;
-            // A slow reader: 40 ms pause per MiB read.
             if (sincePause >= 1024 * 1024) {
               sincePause = 0;
               res.pause();
-              setTimeout(() => res.resume(), 40);
+              setTimeout(() => res.resume(), first ? 300 : 40);
+              first = false;
             }
           });
           res.on('end', resolve);
