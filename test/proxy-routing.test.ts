@@ -215,3 +215,8 @@ test('upstream connections are kept alive and reused across requests', async () 
   assert.equal(after.rq - before.rq, 5);
   assert.equal(after.cx, before.cx, 'no new upstream connection for sequential requests');
 });
+
+test('HTTP/1.0 is refused with 426 unless accept_http_10 is set', async () => {
+  const r = await curl(url('/a'), ['-0']);
+  assert.equal(r.status, 426);
+});

@@ -58,6 +58,11 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.requestHead = head;
     this.requestEnded = endStream;
     if (endStream) this.streamInfo.lastDownstreamRxByteMs = this.streamInfo.elapsedMs();
+    if (head.protocol === 'HTTP/1.0' && !this.config.acceptHttp10) {
+      // Envoy refuses HTTP/1.0 unless http_protocol_options.accept_http_10 is set.
+      this.sendLocalReply({ status: 426, body: '', details: 'low_version' });
+      return;
+    }
     const up = upgradeType(head);
     const allowedUpgrade = up !== undefined && this.config.upgradeTypes.has(up);
     if (up !== undefined && !allowedUpgrade && head.protocol !== 'HTTP/2') {

@@ -66,6 +66,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     requestTimeoutMs: durationMs(proto.requestTimeout, 0),
     maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
     http1EnableTrailers: proto.httpProtocolOptions?.enableTrailers ?? false,
+    acceptHttp10: proto.httpProtocolOptions?.acceptHttp10 ?? false,
     useRemoteAddress: proto.useRemoteAddress ?? false,
     xffNumTrustedHops: proto.xffNumTrustedHops,
     skipXffAppend: proto.skipXffAppend,

@@ -291,3 +291,14 @@ test('more than 32 headers (flushed early by the parser), then more requests on 
     assert.equal(text.match(/connection: close/g)?.length, 1);
   });
 });
+
+test('shutdownGracefully: the response in flight says connection: close, then the connection closes', async () => {
+  await withApp(async (port, app) => {
+    app.events.once('request', () => app.connections[0].shutdownGracefully());
+    const text = await rawExchange(port, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', 3000);
+    const rs = splitResponses(text);
+    assert.equal(rs.length, 1);
+    assert.equal(rs[0].headers['connection'], 'close');
+    assert.equal((JSON.parse(rs[0].body) as Echoed).path, '/slow');
+  });
+});
