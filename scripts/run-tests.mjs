@@ -17,5 +17,5 @@ const walk = (dir) => {
 walk(join(root, 'dist'));
 const filter = process.argv[2];
 const chosen = filter ? files.filter((f) => f.includes(filter)) : files;
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...chosen], { stdio: 'inherit', cwd: root });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=60000', ...chosen], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -9,8 +9,8 @@ import { RetryDecision, RetryState } from './retry-state.js';
 import { UpstreamRequest, type UpstreamRequestOwner } from './upstream-request.js';
 import type { RouterConfig } from './config.js';
 import type { ForwardAction, RouteMatchResult } from '../../../router/types.js';
+import { sendDirectResponse, sendRedirect } from './local-actions.js';
 import { applyMutations } from '../../../router/header-mutation.js';
-import { redirectLocation } from '../../../router/rewrite.js';
 import { finalizeRequestHeaders } from '../../../router/finalize.js';
 import { CompiledRetryPolicy } from './retry-state.js';
 
@@ -31,6 +31,13 @@ function flagForReset(reason: StreamResetReason | PoolFailureReason): ResponseFl
     case 'protocol error': return 'UPE';
     default: return 'UR';
   }
+}
+
+/** Whether any x-envoy-* header is present (most requests have none: skip the removals). */
+function hasEnvoyHeader(h: HeaderMap): boolean {
+  const names = h.names;
+  for (let i = 0; i < names.length; i++) if (names[i].startsWith('x-envoy-')) return true;
+  return false;
 }
 
 function parseMs(v: string | undefined): number | undefined {
@@ -78,24 +85,12 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const action = match.route.action;
     if (action.kind === 'direct_response') {
       hcmStats.rq_direct_response.inc();
-      const headers = new HeaderMap();
-      if (action.body !== null) {
-        headers.set('content-length', String(action.body.length));
-        headers.set('content-type', 'text/plain');
-      } else headers.set('content-length', '0');
-      applyMutations(match.responseMutations, headers, head, headers, cb.streamInfo);
-      cb.streamInfo.responseCodeDetails = 'direct_response';
-      const body = head.method === 'HEAD' ? null : action.body;
-      cb.encodeHeaders({ status: action.status, headers }, body === null);
-      if (body !== null) cb.encodeData(body, true);
+      sendDirectResponse(cb, match, action, head);
       return FilterStatus.StopIteration;
     }
     if (action.kind === 'redirect') {
       hcmStats.rq_redirect.inc();
-      const headers = new HeaderMap();
-      headers.set('location', redirectLocation(match.route, head));
-      applyMutations(match.responseMutations, headers, head, headers, cb.streamInfo);
-      cb.sendLocalReply({ status: action.status, body: '', details: 'direct_response', headers });
+      sendRedirect(cb, match, action, head);
       return FilterStatus.StopIteration;
     }
     if (action.kind !== 'route') return FilterStatus.Continue;
@@ -115,9 +110,11 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.timeoutMs = parseMs(h.get('x-envoy-upstream-rq-timeout-ms')) ?? action.timeoutMs;
     const policy = retryPolicyOf(action);
     this.perTryTimeoutMs = parseMs(h.get('x-envoy-upstream-rq-per-try-timeout-ms')) ?? policy.perTryTimeoutMs;
-    const retry = new RetryState(policy, h);
-    this.retry = retry.enabled ? retry : null;
-    for (const name of CONSUMED) h.remove(name);
+    if (policy.retryOn !== 0 || h.has('x-envoy-retry-on') || h.has('x-envoy-retry-grpc-on')) {
+      const retry = new RetryState(policy, h);
+      this.retry = retry.enabled ? retry : null;
+    }
+    if (hasEnvoyHeader(h)) for (const name of CONSUMED) h.remove(name);
     this.upstreamHead = this.buildUpstreamHead(head, match);
     if (endStream) this.onRequestEnd();
     this.startAttempt();

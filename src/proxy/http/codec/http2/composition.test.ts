@@ -126,7 +126,7 @@ const SERVICE: grpc.ServiceDefinition = {
     requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
 };
 
-test('gRPC through server codec -> client codec: unary, trailers-only error, server streaming', async () => {
+test('gRPC through server codec -> client codec: unary, trailers-only error, server streaming', { timeout: 10_000 }, async () => {
   const server = new grpc.Server();
   server.addService(SERVICE, {
     echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
@@ -184,7 +184,7 @@ test('gRPC through server codec -> client codec: unary, trailers-only error, ser
   }
 });
 
-test('exact trailers, request trailers and an 8 MiB body pass through both codecs', async () => {
+test('exact trailers, request trailers and an 8 MiB body pass through both codecs', { timeout: 10_000 }, async () => {
   const upstream = http2.createServer();
   const upSockets: net.Socket[] = [];
   upstream.on('connection', (s: net.Socket) => upSockets.push(s));
@@ -246,8 +246,9 @@ test('exact trailers, request trailers and an 8 MiB body pass through both codec
     const hash = createHash('sha256');
     let bytes = 0;
     big.on('data', (c: Buffer) => { bytes += c.length; hash.update(c); });
+    const ended = once(big, 'end');
     const [bigTrailers] = await once(big, 'trailers') as [http2.IncomingHttpHeaders];
-    await once(big, 'end');
+    await ended;
     assert.equal(bytes, 8 * 1024 * 1024);
     assert.equal(bigTrailers['x-sha256'], hash.digest('hex'));
   } finally {

@@ -243,7 +243,7 @@ function waitFor<T>(emitter: EventEmitter, event: string, ms = 3000): Promise<T>
   });
 }
 
-test('nghttp GET: pseudo-headers map to the request head, several URLs multiplex on one connection', async () => {
+test('nghttp GET: pseudo-headers map to the request head, several URLs multiplex on one connection', { timeout: 10_000 }, async () => {
   await withServer(true, {}, async (srv, port) => {
     const base = `http://127.0.0.1:${port}`;
     const out = await nghttp(['-v', `${base}/a?x=1`, `${base}/b`, `${base}/c`]);
@@ -263,7 +263,7 @@ test('nghttp GET: pseudo-headers map to the request head, several URLs multiplex
   });
 });
 
-test('nghttp POST with a body, request trailers and cookie crumbs', async () => {
+test('nghttp POST with a body, request trailers and cookie crumbs', { timeout: 10_000 }, async () => {
   await withServer(true, {}, async (_srv, port) => {
     await withTempFile(Buffer.from('hello h2'), async (file) => {
       const out = await nghttp(['-d', file, '--trailer', 'x-checksum: abc', '-H', 'cookie: a=1', '-H', 'cookie: b=2',
@@ -279,7 +279,7 @@ test('nghttp POST with a body, request trailers and cookie crumbs', async () => 
   });
 });
 
-test('response trailers and trailers-only responses reach nghttp (gRPC shapes)', async () => {
+test('response trailers and trailers-only responses reach nghttp (gRPC shapes)', { timeout: 10_000 }, async () => {
   await withServer(true, {}, async (_srv, port) => {
     const out = (await nghttp(['-v', `http://127.0.0.1:${port}/grpc`])).toString();
     // HEADERS, then DATA without END_STREAM, then a trailing HEADERS with END_STREAM.
@@ -290,7 +290,7 @@ test('response trailers and trailers-only responses reach nghttp (gRPC shapes)',
   });
 });
 
-test('connection-specific response headers are dropped instead of making node throw', async () => {
+test('connection-specific response headers are dropped instead of making node throw', { timeout: 10_000 }, async () => {
   await withServer(true, {}, async (_srv, port) => {
     const out = (await nghttp(['-v', `http://127.0.0.1:${port}/hop`, `http://127.0.0.1:${port}/204`])).toString();
     assert.match(out, /x-ok: yes/);
@@ -303,7 +303,7 @@ test('connection-specific response headers are dropped instead of making node th
   });
 });
 
-test('large upload through a read-disabled stream and a large download under write watermarks', async () => {
+test('large upload through a read-disabled stream and a large download under write watermarks', { timeout: 10_000 }, async () => {
   await withServer(true, {}, async (srv, port) => {
     const upload = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < upload.length; i++) upload[i] = i % 251;
@@ -321,7 +321,7 @@ test('large upload through a read-disabled stream and a large download under wri
   });
 });
 
-test('remote RST_STREAM, REFUSED_STREAM and a dropped connection reset the decoder', async () => {
+test('remote RST_STREAM, REFUSED_STREAM and a dropped connection reset the decoder', { timeout: 10_000 }, async () => {
   await withServer(false, {}, async (srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', () => {});
@@ -362,7 +362,7 @@ test('remote RST_STREAM, REFUSED_STREAM and a dropped connection reset the decod
   });
 });
 
-test('local resets send RST_STREAM NO_ERROR / REFUSED_STREAM', async () => {
+test('local resets send RST_STREAM NO_ERROR / REFUSED_STREAM', { timeout: 10_000 }, async () => {
   await withServer(false, {}, async (_srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     try {
@@ -381,7 +381,7 @@ test('local resets send RST_STREAM NO_ERROR / REFUSED_STREAM', async () => {
   });
 });
 
-test('shutdownGracefully sends GOAWAY, lets the active stream finish, then closes', async () => {
+test('shutdownGracefully sends GOAWAY, lets the active stream finish, then closes', { timeout: 10_000 }, async () => {
   await withServer(false, {}, async (srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     const started = waitFor<EchoStream>(srv.events, 'stream');
@@ -402,7 +402,7 @@ test('shutdownGracefully sends GOAWAY, lets the active stream finish, then close
   });
 });
 
-test('idle_timeout drains a connection without streams', async () => {
+test('idle_timeout drains a connection without streams', { timeout: 10_000 }, async () => {
   await withServer(true, { idleTimeoutMs: 150 }, async (_srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     const req = session.request({ ':path': '/echo' });
@@ -415,7 +415,7 @@ test('idle_timeout drains a connection without streams', async () => {
   });
 });
 
-test('request headers over max_request_headers_kb reset the stream; the connection keeps serving', async () => {
+test('request headers over max_request_headers_kb reset the stream; the connection keeps serving', { timeout: 10_000 }, async () => {
   await withServer(false, { maxRequestHeadersKb: 1 }, async (srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     try {
@@ -472,7 +472,7 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
   return Buffer.concat([head, payload]);
 }
 
-test('malformed input becomes a stream or connection error and the process keeps serving', async () => {
+test('malformed input becomes a stream or connection error and the process keeps serving', { timeout: 10_000 }, async () => {
   // Node goes quiet after nghttp2 ends a session; the PING probe is what closes the socket.
   setSessionProbeIntervalMs(200);
   await withServer(true, {}, async (srv, port) => {

@@ -44,8 +44,8 @@ class H2ServerStream extends H2StreamBase implements ResponseEncoder {
   }
 
   encodeHeaders(head: ResponseHead, endStream: boolean): void {
-    const stream = this.stream as ServerHttp2Stream | null;
-    if (stream === null || this.headersSent || this.localEnded || this.writeClosed) return;
+    const stream = this.writableStream() as ServerHttp2Stream | null;
+    if (stream === null || this.headersSent) return;
     try {
       const headers = responseHeadersToH2(head);
       if (head.status < 200) {

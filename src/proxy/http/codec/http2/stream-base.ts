@@ -63,9 +63,16 @@ export abstract class H2StreamBase {
     if (this.readDisableCount > 0) stream.pause();
   }
 
-  encodeData(chunk: Buffer, endStream: boolean): void {
+  /** The node stream if more may be written to it; a stream node already closed reports through 'close'. */
+  protected writableStream(): Http2Stream | null {
     const stream = this.stream;
-    if (stream === null || this.localEnded || this.writeClosed || this.closed) return;
+    if (stream === null || this.localEnded || this.writeClosed || stream.closed || stream.destroyed) return null;
+    return stream;
+  }
+
+  encodeData(chunk: Buffer, endStream: boolean): void {
+    const stream = this.writableStream();
+    if (stream === null) return;
     try {
       if (endStream) {
         this.localEnded = true;
@@ -84,8 +91,8 @@ export abstract class H2StreamBase {
   }
 
   encodeTrailers(trailers: HeaderMap): void {
-    const stream = this.stream;
-    if (stream === null || this.localEnded || this.writeClosed || this.closed) return;
+    const stream = this.writableStream();
+    if (stream === null) return;
     this.localEnded = true;
     // Sent from 'wantTrailers': node asks once the last DATA frame is out (waitForTrailers was set).
     this.trailersOut = trailersToH2(trailers);
