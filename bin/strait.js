@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// (A 4 MB young generation keeps the proxy's memory under 100 MB at no measured CPU cost: docs/performance.md.)
 // The `strait` command: a tiny shim that runs the compiled CLI from dist/.
 // Plain JS so it works before the build, where it says how to build.
 import { existsSync } from 'node:fs';

@@ -55,7 +55,8 @@ async function spawnTarget(name: Exclude<TargetName, 'direct'>, port: number, en
       if (!existsSync(cli)) throw new Error('bin/strait.js not found (the strait CLI is not built yet)');
       const config = path.join(env.dir, 'strait-bootstrap.yaml');
       writeFileSync(config, straitBootstrapYaml(port, await freePort(), env.upstreamPort));
-      return startProcess('strait', process.execPath, [cli, 'proxy', '-c', config, '--concurrency', '1']);
+      // Run through its shebang, as `npx strait` does, so the shim's node flags apply.
+      return startProcess('strait', cli, ['proxy', '-c', config, '--concurrency', '1']);
     }
     case 'nginx': {
       const prefix = path.join(env.dir, 'nginx-proxy');

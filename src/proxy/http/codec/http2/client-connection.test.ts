@@ -12,6 +12,9 @@ import type { ClientConnection, ClientConnectionCallbacks, RequestEncoder, Respo
 import type { Http2ClientConnection } from './client-connection.js';
 import { createHttp2ClientConnection } from './index.js';
 
+/** Every test ends by itself well within this. */
+const LIMIT = { timeout: 10_000 };
+
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
 /** Records one response; `done` settles on its end or reset. */
@@ -242,7 +245,7 @@ function waitUntil(cond: () => boolean, what: string, ms = 3000): Promise<void> 
   });
 }
 
-test('headers, data and trailers arrive in order; stream completion is reported', { timeout: 10_000 }, async () => {
+test('headers, data and trailers arrive in order; stream completion is reported', LIMIT, async () => {
   await withUpstream({}, async (_up, connect) => {
     const { conn, cb } = connect();
     assert.equal(conn.protocol, 'HTTP/2');
@@ -261,7 +264,7 @@ test('headers, data and trailers arrive in order; stream completion is reported'
   });
 });
 
-test('a trailers-only response is headers with end of stream; 1xx heads are not delivered', { timeout: 10_000 }, async () => {
+test('a trailers-only response is headers with end of stream; 1xx heads are not delivered', LIMIT, async () => {
   await withUpstream({}, async (_up, connect) => {
     const { conn } = connect();
     const only = send(conn, get('/trailers-only')).rec;
@@ -275,7 +278,7 @@ test('a trailers-only response is headers with end of stream; 1xx heads are not 
   });
 });
 
-test('request head maps to pseudo-headers; connection-specific and invalid headers are dropped, not thrown', { timeout: 10_000 }, async () => {
+test('request head maps to pseudo-headers; connection-specific and invalid headers are dropped, not thrown', LIMIT, async () => {
   await withUpstream({}, async (_up, connect) => {
     const { conn } = connect();
     const h = headerMap({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked',
@@ -303,7 +306,7 @@ test('request head maps to pseudo-headers; connection-specific and invalid heade
   });
 });
 
-test('a large download with read-disable applies back-pressure; a large upload honours write watermarks', { timeout: 10_000 }, async () => {
+test('a large download with read-disable applies back-pressure; a large upload honours write watermarks', LIMIT, async () => {
   await withUpstream({}, async (up, connect) => {
     const { conn } = connect();
     const bytes = 16 * 1024 * 1024;
@@ -351,7 +354,7 @@ test('a large download with read-disable applies back-pressure; a large upload h
   });
 });
 
-test('RST_STREAM mid-response (NO_ERROR, CANCEL), REFUSED_STREAM and a local reset', { timeout: 10_000 }, async () => {
+test('RST_STREAM mid-response (NO_ERROR, CANCEL), REFUSED_STREAM and a local reset', LIMIT, async () => {
   await withUpstream({}, async (up, connect) => {
     const { conn, cb } = connect();
     for (const code of [NGHTTP2_NO_ERROR, NGHTTP2_CANCEL]) {
@@ -378,7 +381,7 @@ test('RST_STREAM mid-response (NO_ERROR, CANCEL), REFUSED_STREAM and a local res
   });
 });
 
-test('GOAWAY stops new streams but lets active ones finish; a dropped connection terminates streams', { timeout: 10_000 }, async () => {
+test('GOAWAY stops new streams but lets active ones finish; a dropped connection terminates streams', LIMIT, async () => {
   await withUpstream({}, async (up, connect) => {
     const { conn, cb } = connect();
     const held = send(conn, get('/hold'));
@@ -408,7 +411,7 @@ test('GOAWAY stops new streams but lets active ones finish; a dropped connection
   });
 });
 
-test('canStream follows the peer SETTINGS_MAX_CONCURRENT_STREAMS', { timeout: 10_000 }, async () => {
+test('canStream follows the peer SETTINGS_MAX_CONCURRENT_STREAMS', LIMIT, async () => {
   await withUpstream({ maxConcurrentStreams: 2 }, async (up, connect) => {
     const { conn, cb } = connect();
     await once(conn.session, 'remoteSettings');

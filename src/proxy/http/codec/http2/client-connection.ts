@@ -1,22 +1,28 @@
 // The upstream HTTP/2 codec: a node:http2 client session over a socket the connection pool opened,
 // multiplexing the router's requests and reporting GOAWAY, stream completion and close to the pool.
 import http2 from 'node:http2';
-import type { ClientHttp2Session, ClientHttp2Stream, ClientSessionRequestOptions, Settings } from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream, ClientSessionRequestOptions, OutgoingHttpHeaders,
+  Settings } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { HeaderMap, RequestHead } from '../../headers.js';
 import type { ClientConnection, ClientConnectionCallbacks, RequestEncoder, ResponseDecoder,
   StreamResetReason } from '../types.js';
 import { requestHeadersToH2, responseHeadFromRaw } from './header-convert.js';
-import { clientSessionOptions, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR, widenConnectionWindow } from './session-options.js';
+import { clientSessionOptions, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR,
+  widenConnectionWindow } from './session-options.js';
 import { SessionWatchdog } from './session-watchdog.js';
-import { H2StreamBase, kOwner } from './stream-base.js';
+import { H2StreamBase, HeadMode, kOwner } from './stream-base.js';
 
 const kConnection = Symbol('strait.h2.clientConnection');
 
 type OwnedSession = ClientHttp2Session & { [kConnection]: Http2ClientConnection };
 
-const REQUEST_END: ClientSessionRequestOptions = { endStream: true };
-const REQUEST_MORE: ClientSessionRequestOptions = { endStream: false, waitForTrailers: true };
+/** request() options by HeadMode. */
+const REQUEST: readonly ClientSessionRequestOptions[] = [
+  { endStream: true },
+  { endStream: false },
+  { endStream: false, waitForTrailers: true },
+];
 
 /** Node's assumption about the peer's SETTINGS_MAX_CONCURRENT_STREAMS until its SETTINGS arrive. */
 const DEFAULT_PEER_MAX_CONCURRENT_STREAMS = 100;
@@ -28,21 +34,25 @@ class H2ClientStream extends H2StreamBase implements RequestEncoder {
   }
 
   encodeHeaders(head: RequestHead, endStream: boolean): void {
-    if (this.stream !== null || this.writeClosed) return;
+    if (this.headersSent || this.writeClosed) return;
+    this.startHead(requestHeadersToH2(head), endStream);
+  }
+
+  protected sendHead(headers: OutgoingHttpHeaders, mode: HeadMode): boolean {
     const session = this.conn.session;
     let stream: ClientHttp2Stream;
     try {
-      stream = session.request(requestHeadersToH2(head), endStream ? REQUEST_END : REQUEST_MORE);
+      stream = session.request(headers, REQUEST[mode]);
     } catch {
       this.writeClosed = true;
       const reason: StreamResetReason = session.closed || session.destroyed ? 'connection termination' : 'local reset';
-      // Reported on the next tick: the router is still inside encodeHeaders.
+      // Reported on the next tick: the router may still be inside an encode call.
       process.nextTick(reportEncodeFailure, this, reason);
-      return;
+      return false;
     }
-    if (endStream) this.localEnded = true;
     this.attach(stream);
     stream.on('response', onStreamResponse);
+    return true;
   }
 
   resetStream(): void {
@@ -105,7 +115,8 @@ export class Http2ClientConnection implements ClientConnection {
 
   constructor(readonly socket: Socket, private readonly callbacks: ClientConnectionCallbacks) {
     // The URL only supplies node's defaults; every request carries its own :scheme and :authority.
-    const url = (socket as Socket & { encrypted?: boolean }).encrypted === true ? 'https://upstream' : 'http://upstream';
+    const tls = (socket as Socket & { encrypted?: boolean }).encrypted === true;
+    const url = tls ? 'https://upstream' : 'http://upstream';
     const session = http2.connect(url, { ...clientSessionOptions(), createConnection: () => socket });
     this.session = session;
     (session as OwnedSession)[kConnection] = this;

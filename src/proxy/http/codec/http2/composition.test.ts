@@ -12,6 +12,9 @@ import type { ClientConnection, ClientConnectionCallbacks, RequestDecoder, Reque
   ResponseEncoder, ServerConnectionCallbacks, StreamResetReason } from '../types.js';
 import { createHttp2ClientConnection, createHttp2ServerConnection } from './index.js';
 
+/** Every test ends by itself well within this. */
+const LIMIT = { timeout: 10_000 };
+
 /** The downstream half of one relayed exchange: request events go upstream. */
 class DownstreamSide implements RequestDecoder {
   upstream!: RequestEncoder;
@@ -126,7 +129,7 @@ const SERVICE: grpc.ServiceDefinition = {
     requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
 };
 
-test('gRPC through server codec -> client codec: unary, trailers-only error, server streaming', { timeout: 10_000 }, async () => {
+test('gRPC through server codec -> client codec: unary, trailers-only error, server streaming', LIMIT, async () => {
   const server = new grpc.Server();
   server.addService(SERVICE, {
     echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
@@ -184,7 +187,7 @@ test('gRPC through server codec -> client codec: unary, trailers-only error, ser
   }
 });
 
-test('exact trailers, request trailers and an 8 MiB body pass through both codecs', { timeout: 10_000 }, async () => {
+test('exact trailers, request trailers and an 8 MiB body pass through both codecs', LIMIT, async () => {
   const upstream = http2.createServer();
   const upSockets: net.Socket[] = [];
   upstream.on('connection', (s: net.Socket) => upSockets.push(s));

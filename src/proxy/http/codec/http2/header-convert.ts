@@ -20,7 +20,8 @@ const SINGLE_VALUE = new Set([
 
 /** RFC 9110 token characters; node destroys a whole client session when a header name is not a token. */
 const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
+const TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+for (let i = 0; i < TOKEN_CHARS.length; i++) TOKEN[TOKEN_CHARS.charCodeAt(i)] = 1;
 
 function isToken(name: string): boolean {
   for (let i = 0; i < name.length; i++) {

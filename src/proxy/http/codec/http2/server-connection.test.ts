@@ -16,6 +16,9 @@ import type { RequestDecoder, ResponseEncoder, ServerCodecOptions, ServerConnect
 import { createHttp2ServerConnection } from './index.js';
 import { setSessionProbeIntervalMs } from './session-watchdog.js';
 
+/** Every test ends by itself well within this. */
+const LIMIT = { timeout: 10_000 };
+
 const PREFACE_LENGTH = 24;
 
 /** One request under the echo handler; what it answers depends on the path. */
@@ -105,6 +108,10 @@ class EchoStream implements RequestDecoder, WatermarkListener {
         enc.encodeData(Buffer.from('ok'), true);
         return;
       }
+      case '/later':
+        enc.encodeHeaders({ status: 200, headers: headerMap({ 'x-early': 'yes' }) }, false);
+        setTimeout(() => enc.encodeData(Buffer.from('late'), true), 150);
+        return;
       case '/204':
         enc.encodeHeaders({ status: 204, headers: new HeaderMap() }, false);
         enc.encodeData(Buffer.from('ignored'), true);
@@ -243,7 +250,7 @@ function waitFor<T>(emitter: EventEmitter, event: string, ms = 3000): Promise<T>
   });
 }
 
-test('nghttp GET: pseudo-headers map to the request head, several URLs multiplex on one connection', { timeout: 10_000 }, async () => {
+test('nghttp GET: pseudo-headers map to the request head, several URLs multiplex on one connection', LIMIT, async () => {
   await withServer(true, {}, async (srv, port) => {
     const base = `http://127.0.0.1:${port}`;
     const out = await nghttp(['-v', `${base}/a?x=1`, `${base}/b`, `${base}/c`]);
@@ -260,10 +267,13 @@ test('nghttp GET: pseudo-headers map to the request head, several URLs multiplex
     assert.equal(srv.streams.length, 3);
     assert.equal(srv.conns[0].protocol, 'HTTP/2');
     assert.match(out.toString(), /recv \(stream_id=\d+\) :status: 200/);
+    // A body that ends with the head's tick goes out as one DATA frame carrying END_STREAM.
+    assert.match(out.toString(), /recv DATA frame <length=\d+, flags=0x01/);
+    assert.doesNotMatch(out.toString(), /recv DATA frame <length=0/);
   });
 });
 
-test('nghttp POST with a body, request trailers and cookie crumbs', { timeout: 10_000 }, async () => {
+test('nghttp POST with a body, request trailers and cookie crumbs', LIMIT, async () => {
   await withServer(true, {}, async (_srv, port) => {
     await withTempFile(Buffer.from('hello h2'), async (file) => {
       const out = await nghttp(['-d', file, '--trailer', 'x-checksum: abc', '-H', 'cookie: a=1', '-H', 'cookie: b=2',
@@ -279,7 +289,7 @@ test('nghttp POST with a body, request trailers and cookie crumbs', { timeout: 1
   });
 });
 
-test('response trailers and trailers-only responses reach nghttp (gRPC shapes)', { timeout: 10_000 }, async () => {
+test('response trailers and trailers-only responses reach nghttp (gRPC shapes)', LIMIT, async () => {
   await withServer(true, {}, async (_srv, port) => {
     const out = (await nghttp(['-v', `http://127.0.0.1:${port}/grpc`])).toString();
     // HEADERS, then DATA without END_STREAM, then a trailing HEADERS with END_STREAM.
@@ -290,7 +300,7 @@ test('response trailers and trailers-only responses reach nghttp (gRPC shapes)',
   });
 });
 
-test('connection-specific response headers are dropped instead of making node throw', { timeout: 10_000 }, async () => {
+test('connection-specific response headers are dropped instead of making node throw', LIMIT, async () => {
   await withServer(true, {}, async (_srv, port) => {
     const out = (await nghttp(['-v', `http://127.0.0.1:${port}/hop`, `http://127.0.0.1:${port}/204`])).toString();
     assert.match(out, /x-ok: yes/);
@@ -303,7 +313,7 @@ test('connection-specific response headers are dropped instead of making node th
   });
 });
 
-test('large upload through a read-disabled stream and a large download under write watermarks', { timeout: 10_000 }, async () => {
+test('large upload through a read-disabled stream and a large download under write watermarks', LIMIT, async () => {
   await withServer(true, {}, async (srv, port) => {
     const upload = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < upload.length; i++) upload[i] = i % 251;
@@ -321,7 +331,7 @@ test('large upload through a read-disabled stream and a large download under wri
   });
 });
 
-test('remote RST_STREAM, REFUSED_STREAM and a dropped connection reset the decoder', { timeout: 10_000 }, async () => {
+test('remote RST_STREAM, REFUSED_STREAM and a dropped connection reset the decoder', LIMIT, async () => {
   await withServer(false, {}, async (srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', () => {});
@@ -362,7 +372,7 @@ test('remote RST_STREAM, REFUSED_STREAM and a dropped connection reset the decod
   });
 });
 
-test('local resets send RST_STREAM NO_ERROR / REFUSED_STREAM', { timeout: 10_000 }, async () => {
+test('local resets send RST_STREAM NO_ERROR / REFUSED_STREAM', LIMIT, async () => {
   await withServer(false, {}, async (_srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     try {
@@ -381,7 +391,28 @@ test('local resets send RST_STREAM NO_ERROR / REFUSED_STREAM', { timeout: 10_000
   });
 });
 
-test('shutdownGracefully sends GOAWAY, lets the active stream finish, then closes', { timeout: 10_000 }, async () => {
+test('a head whose body comes later is sent at the end of the tick', LIMIT, async () => {
+  await withServer(false, {}, async (_srv, port) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const req = session.request({ ':path': '/later' });
+      const t0 = Date.now();
+      const [head] = await once(req, 'response') as [http2.IncomingHttpHeaders];
+      const headAt = Date.now() - t0;
+      assert.equal(head['x-early'], 'yes');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      await once(req, 'end');
+      assert.ok(headAt < 100, `head after ${headAt} ms`);
+      assert.ok(Date.now() - t0 >= 140);
+      assert.equal(Buffer.concat(chunks).toString(), 'late');
+    } finally {
+      session.destroy();
+    }
+  });
+});
+
+test('shutdownGracefully sends GOAWAY, lets the active stream finish, then closes', LIMIT, async () => {
   await withServer(false, {}, async (srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     const started = waitFor<EchoStream>(srv.events, 'stream');
@@ -402,7 +433,7 @@ test('shutdownGracefully sends GOAWAY, lets the active stream finish, then close
   });
 });
 
-test('idle_timeout drains a connection without streams', { timeout: 10_000 }, async () => {
+test('idle_timeout drains a connection without streams', LIMIT, async () => {
   await withServer(true, { idleTimeoutMs: 150 }, async (_srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     const req = session.request({ ':path': '/echo' });
@@ -415,7 +446,7 @@ test('idle_timeout drains a connection without streams', { timeout: 10_000 }, as
   });
 });
 
-test('request headers over max_request_headers_kb reset the stream; the connection keeps serving', { timeout: 10_000 }, async () => {
+test('request headers over max_request_headers_kb reset the stream; the connection keeps serving', LIMIT, async () => {
   await withServer(false, { maxRequestHeadersKb: 1 }, async (srv, port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     try {
@@ -472,7 +503,32 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
   return Buffer.concat([head, payload]);
 }
 
-test('malformed input becomes a stream or connection error and the process keeps serving', { timeout: 10_000 }, async () => {
+test('bytes the sniffer read (the preface alone) are replayed to the session', LIMIT, async () => {
+  await withServer(true, {}, async (srv, port) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    await once(socket, 'connect');
+    socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // :method GET, :scheme http, :path / (static table), :authority "a"; END_STREAM | END_HEADERS.
+    socket.write(Buffer.concat([frame(4, 0, 0, Buffer.alloc(0)),
+      frame(1, 0x5, 1, Buffer.from([0x82, 0x86, 0x84, 0x01, 1, 0x61]))]));
+    await waitFor(srv.events, 'stream');
+    const deadline = Date.now() + 3000;
+    while (!frames(Buffer.concat(chunks)).some(([type, id, p]) => type === 0 && id === 1 && p.length > 0)
+      && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    socket.destroy();
+    const got = frames(Buffer.concat(chunks));
+    assert.ok(got.some(([type, id]) => type === 1 && id === 1), 'response HEADERS on stream 1');
+    const data = got.filter(([type, id]) => type === 0 && id === 1).map(([, , p]) => p);
+    assert.equal(JSON.parse(Buffer.concat(data).toString()).authority, 'a');
+  });
+});
+
+test('malformed input becomes a stream or connection error and the process keeps serving', LIMIT, async () => {
   // Node goes quiet after nghttp2 ends a session; the PING probe is what closes the socket.
   setSessionProbeIntervalMs(200);
   await withServer(true, {}, async (srv, port) => {

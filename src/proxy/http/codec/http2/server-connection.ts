@@ -1,32 +1,36 @@
 // The downstream HTTP/2 codec: a node:http2 server session on an accepted socket (h2c prior knowledge
 // or TLS with ALPN h2), each incoming stream handed to the connection manager as a RequestDecoder.
 import http2 from 'node:http2';
-import type { Http2Stream, ServerHttp2Session, ServerHttp2Stream, ServerStreamResponseOptions } from 'node:http2';
+import type { Http2Stream, OutgoingHttpHeaders, ServerHttp2Session, ServerHttp2Stream,
+  ServerStreamResponseOptions } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { HeaderMap, ResponseHead } from '../../headers.js';
 import type { RequestDecoder, ResponseEncoder, ServerCodecOptions, ServerConnection, ServerConnectionCallbacks,
   StreamResetReason } from '../types.js';
 import { rawHeaderBytes, requestHeadFromRaw, responseHeadersToH2 } from './header-convert.js';
-import { NGHTTP2_FLAG_END_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, serverSessionOptions,
-  widenConnectionWindow } from './session-options.js';
+import { NGHTTP2_FLAG_END_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM,
+  serverSessionOptions, widenConnectionWindow } from './session-options.js';
 import { SessionWatchdog } from './session-watchdog.js';
-import { H2StreamBase } from './stream-base.js';
+import { H2StreamBase, HeadMode } from './stream-base.js';
 
 const kConnection = Symbol('strait.h2.serverConnection');
 
 type OwnedSession = ServerHttp2Session & { [kConnection]: Http2ServerConnection };
 
-/** node's respond() also takes sendDate (missing from @types/node): the date header is the connection manager's job. */
+/** node's respond() also takes sendDate (not in @types/node); the date header is the connection manager's job. */
 type RespondOptions = ServerStreamResponseOptions & { sendDate: boolean };
 
-const RESPOND_END: RespondOptions = { endStream: true, sendDate: false };
-const RESPOND_MORE: RespondOptions = { endStream: false, waitForTrailers: true, sendDate: false };
+/** respond() options by HeadMode. */
+const RESPOND: readonly RespondOptions[] = [
+  { endStream: true, sendDate: false },
+  { endStream: false, sendDate: false },
+  { endStream: false, waitForTrailers: true, sendDate: false },
+];
 
 /** One downstream request/response exchange: the ResponseEncoder the connection manager writes to. */
 class H2ServerStream extends H2StreamBase implements ResponseEncoder {
   readonly protocol = 'HTTP/2';
   private decoder: RequestDecoder | null = null;
-  private headersSent = false;
 
   constructor(private readonly conn: Http2ServerConnection) {
     super();
@@ -46,25 +50,30 @@ class H2ServerStream extends H2StreamBase implements ResponseEncoder {
   encodeHeaders(head: ResponseHead, endStream: boolean): void {
     const stream = this.writableStream() as ServerHttp2Stream | null;
     if (stream === null || this.headersSent) return;
-    try {
-      const headers = responseHeadersToH2(head);
-      if (head.status < 200) {
-        // 1xx goes out as an informational HEADERS frame; the final head follows.
+    const headers = responseHeadersToH2(head);
+    if (head.status < 200) {
+      // 1xx goes out at once as an informational HEADERS frame; the final head follows.
+      try {
         stream.additionalHeaders(headers);
-        return;
+      } catch {
+        this.fail('local reset');
       }
-      this.headersSent = true;
-      if (endStream) {
-        this.localEnded = true;
-        stream.respond(headers, RESPOND_END);
-      } else {
-        stream.respond(headers, RESPOND_MORE);
-        // Node ends 204/205/304 and HEAD responses itself; later body writes are dropped.
-        if (stream.writableEnded) this.localEnded = true;
-      }
+      return;
+    }
+    this.startHead(headers, endStream);
+  }
+
+  protected sendHead(headers: OutgoingHttpHeaders, mode: HeadMode): boolean {
+    const stream = this.stream as ServerHttp2Stream;
+    try {
+      stream.respond(headers, RESPOND[mode]);
     } catch {
       this.fail('local reset');
+      return false;
     }
+    // Node ends 204/205/304 and HEAD responses itself; later body writes are dropped.
+    if (stream.writableEnded) this.localEnded = true;
+    return true;
   }
 
   resetStream(reason: StreamResetReason): void {

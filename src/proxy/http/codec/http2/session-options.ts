@@ -14,7 +14,7 @@ export const {
  */
 export const STREAM_WINDOW_BYTES = 1 << 20;
 
-/** Connection receive window: node consumes it as data arrives, so it only needs to cover the bandwidth-delay product. */
+/** Connection receive window: node consumes it as data arrives, so it need only cover the bandwidth-delay product. */
 export const CONNECTION_WINDOW_BYTES = 16 << 20;
 
 /** Envoy's default max_concurrent_streams. */

@@ -4,7 +4,8 @@ import type { Http2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { HeaderMap } from '../../headers.js';
 import type { StreamResetReason, WatermarkListener } from '../types.js';
 import { headerMapFromRaw, trailersToH2 } from './header-convert.js';
-import { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_REFUSED_STREAM } from './session-options.js';
+import { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR,
+  NGHTTP2_REFUSED_STREAM } from './session-options.js';
 
 /** Links a node stream back to the codec stream wrapping it. */
 export const kOwner = Symbol('strait.h2.owner');
@@ -12,6 +13,20 @@ export const kOwner = Symbol('strait.h2.owner');
 type OwnedStream = Http2Stream & { [kOwner]: H2StreamBase };
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * How a head goes out. Trailers need node's waitForTrailers, which costs a round trip and an extra empty
+ * DATA frame per stream, so the head waits until the end of the tick to learn whether the body ends at once.
+ */
+export const enum HeadMode {
+  /** Headers carry END_STREAM. */
+  End = 0,
+  /** The whole body follows now; no trailers. */
+  BodyNow = 1,
+  /** Body and/or trailers follow later. */
+  More = 2,
+}
+
 const NO_TRAILERS: OutgoingHttpHeaders = Object.freeze(Object.create(null));
 
 /** One HTTP/2 stream under a codec; subclasses add the head of the message and the decoder calls. */
@@ -38,6 +53,10 @@ export abstract class H2StreamBase {
   private peerAborted = false;
   private aboveHighWatermark = false;
   private watermarkListener: WatermarkListener | null = null;
+  /** The final head was handed to encodeHeaders. */
+  protected headersSent = false;
+  /** A head without END_STREAM, held until the body's first part or the end of the tick. */
+  private pendingHead: OutgoingHttpHeaders | null = null;
 
   protected abstract deliverData(chunk: Buffer, endStream: boolean): void;
   protected abstract deliverTrailers(trailers: HeaderMap): void;
@@ -48,6 +67,36 @@ export abstract class H2StreamBase {
   protected abstract sessionGone(): boolean;
   /** Called once when the stream is over, either way. */
   protected abstract onFinished(): void;
+  /** Sends the head (respond / request); false when that failed and the stream is being reset. */
+  protected abstract sendHead(headers: OutgoingHttpHeaders, mode: HeadMode): boolean;
+
+  /** Sends a final head now (END_STREAM) or holds it for the body (see HeadMode). */
+  protected startHead(headers: OutgoingHttpHeaders, endStream: boolean): void {
+    this.headersSent = true;
+    if (endStream) {
+      this.localEnded = true;
+      this.sendHead(headers, HeadMode.End);
+      return;
+    }
+    this.pendingHead = headers;
+    process.nextTick(flushHeldHead, this);
+  }
+
+  /** Sends a held head; false when nothing more can be written. */
+  private releaseHead(mode: HeadMode): boolean {
+    const headers = this.pendingHead!;
+    this.pendingHead = null;
+    const stream = this.stream;
+    // A stream node already closed reports how through 'close'.
+    if (this.writeClosed || (stream !== null && (stream.closed || stream.destroyed))) return false;
+    if (mode === HeadMode.End) this.localEnded = true;
+    return this.sendHead(headers, mode) && mode !== HeadMode.End;
+  }
+
+  /** The tick ended with the head still held: body or trailers come later. */
+  flushHeldHead(): void {
+    if (this.pendingHead !== null) this.releaseHead(HeadMode.More);
+  }
 
   protected attach(stream: Http2Stream): void {
     (stream as OwnedStream)[kOwner] = this;
@@ -71,6 +120,10 @@ export abstract class H2StreamBase {
   }
 
   encodeData(chunk: Buffer, endStream: boolean): void {
+    if (this.pendingHead !== null) {
+      const mode = !endStream ? HeadMode.More : chunk.length === 0 ? HeadMode.End : HeadMode.BodyNow;
+      if (!this.releaseHead(mode)) return;
+    }
     const stream = this.writableStream();
     if (stream === null) return;
     try {
@@ -91,6 +144,7 @@ export abstract class H2StreamBase {
   }
 
   encodeTrailers(trailers: HeaderMap): void {
+    if (this.pendingHead !== null && !this.releaseHead(HeadMode.More)) return;
     const stream = this.writableStream();
     if (stream === null) return;
     this.localEnded = true;
@@ -123,6 +177,7 @@ export abstract class H2StreamBase {
     if (this.resetDone || this.closed) return;
     this.resetDone = true;
     this.writeClosed = true;
+    this.pendingHead = null;
     const stream = this.stream;
     if (stream === null) {
       this.finish();
@@ -139,6 +194,7 @@ export abstract class H2StreamBase {
   protected fail(reason: StreamResetReason): void {
     if (this.writeClosed || this.closed) return;
     this.writeClosed = true;
+    this.pendingHead = null;
     this.failReason = reason;
     const stream = this.stream;
     if (stream === null) return;
@@ -152,6 +208,8 @@ export abstract class H2StreamBase {
   /** The session closed under the stream: report the termination now (node's own close comes later). */
   connectionClosed(): void {
     this.closed = true;
+    this.writeClosed = true;
+    this.pendingHead = null;
     if (!this.resetDone && this.isIncomplete()) {
       this.resetDone = true;
       this.deliverReset('connection termination');
@@ -246,6 +304,10 @@ export abstract class H2StreamBase {
 
 function owner(stream: Http2Stream): H2StreamBase {
   return (stream as OwnedStream)[kOwner];
+}
+
+function flushHeldHead(s: H2StreamBase): void {
+  s.flushHeldHead();
 }
 
 function onStreamData(this: Http2Stream, chunk: Buffer): void {
