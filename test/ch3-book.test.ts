@@ -48,6 +48,15 @@ test('simple.yaml: /headers through the proxy shows the expected timeout and a r
       `httpbin_service::127.0.0.1:${httpbin.port}::rq_success::1`]) {
       assert.ok(clusters.split('\n').includes(line), `missing "${line}" in /clusters:\n${clusters}`);
     }
+    const prom = await (await proxy.admin('/stats/prometheus')).text();
+    assert.match(prom, /^envoy_cluster_upstream_rq\{envoy_response_code="200",envoy_cluster_name="httpbin_service"\} 1$/m);
+    assert.match(prom, /^# TYPE envoy_cluster_upstream_rq_time histogram$/m);
+    const dump = await (await proxy.admin('/config_dump')).json() as { configs: Record<string, unknown>[] };
+    const clustersDump = dump.configs.find((c) => c['@type'] === 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump');
+    assert.match(JSON.stringify(clustersDump), /"name":"httpbin_service"/);
+    const ready = await proxy.admin('/ready');
+    assert.equal(ready.status, 200);
+    assert.equal(await ready.text(), 'LIVE\n');
   } finally {
     await proxy.stop();
   }

@@ -54,12 +54,16 @@ before(async () => {
           { match: { prefix: '/grpc' }, route: { cluster: 'h2' } },
           { match: { prefix: '/ws' }, route: { cluster: 'ws' } },
           { match: { prefix: '/slow' }, route: { cluster: 'tiny' } },
+          { match: { prefix: '/pertry' }, route: { cluster: 'pertry', prefix_rewrite: '/delay/800',
+            retry_policy: { retry_on: 'reset', num_retries: 1, per_try_timeout: '0.2s' } } },
+          { match: { prefix: '/nc' }, route: { cluster_header: 'x-cluster' } },
           { match: { prefix: '/' }, route: { cluster: 'echo' } },
         ],
       }],
     },
     clusters: [
       { name: 'echo', ports: [echo.port] },
+      { name: 'pertry', ports: [echo.port] },
       { name: 'h2', ports: [h2port], extra: { http2_protocol_options: {} } },
       { name: 'ws', ports: [wsPort] },
       { name: 'tiny', ports: [echo.port], extra: { circuit_breakers: { thresholds: [{ max_connections: 1, max_pending_requests: 1, max_requests: 1 }] } } },
@@ -178,4 +182,22 @@ test('circuit breaker of 1 request answers the overflow with 503 UO', async () =
   assert.equal(overflow.body, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
   const stats = await (await proxy.admin('/stats?filter=cluster.tiny.upstream_rq_pending_overflow')).text();
   assert.match(stats, /upstream_rq_pending_overflow: [1-9]/);
+});
+
+test('per_try_timeout: each try is cut at 200 ms, one retry, then 504', async () => {
+  const started = Date.now();
+  const r = await curl(`http://127.0.0.1:${port}/pertry`);
+  const took = Date.now() - started;
+  assert.equal(r.status, 504);
+  assert.equal(r.body, 'upstream request timeout');
+  assert.ok(took >= 350 && took < 1500, `took ${took} ms`);
+  const stats = await (await proxy.admin('/stats?filter=^cluster\\.pertry\\.upstream_rq_(per_try_timeout|retry)$')).text();
+  assert.match(stats, /upstream_rq_per_try_timeout: 2/);
+  assert.match(stats, /upstream_rq_retry: 1/);
+});
+
+test('a gRPC request answered locally (503 NC) gets a trailers-only reply with grpc-status 14', async () => {
+  const out = await nghttp(['-H', 'content-type: application/grpc', `http://127.0.0.1:${port}/nc.Svc/Method`]);
+  assert.match(out, /:status: 200/);
+  assert.match(out, /grpc-status: 14/);
 });
