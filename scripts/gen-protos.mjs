@@ -38,16 +38,6 @@ export const ENTRIES = [
   'xds/type/v3/typed_struct.proto',
 ];
 
-function newestMtime(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newestMtime(p) : s.mtimeMs);
-  }
-  return t;
-}
-
 /** protoc-gen-validate's validate.proto as shipped is old: CRLF endings and no ignore_empty. */
 function fixValidateProto(text) {
   const numbers = { StringRules: 26, BytesRules: 14, RepeatedRules: 5, MapRules: 6 };
@@ -86,7 +76,7 @@ function writeAllFiles() {
 
 const stamp = join(out, '.stamp');
 const want = JSON.stringify(ENTRIES);
-if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && statSync(stamp).mtimeMs > newestMtime(join(root, 'scripts'))) {
+if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && statSync(stamp).mtimeMs > statSync(fileURLToPath(import.meta.url)).mtimeMs) {
   process.exit(0);
 }
 
