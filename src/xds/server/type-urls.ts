@@ -1,0 +1,43 @@
+// The type URLs of the xDS resource types Strait serves, as Envoy and gRPC spell them.
+// Also which types take the legacy "empty list means wildcard" subscription (LDS and CDS).
+
+/** type.googleapis.com/envoy.config.listener.v3.Listener (LDS). */
+export const LISTENER_TYPE = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+/** type.googleapis.com/envoy.config.route.v3.RouteConfiguration (RDS). */
+export const ROUTE_TYPE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+/** type.googleapis.com/envoy.config.cluster.v3.Cluster (CDS). */
+export const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+/** type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment (EDS). */
+export const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+/** type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret (SDS). */
+export const SECRET_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
+
+/** The five core types, in Envoy's make-before-break push order (CDS, EDS, LDS, RDS, SDS last). */
+export const CORE_TYPES: readonly string[] = [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE];
+
+/** The type URL of a protobuf message type name (`envoy.config.cluster.v3.Cluster`). */
+export function typeUrlOf(typeName: string): string {
+  return `type.googleapis.com/${typeName}`;
+}
+
+const LEGACY_WILDCARD = new Set([LISTENER_TYPE, CLUSTER_TYPE]);
+
+/**
+ * Whether a first request with no names subscribes to everything. The xDS spec gives Listener and
+ * Cluster a wildcard; RDS/EDS/SDS always name what they want.
+ */
+export function takesLegacyWildcard(typeUrl: string): boolean {
+  return LEGACY_WILDCARD.has(typeUrl);
+}
+
+/** Short names for logs and status (`LDS`, `CDS` ...); other types keep their URL. */
+export function shortTypeName(typeUrl: string): string {
+  switch (typeUrl) {
+    case LISTENER_TYPE: return 'LDS';
+    case ROUTE_TYPE: return 'RDS';
+    case CLUSTER_TYPE: return 'CDS';
+    case ENDPOINT_TYPE: return 'EDS';
+    case SECRET_TYPE: return 'SDS';
+    default: return typeUrl;
+  }
+}
