@@ -185,13 +185,13 @@ test('an invalid RE2 safe_regex: lookahead, backreference, syntax error', () => 
 
 test('an unimplemented network filter, HTTP filter, access logger or transport socket', () => {
   expectOne(edit('http_filters:\n          - name: envoy.filters.http.router', `http_filters:
-          - name: envoy.filters.http.fault
+          - name: envoy.filters.http.rbac
             typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
           - name: envoy.filters.http.router`),
   `.${HCM}.http_filters[0].typed_config["@type"]`,
-  "Didn't find a registered implementation for 'envoy.filters.http.fault' with type URL: 'envoy.extensions.filters.http.fault.v3.HTTPFault'",
-  'HTTPFault');
+  "Didn't find a registered implementation for 'envoy.filters.http.rbac' with type URL: 'envoy.extensions.filters.http.rbac.v3.RBAC'",
+  'RBAC');
   // is_optional: Envoy ignores an unknown optional filter.
   assert.ok(loadBootstrap({
     yaml: edit('http_filters:\n          - name: envoy.filters.http.router',

@@ -28,6 +28,16 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     typeName: 'envoy.extensions.filters.http.router.v3.Router',
   },
   {
+    category: 'http filter', name: 'envoy.filters.http.fault',
+    typeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
+    routeTypeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
+  },
+  {
+    category: 'http filter', name: 'envoy.filters.http.local_ratelimit',
+    typeName: 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
+    routeTypeName: 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
+  },
+  {
     category: 'access logger', name: 'envoy.access_loggers.file',
     typeName: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
   },

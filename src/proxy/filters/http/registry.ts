@@ -7,11 +7,20 @@ import { registry } from '../../../xds/registry.js';
 import type { HcmStats } from '../../http/conn-manager/stats.js';
 import type { HttpFilterFactory } from './types.js';
 import { RouterFilterFactory } from './router/config.js';
+import type { StatsStore } from '../../stats/store.js';
+import { makeFaultFilterFactory } from './fault/index.js';
+import { makeLocalRateLimitFilterFactory } from './local_ratelimit/index.js';
 
 /** What a filter factory may read when it is built. */
 export interface HttpFilterContext {
   readonly hcmStats: HcmStats;
   readonly statPrefix: string;
+  /** The root stats store (filters with their own stat prefixes). */
+  readonly stats: StatsStore;
+  /** The http_filters entry's name (the key of typed_per_filter_config). */
+  readonly filterName: string;
+  /** Where the filter's typed_config sits, for error messages. */
+  readonly fieldPath: string;
 }
 
 type Maker = (config: unknown, ctx: HttpFilterContext) => HttpFilterFactory;
@@ -20,6 +29,10 @@ const BY_TYPE: Record<string, { name: string; make: Maker }> = {
   'envoy.extensions.filters.http.router.v3.Router': {
     name: 'envoy.filters.http.router',
     make: (c, ctx) => new RouterFilterFactory(c as Router | undefined, ctx.hcmStats),
+  },
+  'envoy.extensions.filters.http.fault.v3.HTTPFault': { name: 'envoy.filters.http.fault', make: makeFaultFilterFactory },
+  'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': {
+    name: 'envoy.filters.http.local_ratelimit', make: makeLocalRateLimitFilterFactory,
   },
 };
 

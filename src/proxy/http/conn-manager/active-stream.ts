@@ -182,9 +182,20 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       const status = this.decoders[i].decodeHeaders(this.head!, headerOnly);
       if (this.destroyed || this.responseEnded) return;
       if (status === FilterStatus.StopIteration) {
+        // Filters up to the new stop get what was held; later ones keep waiting for it.
         this.stoppedAt = i;
-        this.held = held;
-        this.heldTrailers = trailers;
+        if (held !== null) {
+          for (const h of held) {
+            this.runDecodeData(from, i + 1, h.chunk, h.end);
+            if (this.destroyed) return;
+          }
+        }
+        if (trailers !== null) this.runDecodeTrailers(from, i + 1, trailers);
+        if (this.destroyed) return;
+        if (i + 1 < this.decoders.length) {
+          this.held = held;
+          this.heldTrailers = trailers;
+        }
         return;
       }
     }

@@ -47,14 +47,15 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
   } else {
     routes = { current: () => null };
   }
-  const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix };
+  const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix, stats: ctx.stats };
   const upgradeTypes = new Set(proto.upgradeConfigs.filter((u) => u.enabled !== false)
     .map((u) => u.upgradeType.toLowerCase()));
   return {
     statPrefix: proto.statPrefix,
     codecType: codecType(proto.codecType),
     routes,
-    filters: proto.httpFilters.map((f) => createHttpFilterFactory(f, filterCtx)),
+    filters: proto.httpFilters.map((f, i) => createHttpFilterFactory(f,
+      { ...filterCtx, filterName: f.name, fieldPath: `${ctx.fieldPath}.http_filters[${i}].typed_config` })),
     clusterManager: ctx.clusterManager,
     accessLoggers: defaultAccessLogManager.createAll(proto.accessLog, `${ctx.fieldPath}.access_log`),
     stats,

@@ -1,0 +1,153 @@
+// Envoy's local rate limit filter: a token bucket per config (the filter's, or a route's own from
+// typed_per_filter_config); over the limit it answers `local_rate_limited` (429, flag RL) when enforced.
+import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
+import type { LocalRateLimit } from '../../../../xds/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit_pb.js';
+import { registry } from '../../../../xds/registry.js';
+import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
+import type { StatsStore } from '../../../stats/store.js';
+import { log } from '../../../log.js';
+import type { HttpFilterContext } from '../registry.js';
+import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter,
+  type StreamEncoderFilter } from '../types.js';
+import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
+import { sendLocalReplyWithGrpcStatus } from '../fault/grpc-reply.js';
+import { compileLocalRateLimit, type CompileEnv, type LocalRateLimitSettings } from './local-ratelimit-config.js';
+
+/** The filter's canonical extension name. */
+export const LOCAL_RATELIMIT_FILTER_NAME = 'envoy.filters.http.local_ratelimit';
+const LOCAL_RATELIMIT_TYPE = 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
+
+/** What the filter needs beyond HttpFilterContext (see the report for the registry change). */
+export interface LocalRateLimitFilterContext extends HttpFilterContext {
+  /** The root stats store (`<stat_prefix>.http_local_rate_limit.*` is created under it). */
+  readonly stats: StatsStore;
+  /** The http_filters entry's name: the first key looked up in typed_per_filter_config. */
+  readonly filterName: string;
+  /** Where the filter's typed_config sits in the config, for error messages. */
+  readonly fieldPath: string;
+}
+
+/** Test hooks: the random source for filter_enabled/filter_enforced and the bucket clock. */
+export interface LocalRateLimitFilterOptions {
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+/**
+ * Route-level configs by their Any, each with its own bucket, as Envoy keeps one per route config:
+ * a new route table (RDS update) brings new Anys and so fresh buckets. null = unusable.
+ */
+const routeConfigs = new WeakMap<Any, LocalRateLimitSettings | null>();
+
+function compileRouteConfig(any: Any, env: CompileEnv): LocalRateLimitSettings | null {
+  let s = routeConfigs.get(any);
+  if (s !== undefined) return s;
+  s = null;
+  try {
+    const msg = anyUnpack(any, registry);
+    if (msg?.$typeName === LOCAL_RATELIMIT_TYPE) s = compileLocalRateLimit(msg as LocalRateLimit, env, 'typed_per_filter_config', true);
+  } catch (e) {
+    log('filter', 'warning', `local_ratelimit: ignoring per-route config: ${(e as Error).message}`);
+  }
+  routeConfigs.set(any, s);
+  return s;
+}
+
+/** Makes a LocalRateLimitFilter per stream; holds the filter-level config and its bucket. */
+export class LocalRateLimitFilterFactory implements HttpFilterFactory {
+  readonly name = LOCAL_RATELIMIT_FILTER_NAME;
+  /** The filter-level config; null when typed_config is absent (only routes configure limits). */
+  readonly settings: LocalRateLimitSettings | null;
+  readonly random: () => number;
+  private readonly env: CompileEnv;
+  private readonly names: readonly string[];
+
+  constructor(proto: LocalRateLimit | undefined, ctx: LocalRateLimitFilterContext, opts: LocalRateLimitFilterOptions = {}) {
+    this.env = { store: ctx.stats, now: opts.now };
+    this.settings = proto === undefined ? null : compileLocalRateLimit(proto, this.env, ctx.fieldPath, false);
+    this.random = opts.random ?? Math.random;
+    this.names = perRouteNames(ctx.filterName, LOCAL_RATELIMIT_FILTER_NAME);
+  }
+
+  create(callbacks: DecoderFilterCallbacks): { decoder: LocalRateLimitFilter; encoder: LocalRateLimitFilter } {
+    const f = new LocalRateLimitFilter(this, callbacks);
+    return { decoder: f, encoder: f };
+  }
+
+  /** The config for this request: the route's if it has one (replacing the filter's); null = nothing to do. */
+  settingsFor(cb: DecoderFilterCallbacks): LocalRateLimitSettings | null {
+    const per = mostSpecificPerFilterConfig(cb.route(), this.names);
+    if (per === null) return this.settings;
+    if (per.disabled) return null;
+    return per.config === null ? this.settings : compileRouteConfig(per.config, this.env) ?? this.settings;
+  }
+}
+
+/** The local rate limit filter of one stream (decoder for the decision, encoder for x-ratelimit-*). */
+export class LocalRateLimitFilter implements StreamDecoderFilter, StreamEncoderFilter {
+  /** The config whose bucket this request drew from, for the x-ratelimit-* response headers. */
+  private used: LocalRateLimitSettings | null = null;
+
+  constructor(private readonly factory: LocalRateLimitFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+
+  decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
+    const s = this.factory.settingsFor(this.cb);
+    if (s === null || s.enabled === null || !s.enabled.sample(this.factory.random)) return FilterStatus.Continue;
+    const stats = s.stats;
+    stats.enabled.inc();
+    let allowed: boolean;
+    if (s.bucket !== null) {
+      this.used = s;
+      allowed = s.bucket.consume();
+    } else {
+      allowed = !s.alwaysDeny;
+    }
+    if (allowed) {
+      stats.ok.inc();
+      return FilterStatus.Continue;
+    }
+    stats.rate_limited.inc();
+    const info = this.cb.streamInfo;
+    if (s.enforced === null || !s.enforced.sample(this.factory.random)) {
+      s.requestHeadersWhenNotEnforced?.apply(head.headers, head, undefined, info);
+      return FilterStatus.Continue;
+    }
+    stats.enforced.inc();
+    let headers: HeaderMap | undefined;
+    if (s.responseHeaders !== null) {
+      headers = new HeaderMap();
+      s.responseHeaders.apply(headers, head, headers, info);
+    }
+    sendLocalReplyWithGrpcStatus(this.cb,
+      { status: s.status, body: 'local_rate_limited', flag: 'RL', details: 'local_rate_limited', headers }, s.grpcStatus, head);
+    return FilterStatus.StopIteration;
+  }
+
+  decodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
+    return FilterStatus.Continue;
+  }
+
+  decodeTrailers(_trailers: HeaderMap): FilterStatus {
+    return FilterStatus.Continue;
+  }
+
+  encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
+    const s = this.used;
+    if (s !== null && s.xRateLimitHeaders) {
+      const bucket = s.bucket!;
+      head.headers.add('x-ratelimit-limit', String(bucket.maxTokens));
+      head.headers.add('x-ratelimit-remaining', String(bucket.remaining()));
+    }
+    return FilterStatus.Continue;
+  }
+
+  encodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
+    return FilterStatus.Continue;
+  }
+
+  encodeTrailers(_trailers: HeaderMap): FilterStatus {
+    return FilterStatus.Continue;
+  }
+
+  onDestroy(): void { /* nothing per stream to release: buckets refill from the clock */ }
+}
