@@ -203,22 +203,19 @@ test('an unimplemented network filter, HTTP filter, access logger or transport s
   `.${HCM}.access_log[0].name`, "Didn't find a registered implementation for 'envoy.access_loggers.syslog' with type URL: ''", 'syslog');
   expectOne(edit('    filter_chains:\n    - filters:', `    filter_chains:
     - transport_socket:
-        name: envoy.transport_sockets.tls
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+        name: envoy.transport_sockets.alts
       filters:`),
-  '.static_resources.listeners[0].filter_chains[0].transport_socket.typed_config["@type"]',
-  /with type URL: 'envoy\.extensions\.transport_sockets\.tls\.v3\.DownstreamTlsContext'$/, 'DownstreamTlsContext');
+  '.static_resources.listeners[0].filter_chains[0].transport_socket.name',
+  /^Didn't find a registered implementation for 'envoy\.transport_sockets\.alts'/, 'alts');
   expectOne(edit(`- name: envoy.filters.network.http_connection_manager
-        typed_config:`, `- name: envoy.filters.network.tcp_proxy
+        typed_config:`, `- name: envoy.filters.network.rbac
         typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-          stat_prefix: tcp
-          cluster: backend
+          "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+          stat_prefix: rbac
       - name: envoy.filters.network.http_connection_manager
         typed_config:`),
   '.static_resources.listeners[0].filter_chains[0].filters[0].typed_config["@type"]',
-  /^Didn't find a registered implementation for 'envoy\.filters\.network\.tcp_proxy'/, 'TcpProxy');
+  /^Didn't find a registered implementation for 'envoy\.filters\.network\.rbac'/, 'RBAC');
 });
 
 test('the HTTP filter chain must end with the router', () => {

@@ -49,6 +49,22 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     category: 'transport socket', name: 'envoy.transport_sockets.raw_buffer',
     typeName: 'envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer',
   },
+  {
+    category: 'transport socket', name: 'envoy.transport_sockets.tls',
+    typeName: 'envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+  },
+  {
+    category: 'transport socket', name: 'envoy.transport_sockets.tls',
+    typeName: 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  },
+  {
+    category: 'listener filter', name: 'envoy.filters.listener.tls_inspector',
+    typeName: 'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  },
+  {
+    category: 'network filter', name: 'envoy.filters.network.tcp_proxy', terminal: true,
+    typeName: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  },
 ];
 
 /** The HTTP router filter's name, which must end every HTTP filter chain. */

@@ -1,15 +1,21 @@
-// One listener: a listening socket whose connections run the listener's filter chain.
-// Static listeners start with the server; xDS listeners are added, replaced and drained.
+// One listener: a listening socket whose connections pass the listener filters, are matched to a
+// filter chain (Envoy's FilterChainMatch rules), and run that chain's transport and filters.
 import net from 'node:net';
-import type { Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
-import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import type { Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { registry } from '../../xds/registry.js';
-import type { Counter, Gauge, StatsStore } from '../stats/store.js';
-import { buildHcmConfig, type HcmContext } from '../http/conn-manager/hcm-factory.js';
-import type { HcmConfig } from '../http/conn-manager/config.js';
-import { HcmConnection } from '../http/conn-manager/connection.js';
+import { defaultAccessLogManager, type AccessLogger } from '../accesslog/index.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { log } from '../log.js';
+import type { StatsStore } from '../stats/store.js';
+import { durationMs } from '../util/duration.js';
+import { ActiveSocket, type DownstreamConnection, type SocketOwner } from './active-socket.js';
+import { listenerFail } from './errors.js';
+import { FilterChainImpl, type ListenerContext } from './filter-chain.js';
+import { FilterChainManager, type ChainEntry, type ConnectionMatchInfo } from './filter-chain-manager.js';
+import type { ListenerFilter, ListenerFilterFactory } from './listener-filter.js';
+import { createListenerStats, type ListenerStats } from './listener-stats.js';
+import { TlsInspectorFactory } from './tls-inspector.js';
 
 /** The address a listener binds, from its socket_address. */
 export interface ListenerAddress {
@@ -31,33 +37,63 @@ export function listenerAddress(l: Listener): ListenerAddress {
   return { host: a.value.address, port };
 }
 
+const TLS_INSPECTOR_NAME = 'envoy.filters.listener.tls_inspector';
+const TLS_INSPECTOR_TYPE = 'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
+/** Envoy's default listener_filters_timeout. */
+const DEFAULT_LISTENER_FILTERS_TIMEOUT_MS = 15_000;
+
+/** Builds the listener filters of a listener config. */
+function listenerFilterFactories(config: Listener, ctx: ListenerContext, fieldPath: string): ListenerFilterFactory[] {
+  return config.listenerFilters.map((f, i) => {
+    const at = `${fieldPath}.listener_filters[${i}]`;
+    if (f.filterDisabled !== undefined) listenerFail(`${at}.filter_disabled`, 'filter_disabled is not supported by Strait yet');
+    let typeName: string | undefined;
+    if (f.configType.case === 'typedConfig') typeName = anyUnpack(f.configType.value, registry)?.$typeName;
+    else if (f.configType.case === 'configDiscovery') listenerFail(`${at}.config_discovery`, 'extension config discovery is not supported by Strait');
+    if (typeName === TLS_INSPECTOR_TYPE || (typeName === undefined && f.name === TLS_INSPECTOR_NAME)) {
+      return new TlsInspectorFactory(ctx.stats);
+    }
+    return listenerFail(at, `listener filter '${f.name}' is not supported by Strait`);
+  });
+}
+
 /** A running listener. */
-export class ActiveListener {
+export class ActiveListener implements SocketOwner {
   readonly address: ListenerAddress;
+  readonly listenerFiltersTimeoutMs: number;
+  readonly continueOnListenerFiltersTimeout: boolean;
+  readonly hasAccessLog: boolean;
   private server: net.Server | null = null;
-  private hcm: HcmConfig | null = null;
-  private readonly connections = new Set<HcmConnection>();
-  private cxTotal!: Counter;
-  private cxActive!: Gauge;
-  private cxDestroy!: Counter;
-  /** Envoy's per-worker `listener.<addr>.worker_<N>.downstream_cx_total`. */
-  private workerCxTotal!: Counter;
-  private workerCxActive!: Gauge;
+  private readonly chains: FilterChainManager<FilterChainImpl>;
+  private readonly hasTls: boolean;
+  private readonly filterFactories: ListenerFilterFactory[];
+  private readonly accessLoggers: readonly AccessLogger[];
+  private readonly connections = new Set<DownstreamConnection>();
+  private readonly store: StatsStore;
+  stats!: ListenerStats;
   boundPort = 0;
 
   /** `fieldPath` locates the listener in the config (`.static_resources.listeners[0]`) for errors. */
-  constructor(readonly config: Listener, private readonly ctx: Omit<HcmContext, 'fieldPath'> & { stats: StatsStore },
-    fieldPath: string) {
+  constructor(readonly config: Listener, ctx: ListenerContext, fieldPath: string) {
     this.address = listenerAddress(config);
-    const chain = config.filterChains[0] ?? config.defaultFilterChain;
-    const chainPath = config.filterChains.length > 0 ? `${fieldPath}.filter_chains[0]` : `${fieldPath}.default_filter_chain`;
-    chain?.filters.forEach((f, i) => {
-      if (f.configType.case !== 'typedConfig') return;
-      const msg = anyUnpack(f.configType.value, registry);
-      if (msg?.$typeName === 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager') {
-        this.hcm = buildHcmConfig(msg as HttpConnectionManager, { ...ctx, fieldPath: `${chainPath}.filters[${i}].typed_config` });
-      }
+    this.store = ctx.stats;
+    const addr = `${this.address.host}:${this.address.port}`;
+    if (config.filterChainMatcher !== undefined) {
+      listenerFail(`${fieldPath}.filter_chain_matcher`, 'filter_chain_matcher is not supported by Strait yet');
+    }
+    const entries: ChainEntry<FilterChainImpl>[] = config.filterChains.map((fc, i) => {
+      const path = `${fieldPath}.filter_chains[${i}]`;
+      return { match: fc.filterChainMatch, name: fc.name, chain: new FilterChainImpl(fc, ctx, path), path };
     });
+    const dflt = config.defaultFilterChain !== undefined
+      ? new FilterChainImpl(config.defaultFilterChain, ctx, `${fieldPath}.default_filter_chain`) : null;
+    this.chains = new FilterChainManager(entries, dflt, addr);
+    this.hasTls = entries.some((e) => e.chain.tls !== null) || dflt?.tls != null;
+    this.filterFactories = listenerFilterFactories(config, ctx, fieldPath);
+    this.listenerFiltersTimeoutMs = durationMs(config.listenerFiltersTimeout, DEFAULT_LISTENER_FILTERS_TIMEOUT_MS);
+    this.continueOnListenerFiltersTimeout = config.continueOnListenerFiltersTimeout;
+    this.accessLoggers = defaultAccessLogManager.createAll(config.accessLog, `${fieldPath}.access_log`);
+    this.hasAccessLog = this.accessLoggers.length > 0;
   }
 
   get name(): string {
@@ -78,42 +114,44 @@ export class ActiveListener {
     this.server = server;
     const addr = server.address();
     this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.address.port;
-    const scope = this.ctx.stats.scope(`listener.${addressStatName(this.address, this.boundPort)}`);
-    this.cxTotal = scope.counter('downstream_cx_total');
-    this.cxActive = scope.gauge('downstream_cx_active');
-    this.cxDestroy = scope.counter('downstream_cx_destroy');
-    const worker = scope.scope(`worker_${process.env['STRAIT_WORKER_INDEX'] ?? '0'}`);
-    this.workerCxTotal = worker.counter('downstream_cx_total');
-    this.workerCxActive = worker.gauge('downstream_cx_active');
+    const scope = this.store.scope(`listener.${addressStatName(this.address, this.boundPort)}`);
+    this.stats = createListenerStats(scope, process.env['STRAIT_WORKER_INDEX'] ?? '0', this.hasTls);
     log('config', 'info', `added listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
   }
 
   private onConnection(socket: net.Socket): void {
-    this.cxTotal.inc();
-    this.cxActive.inc();
-    this.workerCxTotal.inc();
-    this.workerCxActive.inc();
-    socket.on('error', () => { /* resets are counted by the codec; nothing to do here */ });
-    socket.once('close', () => {
-      this.cxActive.dec();
-      this.workerCxActive.dec();
-      this.cxDestroy.inc();
-    });
-    if (this.hcm === null) {
-      socket.destroy();
-      return;
-    }
-    const conn = new HcmConnection(this.hcm, socket, false);
+    new ActiveSocket(this, socket);
+  }
+
+  // ---- SocketOwner ----
+
+  createListenerFilters(): ListenerFilter[] {
+    const f = this.filterFactories;
+    if (f.length === 0) return [];
+    return f.map((factory) => factory.createFilter());
+  }
+
+  findChain(info: ConnectionMatchInfo): FilterChainImpl | null {
+    return this.chains.find(info);
+  }
+
+  onConnectionCreated(conn: DownstreamConnection, socket: net.Socket): void {
     this.connections.add(conn);
     socket.once('close', () => this.connections.delete(conn));
   }
 
-  /** Stops accepting; with `graceful`, open connections finish their streams first. */
+  logConnection(info: StreamInfo): void {
+    for (const l of this.accessLoggers) l.log(info);
+  }
+
+  // ---- lifecycle ----
+
+  /** Stops accepting; open connections go on. */
   stopListening(): void {
     this.server?.close();
   }
 
-  /** Drains open connections (HTTP/1: Connection: close; HTTP/2: GOAWAY). */
+  /** Drains open connections (HTTP/1: Connection: close; HTTP/2: GOAWAY; TCP proxy: left to finish). */
   drainConnections(): void {
     for (const c of this.connections) c.drain();
   }

@@ -8,6 +8,7 @@ import { RoutingPriority } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { Duration } from '@bufbuild/protobuf/wkt';
 import type { RequestHead } from '../http/headers.js';
 import { durationMs } from '../util/duration.js';
+import { compileHashPolicy } from './hash-policy.js';
 import { fail } from './errors.js';
 import { compileHeaderMutation } from './header-mutation.js';
 import { pickBelow } from './route-match.js';
@@ -144,6 +145,7 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     }
     upgradeConfigs.set(type, u.enabled ?? true);
   });
+  if (a.hashPolicy.length !== 0) compileHashPolicy(a.hashPolicy, `${path}.hash_policy`);
   const vh = ctx.virtualHost;
   let mirrors: readonly RouteAction_RequestMirrorPolicy[] = a.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = vh.requestMirrorPolicies;

@@ -3,7 +3,7 @@
 import { toJson } from '@bufbuild/protobuf';
 import { NodeSchema } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { registry } from '../../xds/registry.js';
-import type { AdminContext, AdminListenerInfo, AdminRuntimeLayer, AdminServerInfo, AdminServerState,
+import type { AdminContext, AdminListenerInfo, AdminOutlierView, AdminRuntimeLayer, AdminServerInfo, AdminServerState,
   ConfigDumpQuery, DrainListenersOptions } from '../admin/types.js';
 import type { StatsSnapshot, StatsSource } from '../stats/snapshot.js';
 import type { WorkerPool } from './workers.js';
@@ -12,6 +12,7 @@ import { defaultAccessLogManager } from '../accesslog/index.js';
 import { logLevels, setAllLogLevels, setLogLevel } from '../log.js';
 import { LOG_LEVELS, type LogLevel } from './options.js';
 import { buildConfigDump } from './config-dump.js';
+import { outlierAdminView } from '../upstream/outlier/admin-view.js';
 import type { ProxyServer } from './server.js';
 import { STRAIT_VERSION } from './version.js';
 
@@ -37,6 +38,10 @@ export class ServerAdminContext implements AdminContext {
 
   clusters(): Iterable<Cluster> {
     return this.server.clusterManager.clusters();
+  }
+
+  outlierDetector(cluster: Cluster): AdminOutlierView | null {
+    return outlierAdminView(cluster);
   }
 
   listeners(): AdminListenerInfo[] {

@@ -6,6 +6,7 @@ import { formatPath, type PathError, type PathSeg } from '../bootstrap/config-er
 import { StatsStore, type Counter, type Gauge } from '../stats/store.js';
 import { ClusterImpl } from './cluster.js';
 import { systemLookup, type LookupFn } from './dns-resolver.js';
+import type { Clock } from './health/clock.js';
 import type { ClusterManager } from './types.js';
 
 /** Options of createClusterManager. */
@@ -14,6 +15,10 @@ export interface ClusterManagerOptions {
   readonly lookup?: LookupFn;
   /** Where the clusters sit in the config, for error paths (default `.static_resources.clusters`). */
   readonly pathPrefix?: readonly PathSeg[];
+  /** Time for health checks and outlier detection (default: the real clock; tests pass a ManualClock). */
+  readonly clock?: Clock;
+  /** Random numbers in [0, 1) for jitter and enforcement (default Math.random). */
+  readonly random?: () => number;
 }
 
 /** A cluster config that cannot be used; `errors` carry field paths. */
@@ -57,10 +62,14 @@ export class ClusterManagerImpl implements ClusterManager {
   private readonly warming = new Map<string, ClusterImpl>();
   private readonly cmStats: ClusterManagerStats;
   private readonly lookup: LookupFn;
+  private readonly clock: Clock | undefined;
+  private readonly random: (() => number) | undefined;
 
   constructor(private readonly store: StatsStore, opts: ClusterManagerOptions = {}) {
     this.cmStats = new ClusterManagerStats(store);
     this.lookup = opts.lookup ?? systemLookup;
+    this.clock = opts.clock;
+    this.random = opts.random;
   }
 
   get(name: string): ClusterImpl | undefined {
@@ -75,7 +84,8 @@ export class ClusterManagerImpl implements ClusterManager {
   private build(config: ClusterConfig, addedViaApi: boolean, prefix: readonly PathSeg[]): ClusterImpl {
     const errors: PathError[] = [];
     if (config.name === '') errors.push({ path: ['name'], message: 'a cluster needs a name' });
-    const cluster = new ClusterImpl(config, { store: this.store, lookup: this.lookup, addedViaApi }, errors);
+    const cluster = new ClusterImpl(config, { store: this.store, lookup: this.lookup, addedViaApi, clock: this.clock,
+      random: this.random }, errors);
     if (errors.length > 0) {
       cluster.destroy();
       throw new ClusterConfigError(errors.map((e) => ({ ...e, path: [...prefix, ...e.path] })));

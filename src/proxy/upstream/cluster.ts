@@ -9,13 +9,16 @@ import { ClusterInfoImpl, DEFAULT_OVERPROVISIONING_FACTOR } from './cluster-info
 import { LogicalDnsDiscovery, StrictDnsDiscovery, type HostDiscovery, type HostSink } from './dns-discovery.js';
 import type { LookupFn } from './dns-resolver.js';
 import { endpointsOf } from './endpoints.js';
+import { createHealthChecker, parseHealthChecks, realClock, type Clock, type HealthChecker } from './health/index.js';
 import { HostImpl, hostKey } from './host.js';
+import { consistentHashPickerFactory } from './lb/hash-lb-config.js';
 import { LoadBalancer } from './lb/load-balancer.js';
 import { leastRequestFactory } from './lb/least-request.js';
 import { randomPicker } from './lb/random.js';
 import { roundRobinPicker } from './lb/round-robin.js';
 import type { PickerFactory } from './lb/types.js';
 import { createConnPool, type ConnPoolImpl } from './pool/conn-pool.js';
+import { OutlierDetectorImpl, parseOutlierDetection } from './outlier/index.js';
 import { PrioritySet } from './priority-set.js';
 import { HealthFlag, type Cluster, type ConnPool, type Host, type LoadBalancerContext } from './types.js';
 
@@ -24,12 +27,18 @@ export interface ClusterDeps {
   readonly store: StatsStore;
   readonly lookup: LookupFn;
   readonly addedViaApi: boolean;
+  /** Time for health checks and outlier detection (tests pass a ManualClock). */
+  readonly clock?: Clock;
+  /** Random numbers in [0, 1) for jitter and enforcement percentages. */
+  readonly random?: () => number;
 }
 
-const IMPLEMENTED_LB = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM']);
+const IMPLEMENTED_LB = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV']);
 
 /** The picker factory for the cluster's lb_policy (ROUND_ROBIN for the ones not implemented yet). */
-function pickerFactory(info: ClusterInfoImpl): PickerFactory {
+function pickerFactory(info: ClusterInfoImpl, errors: PathError[]): PickerFactory {
+  const hashing = consistentHashPickerFactory(info.config, info.stats.scope, errors);
+  if (hashing !== null) return hashing;
   switch (info.lbPolicy) {
     case 'LEAST_REQUEST': return leastRequestFactory(info.choiceCount, info.activeRequestBias);
     case 'RANDOM': return randomPicker;
@@ -48,16 +57,32 @@ export class ClusterImpl implements Cluster, HostSink {
   private staticHosts: HostImpl[] = [];
   private hostSet = new Set<HostImpl>();
   private stopped = false;
+  /** Active health checking (health_checks), if configured. */
+  readonly healthChecker: HealthChecker | null = null;
+  /** Outlier detection (outlier_detection), if configured. */
+  readonly outlierDetector: OutlierDetectorImpl | null = null;
+  /** common_lb_config.ignore_new_hosts_until_first_hc: new hosts stay out until checked. */
+  private readonly warmHosts: boolean;
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps, errors: PathError[]) {
     this.info = new ClusterInfoImpl(config, deps.store, deps.addedViaApi, errors);
+    const clock = deps.clock ?? realClock;
+    const random = deps.random ?? Math.random;
+    const hc = parseHealthChecks(config, this.info.protocol, errors);
+    const od = parseOutlierDetection(config, errors);
+    const scope = this.info.stats.scope;
+    // Created here (stats only), started by initialize(): validation builds clusters it never starts.
+    if (hc !== null) this.healthChecker = createHealthChecker(hc, scope, this, clock, random);
+    if (od !== null) this.outlierDetector = new OutlierDetectorImpl(od, scope, this, clock, random);
+    if (this.healthChecker !== null) this.outlierDetector?.attachHealthChecker(this.healthChecker);
+    this.warmHosts = config.commonLbConfig?.ignoreNewHostsUntilFirstHc === true;
     const zone = config.commonLbConfig?.localityConfigSpecifier;
     this.lbSettings = {
       panicThreshold: this.info.panicThreshold,
       failTrafficOnPanic: zone?.case === 'zoneAwareLbConfig' && zone.value.failTrafficOnPanic,
       overprovisioningFactor: config.loadAssignment?.policy?.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR,
     };
-    this.lb = new LoadBalancer(this.prioritySet, pickerFactory(this.info), this.lbSettings, this.info.stats);
+    this.lb = new LoadBalancer(this.prioritySet, pickerFactory(this.info, errors), this.lbSettings, this.info.stats);
     this.setupDiscovery(errors);
   }
 
@@ -92,6 +117,26 @@ export class ClusterImpl implements Cluster, HostSink {
     return this.prioritySet.hostsByPriority;
   }
 
+  // ---- what health checking and outlier detection ask of the cluster ----
+
+  get clusterName(): string {
+    return this.info.name;
+  }
+
+  get connectTimeoutMs(): number {
+    return this.info.connectTimeoutMs;
+  }
+
+  /** A host's health flags changed (check result, ejection): rebuild the healthy sets. */
+  onHostHealthChanged(): void {
+    if (!this.stopped) this.refreshHealth();
+  }
+
+  /** Whether this cluster ever opened an upstream connection (health checks use no_traffic_interval until then). */
+  hasTraffic(): boolean {
+    return this.info.stats.upstream_cx_total.used;
+  }
+
   /** Resolves once the first host discovery is done (DNS clusters), at once otherwise. */
   async initialize(): Promise<void> {
     // Warnings here, not in the constructor: validation builds clusters it never starts.
@@ -108,11 +153,15 @@ export class ClusterImpl implements Cluster, HostSink {
       log('upstream', 'warning', `cluster '${name}': transport_socket ${ts?.name ?? '(matches)'} is not `
         + 'implemented yet; upstream connections are plaintext');
     }
+    this.outlierDetector?.start();
+    this.healthChecker?.start();
     // Hosts and gauges are applied here, not in the constructor, so a config that fails
     // validation never touches the stats of the cluster it would have replaced.
     if (this.discovery !== null) await this.discovery.start();
     else if (this.staticHosts.length > 0) this.setHosts(this.staticHosts);
     else this.publishGauges();
+    // As Envoy, a health-checked cluster is warm once every host has had its first check.
+    if (this.healthChecker !== null && !this.stopped) await this.healthChecker.initialChecks();
   }
 
   chooseHost(ctx: LoadBalancerContext): Host | null {
@@ -139,16 +188,26 @@ export class ClusterImpl implements Cluster, HostSink {
   setHosts(hosts: readonly HostImpl[]): void {
     if (this.stopped) return;
     const next = new Set(hosts);
-    let changed = next.size !== this.hostSet.size;
+    const removed: HostImpl[] = [];
+    const added: HostImpl[] = [];
     for (const h of this.hostSet) {
       if (!next.has(h)) {
-        changed = true;
+        removed.push(h);
         (h.pool as ConnPoolImpl | null)?.drain();
       }
     }
+    for (const h of next) if (!this.hostSet.has(h)) added.push(h);
+    if (this.healthChecker !== null) {
+      // As Envoy: a health-checked host starts failed until its first check passes, and with
+      // ignore_new_hosts_until_first_hc a discovered one is left out of balancing until then.
+      const pending = this.warmHosts && this.info.type !== 'STATIC' ? HealthFlag.PendingActiveHc : 0;
+      for (const h of added) h.healthFlags |= HealthFlag.FailedActiveHc | pending;
+    }
     this.hostSet = next;
     this.prioritySet.update(hosts);
-    if (changed) this.info.stats.membership_change.inc();
+    if (added.length > 0 || removed.length > 0) this.info.stats.membership_change.inc();
+    this.outlierDetector?.onHostsChanged(added, removed);
+    this.healthChecker?.onHostsChanged(added, removed);
     this.publishGauges();
     this.lb.rebuild();
   }
@@ -193,7 +252,7 @@ export class ClusterImpl implements Cluster, HostSink {
     stats.max_host_weight.set(maxWeight);
   }
 
-  /** Stops discovery; pools finish their streams and close (CDS removal). */
+  /** Stops discovery and checks; pools finish their streams and close (CDS removal). */
   drain(): void {
     this.stopDiscovery();
     for (const h of this.hostSet) (h.pool as ConnPoolImpl | null)?.drain();
@@ -207,5 +266,7 @@ export class ClusterImpl implements Cluster, HostSink {
   private stopDiscovery(): void {
     this.stopped = true;
     this.discovery?.stop();
+    this.healthChecker?.stop();
+    this.outlierDetector?.stop();
   }
 }

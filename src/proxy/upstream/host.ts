@@ -1,6 +1,7 @@
 // One upstream endpoint (Envoy's HostImpl): address, weight, priority, locality, health flags,
 // per-host stats, and the connection pool the cluster keeps for it.
-import { HealthFlag, type ConnPool, type Host, type HostStats } from './types.js';
+import { HealthFlag, type ConnPool, type Host, type HostHealthCheckMonitor, type HostOutlierMonitor, type HostStats }
+  from './types.js';
 
 /** Flags that make a host unhealthy (Envoy's coarse health UNHEALTHY). */
 export const UNHEALTHY_FLAGS = HealthFlag.FailedActiveHc | HealthFlag.FailedOutlierCheck | HealthFlag.FailedEdsHealth
@@ -28,6 +29,18 @@ export function hostKey(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** The outlier monitor of a host whose cluster has no outlier detection: ignores every report. */
+export const NULL_OUTLIER_MONITOR: HostOutlierMonitor = {
+  putHttpResponseCode(): void {},
+  putResult(): void {},
+  putResponseTime(): void {},
+};
+
+/** The health-check monitor of a host that is not actively health checked. */
+export const NULL_HEALTH_CHECK_MONITOR: HostHealthCheckMonitor = {
+  setUnhealthyImmediate(): void {},
+};
+
 /** What a host is made from (an endpoint of the load assignment, or a resolved DNS address). */
 export interface HostSpec {
   address: string;
@@ -54,6 +67,10 @@ export class HostImpl implements Host {
   };
   /** The host's connection pool, created by the cluster on first use. */
   pool: ConnPool | null = null;
+  /** Set by the cluster's outlier detector while the host is a member. */
+  outlier: HostOutlierMonitor = NULL_OUTLIER_MONITOR;
+  /** Set by the cluster's active health checker while the host is checked. */
+  healthChecker: HostHealthCheckMonitor = NULL_HEALTH_CHECK_MONITOR;
 
   constructor(spec: HostSpec) {
     this.address = spec.address;

@@ -30,6 +30,41 @@ export interface HostStats {
   rq_total: number;
 }
 
+/** What an upstream attempt ended with, for outlier detection (Envoy's Upstream::Outlier::Result). */
+export const enum OutlierResult {
+  /** The connection is up; the request above it may still fail (counted only with split errors). */
+  LocalOriginConnectSuccess = 0,
+  /** The connection is up and that ends the transaction (TCP proxying): a success. */
+  LocalOriginConnectSuccessFinal = 1,
+  /** The attempt timed out locally (connect, per-try or global timeout before headers). */
+  LocalOriginTimeout = 2,
+  /** The connection failed or the stream was reset before a response. */
+  LocalOriginConnectFailed = 3,
+  /** The upstream answered with a failure (non-HTTP protocols; HTTP reports the code instead). */
+  ExtOriginRequestFailed = 4,
+  /** The upstream answered with a success (non-HTTP protocols). */
+  ExtOriginRequestSuccess = 5,
+}
+
+/**
+ * Where the router reports a host's results (Envoy's Outlier::DetectorHostMonitor). Hosts of a
+ * cluster without outlier_detection carry a monitor that ignores everything.
+ */
+export interface HostOutlierMonitor {
+  /** The upstream's response status (5xx count as errors; 502/503/504 also as gateway errors). */
+  putHttpResponseCode(code: number): void;
+  /** A result with no response code of its own; `code` overrides the mapping (e.g. 504 for timeouts). */
+  putResult(result: OutlierResult, code?: number): void;
+  /** How long the response took (ms); kept for parity with Envoy, where it is unused too. */
+  putResponseTime(ms: number): void;
+}
+
+/** Where the router reports `x-envoy-immediate-health-check-fail` (Envoy's HealthCheckHostMonitor). */
+export interface HostHealthCheckMonitor {
+  /** Excludes the host at once and fails its active health check (counted as passive_failure). */
+  setUnhealthyImmediate(): void;
+}
+
 /** One upstream endpoint. */
 export interface Host {
   /** IP address (resolved). */
@@ -45,6 +80,10 @@ export interface Host {
   /** Bitwise OR of HealthFlag; 0 is healthy. */
   healthFlags: number;
   readonly stats: HostStats;
+  /** Outlier-detection sink (a no-op one when the cluster has no outlier_detection). */
+  readonly outlier?: HostOutlierMonitor;
+  /** Active health checking's sink (a no-op one when the cluster has no health_checks). */
+  readonly healthChecker?: HostHealthCheckMonitor;
 }
 
 /** Per-cluster stats resolved once (Envoy's `cluster.<name>.*`). */
@@ -205,9 +244,24 @@ export interface ClusterInfo {
   readonly edsServiceName: string;
 }
 
+/** Which success-rate monitor a figure belongs to: external (5xx) or local-origin (connect) errors. */
+export type OutlierOrigin = 'external' | 'local';
+
+/** What a cluster's outlier detector shows (Envoy's Outlier::Detector), for the admin. */
+export interface OutlierDetector {
+  /** Mean success rate of the hosts with enough requests in the last interval; -1 when not computed. */
+  successRateAverage(origin: OutlierOrigin): number;
+  /** The success-rate ejection threshold of the last interval; -1 when not computed. */
+  successRateEjectionThreshold(origin: OutlierOrigin): number;
+  /** A host's success rate (percent) in the last interval; -1 when not computed. */
+  hostSuccessRate(host: Host, origin: OutlierOrigin): number;
+}
+
 /** A live cluster: its hosts by priority, a load balancer and connection pools. */
 export interface Cluster {
   readonly info: ClusterInfo;
+  /** The outlier detector (outlier_detection), if configured. */
+  readonly outlierDetector?: OutlierDetector | null;
   /** Hosts per priority level (index = priority). */
   readonly hostsByPriority: readonly (readonly Host[])[];
   /** Picks a host, or null when none is healthy. */

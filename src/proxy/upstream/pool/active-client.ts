@@ -1,11 +1,12 @@
 // One upstream connection of a pool (Envoy's ActiveClient): connects with a timeout, runs the
 // codec once connected, and keeps the connection counters and circuit-breaker count.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createClientConnection } from '../../http/codec/index.js';
 import type { ClientConnection, ClientConnectionCallbacks } from '../../http/codec/types.js';
 import type { ClusterInfoImpl } from '../cluster-info.js';
 import type { HostImpl } from '../host.js';
 import type { Resource } from '../types.js';
+import { alpnFallbackFor, openTransport, type TransportOwner } from './transport.js';
 
 /** Where a connection is in its life. */
 export const enum ClientState {
@@ -30,7 +31,7 @@ function onConnectTimeout(c: ActiveClient): void {
 }
 
 /** One pooled connection. */
-export class ActiveClient implements ClientConnectionCallbacks {
+export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
   state = ClientState.Connecting;
   codec: ClientConnection | null = null;
   readonly socket: Socket;
@@ -62,12 +63,11 @@ export class ActiveClient implements ClientConnectionCallbacks {
     host.stats.cx_total++;
     host.stats.cx_active++;
     connections.inc();
-    const socket = connect({ host: host.address, port: host.port, noDelay: true });
+    const socket = openTransport(host.address, host.port, info, alpnFallbackFor(info.protocol), this);
     this.socket = socket;
     socket.on('error', (e: NodeJS.ErrnoException) => {
       this.connectError ??= e;
     });
-    socket.once('connect', () => this.onConnect());
     socket.once('close', () => this.onTransportClosed());
     this.connectTimer = info.connectTimeoutMs > 0 ? setTimeout(onConnectTimeout, info.connectTimeoutMs, this) : null;
   }
@@ -97,7 +97,8 @@ export class ActiveClient implements ClientConnectionCallbacks {
     this.close();
   }
 
-  private onConnect(): void {
+  /** Connected: TCP, or the TLS handshake done and the peer verified (the connect timeout covers both). */
+  onTransportReady(): void {
     this.clearConnectTimer();
     if (this.state !== ClientState.Connecting) return;
     this.info.stats.upstream_cx_connect_ms.record(performance.now() - this.createdMs);

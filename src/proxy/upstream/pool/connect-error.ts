@@ -1,6 +1,8 @@
 // Turns a failed upstream connect into Envoy's pool failure reason and transport failure text
-// ("delayed connect error: Connection refused": Envoy prints strerror() of the socket error).
+// ("delayed connect error: Connection refused": Envoy prints strerror() of the socket error; TLS
+// failures print as TLS_error:|...:TLS_error_end).
 import type { PoolFailureReason } from '../types.js';
+import { tlsFailureText } from '../../tls/transport-failure.js';
 
 /** strerror() texts (glibc) for the errors a TCP connect can end with. */
 const STRERROR: Record<string, string> = {
@@ -35,6 +37,9 @@ export function connectFailure(err: NodeJS.ErrnoException | null, timedOut: bool
   if (err === null) {
     return { reason: closedLocally ? 'local connection failure' : 'remote connection failure', transportFailure: '' };
   }
+  // A failed TLS handshake or peer verification: Envoy's `TLS_error:|...:TLS_error_end` text.
+  const tls = tlsFailureText(err);
+  if (tls !== null) return { reason: 'remote connection failure', transportFailure: tls };
   const text = (err.code !== undefined ? STRERROR[err.code] : undefined) ?? err.code ?? err.message;
   return { reason: 'remote connection failure', transportFailure: `delayed connect error: ${text}` };
 }

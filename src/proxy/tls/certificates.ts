@@ -1,0 +1,51 @@
+// The certificate chains and private keys of a CommonTlsContext (tls_certificates), read and
+// checked once, in the shape node's createSecureContext takes (several key types side by side).
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { CommonTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { PathSeg } from '../bootstrap/config-error.js';
+import { dataSourceName, readDataSourceBytes } from './data-source.js';
+import { tlsFail } from './errors.js';
+
+/** Keys and chains for node (index i of each list belongs together). */
+export interface LoadedCertificates {
+  readonly key: { pem: Buffer; passphrase?: string }[];
+  readonly cert: Buffer[];
+}
+
+/** Reads `common.tls_certificates`; `path` is the CommonTlsContext's field path. */
+export function loadCertificates(common: CommonTlsContext | undefined, path: readonly PathSeg[]): LoadedCertificates {
+  const out: LoadedCertificates = { key: [], cert: [] };
+  if (common === undefined) return out;
+  if (common.tlsCertificateSdsSecretConfigs.length > 0) {
+    tlsFail([...path, 'tls_certificate_sds_secret_configs', 0], 'SDS secrets are not supported by Strait yet');
+  }
+  if (common.tlsCertificateProviderInstance !== undefined || common.tlsCertificateCertificateProvider !== undefined
+    || common.tlsCertificateCertificateProviderInstance !== undefined) {
+    tlsFail(path, 'certificate providers are not supported by Strait');
+  }
+  common.tlsCertificates.forEach((c, i) => {
+    const at = [...path, 'tls_certificates', i];
+    if (c.privateKeyProvider !== undefined) tlsFail([...at, 'private_key_provider'], 'private key providers are not supported by Strait');
+    const chain = readDataSourceBytes(c.certificateChain, [...at, 'certificate_chain']);
+    try {
+      new X509Certificate(chain);
+    } catch {
+      tlsFail([...at, 'certificate_chain'], `Failed to load certificate chain from ${dataSourceName(c.certificateChain)}`);
+    }
+    const key = readDataSourceBytes(c.privateKey, [...at, 'private_key']);
+    const passphrase = c.password !== undefined ? readDataSourceBytes(c.password, [...at, 'password']).toString('utf8') : undefined;
+    let keyObject;
+    try {
+      keyObject = createPrivateKey(passphrase !== undefined ? { key, passphrase } : { key });
+    } catch (e) {
+      tlsFail([...at, 'private_key'], `Failed to load private key from ${dataSourceName(c.privateKey)}, Cause: ${(e as Error).message}`);
+    }
+    if (!new X509Certificate(chain).checkPrivateKey(keyObject)) {
+      tlsFail([...at, 'private_key'], `Failed to load private key from ${dataSourceName(c.privateKey)}, Cause: `
+        + 'the private key does not match the certificate');
+    }
+    out.key.push(passphrase !== undefined ? { pem: key, passphrase } : { pem: key });
+    out.cert.push(chain);
+  });
+  return out;
+}

@@ -1,0 +1,91 @@
+// Upstream TLS (Envoy's UpstreamTlsContext): the client secure context built once per cluster,
+// and connect(): a TLS connection with SNI and ALPN whose peer is verified as Envoy does.
+import tls, { type TLSSocket } from 'node:tls';
+import type { UpstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { PathSeg } from '../bootstrap/config-error.js';
+import { loadCertificates } from './certificates.js';
+import { chainErrorOf, compileValidation, type CertValidation } from './cert-validation.js';
+import { tlsFail } from './errors.js';
+import { nodeTlsParams } from './tls-params.js';
+import type { SslStats } from './tls-stats.js';
+import { verifyFailureError } from './transport-failure.js';
+
+/** Envoy never checks the host name itself; SAN matchers do that job when configured. */
+function noHostnameCheck(): undefined {
+  return undefined;
+}
+
+/** A compiled UpstreamTlsContext. */
+export class ClientTlsContext {
+  readonly secureContext: tls.SecureContext;
+  /** The SNI sent ('' = none). */
+  readonly sni: string;
+  /** ALPN from the context ([] = the connection pool's fallback: h2 or http/1.1). */
+  readonly alpn: readonly string[];
+  private readonly validation: CertValidation | null;
+
+  /** `path` is the field path of the UpstreamTlsContext (the transport socket's typed_config). */
+  constructor(proto: UpstreamTlsContext, path: readonly PathSeg[]) {
+    const commonPath = [...path, 'common_tls_context'];
+    const common = proto.commonTlsContext;
+    const certs = loadCertificates(common, commonPath);
+    if (certs.cert.length > 1) tlsFail([...commonPath, 'tls_certificates'], 'Multiple TLS certificates are not supported for client contexts');
+    this.validation = common === undefined ? null : compileValidation(common, commonPath);
+    this.sni = proto.sni;
+    this.alpn = common?.alpnProtocols ?? [];
+    const params = nodeTlsParams(common?.tlsParams, false, [...commonPath, 'tls_params']);
+    const options: tls.SecureContextOptions = { ...params };
+    if (certs.cert.length > 0) {
+      options.key = certs.key;
+      options.cert = certs.cert;
+    }
+    if (this.validation?.ca) options.ca = this.validation.ca as string[] | Buffer;
+    if (this.validation?.crl) options.crl = this.validation.crl;
+    try {
+      this.secureContext = tls.createSecureContext(options);
+    } catch (e) {
+      tlsFail(commonPath, `Failed to create the TLS context: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Connects to `host:port` and calls `onReady` once the peer is verified; on a failed verification
+   * the socket is destroyed with an error carrying Envoy's failure text. `alpnFallback` applies
+   * when the context sets no ALPN.
+   */
+  connect(host: string, port: number, alpnFallback: readonly string[], stats: SslStats, onReady: () => void): TLSSocket {
+    const alpn = this.alpn.length > 0 ? this.alpn : alpnFallback;
+    const opts: tls.ConnectionOptions = {
+      host, port, secureContext: this.secureContext, rejectUnauthorized: false,
+      checkServerIdentity: noHostnameCheck,
+    };
+    if (this.sni !== '') opts.servername = this.sni;
+    if (alpn.length > 0) opts.ALPNProtocols = [...alpn];
+    const socket = tls.connect(opts);
+    socket.setNoDelay(true);
+    let secure = false;
+    socket.once('secureConnect', () => {
+      secure = true;
+      if (this.verifyPeer(socket, stats)) onReady();
+    });
+    socket.on('error', (e: Error & { code?: string }) => {
+      if (!secure && e.code?.startsWith('ERR_SSL_') === true) stats.counters.connection_error.inc();
+    });
+    return socket;
+  }
+
+  /** Envoy's checks after the handshake; false (and the socket destroyed) when the peer fails them. */
+  private verifyPeer(socket: TLSSocket, stats: SslStats): boolean {
+    const peerPresent = socket.getPeerCertificate(false)?.raw !== undefined;
+    if (this.validation !== null) {
+      const r = this.validation.verify(socket, chainErrorOf(socket, false));
+      if (r !== null) {
+        stats.onVerifyFailure(r.failure);
+        socket.destroy(verifyFailureError(r));
+        return false;
+      }
+    }
+    stats.onHandshake(socket, peerPresent);
+    return true;
+  }
+}

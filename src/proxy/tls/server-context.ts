@@ -1,0 +1,135 @@
+// Downstream TLS (Envoy's DownstreamTlsContext): the secure context built once per filter chain,
+// and the server handshake on an accepted socket with ALPN, client certificates and ssl.* stats.
+import type { Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
+import type { DownstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { PathSeg } from '../bootstrap/config-error.js';
+import { loadCertificates } from './certificates.js';
+import { chainErrorOf, compileValidation, type CertValidation } from './cert-validation.js';
+import { tlsFail } from './errors.js';
+import { nodeTlsParams } from './tls-params.js';
+import type { SslStats } from './tls-stats.js';
+
+/** Told how a server handshake ended. */
+export interface ServerTlsOwner {
+  /** The handshake and peer verification passed; `socket` carries plaintext from now on. */
+  onTlsReady(socket: TLSSocket): void;
+  /** The handshake or verification failed; the socket is being destroyed. */
+  onTlsFailed(reason: string): void;
+}
+
+/** A compiled DownstreamTlsContext. */
+export class ServerTlsContext {
+  readonly secureContext: tls.SecureContext;
+  /** ALPN protocols offered, in preference order ([] = no ALPN). */
+  readonly alpn: readonly string[];
+  private readonly validation: CertValidation | null;
+  private readonly requireClientCert: boolean;
+  private readonly requireSni: boolean;
+
+  /** `path` is the field path of the DownstreamTlsContext (the transport socket's typed_config). */
+  constructor(proto: DownstreamTlsContext, path: readonly PathSeg[]) {
+    const commonPath = [...path, 'common_tls_context'];
+    const common = proto.commonTlsContext;
+    const certs = loadCertificates(common, commonPath);
+    if (certs.cert.length === 0) tlsFail(commonPath, 'No TLS certificates found for server context');
+    this.validation = common === undefined ? null : compileValidation(common, commonPath);
+    this.requireClientCert = proto.requireClientCertificate ?? false;
+    this.requireSni = proto.requireSni ?? false;
+    if (proto.sessionTicketKeysType.case === 'sessionTicketKeysSdsSecretConfig') {
+      tlsFail([...path, 'session_ticket_keys_sds_secret_config'], 'SDS secrets are not supported by Strait yet');
+    }
+    this.alpn = common?.alpnProtocols ?? [];
+    const params = nodeTlsParams(common?.tlsParams, true, [...commonPath, 'tls_params']);
+    const options: tls.SecureContextOptions = {
+      key: certs.key, cert: certs.cert, ...params,
+      // Envoy's server contexts prefer their own cipher order.
+      honorCipherOrder: true,
+    };
+    if (this.validation?.ca) options.ca = this.validation.ca as string[] | Buffer;
+    if (this.validation?.crl) options.crl = this.validation.crl;
+    try {
+      this.secureContext = tls.createSecureContext(options);
+    } catch (e) {
+      tlsFail(commonPath, `Failed to create the TLS context: ${(e as Error).message}`);
+    }
+  }
+
+  /** Whether peers are asked for a certificate (a validation context, or require_client_certificate). */
+  get requestsClientCert(): boolean {
+    return this.validation !== null || this.requireClientCert;
+  }
+
+  /** Starts the server handshake on an accepted socket (bytes it has buffered are the ClientHello). */
+  accept(socket: Socket, stats: SslStats, owner: ServerTlsOwner): TLSSocket {
+    const opts: tls.TLSSocketOptions = {
+      isServer: true,
+      secureContext: this.secureContext,
+      requestCert: this.requestsClientCert,
+      // OpenSSL then fails a handshake without a client certificate (certificate_required), as BoringSSL does.
+      rejectUnauthorized: this.requireClientCert,
+    };
+    if (this.alpn.length > 0) opts.ALPNProtocols = [...this.alpn];
+    const t = new tls.TLSSocket(socket, opts);
+    new ServerHandshake(this, t, stats, owner);
+    return t;
+  }
+
+  /** Checks the peer after the handshake; returns the failure reason or null. */
+  verifyPeer(t: TLSSocket, stats: SslStats): string | null {
+    if (this.requireSni && !t.servername) {
+      stats.counters.connection_error.inc();
+      return 'no SNI in the ClientHello (require_sni)';
+    }
+    const peerPresent = t.getPeerCertificate(false)?.raw !== undefined;
+    if (peerPresent && this.validation !== null) {
+      const r = this.validation.verify(t, chainErrorOf(t, true));
+      if (r !== null) {
+        stats.onVerifyFailure(r.failure);
+        return r.detail;
+      }
+    }
+    stats.onHandshake(t, peerPresent);
+    return null;
+  }
+}
+
+/** One server handshake in progress. */
+class ServerHandshake {
+  private done = false;
+
+  constructor(private readonly ctx: ServerTlsContext, private readonly t: TLSSocket, private readonly stats: SslStats,
+    private readonly owner: ServerTlsOwner) {
+    t.once('secure', () => this.onSecure());
+    t.on('error', (e: Error & { code?: string }) => this.onError(e));
+    t.once('close', () => this.fail('connection closed during the TLS handshake'));
+  }
+
+  private onSecure(): void {
+    if (this.done) return;
+    // What tls.Server does on 'secure': without it node:http2 waits for a 'secureConnect' that
+    // server sockets never emit.
+    (this.t as unknown as { secureConnecting: boolean }).secureConnecting = false;
+    const failure = this.ctx.verifyPeer(this.t, this.stats);
+    if (failure !== null) {
+      this.fail(failure);
+      return;
+    }
+    this.done = true;
+    this.owner.onTlsReady(this.t);
+  }
+
+  private onError(e: Error & { code?: string }): void {
+    if (this.done) return;
+    if (e.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE') this.stats.counters.fail_verify_no_cert.inc();
+    this.stats.counters.connection_error.inc();
+    this.fail(e.message);
+  }
+
+  private fail(reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.t.destroy();
+    this.owner.onTlsFailed(reason);
+  }
+}
