@@ -5,8 +5,6 @@ import { formatConfigError, NO_CONFIG_MESSAGE, type ConfigError } from '../../pr
 import { LOG_LEVELS, type LogLevel, type ProxyOptions } from '../../proxy/server/options.js';
 import { CliError } from '../cli-error.js';
 
-/** Errors of config building (after loading) that are the user's config, not a bug. */
-const CONFIG_ERRORS = new Set(['ClusterConfigError', 'RouteConfigError', 'AccessLogConfigError']);
 
 /** The flags as commander hands them over. */
 interface ProxyFlags {
@@ -49,15 +47,9 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   const loaded = loadBootstrap({ path: flags.configPath, yaml: flags.configYaml });
   if (!loaded.ok) throw new CliError(configErrorText(configPath, loaded.errors));
   if (flags.mode === 'validate') {
-    // Cluster checks that need more than the schema (addresses, DNS settings), without starting anything.
-    const { clusterConfigErrors } = await import('../../proxy/upstream/cluster-manager.js');
-    const { formatPath } = await import('../../proxy/bootstrap/config-error.js');
-    const errors: ConfigError[] = [];
-    loaded.bootstrap.staticResources?.clusters.forEach((c, i) => {
-      for (const e of clusterConfigErrors(c)) {
-        errors.push({ path: `.static_resources.clusters[${i}]${formatPath(e.path)}`, message: e.message });
-      }
-    });
+    // Checks that need more than the schema (addresses, TLS files, filter chains), without starting anything.
+    const { buildErrors } = await import('../../proxy/server/validate.js');
+    const errors = await buildErrors(loaded.bootstrap);
     if (errors.length > 0) throw new CliError(configErrorText(configPath, errors));
     process.stdout.write(`configuration '${configPath}' OK\n`);
     return;
@@ -75,12 +67,13 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   if (flags.serviceNode !== undefined) options.serviceNode = flags.serviceNode;
   if (flags.adminAddressPath !== undefined) options.adminAddressPath = flags.adminAddressPath;
   const { startProxy } = await import('../../proxy/server/index.js');
+  const { CONFIG_BUILD_ERRORS } = await import('../../proxy/server/validate.js');
   try {
     await startProxy(options);
   } catch (e) {
     // Errors found while building clusters, routes and loggers carry their field path.
     const name = (e as Error | null)?.name ?? '';
-    if (CONFIG_ERRORS.has(name)) throw new CliError(`error initializing configuration '${configPath}': ${(e as Error).message}`);
+    if (CONFIG_BUILD_ERRORS.has(name)) throw new CliError(`error initializing configuration '${configPath}': ${(e as Error).message}`);
     throw e;
   }
 }

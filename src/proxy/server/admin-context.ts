@@ -15,6 +15,7 @@ import { buildConfigDump } from './config-dump.js';
 import { outlierAdminView } from '../upstream/outlier/admin-view.js';
 import type { ProxyServer } from './server.js';
 import { STRAIT_VERSION } from './version.js';
+import { runtime } from '../runtime/runtime.js';
 
 /** AdminContext over one ProxyServer. */
 export class ServerAdminContext implements AdminContext {
@@ -22,9 +23,12 @@ export class ServerAdminContext implements AdminContext {
   private merged: StatsSnapshot | null = null;
   /** Present with --concurrency N: gathers the workers' state before each admin request. */
   readonly refresh?: () => Promise<void>;
+  /** POST /runtime_modify; absent without an admin layer (the endpoint then answers 503). */
+  readonly runtimeModify?: (overrides: Record<string, string>) => void;
 
   constructor(private readonly server: ProxyServer, private readonly onQuit: () => void,
     private readonly workers: WorkerPool | null = null) {
+    if (runtime.hasAdminLayer) this.runtimeModify = (overrides) => runtime.adminModify(overrides);
     if (workers !== null) {
       this.refresh = async () => {
         this.merged = await workers.refresh();
@@ -117,7 +121,7 @@ export class ServerAdminContext implements AdminContext {
   }
 
   runtime(): AdminRuntimeLayer[] {
-    return [];
+    return runtime.view();
   }
 
   resetCounters(): void {

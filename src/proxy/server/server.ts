@@ -9,6 +9,7 @@ import { log } from '../log.js';
 import type { ProxyOptions } from './options.js';
 import { ServerStats, type ServerState } from './server-stats.js';
 import { isWorker } from './workers.js';
+import { runtime } from '../runtime/runtime.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -39,6 +40,7 @@ export class ProxyServer {
    */
   async start(bindListeners = true): Promise<void> {
     this.state = 'INITIALIZING';
+    this.startRuntime();
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
     this.clusterManager = await createClusterManager(clusters, this.stats);
     const listeners = bindListeners ? this.bootstrap.staticResources?.listeners ?? [] : [];
@@ -59,6 +61,22 @@ export class ProxyServer {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
     this.flushTimer.unref();
     log('main', 'info', 'starting main dispatch loop');
+  }
+
+  /** Loads layered_runtime and keeps Envoy's runtime.* gauges current. */
+  private startRuntime(): void {
+    const scope = this.stats.scope('runtime');
+    const loads = scope.counter('load_success');
+    const keys = scope.gauge('num_keys');
+    const layers = scope.gauge('num_layers');
+    const overrides = scope.gauge('admin_overrides_active');
+    runtime.onChange = () => {
+      loads.inc();
+      keys.set(runtime.numKeys);
+      layers.set(runtime.numLayers);
+      overrides.set(runtime.adminOverrides);
+    };
+    runtime.configure(this.bootstrap.layeredRuntime, this.options.serviceCluster ?? this.bootstrap.node?.cluster ?? '');
   }
 
   private flush(): void {
@@ -85,6 +103,7 @@ export class ProxyServer {
     if (this.stopping !== null) return this.stopping;
     this.state = 'DRAINING';
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    runtime.close();
     const closeAll = Promise.all(this.listeners.map((l) => l.close())).then(() => undefined);
     const limit = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
     this.stopping = Promise.race([closeAll, limit]).then(() => {

@@ -7,7 +7,7 @@ import type { RequestHead } from '../../../http/headers.js';
 import { HeaderMatch } from '../../../router/header-match.js';
 import { fail } from '../../../router/errors.js';
 import { durationMs } from '../../../util/duration.js';
-import { Fraction, sampleFraction } from './fractional-percent.js';
+import { Fraction } from './fractional-percent.js';
 
 /** Request headers that control faults when the config asks for header_delay / header_abort. */
 export const DELAY_REQUEST = 'x-envoy-fault-delay-request';
@@ -32,11 +32,10 @@ export function parseUnsigned(v: string | undefined, max: number): number | unde
   return n <= max ? n : undefined;
 }
 
-/** A percentage that a request header may lower (never raise): the header_* providers' rule. */
-function sampleWithHeader(p: Fraction, head: RequestHead, header: string, random: () => number): boolean {
+/** A percentage's numerator, which a request header may lower (never raise): the header_* providers' rule. */
+function numeratorWithHeader(p: Fraction, head: RequestHead, header: string): number {
   const fromHeader = parseUnsigned(head.headers.get(header), UINT32_MAX);
-  const numerator = fromHeader === undefined ? p.numerator : Math.min(fromHeader, p.numerator);
-  return sampleFraction(numerator, p.denominator, random);
+  return fromHeader === undefined ? p.numerator : Math.min(fromHeader, p.numerator);
 }
 
 /** A compiled FaultDelay: fixed_delay, or the duration named by x-envoy-fault-delay-request. */
@@ -44,10 +43,10 @@ export class FaultDelay {
   /** `fixedMs` is null for header_delay. */
   constructor(readonly fixedMs: number | null, readonly percentage: Fraction) {}
 
-  /** One draw: whether this request is picked for a delay. */
-  enabled(head: RequestHead, random: () => number): boolean {
-    if (this.fixedMs !== null) return this.percentage.sample(random);
-    return sampleWithHeader(this.percentage, head, DELAY_REQUEST_PERCENTAGE, random);
+  /** The chance's numerator for this request (over `percentage.denominator`). */
+  numeratorFor(head: RequestHead): number {
+    if (this.fixedMs !== null) return this.percentage.numerator;
+    return numeratorWithHeader(this.percentage, head, DELAY_REQUEST_PERCENTAGE);
   }
 
   /** The delay in ms, or undefined (header_delay without a valid header). */
@@ -72,10 +71,15 @@ export class FaultAbort {
     this.fixed = fixed;
   }
 
-  /** One draw: whether this request is picked for an abort. */
-  enabled(head: RequestHead, random: () => number): boolean {
-    if (this.fixed !== null) return this.percentage.sample(random);
-    return sampleWithHeader(this.percentage, head, ABORT_REQUEST_PERCENTAGE, random);
+  /** The chance's numerator for this request (over `percentage.denominator`). */
+  numeratorFor(head: RequestHead): number {
+    if (this.fixed !== null) return this.percentage.numerator;
+    return numeratorWithHeader(this.percentage, head, ABORT_REQUEST_PERCENTAGE);
+  }
+
+  /** Whether the status is fixed by the config (then runtime may override it). */
+  get isFixed(): boolean {
+    return this.fixed !== null;
   }
 
   /**
@@ -89,6 +93,38 @@ export class FaultAbort {
     const grpc = parseUnsigned(head.headers.get(ABORT_GRPC_REQUEST), UINT32_MAX);
     return grpc === undefined ? null : { http: 200, grpc };
   }
+}
+
+/** The runtime keys that override a fault's numbers (HTTPFault's *_runtime fields). */
+export interface FaultRuntimeKeys {
+  readonly delayPercent: string;
+  readonly delayDuration: string;
+  readonly abortPercent: string;
+  readonly abortHttpStatus: string;
+  readonly abortGrpcStatus: string;
+  readonly maxActiveFaults: string;
+}
+
+/** Envoy's default runtime keys of the fault filter. */
+export const DEFAULT_RUNTIME_KEYS: FaultRuntimeKeys = {
+  delayPercent: 'fault.http.delay.fixed_delay_percent',
+  delayDuration: 'fault.http.delay.fixed_duration_ms',
+  abortPercent: 'fault.http.abort.abort_percent',
+  abortHttpStatus: 'fault.http.abort.http_status',
+  abortGrpcStatus: 'fault.http.abort.grpc_status',
+  maxActiveFaults: 'fault.http.max_active_faults',
+};
+
+function runtimeKeys(p: HTTPFault): FaultRuntimeKeys {
+  const d = DEFAULT_RUNTIME_KEYS;
+  return {
+    delayPercent: p.delayPercentRuntime || d.delayPercent,
+    delayDuration: p.delayDurationRuntime || d.delayDuration,
+    abortPercent: p.abortPercentRuntime || d.abortPercent,
+    abortHttpStatus: p.abortHttpStatusRuntime || d.abortHttpStatus,
+    abortGrpcStatus: p.abortGrpcStatusRuntime || d.abortGrpcStatus,
+    maxActiveFaults: p.maxActiveFaultsRuntime || d.maxActiveFaults,
+  };
 }
 
 /** One HTTPFault, compiled: what to inject and which requests qualify. */
@@ -105,6 +141,7 @@ export class FaultSettings {
     /** `max_active_faults` (Infinity when unset). */
     readonly maxActiveFaults: number,
     readonly disableDownstreamClusterStats: boolean,
+    readonly runtimeKeys: FaultRuntimeKeys = DEFAULT_RUNTIME_KEYS,
   ) {}
 
   /** Whether there is anything to inject at all. */
@@ -151,5 +188,6 @@ export function compileFaultSettings(proto: HTTPFault | undefined, path: string)
     proto.downstreamNodes.length === 0 ? null : new Set(proto.downstreamNodes),
     proto.maxActiveFaults ?? Infinity,
     proto.disableDownstreamClusterStats,
+    runtimeKeys(proto),
   );
 }

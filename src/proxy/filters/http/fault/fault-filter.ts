@@ -8,10 +8,12 @@ import type { StatsStore } from '../../../stats/store.js';
 import { log } from '../../../log.js';
 import type { HttpFilterContext } from '../registry.js';
 import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../types.js';
-import { compileFaultSettings, DOWNSTREAM_SERVICE_CLUSTER, DOWNSTREAM_SERVICE_NODE, type FaultSettings } from './fault-config.js';
+import { compileFaultSettings, DOWNSTREAM_SERVICE_CLUSTER, DOWNSTREAM_SERVICE_NODE, type AbortStatus,
+  type FaultSettings } from './fault-config.js';
 import { createFaultStats, incDownstreamCluster, type FaultStats } from './fault-stats.js';
 import { mostSpecificPerFilterConfig, perRouteNames } from './per-route.js';
 import { sendLocalReplyWithGrpcStatus } from './grpc-reply.js';
+import { runtime } from '../../../runtime/runtime.js';
 
 /** The filter's canonical extension name. */
 export const FAULT_FILTER_NAME = 'envoy.filters.http.fault';
@@ -92,6 +94,8 @@ export class FaultFilter implements StreamDecoderFilter {
   /** This stream counts in active_faults (at most once, as Envoy). */
   private faultActive = false;
   private downstreamCluster = '';
+  /** `fault.http.<downstream cluster>.` when x-envoy-downstream-service-cluster is set: runtime keys per caller. */
+  private clusterKeyPrefix = '';
   private readDisabled = false;
 
   constructor(private readonly factory: FaultFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
@@ -101,7 +105,11 @@ export class FaultFilter implements StreamDecoderFilter {
     if (s === null || !s.injects || !this.matches(s, head)) return FilterStatus.Continue;
     this.settings = s;
     this.head = head;
-    if (!s.disableDownstreamClusterStats) this.downstreamCluster = head.headers.get(DOWNSTREAM_SERVICE_CLUSTER) ?? '';
+    const caller = head.headers.get(DOWNSTREAM_SERVICE_CLUSTER);
+    if (caller !== undefined) {
+      this.clusterKeyPrefix = `fault.http.${caller}.`;
+      if (!s.disableDownstreamClusterStats) this.downstreamCluster = caller;
+    }
     if (this.maybeDelay(s, head)) return FilterStatus.StopIteration;
     if (this.maybeAbort(s, head)) return FilterStatus.StopIteration;
     return FilterStatus.Continue;
@@ -148,7 +156,8 @@ export class FaultFilter implements StreamDecoderFilter {
   private tryIncActiveFaults(s: FaultSettings): boolean {
     if (this.faultActive) return true;
     const stats = this.factory.stats;
-    if (stats.active_faults.value >= s.maxActiveFaults) {
+    const max = runtime.getInteger(s.runtimeKeys.maxActiveFaults, s.maxActiveFaults);
+    if (stats.active_faults.value >= max) {
       stats.faults_overflow.inc();
       return false;
     }
@@ -159,9 +168,15 @@ export class FaultFilter implements StreamDecoderFilter {
 
   private maybeDelay(s: FaultSettings, head: RequestHead): boolean {
     const delay = s.delay;
-    if (delay === null || !delay.enabled(head, this.factory.random)) return false;
-    const ms = delay.durationMs(head);
-    if (ms === undefined || ms <= 0 || !this.tryIncActiveFaults(s)) return false;
+    if (delay === null) return false;
+    const keys = s.runtimeKeys;
+    if (!this.runtimeEnabled(keys.delayPercent, 'delay.fixed_delay_percent', delay.numeratorFor(head),
+      delay.percentage.denominator)) return false;
+    let ms = delay.durationMs(head);
+    if (ms === undefined) return false;
+    ms = runtime.getInteger(keys.delayDuration, ms);
+    if (this.clusterKeyPrefix !== '') ms = runtime.getInteger(`${this.clusterKeyPrefix}delay.fixed_duration_ms`, ms);
+    if (ms <= 0 || !this.tryIncActiveFaults(s)) return false;
     this.timer = setTimeout(onDelayTimer, Math.min(ms, MAX_TIMER_MS), this);
     const stats = this.factory.stats;
     if (this.downstreamCluster !== '') incDownstreamCluster(stats, this.downstreamCluster, 'delays_injected');
@@ -172,8 +187,10 @@ export class FaultFilter implements StreamDecoderFilter {
 
   private maybeAbort(s: FaultSettings, head: RequestHead): boolean {
     const abort = s.abort;
-    if (abort === null || !abort.enabled(head, this.factory.random)) return false;
-    const status = abort.status(head);
+    if (abort === null) return false;
+    if (!this.runtimeEnabled(s.runtimeKeys.abortPercent, 'abort.abort_percent', abort.numeratorFor(head),
+      abort.percentage.denominator)) return false;
+    const status = this.runtimeStatus(s, abort.status(head));
     if (status === null || !this.tryIncActiveFaults(s)) return false;
     const stats = this.factory.stats;
     if (this.downstreamCluster !== '') incDownstreamCluster(stats, this.downstreamCluster, 'aborts_injected');
@@ -181,6 +198,26 @@ export class FaultFilter implements StreamDecoderFilter {
     sendLocalReplyWithGrpcStatus(this.cb,
       { status: status.http, body: 'fault filter abort', flag: 'FI', details: 'fault_filter_abort' }, status.grpc, head);
     return true;
+  }
+
+  /** Envoy's featureEnabled on the caller's key (fault.http.<cluster>.<suffix>) if there is a caller, else on `key`. */
+  private runtimeEnabled(key: string, clusterSuffix: string, numerator: number, denominator: number): boolean {
+    const k = this.clusterKeyPrefix === '' ? key : `${this.clusterKeyPrefix}${clusterSuffix}`;
+    return runtime.featureEnabled(k, numerator, denominator, this.factory.random);
+  }
+
+  /** The abort status after runtime overrides (http_status / grpc_status keys, then the caller's). */
+  private runtimeStatus(s: FaultSettings, status: AbortStatus | null): AbortStatus | null {
+    if (status === null) return null;
+    const p = this.clusterKeyPrefix;
+    if (status.grpc === undefined) {
+      let http = runtime.getInteger(s.runtimeKeys.abortHttpStatus, status.http);
+      if (p !== '') http = runtime.getInteger(`${p}abort.http_status`, http);
+      return http === status.http ? status : { http, grpc: undefined };
+    }
+    let grpc = runtime.getInteger(s.runtimeKeys.abortGrpcStatus, status.grpc);
+    if (p !== '') grpc = runtime.getInteger(`${p}abort.grpc_status`, grpc);
+    return grpc === status.grpc ? status : { http: status.http, grpc };
   }
 
   /** The delay timer fired: abort if the abort fault picks this request, else let it through. */

@@ -1,6 +1,9 @@
 // Envoy's FractionalPercent (a numerator over 100, 10 000 or 1 000 000), compiled once and sampled
-// with one random draw per check. Shared by the fault and local rate limit filters.
+// with one random draw per check, optionally overridden by a runtime key. Shared by the fault and
+// local rate limit filters.
 import { FractionalPercent_DenominatorType, type FractionalPercent } from '../../../../xds/gen/envoy/type/v3/percent_pb.js';
+import type { RuntimeFractionalPercent } from '../../../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { runtime } from '../../../runtime/runtime.js';
 
 /** The number a FractionalPercent denominator stands for. */
 export function denominatorOf(d: FractionalPercent_DenominatorType): number {
@@ -33,3 +36,16 @@ export function sampleFraction(numerator: number, denominator: number, random: (
 
 /** 0/100: what an unset percentage means in Envoy. */
 export const NEVER = new Fraction(0, 100);
+
+/** A RuntimeFractionalPercent: the runtime key's value when set, else the default fraction. */
+export class RuntimeFraction {
+  constructor(readonly key: string, readonly fallback: Fraction) {}
+
+  static of(p: RuntimeFractionalPercent): RuntimeFraction {
+    return new RuntimeFraction(p.runtimeKey, Fraction.of(p.defaultValue));
+  }
+
+  sample(random: () => number): boolean {
+    return runtime.featureEnabled(this.key, this.fallback.numerator, this.fallback.denominator, random);
+  }
+}

@@ -6,7 +6,7 @@ import type { StatsStore } from '../../../stats/store.js';
 import { compileHeaderMutation, type HeaderMutation } from '../../../router/header-mutation.js';
 import { fail } from '../../../router/errors.js';
 import { durationMs } from '../../../util/duration.js';
-import { Fraction } from '../fault/fractional-percent.js';
+import { RuntimeFraction } from '../fault/fractional-percent.js';
 import { TokenBucket } from './token-bucket.js';
 import { createLocalRateLimitStats, type LocalRateLimitStats } from './local-ratelimit-stats.js';
 
@@ -21,9 +21,9 @@ export interface LocalRateLimitSettings {
   /** max_tokens 0: every request is limited. */
   readonly alwaysDeny: boolean;
   /** filter_enabled (null = not enabled: the filter does nothing). */
-  readonly enabled: Fraction | null;
+  readonly enabled: RuntimeFraction | null;
   /** filter_enforced (null = not enforced: limited requests are only counted). */
-  readonly enforced: Fraction | null;
+  readonly enforced: RuntimeFraction | null;
   /** The reply status (status >= 400, else 429). */
   readonly status: number;
   readonly responseHeaders: HeaderMutation | null;
@@ -73,8 +73,8 @@ export function compileLocalRateLimit(proto: LocalRateLimit, env: CompileEnv, pa
     stats: createLocalRateLimitStats(env.store, proto.statPrefix),
     bucket,
     alwaysDeny,
-    enabled: proto.filterEnabled === undefined ? null : Fraction.of(proto.filterEnabled.defaultValue),
-    enforced: proto.filterEnforced === undefined ? null : Fraction.of(proto.filterEnforced.defaultValue),
+    enabled: proto.filterEnabled === undefined ? null : RuntimeFraction.of(proto.filterEnabled),
+    enforced: proto.filterEnforced === undefined ? null : RuntimeFraction.of(proto.filterEnforced),
     status: code >= 400 ? code : 429,
     responseHeaders: compileHeaderMutation(proto.responseHeadersToAdd, [], `${path}.response_headers_to_add`, ''),
     requestHeadersWhenNotEnforced: compileHeaderMutation(proto.requestHeadersToAddWhenNotEnforced, [],
