@@ -51,7 +51,8 @@ export class ClusterImpl implements Cluster, HostSink {
   readonly info: ClusterInfoImpl;
   readonly prioritySet = new PrioritySet();
   private readonly lb: LoadBalancer;
-  private readonly lbSettings: { panicThreshold: number; failTrafficOnPanic: boolean; overprovisioningFactor: number };
+  private readonly lbSettings: { panicThreshold: number; failTrafficOnPanic: boolean; overprovisioningFactor: number;
+    localityWeighted: boolean };
   private discovery: HostDiscovery | null = null;
   /** STATIC hosts, applied by initialize(). */
   private staticHosts: HostImpl[] = [];
@@ -81,6 +82,7 @@ export class ClusterImpl implements Cluster, HostSink {
       panicThreshold: this.info.panicThreshold,
       failTrafficOnPanic: zone?.case === 'zoneAwareLbConfig' && zone.value.failTrafficOnPanic,
       overprovisioningFactor: config.loadAssignment?.policy?.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR,
+      localityWeighted: zone?.case === 'localityWeightedLbConfig',
     };
     this.lb = new LoadBalancer(this.prioritySet, pickerFactory(this.info, errors), this.lbSettings, this.info.stats);
     this.setupDiscovery(errors);

@@ -56,6 +56,7 @@ export function endpointsOf(cla: ClusterLoadAssignment | undefined, base: readon
         weight: lbe.loadBalancingWeight ?? 1,
         priority: lle.priority,
         locality,
+        localityWeight: lle.loadBalancingWeight ?? 0,
         healthFlags: healthFlagsFromEds(lbe.healthStatus),
         path: epath,
       });

@@ -49,6 +49,8 @@ export interface HostSpec {
   weight: number;
   priority: number;
   locality: { region: string; zone: string; subZone: string };
+  /** The locality's load_balancing_weight (0 when unset), for locality-weighted balancing. */
+  localityWeight?: number;
   healthFlags: number;
 }
 
@@ -61,6 +63,7 @@ export class HostImpl implements Host {
   readonly weight: number;
   readonly priority: number;
   readonly locality: { region: string; zone: string; subZone: string };
+  readonly localityWeight: number;
   healthFlags: number;
   readonly stats: HostStats = {
     cx_active: 0, cx_connect_fail: 0, cx_total: 0, rq_active: 0, rq_error: 0, rq_success: 0, rq_timeout: 0, rq_total: 0,
@@ -80,6 +83,7 @@ export class HostImpl implements Host {
     this.weight = spec.weight;
     this.priority = spec.priority;
     this.locality = spec.locality;
+    this.localityWeight = spec.localityWeight ?? 0;
     this.healthFlags = spec.healthFlags;
   }
 
@@ -94,7 +98,7 @@ export class HostImpl implements Host {
     return this.address === spec.address && this.port === spec.port && this.weight === spec.weight
       && this.priority === spec.priority && this.hostname === spec.hostname
       && this.locality.region === spec.locality.region && this.locality.zone === spec.locality.zone
-      && this.locality.subZone === spec.locality.subZone;
+      && this.locality.subZone === spec.locality.subZone && this.localityWeight === (spec.localityWeight ?? 0);
   }
 }
 

@@ -6,6 +6,7 @@ import type { HostImpl } from '../host.js';
 import type { PrioritySet } from '../priority-set.js';
 import type { ClusterStats, LoadBalancerContext } from '../types.js';
 import { inPanic, priorityLoad } from './priority-load.js';
+import { localityWeightedPicker } from './locality-picker.js';
 import { random32, type HashPicker, type HashPickerFactory, type HostPicker, type PickerFactory } from './types.js';
 
 /** The LB settings of a cluster. */
@@ -16,6 +17,8 @@ export interface LoadBalancerSettings {
   readonly failTrafficOnPanic: boolean;
   /** The load assignment's overprovisioning factor, percent (Envoy's default 140). */
   readonly overprovisioningFactor: number;
+  /** locality_weighted_lb_config: pick a locality by weight first (not with consistent hashing, as Envoy). */
+  readonly localityWeighted?: boolean;
 }
 
 /** One policy applied over a cluster's priority set; rebuild() after membership or health changes. */
@@ -37,7 +40,12 @@ export class LoadBalancer {
 
   rebuild(): void {
     const sets = this.prioritySet.sets;
-    this.healthyPickers = sets.map((s) => (s.healthy.length > 0 ? this.factory(s.healthy) : null));
+    const byLocality = this.settings.localityWeighted === true && !this.hashing;
+    this.healthyPickers = sets.map((s) => {
+      if (s.healthy.length === 0) return null;
+      if (byLocality) return localityWeightedPicker(s.healthy, s.available, this.factory, this.settings.overprovisioningFactor);
+      return this.factory(s.healthy);
+    });
     this.allPickers = sets.map(() => null);
     this.panic = sets.map((s) => inPanic(s, this.settings.panicThreshold));
     const load = priorityLoad(sets, this.settings.overprovisioningFactor);
