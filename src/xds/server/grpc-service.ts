@@ -2,6 +2,8 @@
 // the wire (toBinary/fromBinary), method paths as gRPC spells them (/package.Service/Method).
 import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from '@bufbuild/protobuf';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { DiscoveryResponseSchema, type DiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
+import { encodeDiscoveryResponse } from './response-encoding.js';
 
 function methodOf<I extends DescMessage, O extends DescMessage>(
   service: DescService, name: string, kind: string, input: I, output: O,
@@ -12,7 +14,9 @@ function methodOf<I extends DescMessage, O extends DescMessage>(
     responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
     requestSerialize: (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
     requestDeserialize: (b: Buffer) => fromBinary(input, b),
-    responseSerialize: (m: MessageShape<O>) => Buffer.from(toBinary(output, m)),
+    responseSerialize: output.typeName === DiscoveryResponseSchema.typeName
+      ? (m: MessageShape<O>) => encodeDiscoveryResponse(m as unknown as DiscoveryResponse)
+      : (m: MessageShape<O>) => Buffer.from(toBinary(output, m)),
     responseDeserialize: (b: Buffer) => fromBinary(output, b),
     originalName: name,
   };
