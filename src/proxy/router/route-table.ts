@@ -57,7 +57,8 @@ class VirtualHostImpl implements CompiledVirtualHost {
   /** The answer to plain-text requests when require_tls applies. */
   sslResult: RouteMatchResult | null = null;
 
-  constructor(readonly proto: VirtualHost, path: string) {
+  constructor(readonly proto: VirtualHost, path: string,
+    readonly routeConfigTypedPerFilterConfig: { readonly [name: string]: Any }) {
     this.name = proto.name;
     this.domains = proto.domains;
     this.requireTls = proto.requireTls === TlsRequirement.ALL ? 'ALL'
@@ -200,7 +201,7 @@ export class RouteTable implements CompiledRouteConfig {
     this.hosts = cfg.virtualHosts.map((v, i) => {
       const vp = `${fieldPath}.virtual_hosts[${i}]`;
       if (v.matcher !== undefined) fail(`${vp}.matcher`, 'matcher trees in virtual hosts are not supported by Strait');
-      const vh = new VirtualHostImpl(v, vp);
+      const vh = new VirtualHostImpl(v, vp, cfg.typedPerFilterConfig);
       v.routes.forEach((r, j) => {
         const rp = `${vp}.routes[${j}]`;
         const route = new RouteImpl(r, vh, new RouteMatcher(r.match, `${rp}.match`),
