@@ -13,7 +13,7 @@ import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, SSL_REDIRECT, compileDirectResp
 import { DomainIndex } from './domain-index.js';
 import { fail } from './errors.js';
 import { compileHeaderMutation, type HeaderMutation } from './header-mutation.js';
-import { compileForwardAction, pickWeightedIndex } from './route-action.js';
+import { checkMirrorPolicies, compileForwardAction, pickWeightedIndex } from './route-action.js';
 import { RouteMatcher } from './route-match.js';
 import { pathEnd } from './rewrite.js';
 import type {
@@ -74,6 +74,7 @@ class VirtualHostImpl implements CompiledVirtualHost {
     this.responseHeaders = compileHeaderMutation(proto.responseHeadersToAdd, proto.responseHeadersToRemove,
       `${path}.response_headers_to_add`, `${path}.response_headers_to_remove`);
     this.typedPerFilterConfig = proto.typedPerFilterConfig;
+    checkMirrorPolicies(proto.requestMirrorPolicies, `${path}.request_mirror_policies`);
   }
 }
 
@@ -191,6 +192,7 @@ export class RouteTable implements CompiledRouteConfig {
     this.validateClusters = cfg.validateClusters;
     this.maxDirectResponseBodySizeBytes = cfg.maxDirectResponseBodySizeBytes ?? DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES;
     this.typedPerFilterConfig = cfg.typedPerFilterConfig;
+    checkMirrorPolicies(cfg.requestMirrorPolicies, `${fieldPath}.request_mirror_policies`);
     const levels = {
       request: compileHeaderMutation(cfg.requestHeadersToAdd, cfg.requestHeadersToRemove,
         `${fieldPath}.request_headers_to_add`, `${fieldPath}.request_headers_to_remove`),
