@@ -46,6 +46,14 @@ function config(upstreamPort: number): string {
             },
           },
           {
+            match: { prefix: '/star' }, route: { cluster: 'backend' },
+            typed_per_filter_config: {
+              'envoy.filters.http.cors': {
+                '@type': POLICY, allow_methods: '*', allow_headers: '*', forward_not_matching_preflights: false,
+              },
+            },
+          },
+          {
             match: { prefix: '/disabled' }, route: { cluster: 'backend' },
             typed_per_filter_config: {
               'envoy.filters.http.cors': { '@type': POLICY, filter_enabled: { default_value: { numerator: 0 } } },
@@ -148,6 +156,19 @@ test('a per-route policy overrides the virtual host field by field', async () =>
   assert.deepEqual(corsHeaders(other.headers), []);
   const simple = await curl(url('/restricted/x'), ['-H', 'Origin: http://www.envoyproxy.io']);
   assert.equal(simple.headers['access-control-allow-origin'], 'http://www.envoyproxy.io');
+});
+
+test('"*" methods and headers echo the preflight\'s; forward_not_matching_preflights false answers them all', async () => {
+  const before = upstream.requests.length;
+  const ok = await curl(url('/star'), ['-X', 'OPTIONS', '-H', 'Origin: http://allowed.example',
+    '-H', 'Access-Control-Request-Method: DELETE', '-H', 'Access-Control-Request-Headers: x-a,x-b']);
+  assert.equal(ok.headers['access-control-allow-methods'], 'DELETE');
+  assert.equal(ok.headers['access-control-allow-headers'], 'x-a,x-b');
+  const bad = await curl(url('/star'), preflight('http://evil.example'));
+  assert.equal(bad.status, 200);
+  assert.equal(bad.headers['access-control-allow-origin'], undefined);
+  assert.equal(bad.headers['access-control-allow-methods'], 'POST');
+  assert.equal(upstream.requests.length, before, 'both answered by the filter');
 });
 
 test('filter_enabled 0 turns the filter off; shadow_enabled only counts', async () => {

@@ -170,3 +170,23 @@ test("the mirror's requests count in the mirror cluster's stats", async () => {
   assert.ok(await counter('cluster.mirror.upstream_rq_completed') >= 1);
   assert.equal(await counter('cluster.primary.retry_or_shadow_abandoned'), 0);
 });
+
+test('a request reset before its body ends resets its shadow too', async () => {
+  const total = await counter('cluster.mirror.upstream_rq_total');
+  const seen = mirror.requests.length;
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((r, j) => { sock.once('connect', () => r()); sock.once('error', j); });
+  sock.write('POST /mirror/partial HTTP/1.1\r\nHost: app.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+  const deadline = Date.now() + 5000;
+  while (await counter('cluster.mirror.upstream_rq_total') < total + 1 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(await counter('cluster.mirror.upstream_rq_total'), total + 1, 'the shadow started with the headers');
+  sock.destroy();
+  while (await counter('cluster.mirror.upstream_rq_active') > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(await counter('cluster.mirror.upstream_rq_active'), 0);
+  // The mirror never saw a complete request.
+  assert.ok(!mirror.requests.slice(seen).some((r) => r.url === '/mirror/partial'));
+});
