@@ -38,6 +38,11 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     routeTypeName: 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
   },
   {
+    category: 'http filter', name: 'envoy.filters.http.cors',
+    typeName: 'envoy.extensions.filters.http.cors.v3.Cors',
+    routeTypeName: 'envoy.extensions.filters.http.cors.v3.CorsPolicy',
+  },
+  {
     category: 'access logger', name: 'envoy.access_loggers.file',
     typeName: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
   },

@@ -12,6 +12,8 @@ import {
   HttpConnectionManagerSchema, type HttpConnectionManager,
 } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { PathError, PathSeg } from './config-error.js';
+import { registry } from '../../xds/registry.js';
+import { checkRouteFilterConfig } from './route-config-checks.js';
 import {
   findExtension, findRouteConfigExtension, missingExtensionMessage, typeNameOf, type ExtensionCategory, type ExtensionInfo,
 } from './extensions.js';
@@ -203,13 +205,22 @@ class SemanticChecker {
   private perFilterConfigs(map: { [name: string]: Any }, path: PathSeg[]): void {
     for (const [name, any] of Object.entries(map)) {
       let typeName = typeNameOf(any.typeUrl);
+      let inner = any;
+      let innerPath: PathSeg[] = [...path, { key: name }];
       if (typeName === FilterConfigSchema.typeName) {
         // The wrapper that can mark a per-route config optional.
         const fc = anyUnpack(any, FilterConfigSchema);
         if (!fc || fc.isOptional || fc.disabled || !fc.config) continue;
         typeName = typeNameOf(fc.config.typeUrl);
+        inner = fc.config;
+        innerPath = [...innerPath, 'config'];
       }
-      if (!findRouteConfigExtension(typeName)) this.err([...path, { key: name }], missingExtensionMessage(name, typeName));
+      if (!findRouteConfigExtension(typeName)) {
+        this.err([...path, { key: name }], missingExtensionMessage(name, typeName));
+        continue;
+      }
+      const msg = registry.getMessage(typeName) ? anyUnpack(inner, registry) : undefined;
+      if (msg) checkRouteFilterConfig(msg, innerPath, this.errors);
     }
   }
 }

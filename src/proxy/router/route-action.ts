@@ -102,6 +102,18 @@ export interface ActionContext {
   readonly configMirrorPolicies: readonly RouteAction_RequestMirrorPolicy[];
 }
 
+/** Envoy's validateMirrorClusterSpecifier: exactly one of cluster and cluster_header per mirror policy. */
+export function checkMirrorPolicies(list: readonly RouteAction_RequestMirrorPolicy[], path: string): void {
+  list.forEach((m, i) => {
+    if (m.cluster !== '' && m.clusterHeader !== '') {
+      fail(`${path}[${i}]`, `Only one of cluster '${m.cluster}' or cluster_header '${m.clusterHeader}' in request mirror policy can be specified`);
+    }
+    if (m.cluster === '' && m.clusterHeader === '') {
+      fail(`${path}[${i}]`, 'Exactly one of cluster or cluster_header in request mirror policy need to be specified');
+    }
+  });
+}
+
 /** Compiles a `route:` action; `path` is its field path (e.g. `.virtual_hosts[0].routes[1].route`). */
 export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, path: string): ForwardAction {
   let cluster = '';
@@ -147,6 +159,7 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
   });
   if (a.hashPolicy.length !== 0) compileHashPolicy(a.hashPolicy, `${path}.hash_policy`);
   const vh = ctx.virtualHost;
+  checkMirrorPolicies(a.requestMirrorPolicies, `${path}.request_mirror_policies`);
   let mirrors: readonly RouteAction_RequestMirrorPolicy[] = a.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = vh.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = ctx.configMirrorPolicies;

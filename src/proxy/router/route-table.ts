@@ -13,7 +13,7 @@ import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, SSL_REDIRECT, compileDirectResp
 import { DomainIndex } from './domain-index.js';
 import { fail } from './errors.js';
 import { compileHeaderMutation, type HeaderMutation } from './header-mutation.js';
-import { compileForwardAction, pickWeightedIndex } from './route-action.js';
+import { checkMirrorPolicies, compileForwardAction, pickWeightedIndex } from './route-action.js';
 import { RouteMatcher } from './route-match.js';
 import { pathEnd } from './rewrite.js';
 import type {
@@ -57,7 +57,8 @@ class VirtualHostImpl implements CompiledVirtualHost {
   /** The answer to plain-text requests when require_tls applies. */
   sslResult: RouteMatchResult | null = null;
 
-  constructor(readonly proto: VirtualHost, path: string) {
+  constructor(readonly proto: VirtualHost, path: string,
+    readonly routeConfigTypedPerFilterConfig: { readonly [name: string]: Any }) {
     this.name = proto.name;
     this.domains = proto.domains;
     this.requireTls = proto.requireTls === TlsRequirement.ALL ? 'ALL'
@@ -73,6 +74,7 @@ class VirtualHostImpl implements CompiledVirtualHost {
     this.responseHeaders = compileHeaderMutation(proto.responseHeadersToAdd, proto.responseHeadersToRemove,
       `${path}.response_headers_to_add`, `${path}.response_headers_to_remove`);
     this.typedPerFilterConfig = proto.typedPerFilterConfig;
+    checkMirrorPolicies(proto.requestMirrorPolicies, `${path}.request_mirror_policies`);
   }
 }
 
@@ -190,6 +192,7 @@ export class RouteTable implements CompiledRouteConfig {
     this.validateClusters = cfg.validateClusters;
     this.maxDirectResponseBodySizeBytes = cfg.maxDirectResponseBodySizeBytes ?? DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES;
     this.typedPerFilterConfig = cfg.typedPerFilterConfig;
+    checkMirrorPolicies(cfg.requestMirrorPolicies, `${fieldPath}.request_mirror_policies`);
     const levels = {
       request: compileHeaderMutation(cfg.requestHeadersToAdd, cfg.requestHeadersToRemove,
         `${fieldPath}.request_headers_to_add`, `${fieldPath}.request_headers_to_remove`),
@@ -200,7 +203,7 @@ export class RouteTable implements CompiledRouteConfig {
     this.hosts = cfg.virtualHosts.map((v, i) => {
       const vp = `${fieldPath}.virtual_hosts[${i}]`;
       if (v.matcher !== undefined) fail(`${vp}.matcher`, 'matcher trees in virtual hosts are not supported by Strait');
-      const vh = new VirtualHostImpl(v, vp);
+      const vh = new VirtualHostImpl(v, vp, cfg.typedPerFilterConfig);
       v.routes.forEach((r, j) => {
         const rp = `${vp}.routes[${j}]`;
         const route = new RouteImpl(r, vh, new RouteMatcher(r.match, `${rp}.match`),

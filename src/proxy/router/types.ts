@@ -140,6 +140,8 @@ export interface CompiledVirtualHost {
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
+  /** The route configuration's typed_per_filter_config (the least specific level). */
+  readonly routeConfigTypedPerFilterConfig: { readonly [name: string]: Any };
   readonly proto: VirtualHost;
 }
 

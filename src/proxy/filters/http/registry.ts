@@ -10,6 +10,7 @@ import { RouterFilterFactory } from './router/config.js';
 import type { StatsStore } from '../../stats/store.js';
 import { makeFaultFilterFactory } from './fault/index.js';
 import { makeLocalRateLimitFilterFactory } from './local_ratelimit/index.js';
+import { makeCorsFilterFactory } from './cors/index.js';
 
 /** What a filter factory may read when it is built. */
 export interface HttpFilterContext {
@@ -34,6 +35,7 @@ const BY_TYPE: Record<string, { name: string; make: Maker }> = {
   'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': {
     name: 'envoy.filters.http.local_ratelimit', make: makeLocalRateLimitFilterFactory,
   },
+  'envoy.extensions.filters.http.cors.v3.Cors': { name: 'envoy.filters.http.cors', make: makeCorsFilterFactory },
 };
 
 const BY_NAME: Record<string, string> = Object.fromEntries(

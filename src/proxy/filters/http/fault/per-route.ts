@@ -1,5 +1,5 @@
 // typed_per_filter_config lookup: the most specific config a matched route gives one filter (weighted
-// cluster, then route, then virtual host), by the filter's configured name and then its canonical name.
+// cluster, route, virtual host, then route configuration), by the filter's configured name, then its canonical one.
 import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
 import { FilterConfigSchema } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteMatchResult } from '../../../router/types.js';
@@ -54,8 +54,24 @@ export function mostSpecificPerFilterConfig(match: RouteMatchResult | null, name
   if (match === null) return null;
   const any = (match.weightedCluster !== null ? find(match.weightedCluster.typedPerFilterConfig, names) : undefined)
     ?? find(match.route.typedPerFilterConfig, names)
-    ?? find(match.virtualHost.typedPerFilterConfig, names);
+    ?? find(match.virtualHost.typedPerFilterConfig, names)
+    ?? find(match.virtualHost.routeConfigTypedPerFilterConfig, names);
   return any === undefined ? null : unwrap(any);
+}
+
+/**
+ * Every level's typed_per_filter_config entry for a filter known by `names`, most specific first
+ * (Envoy's getAllPerFilterConfig, reversed); for filters that merge levels field by field.
+ */
+export function allPerFilterConfigs(match: RouteMatchResult, names: readonly string[]): PerRouteConfig[] {
+  const out: PerRouteConfig[] = [];
+  const levels = [match.weightedCluster?.typedPerFilterConfig, match.route.typedPerFilterConfig,
+    match.virtualHost.typedPerFilterConfig, match.virtualHost.routeConfigTypedPerFilterConfig];
+  for (const map of levels) {
+    const any = map === undefined ? undefined : find(map, names);
+    if (any !== undefined) out.push(unwrap(any));
+  }
+  return out;
 }
 
 /** The names a filter's per-route config may be keyed by, without duplicates. */

@@ -17,6 +17,8 @@ import {
   computeHashKey, generatedCookieValue, setCookieHeaderValue, type HashCookieSink,
 } from '../../../router/hash-policy.js';
 import type { RouteAction_HashPolicy_CookieAttribute } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { mirrorPoliciesOf } from './mirror-policy.js';
+import { ShadowSet } from './shadow-writer.js';
 
 /** Request bodies up to this size are kept for retries (Envoy's default buffer limit, 1 MiB). */
 const RETRY_BUFFER_LIMIT = 1024 * 1024;
@@ -75,6 +77,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   private globalTimer: NodeJS.Timeout | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Mirror requests still being fed the request body (null without mirror policies). */
+  private shadows: ShadowSet | null = null;
 
   constructor(private readonly config: RouterConfig, private readonly cb: DecoderFilterCallbacks) {}
 
@@ -130,10 +134,29 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.upstreamHead = this.buildUpstreamHead(head, match);
     if (endStream) this.onRequestEnd();
     this.startAttempt();
+    // Envoy shadows once the primary attempt is under way, and never CONNECT requests.
+    if (action.requestMirrorPolicies.length !== 0 && !this.finished && head.method !== 'CONNECT') {
+      this.startShadows(action, endStream);
+    }
     return FilterStatus.StopIteration;
   }
 
+  private startShadows(action: ForwardAction, endStream: boolean): void {
+    this.shadows = ShadowSet.start(this.cb.clusterManager, mirrorPoliciesOf(action), this.upstreamHead!, endStream,
+      {
+        timeoutMs: this.timeoutMs,
+        expectedTimeoutMs: this.config.suppressEnvoyHeaders ? 0 : this.timeoutMs > 0 ? this.timeoutMs : this.perTryTimeoutMs,
+        attemptCount: this.match!.virtualHost.includeRequestAttemptCount,
+        primaryStats: this.cluster!.info.stats,
+      }, Math.random);
+  }
+
   decodeData(chunk: Buffer, endStream: boolean): FilterStatus {
+    const shadows = this.shadows;
+    if (shadows !== null) {
+      shadows.data(chunk, endStream);
+      if (endStream) this.shadows = null;
+    }
     if (this.finished) return FilterStatus.StopIteration;
     const keep = this.body !== null && (this.retry !== null || this.current?.encoder == null);
     if (keep) {
@@ -151,6 +174,10 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   }
 
   decodeTrailers(trailers: HeaderMap): FilterStatus {
+    if (this.shadows !== null) {
+      this.shadows.trailers(trailers);
+      this.shadows = null;
+    }
     if (this.finished) return FilterStatus.StopIteration;
     this.trailers = trailers;
     if (this.current?.encoder != null) this.current.sendTrailers(trailers);
@@ -159,6 +186,11 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   }
 
   onDestroy(): void {
+    if (this.shadows !== null) {
+      // The request never ended: its shadows are incomplete and are reset, as in Envoy.
+      this.shadows.cancel();
+      this.shadows = null;
+    }
     if (!this.finished) {
       this.finished = true;
       if (this.current !== null) this.endAttempt(this.current, true);
