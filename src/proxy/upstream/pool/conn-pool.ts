@@ -320,6 +320,14 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
     else if (this.pendingCount > 0) this.tryCreateNewConnections();
   }
 
+  /** max_connection_duration: the connection drains (closes now when idle), as Envoy's onConnectionDurationTimeout. */
+  onClientMaxDuration(c: ActiveClient): void {
+    this.stats.upstream_cx_max_duration_reached.inc();
+    c.state = ClientState.Draining;
+    if (c.idle) c.close();
+    else if (this.pendingCount > 0) this.tryCreateNewConnections();
+  }
+
   onClientClosed(c: ActiveClient, wasConnecting: boolean): void {
     this.clients.delete(c);
     if (c.inReady) {

@@ -261,6 +261,28 @@ test('idle_timeout closes idle connections and counts upstream_cx_idle_timeout',
   }
 });
 
+test('max_connection_duration: the connection drains after the duration; the next request opens a new one', async () => {
+  const { srv, port } = await server(echoPath);
+  const { cm, pool, counter, gauge } = await clusterOn(port, {
+    typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      common_http_protocol_options: { max_connection_duration: '0.15s' }, explicit_http_config: { http_protocol_options: {} } } },
+  });
+  try {
+    await get(pool, '/');
+    await get(pool, '/');
+    assert.equal(counter('upstream_cx_total'), 1, 'reused within the duration');
+    await until(() => gauge('upstream_cx_active') === 0, 1500);
+    assert.equal(counter('upstream_cx_max_duration_reached'), 1);
+    assert.equal(counter('upstream_cx_idle_timeout'), 0);
+    await get(pool, '/');
+    assert.equal(counter('upstream_cx_total'), 2);
+  } finally {
+    cm.destroy();
+    await stop(srv);
+  }
+});
+
 test('drain closes idle connections; the cluster then hands out a fresh pool', async () => {
   const { srv, port } = await server(echoPath);
   const { cm, pool, host, cluster, gauge, counter } = await clusterOn(port);

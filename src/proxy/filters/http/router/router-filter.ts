@@ -1,11 +1,11 @@
 // Envoy's router filter: sends the routed request to a cluster host, with timeouts, retries,
-// circuit breakers and Envoy's local replies (404 NR, 503 UH/UF/UO, 504 UT).
+// hedging on per-try timeout, circuit breakers and Envoy's local replies (404 NR, 503 UH/UF/UO, 504 UT).
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import type { StreamResetReason, WatermarkListener } from '../../../http/codec/types.js';
 import type { ResponseFlag } from '../../../http/stream-info.js';
 import { FilterStatus, type DecoderFilterCallbacks, type StreamDecoderFilter } from '../types.js';
 import { OutlierResult, type Cluster, type Host, type PoolFailureReason, type ResourceManager } from '../../../upstream/types.js';
-import { RetryDecision, RetryState } from './retry-state.js';
+import { RetryState, RetryStatus } from './retry-state.js';
 import { UpstreamRequest, type UpstreamRequestOwner } from './upstream-request.js';
 import type { RouterConfig } from './config.js';
 import type { ForwardAction, RouteMatchResult } from '../../../router/types.js';
@@ -61,6 +61,9 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   private head: RequestHead | null = null;
   private upstreamHead: RequestHead | null = null;
   private current: UpstreamRequest | null = null;
+  /** Earlier attempts still running after a hedged retry (hedge_on_per_try_timeout); null when none. */
+  private hedged: UpstreamRequest[] | null = null;
+  private hedgeOnPerTryTimeout = false;
   private retry: RetryState | null = null;
   private readonly previousHosts: Host[] = [];
   private body: Buffer[] | null = [];
@@ -126,7 +129,13 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       const retry = new RetryState(policy, h);
       this.retry = retry.enabled ? retry : null;
     }
-    if (hasEnvoyHeader(h)) for (const name of CONSUMED) h.remove(name);
+    this.hedgeOnPerTryTimeout = action.hedgePolicy?.hedgeOnPerTryTimeout === true;
+    if (hasEnvoyHeader(h)) {
+      const hedge = h.get('x-envoy-hedge-on-per-try-timeout');
+      if (hedge === 'true') this.hedgeOnPerTryTimeout = true;
+      else if (hedge === 'false') this.hedgeOnPerTryTimeout = false;
+      for (const name of CONSUMED) h.remove(name);
+    }
     this.upstreamHead = this.buildUpstreamHead(head, match);
     if (endStream) this.onRequestEnd();
     this.startAttempt();
@@ -161,7 +170,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   onDestroy(): void {
     if (!this.finished) {
       this.finished = true;
-      if (this.current !== null) this.endAttempt(this.current, true);
+      this.abortAll();
     }
     this.clearTimers();
   }
@@ -241,6 +250,44 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     req.host.stats.rq_active--;
     stats.upstream_rq_time.record(performance.now() - req.startMs);
     if (this.current === req) this.current = null;
+    else if (this.hedged !== null) {
+      const i = this.hedged.indexOf(req);
+      if (i !== -1) this.hedged.splice(i, 1);
+    }
+  }
+
+  /** Resets every attempt in flight. */
+  private abortAll(): void {
+    if (this.current !== null) this.endAttempt(this.current, true);
+    const hedged = this.hedged;
+    if (hedged !== null) {
+      this.hedged = null;
+      for (const r of hedged) this.endAttempt(r, true);
+    }
+  }
+
+  /** Envoy's resetOtherUpstreams: `winner`'s response goes downstream, the other attempts are reset. */
+  private resetOtherUpstreams(winner: UpstreamRequest): void {
+    const hedged = this.hedged!;
+    this.hedged = null;
+    if (this.current !== null && this.current !== winner) this.endAttempt(this.current, true);
+    for (const r of hedged) if (r !== winner) this.endAttempt(r, true);
+    this.current = winner;
+  }
+
+  /** Attempts in flight still waiting for response headers (numRequestsAwaitingHeaders). */
+  private awaitingHeaders(): number {
+    let n = 0;
+    const cur = this.current;
+    if (cur !== null && !cur.done && !cur.responseHeadersReceived) n++;
+    const hedged = this.hedged;
+    if (hedged !== null) for (const r of hedged) if (!r.done && !r.responseHeadersReceived) n++;
+    return n;
+  }
+
+  /** Other attempts may still answer: an in-flight one waits for headers, or a retry is scheduled. */
+  private othersPending(): boolean {
+    return this.backoffTimer !== null || this.awaitingHeaders() > 0;
   }
 
   private armPerTry(req: UpstreamRequest): void {
@@ -306,7 +353,18 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       this.cb.resetStream();
       return;
     }
-    if (this.retry !== null && this.tryRetry(this.retry.wouldRetryOnReset(retryReason, req.requestSent))) return;
+    const retry = this.retry;
+    if (retry !== null && !req.retried) {
+      const status = retry.shouldRetry(retry.wouldRetryOnReset(retryReason, req.requestSent), this.resources!.retries,
+        this.cluster!.info.stats);
+      if (status === RetryStatus.Yes) {
+        this.scheduleRetry();
+        return;
+      }
+      this.flagRetryFailure(status);
+    }
+    // A hedged attempt may still answer: say nothing downstream yet.
+    if (this.hedged !== null && this.othersPending()) return;
     const retried = this.attempts > 1 ? 'retried and the latest ' : '';
     const tf = transportFailure !== '' ? `, transport failure reason: ${transportFailure}` : '';
     const status = reason === 'protocol error' ? 502 : 503;
@@ -315,28 +373,15 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       flagForReset(reason), details);
   }
 
-  /** Retries if wanted and allowed; returns whether a retry was scheduled. */
-  private tryRetry(wanted: boolean): boolean {
-    const retry = this.retry!;
-    const stats = this.cluster!.info.stats;
-    const decision = retry.decide(wanted);
-    if (decision === RetryDecision.No) return false;
-    if (decision === RetryDecision.LimitExceeded) {
-      stats.upstream_rq_retry_limit_exceeded.inc();
-      this.cb.streamInfo.setFlag('URX');
-      return false;
-    }
-    const budget = this.resources!.retries;
-    if (!budget.canCreate()) {
-      stats.upstream_rq_retry_overflow.inc();
-      this.cb.streamInfo.setFlag('URX');
-      return false;
-    }
-    stats.upstream_rq_retry.inc();
-    stats.upstream_rq_retry_backoff_exponential.inc();
-    budget.inc();
-    this.backoffTimer = setTimeout(onBackoffDone, retry.consume(), this, budget);
-    return true;
+  /** Arms the back-off timer of the retry just granted. */
+  private scheduleRetry(): void {
+    this.backoffTimer = setTimeout(onBackoffDone, this.retry!.nextBackoffMs(this.cluster!.info.stats), this);
+  }
+
+  /** A retry was wanted but not granted: UO on overflow, URX past the limit (Envoy's flags). */
+  private flagRetryFailure(status: RetryStatus): void {
+    if (status === RetryStatus.NoOverflow) this.cb.streamInfo.setFlag('UO');
+    else if (status === RetryStatus.NoRetryLimitExceeded) this.cb.streamInfo.setFlag('URX');
   }
 
   /** HashCookieSink: Envoy's addDownstreamSetCookie (value from the connection's addresses). */
@@ -349,9 +394,9 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     return value;
   }
 
-  /** Back-off elapsed: release the retry budget slot and try again. */
-  retryNow(budget: ResourceManager['retries']): void {
-    budget.dec();
+  /** Back-off elapsed: try again (the retry keeps its circuit-breaker slot until the next decision). */
+  retryNow(): void {
+    this.backoffTimer = null;
     this.startAttempt();
   }
 
@@ -365,14 +410,31 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (head.headers.has('x-envoy-immediate-health-check-fail')) req.host.healthChecker?.setUnhealthyImmediate();
     if (head.status >= 500) req.host.stats.rq_error++;
     else req.host.stats.rq_success++;
-    if (this.retry !== null && head.status !== 101) {
-      const wanted = this.retry.wouldRetryOnHeaders(head.status, head.headers);
-      if (wanted && this.tryRetry(true)) {
+    const retry = this.retry;
+    if (retry !== null && head.status !== 101) {
+      let couldNotRetry = false;
+      if (req.retried) {
+        // Already hedged after its per-try timeout: never retried again; a bad answer is dropped
+        // while another attempt may still answer.
+        couldNotRetry = retry.wouldRetryOnHeaders(head.status, head.headers);
+      } else {
+        const status = retry.shouldRetryHeaders(head.status, head.headers, this.resources!.retries, stats);
+        if (status === RetryStatus.Yes) {
+          this.endAttempt(req, true);
+          this.scheduleRetry();
+          return;
+        }
+        this.flagRetryFailure(status);
+        couldNotRetry = status !== RetryStatus.No;
+      }
+      if (couldNotRetry && this.othersPending()) {
         this.endAttempt(req, true);
         return;
       }
-      if (!wanted && this.retry.retriesDone > 0) stats.upstream_rq_retry_success.inc();
+      retry.release();
+      this.retry = null;
     }
+    if (this.hedged !== null) this.resetOtherUpstreams(req);
     const info = this.cb.streamInfo;
     info.firstUpstreamRxByteMs = info.elapsedMs();
     if (!this.config.suppressEnvoyHeaders) {
@@ -419,19 +481,18 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.globalTimer = null;
     if (this.finished) return;
     const stats = this.cluster!.info.stats;
-    stats.upstream_rq_timeout.inc();
-    if (this.current !== null) {
-      this.current.host.stats.rq_timeout++;
-      if (!this.current.responseHeadersReceived) {
-        this.current.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
-      }
-      this.endAttempt(this.current, true);
+    if (this.current === null && this.hedged === null) stats.upstream_rq_timeout.inc();
+    if (this.current !== null) this.timeOutAttempt(this.current);
+    if (this.hedged !== null) {
+      const hedged = this.hedged;
+      this.hedged = null;
+      for (const r of hedged) this.timeOutAttempt(r);
     }
     if (this.backoffTimer !== null) {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = null;
-      this.resources!.retries.dec();
     }
+    this.retry?.release();
     if (this.downstreamStarted) {
       this.finished = true;
       this.cb.streamInfo.setFlag('UT');
@@ -441,18 +502,61 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.localReply(504, 'upstream request timeout', 'UT', 'upstream_response_timeout');
   }
 
+  /** The global timeout's accounting of one attempt in flight, then its reset. */
+  private timeOutAttempt(req: UpstreamRequest): void {
+    this.cluster!.info.stats.upstream_rq_timeout.inc();
+    req.host.stats.rq_timeout++;
+    // An attempt that hit a hedged per-try timeout has told outlier detection already.
+    if (!req.responseHeadersReceived && !req.timeoutRecorded) {
+      req.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
+    }
+    this.endAttempt(req, true);
+  }
+
   /** A per-try timeout fired before response headers. */
   onPerTryTimeout(req: UpstreamRequest): void {
     req.perTryTimer = null;
     if (this.finished || req.done) return;
+    if (this.hedgeOnPerTryTimeout) {
+      this.onSoftPerTryTimeout(req);
+      return;
+    }
     const stats = this.cluster!.info.stats;
     stats.upstream_rq_per_try_timeout.inc();
     req.host.stats.rq_timeout++;
     req.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
     this.endAttempt(req, true);
-    if (this.retry !== null && this.tryRetry(this.retry.wouldRetryOnReset('local reset', true))) return;
+    const retry = this.retry;
+    if (retry !== null) {
+      const status = retry.shouldRetry(retry.wouldRetryOnReset('local reset', true), this.resources!.retries, stats);
+      if (status === RetryStatus.Yes) {
+        this.scheduleRetry();
+        return;
+      }
+      this.flagRetryFailure(status);
+    }
     stats.upstream_rq_timeout.inc();
     this.localReply(504, 'upstream request timeout', 'UT', 'upstream_per_try_timeout');
+  }
+
+  /**
+   * hedge_on_per_try_timeout: the attempt keeps running and a retry starts beside it; the first
+   * good response wins (Envoy's onSoftPerTryTimeout: a hedge is granted whenever retries are left).
+   */
+  private onSoftPerTryTimeout(req: UpstreamRequest): void {
+    req.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
+    req.timeoutRecorded = true;
+    const retry = this.retry;
+    if (this.downstreamStarted || retry === null) return;
+    const status = retry.shouldRetry(true, this.resources!.retries, this.cluster!.info.stats);
+    if (status !== RetryStatus.Yes) {
+      this.flagRetryFailure(status);
+      return;
+    }
+    req.retried = true;
+    if (this.current === req) this.current = null;
+    (this.hedged ??= []).push(req);
+    this.scheduleRetry();
   }
 
   private armIdleTimer(): void {
@@ -465,7 +569,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.idleTimer = null;
     if (this.finished) return;
     this.finished = true;
-    if (this.current !== null) this.endAttempt(this.current, true);
+    this.abortAll();
     this.cb.streamInfo.setFlag('SI');
     this.cb.resetStream();
   }
@@ -482,8 +586,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (this.backoffTimer !== null) {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = null;
-      this.resources?.retries.dec();
     }
+    this.retry?.release();
     if (this.idleTimer !== null) {
       clearTimeout(this.idleTimer);
       this.idleTimer = null;
@@ -492,6 +596,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
 
   private localReply(status: number, body: string, flag: ResponseFlag, details: string): void {
     this.finished = true;
+    this.abortAll();
     this.clearTimers();
     this.cb.sendLocalReply({ status, body, flag, details });
   }
@@ -539,8 +644,8 @@ function onGlobalTimeout(f: RouterFilter): void {
 function onPerTryTimeout(f: RouterFilter, req: UpstreamRequest): void {
   f.onPerTryTimeout(req);
 }
-function onBackoffDone(f: RouterFilter, budget: ResourceManager['retries']): void {
-  f.retryNow(budget);
+function onBackoffDone(f: RouterFilter): void {
+  f.retryNow();
 }
 function onIdleTimeout(f: RouterFilter): void {
   f.onIdleTimeout();
