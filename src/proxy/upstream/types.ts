@@ -192,6 +192,8 @@ export interface LoadBalancerContext {
   readonly avoidPreviousHosts?: boolean;
   /** host_selection_retry_max_attempts (default 1): how many re-picks avoidPreviousHosts may do. */
   readonly hostSelectionRetryMaxAttempts?: number;
+  /** The downstream connection's local address (`ip:port`): ORIGINAL_DST's destination without the header. */
+  readonly downstreamLocalAddress?: string;
 }
 
 /** Why a pool could not give a stream. */

@@ -202,7 +202,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const policy = this.retry?.policy;
     const host = cluster.chooseHost({ head: this.upstreamHead!, previousHosts, hashKey: this.hashKey,
       avoidPreviousHosts: policy?.previousHostsPredicate ?? false,
-      hostSelectionRetryMaxAttempts: policy?.hostSelectionMaxAttempts ?? 1 });
+      hostSelectionRetryMaxAttempts: policy?.hostSelectionMaxAttempts ?? 1,
+      downstreamLocalAddress: this.cb.streamInfo.downstreamLocalAddress });
     if (host === null) {
       stats.upstream_cx_none_healthy.inc();
       this.localReply(503, 'no healthy upstream', 'UH', 'no_healthy_upstream');
