@@ -47,6 +47,12 @@ function pickerFactory(info: ClusterInfoImpl, errors: PathError[]): PickerFactor
   }
 }
 
+/** Drains both priority pools of a host. */
+function drainPools(h: HostImpl): void {
+  (h.pool as ConnPoolImpl | null)?.drain();
+  (h.highPool as ConnPoolImpl | null)?.drain();
+}
+
 /** One cluster; config errors land in the constructor's `errors` (paths relative to the cluster). */
 export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
   readonly info: ClusterInfoImpl;
@@ -190,12 +196,13 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
     this.setHosts([...this.hostSet].filter((h) => !gone.has(h)));
   }
 
-  connPool(host: Host): ConnPool {
+  connPool(host: Host, priority: 0 | 1 = 0): ConnPool {
     const h = host as HostImpl;
-    let pool = h.pool as ConnPoolImpl | null;
+    let pool = (priority === 0 ? h.pool : h.highPool) as ConnPoolImpl | null;
     if (pool === null || pool.isDraining) {
-      pool = createConnPool(h, this.info);
-      h.pool = pool;
+      pool = createConnPool(h, this.info, priority);
+      if (priority === 0) h.pool = pool;
+      else h.highPool = pool;
     }
     return pool;
   }
@@ -215,7 +222,7 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
     for (const h of this.hostSet) {
       if (!next.has(h)) {
         removed.push(h);
-        (h.pool as ConnPoolImpl | null)?.drain();
+        drainPools(h);
       }
     }
     for (const h of next) if (!this.hostSet.has(h)) added.push(h);
@@ -277,12 +284,15 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
   /** Stops discovery and checks; pools finish their streams and close (CDS removal). */
   drain(): void {
     this.stopDiscovery();
-    for (const h of this.hostSet) (h.pool as ConnPoolImpl | null)?.drain();
+    for (const h of this.hostSet) drainPools(h);
   }
 
   destroy(): void {
     this.stopDiscovery();
-    for (const h of this.hostSet) (h.pool as ConnPoolImpl | null)?.destroy();
+    for (const h of this.hostSet) {
+      (h.pool as ConnPoolImpl | null)?.destroy();
+      (h.highPool as ConnPoolImpl | null)?.destroy();
+    }
   }
 
   private stopDiscovery(): void {

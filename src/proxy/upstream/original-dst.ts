@@ -5,7 +5,6 @@ import type { Cluster as ClusterConfig } from '../../xds/gen/envoy/config/cluste
 import type { PathError } from '../bootstrap/config-error.js';
 import type { ClusterStatsImpl } from './cluster-stats.js';
 import { HostImpl, hostKey } from './host.js';
-import type { ConnPoolImpl } from './pool/conn-pool.js';
 import type { LoadBalancerContext } from './types.js';
 
 /** Envoy's default cleanup_interval. */
@@ -132,8 +131,7 @@ export class OriginalDstBalancer {
         e.used = false;
         continue;
       }
-      const pool = e.host.pool as ConnPoolImpl | null;
-      if ((pool !== null && pool.connectionCount > 0) || e.host.stats.rq_active > 0) continue;
+      if (e.host.stats.cx_active > 0 || e.host.stats.rq_active > 0) continue;
       this.hosts.delete(key);
       removed.push(e.host);
     }

@@ -269,7 +269,8 @@ export interface Cluster {
   /** Picks a host, or null when none is healthy. */
   chooseHost(ctx: LoadBalancerContext): Host | null;
   /** The pool for a host (created on first use). */
-  connPool(host: Host): ConnPool;
+  /** The host's pool for a routing priority (0 DEFAULT, 1 HIGH; DEFAULT when omitted). */
+  connPool(host: Host, priority?: 0 | 1): ConnPool;
   /** Recomputes healthy sets, gauges and the load balancer after a host's healthFlags changed. */
   refreshHealth(): void;
   /** Stops timers, DNS refresh and pools. */

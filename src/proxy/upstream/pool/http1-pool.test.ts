@@ -152,6 +152,25 @@ test('max_pending_requests: a request over the pending limit gets null', async (
   }
 });
 
+test('a HIGH priority pool is separate and counts against the HIGH thresholds', async () => {
+  const { srv, port } = await server(echoPath);
+  const { cm, cluster, host, pool, gauge } = await clusterOn(port, {
+    circuit_breakers: { thresholds: [{ max_pending_requests: 1 }, { priority: 'HIGH', max_pending_requests: 3 }] } });
+  try {
+    const high = cluster.connPool(host, 1);
+    assert.notEqual(high, pool);
+    const opened = [open(high), open(high), open(high)];
+    assert.ok(opened.every((o) => o.handle !== null), 'three pending under HIGH max_pending_requests 3');
+    assert.equal(gauge('circuit_breakers.high.rq_pending_open'), 1);
+    assert.equal(gauge('circuit_breakers.default.rq_pending_open'), 0);
+    assert.notEqual(open(pool).handle, null, 'DEFAULT has its own budget');
+    for (const o of opened) o.handle!.cancel();
+  } finally {
+    cm.destroy();
+    await stop(srv);
+  }
+});
+
 test('cancelling a pending request counts upstream_rq_cancelled and closes the excess connection', async () => {
   const { srv, port } = await server(echoPath);
   const { cm, pool, counter, gauge } = await clusterOn(port);

@@ -58,6 +58,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   private action: ForwardAction | null = null;
   private cluster: Cluster | null = null;
   private resources: ResourceManager | null = null;
+  /** The route's priority: 0 DEFAULT, 1 HIGH (circuit breakers and pool). */
+  private priority: 0 | 1 = 0;
   private head: RequestHead | null = null;
   private upstreamHead: RequestHead | null = null;
   private current: UpstreamRequest | null = null;
@@ -118,7 +120,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (action.hashPolicy.length !== 0 && (lbPolicy === 'RING_HASH' || lbPolicy === 'MAGLEV')) {
       this.hashKey = computeHashKey(action.hashPolicy, head, cb.streamInfo.downstreamRemoteAddress, this);
     }
-    this.resources = cluster.info.resourceManagers[action.priority === 'high' ? 1 : 0];
+    this.priority = action.priority === 'high' ? 1 : 0;
+    this.resources = cluster.info.resourceManagers[this.priority];
     cb.streamInfo.upstreamCluster = cluster.info.name;
 
     const h = head.headers;
@@ -227,7 +230,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     stats.upstream_rq_active.inc();
     host.stats.rq_total++;
     host.stats.rq_active++;
-    const pending = cluster.connPool(host).newStream(req, req);
+    const pending = cluster.connPool(host, this.priority).newStream(req, req);
     if (pending === null) {
       this.endAttempt(req, false);
       stats.upstream_rq_pending_overflow.inc();
