@@ -75,7 +75,10 @@ export class OriginalDstBalancer {
   constructor(private readonly settings: OriginalDstSettings, private readonly membership: OriginalDstMembership,
     private readonly stats: ClusterStatsImpl) {}
 
-  /** The request's destination: the header (when configured), else the downstream local address. */
+  /**
+   * The request's destination: the header (when configured), else the restored downstream local
+   * address; null (no healthy upstream) when there is neither, as Envoy.
+   */
   chooseHost(ctx: LoadBalancerContext | null): HostImpl | null {
     if (ctx === null) return null;
     let dst: { address: string; port: number } | null = null;

@@ -192,7 +192,10 @@ export interface LoadBalancerContext {
   readonly avoidPreviousHosts?: boolean;
   /** host_selection_retry_max_attempts (default 1): how many re-picks avoidPreviousHosts may do. */
   readonly hostSelectionRetryMaxAttempts?: number;
-  /** The downstream connection's local address (`ip:port`): ORIGINAL_DST's destination without the header. */
+  /**
+   * The downstream connection's original destination (`ip:port`) when its local address was restored
+   * ('' otherwise): ORIGINAL_DST's destination when no header names one.
+   */
   readonly downstreamLocalAddress?: string;
 }
 

@@ -206,7 +206,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const host = cluster.chooseHost({ head: this.upstreamHead!, previousHosts, hashKey: this.hashKey,
       avoidPreviousHosts: policy?.previousHostsPredicate ?? false,
       hostSelectionRetryMaxAttempts: policy?.hostSelectionMaxAttempts ?? 1,
-      downstreamLocalAddress: this.cb.streamInfo.downstreamLocalAddress });
+      downstreamLocalAddress: this.cb.streamInfo.localAddressRestored ? this.cb.streamInfo.downstreamLocalAddress : '' });
     if (host === null) {
       stats.upstream_cx_none_healthy.inc();
       this.localReply(503, 'no healthy upstream', 'UH', 'no_healthy_upstream');
