@@ -1,11 +1,15 @@
-// Hedging and rate-limited retries through a real proxy with curl: hedge_on_per_try_timeout answers
-// with the fast second attempt while the first still runs; Retry-After sets the retry back-off.
+// Retries through a real proxy with curl: hedge_on_per_try_timeout answers with the fast second
+// attempt while the first still runs; Retry-After sets the back-off; max_retries per route priority.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bootstrapYaml, simpleRoutes } from './lib/config.js';
 import { curl } from './lib/curl.js';
+import { startEchoUpstream } from './lib/echo-upstream.js';
 import { startProxy, type RunningProxy } from './lib/proxy-process.js';
 
 /** An upstream whose first request takes 3 s and later ones answer at once; it records arrival and close times. */
@@ -113,5 +117,45 @@ test('rate_limited_retry_back_off: a 429 with Retry-After: 1 is retried after at
     await proxy.stop();
     server.closeAllConnections();
     server.close();
+  }
+});
+
+test('max_retries per priority: DEFAULT max_retries 0 overflows (upstream_rq_retry_overflow, UO); a HIGH route retries', async () => {
+  const echo = await startEchoUpstream('r');
+  const dir = mkdtempSync(join(tmpdir(), 'strait-retry-'));
+  const logFile = join(dir, 'access.log');
+  const retry = { retry_on: '5xx', num_retries: 1, retry_back_off: { base_interval: '0.01s' } };
+  const proxy = await startProxy(bootstrapYaml({
+    routeConfig: simpleRoutes([
+      { match: { prefix: '/high/' }, route: { cluster: 'r', priority: 'HIGH', retry_policy: retry, prefix_rewrite: '/' } },
+      { match: { prefix: '/' }, route: { cluster: 'r', retry_policy: retry } },
+    ]),
+    clusters: [{ name: 'r', ports: [echo.port], extra: { circuit_breakers: { thresholds: [
+      { priority: 'DEFAULT', max_retries: 0 }, { priority: 'HIGH', max_retries: 3 }] } } }],
+    hcm: { access_log: [{ name: 'envoy.access_loggers.file', typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: logFile,
+      log_format: { text_format_source: { inline_string: '%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%\n' } } } }] },
+  }));
+  try {
+    const url = `http://127.0.0.1:${await proxy.listenerPort('test')}`;
+    assert.equal((await curl(`${url}/status/503`)).status, 503);
+    assert.equal(echo.requests.length, 1, 'no retry under DEFAULT max_retries 0');
+    assert.equal(await counter(proxy, 'cluster.r.upstream_rq_retry_overflow'), 1);
+    assert.equal((await curl(`${url}/high/status/503`)).status, 503);
+    assert.equal(echo.requests.length, 3, 'HIGH max_retries 3: the one retry is sent');
+    assert.equal(await counter(proxy, 'cluster.r.upstream_rq_retry'), 1);
+    assert.equal(await counter(proxy, 'cluster.r.upstream_rq_retry_limit_exceeded'), 1);
+    const deadline = Date.now() + 3000;
+    let lines: string[] = [];
+    while (Date.now() < deadline) {
+      lines = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n') : [];
+      if (lines.length >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(lines, ['/status/503 503 UO', '/high/status/503 503 URX']);
+  } finally {
+    await proxy.stop();
+    await echo.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

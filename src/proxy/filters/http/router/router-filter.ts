@@ -215,6 +215,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const resources = this.resources!;
     if (!resources.requests.canCreate()) {
       stats.upstream_rq_pending_overflow.inc();
+      // A hedge that overflows leaves the attempts in flight to answer (Envoy's overflow reset).
+      if (this.hedged !== null && this.awaitingHeaders() > 0) return;
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO',
         'upstream_reset_before_response_started{overflow}');
       return;
@@ -234,6 +236,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (pending === null) {
       this.endAttempt(req, false);
       stats.upstream_rq_pending_overflow.inc();
+      if (this.hedged !== null && this.awaitingHeaders() > 0) return;
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO',
         'upstream_reset_before_response_started{overflow}');
       return;
@@ -438,7 +441,14 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       retry.release();
       this.retry = null;
     }
-    if (this.hedged !== null) this.resetOtherUpstreams(req);
+    if (this.hedged !== null) {
+      // A hedge may still be waiting for its back-off: this response wins, so it never starts.
+      if (this.backoffTimer !== null) {
+        clearTimeout(this.backoffTimer);
+        this.backoffTimer = null;
+      }
+      this.resetOtherUpstreams(req);
+    }
     const info = this.cb.streamInfo;
     info.firstUpstreamRxByteMs = info.elapsedMs();
     if (!this.config.suppressEnvoyHeaders) {
