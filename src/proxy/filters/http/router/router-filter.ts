@@ -494,8 +494,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   onGlobalTimeout(): void {
     this.globalTimer = null;
     if (this.finished) return;
-    const stats = this.cluster!.info.stats;
-    if (this.current === null && this.hedged === null) stats.upstream_rq_timeout.inc();
+    // Envoy counts upstream_rq_timeout per attempt in flight (none while a retry backs off).
     if (this.current !== null) this.timeOutAttempt(this.current);
     if (this.hedged !== null) {
       const hedged = this.hedged;
