@@ -69,6 +69,32 @@ test('hedge_on_per_try_timeout: the second attempt starts beside the first and i
   }
 });
 
+test('hedge_on_per_try_timeout: a hedge answering 503 past the retry limit is dropped; the first attempt\'s 200 wins', async () => {
+  let n = 0;
+  const server = http.createServer((_req, res) => {
+    if (++n === 1) {
+      const t = setTimeout(() => res.end('slow but good'), 800);
+      res.on('close', () => clearTimeout(t));
+    } else {
+      res.writeHead(503);
+      res.end('hedge failed');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const proxy = await hedgeProxy((server.address() as AddressInfo).port, true);
+  try {
+    const r = await curl(`http://127.0.0.1:${await proxy.listenerPort('test')}/`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'slow but good');
+    assert.equal(n, 2);
+    assert.equal(await counter(proxy, 'cluster.h.upstream_rq_retry_limit_exceeded'), 1);
+  } finally {
+    await proxy.stop();
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
 test('without hedging the per-try timeout resets the first attempt before the retry is sent', async () => {
   const up = await slowFirst();
   const proxy = await hedgeProxy(up.port, false);
