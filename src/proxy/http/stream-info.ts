@@ -57,6 +57,11 @@ export class StreamInfo {
   /** Downstream addresses as `ip:port`. */
   downstreamRemoteAddress = '';
   downstreamLocalAddress = '';
+  /**
+   * The local address is the connection's original destination (Envoy's localAddressRestored, set by
+   * the original_dst listener filter or use_original_dst); Strait has neither yet, so it stays false.
+   */
+  localAddressRestored = false;
   /** The address from x-forwarded-for when trusted, else the peer. */
   downstreamDirectRemoteAddress = '';
   requestedServerName = '';

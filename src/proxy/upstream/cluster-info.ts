@@ -52,6 +52,8 @@ export class ClusterInfoImpl implements ClusterInfo {
   readonly statName: string;
   readonly lbPolicy: string;
   readonly idleTimeoutMs: number;
+  /** common_http_protocol_options.max_connection_duration; 0 when unset (no limit). */
+  readonly maxConnectionDurationMs: number;
   readonly maxConcurrentStreams: number;
   readonly edsServiceName: string;
   /** common_lb_config.healthy_panic_threshold in percent (0 disables panic). */
@@ -94,6 +96,7 @@ export class ClusterInfoImpl implements ClusterInfo {
     this.maxConcurrentStreams = h2?.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
     this.maxRequestsPerConnection = common?.maxRequestsPerConnection ?? config.maxRequestsPerConnection ?? 0;
     this.idleTimeoutMs = durationMs(common?.idleTimeout, DEFAULT_IDLE_TIMEOUT_MS);
+    this.maxConnectionDurationMs = durationMs(common?.maxConnectionDuration, 0);
 
     this.panicThreshold = config.commonLbConfig?.healthyPanicThreshold?.value ?? DEFAULT_PANIC_THRESHOLD;
     const lr = config.lbConfig.case === 'leastRequestLbConfig' ? config.lbConfig.value : undefined;

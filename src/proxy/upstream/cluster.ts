@@ -1,5 +1,5 @@
-// A live cluster: its info, hosts by priority (from the load assignment, DNS or EDS), the
-// load balancer over them, membership gauges, and one connection pool per host.
+// A live cluster: its info, hosts by priority (from the load assignment, DNS, EDS or the original
+// destination), the load balancer over them, membership gauges, and one connection pool per host.
 import type { Cluster as ClusterConfig } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ClusterLoadAssignment } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { PathError } from '../bootstrap/config-error.js';
@@ -18,6 +18,7 @@ import { randomPicker } from './lb/random.js';
 import { roundRobinPicker } from './lb/round-robin.js';
 import type { PickerFactory } from './lb/types.js';
 import { createConnPool, type ConnPoolImpl } from './pool/conn-pool.js';
+import { OriginalDstBalancer, originalDstSettings, type OriginalDstMembership } from './original-dst.js';
 import { OutlierDetectorImpl, parseOutlierDetection } from './outlier/index.js';
 import { PrioritySet } from './priority-set.js';
 import { HealthFlag, type Cluster, type ConnPool, type Host, type LoadBalancerContext } from './types.js';
@@ -46,14 +47,22 @@ function pickerFactory(info: ClusterInfoImpl, errors: PathError[]): PickerFactor
   }
 }
 
+/** Drains both priority pools of a host. */
+function drainPools(h: HostImpl): void {
+  (h.pool as ConnPoolImpl | null)?.drain();
+  (h.highPool as ConnPoolImpl | null)?.drain();
+}
+
 /** One cluster; config errors land in the constructor's `errors` (paths relative to the cluster). */
-export class ClusterImpl implements Cluster, HostSink {
+export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
   readonly info: ClusterInfoImpl;
   readonly prioritySet = new PrioritySet();
   private readonly lb: LoadBalancer;
   private readonly lbSettings: { panicThreshold: number; failTrafficOnPanic: boolean; overprovisioningFactor: number;
     localityWeighted: boolean };
   private discovery: HostDiscovery | null = null;
+  /** ORIGINAL_DST: the cluster-provided balancer that makes hosts on demand. */
+  private originalDst: OriginalDstBalancer | null = null;
   /** STATIC hosts, applied by initialize(). */
   private staticHosts: HostImpl[] = [];
   private hostSet = new Set<HostImpl>();
@@ -113,6 +122,10 @@ export class ClusterImpl implements Cluster, HostSink {
       if (eps.length === 1) this.discovery = new LogicalDnsDiscovery(this, eps[0], this.deps.lookup);
       return;
     }
+    if (type === 'ORIGINAL_DST') {
+      const settings = originalDstSettings(this.config, this.info.lbPolicy, errors);
+      this.originalDst = new OriginalDstBalancer(settings, this, this.info.stats);
+    }
   }
 
   get hostsByPriority(): readonly (readonly Host[])[] {
@@ -143,13 +156,16 @@ export class ClusterImpl implements Cluster, HostSink {
   async initialize(): Promise<void> {
     // Warnings here, not in the constructor: validation builds clusters it never starts.
     const name = this.info.name;
-    if (!IMPLEMENTED_LB.has(this.info.lbPolicy)) {
+    if (!IMPLEMENTED_LB.has(this.info.lbPolicy) && this.originalDst === null) {
       log('upstream', 'warning', `cluster '${name}': lb_policy ${this.info.lbPolicy} is not implemented yet; `
         + 'using ROUND_ROBIN');
     }
-    if (this.info.type === 'ORIGINAL_DST') {
-      log('upstream', 'warning', `cluster '${name}': ORIGINAL_DST clusters are not implemented yet; it has no hosts`);
+    const od = this.config.lbConfig;
+    if (od.case === 'originalDstLbConfig' && od.value.metadataKey !== undefined) {
+      log('upstream', 'warning', `cluster '${name}': original_dst_lb_config.metadata_key is not supported by Strait; `
+        + 'it is ignored');
     }
+    this.originalDst?.start();
     const ts = this.config.transportSocket;
     if (ts !== undefined || this.config.transportSocketMatches.length > 0) {
       log('upstream', 'warning', `cluster '${name}': transport_socket ${ts?.name ?? '(matches)'} is not `
@@ -167,15 +183,28 @@ export class ClusterImpl implements Cluster, HostSink {
   }
 
   chooseHost(ctx: LoadBalancerContext): Host | null {
+    if (this.originalDst !== null) return this.originalDst.chooseHost(ctx);
     return this.lb.chooseHost(ctx);
   }
 
-  connPool(host: Host): ConnPool {
+  // ---- OriginalDstMembership ----
+
+  addOriginalDstHost(host: HostImpl): void {
+    this.setHosts([...this.hostSet, host]);
+  }
+
+  removeOriginalDstHosts(hosts: readonly HostImpl[]): void {
+    const gone = new Set(hosts);
+    this.setHosts([...this.hostSet].filter((h) => !gone.has(h)));
+  }
+
+  connPool(host: Host, priority: 0 | 1 = 0): ConnPool {
     const h = host as HostImpl;
-    let pool = h.pool as ConnPoolImpl | null;
+    let pool = (priority === 0 ? h.pool : h.highPool) as ConnPoolImpl | null;
     if (pool === null || pool.isDraining) {
-      pool = createConnPool(h, this.info);
-      h.pool = pool;
+      pool = createConnPool(h, this.info, priority);
+      if (priority === 0) h.pool = pool;
+      else h.highPool = pool;
     }
     return pool;
   }
@@ -195,7 +224,7 @@ export class ClusterImpl implements Cluster, HostSink {
     for (const h of this.hostSet) {
       if (!next.has(h)) {
         removed.push(h);
-        (h.pool as ConnPoolImpl | null)?.drain();
+        drainPools(h);
       }
     }
     for (const h of next) if (!this.hostSet.has(h)) added.push(h);
@@ -257,17 +286,21 @@ export class ClusterImpl implements Cluster, HostSink {
   /** Stops discovery and checks; pools finish their streams and close (CDS removal). */
   drain(): void {
     this.stopDiscovery();
-    for (const h of this.hostSet) (h.pool as ConnPoolImpl | null)?.drain();
+    for (const h of this.hostSet) drainPools(h);
   }
 
   destroy(): void {
     this.stopDiscovery();
-    for (const h of this.hostSet) (h.pool as ConnPoolImpl | null)?.destroy();
+    for (const h of this.hostSet) {
+      (h.pool as ConnPoolImpl | null)?.destroy();
+      (h.highPool as ConnPoolImpl | null)?.destroy();
+    }
   }
 
   private stopDiscovery(): void {
     this.stopped = true;
     this.discovery?.stop();
+    this.originalDst?.stop();
     this.healthChecker?.stop();
     this.outlierDetector?.stop();
   }

@@ -68,8 +68,10 @@ export class HostImpl implements Host {
   readonly stats: HostStats = {
     cx_active: 0, cx_connect_fail: 0, cx_total: 0, rq_active: 0, rq_error: 0, rq_success: 0, rq_timeout: 0, rq_total: 0,
   };
-  /** The host's connection pool, created by the cluster on first use. */
+  /** The host's connection pool for DEFAULT priority requests, created by the cluster on first use. */
   pool: ConnPool | null = null;
+  /** The pool for HIGH priority requests: its own connections, under the HIGH circuit breakers. */
+  highPool: ConnPool | null = null;
   /** Set by the cluster's outlier detector while the host is a member. */
   outlier: HostOutlierMonitor = NULL_OUTLIER_MONITOR;
   /** Set by the cluster's active health checker while the host is checked. */

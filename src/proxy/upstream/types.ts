@@ -192,6 +192,11 @@ export interface LoadBalancerContext {
   readonly avoidPreviousHosts?: boolean;
   /** host_selection_retry_max_attempts (default 1): how many re-picks avoidPreviousHosts may do. */
   readonly hostSelectionRetryMaxAttempts?: number;
+  /**
+   * The downstream connection's original destination (`ip:port`) when its local address was restored
+   * ('' otherwise): ORIGINAL_DST's destination when no header names one.
+   */
+  readonly downstreamLocalAddress?: string;
 }
 
 /** Why a pool could not give a stream. */
@@ -267,7 +272,8 @@ export interface Cluster {
   /** Picks a host, or null when none is healthy. */
   chooseHost(ctx: LoadBalancerContext): Host | null;
   /** The pool for a host (created on first use). */
-  connPool(host: Host): ConnPool;
+  /** The host's pool for a routing priority (0 DEFAULT, 1 HIGH; DEFAULT when omitted). */
+  connPool(host: Host, priority?: 0 | 1): ConnPool;
   /** Recomputes healthy sets, gauges and the load balancer after a host's healthFlags changed. */
   refreshHealth(): void;
   /** Stops timers, DNS refresh and pools. */

@@ -24,10 +24,16 @@ export interface ClientOwner {
   onClientStreamComplete(c: ActiveClient): void;
   onClientGoAway(c: ActiveClient): void;
   onClientClosed(c: ActiveClient, wasConnecting: boolean): void;
+  /** max_connection_duration elapsed since the connection was established. */
+  onClientMaxDuration(c: ActiveClient): void;
 }
 
 function onConnectTimeout(c: ActiveClient): void {
   c.onConnectTimeout();
+}
+
+function onMaxDuration(c: ActiveClient): void {
+  c.onMaxDuration();
 }
 
 /** One pooled connection. */
@@ -49,6 +55,8 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
   /** A stream was still running when the socket closed (the codec may have ended it first). */
   private streamCutByClose = false;
   private connectTimer: NodeJS.Timeout | null;
+  /** Runs from connect to max_connection_duration, when set. */
+  private durationTimer: NodeJS.Timeout | null = null;
   private readonly createdMs = performance.now();
 
   constructor(private readonly owner: ClientOwner, readonly host: HostImpl, private readonly info: ClusterInfoImpl,
@@ -104,7 +112,14 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
     this.info.stats.upstream_cx_connect_ms.record(performance.now() - this.createdMs);
     this.codec = createClientConnection(this.socket, this.info.protocol, this);
     this.state = ClientState.Connected;
+    const maxDuration = this.info.maxConnectionDurationMs;
+    if (maxDuration > 0) this.durationTimer = setTimeout(onMaxDuration, maxDuration, this);
     this.owner.onClientConnected(this);
+  }
+
+  onMaxDuration(): void {
+    this.durationTimer = null;
+    if (this.state === ClientState.Connected) this.owner.onClientMaxDuration(this);
   }
 
   /** Closes now (Envoy's local close); counted at once so the pool never sees a half-closed client. */
@@ -142,6 +157,10 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
     const wasConnecting = this.state === ClientState.Connecting;
     this.state = ClientState.Closed;
     this.clearConnectTimer();
+    if (this.durationTimer !== null) {
+      clearTimeout(this.durationTimer);
+      this.durationTimer = null;
+    }
     const stats = this.info.stats;
     const active = this.streamCutByClose ? 1 : this.codec?.activeStreams ?? 0;
     stats.upstream_cx_destroy.inc();

@@ -46,10 +46,12 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
 
   constructor(readonly host: HostImpl, private readonly info: ClusterInfoImpl,
     /** Streams one connection carries at once (1 for HTTP/1). */
-    private readonly concurrencyLimit: number) {
+    private readonly concurrencyLimit: number,
+    /** The routing priority (0 DEFAULT, 1 HIGH) whose circuit breakers the pool counts against. */
+    priority: 0 | 1 = 0) {
     this.protocol = info.protocol;
     this.stats = info.stats;
-    this.resources = info.resourceManagers[0];
+    this.resources = info.resourceManagers[priority];
   }
 
   /** Whether drain() or destroy() was called: the cluster then makes a new pool for the host. */
@@ -320,6 +322,14 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
     else if (this.pendingCount > 0) this.tryCreateNewConnections();
   }
 
+  /** max_connection_duration: the connection drains (closes now when idle), as Envoy's onConnectionDurationTimeout. */
+  onClientMaxDuration(c: ActiveClient): void {
+    this.stats.upstream_cx_max_duration_reached.inc();
+    c.state = ClientState.Draining;
+    if (c.idle) c.close();
+    else if (this.pendingCount > 0) this.tryCreateNewConnections();
+  }
+
   onClientClosed(c: ActiveClient, wasConnecting: boolean): void {
     this.clients.delete(c);
     if (c.inReady) {
@@ -377,7 +387,7 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
   }
 }
 
-/** A pool for `host` with the cluster's protocol: HTTP/1 carries one stream per connection. */
-export function createConnPool(host: HostImpl, info: ClusterInfoImpl): ConnPoolImpl {
-  return new ConnPoolImpl(host, info, info.protocol === 'HTTP/2' ? info.maxConcurrentStreams : 1);
+/** A pool for `host` with the cluster's protocol (HTTP/1 carries one stream per connection), per priority. */
+export function createConnPool(host: HostImpl, info: ClusterInfoImpl, priority: 0 | 1 = 0): ConnPoolImpl {
+  return new ConnPoolImpl(host, info, info.protocol === 'HTTP/2' ? info.maxConcurrentStreams : 1, priority);
 }

@@ -152,6 +152,25 @@ test('max_pending_requests: a request over the pending limit gets null', async (
   }
 });
 
+test('a HIGH priority pool is separate and counts against the HIGH thresholds', async () => {
+  const { srv, port } = await server(echoPath);
+  const { cm, cluster, host, pool, gauge } = await clusterOn(port, {
+    circuit_breakers: { thresholds: [{ max_pending_requests: 1 }, { priority: 'HIGH', max_pending_requests: 3 }] } });
+  try {
+    const high = cluster.connPool(host, 1);
+    assert.notEqual(high, pool);
+    const opened = [open(high), open(high), open(high)];
+    assert.ok(opened.every((o) => o.handle !== null), 'three pending under HIGH max_pending_requests 3');
+    assert.equal(gauge('circuit_breakers.high.rq_pending_open'), 1);
+    assert.equal(gauge('circuit_breakers.default.rq_pending_open'), 0);
+    assert.notEqual(open(pool).handle, null, 'DEFAULT has its own budget');
+    for (const o of opened) o.handle!.cancel();
+  } finally {
+    cm.destroy();
+    await stop(srv);
+  }
+});
+
 test('cancelling a pending request counts upstream_rq_cancelled and closes the excess connection', async () => {
   const { srv, port } = await server(echoPath);
   const { cm, pool, counter, gauge } = await clusterOn(port);
@@ -255,6 +274,28 @@ test('idle_timeout closes idle connections and counts upstream_cx_idle_timeout',
     assert.equal(gauge('upstream_cx_active'), 1);
     await until(() => gauge('upstream_cx_active') === 0, 1500);
     assert.equal(counter('upstream_cx_idle_timeout'), 1);
+  } finally {
+    cm.destroy();
+    await stop(srv);
+  }
+});
+
+test('max_connection_duration: the connection drains after the duration; the next request opens a new one', async () => {
+  const { srv, port } = await server(echoPath);
+  const { cm, pool, counter, gauge } = await clusterOn(port, {
+    typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      common_http_protocol_options: { max_connection_duration: '0.15s' }, explicit_http_config: { http_protocol_options: {} } } },
+  });
+  try {
+    await get(pool, '/');
+    await get(pool, '/');
+    assert.equal(counter('upstream_cx_total'), 1, 'reused within the duration');
+    await until(() => gauge('upstream_cx_active') === 0, 1500);
+    assert.equal(counter('upstream_cx_max_duration_reached'), 1);
+    assert.equal(counter('upstream_cx_idle_timeout'), 0);
+    await get(pool, '/');
+    assert.equal(counter('upstream_cx_total'), 2);
   } finally {
     cm.destroy();
     await stop(srv);

@@ -1,9 +1,11 @@
-// Envoy's retry policy for one request: retry_on tokens, remaining retries, jittered back-off,
-// and the x-envoy-retry-on / x-envoy-max-retries / x-envoy-retriable-status-codes headers.
+// Envoy's retry policy for one request: retry_on tokens, remaining retries, the retries circuit
+// breaker slot, jittered or rate-limited back-off, and the x-envoy-retry-* request headers.
 import type { RetryPolicy } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { HeaderMap } from '../../../http/headers.js';
 import type { StreamResetReason } from '../../../http/codec/types.js';
+import type { ClusterStats, Resource } from '../../../upstream/types.js';
 import { durationMs } from '../../../util/duration.js';
+import { jitteredLowerBoundMs, RateLimitedBackOff } from './reset-header.js';
 
 /** retry_on tokens as bits. */
 export const enum RetryOn {
@@ -46,6 +48,8 @@ export class CompiledRetryPolicy {
   readonly retriableHeaderNames: readonly string[];
   readonly hostSelectionMaxAttempts: number;
   readonly previousHostsPredicate: boolean;
+  /** rate_limited_retry_back_off, when it names reset headers. */
+  readonly rateLimited: RateLimitedBackOff | null;
 
   constructor(p: RetryPolicy | undefined) {
     this.retryOn = p ? parseRetryOn(p.retryOn) : 0;
@@ -57,11 +61,13 @@ export class CompiledRetryPolicy {
     this.retriableHeaderNames = (p?.retriableHeaders ?? []).map((m) => m.name.toLowerCase());
     this.hostSelectionMaxAttempts = Number(p?.hostSelectionRetryMaxAttempts ?? 1n);
     this.previousHostsPredicate = (p?.retryHostPredicate ?? []).some((h) => h.name.endsWith('previous_hosts'));
+    const rl = p?.rateLimitedRetryBackOff;
+    this.rateLimited = rl !== undefined && rl.resetHeaders.length > 0 ? new RateLimitedBackOff(rl) : null;
   }
 }
 
-/** What to do with an attempt's outcome. */
-export const enum RetryDecision { No = 0, Retry = 1, LimitExceeded = 2 }
+/** Envoy's RetryStatus: what shouldRetry answered. */
+export const enum RetryStatus { No = 0, Yes = 1, NoOverflow = 2, NoRetryLimitExceeded = 3 }
 
 /** The retry bookkeeping of one request. */
 export class RetryState {
@@ -70,8 +76,12 @@ export class RetryState {
   private readonly statusCodes: Set<number>;
   private readonly headerNames: string[];
   private backoffCurrentMs: number;
-  /** Retries done so far. */
+  /** Retries granted so far. */
   retriesDone = 0;
+  /** The retries resource a granted retry holds, until the next decision or the request's end. */
+  private holding: Resource | null = null;
+  /** A back-off read from a reset header of the response being retried; -1 when none. */
+  private rateLimitedMs = -1;
 
   constructor(readonly policy: CompiledRetryPolicy, request: HeaderMap) {
     this.retryOn = policy.retryOn;
@@ -128,19 +138,63 @@ export class RetryState {
     return (on & RetryOn.RefusedStream) !== 0 && reason === 'remote refused stream reset';
   }
 
-  /** Takes one retry from the budget, or says the limit is reached. */
-  decide(wanted: boolean): RetryDecision {
-    if (!wanted) return RetryDecision.No;
-    if (this.remaining <= 0) return RetryDecision.LimitExceeded;
-    return RetryDecision.Retry;
+  /**
+   * Envoy's shouldRetry: a granted retry takes a slot of the retries circuit breaker (max_retries or
+   * retry_budget) and keeps it until the next decision or the end of the request; a decision not to
+   * retry after a granted one counts upstream_rq_retry_success.
+   */
+  shouldRetry(wanted: boolean, retries: Resource, stats: ClusterStats): RetryStatus {
+    if (this.holding !== null && !wanted) stats.upstream_rq_retry_success.inc();
+    this.release();
+    if (!wanted) return RetryStatus.No;
+    if (this.remaining <= 0) {
+      stats.upstream_rq_retry_limit_exceeded.inc();
+      return RetryStatus.NoRetryLimitExceeded;
+    }
+    this.remaining--;
+    if (!retries.canCreate()) {
+      stats.upstream_rq_retry_overflow.inc();
+      return RetryStatus.NoOverflow;
+    }
+    retries.inc();
+    this.holding = retries;
+    this.retriesDone++;
+    stats.upstream_rq_retry.inc();
+    return RetryStatus.Yes;
   }
 
-  /** Consumes a retry and returns the jittered back-off in ms. */
-  consume(): number {
-    this.remaining--;
-    this.retriesDone++;
+  /** shouldRetryHeaders: a wanted retry of a response with a reset header backs off by that header. */
+  shouldRetryHeaders(status: number, headers: HeaderMap, retries: Resource, stats: ClusterStats): RetryStatus {
+    const wanted = this.wouldRetryOnHeaders(status, headers);
+    const rl = this.policy.rateLimited;
+    if (wanted && rl !== null) {
+      const ms = rl.intervalMs(headers);
+      if (ms > 1) this.rateLimitedMs = ms;
+    }
+    const result = this.shouldRetry(wanted, retries, stats);
+    if (result !== RetryStatus.Yes) this.rateLimitedMs = -1;
+    return result;
+  }
+
+  /** The back-off before the retry just granted: the reset header's, else fully jittered exponential. */
+  nextBackoffMs(stats: ClusterStats): number {
+    if (this.rateLimitedMs > 1) {
+      const ms = jitteredLowerBoundMs(this.rateLimitedMs);
+      this.rateLimitedMs = -1;
+      stats.upstream_rq_retry_backoff_ratelimited.inc();
+      return ms;
+    }
+    stats.upstream_rq_retry_backoff_exponential.inc();
     const wait = Math.floor(Math.random() * this.backoffCurrentMs);
     this.backoffCurrentMs = Math.min(this.backoffCurrentMs * 2, this.policy.maxIntervalMs);
-    return wait;
+    return Math.min(wait, this.policy.maxIntervalMs);
+  }
+
+  /** Gives the retries circuit-breaker slot back (Envoy's resetRetry). */
+  release(): void {
+    if (this.holding !== null) {
+      this.holding.dec();
+      this.holding = null;
+    }
   }
 }

@@ -1,11 +1,11 @@
 // Envoy's router filter: sends the routed request to a cluster host, with timeouts, retries,
-// circuit breakers and Envoy's local replies (404 NR, 503 UH/UF/UO, 504 UT).
+// hedging on per-try timeout, circuit breakers and Envoy's local replies (404 NR, 503 UH/UF/UO, 504 UT).
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import type { StreamResetReason, WatermarkListener } from '../../../http/codec/types.js';
 import type { ResponseFlag } from '../../../http/stream-info.js';
 import { FilterStatus, type DecoderFilterCallbacks, type StreamDecoderFilter } from '../types.js';
 import { OutlierResult, type Cluster, type Host, type PoolFailureReason, type ResourceManager } from '../../../upstream/types.js';
-import { RetryDecision, RetryState } from './retry-state.js';
+import { RetryState, RetryStatus } from './retry-state.js';
 import { UpstreamRequest, type UpstreamRequestOwner } from './upstream-request.js';
 import type { RouterConfig } from './config.js';
 import type { ForwardAction, RouteMatchResult } from '../../../router/types.js';
@@ -60,9 +60,14 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   private action: ForwardAction | null = null;
   private cluster: Cluster | null = null;
   private resources: ResourceManager | null = null;
+  /** The route's priority: 0 DEFAULT, 1 HIGH (circuit breakers and pool). */
+  private priority: 0 | 1 = 0;
   private head: RequestHead | null = null;
   private upstreamHead: RequestHead | null = null;
   private current: UpstreamRequest | null = null;
+  /** Earlier attempts still running after a hedged retry (hedge_on_per_try_timeout); null when none. */
+  private hedged: UpstreamRequest[] | null = null;
+  private hedgeOnPerTryTimeout = false;
   private retry: RetryState | null = null;
   private readonly previousHosts: Host[] = [];
   private body: Buffer[] | null = [];
@@ -119,7 +124,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (action.hashPolicy.length !== 0 && (lbPolicy === 'RING_HASH' || lbPolicy === 'MAGLEV')) {
       this.hashKey = computeHashKey(action.hashPolicy, head, cb.streamInfo.downstreamRemoteAddress, this);
     }
-    this.resources = cluster.info.resourceManagers[action.priority === 'high' ? 1 : 0];
+    this.priority = action.priority === 'high' ? 1 : 0;
+    this.resources = cluster.info.resourceManagers[this.priority];
     cb.streamInfo.upstreamCluster = cluster.info.name;
 
     const h = head.headers;
@@ -130,7 +136,13 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       const retry = new RetryState(policy, h);
       this.retry = retry.enabled ? retry : null;
     }
-    if (hasEnvoyHeader(h)) for (const name of CONSUMED) h.remove(name);
+    this.hedgeOnPerTryTimeout = action.hedgePolicy?.hedgeOnPerTryTimeout === true;
+    if (hasEnvoyHeader(h)) {
+      const hedge = h.get('x-envoy-hedge-on-per-try-timeout');
+      if (hedge === 'true') this.hedgeOnPerTryTimeout = true;
+      else if (hedge === 'false') this.hedgeOnPerTryTimeout = false;
+      for (const name of CONSUMED) h.remove(name);
+    }
     this.upstreamHead = this.buildUpstreamHead(head, match);
     if (endStream) this.onRequestEnd();
     this.startAttempt();
@@ -193,7 +205,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     }
     if (!this.finished) {
       this.finished = true;
-      if (this.current !== null) this.endAttempt(this.current, true);
+      this.abortAll();
     }
     this.clearTimers();
   }
@@ -225,7 +237,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const policy = this.retry?.policy;
     const host = cluster.chooseHost({ head: this.upstreamHead!, previousHosts, hashKey: this.hashKey,
       avoidPreviousHosts: policy?.previousHostsPredicate ?? false,
-      hostSelectionRetryMaxAttempts: policy?.hostSelectionMaxAttempts ?? 1 });
+      hostSelectionRetryMaxAttempts: policy?.hostSelectionMaxAttempts ?? 1,
+      downstreamLocalAddress: this.cb.streamInfo.localAddressRestored ? this.cb.streamInfo.downstreamLocalAddress : '' });
     if (host === null) {
       stats.upstream_cx_none_healthy.inc();
       this.localReply(503, 'no healthy upstream', 'UH', 'no_healthy_upstream');
@@ -234,6 +247,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     const resources = this.resources!;
     if (!resources.requests.canCreate()) {
       stats.upstream_rq_pending_overflow.inc();
+      // A hedge that overflows leaves the attempts in flight to answer (Envoy's overflow reset).
+      if (this.hedged !== null && this.awaitingHeaders() > 0) return;
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO',
         'upstream_reset_before_response_started{overflow}');
       return;
@@ -249,10 +264,11 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     stats.upstream_rq_active.inc();
     host.stats.rq_total++;
     host.stats.rq_active++;
-    const pending = cluster.connPool(host).newStream(req, req);
+    const pending = cluster.connPool(host, this.priority).newStream(req, req);
     if (pending === null) {
       this.endAttempt(req, false);
       stats.upstream_rq_pending_overflow.inc();
+      if (this.hedged !== null && this.awaitingHeaders() > 0) return;
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO',
         'upstream_reset_before_response_started{overflow}');
       return;
@@ -273,6 +289,44 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     req.host.stats.rq_active--;
     stats.upstream_rq_time.record(performance.now() - req.startMs);
     if (this.current === req) this.current = null;
+    else if (this.hedged !== null) {
+      const i = this.hedged.indexOf(req);
+      if (i !== -1) this.hedged.splice(i, 1);
+    }
+  }
+
+  /** Resets every attempt in flight. */
+  private abortAll(): void {
+    if (this.current !== null) this.endAttempt(this.current, true);
+    const hedged = this.hedged;
+    if (hedged !== null) {
+      this.hedged = null;
+      for (const r of hedged) this.endAttempt(r, true);
+    }
+  }
+
+  /** Envoy's resetOtherUpstreams: `winner`'s response goes downstream, the other attempts are reset. */
+  private resetOtherUpstreams(winner: UpstreamRequest): void {
+    const hedged = this.hedged!;
+    this.hedged = null;
+    if (this.current !== null && this.current !== winner) this.endAttempt(this.current, true);
+    for (const r of hedged) if (r !== winner) this.endAttempt(r, true);
+    this.current = winner;
+  }
+
+  /** Attempts in flight still waiting for response headers (numRequestsAwaitingHeaders). */
+  private awaitingHeaders(): number {
+    let n = 0;
+    const cur = this.current;
+    if (cur !== null && !cur.done && !cur.responseHeadersReceived) n++;
+    const hedged = this.hedged;
+    if (hedged !== null) for (const r of hedged) if (!r.done && !r.responseHeadersReceived) n++;
+    return n;
+  }
+
+  /** Other attempts may still answer: an in-flight one waits for headers, or a retry is scheduled. */
+  private othersPending(): boolean {
+    return this.backoffTimer !== null || this.awaitingHeaders() > 0;
   }
 
   private armPerTry(req: UpstreamRequest): void {
@@ -338,7 +392,18 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       this.cb.resetStream();
       return;
     }
-    if (this.retry !== null && this.tryRetry(this.retry.wouldRetryOnReset(retryReason, req.requestSent))) return;
+    const retry = this.retry;
+    if (retry !== null && !req.retried) {
+      const status = retry.shouldRetry(retry.wouldRetryOnReset(retryReason, req.requestSent), this.resources!.retries,
+        this.cluster!.info.stats);
+      if (status === RetryStatus.Yes) {
+        this.scheduleRetry();
+        return;
+      }
+      this.flagRetryFailure(status);
+    }
+    // A hedged attempt may still answer: say nothing downstream yet.
+    if (this.hedged !== null && this.othersPending()) return;
     const retried = this.attempts > 1 ? 'retried and the latest ' : '';
     const tf = transportFailure !== '' ? `, transport failure reason: ${transportFailure}` : '';
     const status = reason === 'protocol error' ? 502 : 503;
@@ -347,28 +412,15 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       flagForReset(reason), details);
   }
 
-  /** Retries if wanted and allowed; returns whether a retry was scheduled. */
-  private tryRetry(wanted: boolean): boolean {
-    const retry = this.retry!;
-    const stats = this.cluster!.info.stats;
-    const decision = retry.decide(wanted);
-    if (decision === RetryDecision.No) return false;
-    if (decision === RetryDecision.LimitExceeded) {
-      stats.upstream_rq_retry_limit_exceeded.inc();
-      this.cb.streamInfo.setFlag('URX');
-      return false;
-    }
-    const budget = this.resources!.retries;
-    if (!budget.canCreate()) {
-      stats.upstream_rq_retry_overflow.inc();
-      this.cb.streamInfo.setFlag('URX');
-      return false;
-    }
-    stats.upstream_rq_retry.inc();
-    stats.upstream_rq_retry_backoff_exponential.inc();
-    budget.inc();
-    this.backoffTimer = setTimeout(onBackoffDone, retry.consume(), this, budget);
-    return true;
+  /** Arms the back-off timer of the retry just granted. */
+  private scheduleRetry(): void {
+    this.backoffTimer = setTimeout(onBackoffDone, this.retry!.nextBackoffMs(this.cluster!.info.stats), this);
+  }
+
+  /** A retry was wanted but not granted: UO on overflow, URX past the limit (Envoy's flags). */
+  private flagRetryFailure(status: RetryStatus): void {
+    if (status === RetryStatus.NoOverflow) this.cb.streamInfo.setFlag('UO');
+    else if (status === RetryStatus.NoRetryLimitExceeded) this.cb.streamInfo.setFlag('URX');
   }
 
   /** HashCookieSink: Envoy's addDownstreamSetCookie (value from the connection's addresses). */
@@ -381,9 +433,9 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     return value;
   }
 
-  /** Back-off elapsed: release the retry budget slot and try again. */
-  retryNow(budget: ResourceManager['retries']): void {
-    budget.dec();
+  /** Back-off elapsed: try again (the retry keeps its circuit-breaker slot until the next decision). */
+  retryNow(): void {
+    this.backoffTimer = null;
     this.startAttempt();
   }
 
@@ -397,13 +449,37 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (head.headers.has('x-envoy-immediate-health-check-fail')) req.host.healthChecker?.setUnhealthyImmediate();
     if (head.status >= 500) req.host.stats.rq_error++;
     else req.host.stats.rq_success++;
-    if (this.retry !== null && head.status !== 101) {
-      const wanted = this.retry.wouldRetryOnHeaders(head.status, head.headers);
-      if (wanted && this.tryRetry(true)) {
+    const retry = this.retry;
+    if (retry !== null && head.status !== 101) {
+      let couldNotRetry = false;
+      if (req.retried) {
+        // Already hedged after its per-try timeout: never retried again; a bad answer is dropped
+        // while another attempt may still answer.
+        couldNotRetry = retry.wouldRetryOnHeaders(head.status, head.headers);
+      } else {
+        const status = retry.shouldRetryHeaders(head.status, head.headers, this.resources!.retries, stats);
+        if (status === RetryStatus.Yes) {
+          this.endAttempt(req, true);
+          this.scheduleRetry();
+          return;
+        }
+        this.flagRetryFailure(status);
+        couldNotRetry = status !== RetryStatus.No;
+      }
+      if (couldNotRetry && this.othersPending()) {
         this.endAttempt(req, true);
         return;
       }
-      if (!wanted && this.retry.retriesDone > 0) stats.upstream_rq_retry_success.inc();
+      retry.release();
+      this.retry = null;
+    }
+    if (this.hedged !== null) {
+      // A hedge may still be waiting for its back-off: this response wins, so it never starts.
+      if (this.backoffTimer !== null) {
+        clearTimeout(this.backoffTimer);
+        this.backoffTimer = null;
+      }
+      this.resetOtherUpstreams(req);
     }
     const info = this.cb.streamInfo;
     info.firstUpstreamRxByteMs = info.elapsedMs();
@@ -450,20 +526,18 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   onGlobalTimeout(): void {
     this.globalTimer = null;
     if (this.finished) return;
-    const stats = this.cluster!.info.stats;
-    stats.upstream_rq_timeout.inc();
-    if (this.current !== null) {
-      this.current.host.stats.rq_timeout++;
-      if (!this.current.responseHeadersReceived) {
-        this.current.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
-      }
-      this.endAttempt(this.current, true);
+    // Envoy counts upstream_rq_timeout per attempt in flight (none while a retry backs off).
+    if (this.current !== null) this.timeOutAttempt(this.current);
+    if (this.hedged !== null) {
+      const hedged = this.hedged;
+      this.hedged = null;
+      for (const r of hedged) this.timeOutAttempt(r);
     }
     if (this.backoffTimer !== null) {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = null;
-      this.resources!.retries.dec();
     }
+    this.retry?.release();
     if (this.downstreamStarted) {
       this.finished = true;
       this.cb.streamInfo.setFlag('UT');
@@ -473,18 +547,61 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.localReply(504, 'upstream request timeout', 'UT', 'upstream_response_timeout');
   }
 
+  /** The global timeout's accounting of one attempt in flight, then its reset. */
+  private timeOutAttempt(req: UpstreamRequest): void {
+    this.cluster!.info.stats.upstream_rq_timeout.inc();
+    req.host.stats.rq_timeout++;
+    // An attempt that hit a hedged per-try timeout has told outlier detection already.
+    if (!req.responseHeadersReceived && !req.timeoutRecorded) {
+      req.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
+    }
+    this.endAttempt(req, true);
+  }
+
   /** A per-try timeout fired before response headers. */
   onPerTryTimeout(req: UpstreamRequest): void {
     req.perTryTimer = null;
     if (this.finished || req.done) return;
+    if (this.hedgeOnPerTryTimeout) {
+      this.onSoftPerTryTimeout(req);
+      return;
+    }
     const stats = this.cluster!.info.stats;
     stats.upstream_rq_per_try_timeout.inc();
     req.host.stats.rq_timeout++;
     req.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
     this.endAttempt(req, true);
-    if (this.retry !== null && this.tryRetry(this.retry.wouldRetryOnReset('local reset', true))) return;
+    const retry = this.retry;
+    if (retry !== null) {
+      const status = retry.shouldRetry(retry.wouldRetryOnReset('local reset', true), this.resources!.retries, stats);
+      if (status === RetryStatus.Yes) {
+        this.scheduleRetry();
+        return;
+      }
+      this.flagRetryFailure(status);
+    }
     stats.upstream_rq_timeout.inc();
     this.localReply(504, 'upstream request timeout', 'UT', 'upstream_per_try_timeout');
+  }
+
+  /**
+   * hedge_on_per_try_timeout: the attempt keeps running and a retry starts beside it; the first
+   * good response wins (Envoy's onSoftPerTryTimeout: a hedge is granted whenever retries are left).
+   */
+  private onSoftPerTryTimeout(req: UpstreamRequest): void {
+    req.host.outlier?.putResult(OutlierResult.LocalOriginTimeout, 504);
+    req.timeoutRecorded = true;
+    const retry = this.retry;
+    if (this.downstreamStarted || retry === null) return;
+    const status = retry.shouldRetry(true, this.resources!.retries, this.cluster!.info.stats);
+    if (status !== RetryStatus.Yes) {
+      this.flagRetryFailure(status);
+      return;
+    }
+    req.retried = true;
+    if (this.current === req) this.current = null;
+    (this.hedged ??= []).push(req);
+    this.scheduleRetry();
   }
 
   private armIdleTimer(): void {
@@ -497,7 +614,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.idleTimer = null;
     if (this.finished) return;
     this.finished = true;
-    if (this.current !== null) this.endAttempt(this.current, true);
+    this.abortAll();
     this.cb.streamInfo.setFlag('SI');
     this.cb.resetStream();
   }
@@ -514,8 +631,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     if (this.backoffTimer !== null) {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = null;
-      this.resources?.retries.dec();
     }
+    this.retry?.release();
     if (this.idleTimer !== null) {
       clearTimeout(this.idleTimer);
       this.idleTimer = null;
@@ -524,6 +641,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
 
   private localReply(status: number, body: string, flag: ResponseFlag, details: string): void {
     this.finished = true;
+    this.abortAll();
     this.clearTimers();
     this.cb.sendLocalReply({ status, body, flag, details });
   }
@@ -571,8 +689,8 @@ function onGlobalTimeout(f: RouterFilter): void {
 function onPerTryTimeout(f: RouterFilter, req: UpstreamRequest): void {
   f.onPerTryTimeout(req);
 }
-function onBackoffDone(f: RouterFilter, budget: ResourceManager['retries']): void {
-  f.retryNow(budget);
+function onBackoffDone(f: RouterFilter): void {
+  f.retryNow();
 }
 function onIdleTimeout(f: RouterFilter): void {
   f.onIdleTimeout();

@@ -27,6 +27,10 @@ export class UpstreamRequest implements ResponseDecoder, PoolCallbacks, Watermar
   requestSent = false;
   done = false;
   perTryTimer: NodeJS.Timeout | null = null;
+  /** A hedged retry was started beside this attempt after its per-try timeout. */
+  retried = false;
+  /** Outlier detection was told of this attempt's (soft) per-try timeout already. */
+  timeoutRecorded = false;
 
   constructor(private readonly owner: UpstreamRequestOwner, readonly host: Host) {}
 
