@@ -4,7 +4,7 @@ import type { CorsPolicy } from '../../../../xds/gen/envoy/extensions/filters/ht
 import type { CorsPolicy as RouteCorsPolicy } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RuntimeFractionalPercent } from '../../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { StringMatch } from '../../../router/string-match.js';
-import { Fraction } from '../fault/fractional-percent.js';
+import { RuntimeFraction } from '../fault/fractional-percent.js';
 
 /** A compiled CORS policy of one level (route config, virtual host, route or weighted cluster). */
 export class CompiledCorsPolicy {
@@ -21,9 +21,9 @@ export class CompiledCorsPolicy {
     readonly allowPrivateNetworkAccess: boolean | undefined,
     readonly forwardNotMatchingPreflights: boolean | undefined,
     /** filter_enabled's default value; null (unset) means always enabled. */
-    readonly filterFraction: Fraction | null,
+    readonly filterFraction: RuntimeFraction | null,
     /** shadow_enabled's default value; null (unset) means never. */
-    readonly shadowFraction: Fraction | null,
+    readonly shadowFraction: RuntimeFraction | null,
   ) {}
 
   /** Envoy's CorsPolicy::enabled() with no runtime override: one draw of filter_enabled. */
@@ -37,9 +37,9 @@ export class CompiledCorsPolicy {
   }
 }
 
-function fraction(p: RuntimeFractionalPercent | undefined): Fraction | null {
-  // Runtime overrides are not implemented: the default value applies (0% when it is missing).
-  return p === undefined ? null : Fraction.of(p.defaultValue);
+function fraction(p: RuntimeFractionalPercent | undefined): RuntimeFraction | null {
+  // The runtime key, when set, overrides the default value (0% when it is missing).
+  return p === undefined ? null : RuntimeFraction.of(p);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { RouteAction_RequestMirrorPolicy } from '../../../../xds/gen/envoy/
 import type { RequestHead } from '../../../http/headers.js';
 import type { ForwardAction } from '../../../router/types.js';
 import { portStart } from '../../../router/domain-index.js';
-import { Fraction } from '../fault/fractional-percent.js';
+import { Fraction, RuntimeFraction } from '../fault/fractional-percent.js';
 
 /** One compiled RequestMirrorPolicy. */
 export class MirrorPolicy {
@@ -13,7 +13,7 @@ export class MirrorPolicy {
     readonly cluster: string,
     /** Lower-case request header naming the cluster ('' when `cluster` is set). */
     readonly clusterHeader: string,
-    readonly fraction: Fraction,
+    readonly fraction: RuntimeFraction,
     readonly disableShadowHostSuffixAppend: boolean,
   ) {}
 
@@ -24,11 +24,11 @@ export class MirrorPolicy {
   }
 }
 
-const ALWAYS = new Fraction(100, 100);
+const ALWAYS = new RuntimeFraction('', new Fraction(100, 100));
 
 function compile(p: RouteAction_RequestMirrorPolicy): MirrorPolicy {
-  // Envoy: no runtime_fraction means every request; runtime overrides are not implemented.
-  const fraction = p.runtimeFraction === undefined ? ALWAYS : Fraction.of(p.runtimeFraction.defaultValue);
+  // Envoy: no runtime_fraction means every request; its runtime_key, when set, overrides the default.
+  const fraction = p.runtimeFraction === undefined ? ALWAYS : RuntimeFraction.of(p.runtimeFraction);
   return new MirrorPolicy(p.cluster, p.clusterHeader.toLowerCase(), fraction, p.disableShadowHostSuffixAppend);
 }
 
