@@ -48,7 +48,9 @@ interface Result {
 }
 
 async function run(clients: number, clusterCount: number, pushes: number, channels: number): Promise<Result> {
-  const child = fork(join(here, 'xds-fanout-server.js'), [String(clusterCount)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'xds-fanout-server.js'), [String(clusterCount)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.XDS_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.XDS_BENCH_PROFILE] : [],
+  });
   const ready = await next(child, 'ready');
   const t0 = Date.now();
   const { streams, close } = await openStreams(ready.port as number, clients, channels);

@@ -6,7 +6,8 @@ import {
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { AdsStream, type StreamContext } from './ads-stream.js';
-import type { SnapshotResource } from './snapshot.js';
+import type { Any } from '@bufbuild/protobuf/wkt';
+import type { SnapshotResource, TypeSnapshot } from './snapshot.js';
 import { CORE_TYPES, shortTypeName, takesLegacyWildcard } from './type-urls.js';
 
 /** What the server knows of one type on one stream. */
@@ -18,9 +19,34 @@ interface SotwType {
   sentVersion?: string;
   sentNonce?: string;
   /** Names in the last response: a newly subscribed name outside it must be sent even at the same version. */
-  sentNames: Set<string>;
+  sentNames: ReadonlySet<string>;
   /** A response is out and its ACK/NACK has not come back: hold further pushes until it does. */
   pending: boolean;
+}
+
+/** The resources a response carries and their names; shared and never mutated. */
+interface Selection {
+  readonly anys: Any[];
+  readonly names: ReadonlySet<string>;
+}
+
+/** A type snapshot's full selection, built once and shared by every wildcard stream. */
+const wildcardSelections = new WeakMap<TypeSnapshot, Selection>();
+
+function wildcardSelection(ts: TypeSnapshot): Selection {
+  let s = wildcardSelections.get(ts);
+  if (s === undefined) {
+    const all = [...ts.resources.values()];
+    s = { anys: all.map((r) => r.resource), names: new Set(all.map((r) => r.name)) };
+    wildcardSelections.set(ts, s);
+  }
+  return s;
+}
+
+function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  for (const n of a) if (!b.has(n)) return false;
+  return true;
 }
 
 /** One StreamAggregatedResources stream. */
@@ -85,7 +111,8 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       st.wildcard = names.includes('*');
       st.names = new Set(names.filter((n) => n !== '*'));
     }
-    if (!st.wildcard) for (const n of st.sentNames) if (!st.names.has(n)) st.sentNames.delete(n);
+    // sentNames may be shared with other streams: replace it, never mutate it.
+    if (!st.wildcard) st.sentNames = new Set([...st.sentNames].filter((n) => st.names.has(n)));
     this.status!.subscription(typeUrl, st.wildcard, st.names);
   }
 
@@ -105,27 +132,29 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     if (st.pending || this.closed) return;
     const ts = this.snapshot?.get(typeUrl);
     if (!ts || (!st.wildcard && st.names.size === 0)) return;
-    const selected: SnapshotResource[] = [];
+    let selection: Selection;
     if (st.wildcard) {
-      for (const r of ts.resources.values()) selected.push(r);
+      selection = wildcardSelection(ts);
     } else {
+      const selected: SnapshotResource[] = [];
       for (const n of st.names) {
         const r = ts.resources.get(n);
         if (r) selected.push(r);
       }
+      selection = { anys: selected.map((r) => r.resource), names: new Set(selected.map((r) => r.name)) };
     }
-    if (ts.version === st.sentVersion && selected.every((r) => st.sentNames.has(r.name))) return;
+    if (ts.version === st.sentVersion && isSubset(selection.names, st.sentNames)) return;
     const nonce = this.ctx.nextNonce();
-    this.send(create(DiscoveryResponseSchema, {
-      versionInfo: ts.version, resources: selected.map((r) => r.resource), typeUrl, nonce,
-      controlPlane: this.ctx.controlPlane,
-    }));
+    const response = create(DiscoveryResponseSchema, { versionInfo: ts.version, typeUrl, nonce, controlPlane: this.ctx.controlPlane });
+    // Assigned, not passed to create(): create() would copy and check every resource, per stream.
+    response.resources = selection.anys;
+    this.send(response);
     st.pending = true;
     st.sentVersion = ts.version;
     st.sentNonce = nonce;
-    st.sentNames = new Set(selected.map((r) => r.name));
+    st.sentNames = selection.names;
     this.status!.sent(typeUrl, ts.version, nonce);
     this.ctx.log('debug', `${this.label}: sent ${shortTypeName(typeUrl)} version ${JSON.stringify(ts.version)} ` +
-      `(${selected.length} resources, nonce ${nonce})`);
+      `(${selection.anys.length} resources, nonce ${nonce})`);
   }
 }
