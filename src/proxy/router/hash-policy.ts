@@ -7,6 +7,7 @@ import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { toBigInt, xxHash64Into } from '../upstream/lb/hash64.js';
 import { fail } from './errors.js';
 import { asciiLower, compileRegexRewrite, type RegexRewrite } from './string-match.js';
+import { headerSource, SRC_AUTHORITY, SRC_HEADER, SRC_METHOD, SRC_PATH, SRC_SCHEME } from './header-source.js';
 
 /** Scratch [high, low] words; hashing is synchronous, so one buffer serves every request. */
 const OUT = new Uint32Array(2);
@@ -41,25 +42,6 @@ export function setCookieHeaderValue(name: string, value: string, path: string, 
 interface HashMethod {
   readonly terminal: boolean;
   evaluate(head: RequestHead, remoteIp: string, cookies: HashCookieSink | null): boolean;
-}
-
-// Where a header hash reads its value: pseudo-headers are RequestHead fields.
-const SRC_HEADER = 0;
-const SRC_METHOD = 1;
-const SRC_PATH = 2;
-const SRC_AUTHORITY = 3;
-const SRC_SCHEME = 4;
-const SRC_NONE = 5;
-
-function headerSource(name: string): number {
-  switch (name) {
-    case ':method': return SRC_METHOD;
-    case ':path': return SRC_PATH;
-    // Envoy's header map aliases the HTTP/1 Host header to :authority.
-    case ':authority': case 'host': return SRC_AUTHORITY;
-    case ':scheme': return SRC_SCHEME;
-  }
-  return name.startsWith(':') ? SRC_NONE : SRC_HEADER;
 }
 
 /** header: xxHash64 of the value; several values are sorted and chained through the seed. */

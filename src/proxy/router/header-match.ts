@@ -4,14 +4,7 @@ import type { HeaderMatcher, QueryParameterMatcher } from '../../xds/gen/envoy/c
 import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { fail } from './errors.js';
 import { compileFullMatch, StringMatch } from './string-match.js';
-
-// Where a header matcher reads its value.
-const SRC_HEADER = 0;
-const SRC_METHOD = 1;
-const SRC_PATH = 2;
-const SRC_AUTHORITY = 3;
-const SRC_SCHEME = 4;
-const SRC_NONE = 5;
+import { headerSource, SRC_AUTHORITY, SRC_HEADER, SRC_METHOD, SRC_PATH, SRC_SCHEME } from './header-source.js';
 
 // Match types, as Envoy's HeaderMatchType.
 const T_VALUE = 0;
@@ -22,17 +15,6 @@ const T_PREFIX = 4;
 const T_SUFFIX = 5;
 const T_CONTAINS = 6;
 const T_STRING = 7;
-
-function sourceOf(name: string): number {
-  switch (name) {
-    case ':method': return SRC_METHOD;
-    case ':path': return SRC_PATH;
-    // Envoy's header map aliases the HTTP/1 Host header to :authority.
-    case ':authority': case 'host': return SRC_AUTHORITY;
-    case ':scheme': return SRC_SCHEME;
-  }
-  return name.startsWith(':') ? SRC_NONE : SRC_HEADER;
-}
 
 /** A header's value as Envoy's matchers see it: all values joined by ',', or undefined when absent. */
 export function headerValue(headers: HeaderMap, name: string): string | undefined {
@@ -85,7 +67,7 @@ export class HeaderMatch {
   constructor(m: HeaderMatcher, path: string) {
     this.name = m.name.toLowerCase();
     if (this.name === '') fail(`${path}.name`, 'a header name is required');
-    this.source = sourceOf(this.name);
+    this.source = headerSource(this.name);
     this.invert = m.invertMatch;
     this.missingAsEmpty = m.treatMissingHeaderAsEmpty;
     const s = m.headerMatchSpecifier;
