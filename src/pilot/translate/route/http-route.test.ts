@@ -101,3 +101,21 @@ test('matches, rewrites, redirects, direct responses, headers, fault and CORS co
   assert.equal(vh.routes[3].typed_per_filter_config['envoy.filters.http.cors'].max_age, '86400');
   assert.equal(vh.routes[0].request_headers_to_add[0].append_action, 'OVERWRITE_IF_EXISTS_OR_ADD');
 });
+
+test('sidecar virtual hosts: domains by caller namespace, first host keeps a domain, catch-all modes', async () => {
+  const { sidecarDomains, sidecarVirtualHost, defaultRoute, catchAllVirtualHost, routeConfiguration } = await import('./virtual-host.js');
+  const fqdn = 'catalog.istioinaction.svc.cluster.local';
+  assert.deepEqual(sidecarDomains(fqdn, 'istioinaction', 'istioinaction', ['10.96.0.5']),
+    [fqdn, 'catalog', 'catalog.istioinaction.svc', 'catalog.istioinaction', '10.96.0.5']);
+  assert.deepEqual(sidecarDomains(fqdn, 'istioinaction', 'default'), [fqdn, 'catalog.istioinaction.svc', 'catalog.istioinaction']);
+  const catalog = sidecarVirtualHost(fqdn, 80, sidecarDomains(fqdn, 'istioinaction', 'istioinaction'), [defaultRoute(`outbound|80||${fqdn}`)]);
+  const dup = sidecarVirtualHost('catalog.other', 80, ['catalog', 'catalog.other'], [defaultRoute('outbound|80||catalog.other')]);
+  const rc = routeConfiguration('80', [catalog, dup, catchAllVirtualHost('ALLOW_ANY')], { sidecar: true });
+  assert.deepEqual(rc.virtualHosts.map((v) => v.name), [`${fqdn}:80`, 'catalog.other:80', 'allow_any']);
+  assert.deepEqual(rc.virtualHosts[1].domains, ['catalog.other'], 'the earlier host keeps `catalog`');
+  const t = compileRouteConfig(rc);
+  assert.equal(t.route(req('/items', { authority: 'catalog:80' }), 0)?.clusterName, `outbound|80||${fqdn}`, 'the port is ignored');
+  assert.equal(t.route(req('/', { authority: 'example.org' }), 0)?.clusterName, 'PassthroughCluster');
+  const blocked = compileRouteConfig(routeConfiguration('80', [catchAllVirtualHost('REGISTRY_ONLY')], { sidecar: true }));
+  assert.equal(blocked.route(req('/', { authority: 'example.org' }), 0)?.route.action.kind, 'direct_response');
+});
