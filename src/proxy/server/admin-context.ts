@@ -12,6 +12,7 @@ import { defaultAccessLogManager } from '../accesslog/index.js';
 import { logLevels, setAllLogLevels, setLogLevel } from '../log.js';
 import { LOG_LEVELS, type LogLevel } from './options.js';
 import { buildConfigDump } from './config-dump.js';
+import { dynamicDump } from '../xds/config-dump.js';
 import { outlierAdminView } from '../upstream/outlier/admin-view.js';
 import type { ProxyServer } from './server.js';
 import { STRAIT_VERSION } from './version.js';
@@ -46,10 +47,11 @@ export class ServerAdminContext implements AdminContext {
 
   listeners(): AdminListenerInfo[] {
     const workers = this.workers;
-    const list = this.server.bootstrap.staticResources?.listeners ?? [];
+    const list = workers !== null ? this.server.bootstrap.staticResources?.listeners ?? []
+      : this.server.allListeners().map((l) => l.config);
     return list.map((cfg) => {
       const bound = workers !== null ? workers.ports[cfg.name]
-        : this.server.listeners.find((l) => l.name === cfg.name)?.boundPort;
+        : this.server.allListeners().find((l) => l.name === cfg.name)?.boundPort;
       const a = cfg.address?.address;
       const host = a?.case === 'socketAddress' ? a.value.address : '';
       const port = bound ?? 0;
@@ -59,7 +61,8 @@ export class ServerAdminContext implements AdminContext {
   }
 
   configDump(query: ConfigDumpQuery): unknown {
-    return buildConfigDump(this.server.bootstrap, this.loadedAt, query);
+    const xds = this.server.xds;
+    return buildConfigDump(this.server.bootstrap, this.loadedAt, query, xds !== null ? dynamicDump(xds) : undefined);
   }
 
   serverInfo(): AdminServerInfo {

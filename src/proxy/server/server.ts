@@ -9,6 +9,9 @@ import { log } from '../log.js';
 import type { ProxyOptions } from './options.js';
 import { ServerStats, type ServerState } from './server-stats.js';
 import { isWorker } from './workers.js';
+import { adsSettings, XdsConfigError } from '../xds/ads-config.js';
+import { XdsRuntime } from '../xds/xds-runtime.js';
+import { STRAIT_VERSION } from './version.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -19,6 +22,8 @@ export class ProxyServer {
   readonly serverStats: ServerStats;
   readonly listeners: ActiveListener[] = [];
   clusterManager!: ClusterManager;
+  /** The xDS client and what it applies, when the bootstrap has dynamic_resources. */
+  xds: XdsRuntime | null = null;
   state: ServerState = 'PRE_INITIALIZING';
   /** Set by POST /healthcheck/fail; /ready then answers DRAINING. */
   healthCheckFailed = false;
@@ -39,11 +44,26 @@ export class ProxyServer {
    */
   async start(bindListeners = true): Promise<void> {
     this.state = 'INITIALIZING';
+    const ads = adsSettings(this.bootstrap);
+    if (ads !== null && this.options.concurrency > 1) {
+      throw new XdsConfigError('', 'dynamic_resources with --concurrency above 1 is not supported by Strait yet');
+    }
+    const xds = ads === null ? null : new XdsRuntime(ads, this.bootstrap, this.stats, {
+      serviceNode: this.options.serviceNode, serviceCluster: this.options.serviceCluster,
+      version: STRAIT_VERSION.split('/')[1] ?? '0.0.0', drainTimeMs: this.options.drainTimeS * 1000,
+    });
+    this.xds = xds;
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
-    this.clusterManager = await createClusterManager(clusters, this.stats);
+    const cm = await createClusterManager(clusters, this.stats, { eds: xds?.eds });
+    this.clusterManager = cm;
     const listeners = bindListeners ? this.bootstrap.staticResources?.listeners ?? [] : [];
+    const staticRdsNames: string[] = [];
+    const rds = xds === null ? undefined : (name: string) => {
+      staticRdsNames.push(name);
+      return xds.rds.provider(name);
+    };
     for (let i = 0; i < listeners.length; i++) {
-      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats },
+      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats, rds },
         `.static_resources.listeners[${i}]`);
       await listener.start();
       this.listeners.push(listener);
@@ -54,11 +74,28 @@ export class ProxyServer {
       this.stats.counter('listener_manager.listener_added').inc(configured);
       this.stats.counter('listener_manager.listener_create_success').inc(configured);
     }
-    this.state = 'LIVE';
-    this.serverStats.refresh(this.state);
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
     this.flushTimer.unref();
     log('main', 'info', 'starting main dispatch loop');
+    if (xds === null) {
+      this.goLive();
+      return;
+    }
+    // As Envoy, the admin answers while the first CDS/LDS responses are awaited; then LIVE.
+    this.serverStats.refresh(this.state);
+    void xds.start(cm, configured, staticRdsNames).then(() => this.goLive());
+  }
+
+  private goLive(): void {
+    if (this.state !== 'INITIALIZING') return;
+    this.state = 'LIVE';
+    this.serverStats.refresh(this.state);
+    if (this.xds !== null) log('main', 'info', 'all dependencies initialized. starting workers');
+  }
+
+  /** Static and dynamic listeners that own a socket. */
+  allListeners(): ActiveListener[] {
+    return [...this.listeners, ...(this.xds?.lds?.listeners() ?? [])];
   }
 
   private flush(): void {
@@ -73,7 +110,7 @@ export class ProxyServer {
 
   /** POST /drain_listeners: stop accepting (and drain open connections). */
   drainListeners(inboundOnly: boolean): void {
-    for (const l of this.listeners) {
+    for (const l of this.allListeners()) {
       if (inboundOnly && l.config.trafficDirection !== 1) continue;
       l.stopListening();
       l.drainConnections();
@@ -85,7 +122,7 @@ export class ProxyServer {
     if (this.stopping !== null) return this.stopping;
     this.state = 'DRAINING';
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
-    const closeAll = Promise.all(this.listeners.map((l) => l.close())).then(() => undefined);
+    const closeAll = Promise.all([...this.listeners.map((l) => l.close()), this.xds?.close()]).then(() => undefined);
     const limit = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
     this.stopping = Promise.race([closeAll, limit]).then(() => {
       for (const c of this.clusterManager?.clusters() ?? []) c.destroy();

@@ -1,0 +1,94 @@
+// RDS over ADS: one provider per route_config_name, shared by every HCM that names it. A new
+// RouteConfiguration is checked and compiled first, then swapped in at once; streams keep theirs.
+import { equals } from '@bufbuild/protobuf';
+import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
+import { RouteConfigurationSchema } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
+import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js';
+import { checkRouteConfigSemantics } from '../bootstrap/semantic-checks.js';
+import type { RouteConfigProvider } from '../http/conn-manager/config.js';
+import { compileRouteConfig, type CompiledRouteConfig } from '../router/index.js';
+import { duplicateName, type DynamicRecord } from './records.js';
+import { formatErrors, schemaErrors } from './validation.js';
+
+/** The route table of one route_config_name: null until the first one arrives. */
+export class RdsProvider implements RouteConfigProvider {
+  private table: CompiledRouteConfig | null = null;
+  record: DynamicRecord<RouteConfiguration> | null = null;
+  private readonly readyWaiters: (() => void)[] = [];
+
+  constructor(readonly name: string) {}
+
+  current(): CompiledRouteConfig | null {
+    return this.table;
+  }
+
+  /** Resolves once the first table is in (at once if it is). */
+  ready(): Promise<void> {
+    if (this.table !== null) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  swap(table: CompiledRouteConfig, record: DynamicRecord<RouteConfiguration>): void {
+    this.table = table;
+    this.record = record;
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+}
+
+/** Every RDS route table of the proxy. */
+export class RdsRegistry implements ResourceHandler {
+  private readonly providers = new Map<string, RdsProvider>();
+  /** Called when the set of names to subscribe to may have changed. */
+  onNamesChanged: (names: string[]) => void = () => {};
+
+  /** @param clusterNames the clusters known now, for validate_clusters. */
+  constructor(private readonly clusterNames: () => Iterable<string>) {}
+
+  /** The provider of `name` (made on first use). */
+  provider(name: string): RdsProvider {
+    let p = this.providers.get(name);
+    if (p === undefined) this.providers.set(name, (p = new RdsProvider(name)));
+    return p;
+  }
+
+  /** Keeps only the providers still named by some listener, and subscribes to exactly those. */
+  retain(names: Iterable<string>): void {
+    const keep = new Set(names);
+    for (const n of [...this.providers.keys()]) if (!keep.has(n)) this.providers.delete(n);
+    for (const n of keep) this.provider(n);
+    this.onNamesChanged([...keep]);
+  }
+
+  /** Providers that have a table (for config_dump). */
+  all(): RdsProvider[] {
+    return [...this.providers.values()];
+  }
+
+  apply(resources: readonly DecodedResource[], version: string): string | null {
+    const dup = duplicateName(resources.map((r) => r.name));
+    if (dup !== undefined) return `duplicate route configuration ${dup} found`;
+    const failures: string[] = [];
+    const now = new Date();
+    for (const r of resources) {
+      const p = this.providers.get(r.name);
+      if (p === undefined) continue; // not (or no longer) wanted
+      const rc = r.message as RouteConfiguration;
+      // As Envoy: a table equal to the one in use is not an update (its version stays).
+      if (p.record !== null && equals(RouteConfigurationSchema, p.record.resource, rc)) continue;
+      const errors = [...schemaErrors(RouteConfigurationSchema, rc), ...checkRouteConfigSemantics(rc, this.clusterNames())];
+      if (errors.length > 0) {
+        failures.push(formatErrors(errors));
+        continue;
+      }
+      let table: CompiledRouteConfig;
+      try {
+        table = compileRouteConfig(rc, { fieldPath: '' });
+      } catch (e) {
+        failures.push((e as Error).message);
+        continue;
+      }
+      p.swap(table, { version, resource: rc, lastUpdated: now });
+    }
+    return failures.length > 0 ? failures.join(', ') : null;
+  }
+}

@@ -1,0 +1,97 @@
+// The proxy's dynamic config: one ADS client whose CDS, EDS, LDS and RDS responses go to the
+// cluster manager and listener manager; the server is initialised after the first CDS and LDS.
+import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
+import { AdsClient, clientNode } from '../../xds/client/index.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/server/type-urls.js';
+import { log } from '../log.js';
+import type { StatsStore } from '../stats/store.js';
+import type { ClusterManagerImpl } from '../upstream/cluster-manager.js';
+import type { AdsSettings } from './ads-config.js';
+import { CdsApplier } from './cds-applier.js';
+import { EdsRegistry } from './eds-registry.js';
+import { LdsApplier } from './lds-applier.js';
+import { RdsRegistry } from './rds-registry.js';
+
+/** Envoy's initial_fetch_timeout default: the server goes LIVE without a first response after this. */
+const INITIAL_FETCH_TIMEOUT_MS = 15_000;
+
+/** Node flags from the command line. */
+export interface XdsRuntimeOptions {
+  serviceNode?: string;
+  serviceCluster?: string;
+  version: string;
+  drainTimeMs: number;
+}
+
+/** The running xDS side of one proxy. */
+export class XdsRuntime {
+  readonly eds = new EdsRegistry();
+  readonly rds: RdsRegistry;
+  cds: CdsApplier | null = null;
+  lds: LdsApplier | null = null;
+  readonly client: AdsClient;
+  private clusterManager: ClusterManagerImpl | null = null;
+  private readonly firstCds: Promise<void>;
+  private readonly firstLds: Promise<void>;
+  private cdsDone: () => void = () => {};
+  private ldsDone: () => void = () => {};
+
+  constructor(readonly settings: AdsSettings, bootstrap: Bootstrap, private readonly stats: StatsStore,
+    private readonly options: XdsRuntimeOptions) {
+    this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name));
+    const connected = stats.gauge('control_plane.connected_state', 'never');
+    connected.set(0);
+    this.client = new AdsClient({
+      target: settings.target,
+      node: clientNode(bootstrap.node, { serviceNode: options.serviceNode, serviceCluster: options.serviceCluster,
+        version: options.version }),
+      setNodeOnFirstMessageOnly: settings.setNodeOnFirstMessageOnly,
+      log: (level, m) => log('config', level, m),
+      onConnectedChange: (up) => connected.set(up ? 1 : 0),
+    });
+    this.firstCds = settings.cds ? new Promise((r) => { this.cdsDone = r; }) : Promise.resolve();
+    this.firstLds = settings.lds ? new Promise((r) => { this.ldsDone = r; }) : Promise.resolve();
+    this.eds.onNamesChanged = (names) => this.client.setNames(ENDPOINT_TYPE, names);
+    this.rds.onNamesChanged = (names) => this.client.setNames(ROUTE_TYPE, names);
+    this.client.watch(ENDPOINT_TYPE, false, this.eds);
+    this.client.watch(ROUTE_TYPE, false, this.rds);
+  }
+
+  /** Subscribes to CDS and LDS and opens the stream; resolves after the first of each (or the timeout). */
+  async start(cm: ClusterManagerImpl, staticListeners: number, staticRdsNames: readonly string[]): Promise<void> {
+    this.clusterManager = cm;
+    if (this.settings.cds) {
+      const cds = (this.cds = new CdsApplier(cm, this.stats));
+      this.client.watch(CLUSTER_TYPE, true, { apply: (res, v) => {
+        const r = cds.apply(res, v);
+        this.cdsDone();
+        return r;
+      } });
+    }
+    if (this.settings.lds) {
+      const lds = (this.lds = new LdsApplier({ clusterManager: cm, stats: this.stats, rds: this.rds,
+        drainTimeMs: this.options.drainTimeMs, staticRdsNames }, staticListeners));
+      this.client.watch(LISTENER_TYPE, true, { apply: (res, v) => {
+        const r = lds.apply(res, v);
+        this.ldsDone();
+        return r;
+      } });
+    }
+    this.rds.retain(staticRdsNames);
+    log('config', 'info', `xDS: ADS stream to ${this.settings.target} (cluster '${this.settings.clusterName}')`);
+    this.client.start();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, INITIAL_FETCH_TIMEOUT_MS);
+      timer.unref();
+    });
+    await Promise.race([Promise.all([this.firstCds, this.firstLds]), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Ends the stream and closes dynamic listeners. */
+  async close(): Promise<void> {
+    this.client.close();
+    await this.lds?.close();
+  }
+}
