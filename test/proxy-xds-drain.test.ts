@@ -1,0 +1,112 @@
+// strait proxy on ADS: requests in flight finish on the route table and listener they started
+// with while RDS swaps the table, LDS replaces the listener (same socket) and then removes it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startXdsServer, LISTENER_TYPE, ROUTE_TYPE, type TypeStatus, type XdsServer } from '../src/xds/server/index.js';
+import { startEchoUpstream, type EchoUpstream } from './lib/echo-upstream.js';
+import { startProxy, type RunningProxy } from './lib/proxy-process.js';
+import { dynamicBootstrapYaml, edsCluster, endpoints, listener, routeConfig, snapshot } from './lib/xds-resources.js';
+
+const NODE = { id: 'strait-xds-drain', cluster: 'drain' };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, ms: number, fn: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await sleep(50);
+  }
+}
+
+function acked(xds: XdsServer, typeUrl: string, version: string): Promise<TypeStatus> {
+  return waitFor(`${typeUrl} ${version} ACKed`, 5000, () => {
+    const s = xds.status().find((p) => p.nodeId === NODE.id)?.types.find((t) => t.typeUrl === typeUrl);
+    return s?.ackedVersion === version ? s : undefined;
+  });
+}
+
+/** GET on a fresh connection: status and the upstream that answered. */
+function get(port: number, path: string): Promise<{ status: number; upstream: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, upstream: String(res.headers['x-upstream'] ?? '') }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+interface DynListener { name: string; active_state?: { version_info: string }; draining_state?: { version_info: string } }
+
+async function dynamicListeners(p: RunningProxy): Promise<DynListener[]> {
+  const dump = (await (await p.admin('/config_dump?resource=dynamic_listeners')).json()) as { configs: DynListener[] };
+  return dump.configs;
+}
+
+test('in-flight requests finish across RDS swaps, LDS updates and LDS removal', { timeout: 60_000 }, async (t) => {
+  const ups: Record<string, EchoUpstream> = { A: await startEchoUpstream('A'), B: await startEchoUpstream('B') };
+  const xds = await startXdsServer({ host: '127.0.0.1', port: 0 });
+  let proxy: RunningProxy | undefined;
+  t.after(async () => {
+    await proxy?.stop();
+    await xds.close();
+    for (const u of Object.values(ups)) await u.close();
+  });
+  const clusters = [edsCluster('a'), edsCluster('b'), endpoints('a', [ups.A!.port]), endpoints('b', [ups.B!.port])];
+  const r2 = routeConfig('r2', { cluster: 'a' });
+  xds.cache.setSnapshot(NODE.id, snapshot('1', [listener('l1', 'r1'), routeConfig('r1', { cluster: 'a' }), r2, ...clusters]));
+  proxy = await startProxy(dynamicBootstrapYaml(xds.port, NODE), ['--drain-time-s', '10']);
+  const p = proxy;
+  const port = await waitFor('listener l1', 10_000, async () => p.listenerPort('l1'));
+  assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' });
+
+  // RDS swap: a request already routed to a finishes there; new ones go to b.
+  const slow1 = get(port, '/delay/1500');
+  await sleep(200);
+  xds.cache.setSnapshot(NODE.id, snapshot('2', [listener('l1', 'r1'), routeConfig('r1', { cluster: 'b' }), r2, ...clusters]));
+  await acked(xds, ROUTE_TYPE, '2');
+  assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'B' });
+  assert.deepEqual(await slow1, { status: 200, upstream: 'A' }, 'the in-flight request kept its route table');
+
+  // LDS update (l1 now uses r2 -> a): the new listener takes the socket; old connections finish.
+  const slow2 = get(port, '/delay/1500');
+  await sleep(200);
+  xds.cache.setSnapshot(NODE.id, snapshot('3', [listener('l1', 'r2'), routeConfig('r1', { cluster: 'b' }), r2, ...clusters]));
+  await acked(xds, LISTENER_TYPE, '3');
+  await waitFor('l1 active at version 3', 5000, async () =>
+    ((await dynamicListeners(p)).find((l) => l.name === 'l1')?.active_state?.version_info === '3' ? true : undefined));
+  assert.equal(await p.listenerPort('l1'), port, 'same socket after the update');
+  assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' }, 'new connections get the new filter chain');
+  const during = (await dynamicListeners(p)).find((l) => l.name === 'l1');
+  assert.equal(during?.draining_state?.version_info, '1', 'the old listener (unchanged since v1) drains while its request is open');
+  assert.deepEqual(await slow2, { status: 200, upstream: 'B' }, 'the old connection finished on the old chain');
+
+  // LDS removal: stop accepting, let the open request finish.
+  const slow3 = get(port, '/delay/1500');
+  await sleep(200);
+  xds.cache.setSnapshot(NODE.id, snapshot('4', [routeConfig('r1', { cluster: 'b' }), r2, ...clusters]));
+  await acked(xds, LISTENER_TYPE, '4');
+  await waitFor('l1 to stop accepting', 5000, async () => {
+    try {
+      await get(port, '/');
+      return undefined;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? true : undefined;
+    }
+  });
+  assert.ok(!(await (await p.admin('/listeners')).text()).includes('l1::'), 'l1 gone from /listeners');
+  assert.deepEqual(await slow3, { status: 200, upstream: 'A' }, 'the request in flight on the removed listener finished');
+  // As Envoy, a removed listener stays in draining_state for the drain time, with no active_state.
+  const removed = (await dynamicListeners(p)).find((l) => l.name === 'l1');
+  assert.equal(removed?.active_state, undefined);
+  assert.ok(removed?.draining_state !== undefined);
+});
