@@ -55,7 +55,10 @@ function upstreamsAfter(load: Load, t: number): Set<string> {
   return new Set(load.since(t).map((s) => s.upstream));
 }
 
-test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, control-plane restart', { timeout: 90_000 }, async (t) => {
+type TestContext = { after(fn: () => Promise<void>): void };
+
+async function scenario(t: TestContext, apiType: 'GRPC' | 'DELTA_GRPC'): Promise<void> {
+  const delta = apiType === 'DELTA_GRPC';
   const ups: Record<string, EchoUpstream> = {
     A: await startEchoUpstream('A'), B: await startEchoUpstream('B'), C: await startEchoUpstream('C'),
   };
@@ -75,7 +78,7 @@ test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, contro
   ];
   xds.cache.setSnapshot(NODE.id, snapshot('1', base(routeConfig('r1', weighted(['a', 100], ['b', 0])))));
 
-  proxy = await startProxy(dynamicBootstrapYaml(xdsPort, NODE), ['--drain-time-s', '5']);
+  proxy = await startProxy(dynamicBootstrapYaml(xdsPort, NODE, apiType), ['--drain-time-s', '5']);
   const p = proxy;
   const port1 = await waitFor('listener l1', 10_000, async () => p.listenerPort('l1'));
   assert.ok(port1 > 0);
@@ -86,7 +89,7 @@ test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, contro
   assert.ok(me, 'the proxy is connected');
   assert.equal(me.nodeCluster, NODE.cluster);
   assert.equal(me.userAgent, 'envoy');
-  assert.equal(me.variant, 'sotw');
+  assert.equal(me.variant, delta ? 'delta' : 'sotw');
   for (const type of [LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE]) {
     await waitFor(`ACK of ${type} v1`, 5000, () => (typeStatus(xds, type)?.ackedVersion === '1' ? true : undefined));
   }
@@ -150,7 +153,8 @@ test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, contro
     return s?.lastNack?.version === '7' ? s : undefined;
   });
   assert.equal(nacked.state, 'NACKED');
-  assert.equal(nacked.ackedVersion, '6', 'the proxy still runs the RDS of v6');
+  // SotW resends every type with each version; delta sends r1 only when it changes (last in v5).
+  assert.equal(nacked.ackedVersion, delta ? '5' : '6', 'the proxy still runs the last good RDS');
   assert.match(nacked.lastNack!.message, /regex|missing \)|parenthes/i);
   assert.equal(nacked.lastNack!.code, 13);
   mark = Date.now();
@@ -166,7 +170,8 @@ test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, contro
   });
   assert.match(cdsNack.lastNack!.message, /^Error adding\/updating cluster\(s\) bad: /);
   assert.equal(await stat(p, 'cluster_manager.cds.update_rejected'), 1);
-  assert.ok((await stat(p, 'cluster_manager.cds.update_success'))! >= 4);
+  // Delta sends CDS only when a cluster changed (v1, v6); SotW with every version.
+  assert.ok((await stat(p, 'cluster_manager.cds.update_success'))! >= (delta ? 2 : 6));
   assert.ok((await stat(p, 'listener_manager.lds.update_success'))! >= 2);
   await l.more(50);
 
@@ -182,10 +187,15 @@ test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, contro
   const xds2 = xds;
   xds2.cache.setSnapshot(NODE.id, snapshot('9', [listener('l1', 'r1'), listener('l2', 'r1'),
     routeConfig('r1', { cluster: 'b' }), edsCluster('b'), endpoints('b', [ups.B!.port])]));
+  // SotW answers every type again; delta (initial_resource_versions) only what changed, so an
+  // unchanged r1 gets no response there.
+  const expectV9 = delta ? [LISTENER_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE] : [LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE];
   await waitFor('reconnect and ACK of v9', 40_000, () => {
-    const types = [LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE].map((ty) => typeStatus(xds2, ty));
+    const types = expectV9.map((ty) => typeStatus(xds2, ty));
     return types.every((s) => s?.ackedVersion === '9' && s.state === 'SYNCED') ? true : undefined;
   });
+  assert.deepEqual(typeStatus(xds2, ROUTE_TYPE)?.subscribed, ['r1'], 'resubscribed to r1');
+  assert.equal(typeStatus(xds2, ROUTE_TYPE)?.lastNack, undefined);
   assert.equal(await stat(p, 'control_plane.connected_state'), 1);
   mark = Date.now();
   await l.more(100);
@@ -213,4 +223,9 @@ test('strait proxy runs on ADS: LDS/RDS/CDS/EDS changes under load, NACK, contro
   await load.stop();
   assert.deepEqual(l.failures, [], `failed requests: ${l.failures.slice(0, 5).join('; ')}`);
   assert.ok(l.samples.length > 1000, `${l.samples.length} requests answered`);
-});
+}
+
+test('strait proxy on SotW ADS: LDS/RDS/CDS/EDS changes under load, NACK, control-plane restart', { timeout: 90_000 },
+  (t) => scenario(t, 'GRPC'));
+
+test('strait proxy on delta ADS: the same under load', { timeout: 90_000 }, (t) => scenario(t, 'DELTA_GRPC'));

@@ -72,14 +72,15 @@ export function snapshot(version: string, resources: Message[]): Snapshot {
   return snapshotOf(version, resources);
 }
 
-/** A bootstrap with only dynamic_resources (ADS over gRPC) and the static xDS cluster. */
-export function dynamicBootstrapYaml(xdsPort: number, node: { id: string; cluster: string }): string {
+/** A bootstrap with only dynamic_resources (ADS, SotW or delta) and the static xDS cluster. */
+export function dynamicBootstrapYaml(xdsPort: number, node: { id: string; cluster: string },
+  apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC'): string {
   return JSON.stringify({
     node: { id: node.id, cluster: node.cluster, metadata: { role: 'test' } },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     dynamic_resources: {
       ads_config: {
-        api_type: 'GRPC', transport_api_version: 'V3',
+        api_type: apiType, transport_api_version: 'V3',
         grpc_services: [{ envoy_grpc: { cluster_name: 'xds_cluster' } }],
       },
       lds_config: ADS,

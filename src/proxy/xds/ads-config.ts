@@ -16,6 +16,8 @@ export interface AdsSettings {
   /** `host:port` of the management server (the static cluster's endpoint). */
   target: string;
   clusterName: string;
+  /** DELTA_GRPC (incremental) rather than GRPC (state of the world). */
+  delta: boolean;
   setNodeOnFirstMessageOnly: boolean;
   lds: boolean;
   cds: boolean;
@@ -43,9 +45,9 @@ export function adsSettings(b: Bootstrap): AdsSettings | null {
     if (lds || cds) throw new XdsConfigError('.ads_config', 'lds_config/cds_config use ADS but ads_config is missing');
     return null;
   }
-  if (ads.apiType !== ApiConfigSource_ApiType.GRPC) {
+  if (ads.apiType !== ApiConfigSource_ApiType.GRPC && ads.apiType !== ApiConfigSource_ApiType.DELTA_GRPC) {
     const name = ApiConfigSource_ApiType[ads.apiType] ?? String(ads.apiType);
-    throw new XdsConfigError('.ads_config.api_type', `api_type ${name} is not supported by Strait (use GRPC)`);
+    throw new XdsConfigError('.ads_config.api_type', `api_type ${name} is not supported for ADS by Strait (use GRPC or DELTA_GRPC)`);
   }
   if (ads.transportApiVersion !== ApiVersion.V3) {
     throw new XdsConfigError('.ads_config.transport_api_version', 'only transport_api_version V3 is supported');
@@ -69,7 +71,7 @@ export function adsSettings(b: Bootstrap): AdsSettings | null {
   }
   const host = sa.address.includes(':') ? `[${sa.address}]` : sa.address;
   return {
-    target: `${host}:${sa.portSpecifier.value}`, clusterName,
+    target: `${host}:${sa.portSpecifier.value}`, clusterName, delta: ads.apiType === ApiConfigSource_ApiType.DELTA_GRPC,
     setNodeOnFirstMessageOnly: ads.setNodeOnFirstMessageOnly, lds, cds,
   };
 }

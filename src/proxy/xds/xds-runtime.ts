@@ -1,7 +1,7 @@
 // The proxy's dynamic config: one ADS client whose CDS, EDS, LDS and RDS responses go to the
 // cluster manager and listener manager; the server is initialised after the first CDS and LDS.
 import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
-import { AdsClient, clientNode } from '../../xds/client/index.js';
+import { AdsClient, DeltaAdsClient, clientNode, type AdsClientOptions, type XdsClient } from '../../xds/client/index.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/server/type-urls.js';
 import { log } from '../log.js';
 import type { StatsStore } from '../stats/store.js';
@@ -29,7 +29,7 @@ export class XdsRuntime {
   readonly rds: RdsRegistry;
   cds: CdsApplier | null = null;
   lds: LdsApplier | null = null;
-  readonly client: AdsClient;
+  readonly client: XdsClient;
   private clusterManager: ClusterManagerImpl | null = null;
   private readonly firstCds: Promise<void>;
   private readonly firstLds: Promise<void>;
@@ -41,14 +41,15 @@ export class XdsRuntime {
     this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name));
     const connected = stats.gauge('control_plane.connected_state', 'never');
     connected.set(0);
-    this.client = new AdsClient({
+    const clientOptions: AdsClientOptions = {
       target: settings.target,
       node: clientNode(bootstrap.node, { serviceNode: options.serviceNode, serviceCluster: options.serviceCluster,
         version: options.version }),
       setNodeOnFirstMessageOnly: settings.setNodeOnFirstMessageOnly,
       log: (level, m) => log('config', level, m),
       onConnectedChange: (up) => connected.set(up ? 1 : 0),
-    });
+    };
+    this.client = settings.delta ? new DeltaAdsClient(clientOptions) : new AdsClient(clientOptions);
     this.firstCds = settings.cds ? new Promise((r) => { this.cdsDone = r; }) : Promise.resolve();
     this.firstLds = settings.lds ? new Promise((r) => { this.ldsDone = r; }) : Promise.resolve();
     this.eds.onNamesChanged = (names) => this.client.setNames(ENDPOINT_TYPE, names);
@@ -78,7 +79,7 @@ export class XdsRuntime {
       } });
     }
     this.rds.retain(staticRdsNames);
-    log('config', 'info', `xDS: ADS stream to ${this.settings.target} (cluster '${this.settings.clusterName}')`);
+    log('config', 'info', `xDS: ${this.settings.delta ? 'delta ' : ''}ADS stream to ${this.settings.target} (cluster '${this.settings.clusterName}')`);
     this.client.start();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
