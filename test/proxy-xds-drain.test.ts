@@ -45,6 +45,12 @@ function get(port: number, path: string): Promise<{ status: number; upstream: st
   });
 }
 
+async function stat(proxy: RunningProxy, name: string): Promise<number | undefined> {
+  const text = await (await proxy.admin(`/stats?filter=^${name.replace(/\./g, '\\.')}$`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}: `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 2));
+}
+
 interface DynListener { name: string; active_state?: { version_info: string }; draining_state?: { version_info: string } }
 
 async function dynamicListeners(p: RunningProxy): Promise<DynListener[]> {
@@ -64,9 +70,12 @@ test('in-flight requests finish across RDS swaps, LDS updates and LDS removal', 
   const clusters = [edsCluster('a'), edsCluster('b'), endpoints('a', [ups.A!.port]), endpoints('b', [ups.B!.port])];
   const r2 = routeConfig('r2', { cluster: 'a' });
   xds.cache.setSnapshot(NODE.id, snapshot('1', [listener('l1', 'r1'), routeConfig('r1', { cluster: 'a' }), r2, ...clusters]));
-  proxy = await startProxy(dynamicBootstrapYaml(xds.port, NODE), ['--drain-time-s', '10']);
+  // The bootstrap names another node; --service-node/--service-cluster win, as in Envoy.
+  proxy = await startProxy(dynamicBootstrapYaml(xds.port, { id: 'bootstrap-node', cluster: 'bootstrap-cluster' }),
+    ['--drain-time-s', '10', '--service-node', NODE.id, '--service-cluster', NODE.cluster]);
   const p = proxy;
   const port = await waitFor('listener l1', 10_000, async () => p.listenerPort('l1'));
+  assert.equal(xds.status().find((s) => s.nodeId === NODE.id)?.nodeCluster, NODE.cluster);
   assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' });
 
   // RDS swap: a request already routed to a finishes there; new ones go to b.
@@ -105,6 +114,16 @@ test('in-flight requests finish across RDS swaps, LDS updates and LDS removal', 
   });
   assert.ok(!(await (await p.admin('/listeners')).text()).includes('l1::'), 'l1 gone from /listeners');
   assert.deepEqual(await slow3, { status: 200, upstream: 'A' }, 'the request in flight on the removed listener finished');
+  // A CDS cluster whose assignment has not come yet stays warming (not used, not in /clusters).
+  xds.cache.setSnapshot(NODE.id, snapshot('5', [routeConfig('r1', { cluster: 'b' }), r2, ...clusters, edsCluster('c')]));
+  await waitFor('c warming', 5000, async () => {
+    const dump = (await (await p.admin('/config_dump?resource=dynamic_warming_clusters')).json()) as
+      { configs: { cluster: { name: string } }[] };
+    return dump.configs.some((c) => c.cluster.name === 'c') ? true : undefined;
+  });
+  assert.ok(!(await (await p.admin('/clusters')).text()).includes('\nc::'), 'c is not active');
+  assert.equal(await stat(p, 'cluster_manager.warming_clusters'), 1);
+
   // As Envoy, a removed listener stays in draining_state for the drain time, with no active_state.
   const removed = (await dynamicListeners(p)).find((l) => l.name === 'l1');
   assert.equal(removed?.active_state, undefined);

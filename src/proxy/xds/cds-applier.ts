@@ -18,6 +18,8 @@ export class CdsApplier implements ResourceHandler {
   /** version_info of the last accepted response. */
   version = '';
   private readonly stats: SubscriptionStats;
+  /** Clusters of the last response still warming. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly cm: ClusterManagerImpl, store: StatsStore) {
     this.stats = new SubscriptionStats(store, 'cluster_manager.cds');
@@ -28,6 +30,11 @@ export class CdsApplier implements ResourceHandler {
     this.stats.record(error, version);
     if (error === null) this.version = version;
     return error;
+  }
+
+  /** Resolves once every cluster added so far is warm (or failed). */
+  async warmed(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   private update(resources: readonly DecodedResource[], version: string): string | null {
@@ -53,12 +60,13 @@ export class CdsApplier implements ResourceHandler {
       this.clusters.set(config.name, record);
       log('upstream', 'info', `cds: add/update cluster '${config.name}'`);
       // Warming (first DNS answer, first EDS assignment) goes on after the ACK, as in Envoy.
-      this.cm.addOrUpdateCluster(config).then(() => {
+      const warming = this.cm.addOrUpdateCluster(config).then(() => {
         record.warm = true;
       }, (e: unknown) => {
         log('upstream', 'warning', `cds: cluster '${config.name}' failed: ${(e as Error).message}`);
         if (this.clusters.get(config.name) === record) this.clusters.delete(config.name);
-      });
+      }).finally(() => this.pending.delete(warming));
+      this.pending.add(warming);
     }
     for (const name of [...this.clusters.keys()]) {
       if (seen.has(name)) continue;

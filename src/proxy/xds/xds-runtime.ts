@@ -58,17 +58,31 @@ export class XdsRuntime {
     this.client.watch(ROUTE_TYPE, false, this.rds);
   }
 
-  /** Subscribes to CDS and LDS and opens the stream; resolves after the first of each (or the timeout). */
+  /**
+   * Opens the stream with CDS (and EDS/RDS as they are needed); as Envoy, LDS is asked for once
+   * the first CDS response's clusters are warm. Resolves after the first LDS response, or after the
+   * initial fetch timeout.
+   */
   async start(cm: ClusterManagerImpl, staticListeners: number, staticRdsNames: readonly string[]): Promise<void> {
     this.clusterManager = cm;
-    if (this.settings.cds) {
-      const cds = (this.cds = new CdsApplier(cm, this.stats));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, INITIAL_FETCH_TIMEOUT_MS);
+      timer.unref();
+    });
+    const cds = this.settings.cds ? new CdsApplier(cm, this.stats) : null;
+    this.cds = cds;
+    if (cds !== null) {
       this.client.watch(CLUSTER_TYPE, true, { apply: (res, v) => {
         const r = cds.apply(res, v);
         this.cdsDone();
         return r;
       } });
     }
+    this.rds.retain(staticRdsNames);
+    log('config', 'info', `xDS: ${this.settings.delta ? 'delta ' : ''}ADS stream to ${this.settings.target} (cluster '${this.settings.clusterName}')`);
+    this.client.start();
+    await Promise.race([this.firstCds.then(() => cds?.warmed()), timeout]);
     if (this.settings.lds) {
       const lds = (this.lds = new LdsApplier({ clusterManager: cm, stats: this.stats, rds: this.rds,
         drainTimeMs: this.options.drainTimeMs, staticRdsNames }, staticListeners));
@@ -78,15 +92,7 @@ export class XdsRuntime {
         return r;
       } });
     }
-    this.rds.retain(staticRdsNames);
-    log('config', 'info', `xDS: ${this.settings.delta ? 'delta ' : ''}ADS stream to ${this.settings.target} (cluster '${this.settings.clusterName}')`);
-    this.client.start();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, INITIAL_FETCH_TIMEOUT_MS);
-      timer.unref();
-    });
-    await Promise.race([Promise.all([this.firstCds, this.firstLds]), timeout]);
+    await Promise.race([this.firstLds, timeout]);
     clearTimeout(timer);
   }
 

@@ -28,7 +28,11 @@ export class AdsClient extends StreamClient<DiscoveryRequest, DiscoveryResponse>
   }
 
   watch(typeUrl: string, wildcard: boolean, handler: ResourceHandler): void {
-    this.subs.set(typeUrl, new TypeSubscription(typeUrl, wildcard, handler));
+    const sub = new TypeSubscription(typeUrl, wildcard, handler);
+    this.subs.set(typeUrl, sub);
+    // Watched after the stream opened (LDS after CDS warmed): ask now.
+    const stream = this.stream;
+    if (stream !== null && sub.wanted) this.send(stream, sub.request(this.nodeFor()));
   }
 
   setNames(typeUrl: string, names: Iterable<string>): void {

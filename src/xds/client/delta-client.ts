@@ -23,7 +23,10 @@ export class DeltaAdsClient extends StreamClient<DeltaDiscoveryRequest, DeltaDis
   }
 
   watch(typeUrl: string, wildcard: boolean, handler: ResourceHandler): void {
-    this.subs.set(typeUrl, new DeltaSubscription(typeUrl, wildcard, handler));
+    const sub = new DeltaSubscription(typeUrl, wildcard, handler);
+    this.subs.set(typeUrl, sub);
+    const stream = this.stream;
+    if (stream !== null && sub.wanted) this.send(stream, sub.initialRequest(this.nodeFor()));
   }
 
   setNames(typeUrl: string, names: Iterable<string>): void {

@@ -20,7 +20,10 @@ export interface AdsClientOptions {
 
 /** What the proxy uses of an ADS client, SotW or delta. */
 export interface XdsClient {
-  /** Watches a type; wildcard types (LDS/CDS) get everything, others the names given to setNames. */
+  /**
+   * Watches a type; wildcard types (LDS/CDS) get everything, others the names given to setNames.
+   * A type watched after start() is asked for at once.
+   */
   watch(typeUrl: string, wildcard: boolean, handler: ResourceHandler): void;
   /** Changes the names of a non-wildcard type; sent after the response being applied. */
   setNames(typeUrl: string, names: Iterable<string>): void;
