@@ -124,6 +124,18 @@ test('in-flight requests finish across RDS swaps, LDS updates and LDS removal', 
   assert.ok(!(await (await p.admin('/clusters')).text()).includes('\nc::'), 'c is not active');
   assert.equal(await stat(p, 'cluster_manager.warming_clusters'), 1);
 
+  // A listener Strait cannot build is NACKed with Envoy's wording and shows in error_state.
+  xds.cache.setSnapshot(NODE.id, snapshot('6', [routeConfig('r1', { cluster: 'b' }), r2, ...clusters, edsCluster('c'),
+    listener('bad', 'r1', 'bad', { path_config_source: { path: '/nonexistent' }, resource_api_version: 'V3' })]));
+  const nack = await waitFor('LDS NACK', 5000, () => {
+    const s = xds.status().find((x) => x.nodeId === NODE.id)?.types.find((ty) => ty.typeUrl === LISTENER_TYPE);
+    return s?.lastNack?.version === '6' ? s.lastNack : undefined;
+  });
+  assert.match(nack.message, /^Error adding\/updating listener\(s\) bad: .*rds\.config_source: only ads: \{\} config sources/);
+  const bad = (await dynamicListeners(p)).find((l) => l.name === 'bad') as DynListener & { error_state?: { details: string } };
+  assert.ok(bad?.error_state?.details.includes('only ads'), 'error_state in config_dump');
+  assert.equal(bad?.active_state, undefined);
+
   // As Envoy, a removed listener stays in draining_state for the drain time, with no active_state.
   const removed = (await dynamicListeners(p)).find((l) => l.name === 'l1');
   assert.equal(removed?.active_state, undefined);

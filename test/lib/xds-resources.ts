@@ -10,8 +10,9 @@ import { snapshotOf, type Snapshot } from '../../src/xds/server/index.js';
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
 
-/** A listener on 127.0.0.1:0 whose HCM takes route `routeName` by RDS over ADS. */
-export function listener(name: string, routeName: string, statPrefix = name): Message {
+/** A listener on 127.0.0.1:0 whose HCM takes route `routeName` by RDS (over ADS unless told). */
+export function listener(name: string, routeName: string, statPrefix = name,
+  configSource: Record<string, unknown> = ADS): Message {
   return fromJson(ListenerSchema, {
     name,
     address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
@@ -20,7 +21,7 @@ export function listener(name: string, routeName: string, statPrefix = name): Me
       typed_config: {
         '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
         stat_prefix: statPrefix,
-        rds: { route_config_name: routeName, config_source: ADS },
+        rds: { route_config_name: routeName, config_source: configSource },
         http_filters: [{ name: 'envoy.filters.http.router',
           typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
       },

@@ -6,7 +6,7 @@ import { LOG_LEVELS, type LogLevel, type ProxyOptions } from '../../proxy/server
 import { CliError } from '../cli-error.js';
 
 /** Errors of config building (after loading) that are the user's config, not a bug. */
-const CONFIG_ERRORS = new Set(['ClusterConfigError', 'RouteConfigError', 'AccessLogConfigError', 'XdsConfigError']);
+const CONFIG_ERRORS = new Set(['ClusterConfigError', 'RouteConfigError', 'AccessLogConfigError', 'XdsConfigError', 'ListenerConfigError']);
 
 /** The flags as commander hands them over. */
 interface ProxyFlags {

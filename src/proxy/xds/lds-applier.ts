@@ -134,9 +134,10 @@ export class LdsApplier implements ResourceHandler {
       const listener = new ActiveListener(config, {
         clusterManager: this.ctx.clusterManager,
         stats: this.ctx.stats,
-        rds: (name) => {
+        rds: (name, source, at) => {
+          const provider = this.ctx.rds.forHcm(name, source, at);
           rdsNames.push(name);
-          return this.ctx.rds.provider(name);
+          return provider;
         },
       }, '');
       return { config, version, lastUpdated: now, listener, rdsNames };

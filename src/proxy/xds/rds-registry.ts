@@ -5,7 +5,9 @@ import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/rou
 import { RouteConfigurationSchema } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js';
 import { checkRouteConfigSemantics } from '../bootstrap/semantic-checks.js';
+import type { ConfigSource } from '../../xds/gen/envoy/config/core/v3/config_source_pb.js';
 import type { RouteConfigProvider } from '../http/conn-manager/config.js';
+import { listenerFail } from '../listener/errors.js';
 import { compileRouteConfig, type CompiledRouteConfig } from '../router/index.js';
 import { duplicateName, type DynamicRecord } from './records.js';
 import { formatErrors, schemaErrors } from './validation.js';
@@ -43,6 +45,14 @@ export class RdsRegistry implements ResourceHandler {
 
   /** @param clusterNames the clusters known now, for validate_clusters. */
   constructor(private readonly clusterNames: () => Iterable<string>) {}
+
+  /** The provider for an HCM's `rds`: only ADS config sources are supported (a ListenerConfigError otherwise). */
+  forHcm(name: string, source: ConfigSource | undefined, at: string): RdsProvider {
+    if (source?.configSourceSpecifier.case !== 'ads') {
+      listenerFail(`${at}.config_source`, 'only ads: {} config sources are supported for RDS by Strait');
+    }
+    return this.provider(name);
+  }
 
   /** The provider of `name` (made on first use). */
   provider(name: string): RdsProvider {
