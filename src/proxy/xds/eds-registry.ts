@@ -50,7 +50,9 @@ export class EdsRegistry implements EdsSource, ResourceHandler {
     const set = this.clusters.get(name);
     if (set === undefined || !set.delete(cluster)) return;
     if (set.size === 0) {
+      // The cluster is gone (not replaced): so is its assignment, as Envoy drops the EDS config.
       this.clusters.delete(name);
+      this.assignments.delete(name);
       this.onNamesChanged([...this.clusters.keys()]);
     }
   }
