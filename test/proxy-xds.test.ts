@@ -129,6 +129,8 @@ async function scenario(t: TestContext, apiType: 'GRPC' | 'DELTA_GRPC'): Promise
   mark = Date.now();
   await l.more(100);
   assert.deepEqual(upstreamsAfter(l, mark), new Set(['C']), 'new endpoints of b take the traffic');
+  assert.ok((await stat(p, 'cluster.b.update_success'))! >= 2, 'EDS updates counted on the cluster');
+  assert.equal(await stat(p, 'cluster.b.warming_state'), 0);
 
   // 4. Remove cluster a: first the route stops naming it, then CDS drops it.
   xds.cache.setSnapshot(NODE.id, snapshot('5', withC(routeConfig('r1', { cluster: 'b' }))));

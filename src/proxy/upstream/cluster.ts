@@ -96,7 +96,14 @@ export class ClusterImpl implements Cluster, HostSink, EdsCluster {
     const base = ['load_assignment'];
     if (type === 'EDS' && this.deps.eds !== undefined) {
       const eds = this.deps.eds;
-      this.discovery = { start: () => eds.attach(this), stop: () => eds.detach(this) };
+      const warming = this.info.stats.warming_state;
+      this.discovery = {
+        start: () => {
+          warming.set(1);
+          return eds.attach(this).finally(() => warming.set(0));
+        },
+        stop: () => eds.detach(this),
+      };
       return;
     }
     if (type === 'STATIC' || type === 'EDS') {
@@ -240,7 +247,11 @@ export class ClusterImpl implements Cluster, HostSink, EdsCluster {
   updateLoadAssignment(cla: ClusterLoadAssignment): PathError[] {
     const errors: PathError[] = [];
     const eps = endpointsOf(cla, [], true, errors);
+    const stats = this.info.stats;
+    stats.update_attempt.inc();
     if (errors.length > 0) return errors;
+    stats.update_success.inc();
+    if (eps.length === 0) stats.update_empty.inc();
     const factor = cla.policy?.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR;
     this.lbSettings.overprovisioningFactor = factor;
     const byKey = new Map<string, HostImpl>();
