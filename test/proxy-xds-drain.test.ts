@@ -76,6 +76,11 @@ test('in-flight requests finish across RDS swaps, LDS updates and LDS removal', 
   const p = proxy;
   const port = await waitFor('listener l1', 10_000, async () => p.listenerPort('l1'));
   assert.equal(xds.status().find((s) => s.nodeId === NODE.id)?.nodeCluster, NODE.cluster);
+  const info = (await (await p.admin('/server_info')).json()) as { node: Record<string, unknown> };
+  assert.equal(info.node['id'], NODE.id, '/server_info shows the node as sent');
+  assert.equal(info.node['cluster'], NODE.cluster);
+  assert.equal(info.node['user_agent_name'], 'envoy');
+  assert.deepEqual(info.node['metadata'], { role: 'test' });
   assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' });
 
   // RDS swap: a request already routed to a finishes there; new ones go to b.

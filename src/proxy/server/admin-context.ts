@@ -68,7 +68,7 @@ export class ServerAdminContext implements AdminContext {
   serverInfo(): AdminServerInfo {
     const o = this.server.options;
     const up = this.server.serverStats.uptimeSeconds();
-    const node = this.server.bootstrap.node;
+    const node = this.server.localNode;
     return {
       version: STRAIT_VERSION,
       hotRestartVersion: 'disabled',
@@ -85,7 +85,7 @@ export class ServerAdminContext implements AdminContext {
         parent_shutdown_time: `${o.parentShutdownTimeS}s`,
         mode: 'Serve',
       },
-      node: node ? toJson(NodeSchema, node, { registry, useProtoFieldName: true }) as Record<string, unknown> : {},
+      node: toJson(NodeSchema, node, { registry, useProtoFieldName: true }) as Record<string, unknown>,
     };
   }
 

@@ -13,6 +13,8 @@ import { isWorker } from './workers.js';
 import { adsSettings, XdsConfigError } from '../xds/ads-config.js';
 import { XdsRuntime } from '../xds/xds-runtime.js';
 import { STRAIT_VERSION } from './version.js';
+import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { clientNode } from '../../xds/client/index.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -31,8 +33,13 @@ export class ProxyServer {
   private flushTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
 
+  /** Envoy's local node: the bootstrap node with --service-node/--service-cluster and the user agent. */
+  readonly localNode: Node;
+
   constructor(readonly options: ProxyOptions) {
     this.serverStats = new ServerStats(this.stats, options.concurrency);
+    this.localNode = clientNode(options.bootstrap.node, { serviceNode: options.serviceNode,
+      serviceCluster: options.serviceCluster, version: STRAIT_VERSION.split('/')[1] ?? '0.0.0' });
   }
 
   get bootstrap(): Bootstrap {
@@ -49,10 +56,7 @@ export class ProxyServer {
     if (ads !== null && this.options.concurrency > 1) {
       throw new XdsConfigError('', 'dynamic_resources with --concurrency above 1 is not supported by Strait yet');
     }
-    const xds = ads === null ? null : new XdsRuntime(ads, this.bootstrap, this.stats, {
-      serviceNode: this.options.serviceNode, serviceCluster: this.options.serviceCluster,
-      version: STRAIT_VERSION.split('/')[1] ?? '0.0.0', drainTimeMs: this.options.drainTimeS * 1000,
-    });
+    const xds = ads === null ? null : new XdsRuntime(ads, this.localNode, this.stats, this.options.drainTimeS * 1000);
     this.xds = xds;
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
     const cm = await createClusterManager(clusters, this.stats, { eds: xds?.eds });

@@ -1,7 +1,7 @@
 // The proxy's dynamic config: one ADS client whose CDS, EDS, LDS and RDS responses go to the
 // cluster manager and listener manager; the server is initialised after the first CDS and LDS.
-import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
-import { AdsClient, DeltaAdsClient, clientNode, type AdsClientOptions, type XdsClient } from '../../xds/client/index.js';
+import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { AdsClient, DeltaAdsClient, type AdsClientOptions, type XdsClient } from '../../xds/client/index.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/server/type-urls.js';
 import { log } from '../log.js';
 import type { StatsStore } from '../stats/store.js';
@@ -14,14 +14,6 @@ import { RdsRegistry } from './rds-registry.js';
 
 /** Envoy's initial_fetch_timeout default: the server goes LIVE without a first response after this. */
 const INITIAL_FETCH_TIMEOUT_MS = 15_000;
-
-/** Node flags from the command line. */
-export interface XdsRuntimeOptions {
-  serviceNode?: string;
-  serviceCluster?: string;
-  version: string;
-  drainTimeMs: number;
-}
 
 /** The running xDS side of one proxy. */
 export class XdsRuntime {
@@ -36,15 +28,15 @@ export class XdsRuntime {
   private cdsDone: () => void = () => {};
   private ldsDone: () => void = () => {};
 
-  constructor(readonly settings: AdsSettings, bootstrap: Bootstrap, private readonly stats: StatsStore,
-    private readonly options: XdsRuntimeOptions) {
+  /** `node` is the local node as sent (overrides applied); `drainTimeMs` is --drain-time-s in ms. */
+  constructor(readonly settings: AdsSettings, node: Node, private readonly stats: StatsStore,
+    private readonly drainTimeMs: number) {
     this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name));
     const connected = stats.gauge('control_plane.connected_state', 'never');
     connected.set(0);
     const clientOptions: AdsClientOptions = {
       target: settings.target,
-      node: clientNode(bootstrap.node, { serviceNode: options.serviceNode, serviceCluster: options.serviceCluster,
-        version: options.version }),
+      node,
       setNodeOnFirstMessageOnly: settings.setNodeOnFirstMessageOnly,
       log: (level, m) => log('config', level, m),
       onConnectedChange: (up) => connected.set(up ? 1 : 0),
@@ -85,7 +77,7 @@ export class XdsRuntime {
     await Promise.race([this.firstCds.then(() => cds?.warmed()), timeout]);
     if (this.settings.lds) {
       const lds = (this.lds = new LdsApplier({ clusterManager: cm, stats: this.stats, rds: this.rds,
-        drainTimeMs: this.options.drainTimeMs, staticRdsNames }, staticListeners));
+        drainTimeMs: this.drainTimeMs, staticRdsNames }, staticListeners));
       this.client.watch(LISTENER_TYPE, true, { apply: (res, v) => {
         const r = lds.apply(res, v);
         this.ldsDone();
