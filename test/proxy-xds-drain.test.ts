@@ -1,5 +1,5 @@
 // strait proxy on ADS: requests in flight finish on the route table and listener they started
-// with while RDS swaps the table, LDS replaces the listener (same socket) and then removes it.
+// with (RDS swap, LDS update on the same socket, LDS removal, cut at --drain-time-s); NACKs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -145,4 +145,49 @@ test('in-flight requests finish across RDS swaps, LDS updates and LDS removal', 
   const removed = (await dynamicListeners(p)).find((l) => l.name === 'l1');
   assert.equal(removed?.active_state, undefined);
   assert.ok(removed?.draining_state !== undefined);
+});
+
+test('RDS validate_clusters (Envoy: off by default for RDS) and the end of a drain at --drain-time-s', { timeout: 60_000 }, async (t) => {
+  const up = await startEchoUpstream('A');
+  const xds = await startXdsServer({ host: '127.0.0.1', port: 0 });
+  let proxy: RunningProxy | undefined;
+  t.after(async () => {
+    await proxy?.stop();
+    await xds.close();
+    await up.close();
+  });
+  const base = [listener('l1', 'r1'), edsCluster('a'), endpoints('a', [up.port])];
+  xds.cache.setSnapshot(NODE.id, snapshot('1', [...base, routeConfig('r1', { cluster: 'a' })]));
+  proxy = await startProxy(dynamicBootstrapYaml(xds.port, NODE), ['--drain-time-s', '1']);
+  const p = proxy;
+  const port = await waitFor('listener l1', 10_000, async () => p.listenerPort('l1'));
+  assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' });
+
+  // validate_clusters: true makes a route to an unknown cluster a NACK; the old table serves on.
+  const strict = routeConfig('r1', { cluster: 'nope' }, { prefix: '/' }, { validate_clusters: true });
+  xds.cache.setSnapshot(NODE.id, snapshot('2', [...base, strict]));
+  const nack = await waitFor('RDS NACK', 5000, () => {
+    const s = xds.status().find((x) => x.nodeId === NODE.id)?.types.find((ty) => ty.typeUrl === ROUTE_TYPE);
+    return s?.lastNack?.version === '2' ? s.lastNack : undefined;
+  });
+  assert.match(nack.message, /route: unknown cluster 'nope'/);
+  assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' });
+
+  // Without it (RDS's default) the table is taken and the route answers 503, as Envoy's.
+  xds.cache.setSnapshot(NODE.id, snapshot('3', [...base, routeConfig('r1', { cluster: 'nope' })]));
+  await acked(xds, ROUTE_TYPE, '3');
+  assert.equal((await get(port, '/')).status, 503);
+  xds.cache.setSnapshot(NODE.id, snapshot('4', [...base, routeConfig('r1', { cluster: 'a' })]));
+  await acked(xds, ROUTE_TYPE, '4');
+  assert.deepEqual(await get(port, '/'), { status: 200, upstream: 'A' });
+
+  // A request longer than the drain time on a removed listener is cut when the drain ends (1 s).
+  const started = Date.now();
+  const slow = get(port, '/delay/8000').then(() => 'answered', (e: Error) => `failed: ${e.message}`);
+  await sleep(200);
+  xds.cache.setSnapshot(NODE.id, snapshot('5', [edsCluster('a'), endpoints('a', [up.port]), routeConfig('r1', { cluster: 'a' })]));
+  await acked(xds, LISTENER_TYPE, '5');
+  assert.match(await slow, /^failed: /);
+  const took = Date.now() - started;
+  assert.ok(took >= 1000 && took < 5000, `cut after ${took} ms`);
 });

@@ -56,10 +56,11 @@ export function endpoints(name: string, ports: number[]): Message {
   } as JsonValue, { registry });
 }
 
-/** A route table with one catch-all route; `action` is the RouteAction JSON. */
-export function routeConfig(name: string, action: Record<string, unknown>, match: Record<string, unknown> = { prefix: '/' }): Message {
+/** A route table with one route (catch-all unless told); `action` is the RouteAction JSON, `extra` more fields. */
+export function routeConfig(name: string, action: Record<string, unknown>, match: Record<string, unknown> = { prefix: '/' },
+  extra: Record<string, unknown> = {}): Message {
   return fromJson(RouteConfigurationSchema, {
-    name, virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match, route: action }] }],
+    name, virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match, route: action }] }], ...extra,
   } as JsonValue, { registry });
 }
 
