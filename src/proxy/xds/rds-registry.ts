@@ -24,7 +24,7 @@ export class RdsProvider implements RouteConfigProvider {
     return this.table;
   }
 
-  /** Resolves once the first table is in (at once if it is). */
+  /** Resolves once the first response for this name was handled (at once if a table is in). */
   ready(): Promise<void> {
     if (this.table !== null) return Promise.resolve();
     return new Promise((resolve) => this.readyWaiters.push(resolve));
@@ -33,6 +33,11 @@ export class RdsProvider implements RouteConfigProvider {
   swap(table: CompiledRouteConfig, record: DynamicRecord<RouteConfiguration>): void {
     this.table = table;
     this.record = record;
+    this.release();
+  }
+
+  /** A first response came, even a rejected one: as Envoy's RDS init target, warming is over. */
+  release(): void {
     for (const w of this.readyWaiters.splice(0)) w();
   }
 }
@@ -88,6 +93,7 @@ export class RdsRegistry implements ResourceHandler {
       const errors = [...schemaErrors(RouteConfigurationSchema, rc), ...checkRouteConfigSemantics(rc, this.clusterNames())];
       if (errors.length > 0) {
         failures.push(formatErrors(errors));
+        p.release();
         continue;
       }
       let table: CompiledRouteConfig;
@@ -95,6 +101,7 @@ export class RdsRegistry implements ResourceHandler {
         table = compileRouteConfig(rc, { fieldPath: '' });
       } catch (e) {
         failures.push((e as Error).message);
+        p.release();
         continue;
       }
       p.swap(table, { version, resource: rc, lastUpdated: now });
