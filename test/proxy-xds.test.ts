@@ -1,6 +1,5 @@
-// strait proxy on dynamic config from Strait's own xDS server (ADS, state of the world), under
-// steady load: add a listener, move weights, change endpoints, remove a cluster, survive a NACK
-// and a control-plane restart, with zero failed requests.
+// strait proxy on dynamic config from Strait's xDS server (SotW and delta ADS) under ~200 req/s: add a
+// listener, move weights, change endpoints, remove a cluster, NACKs, control-plane restart; zero failures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message } from '@bufbuild/protobuf';

@@ -6,7 +6,8 @@ import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js
 import { checkListenerSemantics } from '../bootstrap/semantic-checks.js';
 import { ActiveListener, listenerAddress } from '../listener/listener.js';
 import { log } from '../log.js';
-import type { Counter, Gauge, StatsStore } from '../stats/store.js';
+import type { StatsStore } from '../stats/store.js';
+import { ListenerManagerStats } from './listener-manager-stats.js';
 import type { ClusterManager } from '../upstream/types.js';
 import type { RdsRegistry } from './rds-registry.js';
 import { duplicateName, type FailureRecord } from './records.js';
@@ -35,29 +36,6 @@ export interface LdsContext {
   readonly drainTimeMs: number;
   /** RDS names of static listeners (kept subscribed). */
   readonly staticRdsNames: readonly string[];
-}
-
-class ListenerManagerStats {
-  readonly added: Counter;
-  readonly modified: Counter;
-  readonly removed: Counter;
-  readonly createSuccess: Counter;
-  readonly createFailure: Counter;
-  readonly active: Gauge;
-  readonly warming: Gauge;
-  readonly draining: Gauge;
-
-  constructor(store: StatsStore) {
-    const s = store.scope('listener_manager');
-    this.added = s.counter('listener_added');
-    this.modified = s.counter('listener_modified');
-    this.removed = s.counter('listener_removed');
-    this.createSuccess = s.counter('listener_create_success');
-    this.createFailure = s.counter('listener_create_failure');
-    this.active = s.gauge('total_listeners_active', 'never');
-    this.warming = s.gauge('total_listeners_warming', 'never');
-    this.draining = s.gauge('total_listeners_draining', 'never');
-  }
 }
 
 function sameAddress(a: Listener, b: Listener): boolean {
