@@ -158,6 +158,7 @@ async function scenario(t: TestContext, apiType: 'GRPC' | 'DELTA_GRPC'): Promise
   assert.equal(nacked.ackedVersion, delta ? '5' : '6', 'the proxy still runs the last good RDS');
   assert.match(nacked.lastNack!.message, /regex|missing \)|parenthes/i);
   assert.equal(nacked.lastNack!.code, 13);
+  assert.equal(await stat(p, 'http.l1.rds.r1.update_rejected'), 1, 'RDS stats under the first HCM that asked');
   mark = Date.now();
   await l.more(100);
   assert.deepEqual(upstreamsAfter(l, mark), new Set(['C']));
@@ -220,6 +221,10 @@ async function scenario(t: TestContext, apiType: 'GRPC' | 'DELTA_GRPC'): Promise
   const eds = section(await configDump(p, '?include_eds'), 'EndpointsConfigDump');
   const cla = eds['dynamic_endpoint_configs'] as { version_info: string; endpoint_config: { cluster_name: string } }[];
   assert.deepEqual(cla.map((c) => [c.endpoint_config.cluster_name, c.version_info]), [['b', '9']], 'a was dropped with its cluster');
+
+  // r1 changed in v1, v3 and v5 only: three reloads, whatever the variant resent.
+  assert.equal(await stat(p, 'http.l1.rds.r1.config_reload'), 3);
+  assert.ok((await stat(p, 'cluster_manager.cds.update_time'))! > Date.now() - 60_000);
 
   await load.stop();
   assert.deepEqual(l.failures, [], `failed requests: ${l.failures.slice(0, 5).join('; ')}`);

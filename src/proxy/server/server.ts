@@ -1,7 +1,7 @@
 // The proxy server: owns stats, clusters, listeners and the admin API of one process.
 // Start order as Envoy's: clusters initialise first, then listeners, then the server is LIVE.
 import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
-import type { ConfigSource } from '../../xds/gen/envoy/config/core/v3/config_source_pb.js';
+import type { RdsRequest } from '../http/conn-manager/hcm-factory.js';
 import { StatsStore } from '../stats/store.js';
 import type { ClusterManager } from '../upstream/types.js';
 import { createClusterManager } from '../upstream/cluster-manager.js';
@@ -63,9 +63,9 @@ export class ProxyServer {
     this.clusterManager = cm;
     const listeners = bindListeners ? this.bootstrap.staticResources?.listeners ?? [] : [];
     const staticRdsNames: string[] = [];
-    const rds = xds === null ? undefined : (name: string, source: ConfigSource | undefined, at: string) => {
-      const provider = xds.rds.forHcm(name, source, at);
-      staticRdsNames.push(name);
+    const rds = xds === null ? undefined : (req: RdsRequest) => {
+      const provider = xds.rds.forHcm(req);
+      staticRdsNames.push(req.name);
       return provider;
     };
     for (let i = 0; i < listeners.length; i++) {

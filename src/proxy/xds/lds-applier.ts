@@ -112,9 +112,9 @@ export class LdsApplier implements ResourceHandler {
       const listener = new ActiveListener(config, {
         clusterManager: this.ctx.clusterManager,
         stats: this.ctx.stats,
-        rds: (name, source, at) => {
-          const provider = this.ctx.rds.forHcm(name, source, at);
-          rdsNames.push(name);
+        rds: (req) => {
+          const provider = this.ctx.rds.forHcm(req);
+          rdsNames.push(req.name);
           return provider;
         },
       }, '');

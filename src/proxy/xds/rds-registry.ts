@@ -5,17 +5,21 @@ import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/rou
 import { RouteConfigurationSchema } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js';
 import { checkRouteConfigSemantics } from '../bootstrap/semantic-checks.js';
-import type { ConfigSource } from '../../xds/gen/envoy/config/core/v3/config_source_pb.js';
 import type { RouteConfigProvider } from '../http/conn-manager/config.js';
+import type { RdsRequest } from '../http/conn-manager/hcm-factory.js';
+import type { StatsStore } from '../stats/store.js';
 import { listenerFail } from '../listener/errors.js';
 import { compileRouteConfig, type CompiledRouteConfig } from '../router/index.js';
 import { duplicateName, type DynamicRecord } from './records.js';
 import { formatErrors, schemaErrors } from './validation.js';
+import { RdsStats } from './xds-stats.js';
 
 /** The route table of one route_config_name: null until the first one arrives. */
 export class RdsProvider implements RouteConfigProvider {
   private table: CompiledRouteConfig | null = null;
   record: DynamicRecord<RouteConfiguration> | null = null;
+  /** http.<stat_prefix>.rds.<name>.* once an HCM uses it. */
+  stats: RdsStats | undefined;
   private readonly readyWaiters: (() => void)[] = [];
 
   constructor(readonly name: string) {}
@@ -49,14 +53,17 @@ export class RdsRegistry implements ResourceHandler {
   onNamesChanged: (names: string[]) => void = () => {};
 
   /** @param clusterNames the clusters known now, for validate_clusters. */
-  constructor(private readonly clusterNames: () => Iterable<string>) {}
+  constructor(private readonly clusterNames: () => Iterable<string>, private readonly store: StatsStore) {}
 
   /** The provider for an HCM's `rds`: only ADS config sources are supported (a ListenerConfigError otherwise). */
-  forHcm(name: string, source: ConfigSource | undefined, at: string): RdsProvider {
-    if (source?.configSourceSpecifier.case !== 'ads') {
-      listenerFail(`${at}.config_source`, 'only ads: {} config sources are supported for RDS by Strait');
+  forHcm(req: RdsRequest): RdsProvider {
+    if (req.source?.configSourceSpecifier.case !== 'ads') {
+      listenerFail(`${req.at}.config_source`, 'only ads: {} config sources are supported for RDS by Strait');
     }
-    return this.provider(name);
+    const p = this.provider(req.name);
+    // As Envoy, the subscription's stats live under the first HCM that asked for it.
+    p.stats ??= new RdsStats(this.store, `http.${req.statPrefix}.rds.${req.name}`);
+    return p;
   }
 
   /** The provider of `name` (made on first use). */
@@ -79,6 +86,17 @@ export class RdsRegistry implements ResourceHandler {
     return [...this.providers.values()];
   }
 
+  /** The compiled table, or why the route configuration is rejected. */
+  private compile(rc: RouteConfiguration): CompiledRouteConfig | string {
+    const errors = [...schemaErrors(RouteConfigurationSchema, rc), ...checkRouteConfigSemantics(rc, this.clusterNames())];
+    if (errors.length > 0) return formatErrors(errors);
+    try {
+      return compileRouteConfig(rc, { fieldPath: '' });
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
   apply(resources: readonly DecodedResource[], version: string): string | null {
     const dup = duplicateName(resources.map((r) => r.name));
     if (dup !== undefined) return `duplicate route configuration ${dup} found`;
@@ -89,22 +107,18 @@ export class RdsRegistry implements ResourceHandler {
       if (p === undefined) continue; // not (or no longer) wanted
       const rc = r.message as RouteConfiguration;
       // As Envoy: a table equal to the one in use is not an update (its version stays).
-      if (p.record !== null && equals(RouteConfigurationSchema, p.record.resource, rc)) continue;
-      const errors = [...schemaErrors(RouteConfigurationSchema, rc), ...checkRouteConfigSemantics(rc, this.clusterNames())];
-      if (errors.length > 0) {
-        failures.push(formatErrors(errors));
+      if (p.record !== null && equals(RouteConfigurationSchema, p.record.resource, rc)) {
+        p.stats?.record(null, version, false);
+        continue;
+      }
+      const error = this.compile(rc);
+      p.stats?.record(typeof error === 'string' ? error : null, version, typeof error !== 'string');
+      if (typeof error === 'string') {
+        failures.push(error);
         p.release();
         continue;
       }
-      let table: CompiledRouteConfig;
-      try {
-        table = compileRouteConfig(rc, { fieldPath: '' });
-      } catch (e) {
-        failures.push((e as Error).message);
-        p.release();
-        continue;
-      }
-      p.swap(table, { version, resource: rc, lastUpdated: now });
+      p.swap(error, { version, resource: rc, lastUpdated: now });
     }
     return failures.length > 0 ? failures.join(', ') : null;
   }

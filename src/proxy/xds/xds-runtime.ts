@@ -31,7 +31,7 @@ export class XdsRuntime {
   /** `node` is the local node as sent (overrides applied); `drainTimeMs` is --drain-time-s in ms. */
   constructor(readonly settings: AdsSettings, node: Node, private readonly stats: StatsStore,
     private readonly drainTimeMs: number) {
-    this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name));
+    this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name), stats);
     const connected = stats.gauge('control_plane.connected_state', 'never');
     connected.set(0);
     const clientOptions: AdsClientOptions = {

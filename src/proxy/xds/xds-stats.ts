@@ -1,5 +1,5 @@
 // Envoy's stats of xDS subscriptions: <prefix>.update_attempt/_success/_rejected/_failure, the
-// version gauge (a hash of version_info), and control_plane.connected_state.
+// version and update_time gauges; RDS adds config_reload.
 import { createHash } from 'node:crypto';
 import type { Counter, Gauge, StatsStore } from '../stats/store.js';
 
@@ -10,6 +10,8 @@ export class SubscriptionStats {
   readonly updateRejected: Counter;
   readonly updateFailure: Counter;
   readonly version: Gauge;
+  /** Time of the last accepted update, ms since the epoch. */
+  readonly updateTime: Gauge;
 
   constructor(store: StatsStore, prefix: string) {
     const s = store.scope(prefix);
@@ -18,6 +20,7 @@ export class SubscriptionStats {
     this.updateRejected = s.counter('update_rejected');
     this.updateFailure = s.counter('update_failure');
     this.version = s.gauge('version', 'never');
+    this.updateTime = s.gauge('update_time', 'never');
   }
 
   /** Counts one response: accepted (version gauge set) or rejected. */
@@ -28,7 +31,24 @@ export class SubscriptionStats {
       return;
     }
     this.updateSuccess.inc();
+    this.updateTime.set(Date.now());
     // Envoy: the first 64 bits of a hash of version_info.
     this.version.set(Number(createHash('sha256').update(version).digest().readBigUInt64BE(0) >> 12n));
+  }
+}
+
+/** An RDS subscription's stats: the common ones plus config_reload (the table actually changed). */
+export class RdsStats extends SubscriptionStats {
+  readonly configReload: Counter;
+
+  constructor(store: StatsStore, prefix: string) {
+    super(store, prefix);
+    this.configReload = store.scope(prefix).counter('config_reload');
+  }
+
+  /** Counts one route configuration of a response; `reloaded` when a new table went in. */
+  override record(error: string | null, version: string, reloaded = false): void {
+    super.record(error, version);
+    if (reloaded) this.configReload.inc();
   }
 }

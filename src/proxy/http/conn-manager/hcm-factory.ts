@@ -13,16 +13,22 @@ import type { CodecType } from '../codec/index.js';
 import type { HcmConfig, RouteConfigProvider, ServerHeaderTransformation } from './config.js';
 import { createHcmStats } from './stats.js';
 
+/** An HCM's `rds`: the route_config_name, its config_source, the HCM's stat_prefix, and where it sits. */
+export interface RdsRequest {
+  readonly name: string;
+  readonly source: ConfigSource | undefined;
+  readonly statPrefix: string;
+  /** Field path of the `rds` message, for errors. */
+  readonly at: string;
+}
+
 /** What building a connection manager needs from the server. */
 export interface HcmContext {
   readonly clusterManager: ClusterManager;
   /** The root stats scope (`http.<prefix>` is created under it). */
   readonly stats: Scope['store'];
-  /**
-   * Resolves an RDS route_config_name to a provider (dynamic config; absent in static mode);
-   * `at` is the field path of the `rds` message, `source` its config_source, for errors.
-   */
-  readonly rds?: (name: string, source: ConfigSource | undefined, at: string) => RouteConfigProvider;
+  /** Resolves an HCM's `rds` to a route table provider (dynamic config; absent in static mode). */
+  readonly rds?: (req: RdsRequest) => RouteConfigProvider;
   /** Where this HCM sits in the config, for error messages. */
   readonly fieldPath: string;
 }
@@ -48,7 +54,8 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     routes = { current: () => table };
   } else if (proto.routeSpecifier.case === 'rds' && ctx.rds !== undefined) {
     const rds = proto.routeSpecifier.value;
-    routes = ctx.rds(rds.routeConfigName, rds.configSource, `${ctx.fieldPath}.rds`);
+    routes = ctx.rds({ name: rds.routeConfigName, source: rds.configSource, statPrefix: proto.statPrefix,
+      at: `${ctx.fieldPath}.rds` });
   } else {
     routes = { current: () => null };
   }
