@@ -24,8 +24,12 @@ const grpc = (apiType: string, cluster = 'xds'): Record<string, unknown> => ({
 
 test('ADS settings: target from the static cluster, GRPC or DELTA_GRPC', () => {
   assert.deepEqual(adsSettings(bootstrap(grpc('GRPC'))), {
-    target: '127.0.0.1:18000', clusterName: 'xds', delta: false, setNodeOnFirstMessageOnly: false, lds: true, cds: true,
+    target: '127.0.0.1:18000', clusterName: 'xds', delta: false, setNodeOnFirstMessageOnly: false, initialMetadata: [],
+    lds: true, cds: true,
   });
+  const withMeta = { ...grpc('GRPC'), grpc_services: [{ envoy_grpc: { cluster_name: 'xds' },
+    initial_metadata: [{ key: 'x-token', value: 'abc' }] }] };
+  assert.deepEqual(adsSettings(bootstrap(withMeta))?.initialMetadata, [['x-token', 'abc']]);
   assert.equal(adsSettings(bootstrap(grpc('DELTA_GRPC')))?.delta, true);
   assert.equal(adsSettings(bootstrap(grpc('GRPC'), {}, '::1'))?.target, '[::1]:18000');
   assert.equal(adsSettings(fromJson(BootstrapSchema, {}, { registry })), null);

@@ -19,6 +19,8 @@ export interface AdsSettings {
   /** DELTA_GRPC (incremental) rather than GRPC (state of the world). */
   delta: boolean;
   setNodeOnFirstMessageOnly: boolean;
+  /** grpc_services[0].initial_metadata, sent with every stream. */
+  initialMetadata: [string, string][];
   lds: boolean;
   cds: boolean;
 }
@@ -62,6 +64,10 @@ export function adsSettings(b: Bootstrap): AdsSettings | null {
     throw new XdsConfigError('.ads_config.grpc_services[0].envoy_grpc.cluster_name',
       `unknown cluster '${clusterName}': the xDS cluster must be a static cluster`);
   }
+  if (cluster.transportSocket !== undefined || cluster.transportSocketMatches.length > 0) {
+    throw new XdsConfigError('.ads_config.grpc_services[0].envoy_grpc.cluster_name',
+      `cluster '${clusterName}' has a transport_socket: TLS to the xDS server is not supported by Strait yet`);
+  }
   const ep = cluster.loadAssignment?.endpoints[0]?.lbEndpoints[0]?.hostIdentifier;
   const sa = ep?.case === 'endpoint' && ep.value.address?.address.case === 'socketAddress'
     ? ep.value.address.address.value : undefined;
@@ -72,6 +78,7 @@ export function adsSettings(b: Bootstrap): AdsSettings | null {
   const host = sa.address.includes(':') ? `[${sa.address}]` : sa.address;
   return {
     target: `${host}:${sa.portSpecifier.value}`, clusterName, delta: ads.apiType === ApiConfigSource_ApiType.DELTA_GRPC,
-    setNodeOnFirstMessageOnly: ads.setNodeOnFirstMessageOnly, lds, cds,
+    setNodeOnFirstMessageOnly: ads.setNodeOnFirstMessageOnly,
+    initialMetadata: svc.initialMetadata.map((h) => [h.key, h.value]), lds, cds,
   };
 }

@@ -38,6 +38,7 @@ export class XdsRuntime {
       target: settings.target,
       node,
       setNodeOnFirstMessageOnly: settings.setNodeOnFirstMessageOnly,
+      initialMetadata: settings.initialMetadata,
       log: (level, m) => log('config', level, m),
       onConnectedChange: (up) => connected.set(up ? 1 : 0),
     };

@@ -16,6 +16,8 @@ export interface AdsClientOptions {
   /** Called when the stream comes up (first response) or goes away. */
   onConnectedChange?: (connected: boolean) => void;
   backoff?: JitteredBackoff;
+  /** gRPC metadata sent when each stream opens (grpc_service initial_metadata). */
+  initialMetadata?: readonly (readonly [string, string])[];
 }
 
 /** What the proxy uses of an ADS client, SotW or delta. */
@@ -54,6 +56,8 @@ export abstract class StreamClient<Req, Resp extends { typeUrl: string }> {
       'grpc.keepalive_time_ms': 30_000,
       'grpc.initial_reconnect_backoff_ms': 250,
       'grpc.max_reconnect_backoff_ms': 2_000,
+      // Envoy puts no limit on xDS responses; grpc-js's default would be 4 MiB.
+      'grpc.max_receive_message_length': -1,
     });
     this.log = options.log ?? (() => {});
     this.backoff = options.backoff ?? new JitteredBackoff();
@@ -107,7 +111,9 @@ export abstract class StreamClient<Req, Resp extends { typeUrl: string }> {
     if (this.closed) return;
     this.retryTimer = null;
     const m = this.method;
-    const stream = this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize);
+    const md = new grpc.Metadata();
+    for (const [k, v] of this.options.initialMetadata ?? []) md.add(k, v);
+    const stream = this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, md);
     this.stream = stream;
     this.nodeSent = false;
     stream.on('data', (resp: Resp) => this.onResponse(stream, resp));
