@@ -1,8 +1,12 @@
 // The ADS clients (SotW and delta) against Strait's xDS server in this process: ACK, NACK with
-// error_detail, name changes, resubscribing with the last accepted versions after a restart.
+// error_detail, name changes, resubscribing with the last versions, stream metadata and node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { AggregatedDiscoveryService } from '../gen/envoy/service/discovery/v3/ads_pb.js';
+import type { DiscoveryRequest } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
+import { grpcServiceDefinition } from '../server/grpc-service.js';
 import { NodeSchema } from '../gen/envoy/config/core/v3/base_pb.js';
 import { ListenerSchema, type Listener } from '../gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../gen/envoy/config/route/v3/route_pb.js';
@@ -153,4 +157,31 @@ test('delta client: whole state to the handler, removals, initial_resource_versi
   assert.deepEqual(calls.at(-1), ['4']);
   const req = xds2.status().find((s) => s.nodeId === NODE_ID)?.types.find((ty) => ty.typeUrl === LISTENER_TYPE);
   assert.equal(req?.wildcard, true);
+});
+
+test('initial_metadata goes with every stream; the node only in the first request when asked', { timeout: 10_000 }, async (t) => {
+  const got: { token: unknown[]; nodes: boolean[] } = { token: [], nodes: [] };
+  const server = new grpc.Server();
+  server.addService(grpcServiceDefinition(AggregatedDiscoveryService), {
+    streamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, unknown>) => {
+      got.token.push(...call.metadata.get('x-token'));
+      call.on('data', (req: DiscoveryRequest) => got.nodes.push(req.node !== undefined));
+      call.on('end', () => call.end());
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0',
+    grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const client = new AdsClient({ target: `127.0.0.1:${port}`, node, initialMetadata: [['x-token', 'abc']],
+    setNodeOnFirstMessageOnly: true });
+  t.after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+  client.watch(LISTENER_TYPE, true, { apply: () => null });
+  client.watch(ROUTE_TYPE, false, { apply: () => null });
+  client.start();
+  client.setNames(ROUTE_TYPE, ['r']);
+  await waitFor('two requests', () => (got.nodes.length >= 2 ? true : undefined));
+  assert.deepEqual(got.token, ['abc']);
+  assert.deepEqual(got.nodes.slice(0, 2), [true, false]);
 });
