@@ -89,7 +89,8 @@ export class ProxyServer {
     }
     // As Envoy, the admin answers while the first CDS/LDS responses are awaited; then LIVE.
     this.serverStats.refresh(this.state);
-    void xds.start(cm, configured, staticRdsNames).then(() => this.goLive());
+    const staticNames = (this.bootstrap.staticResources?.listeners ?? []).map((l) => l.name);
+    void xds.start(cm, staticNames, staticRdsNames).then(() => this.goLive());
   }
 
   private goLive(): void {

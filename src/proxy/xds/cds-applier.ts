@@ -17,6 +17,8 @@ export class CdsApplier implements ResourceHandler {
   readonly failures = new Map<string, FailureRecord<ClusterConfig>>();
   /** version_info of the last accepted response. */
   version = '';
+  /** Whether the response being applied added, changed or removed anything. */
+  private anyApplied = false;
   private readonly stats: SubscriptionStats;
   /** Clusters of the last response still warming. */
   private readonly pending = new Set<Promise<unknown>>();
@@ -26,9 +28,11 @@ export class CdsApplier implements ResourceHandler {
   }
 
   apply(resources: readonly DecodedResource[], version: string): string | null {
+    this.anyApplied = false;
     const error = this.update(resources, version);
     this.stats.record(error, version);
-    if (error === null) this.version = version;
+    // As Envoy: the version moves when anything was applied, even if part of the response was rejected.
+    if (error === null || this.anyApplied) this.version = version;
     return error;
   }
 
@@ -56,6 +60,7 @@ export class CdsApplier implements ResourceHandler {
         continue;
       }
       this.failures.delete(config.name);
+      this.anyApplied = true;
       const record = { version, resource: config, lastUpdated: now, warm: false };
       this.clusters.set(config.name, record);
       log('upstream', 'info', `cds: add/update cluster '${config.name}'`);
@@ -71,6 +76,7 @@ export class CdsApplier implements ResourceHandler {
     for (const name of [...this.clusters.keys()]) {
       if (seen.has(name)) continue;
       this.clusters.delete(name);
+      this.anyApplied = true;
       if (this.cm.removeCluster(name)) log('upstream', 'info', `cds: remove cluster '${name}'`);
     }
     return failures.length > 0 ? `Error adding/updating cluster(s) ${failures.join(', ')}` : null;

@@ -36,6 +36,8 @@ export interface LdsContext {
   readonly drainTimeMs: number;
   /** RDS names of static listeners (kept subscribed). */
   readonly staticRdsNames: readonly string[];
+  /** Names of static listeners: LDS cannot replace them (Envoy ignores such updates). */
+  readonly staticNames: ReadonlySet<string>;
 }
 
 function sameAddress(a: Listener, b: Listener): boolean {
@@ -51,6 +53,8 @@ export class LdsApplier implements ResourceHandler {
   readonly draining = new Set<ListenerEntry>();
   readonly failures = new Map<string, FailureRecord<Listener>>();
   version = '';
+  /** Whether the response being applied added, changed or removed anything. */
+  private anyApplied = false;
   private readonly stats: SubscriptionStats;
   private readonly lm: ListenerManagerStats;
   private readonly drainTimers = new Set<NodeJS.Timeout>();
@@ -66,9 +70,11 @@ export class LdsApplier implements ResourceHandler {
   }
 
   apply(resources: readonly DecodedResource[], version: string): string | null {
+    this.anyApplied = false;
     const error = this.update(resources, version);
     this.stats.record(error, version);
-    if (error === null) this.version = version;
+    // As Envoy: the version moves when anything was applied, even if part of the response was rejected.
+    if (error === null || this.anyApplied) this.version = version;
     this.ctx.rds.retain([...this.ctx.staticRdsNames,
       ...[...this.active.values(), ...this.warming.values()].flatMap((e) => e.rdsNames)]);
     this.publish();
@@ -83,6 +89,10 @@ export class LdsApplier implements ResourceHandler {
     const seen = new Set<string>();
     for (const r of resources) {
       const config = r.message as Listener;
+      if (this.ctx.staticNames.has(config.name)) {
+        log('config', 'debug', `duplicate/locked listener '${config.name}'. no add/update`);
+        continue;
+      }
       seen.add(config.name);
       const current = this.warming.get(config.name) ?? this.active.get(config.name);
       if (current !== undefined && equals(ListenerSchema, current.config, config)) continue;
@@ -94,6 +104,7 @@ export class LdsApplier implements ResourceHandler {
         continue;
       }
       this.failures.delete(config.name);
+      this.anyApplied = true;
       this.warming.set(config.name, built);
       void this.warm(built);
     }
@@ -172,6 +183,7 @@ export class LdsApplier implements ResourceHandler {
     this.warming.delete(name);
     const entry = this.active.get(name);
     if (entry === undefined) return;
+    this.anyApplied = true;
     this.active.delete(name);
     this.lm.removed.inc();
     log('config', 'info', `lds: remove listener '${name}'`);

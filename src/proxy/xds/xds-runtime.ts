@@ -56,7 +56,7 @@ export class XdsRuntime {
    * the first CDS response's clusters are warm. Resolves after the first LDS response, or after the
    * initial fetch timeout.
    */
-  async start(cm: ClusterManagerImpl, staticListeners: number, staticRdsNames: readonly string[]): Promise<void> {
+  async start(cm: ClusterManagerImpl, staticListeners: readonly string[], staticRdsNames: readonly string[]): Promise<void> {
     this.clusterManager = cm;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -78,7 +78,7 @@ export class XdsRuntime {
     await Promise.race([this.firstCds.then(() => cds?.warmed()), timeout]);
     if (this.settings.lds) {
       const lds = (this.lds = new LdsApplier({ clusterManager: cm, stats: this.stats, rds: this.rds,
-        drainTimeMs: this.drainTimeMs, staticRdsNames }, staticListeners));
+        drainTimeMs: this.drainTimeMs, staticRdsNames, staticNames: new Set(staticListeners) }, staticListeners.length));
       this.client.watch(LISTENER_TYPE, true, { apply: (res, v) => {
         const r = lds.apply(res, v);
         this.ldsDone();
