@@ -191,3 +191,10 @@ test('RDS validate_clusters (Envoy: off by default for RDS) and the end of a dra
   const took = Date.now() - started;
   assert.ok(took >= 1000 && took < 5000, `cut after ${took} ms`);
 });
+
+test('dynamic_resources Strait cannot run stop the proxy with a config error', { timeout: 30_000 }, async () => {
+  await assert.rejects(startProxy(dynamicBootstrapYaml(1, NODE), ['--concurrency', '2']),
+    /error initializing configuration .*\.dynamic_resources: dynamic_resources with --concurrency above 1 is not supported/);
+  const yaml = dynamicBootstrapYaml(1, NODE).replace('"api_type": "GRPC"', '"api_type": "REST"');
+  await assert.rejects(startProxy(yaml), /\.dynamic_resources\.ads_config\.api_type: api_type REST is not supported/);
+});
