@@ -180,6 +180,8 @@ async function scenario(t: TestContext, apiType: 'GRPC' | 'DELTA_GRPC'): Promise
   // 6. The control plane goes away: the proxy keeps serving its last config.
   await xds.close();
   await waitFor('connected_state 0', 5000, async () => ((await stat(p, 'control_plane.connected_state')) === 0 ? true : undefined));
+  assert.ok((await stat(p, 'cluster_manager.cds.update_failure'))! >= 1, 'the lost stream counts as a failed update');
+  assert.ok((await stat(p, 'http.l1.rds.r1.update_failure'))! >= 1);
   mark = Date.now();
   await l.more(200);
   assert.deepEqual(upstreamsAfter(l, mark), new Set(['C']), 'still serving without the control plane');

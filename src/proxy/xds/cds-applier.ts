@@ -19,7 +19,8 @@ export class CdsApplier implements ResourceHandler {
   version = '';
   /** Whether the response being applied added, changed or removed anything. */
   private anyApplied = false;
-  private readonly stats: SubscriptionStats;
+  /** The subscription's stats (update_failure is counted by the runtime on stream failures). */
+  readonly stats: SubscriptionStats;
   /** Clusters of the last response still warming. */
   private readonly pending = new Set<Promise<unknown>>();
 

@@ -55,7 +55,8 @@ export class LdsApplier implements ResourceHandler {
   version = '';
   /** Whether the response being applied added, changed or removed anything. */
   private anyApplied = false;
-  private readonly stats: SubscriptionStats;
+  /** The subscription's stats (update_failure is counted by the runtime on stream failures). */
+  readonly stats: SubscriptionStats;
   private readonly lm: ListenerManagerStats;
   private readonly drainTimers = new Set<NodeJS.Timeout>();
 

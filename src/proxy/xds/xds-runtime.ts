@@ -41,6 +41,11 @@ export class XdsRuntime {
       initialMetadata: settings.initialMetadata,
       log: (level, m) => log('config', level, m),
       onConnectedChange: (up) => connected.set(up ? 1 : 0),
+      onStreamFailure: () => {
+        this.cds?.stats.updateFailure.inc();
+        this.lds?.stats.updateFailure.inc();
+        for (const p of this.rds.all()) p.stats?.updateFailure.inc();
+      },
     };
     this.client = settings.delta ? new DeltaAdsClient(clientOptions) : new AdsClient(clientOptions);
     this.firstCds = settings.cds ? new Promise((r) => { this.cdsDone = r; }) : Promise.resolve();

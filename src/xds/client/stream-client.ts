@@ -15,6 +15,8 @@ export interface AdsClientOptions {
   log?: ClientLog;
   /** Called when the stream comes up (first response) or goes away. */
   onConnectedChange?: (connected: boolean) => void;
+  /** Called each time a stream fails or ends (Envoy's ConnectionFailure for every subscription). */
+  onStreamFailure?: () => void;
   backoff?: JitteredBackoff;
   /** gRPC metadata sent when each stream opens (grpc_service initial_metadata). */
   initialMetadata?: readonly (readonly [string, string])[];
@@ -133,6 +135,7 @@ export abstract class StreamClient<Req, Resp extends { typeUrl: string }> {
     this.stream = null;
     this.setConnected(false);
     if (this.closed) return;
+    this.options.onStreamFailure?.();
     const wait = this.backoff.next();
     this.log('warning', `${this.label} gRPC config stream to ${this.options.target} closed: ${why}; retrying in ${wait} ms`);
     stream.removeAllListeners('data');
