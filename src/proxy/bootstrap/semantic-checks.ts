@@ -6,6 +6,7 @@ import type { AccessLog } from '../../xds/gen/envoy/config/accesslog/v3/accesslo
 import type { TransportSocket } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { Address } from '../../xds/gen/envoy/config/core/v3/address_pb.js';
 import type { Filter, FilterChain } from '../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
+import type { Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
 import { FilterConfigSchema, type Route } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import {
@@ -40,9 +41,29 @@ export function checkSemantics(b: Bootstrap): PathError[] {
   return new SemanticChecker().run(b);
 }
 
+/**
+ * The checks of one listener from xDS (LDS): extensions, terminal filters, and inline route tables
+ * against the clusters the proxy has now (`clusterNames`). Paths are relative to the listener.
+ */
+export function checkListenerSemantics(l: Listener, clusterNames: Iterable<string>): PathError[] {
+  return new SemanticChecker(clusterNames).listener(l, []);
+}
+
+/**
+ * The checks of one route table from xDS (RDS): unique domains, per-filter configs, and, when
+ * validate_clusters is set (its default is false for RDS, as Envoy's), known clusters.
+ */
+export function checkRouteConfigSemantics(rc: RouteConfiguration, clusterNames: Iterable<string>): PathError[] {
+  return new SemanticChecker(clusterNames).routeConfig(rc, [], false);
+}
+
 class SemanticChecker {
   private readonly errors: PathError[] = [];
-  private readonly clusterNames = new Set<string>();
+  private readonly clusterNames: Set<string>;
+
+  constructor(clusterNames: Iterable<string> = []) {
+    this.clusterNames = new Set(clusterNames);
+  }
 
   run(b: Bootstrap): PathError[] {
     const sr = b.staticResources;
@@ -61,15 +82,21 @@ class SemanticChecker {
       const p = [...base, 'listeners', i];
       if (l.name !== '' && listenerNames.has(l.name)) this.err([...p, 'name'], `duplicate listener ${l.name} found`);
       listenerNames.add(l.name);
-      if (l.filterChains.length === 0 && !l.defaultFilterChain && !l.apiListener) {
-        this.err([...p, 'filter_chains'], `error adding listener '${addressText(l.address)}': no filter chains specified`);
-      }
-      l.listenerFilters.forEach((f, j) => this.extension('listener filter', f, [...p, 'listener_filters', j]));
-      l.filterChains.forEach((fc, j) => this.filterChain(fc, [...p, 'filter_chains', j]));
-      if (l.defaultFilterChain) this.filterChain(l.defaultFilterChain, [...p, 'default_filter_chain']);
-      l.accessLog.forEach((a, j) => this.accessLog(a, [...p, 'access_log', j]));
+      this.listener(l, p);
     });
     b.admin?.accessLog.forEach((a, j) => this.accessLog(a, ['admin', 'access_log', j]));
+    return this.errors;
+  }
+
+  /** One listener's checks (everything but duplicate names). */
+  listener(l: Listener, p: PathSeg[]): PathError[] {
+    if (l.filterChains.length === 0 && !l.defaultFilterChain && !l.apiListener) {
+      this.err([...p, 'filter_chains'], `error adding listener '${addressText(l.address)}': no filter chains specified`);
+    }
+    l.listenerFilters.forEach((f, j) => this.extension('listener filter', f, [...p, 'listener_filters', j]));
+    l.filterChains.forEach((fc, j) => this.filterChain(fc, [...p, 'filter_chains', j]));
+    if (l.defaultFilterChain) this.filterChain(l.defaultFilterChain, [...p, 'default_filter_chain']);
+    l.accessLog.forEach((a, j) => this.accessLog(a, [...p, 'access_log', j]));
     return this.errors;
   }
 
@@ -147,8 +174,8 @@ class SemanticChecker {
   }
 
   /** A static route table: unique domains, per-filter configs, and (by default) known clusters. */
-  private routeConfig(rc: RouteConfiguration, path: PathSeg[]): void {
-    const validate = rc.validateClusters ?? true;
+  routeConfig(rc: RouteConfiguration, path: PathSeg[], validateByDefault = true): PathError[] {
+    const validate = rc.validateClusters ?? validateByDefault;
     this.perFilterConfigs(rc.typedPerFilterConfig, [...path, 'typed_per_filter_config']);
     let wildcard = false;
     const exact = new Set<string>();
@@ -174,6 +201,7 @@ class SemanticChecker {
       this.perFilterConfigs(vh.typedPerFilterConfig, [...vpath, 'typed_per_filter_config']);
       vh.routes.forEach((r, i) => this.route(r, [...vpath, 'routes', i], validate));
     });
+    return this.errors;
   }
 
   private route(r: Route, path: PathSeg[], validate: boolean): void {

@@ -64,11 +64,13 @@ export class ActiveListener implements SocketOwner {
   readonly continueOnListenerFiltersTimeout: boolean;
   readonly hasAccessLog: boolean;
   private server: net.Server | null = null;
+  /** Settles when the socket this listener stopped has no connections left. */
+  private closed: Promise<void> = Promise.resolve();
   private readonly chains: FilterChainManager<FilterChainImpl>;
   private readonly hasTls: boolean;
   private readonly filterFactories: ListenerFilterFactory[];
   private readonly accessLoggers: readonly AccessLogger[];
-  private readonly connections = new Set<DownstreamConnection>();
+  private readonly connections = new Map<DownstreamConnection, net.Socket>();
   private readonly store: StatsStore;
   stats!: ListenerStats;
   boundPort = 0;
@@ -102,7 +104,8 @@ export class ActiveListener implements SocketOwner {
 
   /** Binds the socket; rejects with the OS error (EADDRINUSE ...) if it can't. */
   async start(): Promise<void> {
-    const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.onConnection(socket));
+    const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: this.address.host, port: this.address.port, ipv6Only: false, backlog: 1024 }, () => {
@@ -114,9 +117,39 @@ export class ActiveListener implements SocketOwner {
     this.server = server;
     const addr = server.address();
     this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.address.port;
+    this.initStats();
+    log('config', 'info', `added listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
+  }
+
+  /**
+   * Takes over the listening socket of `old` (an LDS update on the same address): new connections
+   * get this listener's filter chains, the old one keeps its open connections until they drain.
+   */
+  adopt(old: ActiveListener): void {
+    const server = old.server;
+    if (server === null) throw new Error(`listener '${old.name}' has no socket to hand over`);
+    old.server = null;
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    this.server = server;
+    this.boundPort = old.boundPort;
+    this.initStats();
+    log('config', 'info', `updated listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
+  }
+
+  /** Whether this listener still owns its listening socket. */
+  get listening(): boolean {
+    return this.server !== null;
+  }
+
+  /** Open downstream connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private initStats(): void {
     const scope = this.store.scope(`listener.${addressStatName(this.address, this.boundPort)}`);
     this.stats = createListenerStats(scope, process.env['STRAIT_WORKER_INDEX'] ?? '0', this.hasTls);
-    log('config', 'info', `added listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
   }
 
   private onConnection(socket: net.Socket): void {
@@ -136,7 +169,7 @@ export class ActiveListener implements SocketOwner {
   }
 
   onConnectionCreated(conn: DownstreamConnection, socket: net.Socket): void {
-    this.connections.add(conn);
+    this.connections.set(conn, socket);
     socket.once('close', () => this.connections.delete(conn));
   }
 
@@ -148,20 +181,26 @@ export class ActiveListener implements SocketOwner {
 
   /** Stops accepting; open connections go on. */
   stopListening(): void {
-    this.server?.close();
+    const server = this.server;
+    if (server === null) return;
+    this.server = null;
+    this.closed = new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   /** Drains open connections (HTTP/1: Connection: close; HTTP/2: GOAWAY; TCP proxy: left to finish). */
   drainConnections(): void {
-    for (const c of this.connections) c.drain();
+    for (const c of this.connections.keys()) c.drain();
+  }
+
+  /** Closes the connections still open (the end of a drain). */
+  closeConnections(): void {
+    for (const s of this.connections.values()) s.destroy();
   }
 
   /** Stops accepting and closes once connections finish; resolves when the socket is closed. */
   async close(): Promise<void> {
-    const server = this.server;
-    if (server === null) return;
-    this.server = null;
+    this.stopListening();
     this.drainConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.closed;
   }
 }

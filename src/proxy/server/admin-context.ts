@@ -12,6 +12,7 @@ import { defaultAccessLogManager } from '../accesslog/index.js';
 import { logLevels, setAllLogLevels, setLogLevel } from '../log.js';
 import { LOG_LEVELS, type LogLevel } from './options.js';
 import { buildConfigDump } from './config-dump.js';
+import { dynamicDump } from '../xds/config-dump.js';
 import { outlierAdminView } from '../upstream/outlier/admin-view.js';
 import type { ProxyServer } from './server.js';
 import { STRAIT_VERSION } from './version.js';
@@ -50,10 +51,11 @@ export class ServerAdminContext implements AdminContext {
 
   listeners(): AdminListenerInfo[] {
     const workers = this.workers;
-    const list = this.server.bootstrap.staticResources?.listeners ?? [];
+    const list = workers !== null ? this.server.bootstrap.staticResources?.listeners ?? []
+      : this.server.allListeners().map((l) => l.config);
     return list.map((cfg) => {
       const bound = workers !== null ? workers.ports[cfg.name]
-        : this.server.listeners.find((l) => l.name === cfg.name)?.boundPort;
+        : this.server.allListeners().find((l) => l.name === cfg.name)?.boundPort;
       const a = cfg.address?.address;
       const host = a?.case === 'socketAddress' ? a.value.address : '';
       const port = bound ?? 0;
@@ -63,13 +65,14 @@ export class ServerAdminContext implements AdminContext {
   }
 
   configDump(query: ConfigDumpQuery): unknown {
-    return buildConfigDump(this.server.bootstrap, this.loadedAt, query);
+    const xds = this.server.xds;
+    return buildConfigDump(this.server.bootstrap, this.loadedAt, query, xds !== null ? dynamicDump(xds) : undefined);
   }
 
   serverInfo(): AdminServerInfo {
     const o = this.server.options;
     const up = this.server.serverStats.uptimeSeconds();
-    const node = this.server.bootstrap.node;
+    const node = this.server.localNode;
     return {
       version: STRAIT_VERSION,
       hotRestartVersion: 'disabled',
@@ -86,7 +89,7 @@ export class ServerAdminContext implements AdminContext {
         parent_shutdown_time: `${o.parentShutdownTimeS}s`,
         mode: 'Serve',
       },
-      node: node ? toJson(NodeSchema, node, { registry, useProtoFieldName: true }) as Record<string, unknown> : {},
+      node: toJson(NodeSchema, node, { registry, useProtoFieldName: true }) as Record<string, unknown>,
     };
   }
 

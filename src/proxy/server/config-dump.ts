@@ -9,6 +9,7 @@ import { RouteConfigurationSchema } from '../../xds/gen/envoy/config/route/v3/ro
 import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { registry } from '../../xds/registry.js';
 import type { ConfigDumpQuery } from '../admin/types.js';
+import type { DynamicDump } from '../xds/config-dump.js';
 
 const PREFIX = 'type.googleapis.com/';
 
@@ -21,7 +22,8 @@ function typed<D extends DescMessage>(schema: D, msg: MessageShape<D>): Record<s
 }
 
 /** Builds the whole dump; `resource` limits it to one list (e.g. static_clusters), as Envoy's ?resource=. */
-export function buildConfigDump(bootstrap: Bootstrap, loadedAt: Date, query: ConfigDumpQuery): unknown {
+export function buildConfigDump(bootstrap: Bootstrap, loadedAt: Date, query: ConfigDumpQuery,
+  dynamic?: DynamicDump): unknown {
   const lastUpdated = loadedAt.toISOString();
   const clusters = bootstrap.staticResources?.clusters ?? [];
   const listeners = bootstrap.staticResources?.listeners ?? [];
@@ -41,16 +43,24 @@ export function buildConfigDump(bootstrap: Bootstrap, loadedAt: Date, query: Con
   }
   const configs: Record<string, unknown>[] = [
     { '@type': `${PREFIX}envoy.admin.v3.BootstrapConfigDump`, bootstrap: json(BootstrapSchema, bootstrap), last_updated: lastUpdated },
-    { '@type': `${PREFIX}envoy.admin.v3.ClustersConfigDump`,
-      static_clusters: clusters.map((c) => ({ cluster: typed(ClusterSchema, c), last_updated: lastUpdated })) },
-    { '@type': `${PREFIX}envoy.admin.v3.ListenersConfigDump`,
-      static_listeners: listeners.map((l) => ({ listener: typed(ListenerSchema, l), last_updated: lastUpdated })) },
+    { '@type': `${PREFIX}envoy.admin.v3.ClustersConfigDump`, ...dynamic?.clusters,
+      static_clusters: clusters.map((c) => ({ cluster: typed(ClusterSchema, c), last_updated: lastUpdated })),
+      ...(dynamic !== undefined ? { dynamic_active_clusters: dynamic.clusters['dynamic_active_clusters'],
+        dynamic_warming_clusters: dynamic.clusters['dynamic_warming_clusters'] } : {}) },
+    { '@type': `${PREFIX}envoy.admin.v3.ListenersConfigDump`, ...dynamic?.listeners,
+      static_listeners: listeners.map((l) => ({ listener: typed(ListenerSchema, l), last_updated: lastUpdated })),
+      ...(dynamic !== undefined ? { dynamic_listeners: dynamic.listeners['dynamic_listeners'] } : {}) },
     { '@type': `${PREFIX}envoy.admin.v3.ScopedRoutesConfigDump` },
-    { '@type': `${PREFIX}envoy.admin.v3.RoutesConfigDump`, static_route_configs: routes },
+    { '@type': `${PREFIX}envoy.admin.v3.RoutesConfigDump`, static_route_configs: routes, ...dynamic?.routes },
     { '@type': `${PREFIX}envoy.admin.v3.SecretsConfigDump` },
   ];
+  if (query.includeEds && dynamic !== undefined) {
+    configs.splice(2, 0, { '@type': `${PREFIX}envoy.admin.v3.EndpointsConfigDump`, ...dynamic.endpoints });
+  }
   for (const c of configs) {
-    for (const k of Object.keys(c)) if (Array.isArray(c[k]) && (c[k] as unknown[]).length === 0) delete c[k];
+    for (const k of Object.keys(c)) {
+      if (c[k] === undefined || (Array.isArray(c[k]) && (c[k] as unknown[]).length === 0)) delete c[k];
+    }
   }
   if (query.resource !== undefined && query.resource !== '') {
     const items: unknown[] = [];

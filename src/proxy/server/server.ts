@@ -1,6 +1,7 @@
 // The proxy server: owns stats, clusters, listeners and the admin API of one process.
 // Start order as Envoy's: clusters initialise first, then listeners, then the server is LIVE.
 import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
+import type { RdsRequest } from '../http/conn-manager/hcm-factory.js';
 import { StatsStore } from '../stats/store.js';
 import type { ClusterManager } from '../upstream/types.js';
 import { createClusterManager } from '../upstream/cluster-manager.js';
@@ -10,6 +11,11 @@ import type { ProxyOptions } from './options.js';
 import { ServerStats, type ServerState } from './server-stats.js';
 import { isWorker } from './workers.js';
 import { runtime } from '../runtime/runtime.js';
+import { adsSettings, XdsConfigError } from '../xds/ads-config.js';
+import { XdsRuntime } from '../xds/xds-runtime.js';
+import { STRAIT_VERSION } from './version.js';
+import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { clientNode } from '../../xds/client/index.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -20,14 +26,21 @@ export class ProxyServer {
   readonly serverStats: ServerStats;
   readonly listeners: ActiveListener[] = [];
   clusterManager!: ClusterManager;
+  /** The xDS client and what it applies, when the bootstrap has dynamic_resources. */
+  xds: XdsRuntime | null = null;
   state: ServerState = 'PRE_INITIALIZING';
   /** Set by POST /healthcheck/fail; /ready then answers DRAINING. */
   healthCheckFailed = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
 
+  /** Envoy's local node: the bootstrap node with --service-node/--service-cluster and the user agent. */
+  readonly localNode: Node;
+
   constructor(readonly options: ProxyOptions) {
     this.serverStats = new ServerStats(this.stats, options.concurrency);
+    this.localNode = clientNode(options.bootstrap.node, { serviceNode: options.serviceNode,
+      serviceCluster: options.serviceCluster, version: STRAIT_VERSION.split('/')[1] ?? '0.0.0' });
   }
 
   get bootstrap(): Bootstrap {
@@ -41,11 +54,24 @@ export class ProxyServer {
   async start(bindListeners = true): Promise<void> {
     this.state = 'INITIALIZING';
     this.startRuntime();
+    const ads = adsSettings(this.bootstrap);
+    if (ads !== null && this.options.concurrency > 1) {
+      throw new XdsConfigError('', 'dynamic_resources with --concurrency above 1 is not supported by Strait yet');
+    }
+    const xds = ads === null ? null : new XdsRuntime(ads, this.localNode, this.stats, this.options.drainTimeS * 1000);
+    this.xds = xds;
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
-    this.clusterManager = await createClusterManager(clusters, this.stats);
+    const cm = await createClusterManager(clusters, this.stats, { eds: xds?.eds });
+    this.clusterManager = cm;
     const listeners = bindListeners ? this.bootstrap.staticResources?.listeners ?? [] : [];
+    const staticRdsNames: string[] = [];
+    const rds = xds === null ? undefined : (req: RdsRequest) => {
+      const provider = xds.rds.forHcm(req);
+      staticRdsNames.push(req.name);
+      return provider;
+    };
     for (let i = 0; i < listeners.length; i++) {
-      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats },
+      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats, rds },
         `.static_resources.listeners[${i}]`);
       await listener.start();
       this.listeners.push(listener);
@@ -56,11 +82,29 @@ export class ProxyServer {
       this.stats.counter('listener_manager.listener_added').inc(configured);
       this.stats.counter('listener_manager.listener_create_success').inc(configured);
     }
-    this.state = 'LIVE';
-    this.serverStats.refresh(this.state);
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
     this.flushTimer.unref();
     log('main', 'info', 'starting main dispatch loop');
+    if (xds === null) {
+      this.goLive();
+      return;
+    }
+    // As Envoy, the admin answers while the first CDS/LDS responses are awaited; then LIVE.
+    this.serverStats.refresh(this.state);
+    const staticNames = (this.bootstrap.staticResources?.listeners ?? []).map((l) => l.name);
+    void xds.start(cm, staticNames, staticRdsNames).then(() => this.goLive());
+  }
+
+  private goLive(): void {
+    if (this.state !== 'INITIALIZING') return;
+    this.state = 'LIVE';
+    this.serverStats.refresh(this.state);
+    if (this.xds !== null) log('main', 'info', 'all dependencies initialized. starting workers');
+  }
+
+  /** Static and dynamic listeners that own a socket. */
+  allListeners(): ActiveListener[] {
+    return [...this.listeners, ...(this.xds?.lds?.listeners() ?? [])];
   }
 
   /** Loads layered_runtime and keeps Envoy's runtime.* gauges current. */
@@ -91,7 +135,7 @@ export class ProxyServer {
 
   /** POST /drain_listeners: stop accepting (and drain open connections). */
   drainListeners(inboundOnly: boolean): void {
-    for (const l of this.listeners) {
+    for (const l of this.allListeners()) {
       if (inboundOnly && l.config.trafficDirection !== 1) continue;
       l.stopListening();
       l.drainConnections();
@@ -104,7 +148,7 @@ export class ProxyServer {
     this.state = 'DRAINING';
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     runtime.close();
-    const closeAll = Promise.all(this.listeners.map((l) => l.close())).then(() => undefined);
+    const closeAll = Promise.all([...this.listeners.map((l) => l.close()), this.xds?.close()]).then(() => undefined);
     const limit = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
     this.stopping = Promise.race([closeAll, limit]).then(() => {
       for (const c of this.clusterManager?.clusters() ?? []) c.destroy();

@@ -8,7 +8,7 @@ import { clusterConfigErrors, createClusterManager } from '../upstream/cluster-m
 
 /** Errors of config building that are the user's config, not a bug (by Error.name). */
 export const CONFIG_BUILD_ERRORS: ReadonlySet<string> = new Set(['ClusterConfigError', 'RouteConfigError',
-  'AccessLogConfigError', 'ListenerConfigError', 'TlsConfigError']);
+  'AccessLogConfigError', 'ListenerConfigError', 'TlsConfigError', 'XdsConfigError']);
 
 /** The build errors of a loaded bootstrap, each with its field path; [] when it would start. */
 export async function buildErrors(bootstrap: Bootstrap): Promise<ConfigError[]> {

@@ -8,6 +8,7 @@ import { ClusterImpl } from './cluster.js';
 import { systemLookup, type LookupFn } from './dns-resolver.js';
 import type { Clock } from './health/clock.js';
 import type { ClusterManager } from './types.js';
+import type { EdsSource } from './eds-source.js';
 
 /** Options of createClusterManager. */
 export interface ClusterManagerOptions {
@@ -19,6 +20,8 @@ export interface ClusterManagerOptions {
   readonly clock?: Clock;
   /** Random numbers in [0, 1) for jitter and enforcement (default Math.random). */
   readonly random?: () => number;
+  /** Where EDS clusters get their assignments (the proxy's xDS client). */
+  readonly eds?: EdsSource;
 }
 
 /** A cluster config that cannot be used; `errors` carry field paths. */
@@ -64,16 +67,23 @@ export class ClusterManagerImpl implements ClusterManager {
   private readonly lookup: LookupFn;
   private readonly clock: Clock | undefined;
   private readonly random: (() => number) | undefined;
+  private readonly eds: EdsSource | undefined;
 
   constructor(private readonly store: StatsStore, opts: ClusterManagerOptions = {}) {
     this.cmStats = new ClusterManagerStats(store);
     this.lookup = opts.lookup ?? systemLookup;
     this.clock = opts.clock;
     this.random = opts.random;
+    this.eds = opts.eds;
   }
 
   get(name: string): ClusterImpl | undefined {
     return this.active.get(name);
+  }
+
+  /** Whether a cluster of this name is warming (CDS added it, its first hosts are pending). */
+  isWarming(name: string): boolean {
+    return this.warming.has(name);
   }
 
   clusters(): Iterable<ClusterImpl> {
@@ -85,7 +95,7 @@ export class ClusterManagerImpl implements ClusterManager {
     const errors: PathError[] = [];
     if (config.name === '') errors.push({ path: ['name'], message: 'a cluster needs a name' });
     const cluster = new ClusterImpl(config, { store: this.store, lookup: this.lookup, addedViaApi, clock: this.clock,
-      random: this.random }, errors);
+      random: this.random, eds: this.eds }, errors);
     if (errors.length > 0) {
       cluster.destroy();
       throw new ClusterConfigError(errors.map((e) => ({ ...e, path: [...prefix, ...e.path] })));

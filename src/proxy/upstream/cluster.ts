@@ -9,6 +9,8 @@ import { ClusterInfoImpl, DEFAULT_OVERPROVISIONING_FACTOR } from './cluster-info
 import { LogicalDnsDiscovery, StrictDnsDiscovery, type HostDiscovery, type HostSink } from './dns-discovery.js';
 import type { LookupFn } from './dns-resolver.js';
 import { endpointsOf } from './endpoints.js';
+import type { EdsCluster, EdsSource } from './eds-source.js';
+import { durationMs } from '../util/duration.js';
 import { createHealthChecker, parseHealthChecks, realClock, type Clock, type HealthChecker } from './health/index.js';
 import { HostImpl, hostKey } from './host.js';
 import { consistentHashPickerFactory } from './lb/hash-lb-config.js';
@@ -32,6 +34,8 @@ export interface ClusterDeps {
   readonly clock?: Clock;
   /** Random numbers in [0, 1) for jitter and enforcement percentages. */
   readonly random?: () => number;
+  /** Where EDS clusters get their assignments (the xDS client); without it they stay empty. */
+  readonly eds?: EdsSource;
 }
 
 const IMPLEMENTED_LB = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV']);
@@ -54,7 +58,7 @@ function drainPools(h: HostImpl): void {
 }
 
 /** One cluster; config errors land in the constructor's `errors` (paths relative to the cluster). */
-export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
+export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership, EdsCluster {
   readonly info: ClusterInfoImpl;
   readonly prioritySet = new PrioritySet();
   private readonly lb: LoadBalancer;
@@ -101,6 +105,18 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
     const type = this.info.type;
     const cla = this.config.loadAssignment;
     const base = ['load_assignment'];
+    if (type === 'EDS' && this.deps.eds !== undefined) {
+      const eds = this.deps.eds;
+      const warming = this.info.stats.warming_state;
+      this.discovery = {
+        start: () => {
+          warming.set(1);
+          return eds.attach(this).finally(() => warming.set(0));
+        },
+        stop: () => eds.detach(this),
+      };
+      return;
+    }
     if (type === 'STATIC' || type === 'EDS') {
       // EDS clusters start empty and take assignments through updateLoadAssignment().
       const eps = type === 'STATIC' ? endpointsOf(cla, base, true, errors) : [];
@@ -126,6 +142,21 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
       const settings = originalDstSettings(this.config, this.info.lbPolicy, errors);
       this.originalDst = new OriginalDstBalancer(settings, this, this.info.stats);
     }
+  }
+
+  /** eds_cluster_config.service_name, else the cluster name (EdsCluster). */
+  get edsServiceName(): string {
+    const n = this.config.edsClusterConfig?.serviceName ?? '';
+    return n !== '' ? n : this.info.name;
+  }
+
+  get addedViaApi(): boolean {
+    return this.info.addedViaApi;
+  }
+
+  /** eds_config.initial_fetch_timeout (Envoy's default 15 s; 0 waits for ever). */
+  get initialFetchTimeoutMs(): number {
+    return durationMs(this.config.edsClusterConfig?.edsConfig?.initialFetchTimeout, 15_000);
   }
 
   get hostsByPriority(): readonly (readonly Host[])[] {
@@ -247,7 +278,11 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership {
   updateLoadAssignment(cla: ClusterLoadAssignment): PathError[] {
     const errors: PathError[] = [];
     const eps = endpointsOf(cla, [], true, errors);
+    const stats = this.info.stats;
+    stats.update_attempt.inc();
     if (errors.length > 0) return errors;
+    stats.update_success.inc();
+    if (eps.length === 0) stats.update_empty.inc();
     const factor = cla.policy?.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR;
     this.lbSettings.overprovisioningFactor = factor;
     const byKey = new Map<string, HostImpl>();

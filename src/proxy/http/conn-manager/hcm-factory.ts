@@ -2,6 +2,7 @@
 // Defaults follow Envoy's (server_name "envoy", stream_idle_timeout 5 min, max headers 60 KiB).
 import type { HttpConnectionManager } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { HttpConnectionManager_CodecType, HttpConnectionManager_ServerHeaderTransformation } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import type { ConfigSource } from '../../../xds/gen/envoy/config/core/v3/config_source_pb.js';
 import type { Scope } from '../../stats/store.js';
 import type { ClusterManager } from '../../upstream/types.js';
 import { compileRouteConfig } from '../../router/index.js';
@@ -12,13 +13,22 @@ import type { CodecType } from '../codec/index.js';
 import type { HcmConfig, RouteConfigProvider, ServerHeaderTransformation } from './config.js';
 import { createHcmStats } from './stats.js';
 
+/** An HCM's `rds`: the route_config_name, its config_source, the HCM's stat_prefix, and where it sits. */
+export interface RdsRequest {
+  readonly name: string;
+  readonly source: ConfigSource | undefined;
+  readonly statPrefix: string;
+  /** Field path of the `rds` message, for errors. */
+  readonly at: string;
+}
+
 /** What building a connection manager needs from the server. */
 export interface HcmContext {
   readonly clusterManager: ClusterManager;
   /** The root stats scope (`http.<prefix>` is created under it). */
   readonly stats: Scope['store'];
-  /** Resolves an RDS route_config_name to a provider (dynamic config; absent in static mode). */
-  readonly rds?: (name: string) => RouteConfigProvider;
+  /** Resolves an HCM's `rds` to a route table provider (dynamic config; absent in static mode). */
+  readonly rds?: (req: RdsRequest) => RouteConfigProvider;
   /** Where this HCM sits in the config, for error messages. */
   readonly fieldPath: string;
 }
@@ -43,7 +53,9 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     const table = compileRouteConfig(proto.routeSpecifier.value, { fieldPath: `${ctx.fieldPath}.route_config` });
     routes = { current: () => table };
   } else if (proto.routeSpecifier.case === 'rds' && ctx.rds !== undefined) {
-    routes = ctx.rds(proto.routeSpecifier.value.routeConfigName);
+    const rds = proto.routeSpecifier.value;
+    routes = ctx.rds({ name: rds.routeConfigName, source: rds.configSource, statPrefix: proto.statPrefix,
+      at: `${ctx.fieldPath}.rds` });
   } else {
     routes = { current: () => null };
   }
