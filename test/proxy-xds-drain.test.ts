@@ -7,24 +7,10 @@ import { startXdsServer, LISTENER_TYPE, ROUTE_TYPE, type TypeStatus, type XdsSer
 import { startEchoUpstream, type EchoUpstream } from './lib/echo-upstream.js';
 import { startProxy, type RunningProxy } from './lib/proxy-process.js';
 import { dynamicBootstrapYaml, edsCluster, endpoints, listener, routeConfig, snapshot } from './lib/xds-resources.js';
+import { sleep, waitFor } from './lib/wait.js';
 
 const NODE = { id: 'strait-xds-drain', cluster: 'drain' };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, ms: number, fn: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(50);
-  }
-}
 
 function acked(xds: XdsServer, typeUrl: string, version: string): Promise<TypeStatus> {
   return waitFor(`${typeUrl} ${version} ACKed`, 5000, () => {

@@ -8,26 +8,11 @@ import { startEchoUpstream, type EchoUpstream } from './lib/echo-upstream.js';
 import { startProxy, type RunningProxy } from './lib/proxy-process.js';
 import { startLoad, type Load } from './lib/load.js';
 import { dynamicBootstrapYaml, edsCluster, endpoints, listener, routeConfig, snapshot, staticCluster, weighted } from './lib/xds-resources.js';
+import { waitFor } from './lib/wait.js';
 
 const NODE = { id: 'strait-xds-test', cluster: 'test-cluster' };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns something other than undefined, or fails after `ms`. */
-async function waitFor<T>(what: string, ms: number, fn: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(50);
-  }
-}
 
 function typeStatus(xds: XdsServer, typeUrl: string): TypeStatus | undefined {
   return xds.status().find((s) => s.nodeId === NODE.id)?.types.find((t) => t.typeUrl === typeUrl);

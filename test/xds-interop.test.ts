@@ -18,6 +18,7 @@ import {
   startXdsServer, snapshotOf, CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE,
   type ProxyStatus, type TypeStatus, type XdsServer,
 } from '../src/xds/server/index.js';
+import { sleep, waitFor } from './lib/wait.js';
 
 const NODE_ID = 'interop-node';
 const TARGET = 'my-target';
@@ -96,23 +97,7 @@ function who(client: grpc.Client): Promise<string> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a value (not undefined) or `ms` pass. */
-async function waitFor<T>(what: string, ms: number, fn: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(25);
-  }
-}
 
 function typeStatus(xds: XdsServer, typeUrl: string): TypeStatus | undefined {
   const p: ProxyStatus | undefined = xds.status().find((s) => s.nodeId === NODE_ID);
