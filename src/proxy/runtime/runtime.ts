@@ -10,6 +10,15 @@ const UINT64_MAX = 18446744073709551615n;
 /** How long after a file event the disk layers are reread (a symlink swap is several events). */
 const RELOAD_DEBOUNCE_MS = 50;
 
+/** A merged value, parsed once when the snapshot is rebuilt (as Envoy's Snapshot::Entry). */
+interface Entry {
+  readonly raw: string;
+  /** The value as an unsigned integer, when it is one. */
+  readonly uint: number | undefined;
+  /** The value as a percentage [numerator, denominator], when it is one. */
+  readonly percent: readonly [number, number] | null;
+}
+
 interface Layer {
   readonly name: string;
   kind: 'static' | 'disk' | 'admin';
@@ -28,7 +37,7 @@ export interface RuntimeLayerView {
 /** The process's runtime (Envoy's Runtime::Loader). */
 export class Runtime {
   private layers: Layer[] = [];
-  private merged: LayerValues = new Map();
+  private merged = new Map<string, Entry>();
   private watchers: FSWatcher[] = [];
   private reloadTimer: NodeJS.Timeout | null = null;
   /** Called after every rebuild (stats). */
@@ -60,15 +69,12 @@ export class Runtime {
 
   /** The raw value of a key, or undefined. */
   get(key: string): string | undefined {
-    return this.merged.get(key);
+    return this.merged.get(key)?.raw;
   }
 
   /** Envoy's getInteger: the key as an unsigned integer, else the default. */
   getInteger(key: string, dflt: number): number {
-    const v = this.merged.get(key);
-    if (v === undefined || !/^\d+$/.test(v)) return dflt;
-    const n = BigInt(v);
-    return n > UINT64_MAX ? dflt : Number(n);
+    return this.merged.get(key)?.uint ?? dflt;
   }
 
   /**
@@ -76,11 +82,8 @@ export class Runtime {
    * (over 100 means always) from the runtime, else the default numerator/denominator.
    */
   featureEnabled(key: string, numerator: number, denominator: number, random: () => number): boolean {
-    const v = key === '' ? undefined : this.merged.get(key);
-    if (v !== undefined) {
-      const parsed = parsePercent(v);
-      if (parsed !== null) [numerator, denominator] = parsed;
-    }
+    const p = key === '' ? undefined : this.merged.get(key)?.percent;
+    if (p != null) [numerator, denominator] = p;
     if (numerator >= denominator) return true;
     if (numerator <= 0) return false;
     return Math.floor(random() * denominator) < numerator;
@@ -156,14 +159,23 @@ export class Runtime {
   }
 
   private rebuild(): void {
-    const merged: LayerValues = new Map();
-    for (const l of this.layers) for (const [k, v] of l.values) merged.set(k, v);
+    const raw: LayerValues = new Map();
+    for (const l of this.layers) for (const [k, v] of l.values) raw.set(k, v);
+    const merged = new Map<string, Entry>();
+    for (const [k, v] of raw) merged.set(k, { raw: v, uint: parseUint(v), percent: parsePercent(v) });
     this.merged = merged;
     this.onChange?.();
   }
 }
 
 const DENOMINATORS: Record<string, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
+
+/** A runtime value as an unsigned 64-bit integer, or undefined. */
+function parseUint(v: string): number | undefined {
+  if (!/^\d+$/.test(v)) return undefined;
+  const n = BigInt(v);
+  return n > UINT64_MAX ? undefined : Number(n);
+}
 
 /** A runtime value as a percentage: an integer (per cent) or a FractionalPercent in JSON. */
 function parsePercent(v: string): [number, number] | null {

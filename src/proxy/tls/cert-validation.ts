@@ -134,3 +134,18 @@ export function compileValidation(c: CommonTlsContext, path: readonly PathSeg[])
   return new CertValidation(ca, crl, sans, certHashes, spkiHashes, v.allowExpiredCertificate,
     v.trustChainVerification === CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED);
 }
+
+/**
+ * node's secure context from `options` plus the validation context's CA and CRL; a context node
+ * refuses (bad key, mismatched certificate) is a config error at `commonPath`.
+ */
+export function createSecureContext(options: tls.SecureContextOptions, validation: CertValidation | null,
+  commonPath: readonly PathSeg[]): tls.SecureContext {
+  if (validation?.ca) options.ca = validation.ca as string[] | Buffer;
+  if (validation?.crl) options.crl = validation.crl;
+  try {
+    return tls.createSecureContext(options);
+  } catch (e) {
+    return tlsFail(commonPath, `Failed to create the TLS context: ${(e as Error).message}`);
+  }
+}

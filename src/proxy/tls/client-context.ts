@@ -4,7 +4,7 @@ import tls, { type TLSSocket } from 'node:tls';
 import type { UpstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { PathSeg } from '../bootstrap/config-error.js';
 import { loadCertificates } from './certificates.js';
-import { chainErrorOf, compileValidation, type CertValidation } from './cert-validation.js';
+import { chainErrorOf, compileValidation, createSecureContext, type CertValidation } from './cert-validation.js';
 import { tlsFail } from './errors.js';
 import { nodeTlsParams } from './tls-params.js';
 import type { SslStats } from './tls-stats.js';
@@ -39,13 +39,7 @@ export class ClientTlsContext {
       options.key = certs.key;
       options.cert = certs.cert;
     }
-    if (this.validation?.ca) options.ca = this.validation.ca as string[] | Buffer;
-    if (this.validation?.crl) options.crl = this.validation.crl;
-    try {
-      this.secureContext = tls.createSecureContext(options);
-    } catch (e) {
-      tlsFail(commonPath, `Failed to create the TLS context: ${(e as Error).message}`);
-    }
+    this.secureContext = createSecureContext(options, this.validation, commonPath);
   }
 
   /**

@@ -3,8 +3,7 @@
 // registered in the HTTP filter registry and the extensions table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { startProxy, STRAIT_BIN, type RunningProxy } from '../../../../../test/lib/proxy-process.js';
+import { startProxy, type RunningProxy } from '../../../../../test/lib/proxy-process.js';
 import { bootstrapYaml, simpleRoutes } from '../../../../../test/lib/config.js';
 import { startEchoUpstream, type EchoUpstream } from '../../../../../test/lib/echo-upstream.js';
 import { curl } from '../../../../../test/lib/curl.js';
@@ -46,20 +45,11 @@ function config(upstreamPort: number): string {
   });
 }
 
-/** Whether this build knows the fault filter (config validation names it otherwise). */
-function faultRegistered(): boolean {
-  const r = spawnSync(process.execPath, [STRAIT_BIN, 'proxy', '--mode', 'validate', '--config-yaml', config(1)],
-    { encoding: 'utf8', timeout: 20_000 });
-  return !`${r.stdout}${r.stderr}`.includes("Didn't find a registered implementation for 'envoy.filters.http.fault'");
-}
-
-const skip = faultRegistered() ? false : 'envoy.filters.http.fault is not registered yet';
 let upstream: EchoUpstream;
 let proxy: RunningProxy;
 let port: number;
 
 before(async () => {
-  if (skip) return;
   upstream = await startEchoUpstream('backend');
   proxy = await startProxy(config(upstream.port));
   port = await proxy.listenerPort('test');
@@ -72,7 +62,7 @@ after(async () => {
 
 const url = (path: string): string => `http://127.0.0.1:${port}${path}`;
 
-test('per-route abort and delay faults, and header-controlled faults, through the proxy', { skip }, async () => {
+test('per-route abort and delay faults, and header-controlled faults, through the proxy', async () => {
   const aborted = await curl(url('/ratings/1'));
   assert.equal(aborted.status, 500);
   assert.equal(aborted.body, 'fault filter abort');
@@ -85,7 +75,7 @@ test('per-route abort and delay faults, and header-controlled faults, through th
   assert.equal(upstream.requests.filter((r) => r.url.startsWith('/ratings')).length, 0);
 });
 
-test('the fault stats appear in /stats under http.<stat_prefix>.fault', { skip }, async () => {
+test('the fault stats appear in /stats under http.<stat_prefix>.fault', async () => {
   const text = await (await proxy.admin('/stats')).text();
   assert.match(text, /^http\.ingress_http\.fault\.aborts_injected: 2$/m);
   assert.match(text, /^http\.ingress_http\.fault\.delays_injected: 1$/m);
