@@ -61,14 +61,17 @@ export async function startProxy(yaml: string, extraArgs: string[] = []): Promis
       return Number(line.slice(line.lastIndexOf(':') + 1));
     },
     async stop(): Promise<void> {
-      if (!exited) {
-        const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await done;
-        clearTimeout(t);
-      }
+      if (!exited) await terminate(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+export async function terminate(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
 }

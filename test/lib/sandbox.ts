@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, STRAIT_BIN } from './proxy-process.js';
+import { REPO_ROOT, STRAIT_BIN, terminate } from './proxy-process.js';
 
 /** The fixture's text. */
 export function sandboxConfig(name: string): string {
@@ -64,13 +64,7 @@ export async function runSandbox(yaml: string, port: number, cwd?: string): Prom
   let exited = false;
   child.once('exit', () => { exited = true; });
   const stop = async (): Promise<void> => {
-    if (!exited) {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(t);
-    }
+    if (!exited) await terminate(child);
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 15_000;
