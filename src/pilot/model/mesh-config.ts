@@ -1,0 +1,36 @@
+// The MeshConfig fields the translators read (istio.io/api mesh/v1alpha1), with istiod's defaults.
+
+export interface MeshConfig {
+  /** ALLOW_ANY (default): unknown hosts pass through; REGISTRY_ONLY: they get a 502 (block_all). */
+  outboundTrafficPolicy: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
+  /** Upstream connect timeout of generated clusters; Istio's default 10s. */
+  connectTimeoutMs: number;
+  /** Auto mTLS: ISTIO_MUTUAL to endpoints labelled tlsMode=istio when no DestinationRule sets TLS. */
+  enableAutoMtls: boolean;
+  /** Config root namespace (mesh-wide Sidecar, PeerAuthentication ...); default istio-system. */
+  rootNamespace: string;
+  trustDomain: string;
+  /** Mesh-wide access log path ('' = off, '/dev/stdout'), format and encoding. */
+  accessLogFile: string;
+  accessLogFormat: string;
+  accessLogEncoding: 'TEXT' | 'JSON';
+  /** Ingress gateway pods' label used by `istio: ingressgateway` selectors. */
+  ingressSelector: string;
+  /** Tracing sampling percent for the proxies (defaultConfig.tracing.sampling); Istio's default 1. */
+  tracingSampling: number;
+}
+
+export function defaultMeshConfig(): MeshConfig {
+  return {
+    outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
+    connectTimeoutMs: 10_000,
+    enableAutoMtls: true,
+    rootNamespace: 'istio-system',
+    trustDomain: 'cluster.local',
+    accessLogFile: '',
+    accessLogFormat: '',
+    accessLogEncoding: 'TEXT',
+    ingressSelector: 'ingressgateway',
+    tracingSampling: 1,
+  };
+}

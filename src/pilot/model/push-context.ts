@@ -1,0 +1,40 @@
+// What translators read (istiod's PushContext): an immutable, indexed snapshot of config and
+// registry, with every lookup scoped to the asking proxy (namespace, Sidecar egress, exportTo).
+import type { ConfigObject } from '../config/object.js';
+import type { DestinationRuleSpec } from '../config/kinds/destination-rule.js';
+import type { GatewaySpec } from '../config/kinds/gateway.js';
+import type { SidecarSpec } from '../config/kinds/sidecar.js';
+import type { VirtualServiceSpec } from '../config/kinds/virtual-service.js';
+import type { Service, ServiceInstance } from '../registry/model.js';
+import type { MeshConfig } from './mesh-config.js';
+import type { ProxyNode } from './proxy.js';
+
+export interface PushContext {
+  /** Version of this snapshot (changes on every full push). */
+  readonly version: string;
+  readonly mesh: MeshConfig;
+
+  /** Services the proxy may reach: exportTo-visible and, with a Sidecar, within its egress hosts. */
+  servicesFor(proxy: ProxyNode): Service[];
+  /** A visible service by hostname (FQDN or short name relative to the proxy's namespace). */
+  serviceFor(proxy: ProxyNode, host: string): Service | undefined;
+  /** The Sidecar resource that applies to the proxy (workload-selected, else namespace, else root namespace). */
+  sidecarFor(proxy: ProxyNode): ConfigObject<SidecarSpec> | undefined;
+  /**
+   * VirtualServices visible to the proxy and bound to one of `gateways` (`mesh` for sidecars,
+   * `<ns>/<name>` for gateways), in Istio's order (oldest first, then name).
+   */
+  virtualServicesFor(proxy: ProxyNode, gateways: readonly string[]): ConfigObject<VirtualServiceSpec>[];
+  /** A VirtualService by namespace/name (delegates). */
+  virtualService(namespace: string, name: string): ConfigObject<VirtualServiceSpec> | undefined;
+  /** The DestinationRule for a host as Istio picks it for the proxy (own namespace, then the host's, then root; merged). */
+  destinationRuleFor(proxy: ProxyNode, fqdn: string): ConfigObject<DestinationRuleSpec> | undefined;
+  /** Gateways whose selector matches a router proxy's labels. */
+  gatewaysFor(proxy: ProxyNode): ConfigObject<GatewaySpec>[];
+  /** Endpoints of a service port, narrowed to a subset's labels. */
+  instancesByPort(fqdn: string, port: number, subsetLabels?: Record<string, string>): ServiceInstance[];
+  /** The service instances of the proxy's own workload (for inbound listeners and clusters). */
+  proxyInstances(proxy: ProxyNode): ServiceInstance[];
+  /** A Kubernetes Secret's data (base64 values as in the object), for gateway credentialName. */
+  secret(namespace: string, name: string): Record<string, string> | undefined;
+}
