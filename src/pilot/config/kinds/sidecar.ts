@@ -10,7 +10,7 @@ export interface IstioEgressListener {
   port?: SidecarPort;
   bind?: string;
   captureMode?: 'DEFAULT' | 'IPTABLES' | 'NONE';
-  /** `namespace/dnsName` entries: `./*`, `istio-system/*`, `*/catalog.istioinaction.svc.cluster.local`. */
+  /** `namespace/dnsName` entries such as `./*` or `istio-system/*` (a `*` namespace means any). */
   hosts: string[];
 }
 
