@@ -101,7 +101,7 @@ export abstract class AdsStream<Req extends AnyRequest, Res extends object> impl
         this.finish(GrpcStatus.INVALID_ARGUMENT, `cannot place node ${JSON.stringify(req.node.id)}: ${(e as Error).message}`);
         return;
       }
-      this.status = new StreamStatus(this.id, this.variant, this.call.getPeer(), req.node, key);
+      this.status = new StreamStatus(this.id, this.variant, this.call.getPeer(), req.node, key, this.ctx.board.events);
       this.ctx.board.add(this.status);
       this.snapshot = this.ctx.cache.getSnapshot(key);
       this.unwatch = this.ctx.cache.watch(key, (s) => this.onSnapshot(s));

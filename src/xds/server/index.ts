@@ -6,7 +6,7 @@ export {
   Snapshot, createSnapshot, snapshotOf, resourceHash,
   type SnapshotResource, type TypeSnapshot, type ResourceInput, type TypeInput,
 } from './snapshot.js';
-export type { ProxyStatus, TypeStatus, NackRecord, SyncState } from './proxy-status.js';
+export type { ProxyStatus, TypeStatus, NackRecord, SyncState, XdsEvents } from './proxy-status.js';
 export type { XdsLog } from './ads-stream.js';
 export { grpcServiceDefinition } from './grpc-service.js';
 export {

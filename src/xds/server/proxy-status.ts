@@ -61,6 +61,14 @@ function stateOf(t: TypeStatus): SyncState {
   return t.ackedNonce === t.sentNonce ? 'SYNCED' : 'STALE';
 }
 
+/** What a control plane hears of its proxies: connects, disconnects, ACKs and NACKs (for metrics and pushes). */
+export interface XdsEvents {
+  connected?(node: Node, snapshotKey: string): void;
+  disconnected?(node: Node, snapshotKey: string): void;
+  acked?(node: Node, typeUrl: string, version: string): void;
+  nacked?(node: Node, typeUrl: string, nack: NackRecord): void;
+}
+
 /** The live status of one stream; the stream updates it, status() copies it. */
 export class StreamStatus {
   readonly connectedSince = new Date();
@@ -72,6 +80,7 @@ export class StreamStatus {
     readonly peer: string,
     readonly node: Node,
     readonly snapshotKey: string,
+    private readonly events: XdsEvents = {},
   ) {}
 
   private type(typeUrl: string): TypeStatus {
@@ -101,6 +110,7 @@ export class StreamStatus {
     t.ackedVersion = version;
     t.ackedNonce = nonce;
     t.ackedAt = new Date();
+    this.events.acked?.(this.node, typeUrl, version);
   }
 
   /** Records that the client already runs `version` (a reconnect the server did not need to answer). */
@@ -113,6 +123,7 @@ export class StreamStatus {
   /** Records a NACK; the ACKed version stays what it was (the client keeps its last good config). */
   nacked(typeUrl: string, nack: NackRecord): void {
     this.type(typeUrl).lastNack = nack;
+    this.events.nacked?.(this.node, typeUrl, nack);
   }
 
   /** A deep copy for callers, with each type's current snapshot version and sync state. */
@@ -138,14 +149,17 @@ export class StreamStatus {
 export class StatusBoard {
   private readonly streams = new Set<StreamStatus>();
 
+  constructor(readonly events: XdsEvents = {}) {}
+
   /** Adds a stream when its first request names the node. */
   add(s: StreamStatus): void {
     this.streams.add(s);
+    this.events.connected?.(s.node, s.snapshotKey);
   }
 
   /** Removes a stream when it ends. */
   remove(s: StreamStatus): void {
-    this.streams.delete(s);
+    if (this.streams.delete(s)) this.events.disconnected?.(s.node, s.snapshotKey);
   }
 
   /** Copies of every connected stream's status, by node id then stream id. */

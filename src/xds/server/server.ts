@@ -10,7 +10,7 @@ import type {
 import type { LiveStream, StreamContext, XdsLog } from './ads-stream.js';
 import { DeltaStream } from './delta-stream.js';
 import { grpcServiceDefinition } from './grpc-service.js';
-import { StatusBoard, type ProxyStatus } from './proxy-status.js';
+import { StatusBoard, type ProxyStatus, type XdsEvents } from './proxy-status.js';
 import { SnapshotCache, type NodeKeyFn } from './snapshot-cache.js';
 import { SotwStream } from './sotw-stream.js';
 
@@ -34,6 +34,8 @@ export interface XdsServerOptions {
   controlPlaneId?: string;
   /** TLS credentials; default plaintext. */
   credentials?: ServerCredentials;
+  /** Connect, disconnect, ACK and NACK callbacks (a control plane generates snapshots on connect). */
+  events?: XdsEvents;
   /** Where connects, NACKs and protocol errors are logged; default nowhere. */
   log?: XdsLog;
 }
@@ -62,7 +64,7 @@ function bind(server: Server, address: string, creds: ServerCredentials): Promis
 /** Starts an ADS server (SotW and delta) on host:port and resolves once it listens. */
 export async function startXdsServer(options: XdsServerOptions = {}): Promise<XdsServer> {
   const cache = options.cache ?? new SnapshotCache({ nodeKey: options.nodeKey });
-  const board = new StatusBoard();
+  const board = new StatusBoard(options.events);
   const streams = new Set<LiveStream>();
   let streamIds = 0;
   let nonces = 0;

@@ -1,0 +1,185 @@
+// The PushContext of one push: configs indexed once, the registry's services captured at build
+// time, and every per-proxy lookup (visibility, Sidecar scope, DestinationRule choice) memoized.
+import type { ConfigObject } from '../config/object.js';
+import type { DestinationRuleSpec } from '../config/kinds/destination-rule.js';
+import type { GatewaySpec } from '../config/kinds/gateway.js';
+import type { SidecarSpec } from '../config/kinds/sidecar.js';
+import type { VirtualServiceSpec } from '../config/kinds/virtual-service.js';
+import { hostMatches, resolveShortname, visibleTo } from '../registry/hostname.js';
+import type { Service, ServiceInstance } from '../registry/model.js';
+import type { ServiceRegistry } from '../registry/registry.js';
+import { selects } from '../registry/workload.js';
+import { configVisibleTo, egressAllows, egressHosts, indexByKind } from './config-index.js';
+import type { MeshConfig } from './mesh-config.js';
+import type { ProxyNode } from './proxy.js';
+import type { PushContext } from './push-context.js';
+
+export interface PushContextInput {
+  version: string;
+  mesh: MeshConfig;
+  /** Every Istio and Kubernetes config object of the mesh. */
+  configs: readonly ConfigObject[];
+  registry: ServiceRegistry;
+}
+
+type VS = ConfigObject<VirtualServiceSpec>;
+type DR = ConfigObject<DestinationRuleSpec>;
+type SC = ConfigObject<SidecarSpec>;
+type GW = ConfigObject<GatewaySpec>;
+
+const nsOf = (c: ConfigObject): string => c.metadata.namespace ?? '';
+
+/** A VirtualService's gateways as `ns/name` or `mesh`, relative to its namespace (unset = mesh). */
+export function vsGateways(vs: VS): string[] {
+  const gws = vs.spec.gateways === undefined || vs.spec.gateways.length === 0 ? ['mesh'] : vs.spec.gateways;
+  return gws.map((g) => (g === 'mesh' || g.includes('/') ? g : `${nsOf(vs)}/${g}`));
+}
+
+class Context implements PushContext {
+  readonly version: string;
+  readonly mesh: MeshConfig;
+  private readonly registry: ServiceRegistry;
+  private readonly services: Service[];
+  private readonly vss: VS[];
+  private readonly drs: DR[];
+  private readonly sidecars: SC[];
+  private readonly gateways: GW[];
+  private readonly secrets = new Map<string, Record<string, string>>();
+  private readonly memo = new Map<string, unknown>();
+
+  constructor(input: PushContextInput) {
+    this.version = input.version;
+    this.mesh = input.mesh;
+    this.registry = input.registry;
+    this.services = input.registry.services();
+    const byKind = indexByKind(input.configs);
+    this.vss = (byKind.get('VirtualService') ?? []) as VS[];
+    this.drs = (byKind.get('DestinationRule') ?? []) as DR[];
+    this.sidecars = (byKind.get('Sidecar') ?? []) as SC[];
+    this.gateways = (byKind.get('Gateway') ?? []) as GW[];
+    for (const s of byKind.get('Secret') ?? []) {
+      const data = (s as unknown as { data?: Record<string, string> }).data ?? {};
+      this.secrets.set(`${nsOf(s)}/${s.metadata.name}`, data);
+    }
+  }
+
+  private cached<T>(key: string, make: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const v = make();
+    this.memo.set(key, v);
+    return v;
+  }
+
+  /** The key of everything that scopes a proxy's view: namespace, Sidecar, type. */
+  private scope(proxy: ProxyNode): string {
+    const sc = this.sidecarFor(proxy);
+    return `${proxy.type}/${proxy.namespace}/${sc ? `${nsOf(sc)}/${sc.metadata.name}` : ''}`;
+  }
+
+  sidecarFor(proxy: ProxyNode): SC | undefined {
+    if (proxy.type !== 'sidecar') return undefined;
+    const inNs = this.sidecars.filter((s) => nsOf(s) === proxy.namespace);
+    return inNs.find((s) => s.spec.workloadSelector?.labels !== undefined && selects(s.spec.workloadSelector.labels, proxy.labels))
+      ?? inNs.find((s) => s.spec.workloadSelector === undefined)
+      ?? this.sidecars.find((s) => nsOf(s) === this.mesh.rootNamespace && s.spec.workloadSelector === undefined);
+  }
+
+  servicesFor(proxy: ProxyNode): Service[] {
+    return this.cached(`svc:${this.scope(proxy)}`, () => {
+      const sc = this.sidecarFor(proxy);
+      const egress = sc !== undefined && (sc.spec.egress?.length ?? 0) > 0 ? egressHosts(sc) : undefined;
+      const seen = new Set<string>();
+      const visible = this.services.filter((s) => visibleTo(s, proxy.namespace)
+        && (egress === undefined || egressAllows(egress, s.namespace, s.hostname)));
+      // One service per hostname: the caller's own namespace first, as istiod's ServiceIndex.
+      visible.sort((a, b) => Number(b.namespace === proxy.namespace) - Number(a.namespace === proxy.namespace));
+      const out = visible.filter((s) => !seen.has(s.hostname) && seen.add(s.hostname));
+      return out.sort((a, b) => a.hostname.localeCompare(b.hostname));
+    });
+  }
+
+  serviceFor(proxy: ProxyNode, host: string): Service | undefined {
+    const fqdn = resolveShortname(host, proxy.namespace);
+    const list = this.servicesFor(proxy);
+    return list.find((s) => s.hostname === fqdn) ?? this.registry.lookup(host, proxy.namespace);
+  }
+
+  virtualServicesFor(proxy: ProxyNode, gateways: readonly string[]): VS[] {
+    return this.cached(`vs:${this.scope(proxy)}:${gateways.join(',')}`, () => {
+      const sc = this.sidecarFor(proxy);
+      const egress = sc !== undefined && (sc.spec.egress?.length ?? 0) > 0 ? egressHosts(sc) : undefined;
+      return this.vss.filter((vs) => configVisibleTo(vs.spec.exportTo, nsOf(vs), proxy.namespace)
+        && vsGateways(vs).some((g) => gateways.includes(g))
+        && (egress === undefined || (vs.spec.hosts ?? []).some((h) => egressAllows(egress, nsOf(vs), resolveShortname(h, nsOf(vs))))));
+    });
+  }
+
+  virtualService(namespace: string, name: string): VS | undefined {
+    return this.vss.find((v) => nsOf(v) === namespace && v.metadata.name === name);
+  }
+
+  destinationRuleFor(proxy: ProxyNode, fqdn: string): DR | undefined {
+    return this.cached(`dr:${proxy.namespace}:${fqdn}:${proxy.type}`, () => {
+      const svcNs = this.services.find((s) => s.hostname === fqdn)?.namespace;
+      const applies = (d: DR): boolean => {
+        const sel = d.spec.workloadSelector?.matchLabels;
+        return sel === undefined || (nsOf(d) === proxy.namespace && selects(sel, proxy.labels));
+      };
+      const tier = (ns: string | undefined): DR | undefined => {
+        if (ns === undefined) return undefined;
+        const matching = this.drs.filter((d) => nsOf(d) === ns && applies(d)
+          && configVisibleTo(d.spec.exportTo, ns, proxy.namespace)
+          && hostMatches(resolveShortname(d.spec.host, ns), fqdn));
+        return mergeDestinationRules(matching, fqdn, ns);
+      };
+      return tier(proxy.namespace) ?? tier(svcNs) ?? tier(this.mesh.rootNamespace);
+    });
+  }
+
+  gatewaysFor(proxy: ProxyNode): GW[] {
+    if (proxy.type !== 'router') return [];
+    return this.gateways.filter((g) => selects(g.spec.selector ?? {}, proxy.labels));
+  }
+
+  instancesByPort(fqdn: string, port: number, subsetLabels: Record<string, string> = {}): ServiceInstance[] {
+    return this.registry.instancesByPort(fqdn, port, subsetLabels);
+  }
+
+  proxyInstances(proxy: ProxyNode): ServiceInstance[] {
+    return this.cached(`in:${proxy.namespace}/${proxy.workloadName}/${proxy.ipAddresses.join(',')}`, () => {
+      const workload = `Pod/${proxy.namespace}/${proxy.workloadName}`;
+      const out: ServiceInstance[] = [];
+      for (const s of this.services) {
+        for (const i of this.registry.instances(s.hostname, s.namespace)) {
+          if (i.workload === workload || (i.workload.startsWith('Pod/') && proxy.ipAddresses.includes(i.address))) out.push(i);
+        }
+      }
+      return out;
+    });
+  }
+
+  secret(namespace: string, name: string): Record<string, string> | undefined {
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+}
+
+/**
+ * Several DestinationRules for one host in one namespace merge as istiod merges them: the most
+ * specific host wins; the first rule's traffic policy is kept and later rules add subsets whose names are new.
+ */
+function mergeDestinationRules(rules: DR[], fqdn: string, ns: string): DR | undefined {
+  if (rules.length === 0) return undefined;
+  const exact = rules.filter((d) => resolveShortname(d.spec.host, ns) === fqdn);
+  const chosen = exact.length > 0 ? exact : rules.filter((d) => d.spec.host === rules.map((r) => r.spec.host).sort((a, b) => b.length - a.length)[0]);
+  if (chosen.length === 1) return chosen[0];
+  const [first, ...rest] = chosen;
+  const subsets = [...(first.spec.subsets ?? [])];
+  for (const r of rest) for (const s of r.spec.subsets ?? []) if (!subsets.some((x) => x.name === s.name)) subsets.push(s);
+  const trafficPolicy = first.spec.trafficPolicy ?? rest.find((r) => r.spec.trafficPolicy !== undefined)?.spec.trafficPolicy;
+  return { ...first, spec: { ...first.spec, subsets, trafficPolicy } };
+}
+
+/** Builds the push context of one full push. */
+export function buildPushContext(input: PushContextInput): PushContext {
+  return new Context(input);
+}

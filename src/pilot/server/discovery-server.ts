@@ -1,0 +1,224 @@
+// `strait pilot`'s core (istiod's DiscoveryServer): config and registry changes are debounced
+// into pushes; a full push builds a new push context and regenerates every connected proxy's
+// snapshot, an endpoints-only push just their EDS. Metrics and debug endpoints on :15014.
+import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { startXdsServer, type NackRecord, type XdsServer, type XdsLog } from '../../xds/server/index.js';
+import type { ConfigObject } from '../config/object.js';
+import { buildPushContext } from '../model/build-push-context.js';
+import { defaultMeshConfig, type MeshConfig } from '../model/mesh-config.js';
+import { ProxyNodeError, proxyFromNode } from '../model/proxy-from-node.js';
+import type { ProxyNode } from '../model/proxy.js';
+import type { PushContext } from '../model/push-context.js';
+import { metricType, PilotMetrics } from '../monitoring/metrics.js';
+import { startMonitoringServer, type MonitoringServer } from '../monitoring/server.js';
+import { Debouncer } from '../push/debounce.js';
+import { pushRequest, type PushRequest } from '../push/push-request.js';
+import { ServiceRegistry } from '../registry/registry.js';
+import type { KubeObject } from '../registry/input.js';
+import type { ConfigSource } from './config-source.js';
+import { debugRoutes } from './debug-routes.js';
+import { SnapshotGenerator, proxyFingerprint } from '../xds/generator.js';
+import type { Translators } from '../xds/translators.js';
+
+export interface DiscoveryServerOptions {
+  source: ConfigSource;
+  translators: Translators;
+  mesh?: MeshConfig;
+  /** xDS (gRPC) address; default 127.0.0.1:15010. */
+  xdsHost?: string;
+  xdsPort?: number;
+  /** Monitoring/debug address; default 127.0.0.1:15014; null for none. */
+  monitoringHost?: string;
+  monitoringPort?: number | null;
+  /** PILOT_DEBOUNCE_AFTER / PILOT_DEBOUNCE_MAX, ms. */
+  debounceAfterMs?: number;
+  debounceMaxMs?: number;
+  version?: string;
+  log?: XdsLog;
+}
+
+interface Connected { proxy: ProxyNode; key: string; streams: number; pushStart?: number; pendingTypes: Set<string> }
+
+const REGISTRY_KINDS = new Set(['Service', 'Deployment', 'Pod', 'ServiceAccount', 'Namespace', 'ServiceEntry', 'WorkloadEntry']);
+
+export class DiscoveryServer {
+  readonly metrics = new PilotMetrics();
+  readonly registry = new ServiceRegistry();
+  readonly mesh: MeshConfig;
+  private xds?: XdsServer;
+  private monitoring?: MonitoringServer;
+  private debouncer?: Debouncer;
+  private unwatch?: () => void;
+  private push!: PushContext;
+  private generator!: SnapshotGenerator;
+  private pushes = 0;
+  private readonly proxies = new Map<string, Connected>();
+  private readonly log: XdsLog;
+  private lastPushAt = new Date();
+
+  constructor(private readonly opts: DiscoveryServerOptions) {
+    this.mesh = opts.mesh ?? defaultMeshConfig();
+    this.log = opts.log ?? (() => {});
+  }
+
+  get xdsPort(): number { return this.xds?.port ?? 0; }
+  get monitoringPort(): number { return this.monitoring?.port ?? 0; }
+  get pushContext(): PushContext { return this.push; }
+  get configs(): ConfigObject[] { return this.opts.source.all(); }
+  connectedProxies(): ProxyNode[] { return [...this.proxies.values()].map((c) => c.proxy); }
+  xdsStatus(): ReturnType<XdsServer['status']> { return this.xds?.status() ?? []; }
+  snapshotOf(proxyId: string): { snapshot: ReturnType<SnapshotGenerator['generate']>['snapshot']; at: Date } | undefined {
+    const c = [...this.proxies.values()].find((p) => p.proxy.id === proxyId);
+    const snap = c ? this.xds?.cache.getSnapshot(c.key) : undefined;
+    return snap ? { snapshot: snap, at: this.lastPushAt } : undefined;
+  }
+
+  async start(): Promise<void> {
+    const kube = this.opts.source.all().filter((o) => REGISTRY_KINDS.has(o.kind));
+    this.registry.upsertAll(kube as unknown as KubeObject[]);
+    this.rebuild();
+    this.xds = await startXdsServer({
+      host: this.opts.xdsHost, port: this.opts.xdsPort ?? 15010, log: this.log, controlPlaneId: 'strait-pilot',
+      events: {
+        connected: (node, key) => this.onConnect(node, key),
+        disconnected: (_node, key) => this.onDisconnect(key),
+        acked: (node, typeUrl, version) => this.onAck(node, typeUrl, version),
+        nacked: (node, typeUrl, nack) => this.onNack(node, typeUrl, nack),
+      },
+    });
+    this.debouncer = new Debouncer((req, d) => this.doPush(req, d.delayMs), {
+      debounceAfter: this.opts.debounceAfterMs, debounceMax: this.opts.debounceMaxMs,
+    });
+    this.unwatch = this.opts.source.watch((ch) => this.onConfigChange(ch.object));
+    if (this.opts.monitoringPort !== null) {
+      this.monitoring = await startMonitoringServer(this.metrics, {
+        host: this.opts.monitoringHost, port: this.opts.monitoringPort ?? 15014, version: this.opts.version,
+        routes: debugRoutes(this),
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.unwatch?.();
+    this.debouncer?.close();
+    await Promise.all([this.xds?.close(), this.monitoring?.close()]);
+  }
+
+  private onConfigChange(o: ConfigObject): void {
+    const ns = o.metadata.namespace ?? '';
+    const key = `${o.kind}/${ns}/${o.metadata.name}`;
+    const now = Date.now();
+    this.metrics.inboundUpdates.inc({ type: REGISTRY_KINDS.has(o.kind) && o.kind !== 'ServiceEntry' ? 'svc' : 'config' });
+    if (REGISTRY_KINDS.has(o.kind)) {
+      const current = this.opts.source.all().filter((c) => REGISTRY_KINDS.has(c.kind));
+      // The registry is rebuilt from the source's current objects, so adds, updates and deletes are one path.
+      const change = this.replaceRegistry(current);
+      if (change.services.length > 0) this.debouncer?.enqueue(pushRequest(true, 'service', [key], now));
+      else if (change.endpoints.length > 0) this.debouncer?.enqueue(pushRequest(false, 'endpoint', change.endpoints, now));
+      return;
+    }
+    this.debouncer?.enqueue(pushRequest(true, 'config', [key], now));
+  }
+
+  private replaceRegistry(current: ConfigObject[]): { services: string[]; endpoints: string[] } {
+    const keep = new Set(current.map((c) => `${c.kind}/${c.metadata.namespace ?? ''}/${c.metadata.name}`));
+    const services = new Set<string>();
+    const endpoints = new Set<string>();
+    for (const k of this.registryKeys) {
+      if (keep.has(k)) continue;
+      const [kind, ns, name] = k.split('/');
+      const ch = this.registry.remove(kind, ns, name);
+      ch.services.forEach((s) => services.add(s));
+      ch.endpoints.forEach((s) => endpoints.add(s));
+    }
+    const ch = this.registry.upsertAll(current as unknown as KubeObject[]);
+    ch.services.forEach((s) => services.add(s));
+    ch.endpoints.forEach((s) => endpoints.add(s));
+    this.registryKeys = keep;
+    for (const s of services) endpoints.delete(s);
+    return { services: [...services], endpoints: [...endpoints] };
+  }
+
+  private registryKeys = new Set<string>();
+
+  private nextVersion(): string {
+    return `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}/${++this.pushes}`;
+  }
+
+  private rebuild(): void {
+    const t0 = performance.now();
+    this.push = buildPushContext({ version: this.nextVersion(), mesh: this.mesh, configs: this.opts.source.all(), registry: this.registry });
+    this.generator = new SnapshotGenerator(this.push, this.opts.translators);
+    this.metrics.pushContextInitTime.observe((performance.now() - t0) / 1000);
+    this.metrics.services.set(this.registry.services().length);
+  }
+
+  private doPush(req: PushRequest, delayMs: number): void {
+    this.metrics.recordPushStarted(req, delayMs);
+    if (req.full) this.rebuild();
+    else {
+      const byFp = new Map<string, ProxyNode>();
+      for (const c of this.proxies.values()) byFp.set(proxyFingerprint(this.push, c.proxy), c.proxy);
+      this.generator.refreshEndpoints(this.nextVersion(), (fp) => byFp.get(fp));
+    }
+    this.lastPushAt = new Date();
+    for (const c of this.proxies.values()) this.pushTo(c, req.start);
+  }
+
+  private pushTo(c: Connected, start: number): void {
+    let g;
+    try {
+      g = this.generator.generate(c.proxy);
+    } catch (e) {
+      this.log('error', `generating config for ${c.proxy.id}: ${(e as Error).message}`);
+      return;
+    }
+    const before = this.xds?.cache.getSnapshot(c.key);
+    if (before === g.snapshot) return;
+    c.pushStart = start;
+    c.pendingTypes = new Set(g.snapshot.typeUrls().filter((t) => before?.version(t) !== g.snapshot.version(t) && (g.snapshot.get(t)?.resources.size ?? 0) > 0));
+    for (const t of c.pendingTypes) this.metrics.recordSent(metricType(t), g.built ? g.times[metricType(t) as 'lds'] ?? 0 : 0, 0);
+    this.xds?.cache.setSnapshot(c.key, g.snapshot);
+  }
+
+  private onConnect(node: Node, key: string): void {
+    const existing = this.proxies.get(key);
+    if (existing) { existing.streams++; return; }
+    let proxy: ProxyNode;
+    try {
+      proxy = proxyFromNode(node);
+    } catch (e) {
+      if (e instanceof ProxyNodeError) { this.log('warn', e.message); return; }
+      throw e;
+    }
+    const c: Connected = { proxy, key, streams: 1, pendingTypes: new Set() };
+    this.proxies.set(key, c);
+    this.metrics.xdsClients.set({ version: node.userAgentName || 'unknown' }, this.proxies.size);
+    this.pushTo(c, Date.now());
+  }
+
+  private onDisconnect(key: string): void {
+    const c = this.proxies.get(key);
+    if (!c) return;
+    if (--c.streams > 0) return;
+    this.proxies.delete(key);
+    this.xds?.cache.clearSnapshot(key);
+    this.metrics.xdsClients.set({ version: 'unknown' }, this.proxies.size);
+  }
+
+  private onAck(node: Node, typeUrl: string, version: string): void {
+    const c = this.proxies.get(this.xds?.cache.nodeKey(node) ?? node.id);
+    if (!c || c.pushStart === undefined) return;
+    const snap = this.xds?.cache.getSnapshot(c.key);
+    if (snap?.version(typeUrl) !== version) return;
+    c.pendingTypes.delete(typeUrl);
+    if (c.pendingTypes.size === 0) {
+      this.metrics.proxyConvergenceTime.observe((Date.now() - c.pushStart) / 1000);
+      c.pushStart = undefined;
+    }
+  }
+
+  private onNack(_node: Node, typeUrl: string, _nack: NackRecord): void {
+    this.metrics.totalXdsRejects.inc({ type: metricType(typeUrl) });
+  }
+}
