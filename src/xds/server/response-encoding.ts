@@ -1,17 +1,39 @@
-// DiscoveryResponse encoding with the resources part shared: every stream that is sent the same
-// resources (a push to many proxies of one snapshot) reuses one encoding of them, and only its
-// own version, type URL and nonce are encoded per stream. Protobuf allows fields in any order.
+// DiscoveryResponse encoding with the resources part shared: each resource (an immutable Any of
+// a snapshot) is encoded once, and so is a whole resource list sent to many streams; only the
+// version, type URL and nonce are encoded per response. Protobuf allows fields in any order.
 import { create, toBinary } from '@bufbuild/protobuf';
-import type { Any } from '@bufbuild/protobuf/wkt';
+import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
 import { DiscoveryResponseSchema, type DiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 
 interface Encoded {
   readonly resources: readonly Any[];
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
 }
 
-/** Keyed by the first resource (Anys are shared, immutable snapshot objects). */
-const cache = new WeakMap<Any, Encoded>();
+/** DiscoveryResponse.resources is field 2, length-delimited: tag (2 << 3) | 2. */
+const RESOURCES_TAG = 0x12;
+
+/** Whole lists, keyed by their first resource. */
+const lists = new WeakMap<Any, Encoded>();
+/** One `resources` field entry (tag, length, Any bytes) per resource. */
+const entries = new WeakMap<Any, Buffer>();
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
+  out.push(n);
+  return out;
+}
+
+function entryOf(any: Any): Buffer {
+  let e = entries.get(any);
+  if (e === undefined) {
+    const body = toBinary(AnySchema, any);
+    e = Buffer.concat([Buffer.from([RESOURCES_TAG, ...varint(body.length)]), body]);
+    entries.set(any, e);
+  }
+  return e;
+}
 
 function sameResources(a: readonly Any[], b: readonly Any[]): boolean {
   if (a.length !== b.length) return false;
@@ -23,10 +45,10 @@ function sameResources(a: readonly Any[], b: readonly Any[]): boolean {
 export function encodeDiscoveryResponse(m: DiscoveryResponse): Buffer {
   const resources = m.resources;
   if (resources.length < 2) return Buffer.from(toBinary(DiscoveryResponseSchema, m));
-  let enc = cache.get(resources[0]);
+  let enc = lists.get(resources[0]);
   if (enc === undefined || !sameResources(enc.resources, resources)) {
-    enc = { resources: [...resources], bytes: toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, { resources })) };
-    cache.set(resources[0], enc);
+    enc = { resources: [...resources], bytes: Buffer.concat(resources.map(entryOf)) };
+    lists.set(resources[0], enc);
   }
   const head = toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, {
     versionInfo: m.versionInfo, canary: m.canary, typeUrl: m.typeUrl, nonce: m.nonce, controlPlane: m.controlPlane,
