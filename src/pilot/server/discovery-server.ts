@@ -2,7 +2,7 @@
 // into pushes; a full push builds a new push context and regenerates every connected proxy's
 // snapshot, an endpoints-only push just their EDS. Metrics and debug endpoints on :15014.
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
-import { startXdsServer, type NackRecord, type XdsServer, type XdsLog } from '../../xds/server/index.js';
+import { startXdsServer, type NackRecord, type Snapshot, type XdsServer, type XdsLog } from '../../xds/server/index.js';
 import type { ConfigObject } from '../config/object.js';
 import { buildPushContext } from '../model/build-push-context.js';
 import { defaultMeshConfig, type MeshConfig } from '../model/mesh-config.js';
@@ -17,7 +17,7 @@ import { ServiceRegistry } from '../registry/registry.js';
 import type { KubeObject } from '../registry/input.js';
 import type { ConfigSource } from './config-source.js';
 import { debugRoutes } from './debug-routes.js';
-import { SnapshotGenerator, proxyFingerprint } from '../xds/generator.js';
+import { SnapshotGenerator, type GenerationTimes } from '../xds/generator.js';
 import type { Translators } from '../xds/translators.js';
 
 export interface DiscoveryServerOptions {
@@ -67,7 +67,7 @@ export class DiscoveryServer {
   get configs(): ConfigObject[] { return this.opts.source.all(); }
   connectedProxies(): ProxyNode[] { return [...this.proxies.values()].map((c) => c.proxy); }
   xdsStatus(): ReturnType<XdsServer['status']> { return this.xds?.status() ?? []; }
-  snapshotOf(proxyId: string): { snapshot: ReturnType<SnapshotGenerator['generate']>['snapshot']; at: Date } | undefined {
+  snapshotOf(proxyId: string): { snapshot: Snapshot; at: Date } | undefined {
     const c = [...this.proxies.values()].find((p) => p.proxy.id === proxyId);
     const snap = c ? this.xds?.cache.getSnapshot(c.key) : undefined;
     return snap ? { snapshot: snap, at: this.lastPushAt } : undefined;
@@ -156,29 +156,28 @@ export class DiscoveryServer {
   private doPush(req: PushRequest, delayMs: number): void {
     this.metrics.recordPushStarted(req, delayMs);
     if (req.full) this.rebuild();
-    else {
-      const byFp = new Map<string, ProxyNode>();
-      for (const c of this.proxies.values()) byFp.set(proxyFingerprint(this.push, c.proxy), c.proxy);
-      this.generator.refreshEndpoints(this.nextVersion(), (fp) => byFp.get(fp));
-    }
+    const edsVersion = req.full ? '' : this.nextVersion();
     this.lastPushAt = new Date();
-    for (const c of this.proxies.values()) this.pushTo(c, req.start);
+    for (const c of this.proxies.values()) this.pushTo(c, req.start, edsVersion);
   }
 
-  private pushTo(c: Connected, start: number): void {
-    let g;
+  /** Sends a proxy its config: a full snapshot, or (with `edsVersion`) its old one with new endpoints. */
+  private pushTo(c: Connected, start: number, edsVersion = ''): void {
+    const before = this.xds?.cache.getSnapshot(c.key);
+    let snapshot: Snapshot;
+    let times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
     try {
-      g = this.generator.generate(c.proxy);
+      if (edsVersion !== '' && before !== undefined) snapshot = this.generator.refreshEndpoints(c.proxy, before, edsVersion);
+      else ({ snapshot, times } = this.generator.generate(c.proxy));
     } catch (e) {
       this.log('error', `generating config for ${c.proxy.id}: ${(e as Error).message}`);
       return;
     }
-    const before = this.xds?.cache.getSnapshot(c.key);
-    if (before === g.snapshot) return;
     c.pushStart = start;
-    c.pendingTypes = new Set(g.snapshot.typeUrls().filter((t) => before?.version(t) !== g.snapshot.version(t) && (g.snapshot.get(t)?.resources.size ?? 0) > 0));
-    for (const t of c.pendingTypes) this.metrics.recordSent(metricType(t), g.built ? g.times[metricType(t) as 'lds'] ?? 0 : 0, 0);
-    this.xds?.cache.setSnapshot(c.key, g.snapshot);
+    c.pendingTypes = new Set(snapshot.typeUrls().filter((t) => before?.version(t) !== snapshot.version(t)
+      && (snapshot.get(t)?.resources.size ?? 0) > 0));
+    for (const t of c.pendingTypes) this.metrics.recordSent(metricType(t), times[metricType(t) as keyof GenerationTimes] ?? 0, 0);
+    this.xds?.cache.setSnapshot(c.key, snapshot);
   }
 
   private onConnect(node: Node, key: string): void {

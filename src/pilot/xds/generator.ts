@@ -1,6 +1,7 @@
-// Turns a push context into per-proxy xDS snapshots. Proxies that would get the same config
-// (same role, namespace, labels, addresses, instances and Sidecar) share one snapshot object,
-// so the xDS server encodes it once; an endpoints-only push reuses everything but EDS.
+// Turns a push context into per-proxy xDS snapshots. Routes and outbound clusters are built once
+// per scope (role, namespace, labels, Sidecar, HTTP proxy port) and endpoints once per cluster,
+// then shared as the same packed resources, so the xDS server encodes each once. Listeners and
+// inbound clusters are built per proxy. An endpoints-only push rebuilds just EDS.
 import { create, toBinary, type Message } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
@@ -13,7 +14,7 @@ import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Translators } from './translators.js';
 
-/** How long each type took to build for one distinct proxy config, ms. */
+/** How long each type took to build for one proxy, ms (0 for what came from the cache). */
 export interface GenerationTimes { lds: number; rds: number; cds: number; eds: number }
 
 function pack(msg: Message, name: string): SnapshotResource {
@@ -23,17 +24,29 @@ function pack(msg: Message, name: string): SnapshotResource {
   return { name, resource, version: resourceHash(resource) };
 }
 
-function typeSnapshot(version: string, msgs: readonly Message[], nameOf: (m: Message) => string): TypeSnapshot {
-  const resources = new Map<string, SnapshotResource>();
+const nameOf = (m: Message): string => {
+  const o = m as unknown as { name?: string; clusterName?: string };
+  return o.name || o.clusterName || '';
+};
+
+/** Packs messages by name; the first of a duplicated name wins (a duplicate would be NACKed). */
+function packAll(msgs: readonly Message[]): SnapshotResource[] {
+  const seen = new Set<string>();
+  const out: SnapshotResource[] = [];
   for (const m of msgs) {
-    const name = nameOf(m);
-    if (!resources.has(name)) resources.set(name, pack(m, name)); // first wins, as a duplicate would be NACKed
+    const n = nameOf(m);
+    if (seen.has(n)) continue;
+    seen.add(n);
+    out.push(pack(m, n));
   }
-  return { version, resources };
+  return out;
 }
 
-const byName = (m: Message): string => (m as unknown as { name: string }).name;
-const byClusterName = (m: Message): string => (m as unknown as { clusterName: string }).clusterName;
+function typeSnapshot(version: string, ...parts: readonly SnapshotResource[][]): TypeSnapshot {
+  const resources = new Map<string, SnapshotResource>();
+  for (const part of parts) for (const r of part) if (!resources.has(r.name)) resources.set(r.name, r);
+  return { version, resources };
+}
 
 /** The EDS service names of a proxy's EDS clusters. */
 export function edsServiceNames(clusters: readonly Cluster[]): string[] {
@@ -41,79 +54,94 @@ export function edsServiceNames(clusters: readonly Cluster[]): string[] {
     .map((c) => c.edsClusterConfig?.serviceName || c.name);
 }
 
-/** A proxy's config fingerprint: what the translators read of the proxy. */
-export function proxyFingerprint(push: PushContext, p: ProxyNode): string {
+const labelsKey = (l: Record<string, string>): string => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(',');
+
+/** What routes and outbound clusters of a proxy depend on. */
+export function scopeKey(push: PushContext, p: ProxyNode): string {
   const sc = push.sidecarFor(p);
-  const inst = push.proxyInstances(p).map((i) => `${i.hostname}:${i.servicePort}:${i.port}`).sort();
-  return JSON.stringify([p.type, p.namespace, p.labels, p.bindAddress, p.appAddress, p.httpProxyPort,
-    p.ipAddresses, sc ? `${sc.metadata.namespace}/${sc.metadata.name}` : '', inst]);
+  return [p.type, p.namespace, labelsKey(p.labels), sc ? `${sc.metadata.namespace}/${sc.metadata.name}` : '', p.httpProxyPort].join('|');
 }
 
-interface Generated { snapshot: Snapshot; edsNames: string[]; times: GenerationTimes }
+interface Shared { routes: SnapshotResource[]; clusters: SnapshotResource[]; edsNames: string[]; rdsMs: number; cdsMs: number }
 
-/** Generates snapshots for one push context; create a new one per full push. */
+/** Generates snapshots for one push context; make a new one per full push. */
 export class SnapshotGenerator {
-  private readonly byFingerprint = new Map<string, Generated>();
+  private readonly scopes = new Map<string, Shared>();
+  private readonly endpointCache = new Map<string, SnapshotResource | null>();
   private edsVersion: string;
-  private readonly edsCache = new Map<string, TypeSnapshot>();
+  private readonly edsOf = new Map<string, TypeSnapshot>();
 
   constructor(readonly push: PushContext, private readonly tr: Translators) {
     this.edsVersion = push.version;
   }
 
-  /** The snapshot of a proxy, and whether it was newly built (false: shared with an earlier proxy). */
-  generate(proxy: ProxyNode): { snapshot: Snapshot; built: boolean; times: GenerationTimes } {
-    const fp = proxyFingerprint(this.push, proxy);
-    const hit = this.byFingerprint.get(fp);
-    if (hit) return { snapshot: hit.snapshot, built: false, times: hit.times };
+  /** The snapshot of one proxy, with what it cost to build. */
+  generate(proxy: ProxyNode): { snapshot: Snapshot; times: GenerationTimes } {
     const v = this.push.version;
+    const scope = this.shared(proxy);
     const t0 = performance.now();
-    const listeners = this.tr.listeners(this.push, proxy);
+    const listeners = packAll(this.tr.listeners(this.push, proxy));
     const t1 = performance.now();
-    const routes = this.tr.routes(this.push, proxy);
+    const inbound = this.tr.inboundClusters(this.push, proxy);
     const t2 = performance.now();
-    const clusters = this.tr.clusters(this.push, proxy);
+    const eds = this.endpoints(proxy, [...scope.edsNames, ...edsServiceNames(inbound)]);
     const t3 = performance.now();
-    const edsNames = edsServiceNames(clusters);
-    const eds = this.endpoints(proxy, edsNames);
-    const t4 = performance.now();
     const types = new Map<string, TypeSnapshot>([
-      [LISTENER_TYPE, typeSnapshot(v, listeners, byName)],
-      [ROUTE_TYPE, typeSnapshot(v, routes, byName)],
-      [CLUSTER_TYPE, typeSnapshot(v, clusters, byName)],
+      [LISTENER_TYPE, typeSnapshot(v, listeners)],
+      [ROUTE_TYPE, typeSnapshot(v, scope.routes)],
+      [CLUSTER_TYPE, typeSnapshot(v, scope.clusters, packAll(inbound))],
       [ENDPOINT_TYPE, eds],
       [SECRET_TYPE, { version: v, resources: new Map() }],
     ]);
-    const times = { lds: t1 - t0, rds: t2 - t1, cds: t3 - t2, eds: t4 - t3 };
-    const g = { snapshot: new Snapshot(types), edsNames, times };
-    this.byFingerprint.set(fp, g);
-    return { snapshot: g.snapshot, built: true, times };
+    return { snapshot: new Snapshot(types), times: { lds: t1 - t0, rds: scope.rdsMs, cds: scope.cdsMs + (t2 - t1), eds: t3 - t2 } };
   }
 
-  /**
-   * After endpoints changed (an EDS-only push): every generated snapshot gets new EDS under
-   * `version`, its other types kept as they are (the same objects, so they are not resent).
-   */
-  refreshEndpoints(version: string, proxyOf: (fingerprint: string) => ProxyNode | undefined): void {
-    this.edsVersion = version;
-    this.edsCache.clear();
-    for (const [fp, g] of this.byFingerprint) {
-      const proxy = proxyOf(fp);
-      if (!proxy) { this.byFingerprint.delete(fp); continue; }
-      const types = new Map<string, TypeSnapshot>();
-      for (const t of g.snapshot.typeUrls()) types.set(t, g.snapshot.get(t)!);
-      types.set(ENDPOINT_TYPE, this.endpoints(proxy, g.edsNames));
-      g.snapshot = new Snapshot(types);
+  /** A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push). */
+  refreshEndpoints(proxy: ProxyNode, old: Snapshot, version: string): Snapshot {
+    if (version !== this.edsVersion) {
+      this.edsVersion = version;
+      this.endpointCache.clear();
+      this.edsOf.clear();
     }
+    const names = [...(old.get(ENDPOINT_TYPE)?.resources.keys() ?? [])];
+    const types = new Map<string, TypeSnapshot>();
+    for (const t of old.typeUrls()) types.set(t, old.get(t)!);
+    types.set(ENDPOINT_TYPE, this.endpoints(proxy, [...new Set([...names, ...this.shared(proxy).edsNames])]));
+    return new Snapshot(types);
+  }
+
+  private shared(proxy: ProxyNode): Shared {
+    const key = scopeKey(this.push, proxy);
+    let s = this.scopes.get(key);
+    if (s === undefined) {
+      const t0 = performance.now();
+      const routes = packAll(this.tr.routes(this.push, proxy));
+      const t1 = performance.now();
+      const clusters = this.tr.outboundClusters(this.push, proxy);
+      const packed = packAll(clusters);
+      const t2 = performance.now();
+      s = { routes, clusters: packed, edsNames: edsServiceNames(clusters), rdsMs: t1 - t0, cdsMs: t2 - t1 };
+      this.scopes.set(key, s);
+    }
+    return s;
   }
 
   private endpoints(proxy: ProxyNode, names: readonly string[]): TypeSnapshot {
-    const key = `${proxy.namespace}\n${names.join('\n')}`;
-    const hit = this.edsCache.get(key);
+    const key = names.join('\n');
+    const hit = this.edsOf.get(key);
     if (hit) return hit;
-    const cla = names.map((n) => this.tr.endpoints(this.push, proxy, n)).filter((c) => c !== undefined);
-    const ts = typeSnapshot(this.edsVersion, cla, byClusterName);
-    this.edsCache.set(key, ts);
+    const out: SnapshotResource[] = [];
+    for (const n of names) {
+      let r = this.endpointCache.get(n);
+      if (r === undefined) {
+        const cla = this.tr.endpoints(this.push, proxy, n);
+        r = cla ? pack(cla, n) : null;
+        this.endpointCache.set(n, r);
+      }
+      if (r) out.push(r);
+    }
+    const ts = typeSnapshot(this.edsVersion, out);
+    this.edsOf.set(key, ts);
     return ts;
   }
 }

@@ -7,10 +7,17 @@ import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/rou
 import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 
+/**
+ * Listeners and inbound clusters are built per proxy; routes and outbound clusters depend only on
+ * what the generator's scope keys hold (role, namespace, labels, Sidecar), so they are shared.
+ */
 export interface Translators {
   listeners(push: PushContext, proxy: ProxyNode): Listener[];
   routes(push: PushContext, proxy: ProxyNode): RouteConfiguration[];
-  clusters(push: PushContext, proxy: ProxyNode): Cluster[];
+  /** Clusters to services (outbound|...) and the special ones (PassthroughCluster, BlackHoleCluster). */
+  outboundClusters(push: PushContext, proxy: ProxyNode): Cluster[];
+  /** The proxy's own `inbound|<port>||` clusters. */
+  inboundClusters(push: PushContext, proxy: ProxyNode): Cluster[];
   /** The ClusterLoadAssignment of an EDS cluster (by its service name), undefined when unknown. */
   endpoints(push: PushContext, proxy: ProxyNode, clusterName: string): ClusterLoadAssignment | undefined;
 }
