@@ -1,0 +1,24 @@
+// A mesh proxy's bootstrap loads in Strait's own bootstrap validation, with istiod's node id
+// and the metadata the control plane reads back (namespace, labels, local addresses).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadBootstrap } from '../../proxy/bootstrap/load.js';
+import { proxyFromNode } from '../../pilot/model/proxy-from-node.js';
+import { proxyBootstrap } from './bootstrap.js';
+
+test('a sidecar bootstrap validates and carries what pilot reads of the node', () => {
+  const b = proxyBootstrap({
+    type: 'sidecar', podName: 'catalog-0', namespace: 'istioinaction', podIp: '127.1.0.7', appAddress: '127.2.0.7',
+    labels: { app: 'catalog', version: 'v1' }, serviceAccount: 'catalog', xdsHost: '127.0.0.1', xdsPort: 15010, httpProxyPort: 15080,
+  });
+  const loaded = loadBootstrap({ yaml: JSON.stringify(b) });
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.errors));
+  const node = loaded.bootstrap.node!;
+  assert.equal(node.id, 'sidecar~127.1.0.7~catalog-0.istioinaction~istioinaction.svc.cluster.local');
+  assert.equal(node.cluster, 'catalog.istioinaction');
+  const p = proxyFromNode(node);
+  assert.deepEqual([p.type, p.namespace, p.workloadName, p.bindAddress, p.appAddress, p.httpProxyPort, p.serviceAccount],
+    ['sidecar', 'istioinaction', 'catalog-0', '127.1.0.7', '127.2.0.7', 15080, 'catalog']);
+  assert.deepEqual(p.labels, { app: 'catalog', version: 'v1' });
+  assert.deepEqual(loaded.bootstrap.staticResources!.listeners.map((l) => l.name), ['prometheus_stats', 'health_status']);
+});

@@ -1,0 +1,96 @@
+// The bootstrap a mesh proxy starts from (istio-agent's job): node identity and metadata for
+// the control plane, ADS to pilot over `xds-grpc`, admin, and Istio's static listeners
+// 15090 (/stats/prometheus) and 15021 (/healthz/ready), all bound to the pod's own address.
+import { APP_ADDRESS_KEY, BIND_ADDRESS_KEY } from '../../pilot/model/proxy-from-node.js';
+import { proxyNodeId, type NodeType } from '../../pilot/model/proxy.js';
+
+export interface ProxyBootstrapOptions {
+  type: NodeType;
+  podName: string;
+  namespace: string;
+  /** The pod's address: node id IP, and where admin and every listener bind. */
+  podIp: string;
+  /** Where the app listens (inbound clusters); default the pod IP. */
+  appAddress?: string;
+  labels: Record<string, string>;
+  serviceAccount?: string;
+  /** Pilot's xDS address. */
+  xdsHost: string;
+  xdsPort: number;
+  /** Envoy admin port (Istio's 15000); 0 picks a free one. */
+  adminPort?: number;
+  /** Istio's Prometheus stats port 15090 and readiness port 15021; null leaves them out. */
+  statsPort?: number | null;
+  healthPort?: number | null;
+  /** Explicit HTTP proxy port for the app (HTTP_PROXY), 0 = none. */
+  httpProxyPort?: number;
+  /** xDS API variant; default GRPC (state of the world). */
+  apiType?: 'GRPC' | 'DELTA_GRPC';
+}
+
+const ADS = { ads: {}, resource_api_version: 'V3' };
+
+function socket(address: string, port: number): unknown {
+  return { socket_address: { address, port_value: port } };
+}
+
+/** A static listener routing one path (rewritten) to the admin interface. */
+function adminRouteListener(name: string, ip: string, port: number, path: string, rewrite: string): unknown {
+  return {
+    name, address: socket(ip, port),
+    filter_chains: [{ filters: [{
+      name: 'envoy.filters.network.http_connection_manager',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+        stat_prefix: name,
+        route_config: { virtual_hosts: [{ name: 'backend', domains: ['*'], routes: [{
+          match: { prefix: path }, route: { cluster: 'prometheus_stats', prefix_rewrite: rewrite },
+        }] }] },
+        http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+      },
+    }] }],
+  };
+}
+
+/** The Envoy v3 bootstrap (JSON) of a mesh proxy. */
+export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown> {
+  const adminPort = o.adminPort ?? 15000;
+  const app = o.labels['app'] ?? o.labels['app.kubernetes.io/name'] ?? o.podName;
+  const metadata: Record<string, unknown> = {
+    NAMESPACE: o.namespace, NAME: o.podName, INSTANCE_IPS: o.podIp, LABELS: o.labels,
+    SERVICE_ACCOUNT: o.serviceAccount ?? 'default', CLUSTER_ID: 'Kubernetes',
+    [BIND_ADDRESS_KEY]: o.podIp, [APP_ADDRESS_KEY]: o.appAddress ?? o.podIp,
+  };
+  if (o.httpProxyPort) metadata['HTTP_PROXY_PORT'] = String(o.httpProxyPort);
+  const listeners: unknown[] = [];
+  if (o.statsPort !== null) listeners.push(adminRouteListener('prometheus_stats', o.podIp, o.statsPort ?? 15090, '/stats/prometheus', '/stats/prometheus'));
+  if (o.healthPort !== null) listeners.push(adminRouteListener('health_status', o.podIp, o.healthPort ?? 15021, '/healthz/ready', '/ready'));
+  return {
+    node: { id: proxyNodeId(o.type, o.podIp, o.podName, o.namespace), cluster: `${app}.${o.namespace}`, metadata },
+    admin: { address: socket(o.podIp, adminPort) },
+    dynamic_resources: {
+      ads_config: { api_type: o.apiType ?? 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
+      lds_config: ADS,
+      cds_config: ADS,
+    },
+    static_resources: {
+      listeners,
+      clusters: [
+        {
+          name: 'xds-grpc', type: 'STATIC', connect_timeout: '1s',
+          load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(o.xdsHost, o.xdsPort) } }] }] },
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+        },
+        {
+          name: 'prometheus_stats', type: 'STATIC', connect_timeout: '0.250s',
+          load_assignment: { cluster_name: 'prometheus_stats', endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(o.podIp, adminPort) } }] }] },
+        },
+      ],
+    },
+  };
+}
