@@ -2,16 +2,18 @@
 // ACKing every response. Responses are read at the wire level (version and nonce only), so the
 // generator's cost does not grow with the size of the resources the server sends.
 import { create, toBinary } from '@bufbuild/protobuf';
+import type { JsonObject } from '@bufbuild/protobuf';
 import { Client, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { DiscoveryRequestSchema } from '../../src/xds/gen/envoy/service/discovery/v3/discovery_pb.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 
-/** version_info (field 1) and nonce (field 5) of a DiscoveryResponse, skipping everything else. */
-export function versionAndNonce(b: Buffer): { version: string; nonce: string } {
+/** version_info (field 1), type_url (field 4) and nonce (field 5) of a DiscoveryResponse, skipping everything else. */
+export function versionAndNonce(b: Buffer): { version: string; nonce: string; typeUrl: string } {
   let version = '';
   let nonce = '';
+  let typeUrl = '';
   let i = 0;
   const varint = (): number => {
     let n = 0;
@@ -31,50 +33,69 @@ export function versionAndNonce(b: Buffer): { version: string; nonce: string } {
       const len = varint();
       if (field === 1) version = b.toString('utf8', i, i + len);
       else if (field === 5) nonce = b.toString('utf8', i, i + len);
+      else if (field === 4) typeUrl = b.toString('utf8', i, i + len);
       i += len;
     } else if (wire === 0) varint();
     else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else throw new Error(`unexpected wire type ${wire}`);
   }
-  return { version, nonce };
+  return { version, nonce, typeUrl };
 }
 
 /** One simulated proxy: its stream and when it ACKed each version. */
 export interface LoadStream {
   readonly id: string;
-  /** Version -> hrtime (ns) at which the ACK was written. */
+  /** Version -> hrtime (ns) at which the ACK of the last subscribed type of that version was written. */
   readonly ackedAt: Map<string, bigint>;
 }
 
-/** Opens `n` ADS streams spread over `channels` connections; resolves once each got its first response. */
-export async function openStreams(port: number, n: number, channels: number): Promise<{ streams: LoadStream[]; close(): void }> {
+/** Who the simulated proxies are and what they subscribe to. */
+export interface StreamOptions {
+  /** The node of stream k; default a bench sidecar `bench-<k>`. */
+  node?: (k: number) => { id: string; cluster: string; metadata?: JsonObject };
+  /** Subscribed types; default CDS only (legacy wildcard); with several, each asks for the explicit wildcard `*`. */
+  types?: readonly string[];
+}
+
+/** Opens `n` ADS streams spread over `channels` connections; resolves once each got a response of every type. */
+export async function openStreams(port: number, n: number, channels: number, opts: StreamOptions = {}): Promise<{ streams: LoadStream[]; close(): void }> {
+  const types = opts.types ?? [CDS];
+  const names = types.length > 1 ? ['*'] : [];
   const clients = Array.from({ length: channels }, () => new Client(`127.0.0.1:${port}`, credentials.createInsecure(),
     { 'grpc.max_receive_message_length': -1, 'grpc.use_local_subchannel_pool': 1 }));
   const calls: ClientDuplexStream<Buffer, Buffer>[] = [];
   const streams: LoadStream[] = [];
   const firsts: Promise<void>[] = [];
   for (let k = 0; k < n; k++) {
-    const id = `sidecar~10.0.${Math.floor(k / 250)}.${k % 250}~bench-${k}.bench~bench.svc.cluster.local`;
+    const node = opts.node?.(k) ?? { id: `sidecar~10.0.${Math.floor(k / 250)}.${k % 250}~bench-${k}.bench~bench.svc.cluster.local`, cluster: 'bench.bench' };
+    const id = node.id;
     const s: LoadStream = { id, ackedAt: new Map() };
+    const typesAcked = new Map<string, Set<string>>();
     streams.push(s);
     const call = clients[k % channels].makeBidiStreamRequest<Buffer, Buffer>(ADS_PATH, (m) => m, (m) => m);
     calls.push(call);
-    const request = (version: string, nonce: string, first: boolean): Buffer => Buffer.from(toBinary(DiscoveryRequestSchema,
+    const request = (typeUrl: string, version: string, nonce: string, first: boolean): Buffer => Buffer.from(toBinary(DiscoveryRequestSchema,
       create(DiscoveryRequestSchema, {
-        typeUrl: CDS, versionInfo: version, responseNonce: nonce,
-        node: first ? { id, cluster: 'bench.bench', userAgentName: 'strait-bench' } : undefined,
+        typeUrl, versionInfo: version, responseNonce: nonce, resourceNames: names,
+        node: first ? { id, cluster: node.cluster, metadata: node.metadata, userAgentName: 'strait-bench' } : undefined,
       })));
     firsts.push(new Promise<void>((resolve) => {
       call.on('data', (b: Buffer) => {
-        const { version, nonce } = versionAndNonce(b);
-        call.write(request(version, nonce, false));
-        s.ackedAt.set(version, process.hrtime.bigint());
-        resolve();
+        const { version, nonce, typeUrl } = versionAndNonce(b);
+        call.write(request(typeUrl, version, nonce, false));
+        let acked = typesAcked.get(version);
+        if (!acked) typesAcked.set(version, (acked = new Set()));
+        acked.add(typeUrl);
+        if (acked.size === types.length) {
+          s.ackedAt.set(version, process.hrtime.bigint());
+          typesAcked.delete(version);
+          resolve();
+        }
       });
     }));
     call.on('error', () => {});
-    call.write(request('', '', true));
+    types.forEach((t, i) => call.write(request(t, '', '', i === 0)));
   }
   await Promise.all(firsts);
   return {

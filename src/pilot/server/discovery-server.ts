@@ -41,6 +41,9 @@ interface Connected { proxy: ProxyNode; key: string; streams: number; pushStart?
 
 const REGISTRY_KINDS = new Set(['Service', 'Deployment', 'Pod', 'ServiceAccount', 'Namespace', 'ServiceEntry', 'WorkloadEntry']);
 
+/** What the last push cost to generate: proxies served and the generation time per proxy. */
+export interface GenerationStats { version: string; proxies: number; totalMs: number; maxMs: number }
+
 export class DiscoveryServer {
   readonly metrics = new PilotMetrics();
   readonly registry = new ServiceRegistry();
@@ -55,6 +58,7 @@ export class DiscoveryServer {
   private readonly proxies = new Map<string, Connected>();
   private readonly log: XdsLog;
   private lastPushAt = new Date();
+  private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
   constructor(private readonly opts: DiscoveryServerOptions) {
     this.mesh = opts.mesh ?? defaultMeshConfig();
@@ -67,6 +71,7 @@ export class DiscoveryServer {
   get configs(): ConfigObject[] { return this.opts.source.all(); }
   connectedProxies(): ProxyNode[] { return [...this.proxies.values()].map((c) => c.proxy); }
   xdsStatus(): ReturnType<XdsServer['status']> { return this.xds?.status() ?? []; }
+  generationStats(): GenerationStats { return { ...this.stats }; }
   snapshotOf(proxyId: string): { snapshot: Snapshot; at: Date } | undefined {
     const c = [...this.proxies.values()].find((p) => p.proxy.id === proxyId);
     const snap = c ? this.xds?.cache.getSnapshot(c.key) : undefined;
@@ -158,12 +163,14 @@ export class DiscoveryServer {
     if (req.full) this.rebuild();
     const edsVersion = req.full ? '' : this.nextVersion();
     this.lastPushAt = new Date();
+    this.stats = { version: this.push.version, proxies: 0, totalMs: 0, maxMs: 0 };
     for (const c of this.proxies.values()) this.pushTo(c, req.start, edsVersion);
   }
 
   /** Sends a proxy its config: a full snapshot, or (with `edsVersion`) its old one with new endpoints. */
   private pushTo(c: Connected, start: number, edsVersion = ''): void {
     const before = this.xds?.cache.getSnapshot(c.key);
+    const t0 = performance.now();
     let snapshot: Snapshot;
     let times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
     try {
@@ -173,6 +180,10 @@ export class DiscoveryServer {
       this.log('error', `generating config for ${c.proxy.id}: ${(e as Error).message}`);
       return;
     }
+    const ms = performance.now() - t0;
+    this.stats.proxies++;
+    this.stats.totalMs += ms;
+    this.stats.maxMs = Math.max(this.stats.maxMs, ms);
     c.pushStart = start;
     c.pendingTypes = new Set(snapshot.typeUrls().filter((t) => before?.version(t) !== snapshot.version(t)
       && (snapshot.get(t)?.resources.size ?? 0) > 0));
