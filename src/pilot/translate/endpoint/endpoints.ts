@@ -1,0 +1,42 @@
+// EDS for one cluster, as istiod's EndpointBuilder: the service port's instances narrowed to the
+// subset's labels, grouped by locality, with locality LB (priorities/weights) applied for the proxy.
+import { create } from '@bufbuild/protobuf';
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import type { ProxyNode } from '../../model/proxy.js';
+import type { PushContext } from '../../model/push-context.js';
+import { parseClusterName } from '../cluster/names.js';
+import { policyFor } from '../cluster/policy-merge.js';
+import { mtlsPossible } from '../cluster/outbound.js';
+import { localityLbEndpoints } from './lb-endpoints.js';
+import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality.js';
+
+export interface EndpointBuildOptions { sendUnhealthyEndpoints?: boolean }
+
+/** The assignment of an `outbound|<port>|<subset>|<host>` EDS cluster; undefined for other names or unknown hosts. */
+export function buildEndpoints(push: PushContext, proxy: ProxyNode, clusterName: string,
+  opts: EndpointBuildOptions = {}): ClusterLoadAssignment | undefined {
+  const n = parseClusterName(clusterName);
+  if (n === undefined || n.direction !== 'outbound') return undefined;
+  const svc = push.serviceFor(proxy, n.host);
+  if (svc === undefined) return create(ClusterLoadAssignmentSchema, { clusterName });
+  // A DNS service's cluster is no longer an EDS cluster: nothing to send (as istiod).
+  if (svc.resolution === 'DNS' || svc.resolution === 'DNSRoundRobin') return undefined;
+  const dr = push.destinationRuleFor(proxy, svc.hostname)?.spec;
+  let labels: Record<string, string> | undefined;
+  if (n.subset !== '') {
+    const subset = dr?.subsets?.find((s) => s.name === n.subset);
+    // An unknown subset has no endpoints.
+    if (subset === undefined) return create(ClusterLoadAssignmentSchema, { clusterName });
+    labels = subset.labels ?? {};
+  }
+  const policy = policyFor(dr, n.port, n.subset);
+  const cla = create(ClusterLoadAssignmentSchema, {
+    clusterName,
+    endpoints: localityLbEndpoints(push.instancesByPort(svc.hostname, n.port, labels), {
+      mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints,
+    }),
+  });
+  applyLocalityLoadBalancer(cla, proxy.locality, localityLbSettingFor(policy?.loadBalancer?.localityLbSetting),
+    policy?.outlierDetection !== undefined);
+  return cla;
+}
