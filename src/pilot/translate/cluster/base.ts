@@ -1,16 +1,12 @@
-// istiod's buildCluster: name, discovery type, empty common_lb_config, alt_stat_name `<name>;`,
-// DNS settings for STRICT/LOGICAL_DNS, the load_assignment of static/DNS clusters, upstream
-// protocol and telemetry metadata; and maybeApplyEdsConfig (ADS, initial_fetch_timeout 0s).
+// istiod's buildCluster (name, type, common_lb_config, alt_stat_name `<name>;`, DNS settings, load_assignment,
+// upstream protocol, telemetry metadata) and maybeApplyEdsConfig (ADS, initial_fetch_timeout 0s).
 import { create } from '@bufbuild/protobuf';
-import { anyPack } from '@bufbuild/protobuf/wkt';
 import {
   ClusterSchema, Cluster_CommonLbConfigSchema, Cluster_DiscoveryType, Cluster_DnsLookupFamily, Cluster_EdsClusterConfigSchema,
 } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { AggregatedConfigSourceSchema, ApiVersion, ConfigSourceSchema } from '../../../xds/gen/envoy/config/core/v3/config_source_pb.js';
-import { TypedExtensionConfigSchema } from '../../../xds/gen/envoy/config/core/v3/extension_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { LocalityLbEndpoints } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
-import { CaresDnsResolverConfigSchema } from '../../../xds/gen/envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver_pb.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import type { Service, ServicePort } from '../../registry/model.js';
 import { durationOfMs } from '../route/durations.js';
@@ -18,9 +14,8 @@ import { setH2, setUseDownstreamProtocol, type ClusterDraft } from './draft.js';
 import { setServices } from './metadata.js';
 import { isHttp2Port, isUnsupportedPort } from './protocols.js';
 
-/** Mesh dnsRefreshRate default (60s) and istiod's PILOT_DNS_CARES_UDP_MAX_QUERIES default. */
+/** Mesh dnsRefreshRate default (60s). */
 export const DNS_REFRESH_RATE_MS = 60_000;
-const CARES_UDP_MAX_QUERIES = 100;
 
 const isV4 = (ip: string): boolean => /^\d+\.\d+\.\d+\.\d+$/.test(ip);
 
@@ -47,10 +42,8 @@ export function baseCluster(inp: BaseClusterInput): ClusterDraft | undefined {
     const ips = inp.proxy.ipAddresses;
     const allV6 = ips.length > 0 && ips.every((ip) => ip.includes(':'));
     c.dnsLookupFamily = ips.every(isV4) || !allV6 ? Cluster_DnsLookupFamily.V4_ONLY : Cluster_DnsLookupFamily.V6_ONLY;
-    c.typedDnsResolverConfig = create(TypedExtensionConfigSchema, {
-      name: 'envoy.network.dns_resolver.cares',
-      typedConfig: anyPack(CaresDnsResolverConfigSchema, create(CaresDnsResolverConfigSchema, { udpMaxQueries: CARES_UDP_MAX_QUERIES })),
-    });
+    // Istio also sets typed_dns_resolver_config (c-ares, udp_max_queries 100) and dns_jitter; the
+    // Envoy API we build against requires c-ares `resolvers` and has no dns_jitter, so both are left out.
     c.dnsRefreshRate = durationOfMs(DNS_REFRESH_RATE_MS);
     c.respectDnsTtl = true;
   }
