@@ -10,7 +10,8 @@ import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js
 import { buildClusters } from './clusters.js';
 import { hashPolicyFor } from './hash-policy.js';
 import { parseClusterName } from './names.js';
-import { catalogMesh, dr, FakePush, haveBook, readYaml, service, sidecar } from './test-support.js';
+import type { KubeObject } from '../../registry/input.js';
+import { catalogMesh, dr, FakePush, haveBook, pushFromRegistry, readYaml, service, sidecar } from './test-support.js';
 
 const json = (c: Cluster): JsonObject => toJson(ClusterSchema, c, { registry, useProtoFieldName: true }) as JsonObject;
 const byName = (cs: Cluster[], name: string): JsonObject => {
@@ -223,13 +224,9 @@ describe('TLS', () => {
 
 describe('DNS ServiceEntry', () => {
   it('ch5 forum ServiceEntry -> STRICT_DNS with a load_assignment and DNS settings', { skip: !haveBook }, () => {
-    const [se] = readYaml<{ hosts: string[] }>('ch5/forum-serviceentry.yaml');
-    const host = se.spec.hosts[0];
-    const svc = service('jsonplaceholder', 'istioinaction', { hostname: host, resolution: 'DNS', meshExternal: true, source: 'serviceentry', addresses: [] });
-    const push = new FakePush([svc], [{
-      hostname: host, servicePortName: 'http', servicePort: 80, address: host, port: 80, labels: {}, locality: { region: '', zone: '', subzone: '' },
-      serviceAccount: '', identity: '', network: '', weight: 0, tlsMode: 'disabled', healthy: true, workload: '',
-    }]);
+    const objects = readYaml('ch5/forum-serviceentry.yaml') as unknown as KubeObject[];
+    const host = 'jsonplaceholder.typicode.com';
+    const push = pushFromRegistry(objects);
     const c = byName(buildClusters(push, sidecar()), `outbound|80||${host}`);
     assert.equal(c.type, 'STRICT_DNS');
     assert.equal(c.dns_lookup_family, 'V4_ONLY');
@@ -237,7 +234,7 @@ describe('DNS ServiceEntry', () => {
     assert.equal(c.dns_refresh_rate, '60s');
     assert.deepEqual(((c.load_assignment as JsonObject).endpoints as JsonObject[])[0].lb_endpoints, [{
       endpoint: { address: { socket_address: { address: host, port_value: 80 } } }, health_status: 'HEALTHY', load_balancing_weight: 1,
-      metadata: { filter_metadata: { istio: { workload: ';;;;Kubernetes' } } },
+      metadata: { filter_metadata: { istio: { workload: 'jsonplaceholder;istioinaction;jsonplaceholder;;Kubernetes' } } },
     }]);
     assert.equal(c.transport_socket_matches, undefined, 'mesh-external services get no auto mTLS');
     assert.equal(((c.metadata as JsonObject).filter_metadata as JsonObject & { istio: JsonObject }).istio.external, true);

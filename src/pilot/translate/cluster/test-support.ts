@@ -9,7 +9,9 @@ import type { ConfigObject } from '../../config/object.js';
 import { defaultMeshConfig, type MeshConfig } from '../../model/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
+import type { KubeObject } from '../../registry/input.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
+import { ServiceRegistry } from '../../registry/registry.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
 export const SHARED = process.env.STRAIT_SHARED ?? join(root, '..', 'shared');
@@ -88,4 +90,12 @@ export function catalogMesh(rules: ConfigObject<DestinationRuleSpec>[] = [], mes
   return new FakePush([catalog], [
     instance(catalog, '10.0.1.1', { version: 'v1' }), instance(catalog, '10.0.1.2', { version: 'v2' }),
   ], rules, mesh);
+}
+
+/** A push over what the registry makes of `objects` (Services, Deployments, ServiceEntries ...). */
+export function pushFromRegistry(objects: KubeObject[], rules: ConfigObject<DestinationRuleSpec>[] = []): FakePush {
+  const reg = new ServiceRegistry({ defaultNamespace: 'istioinaction' });
+  reg.upsertAll(objects);
+  const services = reg.services();
+  return new FakePush(services, services.flatMap((s) => reg.instances(s.hostname, s.namespace)), rules);
 }
