@@ -1,5 +1,6 @@
 // EDS for one cluster, as istiod's EndpointBuilder: the service port's instances narrowed to the
 // subset's labels, grouped by locality, with locality LB (priorities/weights) applied for the proxy.
+import { isIP } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { ProxyNode } from '../../model/proxy.js';
@@ -32,7 +33,8 @@ export function buildEndpoints(push: PushContext, proxy: ProxyNode, clusterName:
   const policy = policyFor(dr, n.port, n.subset);
   const cla = create(ClusterLoadAssignmentSchema, {
     clusterName,
-    endpoints: localityLbEndpoints(push.instancesByPort(svc.hostname, n.port, labels), {
+    // Hostname endpoints (from ServiceEntries) cannot go over EDS; istiod leaves them out.
+    endpoints: localityLbEndpoints(push.instancesByPort(svc.hostname, n.port, labels).filter((i) => isIP(i.address) !== 0), {
       mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints,
     }),
   });
