@@ -89,6 +89,31 @@ describe('buildClusters', () => {
   });
 });
 
+describe('discovery types by resolution', () => {
+  it('Passthrough -> ORIGINAL_DST on sidecars (EDS on gateways); DNSRoundRobin -> LOGICAL_DNS with one endpoint', () => {
+    const headless = service('db', 'ns', { resolution: 'Passthrough', ports: [{ name: 'tcp', port: 5432, protocol: 'TCP' }] });
+    const rr = service('ext', 'ns', { hostname: 'api.example.com', resolution: 'DNSRoundRobin', meshExternal: true });
+    const inst = (host: string, address: string, port: number) => ({
+      hostname: host, servicePortName: 'p', servicePort: port, address, port, labels: {}, locality: { region: '', zone: '', subzone: '' },
+      serviceAccount: '', identity: '', network: '', weight: 1, tlsMode: 'disabled', healthy: true, workload: '',
+    });
+    const push = new FakePush([headless, rr], [inst(rr.hostname, 'api.example.com', 80), inst(rr.hostname, 'api2.example.com', 80)]);
+    const cs = buildClusters(push, sidecar());
+    const db = byName(cs, 'outbound|5432||db.ns.svc.cluster.local');
+    assert.equal(db.type, 'ORIGINAL_DST');
+    assert.equal(db.lb_policy, 'CLUSTER_PROVIDED');
+    const ext = byName(cs, 'outbound|80||api.example.com');
+    assert.equal(ext.type, 'LOGICAL_DNS');
+    assert.equal((((ext.load_assignment as JsonObject).endpoints as JsonObject[])[0].lb_endpoints as JsonObject[]).length, 1);
+    assert.equal(byName(buildClusters(push, sidecar({ type: 'router' })), 'outbound|5432||db.ns.svc.cluster.local').type, 'EDS');
+  });
+
+  it('drops a DNS cluster without endpoints, as istiod', () => {
+    const push = new FakePush([service('ext', 'ns', { hostname: 'gone.example.com', resolution: 'DNS' })], []);
+    assert.deepEqual(buildClusters(push, sidecar({ type: 'router' })).map((c) => c.name), ['BlackHoleCluster']);
+  });
+});
+
 describe('DestinationRule traffic policy', () => {
   it('port-level settings replace the top level; a subset replaces the components it sets', () => {
     const cs = withDr({
