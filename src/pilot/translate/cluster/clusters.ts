@@ -1,6 +1,5 @@
-// CDS for one proxy, as istiod's BuildClusters: sidecars get outbound clusters for every visible
-// service port (and subsets), BlackHole, Passthrough, inbound clusters and InboundPassthrough;
-// gateways get outbound clusters and BlackHole. Duplicate names keep the first cluster.
+// CDS for one proxy (istiod's BuildClusters): sidecars get outbound, BlackHole, Passthrough, inbound and
+// InboundPassthrough clusters; gateways outbound and BlackHole. Duplicate names keep the first.
 import type { Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';

@@ -1,6 +1,5 @@
-// consistentHash -> the route's hash_policy, as istiod puts it on RouteAction (not on the cluster):
-// header, cookie (with path and ttl), source IP or query parameter, from the DestinationRule
-// policy that applies to the destination's port and subset.
+// consistentHash -> the route's hash_policy (istiod puts it on RouteAction, not the cluster): header,
+// cookie, source IP or query parameter, from the policy for the destination's port and subset.
 import { create } from '@bufbuild/protobuf';
 import {
   RouteAction_HashPolicySchema, RouteAction_HashPolicy_ConnectionPropertiesSchema, RouteAction_HashPolicy_CookieSchema,

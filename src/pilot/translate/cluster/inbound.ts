@@ -1,6 +1,5 @@
-// Inbound clusters `inbound|<targetPort>||`, one per workload port of the proxy's own instances.
-// Deviation: Istio uses ORIGINAL_DST bound to 127.0.0.6 (iptables); we have no iptables, so these
-// are STATIC clusters to the app address. Only the connection pool of a DestinationRule applies.
+// Inbound clusters `inbound|<targetPort>||` for the proxy's own instances. Deviation: STATIC to the app
+// address, not Istio's ORIGINAL_DST bound to 127.0.0.6 (no iptables); only a DR's connectionPool applies.
 import { Cluster_DiscoveryType, type Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { create } from '@bufbuild/protobuf';
 import { EndpointSchema, LbEndpointSchema, LocalityLbEndpointsSchema } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';

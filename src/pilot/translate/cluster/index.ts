@@ -1,4 +1,5 @@
-// The cluster (CDS) translator's public surface: buildClusters, hashPolicyFor, cluster names.
+// The cluster (CDS) translator's public surface: buildClusters, hashPolicyFor, cluster names,
+// the fixed clusters and the DestinationRule policy merge.
 export { buildClusters, buildOutboundClustersFor } from './clusters.js';
 export { buildOutboundClusters, discoveryTypeFor, type ClusterBuildOptions } from './outbound.js';
 export { buildInboundClusters } from './inbound.js';

@@ -1,6 +1,5 @@
-// DestinationRule loadBalancer -> cluster lb_policy/lb_config as istiod's applyLoadBalancer
-// (LEAST_REQUEST by default, PASSTHROUGH -> ORIGINAL_DST, consistentHash -> RING_HASH/MAGLEV),
-// plus locality settings on the cluster and on a STRICT_DNS load_assignment.
+// DestinationRule loadBalancer -> lb_policy/lb_config as istiod's applyLoadBalancer (LEAST_REQUEST default,
+// PASSTHROUGH -> ORIGINAL_DST, RING_HASH/MAGLEV), plus locality settings on the cluster and its load_assignment.
 import { create } from '@bufbuild/protobuf';
 import {
   Cluster_CommonLbConfig_LocalityWeightedLbConfigSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_LeastRequestLbConfigSchema,

@@ -1,6 +1,5 @@
-// DestinationRule outlierDetection -> Envoy OutlierDetection as istiod's applyOutlierDetection:
-// success-rate ejection off, enforcing 100% for the consecutive-error detectors that are set, and
-// healthy_panic_threshold = minHealthPercent (0, i.e. panic mode off, when unset).
+// DestinationRule outlierDetection -> Envoy OutlierDetection as istiod's applyOutlierDetection (success rate
+// off, enforcing 100% for set detectors, healthy_panic_threshold = minHealthPercent or 0).
 import { create } from '@bufbuild/protobuf';
 import { OutlierDetectionSchema } from '../../../xds/gen/envoy/config/cluster/v3/outlier_detection_pb.js';
 import { PercentSchema } from '../../../xds/gen/envoy/type/v3/percent_pb.js';

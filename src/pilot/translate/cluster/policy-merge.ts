@@ -1,6 +1,5 @@
-// DestinationRule traffic policy selection as istiod's util.GetPortLevelTrafficPolicy and
-// MergeSubsetTrafficPolicy: a matching portLevelSettings entry replaces the whole policy; a subset
-// replaces components it sets (all four when its own portLevelSettings match).
+// DestinationRule policy selection as istiod's GetPortLevelTrafficPolicy/MergeSubsetTrafficPolicy: a port's
+// portLevelSettings replace the whole policy; a subset replaces the components it sets (all, on a port match).
 import type { DestinationRuleSpec, PortTrafficPolicy, TrafficPolicy } from '../../config/kinds/destination-rule.js';
 
 /** The four components a cluster is built from (portLevelSettings already resolved). */

@@ -1,6 +1,5 @@
-// DestinationRule tls / auto mTLS -> the cluster's transport socket, as istiod's cluster_tls.go.
-// Deviation: our proxy has no SDS client, so SIMPLE/MUTUAL file certs are inline `filename`
-// DataSources (Istio: SDS `file-cert:`/`file-root:`), and ISTIO_MUTUAL can take files too.
+// DestinationRule tls / auto mTLS -> the cluster's transport socket (istiod's cluster_tls.go). Deviation: no SDS
+// client in our proxy, so SIMPLE/MUTUAL files are inline `filename` DataSources; ISTIO_MUTUAL may take files.
 import { create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { Cluster_DiscoveryType, Cluster_TransportSocketMatchSchema } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';

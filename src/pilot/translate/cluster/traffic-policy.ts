@@ -1,6 +1,5 @@
-// istiod's applyTrafficPolicy: connection pool for every cluster; for outbound ones also the
-// HTTP/2 upgrade, outlier detection, load balancer and TLS, in that order (locality failover
-// depends on outlier detection, ISTIO_MUTUAL ALPN on HTTP/2).
+// istiod's applyTrafficPolicy: connection pool for all clusters; outbound ones also get the HTTP/2 upgrade,
+// outlier detection, load balancer and TLS, in that order (failover needs outlier; ALPN depends on h2).
 import { Cluster_DiscoveryType, Cluster_LbPolicy } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ConnectionPoolSettings } from '../../config/kinds/destination-rule.js';
 import type { MeshConfig } from '../../model/mesh-config.js';

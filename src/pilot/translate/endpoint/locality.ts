@@ -1,6 +1,5 @@
-// Locality load balancing on a ClusterLoadAssignment as istiod's loadbalancer package: weights
-// from `distribute`, or failover priorities by region/zone/subzone proximity to the proxy
-// (only with outlier detection, else Envoy never fails over). failoverPriority labels are not done.
+// Locality load balancing on a ClusterLoadAssignment (istiod's loadbalancer package): `distribute` weights, or
+// failover priorities by region/zone/subzone proximity (with outlier detection only). No failoverPriority labels.
 import { create } from '@bufbuild/protobuf';
 import type { ClusterLoadAssignment } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { LocalitySchema, type Locality as EnvoyLocality } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
