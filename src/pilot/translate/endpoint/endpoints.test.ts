@@ -64,6 +64,19 @@ describe('buildEndpoints', () => {
     assert.ok((plain.endpoints as JsonObject[]).every((e) => e.priority === undefined), 'no failover without outlier detection');
   });
 
+  it('splits localities by failoverPriority labels shared with the proxy', () => {
+    const catalog = service('catalog', 'istioinaction');
+    const push = new FakePush([catalog], [
+      instance(catalog, '10.0.4.1', { version: 'v1', rack: 'r1' }), instance(catalog, '10.0.4.2', { version: 'v2', rack: 'r1' }),
+      instance(catalog, '10.0.4.3', { version: 'v1', rack: 'r2' }),
+    ], [dr('catalog', 'istioinaction', { host: 'catalog', trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1 },
+      loadBalancer: { localityLbSetting: { failoverPriority: ['rack', 'version'] } } } })]);
+    const cla = json(buildEndpoints(push, sidecar({ labels: { rack: 'r1', version: 'v1' } }), `outbound|80||${CATALOG}`));
+    const summary = (cla.endpoints as JsonObject[]).map((e) => [e.priority ?? 0,
+      (e.lb_endpoints as JsonObject[]).map((l) => (((l.endpoint as JsonObject).address as JsonObject).socket_address as JsonObject).address)]);
+    assert.deepEqual(summary, [[0, ['10.0.4.1']], [1, ['10.0.4.2']], [2, ['10.0.4.3']]]);
+  });
+
   it('applies distribute weights from the DestinationRule', () => {
     const catalog = service('catalog', 'istioinaction');
     const at = (ip: string, region: string) => instance(catalog, ip, {}, { locality: { region, zone: 'z', subzone: '' } });

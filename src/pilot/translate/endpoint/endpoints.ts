@@ -8,7 +8,7 @@ import type { PushContext } from '../../model/push-context.js';
 import { parseClusterName } from '../cluster/names.js';
 import { policyFor } from '../cluster/policy-merge.js';
 import { mtlsPossible } from '../cluster/outbound.js';
-import { localityLbEndpoints } from './lb-endpoints.js';
+import { localityGroups } from './lb-endpoints.js';
 import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality.js';
 
 export interface EndpointBuildOptions { sendUnhealthyEndpoints?: boolean }
@@ -31,14 +31,12 @@ export function buildEndpoints(push: PushContext, proxy: ProxyNode, clusterName:
     labels = subset.labels ?? {};
   }
   const policy = policyFor(dr, n.port, n.subset);
-  const cla = create(ClusterLoadAssignmentSchema, {
-    clusterName,
-    // Hostname endpoints (from ServiceEntries) cannot go over EDS; istiod leaves them out.
-    endpoints: localityLbEndpoints(push.instancesByPort(svc.hostname, n.port, labels).filter((i) => isIP(i.address) !== 0), {
-      mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints,
-    }),
+  // Hostname endpoints (from ServiceEntries) cannot go over EDS; istiod leaves them out.
+  const groups = localityGroups(push.instancesByPort(svc.hostname, n.port, labels).filter((i) => isIP(i.address) !== 0), {
+    mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints,
   });
+  const cla = create(ClusterLoadAssignmentSchema, { clusterName, endpoints: groups.map((g) => g.endpoints) });
   applyLocalityLoadBalancer(cla, proxy.locality, localityLbSettingFor(policy?.loadBalancer?.localityLbSetting),
-    policy?.outlierDetection !== undefined);
+    policy?.outlierDetection !== undefined, groups.map((g) => g.instances), proxy.labels);
   return cla;
 }

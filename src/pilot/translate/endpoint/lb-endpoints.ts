@@ -50,25 +50,34 @@ function endpointMetadata(i: ServiceInstance, opts: LbEndpointOptions): Metadata
 
 const localityKey = (i: ServiceInstance): string => `${i.locality.region}/${i.locality.zone}/${i.locality.subzone}`;
 
-/** The instances as LocalityLbEndpoints, one entry per locality, sorted by locality label. */
-export function localityLbEndpoints(instances: readonly ServiceInstance[], opts: LbEndpointOptions): LocalityLbEndpoints[] {
-  const groups = new Map<string, LocalityLbEndpoints>();
+/** One locality's LocalityLbEndpoints and the instances behind its lb_endpoints (same order). */
+export interface LocalityGroup { endpoints: LocalityLbEndpoints; instances: ServiceInstance[] }
+
+/** The instances grouped by locality, sorted by locality label (istiod sorts `region/zone/subzone`). */
+export function localityGroups(instances: readonly ServiceInstance[], opts: LbEndpointOptions): LocalityGroup[] {
+  const groups = new Map<string, LocalityGroup>();
   for (const i of instances) {
     if (!i.healthy && opts.sendUnhealthy !== true) continue;
     const key = localityKey(i);
     let g = groups.get(key);
     if (g === undefined) {
-      g = create(LocalityLbEndpointsSchema, { locality: envoyLocality(i.locality), loadBalancingWeight: 0 });
+      g = { endpoints: create(LocalityLbEndpointsSchema, { locality: envoyLocality(i.locality), loadBalancingWeight: 0 }), instances: [] };
       groups.set(key, g);
     }
     const weight = i.weight > 0 ? i.weight : 1;
-    g.lbEndpoints.push(create(LbEndpointSchema, {
+    g.endpoints.lbEndpoints.push(create(LbEndpointSchema, {
       hostIdentifier: { case: 'endpoint', value: create(EndpointSchema, { address: socketAddress(i.address, i.port) }) },
       healthStatus: i.healthy ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY,
       loadBalancingWeight: weight,
       metadata: endpointMetadata(i, opts),
     }));
-    g.loadBalancingWeight = (g.loadBalancingWeight ?? 0) + weight;
+    g.instances.push(i);
+    g.endpoints.loadBalancingWeight = (g.endpoints.loadBalancingWeight ?? 0) + weight;
   }
-  return [...groups.keys()].sort().map((k) => groups.get(k) as LocalityLbEndpoints);
+  return [...groups.keys()].sort().map((k) => groups.get(k) as LocalityGroup);
+}
+
+/** The instances as LocalityLbEndpoints, one entry per locality. */
+export function localityLbEndpoints(instances: readonly ServiceInstance[], opts: LbEndpointOptions): LocalityLbEndpoints[] {
+  return localityGroups(instances, opts).map((g) => g.endpoints);
 }

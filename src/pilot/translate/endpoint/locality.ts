@@ -1,10 +1,11 @@
 // Locality load balancing on a ClusterLoadAssignment (istiod's loadbalancer package): `distribute` weights, or
-// failover priorities by region/zone/subzone proximity (with outlier detection only). No failoverPriority labels.
-import { create } from '@bufbuild/protobuf';
+// failover priorities by failoverPriority labels and/or region/zone/subzone proximity (outlier detection only).
+import { clone, create } from '@bufbuild/protobuf';
 import type { ClusterLoadAssignment } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { LocalityLbEndpointsSchema, type LocalityLbEndpoints } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
 import { LocalitySchema, type Locality as EnvoyLocality } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { LocalityLbSetting } from '../../config/kinds/destination-rule.js';
-import type { Locality } from '../../registry/model.js';
+import type { Locality, ServiceInstance } from '../../registry/model.js';
 
 /** istiod's mesh default: `localityLbSetting: {enabled: true}`. */
 export const MESH_DEFAULT_LOCALITY_LB: LocalityLbSetting = { enabled: true };
@@ -76,11 +77,60 @@ function applyFailover(proxy: EnvoyLocality, cla: ClusterLoadAssignment, failove
   });
 }
 
-/** istiod's ApplyLocalityLoadBalancer: distribute wins; failover only with outlier detection. */
+/** Renumbers priorities 0..N without gaps, keeping their order. */
+function compactPriorities(entries: LocalityLbEndpoints[]): void {
+  const ranks = [...new Set(entries.map((e) => e.priority))].sort((a, b) => a - b);
+  for (const e of entries) e.priority = ranks.indexOf(e.priority);
+}
+
+/**
+ * istiod's applyFailoverPriorities: each locality entry is split by how many of the `label[=value]`
+ * names the endpoint shares with the proxy, in order (all match: 0; first mismatch at j: n - j).
+ */
+function applyFailoverPriorities(cla: ClusterLoadAssignment, members: readonly ServiceInstance[][],
+  proxyLabels: Record<string, string>, priorities: readonly string[]): void {
+  if (Object.keys(proxyLabels).length === 0 || members.length === 0) return;
+  const parsed = priorities.map((p) => {
+    const [label, value] = p.split('=');
+    return { label, value: p.includes('=') ? value : proxyLabels[label] };
+  });
+  const out: LocalityLbEndpoints[] = [];
+  cla.endpoints.forEach((entry, i) => {
+    const byPriority = new Map<number, number[]>();
+    (members[i] ?? []).forEach((inst, k) => {
+      const miss = parsed.findIndex((p) => p.value !== inst.labels[p.label]);
+      const prio = miss < 0 ? 0 : parsed.length - miss;
+      byPriority.set(prio, [...(byPriority.get(prio) ?? []), k]);
+    });
+    for (const prio of [...byPriority.keys()].sort((a, b) => a - b)) {
+      const split = clone(LocalityLbEndpointsSchema, entry);
+      split.lbEndpoints = (byPriority.get(prio) ?? []).map((k) => entry.lbEndpoints[k]);
+      split.priority = prio;
+      split.loadBalancingWeight = split.lbEndpoints.reduce((w, e) => w + (e.loadBalancingWeight ?? 0), 0);
+      out.push(split);
+    }
+  });
+  compactPriorities(out);
+  cla.endpoints = out;
+}
+
+/**
+ * istiod's ApplyLocalityLoadBalancer: distribute wins; failover only with outlier detection.
+ * `members` are the instances behind each cla.endpoints entry (needed for failoverPriority).
+ */
 export function applyLocalityLoadBalancer(cla: ClusterLoadAssignment, proxyLocality: Locality | undefined,
-  setting: LocalityLbSetting | undefined, enableFailover: boolean): void {
+  setting: LocalityLbSetting | undefined, enableFailover: boolean,
+  members: readonly ServiceInstance[][] = [], proxyLabels: Record<string, string> = {}): void {
   if (setting === undefined) return;
   const proxy = envoyLocality(proxyLocality);
-  if (setting.distribute !== undefined) applyWeights(proxy, cla, setting.distribute);
-  else if (enableFailover) applyFailover(proxy, cla, setting.failover ?? []);
+  if (setting.distribute !== undefined) {
+    applyWeights(proxy, cla, setting.distribute);
+  } else if (enableFailover) {
+    if ((setting.failoverPriority ?? []).length > 0) {
+      applyFailoverPriorities(cla, members, proxyLabels, setting.failoverPriority ?? []);
+      if ((setting.failover ?? []).length > 0) applyFailover(proxy, cla, setting.failover ?? []);
+    } else {
+      applyFailover(proxy, cla, setting.failover ?? []);
+    }
+  }
 }
