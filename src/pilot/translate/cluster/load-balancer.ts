@@ -5,6 +5,7 @@ import {
   Cluster_CommonLbConfig_LocalityWeightedLbConfigSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_LeastRequestLbConfigSchema,
   Cluster_MaglevLbConfigSchema, Cluster_RingHashLbConfigSchema, Cluster_RoundRobinLbConfigSchema, Cluster_SlowStartConfigSchema,
 } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { PercentSchema } from '../../../xds/gen/envoy/type/v3/percent_pb.js';
 import type { LoadBalancerSettings } from '../../config/kinds/destination-rule.js';
 import type { Locality } from '../../registry/model.js';
 import { applyLocalityLoadBalancer, localityLbSettingFor } from '../endpoint/locality.js';
@@ -57,7 +58,10 @@ function applyLocality(d: ClusterDraft, lb: LoadBalancerSettings | undefined, pr
   if (d.cluster.loadAssignment !== undefined) applyLocalityLoadBalancer(d.cluster.loadAssignment, proxyLocality, setting, enableFailover);
 }
 
-export function applyLoadBalancer(d: ClusterDraft, lb: LoadBalancerSettings | undefined, proxyLocality: Locality | undefined): void {
+export function applyLoadBalancer(d: ClusterDraft, lb: LoadBalancerSettings | undefined, proxyLocality: Locality | undefined,
+  sendUnhealthy = false): void {
+  // Unready endpoints are sent: panic mode would route to them, so it is turned off.
+  if (sendUnhealthy && d.cluster.commonLbConfig !== undefined) d.cluster.commonLbConfig.healthyPanicThreshold = create(PercentSchema, { value: 0 });
   applyLocality(d, lb, proxyLocality);
   if (clusterType(d) === Cluster_DiscoveryType.ORIGINAL_DST) {
     d.cluster.lbPolicy = Cluster_LbPolicy.CLUSTER_PROVIDED;

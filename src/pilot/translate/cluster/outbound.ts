@@ -68,6 +68,7 @@ export function buildOutboundClusters(push: PushContext, proxy: ProxyNode, svc: 
   if (main === undefined) return [];
   applyTrafficPolicy(main, topPolicy, {
     mesh: push.mesh, port, inbound: false, proxyLocality: proxy.locality, tls: { ...tlsBase, sni: istioMtlsSni(port.port, '', svc.hostname) },
+    sendUnhealthy: opts.sendUnhealthyEndpoints,
   });
   maybeApplyEdsConfig(main);
   if (svc.meshExternal) setIstioField(main, 'external', true);
@@ -86,7 +87,7 @@ export function buildOutboundClusters(push: PushContext, proxy: ProxyNode, svc: 
     if (sc === undefined) continue;
     applyTrafficPolicy(sc, policy, {
       mesh: push.mesh, port, inbound: false, proxyLocality: proxy.locality,
-      tls: { ...tlsBase, sni: istioMtlsSni(port.port, subset.name, svc.hostname) },
+      tls: { ...tlsBase, sni: istioMtlsSni(port.port, subset.name, svc.hostname) }, sendUnhealthy: opts.sendUnhealthyEndpoints,
     });
     maybeApplyEdsConfig(sc);
     if (drObj !== undefined) setIstioField(sc, 'config', configPath(drObj));

@@ -9,7 +9,7 @@ import type { ClusterDraft } from './draft.js';
 
 const enforcing = (v: number): number => (v > 0 ? 100 : 0);
 
-export function applyOutlierDetection(d: ClusterDraft, o: OutlierDetection | undefined): void {
+export function applyOutlierDetection(d: ClusterDraft, o: OutlierDetection | undefined, sendUnhealthy = false): void {
   if (o === undefined) return;
   const out = create(OutlierDetectionSchema, { enforcingSuccessRate: 0 });
   if (o.consecutive5xxErrors !== undefined) {
@@ -34,6 +34,6 @@ export function applyOutlierDetection(d: ClusterDraft, o: OutlierDetection | und
   d.cluster.outlierDetection = out;
   // Istio always sets the panic threshold here, so an unset minHealthPercent disables panic mode.
   if (d.cluster.commonLbConfig !== undefined) {
-    d.cluster.commonLbConfig.healthyPanicThreshold = create(PercentSchema, { value: o.minHealthPercent ?? 0 });
+    d.cluster.commonLbConfig.healthyPanicThreshold = create(PercentSchema, { value: sendUnhealthy ? 0 : (o.minHealthPercent ?? 0) });
   }
 }

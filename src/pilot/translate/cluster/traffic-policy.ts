@@ -28,14 +28,16 @@ export interface PolicyContext {
   inbound: boolean;
   proxyLocality?: Locality;
   tls: TlsInputs;
+  /** SEND_UNHEALTHY_ENDPOINTS: panic mode is then always off (healthy_panic_threshold 0). */
+  sendUnhealthy?: boolean;
 }
 
 export function applyTrafficPolicy(d: ClusterDraft, policy: ResolvedPolicy | undefined, ctx: PolicyContext): void {
   applyConnectionPool(d, ctx.mesh, policy?.connectionPool ?? {});
   if (!ctx.inbound) {
     if (shouldH2Upgrade(ctx.port, policy?.connectionPool, false)) setH2(d);
-    applyOutlierDetection(d, policy?.outlierDetection);
-    applyLoadBalancer(d, policy?.loadBalancer, ctx.proxyLocality);
+    applyOutlierDetection(d, policy?.outlierDetection, ctx.sendUnhealthy === true);
+    applyLoadBalancer(d, policy?.loadBalancer, ctx.proxyLocality, ctx.sendUnhealthy === true);
     applyUpstreamTls(d, policy?.tls, ctx.tls);
   }
   if (clusterType(d) === Cluster_DiscoveryType.ORIGINAL_DST) d.cluster.lbPolicy = Cluster_LbPolicy.CLUSTER_PROVIDED;
