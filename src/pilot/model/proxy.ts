@@ -1,5 +1,6 @@
 // A connected proxy as the translators see it (istiod's model.Proxy): its role, identity, workload
 // labels and, for the local mesh, the addresses its listeners bind and its app listens on.
+import type { Locality } from '../registry/model.js';
 
 /** istiod's node types: `sidecar` for workload proxies, `router` for gateways. */
 export type NodeType = 'sidecar' | 'router';
@@ -25,6 +26,8 @@ export interface ProxyNode {
   appAddress: string;
   /** Port of the explicit HTTP proxy listener (route `http_proxy`), 0 when none. */
   httpProxyPort: number;
+  /** The node's locality (Envoy node.locality); locality load balancing ranks endpoints by it. */
+  locality?: Locality;
   /** Remaining node metadata (ISTIO_VERSION, CLUSTER_ID ...). */
   metadata: Record<string, string>;
 }
