@@ -12,11 +12,8 @@ export type { GatewayBuildIssue } from './gateway.js';
 
 /** Every listener istiod would send the proxy over LDS. `issues` collects gateway servers skipped. */
 export function buildListeners(push: PushContext, proxy: ProxyNode, issues: GatewayBuildIssue[] = []): Listener[] {
-  if (proxy.type === 'router') {
-    const out = gatewayListeners(push, proxy, issues);
-    const hp = httpProxyListener(push, proxy);
-    return hp !== undefined ? [...out, hp] : out;
-  }
+  // istiod builds the explicit HTTP proxy for sidecars only.
+  if (proxy.type === 'router') return gatewayListeners(push, proxy, issues);
   const out = [virtualOutboundListener(push, proxy), ...outboundServiceListeners(push, proxy)];
   const hp = httpProxyListener(push, proxy);
   if (hp !== undefined) out.push(hp);
