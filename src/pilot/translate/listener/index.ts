@@ -9,6 +9,7 @@ import { virtualInboundListener } from './sidecar-inbound.js';
 import { outboundServiceListeners, virtualOutboundListener } from './sidecar-outbound.js';
 
 export type { GatewayBuildIssue } from './gateway.js';
+export { gatewayListenPort } from './gateway.js';
 
 /** Every listener istiod would send the proxy over LDS. `issues` collects gateway servers skipped. */
 export function buildListeners(push: PushContext, proxy: ProxyNode, issues: GatewayBuildIssue[] = []): Listener[] {
