@@ -3,6 +3,7 @@
 import { create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { DataSourceSchema, TransportSocketSchema, type DataSource, type TransportSocket } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { TlsParametersSchema, TlsParameters_TlsProtocol, type TlsParameters } from '../../../xds/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
 import { DownstreamTlsContextSchema } from '../../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { ServerTLSSettings } from '../../config/kinds/gateway.js';
 import type { PushContext } from '../../model/push-context.js';
@@ -36,6 +37,24 @@ function material(push: PushContext, namespace: string, tls: ServerTLSSettings):
   return 'server has neither credentialName nor serverCertificate/privateKey';
 }
 
+const PROTOCOLS: Record<string, TlsParameters_TlsProtocol> = {
+  TLSV1_0: TlsParameters_TlsProtocol.TLSv1_0, TLSV1_1: TlsParameters_TlsProtocol.TLSv1_1,
+  TLSV1_2: TlsParameters_TlsProtocol.TLSv1_2, TLSV1_3: TlsParameters_TlsProtocol.TLSv1_3,
+};
+
+/** istiod's applyServerTLSSettings: min/max protocol (TLS_AUTO = unset) and cipher suites; undefined when none set. */
+function tlsParams(tls: ServerTLSSettings): TlsParameters | undefined {
+  const min = PROTOCOLS[(tls.minProtocolVersion ?? '').toUpperCase()];
+  const max = PROTOCOLS[(tls.maxProtocolVersion ?? '').toUpperCase()];
+  const ciphers = tls.cipherSuites ?? [];
+  if (min === undefined && max === undefined && ciphers.length === 0) return undefined;
+  return create(TlsParametersSchema, {
+    tlsMinimumProtocolVersion: min ?? TlsParameters_TlsProtocol.TLS_AUTO,
+    tlsMaximumProtocolVersion: max ?? TlsParameters_TlsProtocol.TLS_AUTO,
+    cipherSuites: ciphers,
+  });
+}
+
 /** The TLS transport socket of a SIMPLE or MUTUAL server, or why it cannot be built. */
 export function gatewayTransportSocket(push: PushContext, namespace: string, tls: ServerTLSSettings): TransportSocket | string {
   const m = material(push, namespace, tls);
@@ -46,6 +65,7 @@ export function gatewayTransportSocket(push: PushContext, namespace: string, tls
     commonTlsContext: {
       tlsCertificates: [{ certificateChain: m.cert, privateKey: m.key }],
       alpnProtocols: GATEWAY_ALPN,
+      tlsParams: tlsParams(tls),
       validationContextType: mutual && m.ca !== undefined
         ? { case: 'validationContext', value: { trustedCa: m.ca } } : { case: undefined },
     },

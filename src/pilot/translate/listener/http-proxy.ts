@@ -9,7 +9,7 @@ import { HTTP_PROXY_ROUTE, listenerName } from '../names.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress } from './protos.js';
 
-/** istiod binds the HTTP proxy on the loopback address and names it after it. */
+/** istiod binds the HTTP proxy on the loopback address (getActualWildcardAndLocalHost) and names it after it. */
 const HTTP_PROXY_NAME_ADDRESS = '127.0.0.1';
 
 /** `127.0.0.1_<port>` bound at <bindAddress>:<port>; undefined when the proxy has no httpProxyPort. */
@@ -21,6 +21,6 @@ export function httpProxyListener(push: PushContext, proxy: ProxyNode): Listener
     name,
     address: socketAddress(proxy.bindAddress, port),
     trafficDirection: TrafficDirection.OUTBOUND,
-    filterChains: [{ filters: [hcmFilter({ class: 'http-proxy', statPrefix: name, route: HTTP_PROXY_ROUTE }, push.mesh)] }],
+    filterChains: [{ filters: [hcmFilter({ class: 'http-proxy', statPrefix: `outbound_${name}`, route: HTTP_PROXY_ROUTE }, push.mesh)] }],
   });
 }

@@ -59,6 +59,7 @@ test('ch4 SIMPLE TLS: credentialName secret inlined, SNI match, ALPN h2/http1.1,
   const pem = Buffer.from(tls.commonTlsContext.tlsCertificates[0].certificateChain.inlineBytes, 'base64').toString();
   assert.match(pem, /BEGIN CERTIFICATE/);
   assert.equal(tls.requireClientCertificate, false);
+  assert.equal(tls.commonTlsContext.tlsParams, undefined, 'no tls_params unless the server sets versions or ciphers');
   assert.equal(filterOf(chain).rds.routeConfigName, 'https.443.https.coolstore-gateway.istio-system');
   assertLoads(ls);
 });
@@ -73,6 +74,11 @@ test('ch4 MUTUAL TLS: client certificates required, CA from the -cacert secret',
   const ls = buildListeners(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
   const tls = byName(ls, '0.0.0.0_8443').filterChains[0].transportSocket.typedConfig;
   assert.equal(tls.requireClientCertificate, true);
+  const tls13 = loadBook('ch4/coolstore-gw-mtls.yaml', GW_NS).map((o) => ({ ...o, spec: { ...(o.spec as J),
+    servers: (o.spec as J).servers.map((s: J) => (s.tls ? { ...s, tls: { ...s.tls, minProtocolVersion: 'TLSV1_3' } } : s)) } }));
+  const params = byName(buildListeners(fakePush({ configs: tls13, secrets, proxyInstances: gatewayInstances }), gatewayProxy), '0.0.0.0_8443')
+    .filterChains[0].transportSocket.typedConfig.commonTlsContext.tlsParams;
+  assert.deepEqual(params, { tlsMinimumProtocolVersion: 'TLSv1_3' });
   assert.ok(tls.commonTlsContext.validationContext.trustedCa.inlineBytes);
   assertLoads(ls);
 });
@@ -186,6 +192,7 @@ test('sidecar: explicit HTTP proxy listener 127.0.0.1_<port> with RDS http_proxy
   assert.deepEqual(hp.address, { socketAddress: { address: '127.0.0.5', portValue: 15080 } });
   const hcm = filterOf(hp.filterChains[0]);
   assert.equal(hcm.rds.routeConfigName, 'http_proxy');
+  assert.equal(hcm.statPrefix, 'outbound_127.0.0.1_15080');
   assert.equal(hcm.httpProtocolOptions.allowAbsoluteUrl, true);
   assertLoads(ls);
 });
