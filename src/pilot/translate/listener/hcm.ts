@@ -63,6 +63,8 @@ export function buildHcm(opts: HcmOptions, mesh: MeshConfig): HttpConnectionMana
     pathWithEscapedSlashesAction: Escaped.KEEP_UNCHANGED,
   });
   if (inbound || gateway) hcm.serverName = ISTIO_SERVER_NAME;
+  // Gateway virtual hosts carry bare hosts: istiod strips any port from :authority (ISTIO_GATEWAY_STRIP_HOST_PORT).
+  if (gateway) hcm.stripPortMode = { case: 'stripAnyHostPort', value: true };
   // Sidecar outbound keeps the app's Server header (istiod: PASS_THROUGH for outbound sidecar listeners).
   if (opts.class === 'sidecar-outbound' || opts.class === 'http-proxy') hcm.serverHeaderTransformation = ServerHeader.PASS_THROUGH;
   if (inbound) {
