@@ -57,7 +57,9 @@ function weighted(push: PushContext, proxy: ProxyNode, route: readonly RouteDest
 function bindsPort(match: { port?: number; gateways?: string[] } | undefined, port: number, gw: string): boolean {
   if (match === undefined) return true;
   if (match.port !== undefined && match.port !== port) return false;
-  return match.gateways === undefined || match.gateways.length === 0 || match.gateways.some((g) => g === gw || g.endsWith(`/${gw.split('/')[1]}`));
+  // match.gateways may name the gateway short (relative to the VirtualService's namespace) or as <ns>/<name>.
+  const name = gw.slice(gw.indexOf('/') + 1);
+  return match.gateways === undefined || match.gateways.length === 0 || match.gateways.some((g) => g === gw || g === name);
 }
 
 function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): FilterChain[] {
