@@ -29,12 +29,32 @@ export function addressStatName(a: ListenerAddress, boundPort: number): string {
   return `${host}_${boundPort}`.replace(/:/g, '_');
 }
 
+function socketAddressOf(l: Listener, a: Listener['address'], what: string): ListenerAddress {
+  const sa = a?.address;
+  if (sa?.case !== 'socketAddress') throw new Error(`listener '${l.name}': only socket_address is supported (${what})`);
+  const port = sa.value.portSpecifier.case === 'portValue' ? sa.value.portSpecifier.value : 0;
+  return { host: sa.value.address, port };
+}
+
 /** Reads a listener's socket address. */
 export function listenerAddress(l: Listener): ListenerAddress {
-  const a = l.address?.address;
-  if (a?.case !== 'socketAddress') throw new Error(`listener '${l.name}': only socket_address is supported`);
-  const port = a.value.portSpecifier.case === 'portValue' ? a.value.portSpecifier.value : 0;
-  return { host: a.value.address, port };
+  return socketAddressOf(l, l.address, 'address');
+}
+
+/** The listener's additional_addresses (each bound as one more socket feeding the same listener). */
+export function additionalListenerAddresses(l: Listener): ListenerAddress[] {
+  return l.additionalAddresses.map((a, i) => socketAddressOf(l, a.address, `additional_addresses[${i}]`));
+}
+
+/** Whether the listener binds sockets at all (bind_to_port, default true). */
+export function bindsToPort(l: Listener): boolean {
+  return l.bindToPort ?? l.deprecatedV1?.bindToPort ?? true;
+}
+
+/** Every address a listener binds, `host:port` (empty when bind_to_port is false). */
+export function boundAddressKeys(l: Listener): string[] {
+  if (!bindsToPort(l)) return [];
+  return [listenerAddress(l), ...additionalListenerAddresses(l)].map((a) => `${a.host}:${a.port}`);
 }
 
 const TLS_INSPECTOR_NAME = 'envoy.filters.listener.tls_inspector';
@@ -63,7 +83,11 @@ export class ActiveListener implements SocketOwner {
   readonly listenerFiltersTimeoutMs: number;
   readonly continueOnListenerFiltersTimeout: boolean;
   readonly hasAccessLog: boolean;
-  private server: net.Server | null = null;
+  readonly additionalAddresses: readonly ListenerAddress[];
+  /** bind_to_port: false listeners own no socket (Envoy reaches them through use_original_dst only). */
+  readonly bindToPort: boolean;
+  /** The listening sockets: the address first, then the additional addresses; null when not listening. */
+  private servers: net.Server[] | null = null;
   /** Settles when the socket this listener stopped has no connections left. */
   private closed: Promise<void> = Promise.resolve();
   private readonly chains: FilterChainManager<FilterChainImpl>;
@@ -78,6 +102,8 @@ export class ActiveListener implements SocketOwner {
   /** `fieldPath` locates the listener in the config (`.static_resources.listeners[0]`) for errors. */
   constructor(readonly config: Listener, ctx: ListenerContext, fieldPath: string) {
     this.address = listenerAddress(config);
+    this.additionalAddresses = additionalListenerAddresses(config);
+    this.bindToPort = bindsToPort(config);
     this.store = ctx.stats;
     const addr = `${this.address.host}:${this.address.port}`;
     if (config.filterChainMatcher !== undefined) {
@@ -102,36 +128,56 @@ export class ActiveListener implements SocketOwner {
     return this.config.name;
   }
 
-  /** Binds the socket; rejects with the OS error (EADDRINUSE ...) if it can't. */
+  /** Binds the sockets (none for bind_to_port: false); rejects with the OS error (EADDRINUSE ...) if it can't. */
   async start(): Promise<void> {
+    if (!this.bindToPort) {
+      this.boundPort = this.address.port;
+      this.initStats();
+      log('config', 'info', `added listener '${this.name}' (bind_to_port: false, not bound)`);
+      return;
+    }
+    const servers: net.Server[] = [];
+    try {
+      for (const a of [this.address, ...this.additionalAddresses]) servers.push(await this.bind(a));
+    } catch (e) {
+      for (const s of servers) s.close();
+      throw e;
+    }
+    this.servers = servers;
+    const addr = servers[0].address();
+    this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.address.port;
+    this.initStats();
+    const extra = this.additionalAddresses.length > 0 ? ` (+${this.additionalAddresses.map((a) => `${a.host}:${a.port}`).join(', ')})` : '';
+    log('config', 'info', `added listener '${this.name}' on ${this.address.host}:${this.boundPort}${extra}`);
+  }
+
+  private async bind(a: ListenerAddress): Promise<net.Server> {
     const server = net.createServer({ noDelay: true, pauseOnConnect: false });
     server.on('connection', (socket: net.Socket) => this.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.address.host, port: this.address.port, ipv6Only: false, backlog: 1024 }, () => {
+      server.listen({ host: a.host, port: a.port, ipv6Only: false, backlog: 1024 }, () => {
         server.removeListener('error', reject);
         resolve();
       });
     });
     server.on('error', (err) => log('main', 'error', `listener '${this.name}': ${err.message}`));
-    this.server = server;
-    const addr = server.address();
-    this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.address.port;
-    this.initStats();
-    log('config', 'info', `added listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
+    return server;
   }
 
   /**
-   * Takes over the listening socket of `old` (an LDS update on the same address): new connections
+   * Takes over the listening sockets of `old` (an LDS update on the same addresses): new connections
    * get this listener's filter chains, the old one keeps its open connections until they drain.
    */
   adopt(old: ActiveListener): void {
-    const server = old.server;
-    if (server === null) throw new Error(`listener '${old.name}' has no socket to hand over`);
-    old.server = null;
-    server.removeAllListeners('connection');
-    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
-    this.server = server;
+    const servers = old.servers;
+    if (servers === null) throw new Error(`listener '${old.name}' has no socket to hand over`);
+    old.servers = null;
+    for (const server of servers) {
+      server.removeAllListeners('connection');
+      server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    }
+    this.servers = servers;
     this.boundPort = old.boundPort;
     this.initStats();
     log('config', 'info', `updated listener '${this.name}' on ${this.address.host}:${this.boundPort}`);
@@ -139,7 +185,7 @@ export class ActiveListener implements SocketOwner {
 
   /** Whether this listener still owns its listening socket. */
   get listening(): boolean {
-    return this.server !== null;
+    return this.servers !== null;
   }
 
   /** Open downstream connections. */
@@ -181,10 +227,10 @@ export class ActiveListener implements SocketOwner {
 
   /** Stops accepting; open connections go on. */
   stopListening(): void {
-    const server = this.server;
-    if (server === null) return;
-    this.server = null;
-    this.closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const servers = this.servers;
+    if (servers === null) return;
+    this.servers = null;
+    this.closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   }
 
   /** Drains open connections (HTTP/1: Connection: close; HTTP/2: GOAWAY; TCP proxy: left to finish). */

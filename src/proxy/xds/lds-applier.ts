@@ -4,7 +4,7 @@ import { equals } from '@bufbuild/protobuf';
 import { ListenerSchema, type Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js';
 import { checkListenerSemantics } from '../bootstrap/semantic-checks.js';
-import { ActiveListener, listenerAddress } from '../listener/listener.js';
+import { ActiveListener, boundAddressKeys } from '../listener/listener.js';
 import { log } from '../log.js';
 import type { StatsStore } from '../stats/store.js';
 import { ListenerManagerStats } from './listener-manager-stats.js';
@@ -40,10 +40,9 @@ export interface LdsContext {
   readonly staticNames: ReadonlySet<string>;
 }
 
+/** Whether two listeners bind the same sockets (address and additional addresses), so one can adopt the other's. */
 function sameAddress(a: Listener, b: Listener): boolean {
-  const x = listenerAddress(a);
-  const y = listenerAddress(b);
-  return x.host === y.host && x.port === y.port;
+  return boundAddressKeys(a).join(',') === boundAddressKeys(b).join(',');
 }
 
 /** The LDS subscription's side of the listener manager. */

@@ -87,5 +87,6 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     preserveExternalRequestId: proto.preserveExternalRequestId,
     via: proto.via,
     upgradeTypes,
+    stripAnyHostPort: proto.stripPortMode.case === 'stripAnyHostPort' && proto.stripPortMode.value,
   };
 }

@@ -14,6 +14,19 @@ export interface RequestHeaderPolicy {
   via: string;
   /** Upgrade types allowed on this HCM (lower-case, e.g. "websocket"). */
   upgradeTypes: ReadonlySet<string>;
+  /** HCM strip_any_host_port: `:authority` loses any `:<port>` before routing and forwarding. */
+  stripAnyHostPort?: boolean;
+}
+
+/** `host:port` -> `host`, `[v6]:port` -> `[v6]`; left alone when there is no numeric port. */
+export function stripHostPort(authority: string): string {
+  const colon = authority.lastIndexOf(':');
+  if (colon < 0 || authority.indexOf(']', colon) >= 0) return authority;
+  const port = authority.slice(colon + 1);
+  if (port === '' || !/^\d+$/.test(port)) return authority;
+  // A bare IPv6 address without brackets has several colons: not a port.
+  if (!authority.startsWith('[') && authority.indexOf(':') !== colon) return authority;
+  return authority.slice(0, colon);
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te'];
@@ -53,6 +66,7 @@ export function upgradeType(head: RequestHead): string | undefined {
 export function mutateRequestHeaders(head: RequestHead, policy: RequestHeaderPolicy, peerIp: string,
   localIp: string, tls: boolean, isUpgrade: boolean): string {
   const h = head.headers;
+  if (policy.stripAnyHostPort === true) head.authority = stripHostPort(head.authority);
   for (const name of HOP_BY_HOP) h.remove(name);
   if (isUpgrade) h.set('connection', 'upgrade');
   else h.remove('upgrade');

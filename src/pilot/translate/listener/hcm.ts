@@ -1,0 +1,85 @@
+// istiod's buildHTTPConnectionManager for the listener classes Strait generates (sidecar outbound,
+// sidecar inbound, gateway, explicit HTTP proxy), limited to the HTTP filters Strait's proxy has.
+import { create } from '@bufbuild/protobuf';
+import { anyPack } from '@bufbuild/protobuf/wkt';
+import { Http1ProtocolOptionsSchema } from '../../../xds/gen/envoy/config/core/v3/protocol_pb.js';
+import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
+import { CorsSchema } from '../../../xds/gen/envoy/extensions/filters/http/cors/v3/cors_pb.js';
+import { HTTPFaultSchema } from '../../../xds/gen/envoy/extensions/filters/http/fault/v3/fault_pb.js';
+import { RouterSchema } from '../../../xds/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
+import type { Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
+import {
+  HttpConnectionManager_ForwardClientCertDetails as Fcc, HttpConnectionManager_PathWithEscapedSlashesAction as Escaped,
+  HttpConnectionManager_ServerHeaderTransformation as ServerHeader, HttpConnectionManager_SetCurrentClientCertDetailsSchema, HttpConnectionManagerSchema, HttpFilterSchema,
+  type HttpConnectionManager, type HttpFilter,
+} from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import type { MeshConfig } from '../../model/mesh-config.js';
+import { meshAccessLogs } from './access-log.js';
+import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
+
+/** istiod's EnvoyServerName. */
+export const ISTIO_SERVER_NAME = 'istio-envoy';
+
+/** Which of istiod's listener classes an HCM is built for. */
+export type HcmClass = 'sidecar-outbound' | 'sidecar-inbound' | 'gateway' | 'http-proxy';
+
+/** What varies between HCMs. */
+export interface HcmOptions {
+  class: HcmClass;
+  statPrefix: string;
+  /** RDS route configuration name, or an inline route configuration (inbound). */
+  route: string | RouteConfiguration;
+}
+
+/**
+ * Istio's HTTP filter order (metadata exchange, authn/authz, grpc_stats, alpn, fault, cors, stats,
+ * router) restricted to the filters Strait implements: fault, cors, router.
+ */
+export function istioHttpFilters(): HttpFilter[] {
+  return [
+    create(HttpFilterSchema, { name: 'envoy.filters.http.fault', configType: { case: 'typedConfig', value: anyPack(HTTPFaultSchema, create(HTTPFaultSchema)) } }),
+    create(HttpFilterSchema, { name: 'envoy.filters.http.cors', configType: { case: 'typedConfig', value: anyPack(CorsSchema, create(CorsSchema)) } }),
+    create(HttpFilterSchema, { name: 'envoy.filters.http.router', configType: { case: 'typedConfig', value: anyPack(RouterSchema, create(RouterSchema)) } }),
+  ];
+}
+
+/** The HttpConnectionManager message. */
+export function buildHcm(opts: HcmOptions, mesh: MeshConfig): HttpConnectionManager {
+  const gateway = opts.class === 'gateway';
+  const inbound = opts.class === 'sidecar-inbound';
+  const hcm = create(HttpConnectionManagerSchema, {
+    statPrefix: opts.statPrefix,
+    routeSpecifier: typeof opts.route === 'string'
+      ? { case: 'rds', value: { configSource: adsConfigSource(), routeConfigName: opts.route } }
+      : { case: 'routeConfig', value: opts.route },
+    httpFilters: istioHttpFilters(),
+    accessLog: meshAccessLogs(mesh),
+    // Gateways are the edge: they use the peer address and trust no X-Forwarded-For hop (gateway topology default).
+    useRemoteAddress: gateway,
+    xffNumTrustedHops: 0,
+    upgradeConfigs: [{ upgradeType: 'websocket' }],
+    streamIdleTimeout: { seconds: 0n, nanos: 0 },
+    normalizePath: true,
+    pathWithEscapedSlashesAction: Escaped.KEEP_UNCHANGED,
+  });
+  if (inbound || gateway) hcm.serverName = ISTIO_SERVER_NAME;
+  // Gateway virtual hosts carry bare hosts: istiod strips any port from :authority (ISTIO_GATEWAY_STRIP_HOST_PORT).
+  if (gateway) hcm.stripPortMode = { case: 'stripAnyHostPort', value: true };
+  // Sidecar outbound keeps the app's Server header (istiod: PASS_THROUGH for outbound sidecar listeners).
+  if (opts.class === 'sidecar-outbound' || opts.class === 'http-proxy') hcm.serverHeaderTransformation = ServerHeader.PASS_THROUGH;
+  if (inbound) {
+    hcm.forwardClientCertDetails = Fcc.APPEND_FORWARD;
+    hcm.setCurrentClientCertDetails = create(HttpConnectionManager_SetCurrentClientCertDetailsSchema, { subject: true, dns: true, uri: true });
+  } else if (gateway) {
+    hcm.forwardClientCertDetails = Fcc.SANITIZE_SET;
+    hcm.setCurrentClientCertDetails = create(HttpConnectionManager_SetCurrentClientCertDetailsSchema, { subject: true, dns: true, uri: true });
+  }
+  // Explicit proxy clients send absolute-form targets (`GET http://host/path`).
+  if (opts.class === 'http-proxy') hcm.httpProtocolOptions = create(Http1ProtocolOptionsSchema, { allowAbsoluteUrl: true });
+  return hcm;
+}
+
+/** The HCM as a network filter. */
+export function hcmFilter(opts: HcmOptions, mesh: MeshConfig): Filter {
+  return typedFilter(HCM_FILTER, HttpConnectionManagerSchema, buildHcm(opts, mesh));
+}

@@ -1,0 +1,81 @@
+// A sidecar's inbound side: virtualInbound (15006) with one filter chain per port of the proxy's
+// service instances, also bound on <bindAddress>:<targetPort> (additional_addresses) for local mode.
+import { create } from '@bufbuild/protobuf';
+import { TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { FilterChainSchema, type FilterChain } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
+import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
+import { RouteSchema, VirtualHostSchema } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteConfigurationSchema, type RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { ProxyNode } from '../../model/proxy.js';
+import { protocolFromPortName, type Protocol } from '../../registry/protocol.js';
+import type { ServiceInstance } from '../../registry/model.js';
+import { BLACKHOLE_CLUSTER, inboundClusterName, listenerName, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT } from '../names.js';
+import { durationOfMs } from '../route/durations.js';
+import { meshAccessLogs } from './access-log.js';
+import { hcmFilter } from './hcm.js';
+import { isHttpProtocol } from './sidecar-outbound.js';
+import { socketAddress, tcpProxyFilter } from './protos.js';
+
+export const INBOUND_BLACKHOLE_CHAIN = 'virtualInbound-blackhole';
+const WILDCARD = '0.0.0.0';
+
+/** istiod's inbound route: `inbound|<port>||` -> vhost `inbound|http|<port>` -> route `default`. */
+export function inboundRouteConfig(port: number, hostname: string): RouteConfiguration {
+  const cluster = inboundClusterName(port);
+  return create(RouteConfigurationSchema, {
+    name: cluster,
+    validateClusters: false,
+    virtualHosts: [create(VirtualHostSchema, {
+      name: `inbound|http|${port}`, domains: ['*'],
+      routes: [create(RouteSchema, {
+        name: 'default',
+        match: { pathSpecifier: { case: 'prefix', value: '/' } },
+        decorator: { operation: `${hostname}:${port}/*` },
+        action: { case: 'route', value: {
+          clusterSpecifier: { case: 'cluster', value: cluster }, timeout: durationOfMs(0),
+          maxStreamDuration: { maxStreamDuration: durationOfMs(0), grpcTimeoutHeaderMax: durationOfMs(0) },
+        } },
+      })],
+    })],
+  });
+}
+
+/** The protocol of an instance's service port: from the registry's service, else from the port name. */
+function instanceProtocol(push: PushContext, proxy: ProxyNode, i: ServiceInstance): Protocol {
+  const port = push.serviceFor(proxy, i.hostname)?.ports.find((p) => p.port === i.servicePort);
+  return port?.protocol ?? protocolFromPortName(i.servicePortName);
+}
+
+function inboundChain(push: PushContext, proxy: ProxyNode, i: ServiceInstance): FilterChain {
+  const name = listenerName(WILDCARD, i.port);
+  const filters = isHttpProtocol(instanceProtocol(push, proxy, i))
+    ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push.mesh)]
+    : [tcpProxyFilter(inboundClusterName(i.port), meshAccessLogs(push.mesh))];
+  return create(FilterChainSchema, { name, filterChainMatch: { destinationPort: i.port }, filters });
+}
+
+/**
+ * virtualInbound: the 15006 blackhole chain (no loops), then a chain per inbound target port
+ * (first instance per port wins). Each target port is also an additional address, so callers
+ * that dial <bindAddress>:<targetPort> land here without iptables. Istio's InboundPassthroughCluster
+ * chains are left out: with no capture, only the instance ports can arrive.
+ */
+export function virtualInboundListener(push: PushContext, proxy: ProxyNode): Listener {
+  const chains: FilterChain[] = [create(FilterChainSchema, {
+    name: INBOUND_BLACKHOLE_CHAIN, filterChainMatch: { destinationPort: VIRTUAL_INBOUND_PORT }, filters: [tcpProxyFilter(BLACKHOLE_CLUSTER)],
+  })];
+  const ports: number[] = [];
+  for (const i of push.proxyInstances(proxy)) {
+    if (ports.includes(i.port) || i.port === VIRTUAL_INBOUND_PORT) continue;
+    ports.push(i.port);
+    chains.push(inboundChain(push, proxy, i));
+  }
+  return create(ListenerSchema, {
+    name: VIRTUAL_INBOUND_LISTENER,
+    address: socketAddress(proxy.bindAddress, VIRTUAL_INBOUND_PORT),
+    additionalAddresses: ports.map((p) => ({ address: socketAddress(proxy.bindAddress, p) })),
+    trafficDirection: TrafficDirection.INBOUND,
+    filterChains: chains,
+  });
+}
