@@ -68,6 +68,8 @@ export function proxyFor(url: URL, env: ProxyEnv): URL | undefined {
 /** Makes one HTTP call; through the proxy when the environment names one. Rejects on network errors only. */
 export function httpCall(request: UpstreamRequest, env: ProxyEnv = process.env): Promise<UpstreamResponse> {
   const url = new URL(request.url);
+  // The authority as written (URL drops a default ":80"); Go clients like the real webapp keep it.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(request.url)?.[1] || url.host;
   const proxy = proxyFor(url, env);
   const headers: Record<string, string> = { ...request.headers };
   if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
@@ -80,13 +82,13 @@ export function httpCall(request: UpstreamRequest, env: ProxyEnv = process.env):
     options = {
       host: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || 80,
       // Absolute form: the proxy reads the destination from the request line and Host.
-      path: `${url.protocol}//${url.host}${url.pathname}${url.search}`,
-      headers: { host: url.host, ...headers },
+      path: `${url.protocol}//${authority}${url.pathname}${url.search}`,
+      headers: { host: authority, ...headers },
     };
   } else {
     options = {
       host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (url.protocol === 'https:' ? 443 : 80),
-      path: `${url.pathname}${url.search}`, headers: { host: url.host, ...headers },
+      path: `${url.pathname}${url.search}`, headers: { host: authority, ...headers },
     };
   }
   const lib = proxy === undefined && url.protocol === 'https:' ? https : http;
