@@ -102,3 +102,23 @@ test('one log line per request: method host url status size time', () => withCat
   await call('GET', `${base}/items`);
   assert.match(logs[0] ?? '', new RegExp(`^GET 127\\.0\\.0\\.1:${s.port} /items 200 \\d+ - \\d+\\.\\d{3} ms$`));
 }));
+
+test('chaos.sh equivalents: "500 50" sets the blowup on every instance, "delete" removes it', async () => {
+  const { parseChaosArgs, sendChaos } = await import('./chaos-client.js');
+  assert.deepEqual(parseChaosArgs(['500', '50']), { action: 'set', blowup: { active: true, type: '500', percentage: 50 } });
+  assert.deepEqual(parseChaosArgs(['latency', '5000']), { action: 'set', blowup: { active: true, type: 'latency', latencyMs: 5000 } });
+  assert.deepEqual(parseChaosArgs(['500']), { action: 'set', blowup: { active: true, type: '500', percentage: 100 } });
+  assert.deepEqual(parseChaosArgs(['500', 'delete']), { action: 'set', blowup: { active: false, type: '500' } });
+  assert.throws(() => parseChaosArgs(['boom']));
+  const a = await startCatalog({ host: '127.0.0.1', port: 0, log: () => {} });
+  const b = await startCatalog({ host: '127.0.0.1', port: 0, log: () => {} });
+  const bases = [a, b].map((s) => `http://127.0.0.1:${s.port}`);
+  try {
+    await sendChaos(parseChaosArgs(['500', '100']), bases);
+    for (const base of bases) assert.equal((await call('GET', `${base}/items`)).status, 500);
+    await sendChaos(parseChaosArgs(['delete']), bases);
+    for (const base of bases) assert.equal((await call('GET', `${base}/items`)).status, 200);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});

@@ -17,7 +17,7 @@ export interface FakeResponse {
   duration: string;
   body?: string;
   upstream_calls?: unknown[];
-  code: number;
+  code?: number;
   error?: string;
 }
 
@@ -60,16 +60,19 @@ export class FakeServiceApp {
     }
     this.log(`[INFO]  Handle inbound request: request="${req.method} ${req.url} HTTP/${req.httpVersion}"`);
     const start = new Date();
-    const out: FakeResponse = {
-      name: this.config.name, uri: req.url ?? '/', type: 'HTTP', ip_addresses: ipAddresses(),
-      start_time: start.toISOString(), end_time: '', duration: '', code: 200,
+    const out: Omit<FakeResponse, 'end_time' | 'duration' | 'code'> = {
+      name: this.config.name, uri: req.url ?? '/', type: 'HTTP', ip_addresses: ipAddresses(), start_time: start.toISOString(),
     };
+    // Keys in fake-service's order: ..., start_time, end_time, duration, body, upstream_calls, code, error.
     const finish = (status: number): void => {
       const end = new Date();
-      out.end_time = end.toISOString();
-      out.duration = goDuration(end.getTime() - start.getTime());
-      out.code = status;
-      sendJson(res, status, out);
+      const answer: FakeResponse = { name: out.name, uri: out.uri, type: out.type, ip_addresses: out.ip_addresses,
+        start_time: out.start_time, end_time: end.toISOString(), duration: goDuration(end.getTime() - start.getTime()) };
+      if (out.body !== undefined) answer.body = out.body;
+      if (out.upstream_calls !== undefined) answer.upstream_calls = out.upstream_calls;
+      answer.code = status;
+      if (out.error !== undefined) answer.error = out.error;
+      sendJson(res, status, answer);
     };
     await sleep(requestDurationMs(this.config, this.random));
     if (this.config.errorRate > 0 && this.random() < this.config.errorRate) {
