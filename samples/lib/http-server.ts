@@ -10,6 +10,14 @@ export interface ListenOptions {
   port?: number;
 }
 
+/** How a sample is started in-process: where it listens and the environment its container would have. */
+export interface SampleOptions extends ListenOptions {
+  /** The container's environment (defaults to none: each sample's documented defaults apply). */
+  env?: Record<string, string | undefined>;
+  /** Where request log lines go (default stdout). */
+  log?: (line: string) => void;
+}
+
 /** A listening sample server. */
 export interface RunningServer {
   host: string;
@@ -55,6 +63,16 @@ export function listenOptionsFromEnv(env: NodeJS.ProcessEnv, defaultPort: number
   return { host: env.HOST || '0.0.0.0', port };
 }
 
+/** Reads LISTEN_ADDR ("host:port", fake-service's convention) from the environment. */
+export function listenOptionsFromListenAddr(env: NodeJS.ProcessEnv, defaultAddr: string): ListenOptions {
+  const raw = env.LISTEN_ADDR || defaultAddr;
+  const m = /^(.*):(\d+)$/.exec(raw);
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || port > 65535) throw new Error(`LISTEN_ADDR: must be host:port, got "${raw}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
 /** Whether the module at `moduleUrl` is the script node was started with. */
 export function isMainModule(moduleUrl: string): boolean {
   const script = process.argv[1];
@@ -68,10 +86,11 @@ export function isMainModule(moduleUrl: string): boolean {
 
 /** Runs a sample as a process: starts it from the environment, stops on SIGINT/SIGTERM. */
 export async function runSample(name: string, defaultPort: number,
-  start: (opts: ListenOptions) => Promise<RunningServer>): Promise<void> {
+  start: (opts: ListenOptions) => Promise<RunningServer>,
+  where: (env: NodeJS.ProcessEnv) => ListenOptions = (env) => listenOptionsFromEnv(env, defaultPort)): Promise<void> {
   let opts: ListenOptions;
   try {
-    opts = listenOptionsFromEnv(process.env, defaultPort);
+    opts = where(process.env);
   } catch (err) {
     console.error(`${name}: ${(err as Error).message}`);
     process.exitCode = 2;
