@@ -1,0 +1,102 @@
+// Benchmark (not a test): a full push of a 1,000-service mesh (each service with a Gateway and a
+// VirtualService, as ch11/resources-600.yaml) to 2,000 connected proxies (1 ingress gateway and
+// sidecars over 10 namespaces), each subscribed to CDS, EDS, LDS and RDS. Measures time from a
+// VirtualService change to each proxy's ACK of all four types, generation time, pilot CPU and memory.
+// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5]
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStreams, type LoadStream } from './lib/ads-load-client.js';
+import { benchNode } from './lib/pilot-mesh.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TYPES = [
+  'type.googleapis.com/envoy.config.cluster.v3.Cluster', 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  'type.googleapis.com/envoy.config.listener.v3.Listener', 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+];
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+}
+
+type Msg = { kind: string; [k: string]: unknown };
+function next(child: ChildProcess, kind: string): Promise<Msg> {
+  return new Promise((resolve) => {
+    const on = (m: Msg): void => { if (m.kind === kind) { child.off('message', on); resolve(m); } };
+    child.on('message', on);
+  });
+}
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+const services = Number(arg('services', '1000'));
+const proxies = Number(arg('proxies', '2000'));
+const namespaces = Number(arg('namespaces', '10'));
+const pushes = Number(arg('pushes', '5'));
+
+const child = fork(join(here, 'pilot-push-server.js'), [String(services), String(proxies), String(namespaces)], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.PILOT_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PILOT_BENCH_PROFILE] : [],
+});
+const ready = await next(child, 'ready');
+process.stderr.write(`pilot up with ${services} services; connecting ${proxies} proxies...\n`);
+const t0 = Date.now();
+const { streams, close } = await openStreams(ready.port as number, proxies, Math.ceil(proxies / 100), {
+  types: TYPES, node: (k) => benchNode(k, namespaces),
+});
+const connectMs = Date.now() - t0;
+const idle = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+const allMs: number[] = [];
+const perProxy: number[] = [];
+const genAvg: number[] = [];
+const genMax: number[] = [];
+const before = idle;
+for (let p = 0; p < pushes; p++) {
+  const prev = (await (child.send({ kind: 'usage' }), next(child, 'usage'))).version as string;
+  const start = process.hrtime.bigint();
+  child.send({ kind: 'change' });
+  await next(child, 'changed');
+  // The new version is whichever every stream ACKs after `prev`.
+  const deadline = Date.now() + 120_000;
+  let version = '';
+  for (;;) {
+    const u = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+    version = u.version as string;
+    if (version !== prev && streams.every((s: LoadStream) => s.ackedAt.has(version))) break;
+    if (Date.now() > deadline) throw new Error(`push ${p}: not every proxy ACKed in 120 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  let last = 0;
+  for (const s of streams) {
+    const ms = Number(s.ackedAt.get(version)! - start) / 1e6;
+    perProxy.push(ms);
+    last = Math.max(last, ms);
+  }
+  allMs.push(last);
+  const g = (await (child.send({ kind: 'usage' }), next(child, 'usage'))).generation as { proxies: number; totalMs: number; maxMs: number };
+  genAvg.push(g.totalMs / Math.max(1, g.proxies));
+  genMax.push(g.maxMs);
+}
+const after = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+close();
+child.send({ kind: 'stop' });
+await new Promise((r) => child.once('exit', r));
+perProxy.sort((a, b) => a - b);
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const result = {
+  services, proxies, namespaces, pushes, connectMs,
+  allConvergedMedianMs: med(allMs), allConvergedMs: allMs,
+  perProxyP50Ms: pct(perProxy, 50), perProxyP99Ms: pct(perProxy, 99),
+  generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
+  cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
+  rssMb: (after.rssBytes as number) / 2 ** 20,
+};
+console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`| ${services} | ${proxies} | ${result.allConvergedMedianMs.toFixed(0)} | ${result.perProxyP50Ms.toFixed(0)} | ${result.perProxyP99Ms.toFixed(0)} | ` +
+  `${result.generationPerProxyMedianMs.toFixed(2)} | ${result.cpuMsPerPush.toFixed(0)} | ${result.rssMb.toFixed(0)} |`);
+const out = arg('out', join(here, '..', '..', 'bench', 'results', 'pilot-push.json'));
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length,
+  cpu: cpus()[0]?.model, memGb: totalmem() / 2 ** 30, result }, null, 2));
