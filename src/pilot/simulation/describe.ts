@@ -25,5 +25,7 @@ export function describe(r: SimulationResult, call?: Call): string {
   if (r.weightedClusters !== undefined) outcome += ` of {${r.weightedClusters.map((w) => `${w.name}:${w.weight}`).join(', ')}}`;
   if (r.endpoints !== undefined) outcome += ` endpoints [${r.endpoints.join(', ')}]`;
   const head = call !== undefined ? `${describeCall(call)} -> ` : '';
-  return `${head}${steps.join(' / ')}${outcome !== '' ? ` => ${outcome.trim()}` : ''}`;
+  const path = steps.join(' / ');
+  const tail = outcome.trim();
+  return head + (path !== '' && tail !== '' ? `${path} => ${tail}` : path + tail);
 }

@@ -69,6 +69,11 @@ export function simulate(config: ProxyConfig, call: Call): SimulationResult {
     return result;
   }
   result.filterChain = fc.name;
+  // A chain that terminates TLS cannot read a plain-text client.
+  if (fc.transportSocket !== undefined && call.protocol !== 'tls') {
+    result.error = 'TLSError';
+    return result;
+  }
   const hcm = hcmOf(fc);
   if (hcm !== null) {
     // TLS into an HCM that does not terminate it, or raw TCP into an HCM, cannot be decoded.

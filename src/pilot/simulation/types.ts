@@ -45,7 +45,7 @@ export interface Call {
 /** Why a call got nowhere. */
 export type SimulationError =
   | 'NoListener' | 'NoFilterChain' | 'NoRouteConfig' | 'NoVirtualHost' | 'NoRoute' | 'NoCluster'
-  | 'ProtocolError' | 'TLSRedirect' | 'UnsupportedFilter';
+  | 'ProtocolError' | 'TLSError' | 'TLSRedirect' | 'UnsupportedFilter';
 
 /** One cluster of a weighted split. */
 export interface WeightedClusterResult {
