@@ -63,6 +63,11 @@ export function simulate(config: ProxyConfig, call: Call): SimulationResult {
     return result;
   }
   result.listener = listener.name;
+  if (listener.filterChainMatcher !== undefined) {
+    result.error = 'UnsupportedFilter';
+    result.errorDetail = 'filter_chain_matcher (the matching API) is not simulated';
+    return result;
+  }
   const fc = matchFilterChain(listener, connectionInfo(listener, call, port));
   if (fc === null) {
     result.error = 'NoFilterChain';
