@@ -32,6 +32,9 @@ export class ServiceRegistry {
   private readonly defaultNs: string;
   private readonly alloc: AddressAllocator;
   private entries = new Map<string, Entry>();
+  /** services() in order and by hostname, rebuilt with the entries. */
+  private sorted: Service[] = [];
+  private byHostname = new Map<string, Service[]>();
   private podKeys = new Set<string>();
   private readonly listeners: ((c: RegistryChange) => void)[] = [];
 
@@ -76,17 +79,17 @@ export class ServiceRegistry {
 
   /** All services, Kubernetes ones first, then by hostname and namespace. */
   services(): Service[] {
-    return [...this.entries.values()].map((e) => e.service).sort(order);
+    return [...this.sorted];
   }
 
   /** Services visible to a caller namespace by exportTo. */
   servicesVisibleTo(callerNs: string): Service[] {
-    return this.services().filter((s) => visibleTo(s, callerNs));
+    return this.sorted.filter((s) => visibleTo(s, callerNs));
   }
 
   /** Every service with this exact hostname (one per defining namespace). */
   servicesByHostname(host: string): Service[] {
-    return this.services().filter((s) => s.hostname === host);
+    return [...(this.byHostname.get(host) ?? [])];
   }
 
   /**
@@ -122,7 +125,7 @@ export class ServiceRegistry {
 
   private entryFor(host: string, namespace?: string): Entry | undefined {
     if (namespace !== undefined) return this.entries.get(`${namespace}/${host}`);
-    const s = this.servicesByHostname(host)[0];
+    const s = this.byHostname.get(host)?.[0];
     return s ? this.entries.get(`${s.namespace}/${s.hostname}`) : undefined;
   }
 
@@ -169,6 +172,13 @@ export class ServiceRegistry {
     for (const [k, e] of this.entries) if (!next.has(k)) services.add(e.service.hostname);
     for (const h of services) endpoints.delete(h);
     this.entries = next;
+    this.sorted = [...next.values()].map((e) => e.service).sort(order);
+    this.byHostname = new Map();
+    for (const svc of this.sorted) {
+      const list = this.byHostname.get(svc.hostname);
+      if (list) list.push(svc);
+      else this.byHostname.set(svc.hostname, [svc]);
+    }
     const change = { services: [...services].sort(), endpoints: [...endpoints].sort() };
     if (change.services.length + change.endpoints.length > 0) for (const l of this.listeners) l(change);
     return change;

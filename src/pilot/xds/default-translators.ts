@@ -1,6 +1,8 @@
 // The translators istiod's generators correspond to: LDS (translate/listener), RDS
 // (translate/route), CDS (translate/cluster) and EDS (translate/endpoint).
-import { buildInboundClusters, buildOutboundClustersFor } from '../translate/cluster/index.js';
+import {
+  blackHoleCluster, buildInboundClusters, buildOutboundClusters, inboundPassthroughCluster, passthroughCluster,
+} from '../translate/cluster/index.js';
 import { buildEndpoints } from '../translate/endpoint/index.js';
 import { buildListeners } from '../translate/listener/index.js';
 import { buildRouteConfigurations } from '../translate/route/index.js';
@@ -9,7 +11,10 @@ import type { Translators } from './translators.js';
 export const defaultTranslators: Translators = {
   listeners: (push, proxy) => buildListeners(push, proxy),
   routes: (push, proxy) => buildRouteConfigurations(push, proxy),
-  outboundClusters: (push, proxy) => buildOutboundClustersFor(push, proxy),
+  serviceClusters: (push, proxy, svc, port) => (port.protocol === 'UDP' ? [] : buildOutboundClusters(push, proxy, svc, port)),
+  fixedClusters: (push, proxy) => (proxy.type === 'sidecar'
+    ? [blackHoleCluster(push.mesh), passthroughCluster(push.mesh), inboundPassthroughCluster(push.mesh)]
+    : [blackHoleCluster(push.mesh)]),
   inboundClusters: (push, proxy) => buildInboundClusters(push, proxy),
   endpoints: (push, proxy, name) => buildEndpoints(push, proxy, name),
 };

@@ -1,7 +1,8 @@
-// Turns a push context into per-proxy xDS snapshots. Routes and outbound clusters are built once
-// per scope (role, namespace, labels, Sidecar, HTTP proxy port) and endpoints once per cluster,
-// then shared as the same packed resources, so the xDS server encodes each once. Listeners and
-// inbound clusters are built per proxy. An endpoints-only push rebuilds just EDS.
+// Turns a push context into per-proxy xDS snapshots, building each piece once for everything that
+// shares it: routes per scope (role, namespace, labels, Sidecar, HTTP proxy port), a service port's
+// clusters per (role, service, DestinationRule), listeners and inbound clusters per proxy shape
+// (scope, addresses, own service ports), endpoints per cluster. Shared pieces are the same packed
+// resources, so the xDS server encodes each once. An endpoints-only push rebuilds just EDS.
 import { create, toBinary, type Message } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
@@ -12,6 +13,7 @@ import {
 } from '../../xds/server/index.js';
 import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
+import type { Service, ServicePort } from '../registry/model.js';
 import type { Translators } from './translators.js';
 
 /** How long each type took to build for one proxy, ms (0 for what came from the cache). */
@@ -63,10 +65,29 @@ export function scopeKey(push: PushContext, p: ProxyNode): string {
 }
 
 interface Shared { routes: SnapshotResource[]; clusters: SnapshotResource[]; edsNames: string[]; rdsMs: number; cdsMs: number }
+interface Own { listeners: SnapshotResource[]; inbound: SnapshotResource[]; edsNames: string[]; ldsMs: number; cdsMs: number }
+
+/** What a proxy's listeners and inbound clusters depend on beyond its scope. */
+function shapeKey(push: PushContext, p: ProxyNode, scope: string): string {
+  const inst = push.proxyInstances(p).map((i) => `${i.hostname}:${i.servicePort}:${i.port}`).sort().join(',');
+  return [scope, p.bindAddress, p.appAddress, inst].join('|');
+}
+
+/** Identity numbers of config objects (a DestinationRule decides a service's clusters). */
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+const idOf = (o: object | undefined): number => {
+  if (o === undefined) return 0;
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = ++nextId));
+  return id;
+};
 
 /** Generates snapshots for one push context; make a new one per full push. */
 export class SnapshotGenerator {
   private readonly scopes = new Map<string, Shared>();
+  private readonly shapes = new Map<string, Own>();
+  private readonly serviceClusters = new Map<string, { packed: SnapshotResource[]; edsNames: string[] }>();
   private readonly endpointCache = new Map<string, SnapshotResource | null>();
   private edsVersion: string;
   private readonly edsOf = new Map<string, TypeSnapshot>();
@@ -78,22 +99,20 @@ export class SnapshotGenerator {
   /** The snapshot of one proxy, with what it cost to build. */
   generate(proxy: ProxyNode): { snapshot: Snapshot; times: GenerationTimes } {
     const v = this.push.version;
-    const scope = this.shared(proxy);
+    const key = scopeKey(this.push, proxy);
+    const scope = this.shared(proxy, key);
+    const own = this.own(proxy, key);
     const t0 = performance.now();
-    const listeners = packAll(this.tr.listeners(this.push, proxy));
+    const eds = this.endpoints(proxy, [...scope.edsNames, ...own.edsNames]);
     const t1 = performance.now();
-    const inbound = this.tr.inboundClusters(this.push, proxy);
-    const t2 = performance.now();
-    const eds = this.endpoints(proxy, [...scope.edsNames, ...edsServiceNames(inbound)]);
-    const t3 = performance.now();
     const types = new Map<string, TypeSnapshot>([
-      [LISTENER_TYPE, typeSnapshot(v, listeners)],
+      [LISTENER_TYPE, typeSnapshot(v, own.listeners)],
       [ROUTE_TYPE, typeSnapshot(v, scope.routes)],
-      [CLUSTER_TYPE, typeSnapshot(v, scope.clusters, packAll(inbound))],
+      [CLUSTER_TYPE, typeSnapshot(v, scope.clusters, own.inbound)],
       [ENDPOINT_TYPE, eds],
       [SECRET_TYPE, { version: v, resources: new Map() }],
     ]);
-    return { snapshot: new Snapshot(types), times: { lds: t1 - t0, rds: scope.rdsMs, cds: scope.cdsMs + (t2 - t1), eds: t3 - t2 } };
+    return { snapshot: new Snapshot(types), times: { lds: own.ldsMs, rds: scope.rdsMs, cds: scope.cdsMs + own.cdsMs, eds: t1 - t0 } };
   }
 
   /** A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push). */
@@ -106,24 +125,59 @@ export class SnapshotGenerator {
     const names = [...(old.get(ENDPOINT_TYPE)?.resources.keys() ?? [])];
     const types = new Map<string, TypeSnapshot>();
     for (const t of old.typeUrls()) types.set(t, old.get(t)!);
-    types.set(ENDPOINT_TYPE, this.endpoints(proxy, [...new Set([...names, ...this.shared(proxy).edsNames])]));
+    types.set(ENDPOINT_TYPE, this.endpoints(proxy, names));
     return new Snapshot(types);
   }
 
-  private shared(proxy: ProxyNode): Shared {
-    const key = scopeKey(this.push, proxy);
+  private shared(proxy: ProxyNode, key: string): Shared {
     let s = this.scopes.get(key);
     if (s === undefined) {
       const t0 = performance.now();
       const routes = packAll(this.tr.routes(this.push, proxy));
       const t1 = performance.now();
-      const clusters = this.tr.outboundClusters(this.push, proxy);
-      const packed = packAll(clusters);
+      const clusters: SnapshotResource[] = [];
+      const edsNames: string[] = [];
+      for (const svc of this.push.servicesFor(proxy)) {
+        for (const port of svc.ports) {
+          const c = this.clustersOf(proxy, svc, port);
+          clusters.push(...c.packed);
+          edsNames.push(...c.edsNames);
+        }
+      }
+      clusters.push(...packAll(this.tr.fixedClusters(this.push, proxy)));
       const t2 = performance.now();
-      s = { routes, clusters: packed, edsNames: edsServiceNames(clusters), rdsMs: t1 - t0, cdsMs: t2 - t1 };
+      s = { routes, clusters, edsNames, rdsMs: t1 - t0, cdsMs: t2 - t1 };
       this.scopes.set(key, s);
     }
     return s;
+  }
+
+  /** A service port's clusters, shared by every proxy of the same role that picks the same DestinationRule. */
+  private clustersOf(proxy: ProxyNode, svc: Service, port: ServicePort): { packed: SnapshotResource[]; edsNames: string[] } {
+    const dr = this.push.destinationRuleFor(proxy, svc.hostname);
+    const key = `${proxy.type}|${svc.namespace}/${svc.hostname}|${port.port}|${idOf(dr)}`;
+    let c = this.serviceClusters.get(key);
+    if (c === undefined) {
+      const built = this.tr.serviceClusters(this.push, proxy, svc, port);
+      c = { packed: packAll(built), edsNames: edsServiceNames(built) };
+      this.serviceClusters.set(key, c);
+    }
+    return c;
+  }
+
+  /** Listeners and inbound clusters, shared by proxies of one shape. */
+  private own(proxy: ProxyNode, scope: string): Own {
+    const key = shapeKey(this.push, proxy, scope);
+    let o = this.shapes.get(key);
+    if (o === undefined) {
+      const t0 = performance.now();
+      const listeners = packAll(this.tr.listeners(this.push, proxy));
+      const t1 = performance.now();
+      const inbound = this.tr.inboundClusters(this.push, proxy);
+      o = { listeners, inbound: packAll(inbound), edsNames: edsServiceNames(inbound), ldsMs: t1 - t0, cdsMs: performance.now() - t1 };
+      this.shapes.set(key, o);
+    }
+    return o;
   }
 
   private endpoints(proxy: ProxyNode, names: readonly string[]): TypeSnapshot {
