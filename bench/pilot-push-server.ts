@@ -51,21 +51,34 @@ const ds = new DiscoveryServer({ source, translators: defaultTranslators, xdsPor
 await ds.start();
 process.send!({ kind: 'ready', port: ds.xdsPort });
 let round = 0;
-process.on('message', (m: { kind: string }) => {
+const modify = (key: string, edit: (o: ConfigObject) => ConfigObject): void => {
+  const old = configs.get(key)!;
+  const changed = edit(old);
+  configs.set(key, changed);
+  for (const h of handlers) h({ type: 'MODIFIED', object: changed, old });
+};
+process.on('message', (m: { kind: string; what?: string }) => {
   if (m.kind === 'change') {
-    // One VirtualService gets a new timeout: a config change, so a full push to every proxy.
     round++;
-    const vs = configs.get('VirtualService/istioinaction/service-0')!;
-    const spec = vs.spec as { http: { timeout?: string }[] };
-    const changed = { ...vs, spec: { ...spec, http: [{ ...spec.http[0], timeout: `${round}s` }] } } as ConfigObject;
-    configs.set('VirtualService/istioinaction/service-0', changed);
-    for (const h of handlers) h({ type: 'MODIFIED', object: changed, old: vs });
+    if (m.what === 'service') {
+      // A Service gains a port: the registry changes, so every type is rebuilt for every proxy.
+      modify('Service/istioinaction/service-0', (o) => {
+        const spec = o.spec as { ports: unknown[] };
+        return { ...o, spec: { ...spec, ports: [spec.ports[0], { name: `http-extra`, port: 9000 + round, targetPort: 3000 }] } } as ConfigObject;
+      });
+    } else {
+      // A VirtualService gets a new timeout: listeners and routes are rebuilt for every proxy.
+      modify('VirtualService/istioinaction/service-0', (o) => {
+        const spec = o.spec as { http: { timeout?: string }[] };
+        return { ...o, spec: { ...spec, http: [{ ...spec.http[0], timeout: `${round}s` }] } } as ConfigObject;
+      });
+    }
     process.send!({ kind: 'changed' });
   } else if (m.kind === 'usage') {
     const cpu = process.cpuUsage();
     process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss,
       version: ds.pushContext.version, connected: ds.connectedProxies().length,
-      generation: ds.generationStats() });
+      generation: ds.generationStats(), pushedTypes: ds.lastPushTypes() });
   } else if (m.kind === 'stop') {
     void ds.close().then(() => process.exit(0));
   }

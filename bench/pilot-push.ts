@@ -2,7 +2,9 @@
 // VirtualService, as ch11/resources-600.yaml) to 2,000 connected proxies (1 ingress gateway and
 // sidecars over 10 namespaces), each subscribed to CDS, EDS, LDS and RDS. Measures time from a
 // VirtualService change to each proxy's ACK of all four types, generation time, pilot CPU and memory.
-// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5]
+// --change virtualservice (a route timeout: LDS and RDS are pushed) or service (a new port on one
+// Service: every type is regenerated and pushed).
+// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service]
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -52,24 +54,34 @@ const perProxy: number[] = [];
 const genAvg: number[] = [];
 const genMax: number[] = [];
 const before = idle;
+let pushedTypes: string[] = [];
+const change = arg('change', 'virtualservice');
 for (let p = 0; p < pushes; p++) {
   const prev = (await (child.send({ kind: 'usage' }), next(child, 'usage'))).version as string;
   const start = process.hrtime.bigint();
-  child.send({ kind: 'change' });
+  child.send({ kind: 'change', what: change });
   await next(child, 'changed');
-  // The new version is whichever every stream ACKs after `prev`.
+  // Converged: every stream ACKed each type the push carried, at the push's version.
   const deadline = Date.now() + 120_000;
   let version = '';
+  let types: string[] = [];
+  const convergedAt = (s: LoadStream): bigint | undefined => {
+    const byType = s.typeAckedAt.get(version);
+    if (!byType || !types.every((t) => byType.has(t))) return undefined;
+    return types.reduce((m, t) => (byType.get(t)! > m ? byType.get(t)! : m), 0n);
+  };
   for (;;) {
     const u = await (child.send({ kind: 'usage' }), next(child, 'usage'));
     version = u.version as string;
-    if (version !== prev && streams.every((s: LoadStream) => s.ackedAt.has(version))) break;
+    types = (u.pushedTypes as string[]).filter((t) => TYPES.includes(t));
+    if (version !== prev && streams.every((s: LoadStream) => convergedAt(s) !== undefined)) break;
     if (Date.now() > deadline) throw new Error(`push ${p}: not every proxy ACKed in 120 s`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  pushedTypes = types;
   let last = 0;
   for (const s of streams) {
-    const ms = Number(s.ackedAt.get(version)! - start) / 1e6;
+    const ms = Number(convergedAt(s)! - start) / 1e6;
     perProxy.push(ms);
     last = Math.max(last, ms);
   }
@@ -85,13 +97,14 @@ await new Promise((r) => child.once('exit', r));
 perProxy.sort((a, b) => a - b);
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const result = {
-  services, proxies, namespaces, pushes, connectMs,
+  services, proxies, namespaces, pushes, connectMs, change, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
   allConvergedMedianMs: med(allMs), allConvergedMs: allMs,
   perProxyP50Ms: pct(perProxy, 50), perProxyP99Ms: pct(perProxy, 99),
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
   cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
   rssMb: (after.rssBytes as number) / 2 ** 20,
 };
+console.log(`change: ${change}; types pushed: ${result.pushedTypes.join(', ')}`);
 console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(`| ${services} | ${proxies} | ${result.allConvergedMedianMs.toFixed(0)} | ${result.perProxyP50Ms.toFixed(0)} | ${result.perProxyP99Ms.toFixed(0)} | ` +

@@ -48,6 +48,8 @@ export interface LoadStream {
   readonly id: string;
   /** Version -> hrtime (ns) at which the ACK of the last subscribed type of that version was written. */
   readonly ackedAt: Map<string, bigint>;
+  /** Version -> type URL -> hrtime (ns) of that type's ACK (a push may carry only some types). */
+  readonly typeAckedAt: Map<string, Map<string, bigint>>;
 }
 
 /** Who the simulated proxies are and what they subscribe to. */
@@ -70,7 +72,7 @@ export async function openStreams(port: number, n: number, channels: number, opt
   for (let k = 0; k < n; k++) {
     const node = opts.node?.(k) ?? { id: `sidecar~10.0.${Math.floor(k / 250)}.${k % 250}~bench-${k}.bench~bench.svc.cluster.local`, cluster: 'bench.bench' };
     const id = node.id;
-    const s: LoadStream = { id, ackedAt: new Map() };
+    const s: LoadStream = { id, ackedAt: new Map(), typeAckedAt: new Map() };
     const typesAcked = new Map<string, Set<string>>();
     streams.push(s);
     const call = clients[k % channels].makeBidiStreamRequest<Buffer, Buffer>(ADS_PATH, (m) => m, (m) => m);
@@ -84,6 +86,9 @@ export async function openStreams(port: number, n: number, channels: number, opt
       call.on('data', (b: Buffer) => {
         const { version, nonce, typeUrl } = versionAndNonce(b);
         call.write(request(typeUrl, version, nonce, false));
+        let byType = s.typeAckedAt.get(version);
+        if (!byType) s.typeAckedAt.set(version, (byType = new Map()));
+        byType.set(typeUrl, process.hrtime.bigint());
         let acked = typesAcked.get(version);
         if (!acked) typesAcked.set(version, (acked = new Set()));
         acked.add(typeUrl);

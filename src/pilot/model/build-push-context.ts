@@ -45,6 +45,11 @@ class Context implements PushContext {
   private readonly sidecars: SC[];
   private readonly gateways: GW[];
   private readonly secrets = new Map<string, Record<string, string>>();
+  /** VirtualServices by each gateway they bind (`mesh` or `ns/name`), in config order. */
+  private readonly vsByGateway = new Map<string, VS[]>();
+  /** Service instances by workload (`Pod/ns/name`) and by address, for proxyInstances. */
+  private readonly instancesByWorkload = new Map<string, ServiceInstance[]>();
+  private readonly instancesByAddress = new Map<string, ServiceInstance[]>();
   private readonly memo = new Map<string, unknown>();
 
   constructor(input: PushContextInput) {
@@ -57,6 +62,25 @@ class Context implements PushContext {
     this.drs = (byKind.get('DestinationRule') ?? []) as DR[];
     this.sidecars = (byKind.get('Sidecar') ?? []) as SC[];
     this.gateways = (byKind.get('Gateway') ?? []) as GW[];
+    for (const vs of this.vss) {
+      for (const g of new Set(vsGateways(vs))) {
+        const list = this.vsByGateway.get(g);
+        if (list) list.push(vs);
+        else this.vsByGateway.set(g, [vs]);
+      }
+    }
+    const add = (m: Map<string, ServiceInstance[]>, k: string, i: ServiceInstance): void => {
+      const list = m.get(k);
+      if (list) list.push(i);
+      else m.set(k, [i]);
+    };
+    for (const svc of this.services) {
+      for (const i of input.registry.instances(svc.hostname, svc.namespace)) {
+        if (!i.workload.startsWith('Pod/')) continue;
+        add(this.instancesByWorkload, i.workload, i);
+        add(this.instancesByAddress, i.address, i);
+      }
+    }
     for (const s of byKind.get('Secret') ?? []) {
       const data = (s as unknown as { data?: Record<string, string> }).data ?? {};
       this.secrets.set(`${nsOf(s)}/${s.metadata.name}`, data);
@@ -108,8 +132,9 @@ class Context implements PushContext {
     return this.cached(`vs:${this.scope(proxy)}:${gateways.join(',')}`, () => {
       const sc = this.sidecarFor(proxy);
       const egress = sc !== undefined && (sc.spec.egress?.length ?? 0) > 0 ? egressHosts(sc) : undefined;
-      return this.vss.filter((vs) => configVisibleTo(vs.spec.exportTo, nsOf(vs), proxy.namespace)
-        && vsGateways(vs).some((g) => gateways.includes(g))
+      const bound = gateways.length === 1 ? this.vsByGateway.get(gateways[0]) ?? []
+        : this.vss.filter((vs) => vsGateways(vs).some((g) => gateways.includes(g)));
+      return bound.filter((vs) => configVisibleTo(vs.spec.exportTo, nsOf(vs), proxy.namespace)
         && (egress === undefined || (vs.spec.hosts ?? []).some((h) => egressAllows(egress, nsOf(vs), resolveShortname(h, nsOf(vs))))));
     });
   }
@@ -147,14 +172,9 @@ class Context implements PushContext {
 
   proxyInstances(proxy: ProxyNode): ServiceInstance[] {
     return this.cached(`in:${proxy.namespace}/${proxy.workloadName}/${proxy.ipAddresses.join(',')}`, () => {
-      const workload = `Pod/${proxy.namespace}/${proxy.workloadName}`;
-      const out: ServiceInstance[] = [];
-      for (const s of this.services) {
-        for (const i of this.registry.instances(s.hostname, s.namespace)) {
-          if (i.workload === workload || (i.workload.startsWith('Pod/') && proxy.ipAddresses.includes(i.address))) out.push(i);
-        }
-      }
-      return out;
+      const out = new Set(this.instancesByWorkload.get(`Pod/${proxy.namespace}/${proxy.workloadName}`) ?? []);
+      for (const ip of proxy.ipAddresses) for (const i of this.instancesByAddress.get(ip) ?? []) out.add(i);
+      return [...out];
     });
   }
 

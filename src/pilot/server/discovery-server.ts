@@ -13,6 +13,7 @@ import { metricType, PilotMetrics } from '../monitoring/metrics.js';
 import { startMonitoringServer, type MonitoringServer } from '../monitoring/server.js';
 import { Debouncer } from '../push/debounce.js';
 import { pushRequest, type PushRequest } from '../push/push-request.js';
+import { pushTypesFor } from '../push/push-types.js';
 import { ServiceRegistry } from '../registry/registry.js';
 import type { KubeObject } from '../registry/input.js';
 import type { ConfigSource } from './config-source.js';
@@ -58,6 +59,7 @@ export class DiscoveryServer {
   private readonly proxies = new Map<string, Connected>();
   private readonly log: XdsLog;
   private lastPushAt = new Date();
+  private pushedTypes: ReadonlySet<string> = new Set();
   private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
   constructor(private readonly opts: DiscoveryServerOptions) {
@@ -72,6 +74,8 @@ export class DiscoveryServer {
   connectedProxies(): ProxyNode[] { return [...this.proxies.values()].map((c) => c.proxy); }
   xdsStatus(): ReturnType<XdsServer['status']> { return this.xds?.status() ?? []; }
   generationStats(): GenerationStats { return { ...this.stats }; }
+  /** The type URLs the last full push rebuilt. */
+  lastPushTypes(): string[] { return [...this.pushedTypes]; }
   snapshotOf(proxyId: string): { snapshot: Snapshot; at: Date } | undefined {
     const c = [...this.proxies.values()].find((p) => p.proxy.id === proxyId);
     const snap = c ? this.xds?.cache.getSnapshot(c.key) : undefined;
@@ -162,20 +166,25 @@ export class DiscoveryServer {
     this.metrics.recordPushStarted(req, delayMs);
     if (req.full) this.rebuild();
     const edsVersion = req.full ? '' : this.nextVersion();
+    const types = pushTypesFor(req.configsUpdated);
+    if (req.full) this.pushedTypes = types;
     this.lastPushAt = new Date();
     this.stats = { version: this.push.version, proxies: 0, totalMs: 0, maxMs: 0 };
-    for (const c of this.proxies.values()) this.pushTo(c, req.start, edsVersion);
+    for (const c of this.proxies.values()) this.pushTo(c, req.start, edsVersion, types);
   }
 
-  /** Sends a proxy its config: a full snapshot, or (with `edsVersion`) its old one with new endpoints. */
-  private pushTo(c: Connected, start: number, edsVersion = ''): void {
+  /**
+   * Sends a proxy its config: a snapshot with `types` rebuilt (a new proxy gets all), or (with
+   * `edsVersion`) its old one with new endpoints.
+   */
+  private pushTo(c: Connected, start: number, edsVersion = '', types?: ReadonlySet<string>): void {
     const before = this.xds?.cache.getSnapshot(c.key);
     const t0 = performance.now();
     let snapshot: Snapshot;
     let times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
     try {
       if (edsVersion !== '' && before !== undefined) snapshot = this.generator.refreshEndpoints(c.proxy, before, edsVersion);
-      else ({ snapshot, times } = this.generator.generate(c.proxy));
+      else ({ snapshot, times } = this.generator.generate(c.proxy, before, before === undefined ? undefined : types));
     } catch (e) {
       this.log('error', `generating config for ${c.proxy.id}: ${(e as Error).message}`);
       return;

@@ -64,14 +64,17 @@ export function scopeKey(push: PushContext, p: ProxyNode): string {
   return [p.type, p.namespace, labelsKey(p.labels), sc ? `${sc.metadata.namespace}/${sc.metadata.name}` : '', p.httpProxyPort].join('|');
 }
 
-interface Shared { routes: SnapshotResource[]; clusters: SnapshotResource[]; edsNames: string[]; rdsMs: number; cdsMs: number }
-interface Own { listeners: SnapshotResource[]; inbound: SnapshotResource[]; edsNames: string[]; ldsMs: number; cdsMs: number }
-
 /** What a proxy's listeners and inbound clusters depend on beyond its scope. */
 function shapeKey(push: PushContext, p: ProxyNode, scope: string): string {
   const inst = push.proxyInstances(p).map((i) => `${i.hostname}:${i.servicePort}:${i.port}`).sort().join(',');
   return [scope, p.bindAddress, p.appAddress, inst].join('|');
 }
+
+/** Every type a snapshot carries. */
+export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE]);
+
+interface Outbound { packed: SnapshotResource[]; edsNames: string[] }
+interface Timed<T> { value: T; ms: number }
 
 /** Identity numbers of config objects (a DestinationRule decides a service's clusters). */
 const ids = new WeakMap<object, number>();
@@ -83,36 +86,69 @@ const idOf = (o: object | undefined): number => {
   return id;
 };
 
-/** Generates snapshots for one push context; make a new one per full push. */
+/**
+ * Generates snapshots for one push context; make a new one per full push. Each piece is built on
+ * first use and shared after: routes per scope, service clusters per (role, service, rule),
+ * listeners and the CDS list per shape, EDS lists per set of names.
+ */
 export class SnapshotGenerator {
-  private readonly scopes = new Map<string, Shared>();
-  private readonly shapes = new Map<string, Own>();
-  private readonly serviceClusters = new Map<string, { packed: SnapshotResource[]; edsNames: string[] }>();
+  private readonly routes = new Map<string, Timed<TypeSnapshot>>();
+  private readonly outbound = new Map<string, Timed<Outbound>>();
+  private readonly serviceClusters = new Map<string, Outbound>();
+  private readonly listeners = new Map<string, Timed<TypeSnapshot>>();
+  private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }>>();
   private readonly endpointCache = new Map<string, SnapshotResource | null>();
   private edsVersion: string;
   private readonly edsOf = new Map<string, TypeSnapshot>();
+  private readonly noSecrets: TypeSnapshot;
 
   constructor(readonly push: PushContext, private readonly tr: Translators) {
     this.edsVersion = push.version;
+    this.noSecrets = { version: push.version, resources: new Map() };
   }
 
-  /** The snapshot of one proxy, with what it cost to build. */
-  generate(proxy: ProxyNode): { snapshot: Snapshot; times: GenerationTimes } {
-    const v = this.push.version;
-    const key = scopeKey(this.push, proxy);
-    const scope = this.shared(proxy, key);
-    const own = this.own(proxy, key);
-    const t0 = performance.now();
-    const eds = this.endpoints(proxy, [...scope.edsNames, ...own.edsNames]);
-    const t1 = performance.now();
-    const types = new Map<string, TypeSnapshot>([
-      [LISTENER_TYPE, typeSnapshot(v, own.listeners)],
-      [ROUTE_TYPE, typeSnapshot(v, scope.routes)],
-      [CLUSTER_TYPE, typeSnapshot(v, scope.clusters, own.inbound)],
-      [ENDPOINT_TYPE, eds],
-      [SECRET_TYPE, { version: v, resources: new Map() }],
-    ]);
-    return { snapshot: new Snapshot(types), times: { lds: own.ldsMs, rds: scope.rdsMs, cds: scope.cdsMs + own.cdsMs, eds: t1 - t0 } };
+  /**
+   * The snapshot of one proxy, with what it cost to build. With `previous`, only `types` are
+   * rebuilt and the others are kept as they were (Istio pushes only what a change affects).
+   */
+  generate(proxy: ProxyNode, previous?: Snapshot, types: ReadonlySet<string> = ALL_TYPES): { snapshot: Snapshot; times: GenerationTimes } {
+    const keep = (t: string): TypeSnapshot | undefined => (previous !== undefined && !types.has(t) ? previous.get(t) : undefined);
+    const scope = scopeKey(this.push, proxy);
+    const shape = shapeKey(this.push, proxy, scope);
+    const times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
+    const out = new Map<string, TypeSnapshot>();
+    let lds = keep(LISTENER_TYPE);
+    if (lds === undefined) {
+      const l = this.cached(this.listeners, shape, () => typeSnapshot(this.push.version, packAll(this.tr.listeners(this.push, proxy))));
+      lds = l.value;
+      times.lds = l.ms;
+    }
+    let rds = keep(ROUTE_TYPE);
+    if (rds === undefined) {
+      const r = this.cached(this.routes, scope, () => typeSnapshot(this.push.version, packAll(this.tr.routes(this.push, proxy))));
+      rds = r.value;
+      times.rds = r.ms;
+    }
+    let cds = keep(CLUSTER_TYPE);
+    let eds = keep(ENDPOINT_TYPE);
+    if (cds === undefined || eds === undefined) {
+      const c = this.cached(this.clusters, shape, () => {
+        const ob = this.outboundOf(proxy, scope);
+        const inbound = this.tr.inboundClusters(this.push, proxy);
+        return { ts: typeSnapshot(this.push.version, ob.packed, packAll(inbound)), edsNames: [...ob.edsNames, ...edsServiceNames(inbound)] };
+      });
+      times.cds = c.ms;
+      cds ??= c.value.ts;
+      const t0 = performance.now();
+      eds ??= this.endpoints(proxy, c.value.edsNames);
+      times.eds = performance.now() - t0;
+    }
+    out.set(LISTENER_TYPE, lds);
+    out.set(ROUTE_TYPE, rds);
+    out.set(CLUSTER_TYPE, cds);
+    out.set(ENDPOINT_TYPE, eds);
+    out.set(SECRET_TYPE, keep(SECRET_TYPE) ?? this.noSecrets);
+    return { snapshot: new Snapshot(out), times };
   }
 
   /** A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push). */
@@ -129,31 +165,35 @@ export class SnapshotGenerator {
     return new Snapshot(types);
   }
 
-  private shared(proxy: ProxyNode, key: string): Shared {
-    let s = this.scopes.get(key);
-    if (s === undefined) {
+  private cached<T>(m: Map<string, Timed<T>>, key: string, make: () => T): Timed<T> {
+    let hit = m.get(key);
+    if (hit === undefined) {
       const t0 = performance.now();
-      const routes = packAll(this.tr.routes(this.push, proxy));
-      const t1 = performance.now();
-      const clusters: SnapshotResource[] = [];
+      const value = make();
+      m.set(key, (hit = { value, ms: performance.now() - t0 }));
+    }
+    return hit;
+  }
+
+  /** The outbound and fixed clusters of a scope. */
+  private outboundOf(proxy: ProxyNode, scope: string): Outbound {
+    return this.cached(this.outbound, scope, () => {
+      const packed: SnapshotResource[] = [];
       const edsNames: string[] = [];
       for (const svc of this.push.servicesFor(proxy)) {
         for (const port of svc.ports) {
           const c = this.clustersOf(proxy, svc, port);
-          clusters.push(...c.packed);
+          packed.push(...c.packed);
           edsNames.push(...c.edsNames);
         }
       }
-      clusters.push(...packAll(this.tr.fixedClusters(this.push, proxy)));
-      const t2 = performance.now();
-      s = { routes, clusters, edsNames, rdsMs: t1 - t0, cdsMs: t2 - t1 };
-      this.scopes.set(key, s);
-    }
-    return s;
+      packed.push(...packAll(this.tr.fixedClusters(this.push, proxy)));
+      return { packed, edsNames };
+    }).value;
   }
 
   /** A service port's clusters, shared by every proxy of the same role that picks the same DestinationRule. */
-  private clustersOf(proxy: ProxyNode, svc: Service, port: ServicePort): { packed: SnapshotResource[]; edsNames: string[] } {
+  private clustersOf(proxy: ProxyNode, svc: Service, port: ServicePort): Outbound {
     const dr = this.push.destinationRuleFor(proxy, svc.hostname);
     const key = `${proxy.type}|${svc.namespace}/${svc.hostname}|${port.port}|${idOf(dr)}`;
     let c = this.serviceClusters.get(key);
@@ -163,21 +203,6 @@ export class SnapshotGenerator {
       this.serviceClusters.set(key, c);
     }
     return c;
-  }
-
-  /** Listeners and inbound clusters, shared by proxies of one shape. */
-  private own(proxy: ProxyNode, scope: string): Own {
-    const key = shapeKey(this.push, proxy, scope);
-    let o = this.shapes.get(key);
-    if (o === undefined) {
-      const t0 = performance.now();
-      const listeners = packAll(this.tr.listeners(this.push, proxy));
-      const t1 = performance.now();
-      const inbound = this.tr.inboundClusters(this.push, proxy);
-      o = { listeners, inbound: packAll(inbound), edsNames: edsServiceNames(inbound), ldsMs: t1 - t0, cdsMs: performance.now() - t1 };
-      this.shapes.set(key, o);
-    }
-    return o;
   }
 
   private endpoints(proxy: ProxyNode, names: readonly string[]): TypeSnapshot {

@@ -1,20 +1,16 @@
 // DiscoveryResponse encoding with the resources part shared: each resource (an immutable Any of
-// a snapshot) is encoded once, and so is a whole resource list sent to many streams; only the
-// version, type URL and nonce are encoded per response. Protobuf allows fields in any order.
+// a snapshot) is encoded once, and so is a whole resource list (the same array, as streams share
+// a snapshot's selection); only the version, type URL and nonce are encoded per response.
+// Protobuf allows fields in any order.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
 import { DiscoveryResponseSchema, type DiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 
-interface Encoded {
-  readonly resources: readonly Any[];
-  readonly bytes: Buffer;
-}
-
 /** DiscoveryResponse.resources is field 2, length-delimited: tag (2 << 3) | 2. */
 const RESOURCES_TAG = 0x12;
 
-/** Whole lists, keyed by their first resource. */
-const lists = new WeakMap<Any, Encoded>();
+/** Whole lists, keyed by the array (a list's contents never change once sent). */
+const lists = new WeakMap<readonly Any[], Buffer>();
 /** One `resources` field entry (tag, length, Any bytes) per resource. */
 const entries = new WeakMap<Any, Buffer>();
 
@@ -35,23 +31,17 @@ function entryOf(any: Any): Buffer {
   return e;
 }
 
-function sameResources(a: readonly Any[], b: readonly Any[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The wire form of a DiscoveryResponse, identical in meaning to toBinary's. */
 export function encodeDiscoveryResponse(m: DiscoveryResponse): Buffer {
   const resources = m.resources;
   if (resources.length < 2) return Buffer.from(toBinary(DiscoveryResponseSchema, m));
-  let enc = lists.get(resources[0]);
-  if (enc === undefined || !sameResources(enc.resources, resources)) {
-    enc = { resources: [...resources], bytes: Buffer.concat(resources.map(entryOf)) };
-    lists.set(resources[0], enc);
+  let bytes = lists.get(resources);
+  if (bytes === undefined) {
+    bytes = Buffer.concat(resources.map(entryOf));
+    lists.set(resources, bytes);
   }
   const head = toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, {
     versionInfo: m.versionInfo, canary: m.canary, typeUrl: m.typeUrl, nonce: m.nonce, controlPlane: m.controlPlane,
   }));
-  return Buffer.concat([head, enc.bytes]);
+  return Buffer.concat([head, bytes]);
 }
