@@ -1,0 +1,79 @@
+// A gateway's HTTP route configurations (istiod's buildGatewayHTTPRouteConfig): one per server route
+// name (servers sharing it merged), a virtual host per bound VS host, 404 blackhole, httpsRedirect.
+import { clone } from '@bufbuild/protobuf';
+import { RouteSchema, VirtualHost_TlsRequirementType, type VirtualHost } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
+import type { ConfigObject } from '../../config/object.js';
+import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { ProxyNode } from '../../model/proxy.js';
+import { gatewayRouteName } from '../names.js';
+import { gatewayHostsFor } from './hosts.js';
+import { blackholeVirtualHost, gatewayVirtualHost, routeConfiguration } from './virtual-host.js';
+import { virtualServiceRoutes } from './vs-routes.js';
+
+/** A server of one of the proxy's gateways, with the port its listener really binds. */
+export interface BoundServer {
+  readonly gateway: ConfigObject<GatewaySpec>;
+  readonly server: GatewayServer;
+  /** The gateway Service's targetPort for the server port (80 -> 8080 on the stock ingress gateway). */
+  readonly listenerPort: number;
+}
+
+/**
+ * Istio's gateway port resolution: a server port that is a port of a Service selecting this gateway
+ * workload binds that Service port's target port; otherwise the server port itself.
+ */
+export function resolveServerPort(push: PushContext, proxy: ProxyNode, port: number): number {
+  const target = push.proxyInstances(proxy).find((i) => i.servicePort === port);
+  return target !== undefined && target.port > 0 ? target.port : port;
+}
+
+/** The proxy's gateway servers grouped by route configuration name (HTTP and terminated HTTPS only). */
+export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<string, BoundServer[]> {
+  const out = new Map<string, BoundServer[]>();
+  for (const gateway of push.gatewaysFor(proxy)) {
+    const ns = gateway.metadata.namespace ?? 'default';
+    for (const server of gateway.spec.servers ?? []) {
+      const listenerPort = resolveServerPort(push, proxy, server.port.number);
+      const name = gatewayRouteName({ ...server, port: { ...server.port, number: listenerPort } }, gateway.metadata.name, ns);
+      if (name === '') continue;
+      const list = out.get(name) ?? [];
+      list.push({ gateway, server, listenerPort });
+      out.set(name, list);
+    }
+  }
+  return out;
+}
+
+/** One gateway route configuration from its servers; VSs for the same host are merged (routes appended in VS order). */
+export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: string, servers: readonly BoundServer[]): RouteConfiguration {
+  const byHost = new Map<string, VirtualHost>();
+  let port = servers[0]?.listenerPort ?? 0;
+  for (const { gateway, server, listenerPort } of servers) {
+    port = listenerPort;
+    const gwNs = gateway.metadata.namespace ?? 'default';
+    const key = `${gwNs}/${gateway.metadata.name}`;
+    for (const vs of push.virtualServicesFor(proxy, [key])) {
+      const vsNs = vs.metadata.namespace ?? 'default';
+      const hosts = (vs.spec.hosts ?? []).flatMap((h) => gatewayHostsFor(h, vsNs, server.hosts, gwNs));
+      if (hosts.length === 0) continue;
+      const routes = virtualServiceRoutes(push, proxy, vs, { gateway: key, port: server.port.number });
+      if (routes.length === 0) continue;
+      for (const h of new Set(hosts)) {
+        let vh = byHost.get(h);
+        if (vh === undefined) {
+          vh = gatewayVirtualHost(h, listenerPort, []);
+          byHost.set(h, vh);
+        }
+        vh.routes.push(...routes.map((r) => clone(RouteSchema, r)));
+        if (server.tls?.httpsRedirect === true) vh.requireTls = VirtualHost_TlsRequirementType.ALL;
+      }
+    }
+  }
+  const hosts = byHost.size > 0 ? [...byHost.values()] : [blackholeVirtualHost(port)];
+  const rc = routeConfiguration(name, hosts, { sidecar: false });
+  // istiod ignores the port in host matching on gateways too (all but proxyless gRPC).
+  rc.ignorePortInHostMatching = true;
+  return rc;
+}

@@ -1,0 +1,71 @@
+// A VirtualService's HTTP routes as Envoy routes for one proxy context (mesh or a gateway, a port):
+// per-match port / sourceLabels / sourceNamespace / gateways filtering, route metadata, hash policy.
+import { create, fromJson } from '@bufbuild/protobuf';
+import { StructSchema } from '@bufbuild/protobuf/wkt';
+import { MetadataSchema } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
+import type { Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import type { ConfigObject } from '../../config/object.js';
+import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { ProxyNode } from '../../model/proxy.js';
+import { expandedRoutes } from './delegate.js';
+import { httpRoutes } from './http-route.js';
+import type { HTTPMatchRequest } from './inputs.js';
+import { clusterResolver, hashPolicy, parseOutboundCluster } from './resolve.js';
+
+/** Where routes are built: `mesh` for sidecars or `<ns>/<name>` of a gateway, and the listener/server port. */
+export interface RouteContext {
+  readonly gateway: string;
+  readonly port: number;
+}
+
+/** A VS gateway reference resolved relative to the VS namespace (`mesh` stays). */
+export function qualifyGateway(ref: string, vsNamespace: string): string {
+  return ref === 'mesh' || ref.includes('/') ? ref : `${vsNamespace}/${ref}`;
+}
+
+const subsetOf = (want: Record<string, string>, have: Record<string, string>): boolean =>
+  Object.entries(want).every(([k, v]) => have[k] === v);
+
+/** Whether a match condition applies to this proxy and context (match.gateways override the VS's gateways). */
+export function matchApplies(m: HTTPMatchRequest, vs: ConfigObject<VirtualServiceSpec>, proxy: ProxyNode, ctx: RouteContext): boolean {
+  const ns = vs.metadata.namespace ?? 'default';
+  if (m.port !== undefined && m.port !== 0 && m.port !== ctx.port) return false;
+  if (m.sourceLabels !== undefined && !subsetOf(m.sourceLabels, proxy.labels)) return false;
+  if (m.sourceNamespace !== undefined && m.sourceNamespace !== '' && m.sourceNamespace !== proxy.namespace) return false;
+  const gws = m.gateways !== undefined && m.gateways.length > 0 ? m.gateways : (vs.spec.gateways?.length ? vs.spec.gateways : ['mesh']);
+  return gws.some((g) => qualifyGateway(g, ns) === ctx.gateway);
+}
+
+/** The `istio` filter metadata istioctl reads as the route's VIRTUAL SERVICE (`<name>.<ns>`). */
+export function vsConfigPath(vs: ConfigObject<VirtualServiceSpec>): string {
+  return `/apis/networking.istio.io/v1alpha3/namespaces/${vs.metadata.namespace ?? 'default'}/virtual-service/${vs.metadata.name}`;
+}
+
+/** Adds hash_policy from the destination's DestinationRule when the route forwards to one cluster (or all agree). */
+export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): void {
+  if (r.action.case !== 'route') return;
+  const a = r.action.value;
+  const names = a.clusterSpecifier.case === 'cluster' ? [a.clusterSpecifier.value]
+    : a.clusterSpecifier.case === 'weightedClusters' ? a.clusterSpecifier.value.clusters.map((c) => c.name) : [];
+  const policies = names.map((n) => {
+    const c = parseOutboundCluster(n);
+    return c === undefined ? undefined : hashPolicy(push, proxy, c.fqdn, c.port, c.subset);
+  });
+  const first = policies[0];
+  if (first === undefined) return;
+  if (policies.every((p) => p !== undefined && JSON.stringify(p.policySpecifier) === JSON.stringify(first.policySpecifier))) a.hashPolicy = [first];
+}
+
+/** The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none apply. */
+export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
+  const metadata = create(MetadataSchema, { filterMetadata: { istio: fromJson(StructSchema, { config: vsConfigPath(vs) }) } });
+  return expandedRoutes(push, vs).flatMap(({ route, namespace }) => {
+    const routes = httpRoutes(route, clusterResolver(push, proxy, namespace, ctx.port), { keepMatch: (m) => matchApplies(m, vs, proxy, ctx) });
+    for (const r of routes) {
+      r.metadata = metadata;
+      addHashPolicy(push, proxy, r);
+    }
+    return routes;
+  });
+}
