@@ -9,6 +9,7 @@ import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import { gatewayRouteName } from '../names.js';
 import { gatewayHostsFor } from './hosts.js';
+import { resolveShortname } from './resolve.js';
 import { blackholeVirtualHost, gatewayVirtualHost, routeConfiguration } from './virtual-host.js';
 import { virtualServiceRoutes } from './vs-routes.js';
 
@@ -56,7 +57,7 @@ export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: st
     const key = `${gwNs}/${gateway.metadata.name}`;
     for (const vs of push.virtualServicesFor(proxy, [key])) {
       const vsNs = vs.metadata.namespace ?? 'default';
-      const hosts = (vs.spec.hosts ?? []).flatMap((h) => gatewayHostsFor(h, vsNs, server.hosts, gwNs));
+      const hosts = (vs.spec.hosts ?? []).flatMap((h) => gatewayHostsFor(resolveShortname(h, vsNs, push.mesh.trustDomain || 'cluster.local'), vsNs, server.hosts, gwNs));
       if (hosts.length === 0) continue;
       const routes = virtualServiceRoutes(push, proxy, vs, { gateway: key, port: server.port.number });
       if (routes.length === 0) continue;

@@ -1,9 +1,8 @@
 // A VirtualService's HTTP routes as Envoy routes for one proxy context (mesh or a gateway, a port):
 // per-match port / sourceLabels / sourceNamespace / gateways filtering, route metadata, hash policy.
-import { create, fromJson } from '@bufbuild/protobuf';
-import { StructSchema } from '@bufbuild/protobuf/wkt';
+import { create, equals } from '@bufbuild/protobuf';
 import { MetadataSchema } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
-import type { Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteAction_HashPolicySchema, type Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
@@ -54,12 +53,12 @@ export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): vo
   });
   const first = policies[0];
   if (first === undefined) return;
-  if (policies.every((p) => p !== undefined && JSON.stringify(p.policySpecifier) === JSON.stringify(first.policySpecifier))) a.hashPolicy = [first];
+  if (policies.every((p) => p !== undefined && equals(RouteAction_HashPolicySchema, p, first))) a.hashPolicy = [first];
 }
 
 /** The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none apply. */
 export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
-  const metadata = create(MetadataSchema, { filterMetadata: { istio: fromJson(StructSchema, { config: vsConfigPath(vs) }) } });
+  const metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(vs) } } });
   return expandedRoutes(push, vs).flatMap(({ route, namespace }) => {
     const routes = httpRoutes(route, clusterResolver(push, proxy, namespace, ctx.port), { keepMatch: (m) => matchApplies(m, vs, proxy, ctx) });
     for (const r of routes) {
