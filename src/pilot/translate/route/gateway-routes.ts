@@ -1,7 +1,7 @@
 // A gateway's HTTP route configurations (istiod's buildGatewayHTTPRouteConfig): one per server route
 // name (servers sharing it merged), a virtual host per bound VS host, 404 blackhole, httpsRedirect.
 import { clone } from '@bufbuild/protobuf';
-import { RouteSchema, VirtualHost_TlsRequirementType, type VirtualHost } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteSchema, VirtualHost_TlsRequirementType, type Route, type VirtualHost } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
@@ -47,6 +47,16 @@ export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<
   return out;
 }
 
+/** SortVHostRoutes: catch-all routes (prefix `/`, no other conditions) move to the end, others keep their order. */
+export function catchAllLast(routes: readonly Route[]): Route[] {
+  const isCatchAll = (r: Route): boolean => {
+    const m = r.match;
+    return m !== undefined && m.pathSpecifier.case === 'prefix' && m.pathSpecifier.value === '/'
+      && m.headers.length === 0 && m.queryParameters.length === 0 && m.runtimeFraction === undefined;
+  };
+  return [...routes.filter((r) => !isCatchAll(r)), ...routes.filter(isCatchAll)];
+}
+
 /** One gateway route configuration from its servers; VSs for the same host are merged (routes appended in VS order). */
 export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: string, servers: readonly BoundServer[]): RouteConfiguration {
   const byHost = new Map<string, VirtualHost>();
@@ -62,17 +72,28 @@ export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: st
       const routes = virtualServiceRoutes(push, proxy, vs, { gateway: key, port: server.port.number });
       if (routes.length === 0) continue;
       for (const h of new Set(hosts)) {
-        let vh = byHost.get(h);
+        let vh = byHost.get(h.toLowerCase());
         if (vh === undefined) {
           vh = gatewayVirtualHost(h, listenerPort, []);
-          byHost.set(h, vh);
+          byHost.set(h.toLowerCase(), vh);
         }
         vh.routes.push(...routes.map((r) => clone(RouteSchema, r)));
         if (server.tls?.httpsRedirect === true) vh.requireTls = VirtualHost_TlsRequirementType.ALL;
       }
     }
+    // An httpsRedirect server's hosts always get a vhost requiring TLS, even with no VirtualService.
+    if (server.tls?.httpsRedirect === true) {
+      for (const raw of server.hosts) {
+        const h = raw.toLowerCase();
+        const vh = byHost.get(h) ?? gatewayVirtualHost(h, listenerPort, []);
+        vh.requireTls = VirtualHost_TlsRequirementType.ALL;
+        byHost.set(h, vh);
+      }
+    }
   }
   const hosts = byHost.size > 0 ? [...byHost.values()] : [blackholeVirtualHost(port)];
+  for (const vh of hosts) vh.routes = catchAllLast(vh.routes);
+  hosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const rc = routeConfiguration(name, hosts, { sidecar: false });
   // istiod ignores the port in host matching on gateways too (all but proxyless gRPC).
   rc.ignorePortInHostMatching = true;

@@ -71,8 +71,8 @@ test('ch4 coolstore gateway: `http.8080`, vhost webapp.istioinaction.io:8080 to 
   assert.equal(compileRouteConfig(rc).route(req('/', { authority: 'other.example' }), 0), null, 'no vhost for other hosts');
   const none = build({ configs: bookObjects('ch4/coolstore-gw.yaml'), proxyInstances: gwInstances }, gatewayProxy).get('http.8080')!;
   assert.deepEqual(none.virtualHosts.map((v) => v.name), ['blackhole:8080']);
-  const bh = compileRouteConfig(none).route(req('/', { authority: 'webapp.istioinaction.io' }), 0);
-  assert.equal(bh?.route.action.kind, 'direct_response');
+  assert.deepEqual(none.virtualHosts[0].routes, [], 'a vhost with no routes: Envoy 404s (NR)');
+  assert.equal(compileRouteConfig(none).route(req('/', { authority: 'webapp.istioinaction.io' }), 0), null);
 });
 
 test('ch2 ingress gateway `*`: http.8080 vhost `*:8080`; the route names webapp-virtualservice.istioinaction in its metadata', () => {
@@ -95,7 +95,11 @@ test('httpsRedirect: the HTTP server vhost requires TLS for ALL; the HTTPS serve
   const r = compileRouteConfig(rcs.get('http.8080')!).route(req('/', { authority: 'webapp.istioinaction.io' }), 0);
   assert.equal(r?.route.action.kind, 'redirect', 'plain HTTP is redirected to https');
   assert.equal(rcs.get('https.8443.https.coolstore-gateway.istioinaction')!.virtualHosts[0].name, 'webapp.istioinaction.io:8443');
-  assert.deepEqual([...build({ configs: bookObjects('ch4/coolstore-gw-tls-redirect.yaml'), proxyInstances: gwInstances }, gatewayProxy, ['http.8080']).keys()], ['http.8080']);
+  const bare = build({ configs: bookObjects('ch4/coolstore-gw-tls-redirect.yaml'), proxyInstances: gwInstances }, gatewayProxy, ['http.8080']);
+  assert.deepEqual([...bare.keys()], ['http.8080']);
+  const vh = bare.get('http.8080')!.virtualHosts[0];
+  assert.deepEqual([vh.name, vh.routes.length, vh.requireTls], ['webapp.istioinaction.io:8080', 0, 2], 'no VS: the redirect vhost still exists');
+  assert.equal(compileRouteConfig(bare.get('http.8080')!).route(req('/', { authority: 'webapp.istioinaction.io' }), 0)?.route.action.kind, 'redirect');
 });
 
 const vs = (name: string, spec: Record<string, unknown>, ts = '2024-01-01T00:00:00Z', namespace = 'istioinaction'): ConfigObject =>
