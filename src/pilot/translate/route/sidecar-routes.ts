@@ -92,7 +92,8 @@ export function httpProxyRouteConfig(push: PushContext, proxy: ProxyNode): Route
     const services = all.filter((s) => s.ports.some((p) => p.port === port && isHttpRouted(p.protocol)));
     for (const h of hostRoutesForPort(push, proxy, vss, services, port)) {
       const base = domainsOf(h, proxy);
-      const domains = base.flatMap((d) => [d, `${d}:${port}`]);
+      // Services get `host:port` forms; a VS host without a service only its name (istiod's SidecarIgnorePort).
+      const domains = h.service !== undefined ? base.flatMap((d) => [d, `${d}:${port}`]) : base;
       hosts.push(sidecarVirtualHost(h.host, port, domains, h.routes));
     }
   }
