@@ -11,7 +11,7 @@ import { gatewayRouteName } from '../names.js';
 import { gatewayHostsFor } from './hosts.js';
 import { resolveShortname } from './resolve.js';
 import { blackholeVirtualHost, gatewayVirtualHost, routeConfiguration } from './virtual-host.js';
-import { virtualServiceRoutes } from './vs-routes.js';
+import { isCatchAllRoute, virtualServiceRoutes } from './vs-routes.js';
 
 /** A server of one of the proxy's gateways, with the port its listener really binds. */
 export interface BoundServer {
@@ -47,14 +47,9 @@ export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<
   return out;
 }
 
-/** SortVHostRoutes: catch-all routes (prefix `/`, no other conditions) move to the end, others keep their order. */
+/** SortVHostRoutes: catch-all routes move to the end, others keep their order. */
 export function catchAllLast(routes: readonly Route[]): Route[] {
-  const isCatchAll = (r: Route): boolean => {
-    const m = r.match;
-    return m !== undefined && m.pathSpecifier.case === 'prefix' && m.pathSpecifier.value === '/'
-      && m.headers.length === 0 && m.queryParameters.length === 0 && m.runtimeFraction === undefined;
-  };
-  return [...routes.filter((r) => !isCatchAll(r)), ...routes.filter(isCatchAll)];
+  return [...routes.filter((r) => !isCatchAllRoute(r)), ...routes.filter(isCatchAllRoute)];
 }
 
 /** One gateway route configuration from its servers; VSs for the same host are merged (routes appended in VS order). */

@@ -33,6 +33,13 @@ export function sidecarHttpPorts(push: PushContext, proxy: ProxyNode): number[] 
   return [...ports].sort((a, b) => a - b);
 }
 
+/** Whether any host of the VS names (or wildcard-matches) a visible service with an HTTP port. */
+function vsMatchesService(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>): boolean {
+  const ns = vs.metadata.namespace ?? 'default';
+  const hosts = (vs.spec.hosts ?? []).map((h) => resolveShortname(h, ns, push.mesh.trustDomain || 'cluster.local'));
+  return push.servicesFor(proxy).some((s) => s.ports.some((p) => isHttpRouted(p.protocol)) && hosts.some((h) => hostsMatch(h, s.hostname)));
+}
+
 interface HostRoutes { host: string; service?: Service; routes: Route[] }
 
 /** Per port: the hosts with routes, VirtualService hosts first (in VS order, a service claimed by its first VS), then defaults. */
@@ -51,8 +58,9 @@ function hostRoutesForPort(push: PushContext, proxy: ProxyNode, vss: ConfigObjec
         claimed.add(s.hostname);
         out.push({ host: s.hostname, service: s, routes: build() });
       }
-      // A VS host that names no service still gets its own virtual host (external names).
-      if (!h.includes('*') && !services.some((s) => s.hostname === h) && !claimed.has(h) && build().length > 0) {
+      // A VS host that names no service gets its own virtual host only on port 80, and only when the VS
+      // matches no HTTP service at all (istiod's port-80 rule for hosts outside the registry).
+      if (port === 80 && !vsMatchesService(push, proxy, vs) && !h.includes('*') && !claimed.has(h) && build().length > 0) {
         claimed.add(h);
         out.push({ host: h, routes: build() });
       }

@@ -30,10 +30,10 @@ const subsetOf = (want: Record<string, string>, have: Record<string, string>): b
 export function matchApplies(m: HTTPMatchRequest, vs: ConfigObject<VirtualServiceSpec>, proxy: ProxyNode, ctx: RouteContext): boolean {
   const ns = vs.metadata.namespace ?? 'default';
   if (m.port !== undefined && m.port !== 0 && m.port !== ctx.port) return false;
+  // istiod's sourceMatchHTTP: match.gateways, when set, decide alone (sourceLabels are then not checked).
+  if (m.gateways !== undefined && m.gateways.length > 0) return m.gateways.some((g) => qualifyGateway(g, ns) === ctx.gateway);
   if (m.sourceLabels !== undefined && !subsetOf(m.sourceLabels, proxy.labels)) return false;
-  if (m.sourceNamespace !== undefined && m.sourceNamespace !== '' && m.sourceNamespace !== proxy.namespace) return false;
-  const gws = m.gateways !== undefined && m.gateways.length > 0 ? m.gateways : (vs.spec.gateways?.length ? vs.spec.gateways : ['mesh']);
-  return gws.some((g) => qualifyGateway(g, ns) === ctx.gateway);
+  return m.sourceNamespace === undefined || m.sourceNamespace === '' || m.sourceNamespace === proxy.namespace;
 }
 
 /** The `istio` filter metadata istioctl reads as the route's VIRTUAL SERVICE (`<name>.<ns>`). */
@@ -59,12 +59,24 @@ export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): vo
 /** The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none apply. */
 export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
   const metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(vs) } } });
-  return expandedRoutes(push, vs).flatMap(({ route, namespace }) => {
+  const out: Route[] = [];
+  for (const { route, namespace } of expandedRoutes(push, vs)) {
     const routes = httpRoutes(route, clusterResolver(push, proxy, namespace, ctx.port), { keepMatch: (m) => matchApplies(m, vs, proxy, ctx) });
     for (const r of routes) {
       r.metadata = metadata;
       addHashPolicy(push, proxy, r);
+      out.push(r);
+      // Nothing after a catch-all can match: istiod stops there (and after a route without matches).
+      if (isCatchAllRoute(r)) return out;
     }
-    return routes;
-  });
+    if (route.match === undefined || route.match.length === 0) return out;
+  }
+  return out;
+}
+
+/** IsCatchAllRoute: prefix `/` (or a regex `.*`) with no header or query conditions. */
+export function isCatchAllRoute(r: Route): boolean {
+  const m = r.match;
+  if (m === undefined || m.headers.length > 0 || m.queryParameters.length > 0 || m.runtimeFraction !== undefined) return false;
+  return (m.pathSpecifier.case === 'prefix' && m.pathSpecifier.value === '/') || (m.pathSpecifier.case === 'safeRegex' && m.pathSpecifier.value.regex === '.*');
 }
