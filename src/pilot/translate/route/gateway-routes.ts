@@ -11,6 +11,7 @@ import { gatewayRouteName } from '../names.js';
 import { gatewayHostsFor } from './hosts.js';
 import { resolveShortname } from './resolve.js';
 import { blackholeVirtualHost, gatewayVirtualHost, routeConfiguration } from './virtual-host.js';
+import { MAX_DIRECT_RESPONSE_BODY_BYTES } from './sidecar-routes.js';
 import { isCatchAllRoute, virtualServiceRoutes } from './vs-routes.js';
 
 /** A server of one of the proxy's gateways, with the port its listener really binds. */
@@ -92,5 +93,6 @@ export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: st
   const rc = routeConfiguration(name, hosts, { sidecar: false });
   // istiod ignores the port in host matching on gateways too (all but proxyless gRPC).
   rc.ignorePortInHostMatching = true;
+  rc.maxDirectResponseBodySizeBytes = MAX_DIRECT_RESPONSE_BODY_BYTES;
   return rc;
 }

@@ -173,12 +173,14 @@ test('DestinationRule consistentHash becomes the route hash_policy (subset and p
   assert.equal(json.virtual_hosts[1].routes[0].route.hash_policy, undefined, 'webapp has no DestinationRule');
 });
 
-test('http_proxy: all HTTP ports, `host` and `host:port` domains, port-aware matching; REGISTRY_ONLY blocks the rest', () => {
+test('http_proxy: all HTTP ports, `host` and `host:port` domains, port ignored as istiod sets it; REGISTRY_ONLY blocks the rest', () => {
   const svcs = [service('catalog', 'istioinaction', [[80]]), service('webapp', 'istioinaction', [[8080]])];
   const rcs = build({ services: svcs, mesh: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } }, proxy('sidecar', 'istioinaction', {}, 15080));
   assert.deepEqual([...rcs.keys()], ['80', '8080', 'http_proxy']);
   const hp = rcs.get('http_proxy')!;
-  assert.equal(hp.ignorePortInHostMatching, false);
+  assert.equal(hp.ignorePortInHostMatching, true);
+  assert.equal(hp.maxDirectResponseBodySizeBytes, 1024 * 1024);
+  assert.ok(hp.virtualHosts.find((v) => v.name === `${WEBAPP}:8080`)!.domains.includes('webapp.istioinaction:8080'));
   assert.equal(cluster(hp, '/', { authority: 'catalog.istioinaction' }), `outbound|80||${CATALOG}`);
   assert.equal(cluster(hp, '/', { authority: 'webapp.istioinaction:8080' }), `outbound|8080||${WEBAPP}`);
   assert.equal(compileRouteConfig(hp).route(req('/', { authority: 'example.org' }), 0)?.route.action.kind, 'direct_response');

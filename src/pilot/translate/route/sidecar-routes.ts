@@ -85,12 +85,27 @@ export function sidecarRouteConfig(push: PushContext, proxy: ProxyNode, port: nu
   const vss = push.virtualServicesFor(proxy, ['mesh']);
   const hosts: VirtualHost[] = hostRoutesForPort(push, proxy, vss, services, port)
     .map((h) => sidecarVirtualHost(h.host, port, domainsOf(h, proxy), h.routes));
-  return routeConfiguration(sidecarRouteName(port), [...hosts, catchAllVirtualHost(outboundMode(push, proxy))], { sidecar: true });
+  return outboundRouteConfig(push, proxy, sidecarRouteName(port), hosts);
+}
+
+/** Max direct_response body istiod allows (1 MiB, Envoy's default is 4 KiB). */
+export const MAX_DIRECT_RESPONSE_BODY_BYTES = 1024 * 1024;
+
+/**
+ * istiod's outbound route configuration: domains deduplicated in build order (VirtualService hosts
+ * first), then hosts sorted by name, the catch-all last; the port is ignored in host matching.
+ */
+function outboundRouteConfig(push: PushContext, proxy: ProxyNode, name: string, hosts: VirtualHost[]): RouteConfiguration {
+  const rc = routeConfiguration(name, hosts, { sidecar: true });
+  rc.virtualHosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  rc.virtualHosts.push(catchAllVirtualHost(outboundMode(push, proxy)));
+  rc.maxDirectResponseBodySizeBytes = MAX_DIRECT_RESPONSE_BODY_BYTES;
+  return rc;
 }
 
 /**
- * `http_proxy` (RDSHttpProxy): every service on every HTTP port, each domain also as `host:port`
- * since explicit-proxy clients send the port unless it is 80; the port takes part in host matching.
+ * `http_proxy` (RDSHttpProxy): every service on every HTTP port, each service domain also as
+ * `host:port` (istiod adds ports when the listener port is 0), the port ignored in host matching.
  */
 export function httpProxyRouteConfig(push: PushContext, proxy: ProxyNode): RouteConfiguration {
   const vss = push.virtualServicesFor(proxy, ['mesh']);
@@ -105,5 +120,6 @@ export function httpProxyRouteConfig(push: PushContext, proxy: ProxyNode): Route
       hosts.push(sidecarVirtualHost(h.host, port, domains, h.routes));
     }
   }
-  return routeConfiguration(HTTP_PROXY_ROUTE, [...hosts, catchAllVirtualHost(outboundMode(push, proxy))], { sidecar: false });
+  // istiod sets ignore_port_in_host_matching on http_proxy too, so the `host:port` domains never match.
+  return outboundRouteConfig(push, proxy, HTTP_PROXY_ROUTE, hosts);
 }
