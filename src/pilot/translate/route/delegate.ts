@@ -65,7 +65,7 @@ function mergeRoute(root: DelegatingHTTPRoute, del: HTTPRoute): HTTPRoute | null
   const name = del.name === undefined ? root.name : root.name !== undefined ? `${root.name}-${del.name}` : del.name;
   return {
     ...del, match, name,
-    rewrite: del.rewrite ?? root.rewrite, timeout: del.timeout ?? root.timeout, retries: del.retries ?? root.retries,
+    rewrite: del.rewrite ?? root.rewrite, directResponse: del.directResponse ?? root.directResponse, timeout: del.timeout ?? root.timeout, retries: del.retries ?? root.retries,
     fault: del.fault ?? root.fault, mirror: del.mirror ?? root.mirror, mirrorPercentage: del.mirrorPercentage ?? root.mirrorPercentage,
     corsPolicy: del.corsPolicy ?? root.corsPolicy, headers: del.headers ?? root.headers,
   };
