@@ -1,90 +1,98 @@
-// A gateway's route configurations: `http.<listen port>` for HTTP servers (merged across Gateways
-// on that port) and `https.<port>.<name>.<gw>.<ns>` for terminated HTTPS, with a virtual host per
-// host shared by a server and a VirtualService bound to its Gateway; 404 blackhole when none.
-import {
-  VirtualHost_TlsRequirementType, type VirtualHost,
-} from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+// A gateway's HTTP route configurations (istiod's buildGatewayHTTPRouteConfig): one per server route
+// name (servers sharing it merged), a virtual host per bound VS host, 404 blackhole, httpsRedirect.
+import { clone } from '@bufbuild/protobuf';
+import { RouteSchema, VirtualHost_TlsRequirementType, type Route, type VirtualHost } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
-import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
-import { hostMatches, resolveShortname } from '../../registry/hostname.js';
-import { gatewayListenPort } from '../listener/index.js';
+import type { ProxyNode } from '../../model/proxy.js';
 import { gatewayRouteName } from '../names.js';
+import { gatewayHostsFor } from './hosts.js';
+import { resolveShortname } from './resolve.js';
 import { blackholeVirtualHost, gatewayVirtualHost, routeConfiguration } from './virtual-host.js';
-import { virtualServiceRoutes } from './vs-routes.js';
+import { MAX_DIRECT_RESPONSE_BODY_BYTES } from './sidecar-routes.js';
+import { isCatchAllRoute, virtualServiceRoutes } from './vs-routes.js';
 
-type GW = ConfigObject<GatewaySpec>;
-
-interface ServerRef { gw: GW; server: GatewayServer }
-
-/** A server host `ns/host` (or `host` = any namespace) as namespace and host. */
-function splitServerHost(h: string, gwNs: string): { ns: string; host: string } {
-  const slash = h.indexOf('/');
-  if (slash < 0) return { ns: '*', host: h };
-  const ns = h.slice(0, slash);
-  return { ns: ns === '.' ? gwNs : ns, host: h.slice(slash + 1) };
+/** A server of one of the proxy's gateways, with the port its listener really binds. */
+export interface BoundServer {
+  readonly gateway: ConfigObject<GatewaySpec>;
+  readonly server: GatewayServer;
+  /** The gateway Service's targetPort for the server port (80 -> 8080 on the stock ingress gateway). */
+  readonly listenerPort: number;
 }
 
-/** The host a server host and a VirtualService host have in common (the more specific), if any. */
-function commonHost(serverHost: string, vsHost: string): string | undefined {
-  if (hostMatches(serverHost, vsHost)) return vsHost;
-  if (hostMatches(vsHost, serverHost)) return serverHost;
-  return undefined;
+/**
+ * Istio's gateway port resolution: a server port that is a port of a Service selecting this gateway
+ * workload binds that Service port's target port; otherwise the server port itself.
+ */
+export function resolveServerPort(push: PushContext, proxy: ProxyNode, port: number): number {
+  const target = push.proxyInstances(proxy).find((i) => i.servicePort === port);
+  return target !== undefined && target.port > 0 ? target.port : port;
 }
 
-/** The virtual hosts of one server: per common host, the routes of every bound VirtualService in order. */
-function serverVirtualHosts(push: PushContext, proxy: ProxyNode, ref: ServerRef): VirtualHost[] {
-  const gwNs = ref.gw.metadata.namespace ?? '';
-  const gwKey = `${gwNs}/${ref.gw.metadata.name}`;
-  const port = ref.server.port.number;
+/** The proxy's gateway servers grouped by route configuration name (HTTP and terminated HTTPS only). */
+export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<string, BoundServer[]> {
+  const out = new Map<string, BoundServer[]>();
+  for (const gateway of push.gatewaysFor(proxy)) {
+    const ns = gateway.metadata.namespace ?? 'default';
+    for (const server of gateway.spec.servers ?? []) {
+      const listenerPort = resolveServerPort(push, proxy, server.port.number);
+      const name = gatewayRouteName({ ...server, port: { ...server.port, number: listenerPort } }, gateway.metadata.name, ns);
+      if (name === '') continue;
+      const list = out.get(name) ?? [];
+      list.push({ gateway, server, listenerPort });
+      out.set(name, list);
+    }
+  }
+  return out;
+}
+
+/** SortVHostRoutes: catch-all routes move to the end, others keep their order. */
+export function catchAllLast(routes: readonly Route[]): Route[] {
+  return [...routes.filter((r) => !isCatchAllRoute(r)), ...routes.filter(isCatchAllRoute)];
+}
+
+/** One gateway route configuration from its servers; VSs for the same host are merged (routes appended in VS order). */
+export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: string, servers: readonly BoundServer[]): RouteConfiguration {
   const byHost = new Map<string, VirtualHost>();
-  for (const vs of push.virtualServicesFor(proxy, [gwKey])) {
-    const vsNs = vs.metadata.namespace ?? '';
-    for (const sh of ref.server.hosts.map((h) => splitServerHost(h, gwNs))) {
-      if (sh.ns !== '*' && sh.ns !== vsNs) continue;
-      for (const h of vs.spec.hosts ?? []) {
-        const host = commonHost(sh.host, h === '*' ? h : resolveShortname(h, vsNs));
-        if (host === undefined) continue;
-        const routes = virtualServiceRoutes(push, proxy, vs, { port, gateway: gwKey });
-        if (routes.length === 0) continue;
-        const vh = byHost.get(host);
-        if (vh) vh.routes.push(...routes);
-        else byHost.set(host, gatewayVirtualHost(host, port, routes));
+  let port = servers[0]?.listenerPort ?? 0;
+  for (const { gateway, server, listenerPort } of servers) {
+    port = listenerPort;
+    const gwNs = gateway.metadata.namespace ?? 'default';
+    const key = `${gwNs}/${gateway.metadata.name}`;
+    for (const vs of push.virtualServicesFor(proxy, [key])) {
+      const vsNs = vs.metadata.namespace ?? 'default';
+      const hosts = (vs.spec.hosts ?? []).flatMap((h) => gatewayHostsFor(resolveShortname(h, vsNs, push.mesh.trustDomain || 'cluster.local'), vsNs, server.hosts, gwNs));
+      if (hosts.length === 0) continue;
+      const routes = virtualServiceRoutes(push, proxy, vs, { gateway: key, port: server.port.number });
+      if (routes.length === 0) continue;
+      for (const h of new Set(hosts)) {
+        let vh = byHost.get(h.toLowerCase());
+        if (vh === undefined) {
+          vh = gatewayVirtualHost(h, listenerPort, []);
+          byHost.set(h.toLowerCase(), vh);
+        }
+        vh.routes.push(...routes.map((r) => clone(RouteSchema, r)));
+        if (server.tls?.httpsRedirect === true) vh.requireTls = VirtualHost_TlsRequirementType.ALL;
+      }
+    }
+    // An httpsRedirect server's hosts always get a vhost requiring TLS, even with no VirtualService.
+    if (server.tls?.httpsRedirect === true) {
+      for (const raw of server.hosts) {
+        const h = raw.toLowerCase();
+        const vh = byHost.get(h) ?? gatewayVirtualHost(h, listenerPort, []);
+        vh.requireTls = VirtualHost_TlsRequirementType.ALL;
+        byHost.set(h, vh);
       }
     }
   }
-  const hosts = [...byHost.values()];
-  if (ref.server.tls?.httpsRedirect === true) for (const vh of hosts) vh.requireTls = VirtualHost_TlsRequirementType.ALL;
-  return hosts;
-}
-
-/** The route configuration name of a server as the gateway's listener names it ('' for non-HTTP servers). */
-function routeNameOf(push: PushContext, proxy: ProxyNode, ref: ServerRef): string {
-  const name = gatewayRouteName(ref.server, ref.gw.metadata.name, ref.gw.metadata.namespace ?? '');
-  if (!name.startsWith('http.')) return name;
-  const bind = ref.server.bind ? `.${ref.server.bind}` : '';
-  return `http.${gatewayListenPort(push, proxy, ref.server)}${bind}`;
-}
-
-/** Every route configuration a gateway's listeners name. */
-export function gatewayRouteConfigurations(push: PushContext, proxy: ProxyNode): RouteConfiguration[] {
-  const groups = new Map<string, ServerRef[]>();
-  for (const gw of push.gatewaysFor(proxy)) {
-    for (const server of gw.spec.servers ?? []) {
-      const name = routeNameOf(push, proxy, { gw, server });
-      if (name === '') continue;
-      let list = groups.get(name);
-      if (!list) groups.set(name, (list = []));
-      list.push({ gw, server });
-    }
-  }
-  const out: RouteConfiguration[] = [];
-  for (const [name, refs] of groups) {
-    const hosts = refs.flatMap((ref) => serverVirtualHosts(push, proxy, ref));
-    const rc = routeConfiguration(name, hosts.length > 0 ? hosts : [blackholeVirtualHost(refs[0].server.port.number)], { sidecar: false });
-    out.push(rc);
-  }
-  return out;
+  const hosts = byHost.size > 0 ? [...byHost.values()] : [blackholeVirtualHost(port)];
+  for (const vh of hosts) vh.routes = catchAllLast(vh.routes);
+  hosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rc = routeConfiguration(name, hosts, { sidecar: false });
+  // istiod ignores the port in host matching on gateways too (all but proxyless gRPC).
+  rc.ignorePortInHostMatching = true;
+  rc.maxDirectResponseBodySizeBytes = MAX_DIRECT_RESPONSE_BODY_BYTES;
+  return rc;
 }

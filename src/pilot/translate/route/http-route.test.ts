@@ -15,8 +15,9 @@ import { validateMessage } from '../../../proxy/bootstrap/pgv-validate.js';
 import type { PathError } from '../../../proxy/bootstrap/config-error.js';
 import { httpRoutes } from './http-route.js';
 import type { ClusterResolver, HTTPRoute } from './inputs.js';
+import { SHARED } from './test-support.js';
 
-const BOOK = join(process.cwd(), '..', 'shared', 'corpus', 'book');
+const BOOK = join(SHARED, 'corpus', 'book');
 const resolve: ClusterResolver = (d) => `outbound|${d.port?.number ?? 80}|${d.subset ?? ''}|${d.host}.istioinaction.svc.cluster.local`;
 
 function vsRoutes(file: string): Route[] {

@@ -1,94 +1,125 @@
-// A sidecar's outbound route configurations: one per HTTP port (`80`, `9080`) with a virtual host
-// per service on that port, and `http_proxy` (every HTTP service port, domains with and without
-// the port) for the explicit HTTP proxy listener; VirtualServices bound to `mesh` fill them.
+// A sidecar's outbound HTTP route configurations (istiod's buildSidecarOutboundHTTPRouteConfig): one
+// per HTTP service port, a virtual host per service (the oldest VirtualService for it wins), catch-all.
+import type { Route, VirtualHost } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
-import type { VirtualHost } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
-import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
-import { hostMatches, resolveShortname } from '../../registry/hostname.js';
+import type { ProxyNode } from '../../model/proxy.js';
 import type { Service } from '../../registry/model.js';
-import { isHttpProtocol } from '../../registry/protocol.js';
-import { hashPolicyFor } from '../cluster/index.js';
+import type { Protocol } from '../../registry/protocol.js';
 import { HTTP_PROXY_ROUTE, outboundClusterName, sidecarRouteName } from '../names.js';
+import { hostsMatch } from './hosts.js';
+import { resolveShortname } from './resolve.js';
 import { catchAllVirtualHost, defaultRoute, routeConfiguration, sidecarDomains, sidecarVirtualHost } from './virtual-host.js';
-import { virtualServiceRoutes } from './vs-routes.js';
+import { addHashPolicy, virtualServiceRoutes } from './vs-routes.js';
 
-type VS = ConfigObject<VirtualServiceSpec>;
+/** Ports that get an HTTP route configuration: HTTP protocols and auto-detected (sniffed) ones. */
+const HTTP_ROUTED: ReadonlySet<Protocol> = new Set<Protocol>(['HTTP', 'HTTP2', 'GRPC', 'GRPC-Web', 'Unsupported']);
 
-/**
- * The VirtualService for a service host, as a sidecar picks it: the first (oldest) one naming the
- * host exactly, else the one whose wildcard host matches most specifically.
- */
-export function virtualServiceForHost(vss: readonly VS[], fqdn: string): VS | undefined {
-  let best: { vs: VS; len: number } | undefined;
-  for (const vs of vss) {
-    const ns = vs.metadata.namespace ?? '';
-    for (const h of vs.spec.hosts ?? []) {
-      const host = resolveShortname(h, ns);
-      if (host === fqdn) return vs;
-      if (host.includes('*') && hostMatches(host, fqdn) && (best === undefined || host.length > best.len)) best = { vs, len: host.length };
-    }
-  }
-  return best?.vs;
+export function isHttpRouted(p: Protocol): boolean {
+  return HTTP_ROUTED.has(p);
 }
 
-/** The sidecar's catch-all mode: its Sidecar's outboundTrafficPolicy, else the mesh's. */
-function outboundMode(push: PushContext, proxy: ProxyNode): 'ALLOW_ANY' | 'REGISTRY_ONLY' {
+/** The proxy's outbound traffic policy: its Sidecar's, else the mesh's. */
+export function outboundMode(push: PushContext, proxy: ProxyNode): 'ALLOW_ANY' | 'REGISTRY_ONLY' {
   return push.sidecarFor(proxy)?.spec.outboundTrafficPolicy?.mode ?? push.mesh.outboundTrafficPolicy.mode;
 }
 
-/** The virtual host of one service port: its VirtualService's routes, or the default route. */
-function serviceVirtualHost(push: PushContext, proxy: ProxyNode, svc: Service, port: number, vss: readonly VS[], domains: string[]): VirtualHost {
-  const vs = virtualServiceForHost(vss, svc.hostname);
-  let routes = vs !== undefined ? virtualServiceRoutes(push, proxy, vs, { port, gateway: 'mesh' }) : [];
-  if (vs === undefined) {
-    const r = defaultRoute(outboundClusterName(port, '', svc.hostname));
-    const hash = hashPolicyFor(push, proxy, svc.hostname, port);
-    if (hash.length > 0 && r.action.case === 'route') r.action.value.hashPolicy = hash;
-    routes = [r];
-  }
-  return sidecarVirtualHost(svc.hostname, port, domains, routes);
+/** The HTTP port numbers of the services visible to the proxy, ascending. */
+export function sidecarHttpPorts(push: PushContext, proxy: ProxyNode): number[] {
+  const ports = new Set<number>();
+  for (const s of push.servicesFor(proxy)) for (const p of s.ports) if (isHttpRouted(p.protocol)) ports.add(p.port);
+  return [...ports].sort((a, b) => a - b);
 }
 
-const withPorts = (domains: string[], port: number): string[] => domains.flatMap((d) => [d, `${d}:${port}`]);
-
-/** The HTTP service ports a sidecar sees, each with its services, by port number. */
-function httpPorts(services: readonly Service[]): Map<number, Service[]> {
-  const out = new Map<number, Service[]>();
-  for (const svc of services) {
-    for (const p of svc.ports) {
-      if (!isHttpProtocol(p.protocol)) continue;
-      let list = out.get(p.port);
-      if (!list) out.set(p.port, (list = []));
-      list.push(svc);
-    }
-  }
-  return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
+/** Whether any host of the VS names (or wildcard-matches) a visible service with an HTTP port. */
+function vsMatchesService(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>): boolean {
+  const ns = vs.metadata.namespace ?? 'default';
+  const hosts = (vs.spec.hosts ?? []).map((h) => resolveShortname(h, ns, push.mesh.trustDomain || 'cluster.local'));
+  return push.servicesFor(proxy).some((s) => s.ports.some((p) => isHttpRouted(p.protocol)) && hosts.some((h) => hostsMatch(h, s.hostname)));
 }
 
-/** Every route configuration a sidecar's listeners name. */
-export function sidecarRouteConfigurations(push: PushContext, proxy: ProxyNode): RouteConfiguration[] {
-  const services = push.servicesFor(proxy);
-  const vss = push.virtualServicesFor(proxy, ['mesh']);
-  const mode = outboundMode(push, proxy);
-  const ports = httpPorts(services);
-  const out: RouteConfiguration[] = [];
-  for (const [port, svcs] of ports) {
-    const hosts = svcs.map((s) => serviceVirtualHost(push, proxy, s, port, vss, sidecarDomains(s.hostname, s.namespace, proxy.namespace, s.addresses)));
-    out.push(routeConfiguration(sidecarRouteName(port), [...hosts, catchAllVirtualHost(mode)], { sidecar: true }));
-  }
-  if (proxy.httpProxyPort > 0) {
-    // An explicit proxy's client names the port only when it is not 80 (curl, undici, Go): both forms match.
-    const hosts: VirtualHost[] = [];
-    for (const [port, svcs] of [...ports].sort((a, b) => Number(b[0] === 80) - Number(a[0] === 80))) {
-      for (const s of svcs) {
-        const domains = sidecarDomains(s.hostname, s.namespace, proxy.namespace, s.addresses);
-        hosts.push(serviceVirtualHost(push, proxy, s, port, vss, port === 80 ? withPorts(domains, port) : domains.map((d) => `${d}:${port}`)));
+interface HostRoutes { host: string; service?: Service; routes: Route[] }
+
+/** Per port: the hosts with routes, VirtualService hosts first (in VS order, a service claimed by its first VS), then defaults. */
+function hostRoutesForPort(push: PushContext, proxy: ProxyNode, vss: ConfigObject<VirtualServiceSpec>[], services: Service[], port: number): HostRoutes[] {
+  const claimed = new Set<string>();
+  const out: HostRoutes[] = [];
+  for (const vs of vss) {
+    const ns = vs.metadata.namespace ?? 'default';
+    let routes: Route[] | undefined;
+    const build = (): Route[] => (routes ??= virtualServiceRoutes(push, proxy, vs, { gateway: 'mesh', port }));
+    for (const raw of vs.spec.hosts ?? []) {
+      const h = resolveShortname(raw, ns, push.mesh.trustDomain || 'cluster.local');
+      const matched = services.filter((s) => !claimed.has(s.hostname) && hostsMatch(h, s.hostname));
+      for (const s of matched) {
+        if (build().length === 0) continue;
+        claimed.add(s.hostname);
+        out.push({ host: s.hostname, service: s, routes: build() });
+      }
+      // A VS host that names no service gets its own virtual host only on port 80, and only when the VS
+      // matches no HTTP service at all (istiod's port-80 rule for hosts outside the registry).
+      if (port === 80 && !vsMatchesService(push, proxy, vs) && !h.includes('*') && !claimed.has(h) && build().length > 0) {
+        claimed.add(h);
+        out.push({ host: h, routes: build() });
       }
     }
-    out.push(routeConfiguration(HTTP_PROXY_ROUTE, [...hosts, catchAllVirtualHost(mode)], { sidecar: false }));
+  }
+  for (const s of services) {
+    if (claimed.has(s.hostname)) continue;
+    const r = defaultRoute(outboundClusterName(port, '', s.hostname));
+    addHashPolicy(push, proxy, r);
+    out.push({ host: s.hostname, service: s, routes: [r] });
   }
   return out;
+}
+
+function domainsOf(h: HostRoutes, proxy: ProxyNode): string[] {
+  return h.service !== undefined ? sidecarDomains(h.host, h.service.namespace, proxy.namespace, h.service.addresses) : [h.host];
+}
+
+/** The route configuration `<port>` of a sidecar. */
+export function sidecarRouteConfig(push: PushContext, proxy: ProxyNode, port: number): RouteConfiguration {
+  const services = push.servicesFor(proxy).filter((s) => s.ports.some((p) => p.port === port && isHttpRouted(p.protocol)));
+  const vss = push.virtualServicesFor(proxy, ['mesh']);
+  const hosts: VirtualHost[] = hostRoutesForPort(push, proxy, vss, services, port)
+    .map((h) => sidecarVirtualHost(h.host, port, domainsOf(h, proxy), h.routes));
+  return outboundRouteConfig(push, proxy, sidecarRouteName(port), hosts);
+}
+
+/** Max direct_response body istiod allows (1 MiB, Envoy's default is 4 KiB). */
+export const MAX_DIRECT_RESPONSE_BODY_BYTES = 1024 * 1024;
+
+/**
+ * istiod's outbound route configuration: domains deduplicated in build order (VirtualService hosts
+ * first), then hosts sorted by name, the catch-all last; the port is ignored in host matching.
+ */
+function outboundRouteConfig(push: PushContext, proxy: ProxyNode, name: string, hosts: VirtualHost[]): RouteConfiguration {
+  const rc = routeConfiguration(name, hosts, { sidecar: true });
+  rc.virtualHosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  rc.virtualHosts.push(catchAllVirtualHost(outboundMode(push, proxy)));
+  rc.maxDirectResponseBodySizeBytes = MAX_DIRECT_RESPONSE_BODY_BYTES;
+  return rc;
+}
+
+/**
+ * `http_proxy` (RDSHttpProxy): every service on every HTTP port, each service domain also as
+ * `host:port` (istiod adds ports when the listener port is 0), the port ignored in host matching.
+ */
+export function httpProxyRouteConfig(push: PushContext, proxy: ProxyNode): RouteConfiguration {
+  const vss = push.virtualServicesFor(proxy, ['mesh']);
+  const all = push.servicesFor(proxy);
+  const hosts: VirtualHost[] = [];
+  for (const port of sidecarHttpPorts(push, proxy)) {
+    const services = all.filter((s) => s.ports.some((p) => p.port === port && isHttpRouted(p.protocol)));
+    for (const h of hostRoutesForPort(push, proxy, vss, services, port)) {
+      const base = domainsOf(h, proxy);
+      // Services get `host:port` forms; a VS host without a service only its name (istiod's SidecarIgnorePort).
+      const domains = h.service !== undefined ? base.flatMap((d) => [d, `${d}:${port}`]) : base;
+      hosts.push(sidecarVirtualHost(h.host, port, domains, h.routes));
+    }
+  }
+  // istiod sets ignore_port_in_host_matching on http_proxy too, so the `host:port` domains never match.
+  return outboundRouteConfig(push, proxy, HTTP_PROXY_ROUTE, hosts);
 }

@@ -55,11 +55,9 @@ export function gatewayVirtualHost(host: string, serverPort: number, routes: Rou
   return create(VirtualHostSchema, { name: `${host}:${serverPort}`, domains: [host], routes, includeRequestAttemptCount: true });
 }
 
-/** The 404 `blackhole:<port>` virtual host of a gateway server no VirtualService binds. */
+/** The `blackhole:<port>` virtual host of a gateway server no VirtualService binds: no routes, so Envoy answers 404 (NR). */
 export function blackholeVirtualHost(port: number): VirtualHost {
-  return create(VirtualHostSchema, { name: `blackhole:${port}`, domains: ['*'], routes: [create(RouteSchema, {
-    name: 'default', match: { pathSpecifier: { case: 'prefix', value: '/' } }, action: { case: 'directResponse', value: { status: 404 } },
-  })] });
+  return create(VirtualHostSchema, { name: `blackhole:${port}`, domains: ['*'], routes: [] });
 }
 
 /**

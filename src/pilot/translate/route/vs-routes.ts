@@ -1,108 +1,82 @@
-// The Envoy routes of one VirtualService for one proxy: delegates expanded (matches merged as
-// istiod's mergeHTTPRoutes), matches kept per port/gateway/source, destinations resolved relative
-// to the VirtualService's namespace, consistent-hash policies and istiod's `istio.config` metadata.
-import { create } from '@bufbuild/protobuf';
+// A VirtualService's HTTP routes as Envoy routes for one proxy context (mesh or a gateway, a port):
+// per-match port / sourceLabels / sourceNamespace / gateways filtering, route metadata, hash policy.
+import { create, equals } from '@bufbuild/protobuf';
 import { MetadataSchema } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
-import type { Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteAction_HashPolicySchema, type Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { ConfigObject } from '../../config/object.js';
-import type { DelegatingHTTPRoute, HTTPMatchRequest, VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
-import { resolveShortname } from '../../registry/hostname.js';
-import { selects } from '../../registry/workload.js';
-import { hashPolicyFor } from '../cluster/index.js';
-import { outboundClusterName } from '../names.js';
+import type { ProxyNode } from '../../model/proxy.js';
+import { expandedRoutes } from './delegate.js';
 import { httpRoutes } from './http-route.js';
-import type { ClusterResolver, Destination, HTTPRoute } from './inputs.js';
+import type { HTTPMatchRequest } from './inputs.js';
+import { clusterResolver, hashPolicy, parseOutboundCluster } from './resolve.js';
 
-type VS = ConfigObject<VirtualServiceSpec>;
-
-/** Where the routes go: a sidecar port (`mesh`) or a gateway server. */
+/** Where routes are built: `mesh` for sidecars or `<ns>/<name>` of a gateway, and the listener/server port. */
 export interface RouteContext {
-  /** The listener/service port (sidecar) or the server port (gateway). */
-  port: number;
-  /** `mesh`, or the gateway as `ns/name`. */
-  gateway: string;
+  readonly gateway: string;
+  readonly port: number;
 }
 
-/** `/apis/networking.istio.io/v1alpha3/namespaces/<ns>/virtual-service/<name>`, as istiod's route metadata. */
-export const vsConfigPath = (vs: VS): string =>
-  `/apis/networking.istio.io/v1alpha3/namespaces/${vs.metadata.namespace ?? ''}/virtual-service/${vs.metadata.name}`;
-
-/** A match's gateways as `ns/name` or `mesh`, relative to the VirtualService's namespace. */
-const qualify = (g: string, ns: string): string => (g === 'mesh' || g.includes('/') ? g : `${ns}/${g}`);
-
-function keepMatch(m: HTTPMatchRequest, vs: VS, proxy: ProxyNode, ctx: RouteContext): boolean {
-  const ns = vs.metadata.namespace ?? '';
-  if (m.port !== undefined && m.port !== ctx.port) return false;
-  if (m.gateways !== undefined && m.gateways.length > 0 && !m.gateways.map((g) => qualify(g, ns)).includes(ctx.gateway)) return false;
-  if (ctx.gateway === 'mesh') {
-    if (m.sourceLabels !== undefined && !selects(m.sourceLabels, proxy.labels)) return false;
-    if (m.sourceNamespace !== undefined && m.sourceNamespace !== proxy.namespace) return false;
-  }
-  return true;
+/** A VS gateway reference resolved relative to the VS namespace (`mesh` stays). */
+export function qualifyGateway(ref: string, vsNamespace: string): string {
+  return ref === 'mesh' || ref.includes('/') ? ref : `${vsNamespace}/${ref}`;
 }
 
-/** A destination's cluster: FQDN relative to `ns`; the port given, else the service's only port, else the route's. */
-export function clusterResolver(push: PushContext, proxy: ProxyNode, ns: string, routePort: number): ClusterResolver {
-  return (d: Destination) => {
-    const fqdn = resolveShortname(d.host, ns);
-    let port = d.port?.number;
-    if (port === undefined) {
-      const svc = push.serviceFor(proxy, fqdn);
-      port = svc !== undefined && svc.ports.length === 1 ? svc.ports[0].port : routePort;
-    }
-    return outboundClusterName(port, d.subset ?? '', fqdn);
-  };
+const subsetOf = (want: Record<string, string>, have: Record<string, string>): boolean =>
+  Object.entries(want).every(([k, v]) => have[k] === v);
+
+/** Whether a match condition applies to this proxy and context (match.gateways override the VS's gateways). */
+export function matchApplies(m: HTTPMatchRequest, vs: ConfigObject<VirtualServiceSpec>, proxy: ProxyNode, ctx: RouteContext): boolean {
+  const ns = vs.metadata.namespace ?? 'default';
+  if (m.port !== undefined && m.port !== 0 && m.port !== ctx.port) return false;
+  // istiod's sourceMatchHTTP: match.gateways, when set, decide alone (sourceLabels are then not checked).
+  if (m.gateways !== undefined && m.gateways.length > 0) return m.gateways.some((g) => qualifyGateway(g, ns) === ctx.gateway);
+  if (m.sourceLabels !== undefined && !subsetOf(m.sourceLabels, proxy.labels)) return false;
+  return m.sourceNamespace === undefined || m.sourceNamespace === '' || m.sourceNamespace === proxy.namespace;
 }
 
-/** Root match AND delegate match, as istiod merges them: the delegate's fields win, header maps join. */
-function mergeMatch(root: HTTPMatchRequest | undefined, d: HTTPMatchRequest | undefined): HTTPMatchRequest | undefined {
-  if (root === undefined) return d;
-  if (d === undefined) return root;
-  return {
-    ...root, ...d,
-    headers: root.headers || d.headers ? { ...root.headers, ...d.headers } : undefined,
-    queryParams: root.queryParams || d.queryParams ? { ...root.queryParams, ...d.queryParams } : undefined,
-    withoutHeaders: root.withoutHeaders || d.withoutHeaders ? { ...root.withoutHeaders, ...d.withoutHeaders } : undefined,
-  };
+/** The `istio` filter metadata istioctl reads as the route's VIRTUAL SERVICE (`<name>.<ns>`). */
+export function vsConfigPath(vs: ConfigObject<VirtualServiceSpec>): string {
+  return `/apis/networking.istio.io/v1alpha3/namespaces/${vs.metadata.namespace ?? 'default'}/virtual-service/${vs.metadata.name}`;
 }
 
-/** One HTTPRoute together with the VirtualService whose namespace resolves its hosts. */
-interface OwnedRoute { route: HTTPRoute; owner: VS }
-
-/** The HTTP routes of a VirtualService with each `delegate` replaced by the delegate's routes. */
-export function expandDelegates(push: PushContext, vs: VS): OwnedRoute[] {
-  const out: OwnedRoute[] = [];
-  for (const r of vs.spec.http ?? []) {
-    const { delegate, ...root } = r as DelegatingHTTPRoute;
-    if (delegate === undefined) { out.push({ route: root, owner: vs }); continue; }
-    const child = push.virtualService(delegate.namespace ?? vs.metadata.namespace ?? '', delegate.name);
-    if (child === undefined) continue; // istiod drops a route whose delegate does not exist
-    for (const dr of child.spec.http ?? []) {
-      const rootMatches = root.match ?? [undefined];
-      const childMatches = dr.match ?? [undefined];
-      const match = rootMatches.flatMap((rm) => childMatches.map((cm) => mergeMatch(rm, cm))).filter((m) => m !== undefined);
-      out.push({ route: { ...root, ...dr, match: match.length > 0 ? match : undefined }, owner: child });
-    }
-  }
-  return out;
+/** Adds hash_policy from the destination's DestinationRule when the route forwards to one cluster (or all agree). */
+export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): void {
+  if (r.action.case !== 'route') return;
+  const a = r.action.value;
+  const names = a.clusterSpecifier.case === 'cluster' ? [a.clusterSpecifier.value]
+    : a.clusterSpecifier.case === 'weightedClusters' ? a.clusterSpecifier.value.clusters.map((c) => c.name) : [];
+  const policies = names.map((n) => {
+    const c = parseOutboundCluster(n);
+    return c === undefined ? undefined : hashPolicy(push, proxy, c.fqdn, c.port, c.subset);
+  });
+  const first = policies[0];
+  if (first === undefined) return;
+  if (policies.every((p) => p !== undefined && equals(RouteAction_HashPolicySchema, p, first))) a.hashPolicy = [first];
 }
 
-/** The Envoy routes of a VirtualService for this proxy and context (may be empty). */
-export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: VS, ctx: RouteContext): Route[] {
+/** The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none apply. */
+export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
+  const metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(vs) } } });
   const out: Route[] = [];
-  for (const { route, owner } of expandDelegates(push, vs)) {
-    const ns = owner.metadata.namespace ?? '';
-    const resolve = clusterResolver(push, proxy, ns, ctx.port);
-    const built = httpRoutes(route, resolve, { keepMatch: (m) => keepMatch(m, owner, proxy, ctx) });
-    const first = route.route?.[0]?.destination;
-    const hash = first !== undefined ? hashPolicyFor(push, proxy, resolveShortname(first.host, ns), first.port?.number ?? ctx.port, first.subset ?? '') : [];
-    for (const r of built) {
-      r.metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(owner) } } });
-      if (hash.length > 0 && r.action.case === 'route') r.action.value.hashPolicy = hash;
+  for (const { route, namespace } of expandedRoutes(push, vs)) {
+    const routes = httpRoutes(route, clusterResolver(push, proxy, namespace, ctx.port), { keepMatch: (m) => matchApplies(m, vs, proxy, ctx) });
+    for (const r of routes) {
+      r.metadata = metadata;
+      addHashPolicy(push, proxy, r);
+      out.push(r);
+      // Nothing after a catch-all can match: istiod stops there (and after a route without matches).
+      if (isCatchAllRoute(r)) return out;
     }
-    out.push(...built);
+    if (route.match === undefined || route.match.length === 0) return out;
   }
   return out;
+}
+
+/** IsCatchAllRoute: prefix `/` (or a regex `.*`) with no header or query conditions. */
+export function isCatchAllRoute(r: Route): boolean {
+  const m = r.match;
+  if (m === undefined || m.headers.length > 0 || m.queryParameters.length > 0 || m.runtimeFraction !== undefined) return false;
+  return (m.pathSpecifier.case === 'prefix' && m.pathSpecifier.value === '/') || (m.pathSpecifier.case === 'safeRegex' && m.pathSpecifier.value.regex === '.*');
 }
