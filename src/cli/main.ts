@@ -5,6 +5,7 @@ import { CliError } from './cli-error.js';
 import { registerProxyCommand } from './commands/proxy.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerValidateCommand } from './commands/validate.js';
 import { packageInfo } from './package-info.js';
 
 const DEBUG_HINT = 'set STRAIT_DEBUG=1 to print the stack trace (and please report it: it is a bug in strait)';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerProxyCommand(program);
   registerVersionCommand(program);
   registerDemoCommand(program);
+  registerValidateCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
