@@ -6,6 +6,7 @@ import { registerProxyCommand } from './commands/proxy.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerPilotCommand } from './commands/pilot.js';
+import { registerValidateCommand } from './commands/validate.js';
 import { packageInfo } from './package-info.js';
 
 const DEBUG_HINT = 'set STRAIT_DEBUG=1 to print the stack trace (and please report it: it is a bug in strait)';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerVersionCommand(program);
   registerDemoCommand(program);
   registerPilotCommand(program);
+  registerValidateCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

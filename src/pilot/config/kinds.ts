@@ -1,0 +1,39 @@
+// The table of resource kinds Strait's config model knows: group, served versions, scope.
+// Lookups by kind and apiVersion; anything else is an unknown kind (reported, not validated).
+
+/** One supported kind. */
+export interface KindInfo {
+  kind: string;
+  group: string;
+  versions: readonly string[];
+  namespaced: boolean;
+}
+
+const NET = ['v1alpha3', 'v1beta1', 'v1'] as const;
+const SEC = ['v1beta1', 'v1'] as const;
+
+/** Every supported kind. */
+export const KINDS: readonly KindInfo[] = [
+  ...['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup', 'Sidecar'].map(
+    (kind) => ({ kind, group: 'networking.istio.io', versions: NET, namespaced: true })),
+  ...['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].map(
+    (kind) => ({ kind, group: 'security.istio.io', versions: SEC, namespaced: true })),
+  { kind: 'Telemetry', group: 'telemetry.istio.io', versions: ['v1alpha1', 'v1'], namespaced: true },
+  { kind: 'Namespace', group: '', versions: ['v1'], namespaced: false },
+  ...['Service', 'Pod', 'ServiceAccount', 'Secret', 'ConfigMap'].map(
+    (kind) => ({ kind, group: '', versions: ['v1'], namespaced: true })),
+  { kind: 'Deployment', group: 'apps', versions: ['v1'], namespaced: true },
+];
+
+/** Finds the kind served at `apiVersion` (`group/version` or core `v1`); undefined when unknown. */
+export function lookupKind(apiVersion: string, kind: string): KindInfo | undefined {
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  return KINDS.find((k) => k.kind === kind && k.group === group && k.versions.includes(version));
+}
+
+/** Finds a kind by name alone (kinds are unique by name in this table). */
+export function kindByName(kind: string): KindInfo | undefined {
+  return KINDS.find((k) => k.kind === kind);
+}

@@ -1,0 +1,91 @@
+// Shared checks of Istio's validation: DNS-1123 names, hosts, durations, ports, percentages,
+// and small helpers to walk untyped specs safely.
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+export function asObj(v: unknown): Obj | undefined {
+  return isObj(v) ? v : undefined;
+}
+export function asArr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A DNS-1123 label: lower case alphanumerics and '-', at most 63 characters. */
+export function isDns1123Label(s: string): boolean {
+  return s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
+/** A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
+export function isDns1123Subdomain(s: string): boolean {
+  return s.length > 0 && s.length <= 253 && s.split('.').every(isDns1123Label);
+}
+
+/** Istio's FQDN check (wildcard allowed as the first label); returns a reason or undefined. */
+export function checkWildcardDomain(host: string): string | undefined {
+  if (host.length === 0) return 'domain name is empty';
+  if (host.length > 255) return `domain name ${host} too long (max 255)`;
+  const labels = host.split('.');
+  const rest = labels[0] === '*' ? labels.slice(1) : labels[0]?.startsWith('*') ? [labels[0].slice(1), ...labels.slice(1)] : labels;
+  if (labels[0] === '*' && labels.length === 1) return undefined;
+  for (const [i, label] of rest.entries()) {
+    if (label === '' && i === rest.length - 1 && i > 0) continue; // trailing dot
+    if (label === '' && i === 0 && labels[0] !== '*' && labels[0]?.startsWith('*')) continue;
+    if (!/^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/.test(label) || label.length > 63) {
+      return `domain name "${host}" invalid (label "${label}" invalid)`;
+    }
+  }
+  return undefined;
+}
+
+/** Parses a protobuf/Go style duration (`1s`, `0.5s`, `100ms`, `1m30s`) into milliseconds. */
+export function parseDurationMs(v: unknown): number | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+  let total = 0;
+  let pos = 0;
+  for (const m of v.matchAll(re)) {
+    if (m.index !== pos) return undefined;
+    total += Number(m[1]) * (unit[m[2] ?? ''] ?? 0);
+    pos = m.index + m[0].length;
+  }
+  return pos === v.length ? total : undefined;
+}
+
+/** Istio's ValidateDuration: a valid duration of at least 1ms. */
+export function checkDuration(v: unknown): string | undefined {
+  const ms = parseDurationMs(v);
+  if (ms === undefined) return `invalid duration: ${String(v)}`;
+  if (ms < 1) return 'duration must be greater than 1ms';
+  return undefined;
+}
+
+/** Port number in 1..65535. */
+export function checkPort(v: unknown): string | undefined {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    return `port number ${String(v)} must be in the range 1..65535`;
+  }
+  return undefined;
+}
+
+/** A percentage in 0..100. */
+export function checkPercent(v: unknown): string | undefined {
+  if (typeof v !== 'number' || v < 0 || v > 100) return `percentage ${String(v)} is not in range 0..100`;
+  return undefined;
+}
+
+/** RE2-ish regex validity (JS regex as an approximation). */
+export function checkRegex(v: unknown): string | undefined {
+  if (typeof v !== 'string') return 'regex must be a string';
+  try {
+    new RegExp(v);
+    return undefined;
+  } catch (e) {
+    return `"${v}" is not a valid regex: ${(e as Error).message}`;
+  }
+}

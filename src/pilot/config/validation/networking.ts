@@ -1,0 +1,295 @@
+// Validation of networking.istio.io kinds (VirtualService, DestinationRule, Gateway, ServiceEntry,
+// Sidecar, WorkloadEntry), after Istio's pkg/config/validation: field path + Istio's reasons.
+import { Findings } from './field-error.js';
+import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRegex, checkWildcardDomain, type Obj } from './common.js';
+
+function checkStringMatch(f: Findings, path: string, m: unknown): void {
+  const o = asObj(m);
+  if (!o) return;
+  if (o['regex'] !== undefined) {
+    const r = checkRegex(o['regex']);
+    if (r) f.error(`${path}.regex`, r);
+  }
+}
+
+function checkDestination(f: Findings, path: string, d: unknown): void {
+  const o = asObj(d);
+  if (!o) return f.error(path, 'destination is required');
+  if (typeof o['host'] !== 'string' || o['host'] === '') f.error(`${path}.host`, 'destination host is required');
+  const port = asObj(o['port']);
+  if (port && port['number'] !== undefined) {
+    const r = checkPort(port['number']);
+    if (r) f.error(`${path}.port.number`, r);
+  }
+}
+
+function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void {
+  if (!r['route'] && !r['redirect'] && !r['directResponse'] && !r['delegate']) {
+    f.error(p, 'HTTP route, redirect, direct response or delegate is required');
+  }
+  if (r['redirect'] && r['route']) f.error(p, 'HTTP route cannot contain both route and redirect');
+  if (r['delegate'] && delegate) f.error(`${p}.delegate`, 'delegate cannot be set in a delegate VirtualService');
+  for (const [i, m] of asArr(r['match']).entries()) {
+    const mo = asObj(m);
+    if (!mo) continue;
+    checkStringMatch(f, `${p}.match[${i}].uri`, mo['uri']);
+    for (const [h, hm] of Object.entries(asObj(mo['headers']) ?? {})) checkStringMatch(f, `${p}.match[${i}].headers.${h}`, hm);
+  }
+  for (const [i, d] of asArr(r['route']).entries()) {
+    const dp = `${p}.route[${i}]`;
+    const dd = asObj(d) ?? {};
+    checkDestination(f, `${dp}.destination`, dd['destination']);
+    if (dd['weight'] !== undefined && (typeof dd['weight'] !== 'number' || dd['weight'] < 0)) {
+      f.error(`${dp}.weight`, `weight ${String(dd['weight'])} < 0`);
+    }
+  }
+  if (r['timeout'] !== undefined) {
+    const e = checkDuration(r['timeout']);
+    if (e) f.error(`${p}.timeout`, e);
+  }
+  const retries = asObj(r['retries']);
+  if (retries) {
+    if (typeof retries['attempts'] === 'number' && retries['attempts'] < 0) f.error(`${p}.retries.attempts`, 'attempts cannot be negative');
+    if (retries['perTryTimeout'] !== undefined) {
+      const e = checkDuration(retries['perTryTimeout']);
+      if (e) f.error(`${p}.retries.perTryTimeout`, e);
+    }
+  }
+  const fault = asObj(r['fault']);
+  if (fault) {
+    for (const k of ['delay', 'abort']) {
+      const fo = asObj(fault[k]);
+      const pct = asObj(fo?.['percentage']);
+      if (pct && pct['value'] !== undefined) {
+        const e = checkPercent(pct['value']);
+        if (e) f.error(`${p}.fault.${k}.percentage.value`, e);
+      }
+      if (k === 'abort' && fo && fo['httpStatus'] !== undefined) {
+        const s = fo['httpStatus'];
+        if (typeof s !== 'number' || s < 200 || s > 599) f.error(`${p}.fault.abort.httpStatus`, 'httpStatus must be in range 200..599');
+      }
+      if (k === 'delay' && fo && fo['fixedDelay'] !== undefined) {
+        const e = checkDuration(fo['fixedDelay']);
+        if (e) f.error(`${p}.fault.delay.fixedDelay`, e);
+      }
+    }
+  }
+  const mp = asObj(r['mirrorPercentage']);
+  if (mp && mp['value'] !== undefined) {
+    const e = checkPercent(mp['value']);
+    if (e) f.error(`${p}.mirrorPercentage.value`, e);
+  }
+  if (r['mirror'] !== undefined) checkDestination(f, `${p}.mirror`, r['mirror']);
+}
+
+/** VirtualService. */
+export function validateVirtualService(spec: Obj, f: Findings): void {
+  const hosts = asArr(spec['hosts']);
+  const delegate = hosts.length === 0;
+  if (delegate && asArr(spec['gateways']).length > 0) f.error('spec.gateways', 'gateways should be empty in delegate virtual service');
+  const seen = new Set<string>();
+  hosts.forEach((h, i) => {
+    if (typeof h !== 'string') return f.error(`spec.hosts[${i}]`, 'host must be a string');
+    if (seen.has(h)) f.error(`spec.hosts[${i}]`, `duplicate hosts in virtual service: ${h}`);
+    seen.add(h);
+    if (h !== '*' && !h.includes('/')) {
+      const e = checkWildcardDomain(h);
+      if (e) f.error(`spec.hosts[${i}]`, e);
+    }
+  });
+  if (!spec['http'] && !spec['tcp'] && !spec['tls']) f.error('spec', 'http, tcp or tls must be provided in virtual service');
+  asArr(spec['http']).forEach((r, i) => checkHttpRoute(f, `spec.http[${i}]`, asObj(r) ?? {}, delegate));
+  for (const proto of ['tcp', 'tls']) {
+    asArr(spec[proto]).forEach((r, i) => {
+      const ro = asObj(r) ?? {};
+      if (asArr(ro['route']).length === 0) f.error(`spec.${proto}[${i}].route`, 'route is required');
+      asArr(ro['route']).forEach((d, j) => {
+        const dd = asObj(d) ?? {};
+        checkDestination(f, `spec.${proto}[${i}].route[${j}].destination`, dd['destination']);
+        if (typeof dd['weight'] === 'number' && dd['weight'] < 0) f.error(`spec.${proto}[${i}].route[${j}].weight`, `weight ${dd['weight']} < 0`);
+      });
+    });
+  }
+}
+
+function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
+  const t = asObj(tp);
+  if (!t) return;
+  const lb = asObj(t['loadBalancer']);
+  const ch = asObj(lb?.['consistentHash']);
+  if (ch) {
+    const keys = ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName'].filter((k) => ch[k] !== undefined);
+    if (keys.length !== 1) f.error(`${p}.loadBalancer.consistentHash`, 'consistent hash must have exactly one hash key');
+  }
+  const od = asObj(t['outlierDetection']);
+  if (od) {
+    for (const k of ['maxEjectionPercent', 'minHealthPercent']) {
+      if (od[k] !== undefined) {
+        const e = checkPercent(od[k]);
+        if (e) f.error(`${p}.outlierDetection.${k}`, `outlier detection ${k} must be in range [0, 100]`);
+      }
+    }
+    for (const k of ['interval', 'baseEjectionTime']) {
+      if (od[k] !== undefined) {
+        const e = checkDuration(od[k]);
+        if (e) f.error(`${p}.outlierDetection.${k}`, e);
+      }
+    }
+    for (const k of ['consecutiveErrors', 'consecutive5xxErrors', 'consecutiveGatewayErrors']) {
+      if (typeof od[k] === 'number' && od[k] < 0) f.error(`${p}.outlierDetection.${k}`, `outlier detection ${k} must be >= 0`);
+    }
+  }
+  const cp = asObj(t['connectionPool']);
+  for (const proto of ['tcp', 'http']) {
+    for (const [k, v] of Object.entries(asObj(cp?.[proto]) ?? {})) {
+      if (typeof v === 'number' && v < 0) f.error(`${p}.connectionPool.${proto}.${k}`, `${k} must be >= 0`);
+      if (/Timeout$|^idleTimeout$/.test(k) && typeof v === 'string') {
+        const e = checkDuration(v);
+        if (e) f.error(`${p}.connectionPool.${proto}.${k}`, e);
+      }
+    }
+  }
+  const tls = asObj(t['tls']);
+  if (tls && tls['mode'] === 'MUTUAL' && !tls['credentialName']) {
+    if (!tls['clientCertificate'] || !tls['privateKey']) {
+      f.error(`${p}.tls`, 'client certificate and private key are required for MUTUAL TLS (or credentialName)');
+    }
+  }
+  asArr(t['portLevelSettings']).forEach((pl, i) => {
+    const plo = asObj(pl) ?? {};
+    const port = asObj(plo['port']);
+    if (!port) f.error(`${p}.portLevelSettings[${i}].port`, 'port traffic policy must have a port');
+    checkTrafficPolicy(f, `${p}.portLevelSettings[${i}]`, pl);
+  });
+}
+
+/** DestinationRule. */
+export function validateDestinationRule(spec: Obj, f: Findings): void {
+  if (typeof spec['host'] !== 'string' || spec['host'] === '') f.error('spec.host', 'host is required');
+  else if (!spec['host'].includes('/')) {
+    const e = checkWildcardDomain(spec['host']);
+    if (e) f.error('spec.host', e);
+  }
+  checkTrafficPolicy(f, 'spec.trafficPolicy', spec['trafficPolicy']);
+  const names = new Set<string>();
+  asArr(spec['subsets']).forEach((s, i) => {
+    const so = asObj(s) ?? {};
+    const name = so['name'];
+    if (typeof name !== 'string' || name === '') f.error(`spec.subsets[${i}].name`, 'subset name is required');
+    else {
+      if (names.has(name)) f.error(`spec.subsets[${i}].name`, `duplicate subset names: ${name}`);
+      names.add(name);
+    }
+    checkTrafficPolicy(f, `spec.subsets[${i}].trafficPolicy`, so['trafficPolicy']);
+  });
+}
+
+/** Gateway. */
+export function validateGateway(spec: Obj, f: Findings): void {
+  const servers = asArr(spec['servers']);
+  if (servers.length === 0) return f.error('spec.servers', 'gateway must have at least one server');
+  const portNames = new Set<string>();
+  servers.forEach((s, i) => {
+    const p = `spec.servers[${i}]`;
+    const so = asObj(s) ?? {};
+    const port = asObj(so['port']);
+    if (!port) f.error(`${p}.port`, 'port is required');
+    else {
+      const e = checkPort(port['number']);
+      if (e) f.error(`${p}.port.number`, e);
+      if (typeof port['name'] === 'string' && port['name'] !== '') {
+        if (portNames.has(port['name'])) f.error(`${p}.port.name`, `port names in servers must be unique: duplicate name ${port['name']}`);
+        portNames.add(port['name']);
+      }
+      if (!port['protocol']) f.error(`${p}.port.protocol`, 'protocol is required');
+    }
+    const hosts = asArr(so['hosts']);
+    if (hosts.length === 0) f.error(`${p}.hosts`, 'server config must contain at least one host');
+    hosts.forEach((h, j) => {
+      if (typeof h !== 'string') return f.error(`${p}.hosts[${j}]`, 'host must be a string');
+      const parts = h.split('/');
+      if (parts.length > 2) return f.error(`${p}.hosts[${j}]`, `host must be of form namespace/dnsName: ${h}`);
+      const dns = parts[parts.length - 1] ?? '';
+      if (dns !== '*') {
+        const e = checkWildcardDomain(dns);
+        if (e) f.error(`${p}.hosts[${j}]`, e);
+      }
+    });
+    const tls = asObj(so['tls']);
+    const proto = String(port?.['protocol'] ?? '').toUpperCase();
+    if ((proto === 'HTTPS' || proto === 'TLS') && !tls) f.error(`${p}.tls`, 'server must have TLS settings for HTTPS/TLS protocols');
+    if (tls && !tls['httpsRedirect']) {
+      const mode = tls['mode'] ?? 'SIMPLE';
+      if ((mode === 'SIMPLE' || mode === 'MUTUAL') && !tls['credentialName']) {
+        if (!tls['serverCertificate']) f.error(`${p}.tls`, `${String(mode)} TLS requires a server certificate (or credentialName)`);
+        if (!tls['privateKey']) f.error(`${p}.tls`, `${String(mode)} TLS requires a private key (or credentialName)`);
+        if (mode === 'MUTUAL' && !tls['caCertificates']) f.error(`${p}.tls`, 'MUTUAL TLS requires a client CA bundle (or credentialName)');
+      }
+    }
+  });
+}
+
+/** ServiceEntry. */
+export function validateServiceEntry(spec: Obj, f: Findings): void {
+  const hosts = asArr(spec['hosts']);
+  if (hosts.length === 0) f.error('spec.hosts', 'service entry must have at least one host');
+  hosts.forEach((h, i) => {
+    if (typeof h !== 'string') return;
+    if (h === '*') return f.error(`spec.hosts[${i}]`, 'invalid host *');
+    const e = checkWildcardDomain(h);
+    if (e) f.error(`spec.hosts[${i}]`, e);
+  });
+  const names = new Set<string>();
+  const numbers = new Set<number>();
+  asArr(spec['ports']).forEach((pt, i) => {
+    const po = asObj(pt) ?? {};
+    const e = checkPort(po['number']);
+    if (e) f.error(`spec.ports[${i}].number`, e);
+    if (typeof po['number'] === 'number') {
+      if (numbers.has(po['number'])) f.error(`spec.ports[${i}].number`, `port number ${po['number']} already defined`);
+      numbers.add(po['number']);
+    }
+    if (typeof po['name'] === 'string') {
+      if (names.has(po['name'])) f.error(`spec.ports[${i}].name`, `port name ${po['name']} already defined`);
+      names.add(po['name']);
+    }
+  });
+  const resolution = spec['resolution'] ?? 'NONE';
+  const endpoints = asArr(spec['endpoints']);
+  if (resolution === 'STATIC' && endpoints.length === 0 && !spec['workloadSelector']) {
+    f.error('spec.endpoints', 'endpoints must be provided if service entry discovery mode is static');
+  }
+  if (resolution === 'NONE' && endpoints.length > 0) f.error('spec.endpoints', 'no endpoints should be provided for resolution type none');
+  endpoints.forEach((ep, i) => {
+    const eo = asObj(ep) ?? {};
+    if (resolution === 'STATIC' && typeof eo['address'] === 'string' && !/^[0-9a-fA-F.:]+$/.test(eo['address']) && !eo['address'].startsWith('unix://')) {
+      f.error(`spec.endpoints[${i}].address`, `endpoint address ${eo['address']} is not a valid IP address`);
+    }
+  });
+}
+
+/** Sidecar. */
+export function validateSidecar(spec: Obj, f: Findings): void {
+  const egress = asArr(spec['egress']);
+  let portless = 0;
+  egress.forEach((e, i) => {
+    const eo = asObj(e) ?? {};
+    if (!eo['port']) portless++;
+    const hosts = asArr(eo['hosts']);
+    if (hosts.length === 0) f.error(`spec.egress[${i}].hosts`, 'egress listener must contain at least one host');
+    hosts.forEach((h, j) => {
+      if (typeof h !== 'string' || h.split('/').length !== 2) {
+        f.error(`spec.egress[${i}].hosts[${j}]`, `sidecar: host must be of form namespace/dnsName: ${String(h)}`);
+      }
+    });
+  });
+  if (portless > 1) f.error('spec.egress', 'sidecar: at most one egress listener without a port is allowed');
+  if (egress.length === 0 && asArr(spec['ingress']).length === 0 && !spec['outboundTrafficPolicy']) {
+    f.warn('spec', 'sidecar: missing egress');
+  }
+}
+
+/** WorkloadEntry. */
+export function validateWorkloadEntry(spec: Obj, f: Findings): void {
+  if (spec['address'] !== undefined && typeof spec['address'] !== 'string') f.error('spec.address', 'address must be a string');
+}

@@ -1,0 +1,127 @@
+// Tests of validateObject: the book's configs validate clean, and bad inputs report the exact
+// field path and source line in the formatted message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigText } from '../yaml-loader.js';
+import { validateObject, isKnownKind } from './validate-object.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..');
+const shared = process.env['STRAIT_SHARED'] ?? join(repo, '..', 'shared');
+const book = join(shared, 'corpus', 'book');
+
+function errorsOf(text: string, file = 'bad.yaml'): string[] {
+  const { objects, errors } = loadConfigText(text, file);
+  assert.deepEqual(errors, []);
+  return objects.flatMap((o) => validateObject(o).errors.map((e) => e.formatted));
+}
+
+test('every book config (ch2..ch11) validates with zero errors; non-Istio kinds are only unknown', { skip: !existsSync(book) }, () => {
+  const problems: string[] = [];
+  const unknown: string[] = [];
+  for (const ch of ['ch2', 'ch3', 'ch4', 'ch5', 'ch10', 'ch11']) {
+    const dir = join(book, ch);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir, { recursive: true }).map(String)) {
+      if (!/\.(ya?ml|json)$/.test(f)) continue;
+      const r = loadConfigText(readFileSync(join(dir, f), 'utf8'), `${ch}/${f}`);
+      problems.push(...r.errors.map((e) => e.message));
+      for (const o of r.objects) {
+        if (!isKnownKind(o)) unknown.push(o.kind);
+        else problems.push(...validateObject(o).errors.map((e) => e.formatted));
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(unknown.includes('IstioOperator'));
+});
+
+test('a negative weight names the path and the line of the weight field', () => {
+  const yaml = [
+    'apiVersion: networking.istio.io/v1',
+    'kind: VirtualService',
+    'metadata:',
+    '  name: catalog',
+    '  namespace: istioinaction',
+    'spec:',
+    '  hosts: [catalog]',
+    '  http:',
+    '  - route:',
+    '    - destination:',
+    '        host: catalog',
+    '      weight: -1',
+  ].join('\n');
+  assert.deepEqual(errorsOf(yaml, 'ch2/bad.yaml'), [
+    'ch2/bad.yaml:12: VirtualService istioinaction/catalog: spec.http[0].route[0].weight: weight -1 < 0',
+  ]);
+});
+
+test('lines are counted per document in a multi-document file', () => {
+  const yaml = [
+    'apiVersion: v1', 'kind: Namespace', 'metadata: {name: ok}', '---',
+    'apiVersion: networking.istio.io/v1beta1', 'kind: Gateway', 'metadata: {name: gw}', 'spec:', '  servers: []',
+  ].join('\n');
+  assert.deepEqual(errorsOf(yaml), ['bad.yaml:9: Gateway gw: spec.servers: gateway must have at least one server']);
+});
+
+test('destination rule, gateway TLS and duration errors carry their paths', () => {
+  const dr = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: dr}
+spec:
+  host: catalog
+  trafficPolicy:
+    loadBalancer:
+      consistentHash: {httpHeaderName: x, useSourceIp: true}
+  subsets:
+  - labels: {version: v1}
+`;
+  assert.deepEqual(errorsOf(dr), [
+    'bad.yaml:8: DestinationRule dr: spec.trafficPolicy.loadBalancer.consistentHash: consistent hash must have exactly one hash key',
+    'bad.yaml:10: DestinationRule dr: spec.subsets[0].name: subset name is required',
+  ]);
+  const gw = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  servers:
+  - port: {number: 70000, name: https, protocol: HTTPS}
+    hosts: ["a/b/c"]
+    tls: {mode: SIMPLE, credentialName: cert}
+`;
+  assert.deepEqual(errorsOf(gw), [
+    'bad.yaml:6: Gateway gw: spec.servers[0].port.number: port number 70000 must be in the range 1..65535',
+    'bad.yaml:7: Gateway gw: spec.servers[0].hosts[0]: host must be of form namespace/dnsName: a/b/c',
+  ]);
+  const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: Bad_Name}
+spec:
+  hosts: [catalog]
+  http:
+  - route: [{destination: {host: catalog}}]
+    timeout: 5 seconds
+`;
+  assert.deepEqual(errorsOf(vs), [
+    'bad.yaml:3: VirtualService Bad_Name: metadata.name: invalid name "Bad_Name": must be a valid DNS-1123 label',
+    'bad.yaml:8: VirtualService Bad_Name: spec.http[0].timeout: invalid duration: 5 seconds',
+  ]);
+});
+
+test('a YAML syntax error reports file:line:col; List items are expanded; empty documents skipped', () => {
+  const bad = loadConfigText('a: b\n  c: [\n', 'x.yaml');
+  assert.ok(bad.errors.length > 0);
+  assert.match(`${bad.errors[0]?.file}:${bad.errors[0]?.line}`, /^x\.yaml:\d+$/);
+  const list = loadConfigText('---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: b}\n', 'l.yaml');
+  assert.deepEqual(list.objects.map((o) => [o.metadata.name, o.source?.line]), [['a', 6], ['b', 7]]);
+});
+
+test('an unknown kind is an error of validateObject and not a known kind', () => {
+  const { objects } = loadConfigText('apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\n', 'c.yaml');
+  const o = objects[0];
+  assert.ok(o);
+  assert.equal(isKnownKind(o), false);
+  assert.match(validateObject(o).errors[0]?.message ?? '', /unknown kind Canary/);
+});

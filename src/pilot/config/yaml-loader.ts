@@ -1,0 +1,140 @@
+// Reads multi-document YAML or JSON text into ConfigObjects with their source positions;
+// syntax errors come back as file:line:col messages, empty documents are skipped, Lists expanded.
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
+import type { ConfigObject, ObjectMeta, SourcePosition } from './object.js';
+
+/** A YAML syntax error with its place. */
+export interface LoadError {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+/** Result of loading one file. */
+export interface LoadResult {
+  objects: ConfigObject[];
+  errors: LoadError[];
+}
+
+/** Splits `spec.http[0].route[0].weight` into keys and indices. */
+export function parseFieldPath(path: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (m[2] !== undefined) parts.push(Number(m[2]));
+    else if (m[1] !== undefined) parts.push(m[1]);
+  }
+  return parts;
+}
+
+function nodeAt(root: unknown, path: (string | number)[]): Node | undefined {
+  let cur: unknown = root;
+  let found: Node | undefined = isMap(root) || isSeq(root) ? (root as Node) : undefined;
+  for (const key of path) {
+    if (isMap(cur)) {
+      const pair = cur.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      if (!pair) return found;
+      found = (pair.value as Node | null) ?? (pair.key as Node);
+      if (pair.value === null && isScalar(pair.key)) return pair.key;
+      cur = pair.value;
+    } else if (isSeq(cur) && typeof key === 'number') {
+      const item = cur.items[key] as Node | undefined;
+      if (!item) return found;
+      found = item;
+      cur = item;
+    } else return found;
+  }
+  return found;
+}
+
+function keyNodeAt(root: unknown, path: (string | number)[]): Node | undefined {
+  // For a map key, prefer the key's own line (the value may start on a later line).
+  const parent = nodeAt(root, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (parent && isMap(parent) && last !== undefined) {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
+    if (pair && isScalar(pair.key)) return pair.key;
+  }
+  return undefined;
+}
+
+function makeSource(file: string, counter: LineCounter, root: Node | undefined, base: (string | number)[], docLine: number): SourcePosition {
+  const lineAtOffset = (off: number | undefined): number => (off === undefined ? docLine : counter.linePos(off).line);
+  return {
+    file,
+    line: docLine,
+    lineOf(path: string): number {
+      const parts = [...base, ...parseFieldPath(path)];
+      const full = nodeAt(root, parts);
+      const key = keyNodeAt(root, parts);
+      const n = key ?? full;
+      return n?.range ? lineAtOffset(n.range[0]) : docLine;
+    },
+  };
+}
+
+function toObject(value: unknown, source: SourcePosition): ConfigObject | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  const meta = (v['metadata'] && typeof v['metadata'] === 'object' ? v['metadata'] : {}) as ObjectMeta;
+  const obj: ConfigObject = {
+    apiVersion: typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '',
+    kind: typeof v['kind'] === 'string' ? v['kind'] : '',
+    metadata: meta,
+    spec: v['spec'] ?? (v['data'] !== undefined || v['stringData'] !== undefined ? pick(v, ['data', 'stringData', 'type']) : undefined),
+    source,
+  };
+  return obj;
+}
+
+function pick(v: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (v[k] !== undefined) out[k] = v[k];
+  return out;
+}
+
+function docObjects(file: string, doc: Document.Parsed, counter: LineCounter): ConfigObject[] {
+  const root = doc.contents as Node | null;
+  if (!root) return [];
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return [];
+  const docLine = root.range ? counter.linePos(root.range[0]).line : 1;
+  const v = value as Record<string, unknown>;
+  if (v['kind'] === 'List' && Array.isArray(v['items'])) {
+    const out: ConfigObject[] = [];
+    v['items'].forEach((item: unknown, i: number) => {
+      const itemNode = nodeAt(root, ['items', i]);
+      const line = itemNode?.range ? counter.linePos(itemNode.range[0]).line : docLine;
+      const o = toObject(item, makeSource(file, counter, root, ['items', i], line));
+      if (o) out.push(o);
+    });
+    return out;
+  }
+  const o = toObject(value, makeSource(file, counter, root, [], docLine));
+  return o ? [o] : [];
+}
+
+/** Loads every document of `text` (YAML or JSON; JSON is YAML) read from `file`. */
+export function loadConfigText(text: string, file: string): LoadResult {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const objects: ConfigObject[] = [];
+  const errors: LoadError[] = [];
+  for (const doc of list) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const pos = counter.linePos(e.pos[0]);
+        errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
+      }
+      continue;
+    }
+    objects.push(...docObjects(file, doc, counter));
+  }
+  return { objects, errors };
+}
+
+/** Formats a load error as `file:line:col: message`. */
+export function formatLoadError(e: LoadError): string {
+  return `${e.file}:${e.line}:${e.col}: ${e.message}`;
+}
