@@ -2,7 +2,8 @@
 // its own: a discovery server over a generated mesh (N services, each with a Gateway and a
 // VirtualService as in the book's ch11 resources-600.yaml, and the client pods as Pod objects).
 import type { ConfigObject } from '../src/pilot/config/object.js';
-import type { ConfigChange, ConfigSource } from '../src/pilot/server/config-source.js';
+import type { ConfigEvent } from '../src/pilot/config/store.js';
+import type { ConfigSource } from '../src/pilot/server/config-source.js';
 import { DiscoveryServer } from '../src/pilot/server/discovery-server.js';
 import { defaultTranslators } from '../src/pilot/xds/default-translators.js';
 import { benchPodIp } from './lib/pilot-mesh.js';
@@ -41,7 +42,7 @@ for (let k = 0; k < pods; k++) {
     status: { podIP: benchPodIp(k), phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } } as ConfigObject);
 }
 
-const handlers = new Set<(c: ConfigChange) => void>();
+const handlers = new Set<(c: ConfigEvent) => void>();
 const source: ConfigSource = {
   all: () => [...configs.values()],
   watch: (h) => { handlers.add(h); return () => handlers.delete(h); },

@@ -93,7 +93,9 @@ test('a VirtualService change moves gateway traffic from v1 to v2 in under a sec
     const r = await fetch(url).catch(() => undefined);
     return r?.status === 200 ? r.headers.get('x-upstream') ?? undefined : undefined;
   };
-  assert.equal(await waitFor(`gateway -> catalog v1\n${pilotOut}`, 20_000, upstreamOf), 'catalog-v1');
+  assert.equal(await waitFor('gateway -> catalog v1', 20_000, upstreamOf).catch((e: Error) => {
+    throw new Error(`${e.message}\npilot:\n${pilotOut}\n${proxies.map((p) => p.output()).join('\n')}`);
+  }), 'catalog-v1');
 
   const load = startLoad(() => url, 100, 60_000);
   await load.more(50);

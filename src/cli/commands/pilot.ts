@@ -35,23 +35,24 @@ async function runPilot(flags: PilotFlags): Promise<void> {
   if (flags.outboundTrafficPolicy !== 'ALLOW_ANY' && flags.outboundTrafficPolicy !== 'REGISTRY_ONLY') {
     throw new CliError(`strait pilot: --outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${flags.outboundTrafficPolicy}`);
   }
-  const [{ DirectorySource }, { DiscoveryServer }, { defaultTranslators }, { defaultMeshConfig }, { packageInfo }] = await Promise.all([
-    import('../../pilot/server/directory-source.js'), import('../../pilot/server/discovery-server.js'),
+  const [{ DirectorySource }, { MemoryConfigStore }, { DiscoveryServer }, { defaultTranslators }, { defaultMeshConfig }, { packageInfo }] = await Promise.all([
+    import('../../pilot/config/directory-source.js'), import('../../pilot/config/store.js'), import('../../pilot/server/discovery-server.js'),
     import('../../pilot/xds/default-translators.js'), import('../../pilot/model/mesh-config.js'), import('../package-info.js'),
   ]);
   const log = (level: string, msg: string): void => {
     if (level !== 'debug') process.stderr.write(`${new Date().toISOString()}\t${level}\t${msg}\n`);
   };
-  const source = new DirectorySource(flags.configDir, { onError: (m) => log('warn', `config: ${m}`) });
+  const store = new MemoryConfigStore();
+  const source = new DirectorySource(flags.configDir, store, { onProblem: (m) => log('warn', `config: ${m}`) });
   source.start();
   const mesh = { ...defaultMeshConfig(), outboundTrafficPolicy: { mode: flags.outboundTrafficPolicy as 'ALLOW_ANY' | 'REGISTRY_ONLY' }, enableAutoMtls: flags.autoMtls };
   const ds = new DiscoveryServer({
-    source, translators: defaultTranslators, mesh, xdsHost: flags.xdsHost, xdsPort: flags.xdsPort,
+    source: store, translators: defaultTranslators, mesh, xdsHost: flags.xdsHost, xdsPort: flags.xdsPort,
     monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort,
     debounceAfterMs: flags.debounceAfter, debounceMaxMs: flags.debounceMax, version: packageInfo().version, log,
   });
   await ds.start();
-  log('info', `pilot: ${source.all().length} objects from ${flags.configDir}; xDS on ${flags.xdsHost}:${ds.xdsPort}, ` +
+  log('info', `pilot: ${store.all().length} objects from ${flags.configDir}; xDS on ${flags.xdsHost}:${ds.xdsPort}, ` +
     `monitoring on ${flags.monitoringHost}:${ds.monitoringPort}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => { resolve(); };

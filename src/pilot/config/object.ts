@@ -26,6 +26,8 @@ export interface ConfigObject<Spec = unknown> {
   kind: string;
   metadata: ObjectMeta;
   spec: Spec;
+  /** Kubernetes status, kept as given (a Pod's podIP and Ready condition). */
+  status?: unknown;
   source?: SourcePosition;
 }
 

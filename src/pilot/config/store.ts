@@ -17,6 +17,8 @@ export type ApplyResult = { ok: true; object: ConfigObject; warnings: FieldError
 
 /** Storage of config objects by kind/namespace/name. */
 export interface ConfigStore {
+  /** Every stored object of every kind. */
+  all(): ConfigObject[];
   list(kind: string, namespace?: string, labelSelector?: Record<string, string>): ConfigObject[];
   get(kind: string, namespace: string | undefined, name: string): ConfigObject | undefined;
   apply(obj: ConfigObject): ApplyResult;
@@ -40,6 +42,10 @@ export class MemoryConfigStore implements ConfigStore {
     const info = kindByName(kind);
     if (info && !info.namespaced) return undefined;
     return namespace ?? this.defaultNamespace;
+  }
+
+  all(): ConfigObject[] {
+    return [...this.objects.values()];
   }
 
   list(kind: string, namespace?: string, labelSelector?: Record<string, string>): ConfigObject[] {

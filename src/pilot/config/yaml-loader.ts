@@ -84,6 +84,7 @@ function toObject(value: unknown, source: SourcePosition): ConfigObject | undefi
     spec: v['spec'] ?? (v['data'] !== undefined || v['stringData'] !== undefined ? pick(v, ['data', 'stringData', 'type']) : undefined),
     source,
   };
+  if (v['status'] !== undefined) obj.status = v['status'];
   return obj;
 }
 

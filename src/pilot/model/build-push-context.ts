@@ -82,7 +82,10 @@ class Context implements PushContext {
       }
     }
     for (const s of byKind.get('Secret') ?? []) {
-      const data = (s as unknown as { data?: Record<string, string> }).data ?? {};
+      // The loader keeps a Secret's data under spec; stringData values are plain text.
+      const spec = (s.spec ?? {}) as { data?: Record<string, string>; stringData?: Record<string, string> };
+      const data: Record<string, string> = { ...spec.data };
+      for (const [k, v] of Object.entries(spec.stringData ?? {})) data[k] = Buffer.from(v).toString('base64');
       this.secrets.set(`${nsOf(s)}/${s.metadata.name}`, data);
     }
   }
