@@ -28,6 +28,11 @@ for (let i = 0; i < services; i++) {
     http: [{ route: [{ destination: { host: `${name}.istioinaction.svc.cluster.local`, port: { number: 80 } } }] }],
   }));
 }
+// One mesh VirtualService (sidecars route service-0 by it), which the `virtualservice` change edits.
+put(obj('networking.istio.io/v1beta1', 'VirtualService', 'service-0-mesh', 'istioinaction', {
+  hosts: ['service-0.istioinaction.svc.cluster.local'],
+  http: [{ route: [{ destination: { host: 'service-0.istioinaction.svc.cluster.local', port: { number: 80 } } }] }],
+}));
 for (let i = 0; i < 3; i++) {
   put({ ...obj('v1', 'Pod', `catalog-${i}`, 'istioinaction', { containers: [{ name: 'catalog', ports: [{ containerPort: 3000 }] }] }, { labels: { app: 'catalog' } }),
     status: { podIP: `10.9.0.${i + 1}`, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } } as ConfigObject);
@@ -68,8 +73,9 @@ process.on('message', (m: { kind: string; what?: string }) => {
         return { ...o, spec: { ...spec, ports: [spec.ports[0], { name: `http-extra`, port: 9000 + round, targetPort: 3000 }] } } as ConfigObject;
       });
     } else {
-      // A VirtualService gets a new timeout: listeners and routes are rebuilt for every proxy.
-      modify('VirtualService/istioinaction/service-0', (o) => {
+      // A VirtualService gets a new timeout: listeners and routes are rebuilt for the proxies it
+      // concerns: every sidecar for the mesh one, the ingress gateway for a gateway one.
+      modify(m.what === 'gateway' ? 'VirtualService/istioinaction/service-0' : 'VirtualService/istioinaction/service-0-mesh', (o) => {
         const spec = o.spec as { http: { timeout?: string }[] };
         return { ...o, spec: { ...spec, http: [{ ...spec.http[0], timeout: `${round}s` }] } } as ConfigObject;
       });
@@ -79,7 +85,7 @@ process.on('message', (m: { kind: string; what?: string }) => {
     const cpu = process.cpuUsage();
     process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss,
       version: ds.pushContext.version, connected: ds.connectedProxies().length,
-      generation: ds.generationStats(), pushedTypes: ds.lastPushTypes() });
+      generation: ds.generationStats(), pushedTypes: ds.lastPushTypes(), pushedRoles: ds.lastPushRoles() });
   } else if (m.kind === 'stop') {
     void ds.close().then(() => process.exit(0));
   }

@@ -2,8 +2,9 @@
 // VirtualService, as ch11/resources-600.yaml) to 2,000 connected proxies (1 ingress gateway and
 // sidecars over 10 namespaces), each subscribed to CDS, EDS, LDS and RDS. Measures time from a
 // VirtualService change to each proxy's ACK of all four types, generation time, pilot CPU and memory.
-// --change virtualservice (a route timeout: LDS and RDS are pushed) or service (a new port on one
-// Service: every type is regenerated and pushed).
+// --change virtualservice (a mesh VirtualService's timeout: LDS and RDS to every sidecar),
+// gateway (a gateway VirtualService's: LDS and RDS to the gateway) or service (a new port on one
+// Service: every type to every proxy).
 // Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service]
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,7 @@ const genAvg: number[] = [];
 const genMax: number[] = [];
 const before = idle;
 let pushedTypes: string[] = [];
+let pushedTo = 0;
 const change = arg('change', 'virtualservice');
 for (let p = 0; p < pushes; p++) {
   const prev = (await (child.send({ kind: 'usage' }), next(child, 'usage'))).version as string;
@@ -65,6 +67,7 @@ for (let p = 0; p < pushes; p++) {
   const deadline = Date.now() + 120_000;
   let version = '';
   let types: string[] = [];
+  let targets: LoadStream[] = streams;
   const convergedAt = (s: LoadStream): bigint | undefined => {
     const byType = s.typeAckedAt.get(version);
     if (!byType || !types.every((t) => byType.has(t))) return undefined;
@@ -74,13 +77,16 @@ for (let p = 0; p < pushes; p++) {
     const u = await (child.send({ kind: 'usage' }), next(child, 'usage'));
     version = u.version as string;
     types = (u.pushedTypes as string[]).filter((t) => TYPES.includes(t));
-    if (version !== prev && streams.every((s: LoadStream) => convergedAt(s) !== undefined)) break;
+    const roles = u.pushedRoles as string[];
+    targets = streams.filter((s) => roles.includes(s.id.slice(0, s.id.indexOf('~'))));
+    if (version !== prev && targets.every((s: LoadStream) => convergedAt(s) !== undefined)) break;
     if (Date.now() > deadline) throw new Error(`push ${p}: not every proxy ACKed in 120 s`);
     await new Promise((r) => setTimeout(r, 10));
   }
   pushedTypes = types;
+  pushedTo = targets.length;
   let last = 0;
-  for (const s of streams) {
+  for (const s of targets) {
     const ms = Number(convergedAt(s)! - start) / 1e6;
     perProxy.push(ms);
     last = Math.max(last, ms);
@@ -97,14 +103,14 @@ await new Promise((r) => child.once('exit', r));
 perProxy.sort((a, b) => a - b);
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const result = {
-  services, proxies, namespaces, pushes, connectMs, change, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
+  services, proxies, namespaces, pushes, connectMs, change, pushedTo, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
   allConvergedMedianMs: med(allMs), allConvergedMs: allMs,
   perProxyP50Ms: pct(perProxy, 50), perProxyP99Ms: pct(perProxy, 99),
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
   cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
   rssMb: (after.rssBytes as number) / 2 ** 20,
 };
-console.log(`change: ${change}; types pushed: ${result.pushedTypes.join(', ')}`);
+console.log(`change: ${change}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
 console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(`| ${services} | ${proxies} | ${result.allConvergedMedianMs.toFixed(0)} | ${result.perProxyP50Ms.toFixed(0)} | ${result.perProxyP99Ms.toFixed(0)} | ` +

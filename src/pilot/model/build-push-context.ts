@@ -45,6 +45,9 @@ class Context implements PushContext {
   private readonly sidecars: SC[];
   private readonly gateways: GW[];
   private readonly secrets = new Map<string, Record<string, string>>();
+  /** The namespace of the first service of each hostname, and DestinationRules by namespace. */
+  private readonly serviceNamespace = new Map<string, string>();
+  private readonly drsByNamespace = new Map<string, DR[]>();
   /** VirtualServices by each gateway they bind (`mesh` or `ns/name`), in config order. */
   private readonly vsByGateway = new Map<string, VS[]>();
   /** Service instances by workload (`Pod/ns/name`) and by address, for proxyInstances. */
@@ -62,6 +65,12 @@ class Context implements PushContext {
     this.drs = (byKind.get('DestinationRule') ?? []) as DR[];
     this.sidecars = (byKind.get('Sidecar') ?? []) as SC[];
     this.gateways = (byKind.get('Gateway') ?? []) as GW[];
+    for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
+    for (const d of this.drs) {
+      const list = this.drsByNamespace.get(nsOf(d));
+      if (list) list.push(d);
+      else this.drsByNamespace.set(nsOf(d), [d]);
+    }
     for (const vs of this.vss) {
       for (const g of new Set(vsGateways(vs))) {
         const list = this.vsByGateway.get(g);
@@ -127,8 +136,8 @@ class Context implements PushContext {
 
   serviceFor(proxy: ProxyNode, host: string): Service | undefined {
     const fqdn = resolveShortname(host, proxy.namespace);
-    const list = this.servicesFor(proxy);
-    return list.find((s) => s.hostname === fqdn) ?? this.registry.lookup(host, proxy.namespace);
+    const index = this.cached(`svcidx:${this.scope(proxy)}`, () => new Map(this.servicesFor(proxy).map((s) => [s.hostname, s])));
+    return index.get(fqdn) ?? this.registry.lookup(host, proxy.namespace);
   }
 
   virtualServicesFor(proxy: ProxyNode, gateways: readonly string[]): VS[] {
@@ -148,14 +157,14 @@ class Context implements PushContext {
 
   destinationRuleFor(proxy: ProxyNode, fqdn: string): DR | undefined {
     return this.cached(`dr:${proxy.namespace}:${fqdn}:${proxy.type}`, () => {
-      const svcNs = this.services.find((s) => s.hostname === fqdn)?.namespace;
+      const svcNs = this.serviceNamespace.get(fqdn);
       const applies = (d: DR): boolean => {
         const sel = d.spec.workloadSelector?.matchLabels;
         return sel === undefined || (nsOf(d) === proxy.namespace && selects(sel, proxy.labels));
       };
       const tier = (ns: string | undefined): DR | undefined => {
         if (ns === undefined) return undefined;
-        const matching = this.drs.filter((d) => nsOf(d) === ns && applies(d)
+        const matching = (this.drsByNamespace.get(ns) ?? []).filter((d) => applies(d)
           && configVisibleTo(d.spec.exportTo, ns, proxy.namespace)
           && hostMatches(resolveShortname(d.spec.host, ns), fqdn));
         return mergeDestinationRules(matching, fqdn, ns);

@@ -1,7 +1,13 @@
-// Which xDS types a full push must regenerate, from the kinds of the configs that changed (as
-// istiod's PushTypeFor): VirtualService and Gateway changes touch listeners and routes only,
-// security policies listeners only; anything else (services, rules, Sidecars) every type.
+// Which proxies and xDS types a change concerns (as istiod's ConfigAffectsProxy and PushTypeFor):
+// Gateways concern gateways only, a VirtualService the roles its gateways name (old and new);
+// VirtualService and Gateway changes touch listeners and routes only, security policies
+// listeners only; anything else (services, rules, Sidecars) every type of every proxy.
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../xds/server/index.js';
+import type { ConfigEvent } from '../config/store.js';
+import type { VirtualServiceSpec } from '../config/kinds/virtual-service.js';
+import type { ConfigObject } from '../config/object.js';
+import { vsGateways } from '../model/build-push-context.js';
+import type { NodeType } from '../model/proxy.js';
 import type { ConfigKey } from './push-request.js';
 
 const ALL = [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE];
@@ -25,4 +31,16 @@ export function pushTypesFor(configs: ReadonlySet<ConfigKey>): Set<string> {
     for (const t of types) out.add(t);
   }
   return out;
+}
+
+/** The proxy roles a config change can affect. */
+export function rolesAffectedBy(ev: ConfigEvent): NodeType[] {
+  if (ev.object.kind === 'Gateway') return ['router'];
+  if (ev.object.kind !== 'VirtualService') return ['sidecar', 'router'];
+  const roles = new Set<NodeType>();
+  for (const vs of [ev.object, ev.old]) {
+    if (vs === undefined) continue;
+    for (const g of vsGateways(vs as ConfigObject<VirtualServiceSpec>)) roles.add(g === 'mesh' ? 'sidecar' : 'router');
+  }
+  return [...roles];
 }

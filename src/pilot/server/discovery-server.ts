@@ -7,13 +7,13 @@ import type { ConfigObject } from '../config/object.js';
 import { buildPushContext } from '../model/build-push-context.js';
 import { defaultMeshConfig, type MeshConfig } from '../model/mesh-config.js';
 import { ProxyNodeError, proxyFromNode } from '../model/proxy-from-node.js';
-import type { ProxyNode } from '../model/proxy.js';
+import type { NodeType, ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import { metricType, PilotMetrics } from '../monitoring/metrics.js';
 import { startMonitoringServer, type MonitoringServer } from '../monitoring/server.js';
 import { Debouncer } from '../push/debounce.js';
 import { pushRequest, type PushRequest } from '../push/push-request.js';
-import { pushTypesFor } from '../push/push-types.js';
+import { pushTypesFor, rolesAffectedBy } from '../push/push-types.js';
 import { ServiceRegistry } from '../registry/registry.js';
 import type { KubeObject } from '../registry/input.js';
 import type { ConfigSource } from './config-source.js';
@@ -60,6 +60,9 @@ export class DiscoveryServer {
   private readonly log: XdsLog;
   private lastPushAt = new Date();
   private pushedTypes: ReadonlySet<string> = new Set();
+  /** Roles the changes since the last push can affect (istiod skips proxies a change cannot concern). */
+  private affectedRoles = new Set<NodeType>();
+  private pushedRoles: ReadonlySet<NodeType> = new Set();
   private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
   constructor(private readonly opts: DiscoveryServerOptions) {
@@ -76,6 +79,8 @@ export class DiscoveryServer {
   generationStats(): GenerationStats { return { ...this.stats }; }
   /** The type URLs the last full push rebuilt. */
   lastPushTypes(): string[] { return [...this.pushedTypes]; }
+  /** The proxy roles the last push went to. */
+  lastPushRoles(): NodeType[] { return [...this.pushedRoles]; }
   snapshotOf(proxyId: string): { snapshot: Snapshot; at: Date } | undefined {
     const c = [...this.proxies.values()].find((p) => p.proxy.id === proxyId);
     const snap = c ? this.xds?.cache.getSnapshot(c.key) : undefined;
@@ -98,7 +103,10 @@ export class DiscoveryServer {
     this.debouncer = new Debouncer((req, d) => this.doPush(req, d.delayMs), {
       debounceAfter: this.opts.debounceAfterMs, debounceMax: this.opts.debounceMaxMs,
     });
-    this.unwatch = this.opts.source.watch((ch) => this.onConfigChange(ch.object));
+    this.unwatch = this.opts.source.watch((ch) => {
+      for (const r of rolesAffectedBy(ch)) this.affectedRoles.add(r);
+      this.onConfigChange(ch.object);
+    });
     if (this.opts.monitoringPort !== null) {
       this.monitoring = await startMonitoringServer(this.metrics, {
         host: this.opts.monitoringHost, port: this.opts.monitoringPort ?? 15014, version: this.opts.version,
@@ -157,7 +165,7 @@ export class DiscoveryServer {
   private rebuild(): void {
     const t0 = performance.now();
     this.push = buildPushContext({ version: this.nextVersion(), mesh: this.mesh, configs: this.opts.source.all(), registry: this.registry });
-    this.generator = new SnapshotGenerator(this.push, this.opts.translators);
+    this.generator = new SnapshotGenerator(this.push, this.opts.translators, this.generator as SnapshotGenerator | undefined);
     this.metrics.pushContextInitTime.observe((performance.now() - t0) / 1000);
     this.metrics.services.set(this.registry.services().length);
   }
@@ -168,9 +176,12 @@ export class DiscoveryServer {
     const edsVersion = req.full ? '' : this.nextVersion();
     const types = pushTypesFor(req.configsUpdated);
     if (req.full) this.pushedTypes = types;
+    const roles = req.full && this.affectedRoles.size > 0 ? this.affectedRoles : new Set<NodeType>(['sidecar', 'router']);
+    this.affectedRoles = new Set();
+    this.pushedRoles = roles;
     this.lastPushAt = new Date();
     this.stats = { version: this.push.version, proxies: 0, totalMs: 0, maxMs: 0 };
-    for (const c of this.proxies.values()) this.pushTo(c, req.start, edsVersion, types);
+    for (const c of this.proxies.values()) if (roles.has(c.proxy.type)) this.pushTo(c, req.start, edsVersion, types);
   }
 
   /**

@@ -76,15 +76,6 @@ export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TY
 interface Outbound { packed: SnapshotResource[]; edsNames: string[] }
 interface Timed<T> { value: T; ms: number }
 
-/** Identity numbers of config objects (a DestinationRule decides a service's clusters). */
-const ids = new WeakMap<object, number>();
-let nextId = 0;
-const idOf = (o: object | undefined): number => {
-  if (o === undefined) return 0;
-  let id = ids.get(o);
-  if (id === undefined) ids.set(o, (id = ++nextId));
-  return id;
-};
 
 /**
  * Generates snapshots for one push context; make a new one per full push. Each piece is built on
@@ -94,7 +85,9 @@ const idOf = (o: object | undefined): number => {
 export class SnapshotGenerator {
   private readonly routes = new Map<string, Timed<TypeSnapshot>>();
   private readonly outbound = new Map<string, Timed<Outbound>>();
+  /** A service port's clusters built or reused in this push; the previous push's, to reuse from. */
   private readonly serviceClusters = new Map<string, Outbound>();
+  private readonly carried?: ReadonlyMap<string, Outbound>;
   private readonly listeners = new Map<string, Timed<TypeSnapshot>>();
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }>>();
   private readonly endpointCache = new Map<string, SnapshotResource | null>();
@@ -102,7 +95,9 @@ export class SnapshotGenerator {
   private readonly edsOf = new Map<string, TypeSnapshot>();
   private readonly noSecrets: TypeSnapshot;
 
-  constructor(readonly push: PushContext, private readonly tr: Translators) {
+  /** `previous`: the generator of the last full push, whose unchanged service clusters are reused. */
+  constructor(readonly push: PushContext, private readonly tr: Translators, previous?: SnapshotGenerator) {
+    this.carried = previous?.serviceClusters;
     this.edsVersion = push.version;
     this.noSecrets = { version: push.version, resources: new Map() };
   }
@@ -192,12 +187,18 @@ export class SnapshotGenerator {
     }).value;
   }
 
-  /** A service port's clusters, shared by every proxy of the same role that picks the same DestinationRule. */
+  /**
+   * A service port's clusters, shared by every proxy of the same role that picks the same
+   * DestinationRule, and kept across pushes while the service, the rule, the workload identities
+   * behind the port and the mesh settings are the same (istiod's CDS cache keys on the same).
+   */
   private clustersOf(proxy: ProxyNode, svc: Service, port: ServicePort): Outbound {
     const dr = this.push.destinationRuleFor(proxy, svc.hostname);
-    const key = `${proxy.type}|${svc.namespace}/${svc.hostname}|${port.port}|${idOf(dr)}`;
-    let c = this.serviceClusters.get(key);
-    if (c === undefined) {
+    const identities = [...new Set(this.push.instancesByPort(svc.hostname, port.port).map((i) => i.identity))].sort();
+    const key = JSON.stringify([proxy.type, svc, port.port, dr?.metadata.namespace, dr?.metadata.name, dr?.spec ?? null, identities, this.push.mesh]);
+    let c = this.serviceClusters.get(key) ?? this.carried?.get(key);
+    if (c !== undefined) this.serviceClusters.set(key, c);
+    else {
       const built = this.tr.serviceClusters(this.push, proxy, svc, port);
       c = { packed: packAll(built), edsNames: edsServiceNames(built) };
       this.serviceClusters.set(key, c);
