@@ -52,20 +52,26 @@ export function clientTransport(ts: TransportSocket | undefined, path: readonly 
   return msg === null ? null : new ClientTlsContext(msg as UpstreamTlsContext, [...path, 'typed_config']);
 }
 
-/**
- * The upstream TLS context of a cluster (null for plain TCP); problems land in `errors` with paths
- * relative to the cluster, as the cluster builders report them.
- */
-export function buildUpstreamTls(config: ClusterConfig, errors: PathError[]): ClientTlsContext | null {
-  if (config.transportSocketMatches.length > 0) {
-    errors.push({ path: ['transport_socket_matches'], message: 'transport_socket_matches is not supported by Strait yet' });
-    return null;
-  }
+/** clientTransport, with a config problem appended to `errors` (and null returned) instead of thrown. */
+export function tryClientTransport(ts: TransportSocket | undefined, path: readonly PathSeg[],
+  errors: PathError[]): ClientTlsContext | null {
   try {
-    return clientTransport(config.transportSocket, ['transport_socket']);
+    return clientTransport(ts, path);
   } catch (e) {
     if (!(e instanceof TlsConfigError)) throw e;
     errors.push({ path: [...e.path], message: e.detail });
     return null;
   }
+}
+
+/**
+ * Checks every upstream TLS context of a cluster (transport_socket_matches and transport_socket)
+ * and returns the cluster's default one (null for plain TCP); problems land in `errors` with paths
+ * relative to the cluster, as the cluster builders report them.
+ */
+export function buildUpstreamTls(config: ClusterConfig, errors: PathError[]): ClientTlsContext | null {
+  config.transportSocketMatches.forEach((m, i) => {
+    tryClientTransport(m.transportSocket, ['transport_socket_matches', i, 'transport_socket'], errors);
+  });
+  return tryClientTransport(config.transportSocket, ['transport_socket'], errors);
 }

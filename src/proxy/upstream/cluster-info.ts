@@ -1,5 +1,5 @@
 // ClusterInfo from a Cluster proto: type, timeouts, upstream protocol (from the cluster's own fields
-// or typed_extension_protocol_options), LB settings, circuit breakers and stats, all read once.
+// or typed_extension_protocol_options), LB settings, circuit breakers, stats and transport sockets, read once.
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import type { Any, Duration } from '@bufbuild/protobuf/wkt';
 import type { Cluster as ClusterConfig } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
@@ -12,6 +12,7 @@ import type { StatsStore } from '../stats/store.js';
 import { ClusterStatsImpl, sanitizeStatName } from './cluster-stats.js';
 import { lookupFamilyName, type DnsLookupFamily } from './dns-resolver.js';
 import { createResourceManagers, type ResourceManagerImpl } from './resource-manager.js';
+import { TransportSocketMatcher } from './transport-socket-matcher.js';
 import type { ClusterInfo } from './types.js';
 
 /** The key and type name of the upstream HTTP protocol options extension. */
@@ -47,6 +48,8 @@ export class ClusterInfoImpl implements ClusterInfo {
   readonly connectTimeoutMs: number;
   readonly protocol: HttpProtocol;
   readonly stats: ClusterStatsImpl;
+  /** transport_socket and transport_socket_matches, compiled when the cluster is loaded. */
+  readonly transportSockets: TransportSocketMatcher;
   readonly resourceManagers: readonly [ResourceManagerImpl, ResourceManagerImpl];
   readonly maxRequestsPerConnection: number;
   readonly statName: string;
@@ -111,6 +114,7 @@ export class ClusterInfoImpl implements ClusterInfo {
     const scope = store.scope(`cluster.${this.statName}`);
     this.stats = new ClusterStatsImpl(scope);
     this.resourceManagers = createResourceManagers(scope, config.circuitBreakers);
+    this.transportSockets = TransportSocketMatcher.build(config, scope, errors);
   }
 }
 

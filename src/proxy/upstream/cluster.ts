@@ -197,11 +197,6 @@ export class ClusterImpl implements Cluster, HostSink, OriginalDstMembership, Ed
         + 'it is ignored');
     }
     this.originalDst?.start();
-    const ts = this.config.transportSocket;
-    if (ts !== undefined || this.config.transportSocketMatches.length > 0) {
-      log('upstream', 'warning', `cluster '${name}': transport_socket ${ts?.name ?? '(matches)'} is not `
-        + 'implemented yet; upstream connections are plaintext');
-    }
     this.outlierDetector?.start();
     this.healthChecker?.start();
     // Hosts and gauges are applied here, not in the constructor, so a config that fails

@@ -23,7 +23,8 @@ export interface HostDiscovery {
 /** The host a resolved address of `ep` makes (the endpoint's hostname, else the DNS name). */
 function specFor(ep: EndpointSpec, address: string): HostSpec {
   return { address, port: ep.port, hostname: ep.hostname !== '' ? ep.hostname : ep.address, weight: ep.weight,
-    priority: ep.priority, locality: ep.locality, healthFlags: ep.healthFlags };
+    priority: ep.priority, locality: ep.locality, healthFlags: ep.healthFlags, metadata: ep.metadata,
+    localityMetadata: ep.localityMetadata };
 }
 
 /** Base: one refresh loop per target with the cluster's refresh and failure rates. */

@@ -1,5 +1,5 @@
 // Reads a ClusterLoadAssignment into endpoint specs (address, port, weight, priority, locality,
-// EDS health), reporting config errors with their field paths.
+// EDS health, metadata), reporting config errors with their field paths.
 import { isIP } from 'node:net';
 import type { ClusterLoadAssignment } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { PathError, PathSeg } from '../bootstrap/config-error.js';
@@ -58,6 +58,8 @@ export function endpointsOf(cla: ClusterLoadAssignment | undefined, base: readon
         locality,
         localityWeight: lle.loadBalancingWeight ?? 0,
         healthFlags: healthFlagsFromEds(lbe.healthStatus),
+        metadata: lbe.metadata,
+        localityMetadata: lle.metadata,
         path: epath,
       });
     });

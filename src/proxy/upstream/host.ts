@@ -1,5 +1,7 @@
 // One upstream endpoint (Envoy's HostImpl): address, weight, priority, locality, health flags,
 // per-host stats, and the connection pool the cluster keeps for it.
+import { equals } from '@bufbuild/protobuf';
+import { MetadataSchema, type Metadata } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { HealthFlag, type ConnPool, type Host, type HostHealthCheckMonitor, type HostOutlierMonitor, type HostStats }
   from './types.js';
 
@@ -52,6 +54,16 @@ export interface HostSpec {
   /** The locality's load_balancing_weight (0 when unset), for locality-weighted balancing. */
   localityWeight?: number;
   healthFlags: number;
+  /** The LbEndpoint's metadata (transport_socket_matches look under `envoy.transport_socket_match`). */
+  metadata?: Metadata;
+  /** The LocalityLbEndpoints' metadata, matched when the endpoint's matches nothing. */
+  localityMetadata?: Metadata;
+}
+
+/** Whether two optional metadata messages are equal. */
+function sameMetadata(a: Metadata | undefined, b: Metadata | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return equals(MetadataSchema, a, b);
 }
 
 /** A live upstream host. */
@@ -65,6 +77,8 @@ export class HostImpl implements Host {
   readonly locality: { region: string; zone: string; subZone: string };
   readonly localityWeight: number;
   healthFlags: number;
+  readonly metadata: Metadata | undefined;
+  readonly localityMetadata: Metadata | undefined;
   readonly stats: HostStats = {
     cx_active: 0, cx_connect_fail: 0, cx_total: 0, rq_active: 0, rq_error: 0, rq_success: 0, rq_timeout: 0, rq_total: 0,
   };
@@ -87,6 +101,8 @@ export class HostImpl implements Host {
     this.locality = spec.locality;
     this.localityWeight = spec.localityWeight ?? 0;
     this.healthFlags = spec.healthFlags;
+    this.metadata = spec.metadata;
+    this.localityMetadata = spec.localityMetadata;
   }
 
   /** LOGICAL_DNS: new connections go to the newly resolved address; the host (and its stats) stay. */
@@ -100,7 +116,8 @@ export class HostImpl implements Host {
     return this.address === spec.address && this.port === spec.port && this.weight === spec.weight
       && this.priority === spec.priority && this.hostname === spec.hostname
       && this.locality.region === spec.locality.region && this.locality.zone === spec.locality.zone
-      && this.locality.subZone === spec.locality.subZone && this.localityWeight === (spec.localityWeight ?? 0);
+      && this.locality.subZone === spec.locality.subZone && this.localityWeight === (spec.localityWeight ?? 0)
+      && sameMetadata(this.metadata, spec.metadata) && sameMetadata(this.localityMetadata, spec.localityMetadata);
   }
 }
 

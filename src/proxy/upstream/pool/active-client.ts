@@ -71,7 +71,7 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
     host.stats.cx_total++;
     host.stats.cx_active++;
     connections.inc();
-    const socket = openTransport(host.address, host.port, info, alpnFallbackFor(info.protocol), this);
+    const socket = openTransport(host, info, alpnFallbackFor(info.protocol), this);
     this.socket = socket;
     socket.on('error', (e: NodeJS.ErrnoException) => {
       this.connectError ??= e;

@@ -140,7 +140,7 @@ export class TcpProxySession implements TransportOwner {
     host.stats.cx_total++;
     host.stats.cx_active++;
     connections.inc();
-    const up = openTransport(host.address, host.port, ci, NO_ALPN, this);
+    const up = openTransport(host, ci, NO_ALPN, this);
     this.upstream = up;
     up.on('error', (e: NodeJS.ErrnoException) => {
       this.upstreamError ??= e;
