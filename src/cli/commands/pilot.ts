@@ -76,6 +76,6 @@ export function registerPilotCommand(program: Command): void {
     .option('--debounce-after <duration>', 'quiet period before a push (PILOT_DEBOUNCE_AFTER)', durationMs, 100)
     .option('--debounce-max <duration>', 'longest a change waits for a push (PILOT_DEBOUNCE_MAX)', durationMs, 10_000)
     .option('--outbound-traffic-policy <mode>', 'meshConfig.outboundTrafficPolicy.mode: ALLOW_ANY or REGISTRY_ONLY', 'ALLOW_ANY')
-    .option('--no-auto-mtls', 'meshConfig.enableAutoMtls false (local mode has no CA yet)')
+    .option('--auto-mtls', 'meshConfig.enableAutoMtls (Istio\'s default); off until Strait has a CA and SDS, as proxies would refuse the ISTIO_MUTUAL clusters', false)
     .action(runPilot);
 }
