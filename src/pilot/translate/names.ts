@@ -33,11 +33,13 @@ export function isPassthroughServer(s: GatewayServer): boolean {
 /**
  * istiod's gatewayRDSRouteName: `http.<port>[.<bind>]` for HTTP servers,
  * `https.<port>.<portName>.<gateway>.<namespace>[.<bind>]` for terminated HTTPS, '' for others.
+ * HTTP names use the listener port (`listenerPort`, the resolved targetPort); HTTPS names keep the server's port.
  */
-export function gatewayRouteName(s: GatewayServer, gatewayName: string, gatewayNamespace: string): string {
+export function gatewayRouteName(s: GatewayServer, gatewayName: string, gatewayNamespace: string,
+  listenerPort: number = s.port.number): string {
   const proto = s.port.protocol.toUpperCase();
   const bind = s.bind ? `.${s.bind}` : '';
-  if (HTTP_PROTOCOLS.has(proto)) return `http.${s.port.number}${bind}`;
+  if (HTTP_PROTOCOLS.has(proto)) return `http.${listenerPort}${bind}`;
   if (proto === 'HTTPS' && !isPassthroughServer(s)) return `https.${s.port.number}.${s.port.name ?? ''}.${gatewayName}.${gatewayNamespace}${bind}`;
   return '';
 }

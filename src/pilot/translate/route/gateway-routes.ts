@@ -38,7 +38,7 @@ export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<
     const ns = gateway.metadata.namespace ?? 'default';
     for (const server of gateway.spec.servers ?? []) {
       const listenerPort = resolveServerPort(push, proxy, server.port.number);
-      const name = gatewayRouteName({ ...server, port: { ...server.port, number: listenerPort } }, gateway.metadata.name, ns);
+      const name = gatewayRouteName(server, gateway.metadata.name, ns, listenerPort);
       if (name === '') continue;
       const list = out.get(name) ?? [];
       list.push({ gateway, server, listenerPort });

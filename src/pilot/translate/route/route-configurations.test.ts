@@ -89,12 +89,13 @@ test('ch2 ingress gateway `*`: http.8080 vhost `*:8080`; the route names webapp-
 
 test('httpsRedirect: the HTTP server vhost requires TLS for ALL; the HTTPS server gets its own https.* route', () => {
   const rcs = build({ configs: [...bookObjects('ch4/coolstore-gw-tls-redirect.yaml'), ...bookObjects('ch4/coolstore-vs.yaml')], proxyInstances: gwInstances }, gatewayProxy);
-  assert.deepEqual([...rcs.keys()], ['http.8080', 'https.8443.https.coolstore-gateway.istioinaction']);
+  // istiod's gatewayRDSRouteName: http.* takes the listener (target) port, https.* keeps the server's port 443.
+  assert.deepEqual([...rcs.keys()], ['http.8080', 'https.443.https.coolstore-gateway.istioinaction']);
   const json = toJson(RouteConfigurationSchema, rcs.get('http.8080')!, { registry, useProtoFieldName: true }) as Record<string, any>;
   assert.equal(json.virtual_hosts[0].require_tls, 'ALL');
   const r = compileRouteConfig(rcs.get('http.8080')!).route(req('/', { authority: 'webapp.istioinaction.io' }), 0);
   assert.equal(r?.route.action.kind, 'redirect', 'plain HTTP is redirected to https');
-  assert.equal(rcs.get('https.8443.https.coolstore-gateway.istioinaction')!.virtualHosts[0].name, 'webapp.istioinaction.io:8443');
+  assert.equal(rcs.get('https.443.https.coolstore-gateway.istioinaction')!.virtualHosts[0].name, 'webapp.istioinaction.io:8443');
   const bare = build({ configs: bookObjects('ch4/coolstore-gw-tls-redirect.yaml'), proxyInstances: gwInstances }, gatewayProxy, ['http.8080']);
   assert.deepEqual([...bare.keys()], ['http.8080']);
   const vh = bare.get('http.8080')!.virtualHosts[0];
