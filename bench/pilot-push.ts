@@ -6,12 +6,13 @@
 // gateway (a gateway VirtualService's: LDS and RDS to the gateway) or service (a new port on one
 // Service: every type to every proxy).
 // Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service]
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStreams, type LoadStream } from './lib/ads-load-client.js';
+import { arg, next, percentile } from './lib/bench-util.js';
 import { benchNode } from './lib/pilot-mesh.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,20 +20,6 @@ const TYPES = [
   'type.googleapis.com/envoy.config.cluster.v3.Cluster', 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   'type.googleapis.com/envoy.config.listener.v3.Listener', 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
 ];
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-
-type Msg = { kind: string; [k: string]: unknown };
-function next(child: ChildProcess, kind: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    const on = (m: Msg): void => { if (m.kind === kind) { child.off('message', on); resolve(m); } };
-    child.on('message', on);
-  });
-}
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 const services = Number(arg('services', '1000'));
 const proxies = Number(arg('proxies', '2000'));
@@ -105,7 +92,7 @@ const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(x
 const result = {
   services, proxies, namespaces, pushes, connectMs, change, pushedTo, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
   allConvergedMedianMs: med(allMs), allConvergedMs: allMs,
-  perProxyP50Ms: pct(perProxy, 50), perProxyP99Ms: pct(perProxy, 99),
+  perProxyP50Ms: percentile(perProxy, 50), perProxyP99Ms: percentile(perProxy, 99),
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
   cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
   rssMb: (after.rssBytes as number) / 2 ** 20,

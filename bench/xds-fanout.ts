@@ -1,37 +1,15 @@
 // Benchmark (not a test): xDS push fan-out. N simulated proxies hold CDS streams to Strait's ADS
 // server with a 1,000-cluster snapshot; each push's time from setSnapshot to every ACK, p50/p99,
 // and the server's CPU and memory. Usage: node dist/bench/xds-fanout.js [--clients 1000,5000]
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStreams, type LoadStream } from './lib/ads-load-client.js';
+import { arg, next, percentile } from './lib/bench-util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-
-type Msg = { kind: string; [k: string]: unknown };
-
-function next(child: ChildProcess, kind: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    const on = (m: Msg): void => {
-      if (m.kind === kind) {
-        child.off('message', on);
-        resolve(m);
-      }
-    };
-    child.on('message', on);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 interface Result {
   clients: number;
