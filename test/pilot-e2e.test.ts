@@ -20,12 +20,12 @@ const PODS = [
   { name: 'catalog-v2-0', version: 'v2', ip: '127.66.0.2', app: '127.66.1.2' },
 ];
 
-const mesh = (): string => [
+const mesh = (pods = PODS): string => [
   `apiVersion: v1
 kind: Service
 metadata: { name: catalog, namespace: istioinaction }
 spec: { selector: { app: catalog }, ports: [{ name: http, port: 80, targetPort: 3000 }] }`,
-  ...PODS.map((p) => `apiVersion: v1
+  ...pods.map((p) => `apiVersion: v1
 kind: Pod
 metadata: { name: ${p.name}, namespace: istioinaction, labels: { app: catalog, version: ${p.version} } }
 spec: { containers: [{ name: catalog, image: istioinaction/catalog, ports: [{ containerPort: 3000 }] }] }
@@ -119,6 +119,18 @@ test('a VirtualService change moves gateway traffic from v1 to v2 in under a sec
   const text = await metrics();
   assert.match(text, /^pilot_xds_pushes\{type="rds"\} [1-9]/m);
   assert.match(text, /^pilot_proxy_convergence_time_count [1-9]/m);
+
+  // An endpoint change (the v1 pod goes away) is an EDS-only push: endpoints are sent, clusters are not.
+  const count = (t: string, type: string): number => Number(new RegExp(`^pilot_xds_pushes\\{type="${type}"\\} (\\d+)`, 'm').exec(t)?.[1] ?? 0);
+  const before = { cds: count(text, 'cds'), eds: count(text, 'eds') };
+  writeFileSync(tmp, mesh(PODS.filter((p) => p.version === 'v2')));
+  renameSync(tmp, join(dir, 'mesh.yaml'));
+  const after = await waitFor('an EDS push', 10_000, async () => {
+    const t = await metrics();
+    return count(t, 'eds') > before.eds ? t : undefined;
+  });
+  assert.equal(count(after, 'cds'), before.cds, 'no clusters are resent for an endpoint change');
+  assert.equal(await upstreamOf(), 'catalog-v2');
   const syncz = await (await fetch(`http://127.0.0.1:${monPort}/debug/syncz`)).json() as Record<string, string>[];
   assert.equal(syncz.length, 3);
 });

@@ -88,8 +88,7 @@ export class DiscoveryServer {
   }
 
   async start(): Promise<void> {
-    const kube = this.opts.source.all().filter((o) => REGISTRY_KINDS.has(o.kind));
-    this.registry.upsertAll(kube as unknown as KubeObject[]);
+    this.replaceRegistry(this.opts.source.all().filter((o) => REGISTRY_KINDS.has(o.kind)));
     this.rebuild();
     this.xds = await startXdsServer({
       host: this.opts.xdsHost, port: this.opts.xdsPort ?? 15010, log: this.log, controlPlaneId: 'strait-pilot',
