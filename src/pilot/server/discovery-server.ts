@@ -206,7 +206,11 @@ export class DiscoveryServer {
     c.pushStart = start;
     c.pendingTypes = new Set(snapshot.typeUrls().filter((t) => before?.version(t) !== snapshot.version(t)
       && (snapshot.get(t)?.resources.size ?? 0) > 0));
-    for (const t of c.pendingTypes) this.metrics.recordSent(metricType(t), times[metricType(t) as keyof GenerationTimes] ?? 0, 0);
+    for (const t of c.pendingTypes) {
+      let bytes = 0;
+      for (const r of snapshot.get(t)?.resources.values() ?? []) bytes += r.resource.value.length;
+      this.metrics.recordSent(metricType(t), times[metricType(t) as keyof GenerationTimes] ?? 0, bytes);
+    }
     this.xds?.cache.setSnapshot(c.key, snapshot);
   }
 
