@@ -19,7 +19,7 @@ test('ch10 catalog-virtualservice-subsets-v1-v2: the gateway splits catalog.isti
   const gw = mesh.configFor(mesh.gateway());
   const call = { port: 8080, protocol: 'http', host: 'catalog.istioinaction.io', path: '/items' } as const;
   const r = expectCall(gw, call, {
-    listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'catalog.istioinaction.io:8080',
+    listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'catalog.istioinaction.io:80',
     routeIstioConfig: VS('catalog-v1-v2'), weightedClusters: [{ name: V1, weight: 20 }, { name: V2, weight: 80 }],
     cluster: V1, error: undefined,
   });
@@ -64,7 +64,7 @@ test('ch11 resources-600: 200 gateway hosts in http.8080, each routed to its own
   assert.equal(gw.routes.find((r) => r.name === 'http.8080')?.virtualHosts.length, 200);
   for (const svc of ['service0039-62', 'service86f3-164', 'serviceffaa-7']) {
     expectCall(gw, { port: 8080, protocol: 'http', host: `${svc}.istioinaction.io` }, {
-      listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: `${svc}.istioinaction.io:8080`,
+      listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: `${svc}.istioinaction.io:80`,
       routeIstioConfig: VS(svc), cluster: `outbound|80||${svc}.istioinaction.svc.cluster.local`, error: undefined,
     });
   }

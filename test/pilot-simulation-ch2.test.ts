@@ -14,7 +14,7 @@ test('ch2 ingress-gateway.yaml: any Host /api/catalog on 8080 goes to webapp por
   const gw = mesh.configFor(mesh.gateway());
   for (const host of ['localhost', 'webapp.istioinaction.io', '1.2.3.4:80']) {
     expectCall(gw, { port: 8080, protocol: 'http', host, path: '/api/catalog' }, {
-      listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: '*:8080', route: '',
+      listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: '*:80', route: '',
       routeIstioConfig: VS('webapp-virtualservice'), cluster: 'outbound|80||webapp.istioinaction.svc.cluster.local', error: undefined,
     });
   }

@@ -29,7 +29,7 @@ test('ch4 coolstore-gw + coolstore-vs: webapp.istioinaction.io goes to webapp, o
   const mesh = meshOf(['ch4/coolstore-gw.yaml', 'ch4/coolstore-vs.yaml']);
   const gw = mesh.configFor(mesh.gateway());
   expectCall(gw, { port: 8080, protocol: 'http', host: 'webapp.istioinaction.io', path: '/api/catalog' }, {
-    listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'webapp.istioinaction.io:8080', route: '',
+    listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'webapp.istioinaction.io:80', route: '',
     routeIstioConfig: VS('webapp-vs-from-gw'), cluster: WEBAPP, error: undefined,
   });
   // The gateway server only admits webapp.istioinaction.io: no virtual host for catalog's or any other host.

@@ -58,7 +58,7 @@ test('ch5 catalog-gateway + catalog-vs-v2-request: the gateway routes catalog.is
   const gw = mesh.configFor(mesh.gateway());
   const base = { port: 8080, protocol: 'http', host: 'catalog.istioinaction.io', path: '/items' } as const;
   expectCall(gw, { ...base, headers: { 'x-istio-cohort': 'internal' } }, {
-    listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'catalog.istioinaction.io:8080',
+    listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'catalog.istioinaction.io:80',
     routeIstioConfig: VS('catalog-vs-from-gw'), cluster: V2, error: undefined,
   });
   expectCall(gw, base, { routeIstioConfig: VS('catalog-vs-from-gw'), cluster: V1, error: undefined });

@@ -56,9 +56,9 @@ export function catchAllLast(routes: readonly Route[]): Route[] {
 /** One gateway route configuration from its servers; VSs for the same host are merged (routes appended in VS order). */
 export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: string, servers: readonly BoundServer[]): RouteConfiguration {
   const byHost = new Map<string, VirtualHost>();
-  let port = servers[0]?.listenerPort ?? 0;
-  for (const { gateway, server, listenerPort } of servers) {
-    port = listenerPort;
+  // Virtual hosts are named with the Gateway's own server port (`*:80`), as istiod's buildGatewayRoutes,
+  // while the route configuration is named with the port the listener binds (`http.8080`).
+  for (const { gateway, server } of servers) {
     const gwNs = gateway.metadata.namespace ?? 'default';
     const key = `${gwNs}/${gateway.metadata.name}`;
     for (const vs of push.virtualServicesFor(proxy, [key])) {
@@ -70,7 +70,7 @@ export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: st
       for (const h of new Set(hosts)) {
         let vh = byHost.get(h.toLowerCase());
         if (vh === undefined) {
-          vh = gatewayVirtualHost(h, listenerPort, []);
+          vh = gatewayVirtualHost(h, server.port.number, []);
           byHost.set(h.toLowerCase(), vh);
         }
         vh.routes.push(...routes.map((r) => clone(RouteSchema, r)));
@@ -81,13 +81,13 @@ export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: st
     if (server.tls?.httpsRedirect === true) {
       for (const raw of server.hosts) {
         const h = raw.toLowerCase();
-        const vh = byHost.get(h) ?? gatewayVirtualHost(h, listenerPort, []);
+        const vh = byHost.get(h) ?? gatewayVirtualHost(h, server.port.number, []);
         vh.requireTls = VirtualHost_TlsRequirementType.ALL;
         byHost.set(h, vh);
       }
     }
   }
-  const hosts = byHost.size > 0 ? [...byHost.values()] : [blackholeVirtualHost(port)];
+  const hosts = byHost.size > 0 ? [...byHost.values()] : [blackholeVirtualHost(servers[0]?.server.port.number ?? 0)];
   for (const vh of hosts) vh.routes = catchAllLast(vh.routes);
   hosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const rc = routeConfiguration(name, hosts, { sidecar: false });

@@ -66,18 +66,18 @@ test('ch4 coolstore gateway: `http.8080`, vhost webapp.istioinaction.io:8080 to 
   const rcs = build({ configs: [...bookObjects('ch4/coolstore-gw.yaml'), ...bookObjects('ch4/coolstore-vs.yaml')], proxyInstances: gwInstances }, gatewayProxy);
   assert.deepEqual([...rcs.keys()], ['http.8080']);
   const rc = rcs.get('http.8080')!;
-  assert.deepEqual(rc.virtualHosts.map((v) => [v.name, v.domains]), [['webapp.istioinaction.io:8080', ['webapp.istioinaction.io']]]);
+  assert.deepEqual(rc.virtualHosts.map((v) => [v.name, v.domains]), [['webapp.istioinaction.io:80', ['webapp.istioinaction.io']]]);
   assert.equal(cluster(rc, '/', { authority: 'webapp.istioinaction.io:8080' }), `outbound|80||${WEBAPP}`);
   assert.equal(compileRouteConfig(rc).route(req('/', { authority: 'other.example' }), 0), null, 'no vhost for other hosts');
   const none = build({ configs: bookObjects('ch4/coolstore-gw.yaml'), proxyInstances: gwInstances }, gatewayProxy).get('http.8080')!;
-  assert.deepEqual(none.virtualHosts.map((v) => v.name), ['blackhole:8080']);
+  assert.deepEqual(none.virtualHosts.map((v) => v.name), ['blackhole:80']);
   assert.deepEqual(none.virtualHosts[0].routes, [], 'a vhost with no routes: Envoy 404s (NR)');
   assert.equal(compileRouteConfig(none).route(req('/', { authority: 'webapp.istioinaction.io' }), 0), null);
 });
 
-test('ch2 ingress gateway `*`: http.8080 vhost `*:8080`; the route names webapp-virtualservice.istioinaction in its metadata', () => {
+test('ch2 ingress gateway `*`: http.8080 vhost `*:80`; the route names webapp-virtualservice.istioinaction in its metadata', () => {
   const rc = build({ configs: bookObjects('ch2/ingress-gateway.yaml'), proxyInstances: gwInstances }, gatewayProxy).get('http.8080')!;
-  assert.deepEqual(rc.virtualHosts.map((v) => [v.name, v.domains]), [['*:8080', ['*']]]);
+  assert.deepEqual(rc.virtualHosts.map((v) => [v.name, v.domains]), [['*:80', ['*']]]);
   const meta = toJson(RouteConfigurationSchema, rc, { registry }) as Record<string, any>;
   const config: string = meta.virtualHosts[0].routes[0].metadata.filterMetadata.istio.config;
   const [, , , , , ns, , name] = config.split('/');
@@ -95,11 +95,11 @@ test('httpsRedirect: the HTTP server vhost requires TLS for ALL; the HTTPS serve
   assert.equal(json.virtual_hosts[0].require_tls, 'ALL');
   const r = compileRouteConfig(rcs.get('http.8080')!).route(req('/', { authority: 'webapp.istioinaction.io' }), 0);
   assert.equal(r?.route.action.kind, 'redirect', 'plain HTTP is redirected to https');
-  assert.equal(rcs.get('https.443.https.coolstore-gateway.istioinaction')!.virtualHosts[0].name, 'webapp.istioinaction.io:8443');
+  assert.equal(rcs.get('https.443.https.coolstore-gateway.istioinaction')!.virtualHosts[0].name, 'webapp.istioinaction.io:443');
   const bare = build({ configs: bookObjects('ch4/coolstore-gw-tls-redirect.yaml'), proxyInstances: gwInstances }, gatewayProxy, ['http.8080']);
   assert.deepEqual([...bare.keys()], ['http.8080']);
   const vh = bare.get('http.8080')!.virtualHosts[0];
-  assert.deepEqual([vh.name, vh.routes.length, vh.requireTls], ['webapp.istioinaction.io:8080', 0, 2], 'no VS: the redirect vhost still exists');
+  assert.deepEqual([vh.name, vh.routes.length, vh.requireTls], ['webapp.istioinaction.io:80', 0, 2], 'no VS: the redirect vhost still exists');
   assert.equal(compileRouteConfig(bare.get('http.8080')!).route(req('/', { authority: 'webapp.istioinaction.io' }), 0)?.route.action.kind, 'redirect');
 });
 
@@ -141,7 +141,7 @@ test('sidecars: the oldest VirtualService for a host wins; gateways merge the ro
   const gw = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'coolstore-gateway', namespace: 'istioinaction' },
     spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['istioinaction/*.svc.cluster.local'] }] } };
   const g = build({ configs: [gw, newer, older], proxyInstances: gwInstances }, gatewayProxy).get('http.8080')!;
-  assert.deepEqual(g.virtualHosts.map((v) => v.name), [`${CATALOG}:8080`]);
+  assert.deepEqual(g.virtualHosts.map((v) => v.name), [`${CATALOG}:80`]);
   assert.equal(cluster(g, '/a', { authority: CATALOG }), `outbound|80|old|${CATALOG}`);
   assert.equal(cluster(g, '/b', { authority: CATALOG }), `outbound|80|new|${CATALOG}`);
 });
