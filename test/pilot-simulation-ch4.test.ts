@@ -7,23 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOOK, expectCall, meshOf } from './lib/pilot-sim.js';
+import { BOOK, expectCall, gatewayServiceYaml, meshOf } from './lib/pilot-sim.js';
 
 const WEBAPP = 'outbound|80||webapp.istioinaction.svc.cluster.local';
 const VS = (name: string): string => `/apis/networking.istio.io/v1alpha3/namespaces/istioinaction/virtual-service/${name}`;
 
 /** The ingress gateway Service with the TCP port 31400 the book's istioctl install exposes. */
-const GATEWAY_WITH_TCP = `
-apiVersion: v1
-kind: Service
-metadata: { name: istio-ingressgateway, namespace: istio-system, labels: { app: istio-ingressgateway, istio: ingressgateway } }
-spec:
-  selector: { istio: ingressgateway }
-  ports:
-  - { name: http2, port: 80, targetPort: 8080, protocol: TCP }
-  - { name: https, port: 443, targetPort: 8443, protocol: TCP }
-  - { name: tcp, port: 31400, targetPort: 31400, protocol: TCP }
-`;
+const GATEWAY_WITH_TCP = gatewayServiceYaml(['{ name: tcp, port: 31400, targetPort: 31400, protocol: TCP }']);
 
 test('ch4 coolstore-gw + coolstore-vs: webapp.istioinaction.io goes to webapp, other hosts get no virtual host', () => {
   const mesh = meshOf(['ch4/coolstore-gw.yaml', 'ch4/coolstore-vs.yaml']);

@@ -31,8 +31,8 @@ export const DEMO_SERVICES = [
   'services/forum/kubernetes/forum-all.yaml',
 ];
 
-/** istioctl's default ingress gateway: Service ports 80->8080, 443->8443 and one pod with a pod IP. */
-export const INGRESS_GATEWAY = `
+/** The ingress gateway Service: ports 80->8080 and 443->8443, plus `extraPorts` (YAML flow maps). */
+export const gatewayServiceYaml = (extraPorts: readonly string[] = []): string => `
 apiVersion: v1
 kind: Service
 metadata: { name: istio-ingressgateway, namespace: istio-system, labels: { app: istio-ingressgateway, istio: ingressgateway } }
@@ -41,6 +41,10 @@ spec:
   ports:
   - { name: http2, port: 80, targetPort: 8080, protocol: TCP }
   - { name: https, port: 443, targetPort: 8443, protocol: TCP }
+${extraPorts.map((p) => `  - ${p}\n`).join('')}`;
+
+/** istioctl's default ingress gateway: its Service and one pod with a pod IP. */
+export const INGRESS_GATEWAY = `${gatewayServiceYaml()}
 ---
 apiVersion: v1
 kind: Pod

@@ -54,6 +54,8 @@ class Context implements PushContext {
   private readonly instancesByWorkload = new Map<string, ServiceInstance[]>();
   private readonly instancesByAddress = new Map<string, ServiceInstance[]>();
   private readonly memo = new Map<string, unknown>();
+  /** Each proxy's scope key (role, namespace, Sidecar), computed once per push. */
+  private readonly scopes = new WeakMap<ProxyNode, string>();
 
   constructor(input: PushContextInput) {
     this.version = input.version;
@@ -108,8 +110,13 @@ class Context implements PushContext {
 
   /** The key of everything that scopes a proxy's view: namespace, Sidecar, type. */
   private scope(proxy: ProxyNode): string {
-    const sc = this.sidecarFor(proxy);
-    return `${proxy.type}/${proxy.namespace}/${sc ? `${nsOf(sc)}/${sc.metadata.name}` : ''}`;
+    let key = this.scopes.get(proxy);
+    if (key === undefined) {
+      const sc = this.sidecarFor(proxy);
+      key = `${proxy.type}/${proxy.namespace}/${sc ? `${nsOf(sc)}/${sc.metadata.name}` : ''}`;
+      this.scopes.set(proxy, key);
+    }
+    return key;
   }
 
   sidecarFor(proxy: ProxyNode): SC | undefined {

@@ -2,8 +2,9 @@
 // into pushes; a full push builds a new push context and regenerates every connected proxy's
 // snapshot, an endpoints-only push just their EDS. Metrics and debug endpoints on :15014.
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
-import { startXdsServer, type NackRecord, type Snapshot, type XdsServer, type XdsLog } from '../../xds/server/index.js';
+import { startXdsServer, type NackRecord, type Snapshot, type TypeSnapshot, type XdsServer, type XdsLog } from '../../xds/server/index.js';
 import type { ConfigObject } from '../config/object.js';
+import type { ConfigEvent } from '../config/store.js';
 import { buildPushContext } from '../model/build-push-context.js';
 import { defaultMeshConfig, type MeshConfig } from '../model/mesh-config.js';
 import { ProxyNodeError, proxyFromNode } from '../model/proxy-from-node.js';
@@ -38,7 +39,20 @@ export interface DiscoveryServerOptions {
   log?: XdsLog;
 }
 
-interface Connected { proxy: ProxyNode; key: string; streams: number; pushStart?: number; pendingTypes: Set<string> }
+interface Connected { proxy: ProxyNode; key: string; userAgent: string; streams: number; pushStart?: number; pendingTypes: Set<string> }
+
+/** Bytes of a type's resources, once per (shared) type snapshot. */
+const sizes = new WeakMap<TypeSnapshot, number>();
+function sizeOf(ts: TypeSnapshot | undefined): number {
+  if (ts === undefined) return 0;
+  let n = sizes.get(ts);
+  if (n === undefined) {
+    n = 0;
+    for (const r of ts.resources.values()) n += r.resource.value.length;
+    sizes.set(ts, n);
+  }
+  return n;
+}
 
 const REGISTRY_KINDS = new Set(['Service', 'Deployment', 'Pod', 'ServiceAccount', 'Namespace', 'ServiceEntry', 'WorkloadEntry']);
 
@@ -88,7 +102,7 @@ export class DiscoveryServer {
   }
 
   async start(): Promise<void> {
-    this.replaceRegistry(this.opts.source.all().filter((o) => REGISTRY_KINDS.has(o.kind)));
+    this.registry.upsertAll(this.opts.source.all().filter((o) => REGISTRY_KINDS.has(o.kind)) as unknown as KubeObject[]);
     this.rebuild();
     this.xds = await startXdsServer({
       host: this.opts.xdsHost, port: this.opts.xdsPort ?? 15010, log: this.log, controlPlaneId: 'strait-pilot',
@@ -102,10 +116,7 @@ export class DiscoveryServer {
     this.debouncer = new Debouncer((req, d) => this.doPush(req, d.delayMs), {
       debounceAfter: this.opts.debounceAfterMs, debounceMax: this.opts.debounceMaxMs,
     });
-    this.unwatch = this.opts.source.watch((ch) => {
-      for (const r of rolesAffectedBy(ch)) this.affectedRoles.add(r);
-      this.onConfigChange(ch.object);
-    });
+    this.unwatch = this.opts.source.watch((ev) => this.onConfigChange(ev));
     if (this.opts.monitoringPort !== null) {
       this.monitoring = await startMonitoringServer(this.metrics, {
         host: this.opts.monitoringHost, port: this.opts.monitoringPort ?? 15014, version: this.opts.version,
@@ -120,42 +131,22 @@ export class DiscoveryServer {
     await Promise.all([this.xds?.close(), this.monitoring?.close()]);
   }
 
-  private onConfigChange(o: ConfigObject): void {
+  private onConfigChange(ev: ConfigEvent): void {
+    const o = ev.object;
     const ns = o.metadata.namespace ?? '';
     const key = `${o.kind}/${ns}/${o.metadata.name}`;
     const now = Date.now();
+    for (const r of rolesAffectedBy(ev)) this.affectedRoles.add(r);
     this.metrics.inboundUpdates.inc({ type: REGISTRY_KINDS.has(o.kind) && o.kind !== 'ServiceEntry' ? 'svc' : 'config' });
     if (REGISTRY_KINDS.has(o.kind)) {
-      const current = this.opts.source.all().filter((c) => REGISTRY_KINDS.has(c.kind));
-      // The registry is rebuilt from the source's current objects, so adds, updates and deletes are one path.
-      const change = this.replaceRegistry(current);
+      const change = ev.type === 'DELETED' ? this.registry.remove(o.kind, o.metadata.namespace, o.metadata.name)
+        : this.registry.upsert(o as unknown as KubeObject);
       if (change.services.length > 0) this.debouncer?.enqueue(pushRequest(true, 'service', [key], now));
       else if (change.endpoints.length > 0) this.debouncer?.enqueue(pushRequest(false, 'endpoint', change.endpoints, now));
       return;
     }
     this.debouncer?.enqueue(pushRequest(true, 'config', [key], now));
   }
-
-  private replaceRegistry(current: ConfigObject[]): { services: string[]; endpoints: string[] } {
-    const keep = new Set(current.map((c) => `${c.kind}/${c.metadata.namespace ?? ''}/${c.metadata.name}`));
-    const services = new Set<string>();
-    const endpoints = new Set<string>();
-    for (const k of this.registryKeys) {
-      if (keep.has(k)) continue;
-      const [kind, ns, name] = k.split('/');
-      const ch = this.registry.remove(kind, ns, name);
-      ch.services.forEach((s) => services.add(s));
-      ch.endpoints.forEach((s) => endpoints.add(s));
-    }
-    const ch = this.registry.upsertAll(current as unknown as KubeObject[]);
-    ch.services.forEach((s) => services.add(s));
-    ch.endpoints.forEach((s) => endpoints.add(s));
-    this.registryKeys = keep;
-    for (const s of services) endpoints.delete(s);
-    return { services: [...services], endpoints: [...endpoints] };
-  }
-
-  private registryKeys = new Set<string>();
 
   private nextVersion(): string {
     return `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}/${++this.pushes}`;
@@ -207,9 +198,7 @@ export class DiscoveryServer {
     c.pendingTypes = new Set(snapshot.typeUrls().filter((t) => before?.version(t) !== snapshot.version(t)
       && (snapshot.get(t)?.resources.size ?? 0) > 0));
     for (const t of c.pendingTypes) {
-      let bytes = 0;
-      for (const r of snapshot.get(t)?.resources.values() ?? []) bytes += r.resource.value.length;
-      this.metrics.recordSent(metricType(t), times[metricType(t) as keyof GenerationTimes] ?? 0, bytes);
+      this.metrics.recordSent(metricType(t), times[metricType(t) as keyof GenerationTimes] ?? 0, sizeOf(snapshot.get(t)));
     }
     this.xds?.cache.setSnapshot(c.key, snapshot);
   }
@@ -224,9 +213,9 @@ export class DiscoveryServer {
       if (e instanceof ProxyNodeError) { this.log('warn', e.message); return; }
       throw e;
     }
-    const c: Connected = { proxy, key, streams: 1, pendingTypes: new Set() };
+    const c: Connected = { proxy, key, userAgent: node.userAgentName || 'unknown', streams: 1, pendingTypes: new Set() };
     this.proxies.set(key, c);
-    this.metrics.xdsClients.set({ version: node.userAgentName || 'unknown' }, this.proxies.size);
+    this.countClients(c.userAgent);
     this.pushTo(c, Date.now());
   }
 
@@ -236,7 +225,14 @@ export class DiscoveryServer {
     if (--c.streams > 0) return;
     this.proxies.delete(key);
     this.xds?.cache.clearSnapshot(key);
-    this.metrics.xdsClients.set({ version: 'unknown' }, this.proxies.size);
+    this.countClients(c.userAgent);
+  }
+
+  /** pilot_xds{version}: connected proxies of one version (here the node's user agent). */
+  private countClients(version: string): void {
+    let n = 0;
+    for (const p of this.proxies.values()) if (p.userAgent === version) n++;
+    this.metrics.xdsClients.set({ version }, n);
   }
 
   private onAck(node: Node, typeUrl: string, version: string): void {

@@ -92,7 +92,8 @@ export class SnapshotGenerator {
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }>>();
   private readonly endpointCache = new Map<string, SnapshotResource | null>();
   private edsVersion: string;
-  private readonly edsOf = new Map<string, TypeSnapshot>();
+  /** EDS type snapshots by what names them (a shape's EDS name list, or the EDS snapshot an endpoints push replaces). */
+  private edsOf = new WeakMap<object, TypeSnapshot>();
   private readonly noSecrets: TypeSnapshot;
 
   /** `previous`: the generator of the last full push, whose unchanged service clusters are reused. */
@@ -135,7 +136,7 @@ export class SnapshotGenerator {
       times.cds = c.ms;
       cds ??= c.value.ts;
       const t0 = performance.now();
-      eds ??= this.endpoints(proxy, c.value.edsNames);
+      eds ??= this.endpoints(proxy, c.value.edsNames, c.value.edsNames);
       times.eds = performance.now() - t0;
     }
     out.set(LISTENER_TYPE, lds);
@@ -151,12 +152,12 @@ export class SnapshotGenerator {
     if (version !== this.edsVersion) {
       this.edsVersion = version;
       this.endpointCache.clear();
-      this.edsOf.clear();
+      this.edsOf = new WeakMap();
     }
-    const names = [...(old.get(ENDPOINT_TYPE)?.resources.keys() ?? [])];
+    const oldEds = old.get(ENDPOINT_TYPE);
     const types = new Map<string, TypeSnapshot>();
     for (const t of old.typeUrls()) types.set(t, old.get(t)!);
-    types.set(ENDPOINT_TYPE, this.endpoints(proxy, names));
+    if (oldEds !== undefined) types.set(ENDPOINT_TYPE, this.endpoints(proxy, [...oldEds.resources.keys()], oldEds));
     return new Snapshot(types);
   }
 
@@ -206,8 +207,8 @@ export class SnapshotGenerator {
     return c;
   }
 
-  private endpoints(proxy: ProxyNode, names: readonly string[]): TypeSnapshot {
-    const key = names.join('\n');
+  /** The EDS snapshot of `names`, shared by every proxy that asks with the same `key`. */
+  private endpoints(proxy: ProxyNode, names: readonly string[], key: object): TypeSnapshot {
     const hit = this.edsOf.get(key);
     if (hit) return hit;
     const out: SnapshotResource[] = [];
