@@ -1,0 +1,92 @@
+// Where a running `strait up` mesh says what it runs: $STRAIT_HOME/mesh.json (default ~/.strait),
+// read by the other commands (apply, chaos, proxy-config ...) to find the control API and the pods.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CliError } from '../../cli/cli-error.js';
+
+/** One local pod: its sidecar (or gateway proxy) and its app. */
+export interface PodState {
+  name: string;
+  namespace: string;
+  /** The Deployment it belongs to. */
+  deployment: string;
+  labels: Record<string, string>;
+  /** 'sidecar' for workloads, 'router' for gateways. */
+  type: 'sidecar' | 'router';
+  /** The pod's loopback address: every proxy listener and the admin bind here. */
+  podIp: string;
+  /** Where the app listens (the inbound listener forwards here). */
+  appAddress: string;
+  /** The app's container ports (the app listens on appAddress:port). */
+  appPorts: number[];
+  /** The proxy's admin port (on podIp). */
+  adminPort: number;
+  /** The explicit HTTP proxy port the app is given (HTTP_PROXY), 0 = none. */
+  httpProxyPort: number;
+}
+
+/** The mesh.json document. */
+export interface MeshState {
+  pid: number;
+  /** The control API of the `strait up` process (http://127.0.0.1:PORT). */
+  controlUrl: string;
+  xdsAddress: string;
+  monitoringAddress: string;
+  /** The directory pilot watches. */
+  configDir: string;
+  pods: PodState[];
+}
+
+/** $STRAIT_HOME, or ~/.strait. */
+export function straitHome(): string {
+  return process.env['STRAIT_HOME'] || join(homedir(), '.strait');
+}
+
+export function stateFile(): string {
+  return join(straitHome(), 'mesh.json');
+}
+
+export function writeMeshState(s: MeshState): void {
+  mkdirSync(straitHome(), { recursive: true });
+  const tmp = `${stateFile()}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s, null, 2));
+  renameSync(tmp, stateFile());
+}
+
+export function removeMeshState(): void {
+  rmSync(stateFile(), { force: true });
+}
+
+/** The running mesh's state; a CliError when no mesh is running. */
+export function readMeshState(): MeshState {
+  let text: string;
+  try {
+    text = readFileSync(stateFile(), 'utf8');
+  } catch {
+    throw new CliError('no local mesh is running (start one with `strait up`)');
+  }
+  const s = JSON.parse(text) as MeshState;
+  try {
+    process.kill(s.pid, 0);
+  } catch {
+    throw new CliError(`no local mesh is running (${stateFile()} names process ${s.pid}, which has exited; start one with \`strait up\`)`);
+  }
+  return s;
+}
+
+/** Finds a pod by `NAME[.NS]`, `deploy/NAME` or a prefix of a pod name, as istioctl does. */
+export function findPod(state: MeshState, ref: string, namespace?: string): PodState {
+  let name = ref;
+  let ns = namespace;
+  const deploy = /^(?:deploy|deployment|deployments)\/(.+)$/.exec(ref);
+  if (!deploy && !ns && ref.includes('.')) [name, ns] = [ref.slice(0, ref.indexOf('.')), ref.slice(ref.indexOf('.') + 1)];
+  const inNs = state.pods.filter((p) => !ns || p.namespace === ns);
+  const found = deploy
+    ? inNs.find((p) => p.deployment === deploy[1])
+    : inNs.find((p) => p.name === name) ?? inNs.find((p) => p.name.startsWith(name));
+  if (!found) {
+    throw new CliError(`Error: ${deploy ? `deployments.apps "${deploy[1]}"` : `pods "${name}"`} not found${ns ? ` in namespace ${ns}` : ''}`);
+  }
+  return found;
+}
