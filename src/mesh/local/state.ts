@@ -35,6 +35,8 @@ export interface MeshState {
   monitoringAddress: string;
   /** The directory pilot watches. */
   configDir: string;
+  /** Where the ingress gateway's port 8080 is published (host:port). */
+  ingressAddress: string;
   pods: PodState[];
 }
 

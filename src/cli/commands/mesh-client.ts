@@ -1,0 +1,130 @@
+// `strait apply/delete/get/chaos/logs/exec` against the running local mesh (kubectl's jobs, and
+// the book's bin/chaos.sh), through the control API and the pods that mesh.json names.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { findPod, readMeshState, straitHome, type MeshState } from '../../mesh/local/state.js';
+
+function readInputs(paths: readonly string[]): { source: string; text: string }[] {
+  return paths.flatMap((p) => {
+    if (p === '-') return [{ source: 'stdin', text: readFileSync(0, 'utf8') }];
+    if (!existsSync(p)) throw new CliError(`error: the path "${p}" does not exist`);
+    if (!statSync(p).isDirectory()) return [{ source: p, text: readFileSync(p, 'utf8') }];
+    return readdirSync(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => ({ source: join(p, f), text: readFileSync(join(p, f), 'utf8') }));
+  });
+}
+
+interface ControlAnswer { lines?: string[]; warnings?: string[]; errors?: string[] }
+
+async function send(s: MeshState, path: string, body: string): Promise<ControlAnswer> {
+  const r = await fetch(`${s.controlUrl}${path}`, { method: 'POST', body }).catch(() => {
+    throw new CliError('error: the local mesh does not answer (is `strait up` still running?)');
+  });
+  return await r.json() as ControlAnswer;
+}
+
+async function change(action: 'apply' | 'delete', flags: { filename: string[]; namespace?: string }): Promise<void> {
+  if (!flags.filename?.length) throw new CliError(`error: must specify one of -f and -k`);
+  const s = readMeshState();
+  let failed = false;
+  for (const input of readInputs(flags.filename)) {
+    const q = new URLSearchParams({ namespace: flags.namespace ?? 'default', source: input.source });
+    const a = await send(s, `/${action}?${q}`, input.text);
+    for (const l of a.lines ?? []) process.stdout.write(`${l}\n`);
+    for (const w of a.warnings ?? []) process.stderr.write(`${w}\n`);
+    for (const e of a.errors ?? []) { process.stderr.write(`${e}\n`); failed = true; }
+  }
+  if (failed) process.exitCode = 1;
+}
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string } };
+
+const KIND_ALIASES: Record<string, string> = {
+  po: 'Pod', pod: 'Pod', pods: 'Pod', svc: 'Service', service: 'Service', services: 'Service',
+  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
+  gw: 'Gateway', gateway: 'Gateway', gateways: 'Gateway', vs: 'VirtualService', virtualservice: 'VirtualService', virtualservices: 'VirtualService',
+  dr: 'DestinationRule', destinationrule: 'DestinationRule', destinationrules: 'DestinationRule',
+  se: 'ServiceEntry', serviceentry: 'ServiceEntry', serviceentries: 'ServiceEntry',
+};
+
+const table = (rows: string[][]): string => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n';
+};
+
+async function get(kindArg: string, flags: { namespace?: string; allNamespaces?: boolean }): Promise<void> {
+  const kind = KIND_ALIASES[kindArg.toLowerCase()] ?? kindArg;
+  const s = readMeshState();
+  const ns = flags.allNamespaces ? undefined : flags.namespace ?? 'default';
+  let rows: string[][];
+  if (kind === 'Pod') {
+    rows = s.pods.filter((p) => !ns || p.namespace === ns).map((p) => [...(ns ? [] : [p.namespace]), p.name, p.type === 'sidecar' ? '2/2' : '1/1', 'Running', p.podIp]);
+    rows.unshift([...(ns ? [] : ['NAMESPACE']), 'NAME', 'READY', 'STATUS', 'IP']);
+  } else {
+    const r = await fetch(`${s.controlUrl}/objects`).catch(() => { throw new CliError('error: the local mesh does not answer'); });
+    const objs = (await r.json() as Obj[]).filter((o) => o.kind.toLowerCase() === kind.toLowerCase() && (!ns || o.metadata.namespace === ns));
+    rows = [[...(ns ? [] : ['NAMESPACE']), 'NAME'], ...objs.map((o) => [...(ns ? [] : [o.metadata.namespace ?? '']), o.metadata.name])];
+  }
+  if (rows.length === 1) {
+    process.stderr.write(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+    return;
+  }
+  process.stdout.write(table(rows));
+}
+
+async function chaos(service: string, args: string[], flags: { namespace?: string }): Promise<void> {
+  const { parseChaosArgs, sendChaos } = await import('../../../samples/catalog/chaos-client.js');
+  let command;
+  try {
+    command = parseChaosArgs(args);
+  } catch (e) {
+    throw new CliError(`error: ${(e as Error).message}`);
+  }
+  const s = readMeshState();
+  const pods = s.pods.filter((p) => p.labels['app'] === service && (!flags.namespace || p.namespace === flags.namespace) && p.appPorts.length > 0);
+  if (pods.length === 0) throw new CliError(`error: no pods of app "${service}" are running`);
+  const answers = await sendChaos(command, pods.map((p) => `http://${p.appAddress}:${p.appPorts[0]}`));
+  pods.forEach((p, i) => process.stdout.write(`${p.name}: ${answers[i]!.status}\n`));
+}
+
+async function logs(ref: string, flags: { namespace?: string; container?: string }): Promise<void> {
+  const pod = findPod(readMeshState(), ref, flags.namespace);
+  const file = join(straitHome(), 'run', 'logs', `${pod.name}${flags.container === 'istio-proxy' || pod.type === 'router' ? '.istio-proxy' : ''}.log`);
+  process.stdout.write(existsSync(file) ? readFileSync(file, 'utf8') : '');
+}
+
+async function exec(ref: string, command: string[], flags: { namespace?: string }): Promise<void> {
+  if (command.length === 0) throw new CliError('error: you must specify at least one command for the container');
+  const pod = findPod(readMeshState(), ref, flags.namespace);
+  const proxy = `http://${pod.podIp}:${pod.httpProxyPort}`;
+  const env = pod.httpProxyPort ? { ...process.env, HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: 'localhost', no_proxy: 'localhost' } : process.env;
+  const code = await new Promise<number>((resolve) => {
+    const c = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
+    c.once('error', (e) => { process.stderr.write(`error: ${e.message}\n`); resolve(127); });
+    c.once('exit', (code) => resolve(code ?? 1));
+  });
+  process.exitCode = code;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** Adds apply, delete, get, chaos, logs and exec. */
+export function registerMeshClientCommands(program: Command): void {
+  for (const action of ['apply', 'delete'] as const) {
+    program.command(action).description(`${action === 'apply' ? 'apply' : 'delete'} manifests in the running local mesh (as kubectl ${action} -f)`)
+      .option('-f, --filename <file>', 'file, directory or - for stdin (repeatable)', collect)
+      .option('-n, --namespace <ns>', 'namespace of objects that name none', 'default')
+      .action((flags: { filename: string[]; namespace?: string }) => change(action, flags));
+  }
+  program.command('get <kind>').description('list objects of a kind in the running local mesh (pods, services, deployments, gateways, virtualservices ...)')
+    .option('-n, --namespace <ns>', 'namespace', 'default').option('-A, --all-namespaces', 'every namespace')
+    .action(get);
+  program.command('chaos <service> <args...>').description('the book\'s bin/chaos.sh: `chaos catalog 500 50`, `chaos catalog 500 delete`, `chaos catalog latency 1000`')
+    .option('-n, --namespace <ns>', 'namespace of the service').action(chaos);
+  program.command('logs <pod>').description('print a pod\'s log (POD, POD.NS or deploy/NAME); -c istio-proxy for its proxy')
+    .option('-n, --namespace <ns>', 'namespace').option('-c, --container <name>', 'the app (default) or istio-proxy').action(logs);
+  program.command('exec <pod> <command...>').description('run a command "in" a pod: with HTTP_PROXY set to its sidecar, as `strait exec deploy/sleep -- curl http://catalog/items`')
+    .option('-n, --namespace <ns>', 'namespace').action(exec);
+}

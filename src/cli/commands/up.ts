@@ -1,0 +1,108 @@
+// `strait up [DIR]` and `strait down`: the whole mesh on this machine (pilot, gateways, a pod per
+// Deployment replica), the built-in ch2 demo when no DIR is given; down stops a running one.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { CliError } from '../cli-error.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const DIST = join(ROOT, 'dist');
+
+interface UpFlags { namespace: string; ingressPort: number; xdsPort: number; monitoringPort: number }
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return Number(value);
+}
+
+/** The YAML files of DIR (sorted, recursive) or the file itself. */
+function manifestFiles(path: string): string[] {
+  if (!existsSync(path)) throw new CliError(`error: the path "${path}" does not exist`);
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f));
+}
+
+/** Where the port is held, for an EADDRINUSE message. */
+function inUse(e: unknown): string | undefined {
+  const err = e as { code?: string; address?: string; port?: number };
+  return err.code === 'EADDRINUSE' ? `${err.address}:${err.port}` : undefined;
+}
+
+async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
+  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }] = await Promise.all([
+    import('../../mesh/local/local-mesh.js'), import('../../mesh/local/workloads.js'), import('../../mesh/local/state.js'),
+    import('../../mesh/local/control-api.js'), import('../package-info.js'),
+  ]);
+  const existing = (() => { try { return state.readMeshState(); } catch { return undefined; } })();
+  if (existing) throw new CliError(`error: a local mesh is already running (process ${existing.pid}); stop it with \`strait down\``);
+  const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir);
+  const namespace = dir === undefined ? 'istioinaction' : flags.namespace;
+  const manifests = files.flatMap((f) => {
+    try {
+      return parseManifests(readFileSync(f, 'utf8'), f, namespace);
+    } catch (e) {
+      throw new CliError(`error: ${(e as Error).message}`);
+    }
+  });
+  const started = Date.now();
+  const out = (m: string): void => { process.stdout.write(`${m}\n`); };
+  const mesh = new LocalMesh({
+    runDir: join(state.straitHome(), 'run'), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
+    ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version,
+    paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
+    log: (level, msg) => { if (level === 'warn' || level === 'error') process.stderr.write(`${level}\t${msg}\n`); },
+    progress: (m) => out(`  ✔ ${m}`),
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    out('stopping the mesh ...');
+    state.removeMeshState();
+    await control?.close();
+    await mesh.stop();
+    out('mesh stopped');
+  })());
+  process.once('SIGINT', () => { void stop(); });
+  process.once('SIGTERM', () => { void stop(); });
+  let control: Awaited<ReturnType<typeof startControlApi>> | undefined;
+  out(`starting the mesh (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
+  try {
+    await mesh.start(manifests);
+    control = await startControlApi(mesh, (url) => mesh.state(process.pid, url), () => { void stop(); });
+  } catch (e) {
+    await stop();
+    const where = inUse(e);
+    if (where) throw new CliError(`error: ${where} is already in use; stop what holds it (\`ss -ltnp 'sport = :${where.slice(where.lastIndexOf(':') + 1)}'\` shows it) or choose another port`);
+    throw new CliError(`error: the mesh did not start: ${(e as Error).message}`);
+  }
+  state.writeMeshState(mesh.state(process.pid, control.url));
+  out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s; ingress gateway on http://${mesh.ingressAddress}`);
+  if (dir === undefined) out(`try: curl http://${mesh.ingressAddress}/api/catalog`);
+  out('Ctrl-C or `strait down` stops it.');
+  await new Promise<void>((resolve) => { void (async () => { while (stopping === undefined) await new Promise((r) => setTimeout(r, 200)); await stopping; resolve(); })(); });
+}
+
+async function runDown(): Promise<void> {
+  const { readMeshState } = await import('../../mesh/local/state.js');
+  const s = readMeshState();
+  await fetch(`${s.controlUrl}/down`, { method: 'POST' }).catch(() => undefined);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try { process.kill(s.pid, 0); } catch { process.stdout.write('mesh stopped\n'); return; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new CliError(`error: the mesh (process ${s.pid}) did not stop in 15 s`);
+}
+
+/** Adds `up` and `down`. */
+export function registerUpCommands(program: Command): void {
+  program
+    .command('up [dir]')
+    .description('run the mesh on this machine: control plane, gateways, and a pod with a sidecar per Deployment in DIR (default: the book\'s ch2 demo)')
+    .option('-n, --namespace <ns>', 'namespace of objects in DIR that name none', 'default')
+    .option('--ingress-port <port>', 'where the ingress gateway\'s port 8080 is published on 127.0.0.1', port, 8080)
+    .option('--xds-port <port>', 'control plane xDS port', port, 15010)
+    .option('--monitoring-port <port>', 'control plane metrics and debug port', port, 15014)
+    .action(runUp);
+  program.command('down').description('stop the running local mesh').action(runDown);
+}

@@ -1,0 +1,62 @@
+// The control API of a running `strait up` (127.0.0.1, a free port named in mesh.json): what
+// `strait apply/delete/get/down` talk to. Bodies are YAML; answers are kubectl-style lines.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalMesh } from './local-mesh.js';
+import { parseManifests } from './workloads.js';
+
+export interface ControlApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+  });
+}
+
+const json = (res: http.ServerResponse, status: number, v: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(v));
+};
+
+/** Serves the mesh's control API; `onDown` is called for POST /down. */
+export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unknown, onDown: () => void): Promise<ControlApi> {
+  let url = '';
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const u = new URL(req.url ?? '/', 'http://control');
+      const ns = u.searchParams.get('namespace') || 'default';
+      try {
+        if (req.method === 'GET' && u.pathname === '/state') return json(res, 200, stateOf(url));
+        if (req.method === 'GET' && u.pathname === '/objects') return json(res, 200, mesh.list());
+        if (req.method === 'POST' && u.pathname === '/apply') {
+          const r = mesh.applyObjects(parseManifests(await readBody(req), u.searchParams.get('source') ?? 'input', ns));
+          await Promise.all(r.pods.map((p) => p.ready(20_000)));
+          return json(res, 200, { lines: r.lines, warnings: r.warnings });
+        }
+        if (req.method === 'POST' && u.pathname === '/delete') {
+          const r = await mesh.deleteObjects(parseManifests(await readBody(req), u.searchParams.get('source') ?? 'input', ns));
+          return json(res, r.errors.length > 0 ? 404 : 200, r);
+        }
+        if (req.method === 'POST' && u.pathname === '/down') {
+          json(res, 200, { lines: ['stopping'] });
+          onDown();
+          return;
+        }
+        json(res, 404, { errors: [`no such endpoint ${req.method} ${u.pathname}`] });
+      } catch (e) {
+        json(res, 400, { errors: [(e as Error).message] });
+      }
+    })();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve({ url, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+    });
+  });
+}

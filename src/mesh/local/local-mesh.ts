@@ -1,0 +1,187 @@
+// The local mesh behind `strait up`: pilot in this process over a config directory, gateways and
+// one pod per Deployment replica (proxy + app processes on their own loopback addresses).
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { stringify } from 'yaml';
+import { DirectorySource } from '../../pilot/config/directory-source.js';
+import { MemoryConfigStore } from '../../pilot/config/store.js';
+import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
+import { defaultTranslators } from '../../pilot/xds/default-translators.js';
+import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
+import { AddressPool } from './addresses.js';
+import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
+import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
+import { portForward, type PortForward } from './port-forward.js';
+import type { MeshState, PodState } from './state.js';
+import { manifestKey, workloadOf, type Manifest, type WorkloadSpec } from './workloads.js';
+
+export interface LocalMeshOptions {
+  runDir: string;
+  paths: Omit<PodPaths, 'runDir'>;
+  xdsPort: number;
+  monitoringPort: number;
+  /** Where the ingress gateway's 8080 is published (the book's port-forward); port 0 picks one. */
+  ingressHost: string;
+  ingressPort: number;
+  version: string;
+  log: (level: string, msg: string) => void;
+  progress: (msg: string) => void;
+}
+
+/** What apply/delete did to each object, in kubectl's words ("deployment.apps/catalog created"). */
+export type ChangeLine = string;
+
+const kindRef = (o: Manifest): string => {
+  const group = o.apiVersion?.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
+  return `${o.kind.toLowerCase()}${group ? `.${group}` : ''}/${o.metadata.name}`;
+};
+
+export class LocalMesh {
+  private readonly store = new MemoryConfigStore();
+  private readonly addresses = new AddressPool();
+  private readonly objects = new Map<string, Manifest>();
+  private readonly pods = new Map<string, LocalPod[]>();
+  private source?: DirectorySource;
+  private pilot?: DiscoveryServer;
+  private forward?: PortForward;
+  readonly configDir: string;
+
+  constructor(private readonly o: LocalMeshOptions) {
+    this.configDir = join(o.runDir, 'config');
+  }
+
+  /** Starts pilot and the gateways, then applies `manifests`; resolves when every proxy is ready. */
+  async start(manifests: Manifest[]): Promise<void> {
+    rmSync(this.configDir, { recursive: true, force: true });
+    for (const d of ['config', 'logs', 'pods']) mkdirSync(join(this.o.runDir, d), { recursive: true });
+    this.source = new DirectorySource(this.configDir, this.store, { onProblem: (m) => this.o.log('warn', `config: ${m}`) });
+    this.source.start();
+    this.pilot = new DiscoveryServer({
+      source: this.store, translators: defaultTranslators, mesh: { ...defaultMeshConfig(), enableAutoMtls: false },
+      xdsHost: '127.0.0.1', xdsPort: this.o.xdsPort, monitoringHost: '127.0.0.1', monitoringPort: this.o.monitoringPort,
+      debounceAfterMs: 20, debounceMaxMs: 1000, version: this.o.version, log: this.o.log,
+    });
+    await this.pilot.start();
+    this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
+    const gateways = [INGRESS_GATEWAY, EGRESS_GATEWAY].map((g) => this.startGateway(g));
+    const { pods } = this.applyObjects(manifests);
+    await Promise.all([...gateways, ...pods].map(async (p) => {
+      await p.ready(20_000);
+      this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
+    }));
+    const ingress = gateways[0]!.state;
+    this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
+  }
+
+  get ingressAddress(): string { return `${this.o.ingressHost}:${this.forward?.port ?? 0}`; }
+
+  state(pid: number, controlUrl: string): MeshState {
+    return {
+      pid, controlUrl, xdsAddress: `127.0.0.1:${this.pilot?.xdsPort}`, monitoringAddress: `127.0.0.1:${this.pilot?.monitoringPort}`,
+      configDir: this.configDir, ingressAddress: this.ingressAddress,
+      pods: [...this.pods.values()].flat().map((p) => p.state),
+    };
+  }
+
+  /** Applies objects; new or changed Deployments get their pods (started, not awaited). */
+  applyObjects(objects: Manifest[]): { lines: ChangeLine[]; warnings: string[]; pods: LocalPod[] } {
+    const lines: ChangeLine[] = [];
+    const warnings: string[] = [];
+    const pods: LocalPod[] = [];
+    for (const o of objects) {
+      const key = manifestKey(o);
+      const old = this.objects.get(key);
+      const same = old !== undefined && JSON.stringify(old) === JSON.stringify(o);
+      lines.push(`${kindRef(o)} ${old === undefined ? 'created' : same ? 'unchanged' : 'configured'}`);
+      if (same) continue;
+      this.objects.set(key, o);
+      this.writeObject(key, o);
+      const w = workloadOf(o);
+      if (!w) continue;
+      if (old) void this.stopPods(key);
+      if (!LocalPod.runnable(w)) {
+        warnings.push(`Warning: deployment ${w.namespace}/${w.deployment}: image "${w.image}" is not one of the samples; ` +
+          `annotate it with strait.io/command to run a command in its place`);
+        continue;
+      }
+      const started = Array.from({ length: w.replicas }, () => this.startPod(key, w));
+      pods.push(...started);
+    }
+    return { lines, warnings, pods };
+  }
+
+  /** Deletes objects (and a Deployment's pods). */
+  async deleteObjects(objects: Manifest[]): Promise<{ lines: ChangeLine[]; errors: string[] }> {
+    const lines: ChangeLine[] = [];
+    const errors: string[] = [];
+    for (const o of objects) {
+      const key = manifestKey(o);
+      if (!this.objects.delete(key)) {
+        errors.push(`Error from server (NotFound): ${o.kind.toLowerCase()} "${o.metadata.name}" not found`);
+        continue;
+      }
+      rmSync(this.objectFile(key), { force: true });
+      await this.stopPods(key);
+      lines.push(`${kindRef(o)} deleted`);
+    }
+    return { lines, errors };
+  }
+
+  /** The objects applied so far (Pods are the runtime's own and not listed here). */
+  list(): Manifest[] {
+    return [...this.objects.values()];
+  }
+
+  async stop(): Promise<void> {
+    await this.forward?.close();
+    await Promise.all([...this.pods.keys()].map((k) => this.stopPods(k)));
+    this.source?.close();
+    await this.pilot?.close();
+  }
+
+  private objectFile(key: string): string {
+    return join(this.configDir, `${key.replace(/\//g, '.')}.yaml`);
+  }
+
+  private writeObject(key: string, o: Manifest): void {
+    const tmp = join(this.o.runDir, 'pods', '.object.tmp');
+    writeFileSync(tmp, stringify(o));
+    renameSync(tmp, this.objectFile(key));
+  }
+
+  private startGateway(g: GatewaySpec): LocalPod {
+    this.objects.set(manifestKey(g.service), g.service);
+    this.writeObject(manifestKey(g.service), g.service);
+    return this.startPod(`Deployment/istio-system/${g.deployment}`, undefined, g);
+  }
+
+  private startPod(ownerKey: string, w: WorkloadSpec | undefined, g?: GatewaySpec): LocalPod {
+    const { podIp, appAddress } = this.addresses.allocate();
+    const deployment = w?.deployment ?? g!.deployment;
+    const state: PodState = {
+      name: `${deployment}-${randomBytes(4).toString('hex').slice(0, 5)}`, namespace: w?.namespace ?? 'istio-system',
+      deployment, labels: w?.labels ?? g!.labels, type: w ? 'sidecar' : 'router', podIp, appAddress,
+      appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
+    };
+    const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort });
+    this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
+    const podObject: Manifest = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: state.name, namespace: state.namespace, labels: state.labels },
+      spec: { serviceAccountName: w?.serviceAccount ?? `${deployment}-service-account`,
+        containers: [{ name: w ? deployment : 'istio-proxy', image: w?.image ?? 'istio/proxyv2',
+          ports: (w?.ports ?? [8080, 8443]).map((p) => ({ containerPort: p })) }] },
+      status: { podIP: podIp, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    this.writeObject(`Pod/${state.namespace}/${state.name}`, podObject);
+    void pod.start();
+    return pod;
+  }
+
+  private async stopPods(ownerKey: string): Promise<void> {
+    const pods = this.pods.get(ownerKey) ?? [];
+    this.pods.delete(ownerKey);
+    for (const p of pods) rmSync(this.objectFile(`Pod/${p.state.namespace}/${p.state.name}`), { force: true });
+    await Promise.all(pods.map((p) => p.stop()));
+  }
+}

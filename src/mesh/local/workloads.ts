@@ -1,0 +1,97 @@
+// Manifests as the local runtime reads them: YAML documents with namespaces filled in, and the
+// Deployments among them turned into the pods to run (labels, image, ports, env, command).
+import { parseAllDocuments } from 'yaml';
+
+/** Annotation naming the command that runs a workload whose image has no sample (JSON array or a shell line). */
+export const COMMAND_ANNOTATION = 'strait.io/command';
+
+/** A Kubernetes or Istio object, loosely typed. */
+export interface Manifest {
+  apiVersion?: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** What one pod of a Deployment runs. */
+export interface WorkloadSpec {
+  deployment: string;
+  namespace: string;
+  replicas: number;
+  labels: Record<string, string>;
+  serviceAccount: string;
+  image: string;
+  ports: number[];
+  env: Record<string, string>;
+  args: string[];
+  /** The user's command (annotation), when the image is not one of the samples. */
+  command?: string[];
+}
+
+/** Kinds that are namespaced in Kubernetes and Istio (the rest: Namespace ...). */
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'MeshConfig']);
+
+/** Parses YAML text into objects, filling metadata.namespace with `namespace` where it is missing. */
+export function parseManifests(text: string, source: string, namespace: string): Manifest[] {
+  const out: Manifest[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]!.message}`);
+    const o = doc.toJS() as Manifest | null;
+    if (o === null || o === undefined) continue;
+    if (typeof o !== 'object' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+      throw new Error(`${source}: every document needs kind and metadata.name`);
+    }
+    if (o.kind === 'List' && Array.isArray(o['items'])) {
+      for (const item of o['items'] as Manifest[]) out.push(withNamespace(item, namespace));
+      continue;
+    }
+    out.push(withNamespace(o, namespace));
+  }
+  return out;
+}
+
+function withNamespace(o: Manifest, namespace: string): Manifest {
+  if (CLUSTER_SCOPED.has(o.kind) || o.metadata.namespace) return o;
+  return { ...o, metadata: { ...o.metadata, namespace } };
+}
+
+/** A stable key of an object: Kind/namespace/name. */
+export function manifestKey(o: Manifest): string {
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Json : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The workload of a Deployment (its first container), or undefined for other kinds. */
+export function workloadOf(o: Manifest): WorkloadSpec | undefined {
+  if (o.kind !== 'Deployment') return undefined;
+  const spec = obj(o.spec);
+  const template = obj(spec['template']);
+  const podSpec = obj(template['spec']);
+  const container = obj(arr(podSpec['containers'])[0]);
+  const env: Record<string, string> = {};
+  for (const e of arr(container['env']).map(obj)) {
+    if (typeof e['name'] !== 'string') continue;
+    if (typeof e['value'] === 'string' || typeof e['value'] === 'number') env[e['name']] = String(e['value']);
+    else if (obj(obj(e['valueFrom'])['fieldRef'])['fieldPath'] === 'metadata.namespace') env[e['name']] = o.metadata.namespace ?? 'default';
+  }
+  const annotations = { ...o.metadata.annotations, ...obj(obj(template['metadata'])['annotations']) as Record<string, string> };
+  const raw = annotations[COMMAND_ANNOTATION];
+  let command: string[] | undefined;
+  if (raw !== undefined) command = raw.trim().startsWith('[') ? JSON.parse(raw) as string[] : ['/bin/sh', '-c', raw];
+  return {
+    deployment: o.metadata.name,
+    namespace: o.metadata.namespace ?? 'default',
+    replicas: typeof spec['replicas'] === 'number' ? spec['replicas'] : 1,
+    labels: obj(obj(template['metadata'])['labels']) as Record<string, string>,
+    serviceAccount: typeof podSpec['serviceAccountName'] === 'string' ? podSpec['serviceAccountName'] : 'default',
+    image: typeof container['image'] === 'string' ? container['image'] : '',
+    ports: arr(container['ports']).map((p) => Number(obj(p)['containerPort'])).filter((p) => p > 0),
+    env,
+    args: arr(container['args']).map(String),
+    command,
+  };
+}
