@@ -7,6 +7,8 @@ import { registerVersionCommand } from './commands/version.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerPilotCommand } from './commands/pilot.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerProxyConfigCommand } from './commands/proxy-config.js';
+import { registerProxyStatusCommand } from './commands/proxy-status.js';
 import { packageInfo } from './package-info.js';
 
 const DEBUG_HINT = 'set STRAIT_DEBUG=1 to print the stack trace (and please report it: it is a bug in strait)';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerPilotCommand(program);
   registerValidateCommand(program);
+  registerProxyConfigCommand(program);
+  registerProxyStatusCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
