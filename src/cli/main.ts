@@ -9,6 +9,8 @@ import { registerPilotCommand } from './commands/pilot.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerUpCommands } from './commands/up.js';
 import { registerMeshClientCommands } from './commands/mesh-client.js';
+import { registerProxyConfigCommand } from './commands/proxy-config.js';
+import { registerProxyStatusCommand } from './commands/proxy-status.js';
 import { packageInfo } from './package-info.js';
 
 const DEBUG_HINT = 'set STRAIT_DEBUG=1 to print the stack trace (and please report it: it is a bug in strait)';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerUpCommands(program);
   registerMeshClientCommands(program);
+  registerProxyConfigCommand(program);
+  registerProxyStatusCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
