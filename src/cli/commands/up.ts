@@ -68,7 +68,8 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   out(`starting the mesh (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
   try {
     await mesh.start(manifests);
-    control = await startControlApi(mesh, (url) => mesh.state(process.pid, url), () => { void stop(); });
+    const stateOf = (url: string): ReturnType<typeof mesh.state> => mesh.state(process.pid, url);
+    control = await startControlApi(mesh, stateOf, () => state.writeMeshState(stateOf(control!.url)), () => { void stop(); });
   } catch (e) {
     await stop();
     const where = inUse(e);

@@ -22,8 +22,9 @@ const json = (res: http.ServerResponse, status: number, v: unknown): void => {
   res.end(JSON.stringify(v));
 };
 
-/** Serves the mesh's control API; `onDown` is called for POST /down. */
-export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unknown, onDown: () => void): Promise<ControlApi> {
+/** Serves the mesh's control API; `onChange` follows each apply and delete, `onDown` is called for POST /down. */
+export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unknown, onChange: () => void,
+  onDown: () => void): Promise<ControlApi> {
   let url = '';
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -35,10 +36,12 @@ export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unkno
         if (req.method === 'POST' && u.pathname === '/apply') {
           const r = mesh.applyObjects(parseManifests(await readBody(req), u.searchParams.get('source') ?? 'input', ns));
           await Promise.all(r.pods.map((p) => p.ready(20_000)));
+          onChange();
           return json(res, 200, { lines: r.lines, warnings: r.warnings });
         }
         if (req.method === 'POST' && u.pathname === '/delete') {
           const r = await mesh.deleteObjects(parseManifests(await readBody(req), u.searchParams.get('source') ?? 'input', ns));
+          onChange();
           return json(res, r.errors.length > 0 ? 404 : 200, r);
         }
         if (req.method === 'POST' && u.pathname === '/down') {

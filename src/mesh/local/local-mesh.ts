@@ -96,8 +96,10 @@ export class LocalMesh {
       lines.push(`${kindRef(o)} ${old === undefined ? 'created' : same ? 'unchanged' : 'configured'}`);
       if (same) continue;
       this.objects.set(key, o);
-      this.writeObject(key, o);
       const w = workloadOf(o);
+      // Pilot sees a Deployment's pods as the Pod objects written here, not the Deployment itself
+      // (from which its registry would make up pods of its own).
+      if (!w) this.writeObject(key, o);
       if (!w) continue;
       if (old) void this.stopPods(key);
       if (!LocalPod.runnable(w)) {
@@ -108,6 +110,7 @@ export class LocalMesh {
       const started = Array.from({ length: w.replicas }, () => this.startPod(key, w));
       pods.push(...started);
     }
+    this.source?.rescan();
     return { lines, warnings, pods };
   }
 
@@ -125,6 +128,7 @@ export class LocalMesh {
       await this.stopPods(key);
       lines.push(`${kindRef(o)} deleted`);
     }
+    this.source?.rescan();
     return { lines, errors };
   }
 
@@ -144,6 +148,7 @@ export class LocalMesh {
     return join(this.configDir, `${key.replace(/\//g, '.')}.yaml`);
   }
 
+  /** Writes an object where pilot reads it; apply and delete rescan the directory at the end (not relying on file events). */
   private writeObject(key: string, o: Manifest): void {
     const tmp = join(this.o.runDir, 'pods', '.object.tmp');
     writeFileSync(tmp, stringify(o));

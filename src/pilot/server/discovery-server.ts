@@ -76,6 +76,8 @@ export class DiscoveryServer {
   private pushedTypes: ReadonlySet<string> = new Set();
   /** Roles the changes since the last push can affect (istiod skips proxies a change cannot concern). */
   private affectedRoles = new Set<NodeType>();
+  /** An endpoints-only change since the last rebuild: the push context's proxy instances are stale. */
+  private workloadsStale = false;
   private pushedRoles: ReadonlySet<NodeType> = new Set();
   private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
@@ -142,7 +144,13 @@ export class DiscoveryServer {
       const change = ev.type === 'DELETED' ? this.registry.remove(o.kind, o.metadata.namespace, o.metadata.name)
         : this.registry.upsert(o as unknown as KubeObject);
       if (change.services.length > 0) this.debouncer?.enqueue(pushRequest(true, 'service', [key], now));
-      else if (change.endpoints.length > 0) this.debouncer?.enqueue(pushRequest(false, 'endpoint', change.endpoints, now));
+      else if (change.endpoints.length > 0) {
+        this.workloadsStale = true;
+        this.debouncer?.enqueue(pushRequest(false, 'endpoint', change.endpoints, now));
+        // The workload's own proxy, when connected, needs its inbound listeners and clusters again (istiod's 'proxy' push).
+        const own = [...this.proxies.values()].some((c) => c.proxy.namespace === ns && c.proxy.workloadName === o.metadata.name);
+        if (own) this.debouncer?.enqueue(pushRequest(true, 'proxy', [key], now));
+      }
       return;
     }
     this.debouncer?.enqueue(pushRequest(true, 'config', [key], now));
@@ -154,6 +162,7 @@ export class DiscoveryServer {
 
   private rebuild(): void {
     const t0 = performance.now();
+    this.workloadsStale = false;
     this.push = buildPushContext({ version: this.nextVersion(), mesh: this.mesh, configs: this.opts.source.all(), registry: this.registry });
     this.generator = new SnapshotGenerator(this.push, this.opts.translators, this.generator as SnapshotGenerator | undefined);
     this.metrics.pushContextInitTime.observe((performance.now() - t0) / 1000);
@@ -216,6 +225,8 @@ export class DiscoveryServer {
     const c: Connected = { proxy, key, userAgent: node.userAgentName || 'unknown', streams: 1, pendingTypes: new Set() };
     this.proxies.set(key, c);
     this.countClients(c.userAgent);
+    // A proxy connecting after an endpoints-only change must see its own service instances.
+    if (this.workloadsStale) this.rebuild();
     this.pushTo(c, Date.now());
   }
 
