@@ -25,8 +25,9 @@ function manifestFiles(path: string): string[] {
 
 /** Where the port is held, for an EADDRINUSE message. */
 function inUse(e: unknown): string | undefined {
-  const err = e as { code?: string; address?: string; port?: number };
-  return err.code === 'EADDRINUSE' ? `${err.address}:${err.port}` : undefined;
+  const err = e as { code?: string; address?: string; port?: number; message?: string };
+  if (err.code === 'EADDRINUSE') return `${err.address}:${err.port}`;
+  return /EADDRINUSE\D*((?:\d+\.){3}\d+:\d+)/.exec(String(err.message))?.[1]; // gRPC's bind error names it in the text
 }
 
 async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
