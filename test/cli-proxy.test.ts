@@ -107,13 +107,14 @@ test('--config-yaml alone validates, and reports lines within the yaml', async (
     `--config-yaml:2:${col}: .admin.address.socket_address.port_value: value must be less than or equal to 65535\n`);
 });
 
-test('strait --help lists the proxy command; strait version prints the package version', async () => {
+test('strait --help lists the proxy command; strait version prints the client version as istioctl does', async () => {
   const help = await strait(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^\s+proxy \[options\]\s+run an Envoy-compatible proxy/m);
   assert.match(help.stdout, /^\s+version\s/m);
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
-  const v = await strait(['version']);
+  const v = await strait(['version', '--remote=false']);
   assert.equal(v.code, 0);
-  assert.equal(v.stdout, `${version}\n`);
+  assert.equal(v.stdout, `client version: ${version}\n`);
+  assert.equal((await strait(['version', '--short'])).stdout, `${version}\n`);
 });

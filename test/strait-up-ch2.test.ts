@@ -108,6 +108,13 @@ test('strait up runs the book\'s chapter 2', { timeout: 240_000 }, async (t) => 
   assert.equal(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^istio-ingressgateway-\w+\.istio-system\s+Kubernetes\s+SYNCED/m);
 
+  const version = await run(['version']);
+  assert.match(version.stdout, /^control plane version: \S+$/m);
+  assert.match(version.stdout, /^data plane version: \S+ \(6 proxies\)$/m);
+  const dash = await run(['dashboard', 'envoy', 'deploy/catalog', '-n', 'istioinaction']);
+  assert.match(dash.stdout, /^http:\/\/127\.77\.\d+\.\d+:15000$/m);
+  assert.equal((await fetch(`${dash.stdout.trim()}/server_info`)).status, 200);
+
   // down: the mesh and every pod process stop.
   const live = (JSON.parse(readFileSync(join(home, 'mesh.json'), 'utf8')) as MeshState).pods;
   assert.equal(live.filter((p) => p.deployment.startsWith('catalog')).length, 2);

@@ -8,6 +8,8 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerPilotCommand } from './commands/pilot.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerUpCommands } from './commands/up.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
+import { registerPrecheckCommand } from './commands/precheck.js';
 import { registerMeshClientCommands } from './commands/mesh-client.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerPilotCommand(program);
   registerValidateCommand(program);
   registerUpCommands(program);
+  registerDashboardCommand(program);
+  registerPrecheckCommand(program);
   registerMeshClientCommands(program);
   registerProxyConfigCommand(program);
   registerProxyStatusCommand(program);

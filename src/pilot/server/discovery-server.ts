@@ -19,7 +19,7 @@ import { ServiceRegistry } from '../registry/registry.js';
 import type { KubeObject } from '../registry/input.js';
 import type { ConfigSource } from './config-source.js';
 import { debugRoutes } from './debug-routes.js';
-import { SnapshotGenerator, type GenerationTimes } from '../xds/generator.js';
+import { ALL_TYPES, SnapshotGenerator, type GenerationTimes } from '../xds/generator.js';
 import type { Translators } from '../xds/translators.js';
 
 export interface DiscoveryServerOptions {
@@ -78,6 +78,8 @@ export class DiscoveryServer {
   private affectedRoles = new Set<NodeType>();
   /** An endpoints-only change since the last rebuild: the push context's proxy instances are stale. */
   private workloadsStale = false;
+  /** Connected proxies whose own workload changed: the next push sends them everything. */
+  private readonly ownChanged = new Set<string>();
   private pushedRoles: ReadonlySet<NodeType> = new Set();
   private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
@@ -146,10 +148,11 @@ export class DiscoveryServer {
       if (change.services.length > 0) this.debouncer?.enqueue(pushRequest(true, 'service', [key], now));
       else if (change.endpoints.length > 0) {
         this.workloadsStale = true;
-        this.debouncer?.enqueue(pushRequest(false, 'endpoint', change.endpoints, now));
         // The workload's own proxy, when connected, needs its inbound listeners and clusters again (istiod's 'proxy' push).
-        const own = [...this.proxies.values()].some((c) => c.proxy.namespace === ns && c.proxy.workloadName === o.metadata.name);
-        if (own) this.debouncer?.enqueue(pushRequest(true, 'proxy', [key], now));
+        if (ev.type !== 'DELETED') {
+          for (const c of this.proxies.values()) if (c.proxy.namespace === ns && c.proxy.workloadName === o.metadata.name) this.ownChanged.add(c.key);
+        }
+        this.debouncer?.enqueue(pushRequest(false, 'endpoint', change.endpoints, now));
       }
       return;
     }
@@ -171,7 +174,7 @@ export class DiscoveryServer {
 
   private doPush(req: PushRequest, delayMs: number): void {
     this.metrics.recordPushStarted(req, delayMs);
-    if (req.full) this.rebuild();
+    if (req.full || this.ownChanged.size > 0) this.rebuild();
     const edsVersion = req.full ? '' : this.nextVersion();
     const types = pushTypesFor(req.configsUpdated);
     if (req.full) this.pushedTypes = types;
@@ -180,7 +183,11 @@ export class DiscoveryServer {
     this.pushedRoles = roles;
     this.lastPushAt = new Date();
     this.stats = { version: this.push.version, proxies: 0, totalMs: 0, maxMs: 0 };
-    for (const c of this.proxies.values()) if (roles.has(c.proxy.type)) this.pushTo(c, req.start, edsVersion, types);
+    for (const c of this.proxies.values()) {
+      if (this.ownChanged.has(c.key)) this.pushTo(c, req.start, '', ALL_TYPES);
+      else if (roles.has(c.proxy.type)) this.pushTo(c, req.start, edsVersion, types);
+    }
+    this.ownChanged.clear();
   }
 
   /**

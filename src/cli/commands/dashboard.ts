@@ -1,0 +1,36 @@
+// `strait dashboard NAME`: as istioctl dashboard, the URL of a mesh component's UI: envoy (a
+// pod's admin), controlz (the control plane's :15014); opens it with --browser.
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { findPod, readMeshState } from '../../mesh/local/state.js';
+
+/** istioctl's addon dashboards that Strait does not run yet. */
+const ADDONS = ['prometheus', 'grafana', 'kiali', 'jaeger', 'zipkin', 'skywalking'];
+
+function urlOf(name: string, pod: string | undefined, namespace: string | undefined): string {
+  const s = readMeshState();
+  if (name === 'envoy') {
+    if (!pod) throw new CliError('Error: specify a pod or --selector (strait dashboard envoy POD[.NS] or deploy/NAME)');
+    const p = findPod(s, pod, namespace);
+    return `http://${p.podIp}:${p.adminPort}`;
+  }
+  if (name === 'controlz' || name === 'istiod-debug') return `http://${s.monitoringAddress}/debug`;
+  if (ADDONS.includes(name)) throw new CliError(`Error: no ${name} is running in the local mesh (the observability addons are not built yet)`);
+  throw new CliError(`Error: unknown dashboard "${name}" (one of envoy, controlz, ${ADDONS.join(', ')})`);
+}
+
+/** Adds the `dashboard` subcommand (alias dash, d). */
+export function registerDashboardCommand(program: Command): void {
+  program
+    .command('dashboard <name> [pod]')
+    .aliases(['dash', 'd'])
+    .description('print (or open, with --browser) the URL of a dashboard: envoy POD, controlz')
+    .option('-n, --namespace <ns>', 'namespace of the pod')
+    .option('--browser', 'open the URL with xdg-open')
+    .action((name: string, pod: string | undefined, flags: { namespace?: string; browser?: boolean }) => {
+      const url = urlOf(name, pod, flags.namespace);
+      process.stdout.write(`${url}\n`);
+      if (flags.browser) spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    });
+}
