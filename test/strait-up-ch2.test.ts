@@ -108,6 +108,10 @@ test('strait up runs the book\'s chapter 2', { timeout: 240_000 }, async (t) => 
   assert.equal(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^istio-ingressgateway-\w+\.istio-system\s+Kubernetes\s+SYNCED/m);
 
+  const verify = await run(['verify-install']);
+  assert.equal(verify.code, 0, verify.stdout);
+  assert.match(verify.stdout, /^✔ Deployment: istio-ingressgateway\.istio-system checked successfully$/m);
+  assert.match(verify.stdout, /^✔ Strait is installed and verified successfully$/m);
   const version = await run(['version']);
   assert.match(version.stdout, /^control plane version: \S+$/m);
   assert.match(version.stdout, /^data plane version: \S+ \(6 proxies\)$/m);

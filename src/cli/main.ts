@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerPilotCommand } from './commands/pilot.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerUpCommands } from './commands/up.js';
+import { registerInstallCommands } from './commands/install.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerPrecheckCommand } from './commands/precheck.js';
 import { registerMeshClientCommands } from './commands/mesh-client.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPilotCommand(program);
   registerValidateCommand(program);
   registerUpCommands(program);
+  registerInstallCommands(program);
   registerDashboardCommand(program);
   registerPrecheckCommand(program);
   registerMeshClientCommands(program);

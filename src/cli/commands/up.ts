@@ -31,10 +31,11 @@ function inUse(e: unknown): string | undefined {
 }
 
 async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
-  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }] = await Promise.all([
+  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }, { installedProfile }] = await Promise.all([
     import('../../mesh/local/local-mesh.js'), import('../../mesh/local/workloads.js'), import('../../mesh/local/state.js'),
-    import('../../mesh/local/control-api.js'), import('../package-info.js'),
+    import('../../mesh/local/control-api.js'), import('../package-info.js'), import('../../mesh/local/profiles.js'),
   ]);
+  const profile = installedProfile();
   const existing = (() => { try { return state.readMeshState(); } catch { return undefined; } })();
   if (existing) throw new CliError(`error: a local mesh is already running (process ${existing.pid}); stop it with \`strait down\``);
   const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir);
@@ -50,7 +51,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   const out = (m: string): void => { process.stdout.write(`${m}\n`); };
   const mesh = new LocalMesh({
     runDir: join(state.straitHome(), 'run'), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
-    ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version,
+    ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile,
     paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
     log: (level, msg) => { if (level === 'warn' || level === 'error') process.stderr.write(`${level}\t${msg}\n`); },
     progress: (m) => out(`  ✔ ${m}`),
@@ -66,7 +67,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   process.once('SIGINT', () => { void stop(); });
   process.once('SIGTERM', () => { void stop(); });
   let control: Awaited<ReturnType<typeof startControlApi>> | undefined;
-  out(`starting the mesh (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
+  out(`starting the mesh, profile ${profile.name} (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
   try {
     await mesh.start(manifests);
     const stateOf = (url: string): ReturnType<typeof mesh.state> => mesh.state(process.pid, url);
@@ -78,8 +79,9 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
     throw new CliError(`error: the mesh did not start: ${(e as Error).message}`);
   }
   state.writeMeshState(mesh.state(process.pid, control.url));
-  out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s; ingress gateway on http://${mesh.ingressAddress}`);
-  if (dir === undefined) out(`try: curl http://${mesh.ingressAddress}/api/catalog`);
+  const ingress = mesh.ingressAddress ? `; ingress gateway on http://${mesh.ingressAddress}` : ' (no ingress gateway in this profile)';
+  out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s${ingress}`);
+  if (dir === undefined && mesh.ingressAddress) out(`try: curl http://${mesh.ingressAddress}/api/catalog`);
   out('Ctrl-C or `strait down` stops it.');
   await new Promise<void>((resolve) => { void (async () => { while (stopping === undefined) await new Promise((r) => setTimeout(r, 200)); await stopping; resolve(); })(); });
 }

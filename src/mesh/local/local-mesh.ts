@@ -13,6 +13,7 @@ import { AddressPool } from './addresses.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
 import { portForward, type PortForward } from './port-forward.js';
+import type { Profile } from './profiles.js';
 import type { MeshState, PodState } from './state.js';
 import { manifestKey, workloadOf, type Manifest, type WorkloadSpec } from './workloads.js';
 
@@ -25,6 +26,8 @@ export interface LocalMeshOptions {
   ingressHost: string;
   ingressPort: number;
   version: string;
+  /** Which gateways run (Istio's install profile). */
+  profile: Profile;
   log: (level: string, msg: string) => void;
   progress: (msg: string) => void;
 }
@@ -64,17 +67,19 @@ export class LocalMesh {
     });
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
-    const gateways = [INGRESS_GATEWAY, EGRESS_GATEWAY].map((g) => this.startGateway(g));
+    const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
+    const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
     const { pods } = this.applyObjects(manifests);
     await Promise.all([...gateways, ...pods].map(async (p) => {
       await p.ready(20_000);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
     }));
-    const ingress = gateways[0]!.state;
-    this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
+    const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
+    if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
   }
 
-  get ingressAddress(): string { return `${this.o.ingressHost}:${this.forward?.port ?? 0}`; }
+  /** host:port of the published ingress gateway, '' when the profile has none. */
+  get ingressAddress(): string { return this.forward ? `${this.o.ingressHost}:${this.forward.port}` : ''; }
 
   state(pid: number, controlUrl: string): MeshState {
     return {

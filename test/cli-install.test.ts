@@ -1,0 +1,35 @@
+// `strait install --set profile=...` saves the profile `strait up` runs (istioctl's profiles);
+// unknown profiles and settings are errors; verify-install without a mesh says so.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STRAIT_BIN } from './lib/proxy-process.js';
+
+function strait(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [STRAIT_BIN, ...args], { env: { ...process.env, STRAIT_HOME: home }, timeout: 20_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test('install saves the profile; bad profiles and settings are errors; verify-install needs a mesh', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'strait-install-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const ok = await strait(home, ['install', '--set', 'profile=default', '-y']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /✔ Ingress gateways installed/);
+  assert.doesNotMatch(ok.stdout, /Egress/);
+  assert.deepEqual(JSON.parse(readFileSync(join(home, 'install.json'), 'utf8')), { profile: 'default' });
+  const bad = await strait(home, ['install', '--set', 'profile=huge']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, 'Error: unknown profile "huge"; available profiles: minimal, default, demo\n');
+  const setting = await strait(home, ['install', '--set', 'values.global.proxy=1']);
+  assert.equal(setting.code, 1);
+  assert.match(setting.stderr, /unsupported --set values\.global\.proxy=1/);
+  const verify = await strait(home, ['verify-install']);
+  assert.equal(verify.code, 1);
+  assert.match(verify.stderr, /no local mesh is running/);
+});
