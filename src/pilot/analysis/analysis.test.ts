@@ -71,3 +71,11 @@ test('messages outside the selected namespace are left out unless all namespaces
   assert.equal(analyze(elsewhere, { namespace: 'istioinaction', allNamespaces: false }).length, 0);
   assert.equal(analyze(elsewhere, { namespace: 'istioinaction', allNamespaces: true }).length, 1);
 });
+
+test('a Gateway port that is no port of the ingress Service: IST0104 warning', () => {
+  const svc = text('ingress-svc.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istioinaction}\nspec:\n  selector: {istio: ingressgateway}\n  ports:\n  - {name: http2, port: 8080, targetPort: 8080}\n');
+  const got = analyze([...load('ch2/ingress-gateway.yaml', 'services/webapp/kubernetes/webapp.yaml'), ...svc], ns).map(formatMessage);
+  assert.deepEqual(got, [
+    'Warning [IST0104] (Gateway istioinaction/outfitters-gateway ch2/ingress-gateway.yaml:11) The gateway refers to a port that is not exposed on the workload (pod selector istio=ingressgateway; port 80)',
+  ]);
+});

@@ -7,12 +7,14 @@ import { gatewayReferenceAnalyzer } from './gateway-reference.js';
 import { destinationHostAnalyzer } from './destination-host.js';
 import { destinationSubsetAnalyzer } from './destination-subset.js';
 import { conflictingMeshHostsAnalyzer } from './conflicting-mesh-hosts.js';
+import { gatewayPortAnalyzer } from './gateway-port.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   gatewayReferenceAnalyzer,
   destinationHostAnalyzer,
   destinationSubsetAnalyzer,
   conflictingMeshHostsAnalyzer,
+  gatewayPortAnalyzer,
 ];
 
 export interface AnalyzeOptions {

@@ -42,6 +42,11 @@ export function referencedResourceNotFound(obj: ConfigObject, line: number | und
   return make('Error', 'IST0101', 'ReferencedResourceNotFound', obj, line, `Referenced ${what} not found: ${JSON.stringify(ref)}`);
 }
 
+/** IST0104: a Gateway server port the selected workload does not expose. */
+export function gatewayPortNotOnWorkload(obj: ConfigObject, line: number | undefined, selector: string, port: number): AnalysisMessage {
+  return make('Warning', 'IST0104', 'GatewayPortNotOnWorkload', obj, line, `The gateway refers to a port that is not exposed on the workload (pod selector ${selector}; port ${port})`);
+}
+
 /** IST0109: two or more mesh VirtualServices define the same host. */
 export function conflictingMeshGatewayHosts(obj: ConfigObject, line: number | undefined, vsNames: string, host: string): AnalysisMessage {
   return make(
