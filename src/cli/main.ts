@@ -7,6 +7,7 @@ import { registerVersionCommand } from './commands/version.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerPilotCommand } from './commands/pilot.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerAnalyzeCommand } from './commands/analyze.js';
 import { registerUpCommands } from './commands/up.js';
 import { registerInstallCommands } from './commands/install.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerPilotCommand(program);
   registerValidateCommand(program);
+  registerAnalyzeCommand(program);
   registerUpCommands(program);
   registerInstallCommands(program);
   registerDashboardCommand(program);
