@@ -2,18 +2,12 @@
 // unknown profiles and settings are errors; verify-install without a mesh says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STRAIT_BIN } from './lib/proxy-process.js';
+import { straitWithHome } from './lib/strait-cli.js';
 
-function strait(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [STRAIT_BIN, ...args], { env: { ...process.env, STRAIT_HOME: home }, timeout: 20_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
+const strait = straitWithHome;
 
 test('install saves the profile; bad profiles and settings are errors; verify-install needs a mesh', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'strait-install-'));

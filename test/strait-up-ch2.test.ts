@@ -9,17 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curl } from './lib/curl.js';
 import { SHARED, STRAIT_BIN, terminate } from './lib/proxy-process.js';
+import { straitWithHome } from './lib/strait-cli.js';
 import { waitFor } from './lib/wait.js';
 import type { MeshState } from '../src/mesh/local/state.js';
 
 const BOOK = process.env['STRAIT_SHARED'] ? join(process.env['STRAIT_SHARED'], 'corpus', 'book') : join(SHARED, 'corpus', 'book');
 
-function strait(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [STRAIT_BIN, ...args], { env: { ...process.env, STRAIT_HOME: home }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
+const strait = straitWithHome;
 
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 

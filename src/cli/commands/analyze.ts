@@ -1,12 +1,12 @@
 // `strait analyze [-f FILE|DIR ...] [-n NS | -A]`: like `istioctl analyze`, reports cross-resource
 // problems (IST codes) in manifests, or in the running local mesh's config directory; exit 79 on errors.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { loadConfigText, formatLoadError } from '../../pilot/config/yaml-loader.js';
 import type { ConfigObject } from '../../pilot/config/object.js';
 import { readMeshState } from '../../mesh/local/state.js';
+import { manifestFiles } from '../manifest-files.js';
 import { analyze } from '../../pilot/analysis/index.js';
 import { formatMessage } from '../../pilot/analysis/message.js';
 
@@ -15,22 +15,7 @@ export const EXIT_ANALYZER_FOUND_ISSUES = 79;
 export const EXIT_DATA_ERROR = 65;
 const ANALYSIS_DOCS = 'https://istio.io/latest/docs/reference/config/analysis';
 
-function expand(path: string): string[] {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new CliError(`strait analyze: cannot read ${path}: no such file or directory`);
-  }
-  if (!st.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const e of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, e.name);
-    if (e.isDirectory()) out.push(...expand(p));
-    else if (/\.(ya?ml|json)$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
+const expand = (path: string): string[] => manifestFiles(path, 'strait analyze');
 
 /** Loads every file; syntax errors come back as file:line:col lines. */
 export function loadInputs(paths: readonly string[]): { objects: ConfigObject[]; parseErrors: string[] } {

@@ -1,19 +1,15 @@
 // `strait apply/delete/get/chaos/logs/exec` against the running local mesh (kubectl's jobs, and
 // the book's bin/chaos.sh), through the control API and the pods that mesh.json names.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { manifestFiles } from '../manifest-files.js';
 import { findPod, readMeshState, straitHome, type MeshState } from '../../mesh/local/state.js';
 
 function readInputs(paths: readonly string[]): { source: string; text: string }[] {
-  return paths.flatMap((p) => {
-    if (p === '-') return [{ source: 'stdin', text: readFileSync(0, 'utf8') }];
-    if (!existsSync(p)) throw new CliError(`error: the path "${p}" does not exist`);
-    if (!statSync(p).isDirectory()) return [{ source: p, text: readFileSync(p, 'utf8') }];
-    return readdirSync(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => ({ source: join(p, f), text: readFileSync(join(p, f), 'utf8') }));
-  });
+  return paths.flatMap((p) => manifestFiles(p, 'error')).map((f) => ({ source: f === '-' ? 'stdin' : f, text: readFileSync(f === '-' ? 0 : f, 'utf8') }));
 }
 
 interface ControlAnswer { lines?: string[]; warnings?: string[]; errors?: string[] }

@@ -1,10 +1,11 @@
 // `strait up [DIR]` and `strait down`: the whole mesh on this machine (pilot, gateways, a pod per
 // Deployment replica), the built-in ch2 demo when no DIR is given; down stops a running one.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { manifestFiles } from '../manifest-files.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -16,12 +17,6 @@ function port(value: string): number {
   return Number(value);
 }
 
-/** The YAML files of DIR (sorted, recursive) or the file itself. */
-function manifestFiles(path: string): string[] {
-  if (!existsSync(path)) throw new CliError(`error: the path "${path}" does not exist`);
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f));
-}
 
 /** Where the port is held, for an EADDRINUSE message. */
 function inUse(e: unknown): string | undefined {
@@ -38,7 +33,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   const profile = installedProfile();
   const existing = (() => { try { return state.readMeshState(); } catch { return undefined; } })();
   if (existing) throw new CliError(`error: a local mesh is already running (process ${existing.pid}); stop it with \`strait down\``);
-  const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir);
+  const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir, 'strait up');
   const namespace = dir === undefined ? 'istioinaction' : flags.namespace;
   const manifests = files.flatMap((f) => {
     try {

@@ -1,29 +1,13 @@
 // `strait validate -f FILE|DIR|- ...`: like `istioctl validate`, validates Istio and Kubernetes
 // resources offline; prints each error as file:line: Kind ns/name: path: reason, exits 1 on any error.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { loadConfigText, formatLoadError } from '../../pilot/config/yaml-loader.js';
+import { manifestFiles } from '../manifest-files.js';
 import { validateObject, isKnownKind } from '../../pilot/config/validation/validate-object.js';
 
-function expand(path: string): string[] {
-  if (path === '-') return ['-'];
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new CliError(`strait validate: cannot read ${path}: no such file or directory`);
-  }
-  if (!st.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const e of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, e.name);
-    if (e.isDirectory()) out.push(...expand(p));
-    else if (/\.(ya?ml|json)$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
+const expand = (path: string): string[] => manifestFiles(path, 'strait validate');
 
 /** Validates the files; returns the error lines, the warning lines and the per-file verdict lines. */
 export function validateFiles(paths: readonly string[]): { errors: string[]; warnings: string[]; valid: string[] } {
