@@ -52,12 +52,15 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
     progress: (m) => out(`  ✔ ${m}`),
   });
   let stopping: Promise<void> | undefined;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((r) => { markStopped = r; });
   const stop = (): Promise<void> => (stopping ??= (async () => {
     out('stopping the mesh ...');
     state.removeMeshState();
     await control?.close();
     await mesh.stop();
     out('mesh stopped');
+    markStopped();
   })());
   process.once('SIGINT', () => { void stop(); });
   process.once('SIGTERM', () => { void stop(); });
@@ -78,7 +81,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s${ingress}`);
   if (dir === undefined && mesh.ingressAddress) out(`try: curl http://${mesh.ingressAddress}/api/catalog`);
   out('Ctrl-C or `strait down` stops it.');
-  await new Promise<void>((resolve) => { void (async () => { while (stopping === undefined) await new Promise((r) => setTimeout(r, 200)); await stopping; resolve(); })(); });
+  await stopped;
 }
 
 async function runDown(): Promise<void> {
