@@ -2,11 +2,11 @@
 // the book's bin/chaos.sh), through the control API and the pods that mesh.json names.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { manifestFiles } from '../manifest-files.js';
-import { findPod, readMeshState, straitHome, type MeshState } from '../../mesh/local/state.js';
+import { findPod, podLogFile, readMeshState, runDir, type MeshState } from '../../mesh/local/state.js';
+import { tabulate } from '../istioctl/tab-writer.js';
 
 function readInputs(paths: readonly string[]): { source: string; text: string }[] {
   return paths.flatMap((p) => manifestFiles(p, 'error')).map((f) => ({ source: f === '-' ? 'stdin' : f, text: readFileSync(f === '-' ? 0 : f, 'utf8') }));
@@ -45,10 +45,6 @@ const KIND_ALIASES: Record<string, string> = {
   se: 'ServiceEntry', serviceentry: 'ServiceEntry', serviceentries: 'ServiceEntry',
 };
 
-const table = (rows: string[][]): string => {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n';
-};
 
 async function get(kindArg: string, flags: { namespace?: string; allNamespaces?: boolean }): Promise<void> {
   const kind = KIND_ALIASES[kindArg.toLowerCase()] ?? kindArg;
@@ -67,7 +63,7 @@ async function get(kindArg: string, flags: { namespace?: string; allNamespaces?:
     process.stderr.write(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
     return;
   }
-  process.stdout.write(table(rows));
+  process.stdout.write(tabulate(rows, 3)); // kubectl's columns: 3 spaces apart
 }
 
 async function chaos(service: string, args: string[], flags: { namespace?: string }): Promise<void> {
@@ -87,7 +83,7 @@ async function chaos(service: string, args: string[], flags: { namespace?: strin
 
 async function logs(ref: string, flags: { namespace?: string; container?: string }): Promise<void> {
   const pod = findPod(readMeshState(), ref, flags.namespace);
-  const file = join(straitHome(), 'run', 'logs', `${pod.name}${flags.container === 'istio-proxy' || pod.type === 'router' ? '.istio-proxy' : ''}.log`);
+  const file = podLogFile(runDir(), pod.name, flags.container === 'istio-proxy' || pod.type === 'router' ? 'istio-proxy' : 'app');
   process.stdout.write(existsSync(file) ? readFileSync(file, 'utf8') : '');
 }
 

@@ -45,7 +45,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   const started = Date.now();
   const out = (m: string): void => { process.stdout.write(`${m}\n`); };
   const mesh = new LocalMesh({
-    runDir: join(state.straitHome(), 'run'), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
+    runDir: state.runDir(), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
     ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile,
     paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
     log: (level, msg) => { if (level === 'warn' || level === 'error') process.stderr.write(`${level}\t${msg}\n`); },

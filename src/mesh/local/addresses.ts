@@ -5,12 +5,10 @@
 export class AddressPool {
   private next = 1;
 
-  constructor(private readonly podNet = 77, private readonly appNet = 78) {}
-
   allocate(): { podIp: string; appAddress: string } {
     const n = this.next++;
     if (n > 65_000) throw new Error('local mesh: no loopback addresses left');
     const tail = `${Math.floor(n / 250)}.${(n % 250) + 1}`;
-    return { podIp: `127.${this.podNet}.${tail}`, appAddress: `127.${this.appNet}.${tail}` };
+    return { podIp: `127.77.${tail}`, appAddress: `127.78.${tail}` };
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { proxyBootstrap } from '../agent/bootstrap.js';
 import { sampleForImage } from '../../../samples/registry.js';
 import { startChild, type Child } from './processes.js';
-import type { PodState } from './state.js';
+import { podLogFile, type PodState } from './state.js';
 import type { WorkloadSpec } from './workloads.js';
 
 /** The sidecar's explicit HTTP proxy port (the app's HTTP_PROXY). */
@@ -27,8 +27,8 @@ export class LocalPod {
   constructor(readonly state: PodState, private readonly workload: WorkloadSpec | undefined, private readonly paths: PodPaths,
     private readonly xds: { host: string; port: number }) {}
 
-  get proxyLog(): string { return join(this.paths.runDir, 'logs', `${this.state.name}.istio-proxy.log`); }
-  get appLog(): string { return join(this.paths.runDir, 'logs', `${this.state.name}.log`); }
+  get proxyLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'istio-proxy'); }
+  get appLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'app'); }
 
   /** Starts the proxy and the app; resolves when the proxy's admin answers /ready. */
   async start(): Promise<void> {

@@ -45,6 +45,16 @@ export function straitHome(): string {
   return process.env['STRAIT_HOME'] || join(homedir(), '.strait');
 }
 
+/** Where `strait up` keeps its config directory, bootstraps and logs. */
+export function runDir(): string {
+  return join(straitHome(), 'run');
+}
+
+/** A pod's log in `dir` (a run directory): its app's, or its proxy's (container istio-proxy). */
+export function podLogFile(dir: string, pod: string, container: 'app' | 'istio-proxy'): string {
+  return join(dir, 'logs', `${pod}${container === 'istio-proxy' ? '.istio-proxy' : ''}.log`);
+}
+
 export function stateFile(): string {
   return join(straitHome(), 'mesh.json');
 }
