@@ -2,8 +2,9 @@
 // on its own connection), counting answers per upstream and every failure; bounded by maxMs.
 import http from 'node:http';
 
-/** One answer: when, which upstream (x-upstream), and the status. */
+/** One answer: when its request was sent, when it was answered, which upstream (x-upstream), and the status. */
 export interface LoadSample {
+  sent: number;
   at: number;
   status: number;
   upstream: string;
@@ -16,17 +17,18 @@ export interface Load {
   readonly failures: string[];
   /** Resolves when `n` more answers have come in after now (or rejects after `ms`). */
   more(n: number, ms?: number): Promise<void>;
-  /** The samples answered after time `t` (ms since epoch). */
+  /** The samples whose request was sent after time `t` (ms since epoch), so none was routed before it. */
   since(t: number): LoadSample[];
   /** Stops sending and waits for the requests in flight. */
   stop(): Promise<void>;
 }
 
 function once(url: string): Promise<LoadSample> {
+  const sent = Date.now();
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, headers: { connection: 'close' }, timeout: 5000 }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ at: Date.now(), status: res.statusCode ?? 0, upstream: String(res.headers['x-upstream'] ?? '') }));
+      res.on('end', () => resolve({ sent, at: Date.now(), status: res.statusCode ?? 0, upstream: String(res.headers['x-upstream'] ?? '') }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timed out after 5 s')));
@@ -64,7 +66,7 @@ export function startLoad(url: () => string, rate = 200, maxMs = 120_000): Load 
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    since: (t: number) => samples.filter((s) => s.at > t),
+    since: (t: number) => samples.filter((s) => s.sent > t),
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(timer);
