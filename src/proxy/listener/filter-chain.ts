@@ -60,6 +60,7 @@ export class FilterChainImpl {
       } else if (typeName === TCP_PROXY_TYPE) {
         terminal = { kind: 'tcp_proxy', config: new TcpProxyConfig(msg as TcpProxy, {
           clusterManager: ctx.clusterManager, stats: ctx.stats, fieldPath: `${at}.typed_config`,
+          localNode: ctx.localNode, trafficDirection: ctx.trafficDirection,
         }) };
       } else {
         listenerFail(at, `network filter '${f.name}' (${typeName ?? f.configType.value.typeUrl}) is not supported by Strait`);

@@ -109,12 +109,13 @@ export class ActiveListener implements SocketOwner {
     if (config.filterChainMatcher !== undefined) {
       listenerFail(`${fieldPath}.filter_chain_matcher`, 'filter_chain_matcher is not supported by Strait yet');
     }
+    const chainCtx: ListenerContext = { ...ctx, trafficDirection: config.trafficDirection };
     const entries: ChainEntry<FilterChainImpl>[] = config.filterChains.map((fc, i) => {
       const path = `${fieldPath}.filter_chains[${i}]`;
-      return { match: fc.filterChainMatch, name: fc.name, chain: new FilterChainImpl(fc, ctx, path), path };
+      return { match: fc.filterChainMatch, name: fc.name, chain: new FilterChainImpl(fc, chainCtx, path), path };
     });
     const dflt = config.defaultFilterChain !== undefined
-      ? new FilterChainImpl(config.defaultFilterChain, ctx, `${fieldPath}.default_filter_chain`) : null;
+      ? new FilterChainImpl(config.defaultFilterChain, chainCtx, `${fieldPath}.default_filter_chain`) : null;
     this.chains = new FilterChainManager(entries, dflt, addr);
     this.hasTls = entries.some((e) => e.chain.tls !== null) || dflt?.tls != null;
     this.filterFactories = listenerFilterFactories(config, ctx, fieldPath);

@@ -71,7 +71,7 @@ export class ProxyServer {
       return provider;
     };
     for (let i = 0; i < listeners.length; i++) {
-      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats, rds },
+      const listener = new ActiveListener(listeners[i], { clusterManager: this.clusterManager, stats: this.stats, rds, localNode: this.localNode },
         `.static_resources.listeners[${i}]`);
       await listener.start();
       this.listeners.push(listener);

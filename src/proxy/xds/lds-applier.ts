@@ -2,6 +2,7 @@
 // new one takes the socket, old connections drain) and removes them (stop accepting, drain, close).
 import { equals } from '@bufbuild/protobuf';
 import { ListenerSchema, type Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
+import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js';
 import { checkListenerSemantics } from '../bootstrap/semantic-checks.js';
 import { ActiveListener, boundAddressKeys } from '../listener/listener.js';
@@ -32,6 +33,8 @@ export interface LdsContext {
   readonly clusterManager: ClusterManager;
   readonly stats: StatsStore;
   readonly rds: RdsRegistry;
+  /** The proxy's own node, for filters that read it (tracing, Istio stats). */
+  readonly localNode?: Node;
   /** --drain-time-s in ms: how long a removed or replaced listener's connections may finish. */
   readonly drainTimeMs: number;
   /** RDS names of static listeners (kept subscribed). */
@@ -123,6 +126,7 @@ export class LdsApplier implements ResourceHandler {
       const listener = new ActiveListener(config, {
         clusterManager: this.ctx.clusterManager,
         stats: this.ctx.stats,
+        localNode: this.ctx.localNode,
         rds: (req) => {
           const provider = this.ctx.rds.forHcm(req);
           rdsNames.push(req.name);

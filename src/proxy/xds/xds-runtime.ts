@@ -29,7 +29,7 @@ export class XdsRuntime {
   private ldsDone: () => void = () => {};
 
   /** `node` is the local node as sent (overrides applied); `drainTimeMs` is --drain-time-s in ms. */
-  constructor(readonly settings: AdsSettings, node: Node, private readonly stats: StatsStore,
+  constructor(readonly settings: AdsSettings, private readonly node: Node, private readonly stats: StatsStore,
     private readonly drainTimeMs: number) {
     this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name), stats);
     const connected = stats.gauge('control_plane.connected_state', 'never');
@@ -82,7 +82,7 @@ export class XdsRuntime {
     this.client.start();
     await Promise.race([this.firstCds.then(() => cds?.warmed()), timeout]);
     if (this.settings.lds) {
-      const lds = (this.lds = new LdsApplier({ clusterManager: cm, stats: this.stats, rds: this.rds,
+      const lds = (this.lds = new LdsApplier({ clusterManager: cm, stats: this.stats, rds: this.rds, localNode: this.node,
         drainTimeMs: this.drainTimeMs, staticRdsNames, staticNames: new Set(staticListeners) }, staticListeners.length));
       this.client.watch(LISTENER_TYPE, true, { apply: (res, v) => {
         const r = lds.apply(res, v);

@@ -3,6 +3,7 @@
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import type { HttpFilter } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { Router } from '../../../xds/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
+import type { Node, TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { registry } from '../../../xds/registry.js';
 import type { HcmStats } from '../../http/conn-manager/stats.js';
 import type { HttpFilterFactory } from './types.js';
@@ -22,6 +23,10 @@ export interface HttpFilterContext {
   readonly filterName: string;
   /** Where the filter's typed_config sits, for error messages. */
   readonly fieldPath: string;
+  /** The proxy's own node (id, cluster, metadata); absent in unit tests. */
+  readonly localNode?: Node;
+  /** The listener's traffic_direction. */
+  readonly trafficDirection?: TrafficDirection;
 }
 
 type Maker = (config: unknown, ctx: HttpFilterContext) => HttpFilterFactory;

@@ -3,6 +3,7 @@
 import type { HttpConnectionManager } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { HttpConnectionManager_CodecType, HttpConnectionManager_ServerHeaderTransformation } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { ConfigSource } from '../../../xds/gen/envoy/config/core/v3/config_source_pb.js';
+import type { Node, TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { Scope } from '../../stats/store.js';
 import type { ClusterManager } from '../../upstream/types.js';
 import { compileRouteConfig } from '../../router/index.js';
@@ -31,6 +32,10 @@ export interface HcmContext {
   readonly rds?: (req: RdsRequest) => RouteConfigProvider;
   /** Where this HCM sits in the config, for error messages. */
   readonly fieldPath: string;
+  /** The proxy's own node (Envoy's LocalInfo): id, cluster, metadata; absent in unit tests. */
+  readonly localNode?: Node;
+  /** The listener's traffic_direction (INBOUND for a sidecar's inbound listener). */
+  readonly trafficDirection?: TrafficDirection;
 }
 
 function codecType(c: HttpConnectionManager_CodecType): CodecType {
@@ -59,7 +64,8 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
   } else {
     routes = { current: () => null };
   }
-  const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix, stats: ctx.stats };
+  const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix, stats: ctx.stats, localNode: ctx.localNode,
+    trafficDirection: ctx.trafficDirection };
   const upgradeTypes = new Set(proto.upgradeConfigs.filter((u) => u.enabled !== false)
     .map((u) => u.upgradeType.toLowerCase()));
   return {

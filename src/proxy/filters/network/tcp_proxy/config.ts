@@ -1,5 +1,6 @@
 // A compiled envoy.filters.network.tcp_proxy config: the cluster (or weighted clusters), timeouts,
 // connect attempts, access logs and stats, built once per filter chain.
+import type { Node, TrafficDirection } from '../../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { TcpProxy } from '../../../../xds/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import { defaultAccessLogManager, type AccessLogger } from '../../../accesslog/index.js';
 import { listenerFail } from '../../../listener/errors.js';
@@ -17,6 +18,10 @@ export interface TcpProxyContext {
   readonly stats: StatsStore;
   /** The typed_config's field path, for errors. */
   readonly fieldPath: string;
+  /** The proxy's own node (id, cluster, metadata); absent in unit tests. */
+  readonly localNode?: Node;
+  /** The listener's traffic_direction. */
+  readonly trafficDirection?: TrafficDirection;
 }
 
 /** One weighted cluster. */
