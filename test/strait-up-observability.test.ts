@@ -45,6 +45,8 @@ interface ZipkinSpan {
 test('strait up --addons: Prometheus, traces and access logs for the book\'s chapters 7 and 8',
   { timeout: 240_000, skip: onPath('prometheus') ? false : 'Debian\'s prometheus package is not installed (.ci/run installs it)' }, async (t) => {
     const home = mkdtempSync(join(tmpdir(), 'strait-obs-'));
+    // The default profile: no mesh-wide access log and 1% sampling, so Telemetry and the client's B3 decision show.
+    assert.equal((await strait(home, ['install', '--set', 'profile=default', '-y'])).code, 0);
     const up = spawn(process.execPath, [STRAIT_BIN, 'up', '--addons', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'],
       { env: { ...process.env, STRAIT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -139,13 +141,14 @@ test('strait up --addons: Prometheus, traces and access logs for the book\'s cha
     const services = await (await fetch(`${zipkinBase}/api/v2/services`)).json() as string[];
     for (const s of ['catalog.istioinaction', 'webapp.istioinaction', 'istio-ingressgateway.istio-system']) assert.ok(services.includes(s), s);
 
-    // Access logs: the book's Telemetry turns on the gateway's log.
+    // Access logs: none in the default profile, until the book's Telemetry turns on the gateway's log.
+    const gatewayLog = async (): Promise<string> => (await run(['logs', 'deploy/istio-ingressgateway', '-n', 'istio-system'])).stdout;
+    assert.doesNotMatch(await gatewayLog(), /"GET \/api\/catalog HTTP\/1\.1" 200/);
     const applied = await run(['apply', '-f', join(BOOK, 'ch4/enable-ingress-gw-access-logs.yaml')]);
     assert.equal(applied.code, 0, applied.stderr);
     const line = await waitFor('an access log line in the gateway\'s log', 20_000, async () => {
       await curl(url, ['-H', 'user-agent: access-log-check']);
-      const logs = await run(['logs', 'deploy/istio-ingressgateway', '-n', 'istio-system']);
-      return logs.stdout.split('\n').find((l) => /"GET \/api\/catalog HTTP\/1\.1" 200 .*"access-log-check"/.test(l));
+      return (await gatewayLog()).split('\n').find((l) => /"GET \/api\/catalog HTTP\/1\.1" 200 .*"access-log-check"/.test(l));
     }, 500);
     assert.match(line, /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] "GET \/api\/catalog HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "[^"]*" "access-log-check" "[0-9a-f-]{36}" "[^"]+" "127\.77\.[\d.]+:8080" outbound\|80\|\|webapp\.istioinaction\.svc\.cluster\.local /);
 
