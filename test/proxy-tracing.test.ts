@@ -67,13 +67,14 @@ function listener(name: string, direction: string | undefined, tracing: Record<s
 const RUNTIME = { layers: [{ name: 'static', static_layer: {
   'tracing.zipkin.flush_interval_ms': 200, 'tracing.opentelemetry.flush_interval_ms': 200 } }] };
 
-function request(port: number, headers: Record<string, string> = {}): Promise<{ status: number; echo: Echo }> {
+function request(port: number, headers: Record<string, string> = {}):
+  Promise<{ status: number; echo: Echo; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/items', headers: { host: 'catalog.istioinaction:80', ...headers },
       agent: false }, (res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, echo: JSON.parse(body) as Echo }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, echo: JSON.parse(body) as Echo, headers: res.headers }));
     });
     req.setTimeout(5000, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
@@ -113,11 +114,13 @@ before(async () => {
     layered_runtime: RUNTIME,
     static_resources: {
       listeners: [listener('inbound', 'INBOUND', { provider: zipkin('zipkin') },
-        { route: { cluster: 'app' }, decorator: { operation: DECORATOR } })],
+        { route: { cluster: 'app' }, decorator: { operation: DECORATOR } }),
+      listener('plain', undefined, { provider: zipkin('zipkin') }, { route: { cluster: 'app' } })],
       clusters: [cluster('app', app.port), cluster('zipkin', collectorPort)],
     },
   }), ['--service-cluster', 'catalog.istioinaction']);
   ports.inbound = await catalog.listenerPort('inbound');
+  ports.plain = await catalog.listenerPort('plain');
   const dead = await closedPort();
   // The client's sidecar: node.cluster names the service; HCMs without a provider use the bootstrap's.
   webapp = await startProxy(JSON.stringify({
@@ -150,8 +153,9 @@ after(async () => {
 });
 
 test('a sampled request through both sidecars: two linked spans, and the app sees the server span\'s context', async () => {
-  const { status, echo } = await request(ports.outbound, { 'x-client-name': 'e2e' });
+  const { status, echo, headers } = await request(ports.outbound, { 'x-client-name': 'e2e' });
   assert.equal(status, 200);
+  assert.equal(headers['x-envoy-decorator-operation'], undefined, 'the outbound sidecar consumes the decorator header');
   const traceId = echo.headers['x-b3-traceid'] as string;
   assert.match(traceId, /^[0-9a-f]{32}$/);
   const spans = await until('two spans', () => {
@@ -169,7 +173,7 @@ test('a sampled request through both sidecars: two linked spans, and the app see
   assert.notEqual(server.id, client.id, 'shared_span_context false: the server span has its own id');
   assert.equal(server.shared, undefined);
   assert.equal(server.name, DECORATOR, 'the route decorator names the span');
-  assert.equal(client.name, 'catalog.istioinaction:80', 'without a decorator a Zipkin span is named by the host');
+  assert.equal(client.name, DECORATOR, 'the inbound side\'s x-envoy-decorator-operation response header names the client span');
   // What the app received: the inbound span's context, in B3 and W3C forms.
   assert.equal(echo.headers['x-b3-spanid'], server.id);
   assert.equal(echo.headers['x-b3-parentspanid'], client.id);
@@ -225,6 +229,15 @@ test('an incoming x-b3-sampled: 1 forces the trace even where random sampling is
     return s.length >= 2 ? s : undefined;
   });
   assert.deepEqual(spans.map((s) => s.kind).sort(), ['CLIENT', 'SERVER']);
+});
+
+test('without a decorator a Zipkin span is named by the request\'s host; no decorator header either way', async () => {
+  const { echo, headers } = await request(ports.plain);
+  assert.equal(headers['x-envoy-decorator-operation'], undefined);
+  const traceId = echo.headers['x-b3-traceid'] as string;
+  const span = await until('the plain span', () => zipkinSpans().find((s) => s.traceId === traceId));
+  assert.equal(span.kind, 'SERVER', 'a listener without traffic_direction is ingress');
+  assert.equal(span.name, 'catalog.istioinaction:80');
 });
 
 test('an incoming B3 context is continued: same trace id, the client span is its child', async () => {

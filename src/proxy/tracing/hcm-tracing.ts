@@ -6,7 +6,7 @@ import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { TrafficDirection } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { Tracing as RouteTracing } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { FractionalPercent } from '../../xds/gen/envoy/type/v3/percent_pb.js';
-import type { RequestHead } from '../http/headers.js';
+import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { formatResponseFlags, type StreamInfo } from '../http/stream-info.js';
 import type { RouteMatchResult } from '../router/index.js';
 import type { Scope, StatsStore } from '../stats/store.js';
@@ -119,6 +119,25 @@ export function startStreamSpan(t: HcmTracingConfig, head: RequestHead, route: R
   span.setTag('zone', t.zone);
   span.injectContext(h);
   return span;
+}
+
+/**
+ * The response side of the decorator exchange (Envoy's encodeHeaders): ingress tells the caller its
+ * decorated operation in x-envoy-decorator-operation; egress takes a non-empty one as the span's name
+ * and removes the header before it reaches the service.
+ */
+export function decorateResponse(t: HcmTracingConfig, span: Span, headers: HeaderMap, route: RouteMatchResult | null): void {
+  if (t.ingress) {
+    const decorator = route?.route.proto.decorator;
+    const op = decorator?.operation ?? '';
+    // Not when x-envoy-decorator-operation on the request renamed the span.
+    if (op !== '' && decorator!.propagate !== false && span.name === op) headers.set('x-envoy-decorator-operation', op);
+    return;
+  }
+  const override = headers.get('x-envoy-decorator-operation');
+  if (override === undefined) return;
+  if (override !== '') span.name = override;
+  headers.remove('x-envoy-decorator-operation');
 }
 
 /** `ip:port` / `[v6]:port` -> the IP. */

@@ -12,7 +12,7 @@ import type { HcmConfig } from './config.js';
 import type { HcmConnection } from './connection.js';
 import { mutateRequestHeaders, upgradeType } from './request-headers.js';
 import { currentDate } from './date.js';
-import { finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
+import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
 import type { Span } from '../../tracing/span.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -297,6 +297,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       const via = h.get('via');
       h.set('via', via === undefined ? this.config.via : `${via}, ${this.config.via}`);
     }
+    if (this.span !== null) decorateResponse(this.config.tracing!, this.span, h, this.cachedRoute ?? null);
     if (this.config.alwaysSetRequestIdInResponse) {
       const id = this.head?.headers.get('x-request-id');
       if (id !== undefined) h.set('x-request-id', id);
