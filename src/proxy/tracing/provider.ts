@@ -12,12 +12,6 @@ import type { TracingDriver } from './span.js';
 import { ZipkinDriver } from './zipkin/zipkin-driver.js';
 import { OpenTelemetryDriver } from './opentelemetry/otel-driver.js';
 
-/** The tracers Strait implements: Envoy's extension name per typed_config type. */
-export const TRACERS: Readonly<Record<string, string>> = {
-  [ZipkinConfigSchema.typeName]: 'envoy.tracers.zipkin',
-  [OpenTelemetryConfigSchema.typeName]: 'envoy.tracers.opentelemetry',
-};
-
 /** A provider's typed_config, when it has one. */
 export function providerAny(p: Tracing_Http): Any | undefined {
   return p.configType.case === 'typedConfig' ? p.configType.value : undefined;

@@ -65,7 +65,7 @@ function fromB3Single(v: string): ExtractedContext {
 }
 
 /** B3 context from `b3` or the x-b3-* headers; null when the request has none of them. */
-export function extractB3(h: HeaderMap): ExtractedContext | null {
+function extractB3(h: HeaderMap): ExtractedContext | null {
   const single = h.get('b3');
   if (single !== undefined) return fromB3Single(single);
   const sampledHeader = h.get('x-b3-sampled');
@@ -82,7 +82,7 @@ export function extractB3(h: HeaderMap): ExtractedContext | null {
 }
 
 /** W3C traceparent `00-<trace 32>-<parent 16>-<flags 2>`; null when absent. */
-export function extractTraceparent(h: HeaderMap): ExtractedContext | null {
+function extractTraceparent(h: HeaderMap): ExtractedContext | null {
   const v = h.get('traceparent');
   if (v === undefined) return null;
   const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(v.trim().toLowerCase());

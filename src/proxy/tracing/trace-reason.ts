@@ -13,7 +13,7 @@ const UUID_LENGTH = 36;
 const REASON_CHAR: Record<TraceReason, string> = { NotTraceable: '4', Sampling: 'a', ServiceForced: '9', ClientForced: 'b' };
 
 /** The reason an x-request-id carries; NotTraceable when absent or not a UUID-length id. */
-export function traceReasonOf(requestId: string | undefined): TraceReason {
+function traceReasonOf(requestId: string | undefined): TraceReason {
   if (requestId === undefined || requestId.length !== UUID_LENGTH) return 'NotTraceable';
   switch (requestId[TRACE_BYTE_POSITION]) {
     case '9': return 'ServiceForced';
