@@ -15,6 +15,7 @@ import {
 import type { PathError, PathSeg } from './config-error.js';
 import { registry } from '../../xds/registry.js';
 import { checkRouteFilterConfig } from './route-config-checks.js';
+import { checkTracingProvider } from '../tracing/config-checks.js';
 import {
   findExtension, findRouteConfigExtension, missingExtensionMessage, typeNameOf, type ExtensionCategory, type ExtensionInfo,
 } from './extensions.js';
@@ -85,6 +86,9 @@ class SemanticChecker {
       this.listener(l, p);
     });
     b.admin?.accessLog.forEach((a, j) => this.accessLog(a, ['admin', 'access_log', j]));
+    // With CDS the collector cluster may come later: Envoy checks it when an HCM first uses the provider.
+    const known = b.dynamicResources?.cdsConfig === undefined ? this.clusterNames : null;
+    if (b.tracing?.http) this.errors.push(...checkTracingProvider(b.tracing.http, ['tracing', 'http'], known));
     return this.errors;
   }
 
@@ -148,6 +152,9 @@ class SemanticChecker {
     if (!hcm) return;
     this.httpFilters(hcm, path);
     hcm.accessLog.forEach((a, j) => this.accessLog(a, [...path, 'access_log', j]));
+    if (hcm.tracing?.provider) {
+      this.errors.push(...checkTracingProvider(hcm.tracing.provider, [...path, 'tracing', 'provider'], this.clusterNames));
+    }
     if (hcm.routeSpecifier.case === 'routeConfig') {
       this.routeConfig(hcm.routeSpecifier.value, [...path, 'route_config']);
     }

@@ -16,6 +16,7 @@ import { XdsRuntime } from '../xds/xds-runtime.js';
 import { STRAIT_VERSION } from './version.js';
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { clientNode } from '../../xds/client/index.js';
+import { closeTracers, setBootstrapTracingProvider } from '../tracing/provider.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -63,6 +64,7 @@ export class ProxyServer {
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
     const cm = await createClusterManager(clusters, this.stats, { eds: xds?.eds });
     this.clusterManager = cm;
+    setBootstrapTracingProvider(cm, this.bootstrap.tracing?.http);
     const listeners = bindListeners ? this.bootstrap.staticResources?.listeners ?? [] : [];
     const staticRdsNames: string[] = [];
     const rds = xds === null ? undefined : (req: RdsRequest) => {
@@ -151,6 +153,7 @@ export class ProxyServer {
     const closeAll = Promise.all([...this.listeners.map((l) => l.close()), this.xds?.close()]).then(() => undefined);
     const limit = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
     this.stopping = Promise.race([closeAll, limit]).then(() => {
+      if (this.clusterManager !== undefined) closeTracers(this.clusterManager);
       for (const c of this.clusterManager?.clusters() ?? []) c.destroy();
     });
     return this.stopping;

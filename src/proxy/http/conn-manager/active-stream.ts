@@ -12,6 +12,8 @@ import type { HcmConfig } from './config.js';
 import type { HcmConnection } from './connection.js';
 import { mutateRequestHeaders, upgradeType } from './request-headers.js';
 import { currentDate } from './date.js';
+import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
+import type { Span } from '../../tracing/span.js';
 
 const EMPTY = Buffer.alloc(0);
 const RESPONSE_HOP_BY_HOP = ['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection'];
@@ -33,6 +35,8 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   private responseEnded = false;
   private destroyed = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** The stream's span, when the HCM traces and a span was started. */
+  private span: Span | null = null;
 
   constructor(private readonly config: HcmConfig, private readonly conn: HcmConnection,
     private readonly encoder: ResponseEncoder) {
@@ -77,6 +81,8 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       this.sendLocalReply({ status: 404, body: '', details: 'absolute_path_rejected' });
       return;
     }
+    // As Envoy's traceRequest: after the route is known, before the filters (the router forwards the context).
+    if (this.config.tracing !== undefined) this.span = startStreamSpan(this.config.tracing, head, this.route(), this.streamInfo);
     for (const f of this.config.filters) {
       const made = f.create(this);
       if (made.decoder) this.decoders.push(made.decoder);
@@ -291,6 +297,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       const via = h.get('via');
       h.set('via', via === undefined ? this.config.via : `${via}, ${this.config.via}`);
     }
+    if (this.span !== null) decorateResponse(this.config.tracing!, this.span, h, this.cachedRoute ?? null);
     if (this.config.alwaysSetRequestIdInResponse) {
       const id = this.head?.headers.get('x-request-id');
       if (id !== undefined) h.set('x-request-id', id);
@@ -335,6 +342,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     const info = this.streamInfo;
     info.durationMs = info.elapsedMs();
     for (const log of this.config.accessLoggers) log.log(info);
+    if (this.span !== null) finishStreamSpan(this.config.tracing!, this.span, info, this.cachedRoute ?? null);
     this.conn.onStreamDestroyed(this);
   }
 }

@@ -7,6 +7,7 @@ import type { ClusterManager } from '../../upstream/types.js';
 import type { AccessLogger } from '../../accesslog/index.js';
 import type { HcmStats } from './stats.js';
 import type { RequestHeaderPolicy } from './request-headers.js';
+import type { HcmTracingConfig } from '../../tracing/hcm-tracing.js';
 
 /** Gives the current route table (static, or the latest from RDS). */
 export interface RouteConfigProvider {
@@ -39,4 +40,6 @@ export interface HcmConfig extends RequestHeaderPolicy {
   readonly http1EnableTrailers: boolean;
   /** http_protocol_options.accept_http_10: serve HTTP/1.0 (otherwise 426). */
   readonly acceptHttp10: boolean;
+  /** The HCM's `tracing`, compiled; undefined when the HCM has none (no tracing work per request). */
+  readonly tracing?: HcmTracingConfig;
 }

@@ -13,6 +13,7 @@ import { durationMs } from '../../util/duration.js';
 import type { CodecType } from '../codec/index.js';
 import type { HcmConfig, RouteConfigProvider, ServerHeaderTransformation } from './config.js';
 import { createHcmStats } from './stats.js';
+import { buildHcmTracing } from '../../tracing/hcm-tracing.js';
 
 /** An HCM's `rds`: the route_config_name, its config_source, the HCM's stat_prefix, and where it sits. */
 export interface RdsRequest {
@@ -52,7 +53,8 @@ function serverTransform(t: HttpConnectionManager_ServerHeaderTransformation): S
 
 /** Compiles one http_connection_manager. */
 export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): HcmConfig {
-  const stats = createHcmStats(ctx.stats.scope(`http.${proto.statPrefix}`));
+  const hcmScope = ctx.stats.scope(`http.${proto.statPrefix}`);
+  const stats = createHcmStats(hcmScope);
   let routes: RouteConfigProvider;
   if (proto.routeSpecifier.case === 'routeConfig') {
     const table = compileRouteConfig(proto.routeSpecifier.value, { fieldPath: `${ctx.fieldPath}.route_config` });
@@ -94,5 +96,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     via: proto.via,
     upgradeTypes,
     stripAnyHostPort: proto.stripPortMode.case === 'stripAnyHostPort' && proto.stripPortMode.value,
+    tracing: buildHcmTracing(proto.tracing, { clusterManager: ctx.clusterManager, stats: ctx.stats, hcmScope,
+      localNode: ctx.localNode, trafficDirection: ctx.trafficDirection }),
   };
 }
