@@ -35,8 +35,6 @@ export const ENTRIES = [
   'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'envoy/service/discovery/v3/ads.proto',
   'envoy/service/discovery/v3/discovery.proto',
-  'envoy/config/trace/v3/zipkin.proto',
-  'envoy/config/trace/v3/opentelemetry.proto',
   'envoy/admin/v3/config_dump.proto',
   'envoy/admin/v3/clusters.proto',
   'envoy/admin/v3/server_info.proto',
