@@ -10,6 +10,7 @@ import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
 import { AddressPool } from './addresses.js';
+import { MeshAddons } from './addons/addons.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
 import { portForward, type PortForward } from './port-forward.js';
@@ -28,6 +29,10 @@ export interface LocalMeshOptions {
   version: string;
   /** Which gateways run (Istio's install profile). */
   profile: Profile;
+  /** The second octet of the pods' loopback addresses (addresses.ts). */
+  podNetwork: number;
+  /** Whether the observability addons (zipkin, Prometheus) run too. */
+  addons: boolean;
   log: (level: string, msg: string) => void;
   progress: (msg: string) => void;
 }
@@ -42,16 +47,18 @@ const kindRef = (o: Manifest): string => {
 
 export class LocalMesh {
   private readonly store = new MemoryConfigStore();
-  private readonly addresses = new AddressPool();
+  private readonly addresses: AddressPool;
   private readonly objects = new Map<string, Manifest>();
   private readonly pods = new Map<string, LocalPod[]>();
   private source?: DirectorySource;
   private pilot?: DiscoveryServer;
   private forward?: PortForward;
+  private addons?: MeshAddons;
   readonly configDir: string;
 
   constructor(private readonly o: LocalMeshOptions) {
     this.configDir = join(o.runDir, 'config');
+    this.addresses = new AddressPool(o.podNetwork);
   }
 
   /** Starts pilot and the gateways, then applies `manifests`; resolves when every proxy is ready. */
@@ -74,6 +81,7 @@ export class LocalMesh {
       await p.ready(20_000);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
     }));
+    if (this.o.addons) await this.startAddons();
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
     if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
   }
@@ -85,7 +93,7 @@ export class LocalMesh {
     return {
       pid, controlUrl, xdsAddress: `127.0.0.1:${this.pilot?.xdsPort}`, monitoringAddress: `127.0.0.1:${this.pilot?.monitoringPort}`,
       configDir: this.configDir, ingressAddress: this.ingressAddress,
-      pods: [...this.pods.values()].flat().map((p) => p.state),
+      pods: this.podStates(), addons: this.addons?.urls ?? {},
     };
   }
 
@@ -144,9 +152,25 @@ export class LocalMesh {
 
   async stop(): Promise<void> {
     await this.forward?.close();
+    await this.addons?.stop();
+    this.addons = undefined;
     await Promise.all([...this.pods.keys()].map((k) => this.stopPods(k)));
     this.source?.close();
     await this.pilot?.close();
+  }
+
+  private podStates(): PodState[] {
+    return [...this.pods.values()].flat().map((p) => p.state);
+  }
+
+  /** Starts the addons, the collector on an address of its own; pilot sees it through its Service and Pod. */
+  private async startAddons(): Promise<void> {
+    this.addons = await MeshAddons.start({
+      runDir: this.o.runDir, zipkinIp: this.addresses.allocate().podIp, pilotMonitoring: `127.0.0.1:${this.pilot!.monitoringPort}`,
+      pods: this.podStates(), progress: this.o.progress, log: this.o.log,
+    });
+    for (const o of this.addons.objects) this.writeObject(manifestKey(o), o);
+    this.source?.rescan();
   }
 
   private objectFile(key: string): string {
@@ -185,6 +209,7 @@ export class LocalMesh {
     };
     this.writeObject(`Pod/${state.namespace}/${state.name}`, podObject);
     void pod.start();
+    this.addons?.podsChanged(this.podStates());
     return pod;
   }
 
@@ -192,6 +217,7 @@ export class LocalMesh {
     const pods = this.pods.get(ownerKey) ?? [];
     this.pods.delete(ownerKey);
     for (const p of pods) rmSync(this.objectFile(`Pod/${p.state.namespace}/${p.state.name}`), { force: true });
+    this.addons?.podsChanged(this.podStates());
     await Promise.all(pods.map((p) => p.stop()));
   }
 }
