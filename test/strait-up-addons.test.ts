@@ -87,12 +87,15 @@ test('strait up --addons runs zipkin and Prometheus beside the mesh', { timeout:
     assert.equal(prom.code, 0, prom.stderr);
     const promUrl = prom.stdout.trim();
     assert.match(promUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const targets = await waitFor('every proxy\'s 15090 and pilot to be up in Prometheus', 30_000, async () => {
+    const envoyTargets = async (): Promise<{ up: Target[]; all: Target[]; pilotUp: boolean }> => {
       const body = await (await fetch(`${promUrl}/api/v1/targets?state=active`)).json() as { data: { activeTargets: Target[] } };
-      const active = body.data.activeTargets;
-      const up15090 = active.filter((x) => x.labels['job'] === 'envoy-stats' && x.health === 'up');
-      const pilot = active.find((x) => x.labels['job'] === 'pilot' && x.health === 'up');
-      return up15090.length === state.pods.length && pilot ? up15090 : undefined;
+      const all = body.data.activeTargets.filter((x) => x.labels['job'] === 'envoy-stats');
+      const pilotUp = body.data.activeTargets.some((x) => x.labels['job'] === 'pilot' && x.health === 'up');
+      return { up: all.filter((x) => x.health === 'up'), all, pilotUp };
+    };
+    const targets = await waitFor('every proxy\'s 15090 and pilot to be up in Prometheus', 30_000, async () => {
+      const now = await envoyTargets();
+      return now.up.length === state.pods.length && now.pilotUp ? now.up : undefined;
     }, 500);
     assert.deepEqual(targets.map((x) => x.scrapeUrl).sort(), state.pods.map((p) => `http://${p.podIp}:15090/stats/prometheus`).sort());
     for (const x of targets) {
@@ -100,6 +103,13 @@ test('strait up --addons runs zipkin and Prometheus beside the mesh', { timeout:
       assert.deepEqual({ namespace: x.labels['namespace'], pod: x.labels['pod'], app: x.labels['app'], version: x.labels['version'] },
         { namespace: 'default', pod: p.name, app: 'echo', version: 'v1' });
     }
+    // Pods come and go: the targets follow.
+    const extra = join(dir, 'extra.yaml');
+    writeFileSync(extra, ECHO.replace(/(name|app): echo/g, '$1: extra').replace('replicas: 2', 'replicas: 1'));
+    assert.equal((await run(['apply', '-f', extra])).code, 0);
+    await waitFor('the new pod\'s target', 20_000, async () => ((await envoyTargets()).all.some((x) => x.labels['app'] === 'extra') ? true : undefined), 500);
+    assert.equal((await run(['delete', '-f', extra])).code, 0);
+    await waitFor('the deleted pod\'s target to go', 20_000, async () => ((await envoyTargets()).all.some((x) => x.labels['app'] === 'extra') ? undefined : true), 500);
   });
 
   const down = await run(['down']);
@@ -108,4 +118,19 @@ test('strait up --addons runs zipkin and Prometheus beside the mesh', { timeout:
   const pgrep = await new Promise<string>((r) => execFile('pgrep', ['-f', home], (_e, so) => r(so)));
   assert.equal(pgrep.trim(), '', 'no process of the mesh is left');
   assert.equal((await fetch(`${url}/health`).catch(() => undefined)), undefined, 'the collector stopped');
+});
+
+test('strait dashboard zipkin when the mesh runs without addons: one line, exit 1', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'strait-addons-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  // A mesh.json as `strait up` without --addons writes it (its pid: this live process).
+  const state: MeshState = { pid: process.pid, controlUrl: 'http://127.0.0.1:1', xdsAddress: '127.0.0.1:1', monitoringAddress: '127.0.0.1:1',
+    configDir: home, ingressAddress: '', pods: [], addons: {} };
+  writeFileSync(join(home, 'mesh.json'), JSON.stringify(state));
+  for (const name of ['zipkin', 'prometheus']) {
+    const r = await straitWithHome(home, ['dashboard', name]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^Error: no ${name} pods found in the local mesh \\(start it with \`strait up --addons\`.*\\)\n$`));
+  }
 });
