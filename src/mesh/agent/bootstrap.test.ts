@@ -22,3 +22,15 @@ test('a sidecar bootstrap validates and carries what pilot reads of the node', (
   assert.deepEqual(p.labels, { app: 'catalog', version: 'v1' });
   assert.deepEqual(loaded.bootstrap.staticResources!.listeners.map((l) => l.name), ['prometheus_stats', 'health_status']);
 });
+
+test('with a Zipkin address the bootstrap has Istio\'s zipkin tracer and a static zipkin cluster', () => {
+  const b = proxyBootstrap({
+    type: 'router', podName: 'istio-ingressgateway-0', namespace: 'istio-system', podIp: '127.1.0.8',
+    labels: { istio: 'ingressgateway' }, xdsHost: '127.0.0.1', xdsPort: 15010, zipkin: { host: '127.1.0.9', port: 9411 },
+  });
+  const loaded = loadBootstrap({ yaml: JSON.stringify(b) });
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.errors));
+  assert.equal(loaded.bootstrap.tracing?.http?.name, 'envoy.tracers.zipkin');
+  const zipkin = loaded.bootstrap.staticResources!.clusters.find((c) => c.name === 'zipkin');
+  assert.ok(zipkin, 'zipkin cluster');
+});

@@ -26,6 +26,16 @@ export interface ProxyBootstrapOptions {
   httpProxyPort?: number;
   /** xDS API variant; default GRPC (state of the world). */
   apiType?: 'GRPC' | 'DELTA_GRPC';
+  /** defaultConfig.tracing.zipkin.address resolved: the bootstrap's Zipkin tracer and its `zipkin` cluster. */
+  zipkin?: { host: string; port: number };
+}
+
+/** Istio's bootstrap tracer for defaultConfig.tracing.zipkin (HCMs without a Telemetry provider use it). */
+function zipkinTracing(): unknown {
+  return { http: { name: 'envoy.tracers.zipkin', typed_config: {
+    '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig', collector_cluster: 'zipkin',
+    collector_endpoint: '/api/v2/spans', collector_endpoint_version: 'HTTP_JSON', trace_id_128bit: true, shared_span_context: false,
+  } } };
 }
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
@@ -65,6 +75,11 @@ export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown
   const listeners: unknown[] = [];
   if (o.statsPort !== null) listeners.push(adminRouteListener('prometheus_stats', o.podIp, o.statsPort ?? 15090, '/stats/prometheus', '/stats/prometheus'));
   if (o.healthPort !== null) listeners.push(adminRouteListener('health_status', o.podIp, o.healthPort ?? 15021, '/healthz/ready', '/ready'));
+  const clusters: unknown[] = [];
+  if (o.zipkin !== undefined) {
+    clusters.push({ name: 'zipkin', type: 'STATIC', connect_timeout: '1s',
+      load_assignment: { cluster_name: 'zipkin', endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(o.zipkin.host, o.zipkin.port) } }] }] } });
+  }
   return {
     node: { id: proxyNodeId(o.type, o.podIp, o.podName, o.namespace), cluster: `${app}.${o.namespace}`, metadata },
     admin: { address: socket(o.podIp, adminPort) },
@@ -90,7 +105,9 @@ export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown
           name: 'prometheus_stats', type: 'STATIC', connect_timeout: '0.250s',
           load_assignment: { cluster_name: 'prometheus_stats', endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(o.podIp, adminPort) } }] }] },
         },
+        ...clusters,
       ],
     },
+    ...(o.zipkin !== undefined ? { tracing: zipkinTracing() } : {}),
   };
 }

@@ -13,6 +13,8 @@ import { configVisibleTo, egressAllows, egressHosts, indexByKind } from './confi
 import type { MeshConfig } from './mesh-config.js';
 import type { ProxyNode } from './proxy.js';
 import type { PushContext } from './push-context.js';
+import type { TelemetrySpec } from '../config/kinds/telemetry.js';
+import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
 
 export interface PushContextInput {
   version: string;
@@ -44,6 +46,8 @@ class Context implements PushContext {
   private readonly drs: DR[];
   private readonly sidecars: SC[];
   private readonly gateways: GW[];
+  private readonly telemetries: ConfigObject<TelemetrySpec>[];
+  private readonly telemetryPlans = new WeakMap<ProxyNode, Map<TelemetryMode, TelemetryPlan>>();
   private readonly secrets = new Map<string, Record<string, string>>();
   /** The namespace of the first service of each hostname, and DestinationRules by namespace. */
   private readonly serviceNamespace = new Map<string, string>();
@@ -67,6 +71,7 @@ class Context implements PushContext {
     this.drs = (byKind.get('DestinationRule') ?? []) as DR[];
     this.sidecars = (byKind.get('Sidecar') ?? []) as SC[];
     this.gateways = (byKind.get('Gateway') ?? []) as GW[];
+    this.telemetries = (byKind.get('Telemetry') ?? []) as ConfigObject<TelemetrySpec>[];
     for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
     for (const d of this.drs) {
       const list = this.drsByNamespace.get(nsOf(d));
@@ -117,6 +122,17 @@ class Context implements PushContext {
       this.scopes.set(proxy, key);
     }
     return key;
+  }
+
+  telemetryFor(proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan {
+    let plans = this.telemetryPlans.get(proxy);
+    if (plans === undefined) this.telemetryPlans.set(proxy, (plans = new Map()));
+    let plan = plans.get(mode);
+    if (plan === undefined) {
+      plan = telemetryPlan(telemetriesFor(this.telemetries, proxy, this.mesh.rootNamespace), this.mesh, mode);
+      plans.set(mode, plan);
+    }
+    return plan;
   }
 
   sidecarFor(proxy: ProxyNode): SC | undefined {

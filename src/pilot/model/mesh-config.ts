@@ -1,4 +1,15 @@
-// The MeshConfig fields the translators read (istio.io/api mesh/v1alpha1), with istiod's defaults.
+// The MeshConfig fields the translators read (istio.io/api mesh/v1alpha1), with istiod's defaults,
+// including the extension providers Telemetry resources name.
+
+/** meshConfig.extensionProviders[]: where telemetry goes (only the kinds Strait's proxy speaks). */
+export interface ExtensionProvider {
+  name: string;
+  envoyFileAccessLog?: { path?: string; logFormat?: { text?: string; labels?: Record<string, string> } };
+  /** `service` is a registry hostname (`zipkin.istio-system.svc.cluster.local`). */
+  zipkin?: { service: string; port: number; maxTagLength?: number; path?: string };
+  opentelemetry?: { service: string; port: number; http?: { path?: string } };
+  prometheus?: Record<string, never>;
+}
 
 export interface MeshConfig {
   /** ALLOW_ANY (default): unknown hosts pass through; REGISTRY_ONLY: they get a 502 (block_all). */
@@ -18,6 +29,11 @@ export interface MeshConfig {
   ingressSelector: string;
   /** Tracing sampling percent for the proxies (defaultConfig.tracing.sampling); Istio's default 1. */
   tracingSampling: number;
+  /** meshConfig.enableTracing: HCMs get a tracing section (Istio's default true). */
+  enableTracing: boolean;
+  extensionProviders: ExtensionProvider[];
+  /** Providers used where no Telemetry names one (Istio's default: metrics to prometheus). */
+  defaultProviders: { metrics: string[]; tracing: string[]; accessLogging: string[] };
 }
 
 export function defaultMeshConfig(): MeshConfig {
@@ -32,5 +48,11 @@ export function defaultMeshConfig(): MeshConfig {
     accessLogEncoding: 'TEXT',
     ingressSelector: 'ingressgateway',
     tracingSampling: 1,
+    enableTracing: true,
+    extensionProviders: [
+      { name: 'prometheus', prometheus: {} },
+      { name: 'envoy', envoyFileAccessLog: { path: '/dev/stdout' } },
+    ],
+    defaultProviders: { metrics: ['prometheus'], tracing: [], accessLogging: [] },
   };
 }

@@ -8,6 +8,7 @@ import type { VirtualServiceSpec } from '../config/kinds/virtual-service.js';
 import type { Service, ServiceInstance } from '../registry/model.js';
 import type { MeshConfig } from './mesh-config.js';
 import type { ProxyNode } from './proxy.js';
+import type { TelemetryMode, TelemetryPlan } from '../telemetry/effective.js';
 
 export interface PushContext {
   /** Version of this snapshot (changes on every full push). */
@@ -35,6 +36,8 @@ export interface PushContext {
   instancesByPort(fqdn: string, port: number, subsetLabels?: Record<string, string>): ServiceInstance[];
   /** The service instances of the proxy's own workload (for inbound listeners and clusters). */
   proxyInstances(proxy: ProxyNode): ServiceInstance[];
+  /** The tracing, metrics and access logs of one side (CLIENT or SERVER) of the proxy, from Telemetry resources. */
+  telemetryFor(proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan;
   /** A Kubernetes Secret's data (base64 values as in the object), for gateway credentialName. */
   secret(namespace: string, name: string): Record<string, string> | undefined;
 }

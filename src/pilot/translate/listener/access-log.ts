@@ -1,11 +1,11 @@
-// The mesh-wide file access log istiod adds to every HCM and tcp_proxy when meshConfig.accessLogFile
-// is set: envoy.access_loggers.file with Istio's default text (or JSON) format unless one is given.
+// The file access logs istiod adds to HCMs and tcp_proxy: Telemetry's envoyFileAccessLog providers and
+// meshConfig.accessLogFile, with Istio's default text (or JSON) format unless one is given.
 import { create } from '@bufbuild/protobuf';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { AccessLogSchema, type AccessLog } from '../../../xds/gen/envoy/config/accesslog/v3/accesslog_pb.js';
 import { FileAccessLogSchema } from '../../../xds/gen/envoy/extensions/access_loggers/file/v3/file_pb.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { ExtensionProvider, MeshConfig } from '../../model/mesh-config.js';
 
 /** Istio's EnvoyTextLogFormat (mesh accessLogFormat empty). */
 export const ISTIO_TEXT_LOG_FORMAT = '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
@@ -29,17 +29,24 @@ const ISTIO_JSON_LOG_FORMAT: JsonObject = {
   upstream_transport_failure_reason: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
 };
 
-/** The access_log entries of an HCM or tcp_proxy: none when the mesh has no accessLogFile. */
-export function meshAccessLogs(mesh: MeshConfig): AccessLog[] {
-  if (mesh.accessLogFile === '') return [];
+/** One envoy.access_loggers.file entry: a provider's path and format, else the mesh's format and encoding. */
+function fileAccessLog(p: ExtensionProvider, mesh: MeshConfig): AccessLog {
+  const f = p.envoyFileAccessLog ?? {};
+  const labels = f.logFormat?.labels;
+  const text = f.logFormat?.text ?? (mesh.accessLogFormat !== '' ? mesh.accessLogFormat : ISTIO_TEXT_LOG_FORMAT);
   const file = create(FileAccessLogSchema, {
-    path: mesh.accessLogFile,
+    path: f.path ?? '/dev/stdout',
     accessLogFormat: {
       case: 'logFormat',
-      value: mesh.accessLogEncoding === 'JSON'
-        ? { format: { case: 'jsonFormat', value: ISTIO_JSON_LOG_FORMAT } }
-        : { format: { case: 'textFormatSource', value: { specifier: { case: 'inlineString', value: mesh.accessLogFormat !== '' ? mesh.accessLogFormat : ISTIO_TEXT_LOG_FORMAT } } } },
+      value: labels !== undefined || (f.logFormat === undefined && mesh.accessLogEncoding === 'JSON')
+        ? { format: { case: 'jsonFormat', value: labels ?? ISTIO_JSON_LOG_FORMAT } }
+        : { format: { case: 'textFormatSource', value: { specifier: { case: 'inlineString', value: text } } } },
     },
   });
-  return [create(AccessLogSchema, { name: 'envoy.access_loggers.file', configType: { case: 'typedConfig', value: anyPack(FileAccessLogSchema, file) } })];
+  return create(AccessLogSchema, { name: 'envoy.access_loggers.file', configType: { case: 'typedConfig', value: anyPack(FileAccessLogSchema, file) } });
+}
+
+/** The access_log entries for a Telemetry plan's providers (none: no access log). */
+export function accessLogs(providers: readonly ExtensionProvider[], mesh: MeshConfig): AccessLog[] {
+  return providers.map((p) => fileAccessLog(p, mesh));
 }

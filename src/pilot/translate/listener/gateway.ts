@@ -13,7 +13,7 @@ import type { Destination, RouteDestination } from '../../config/kinds/virtual-s
 import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import { gatewayRouteName, isPassthroughServer, listenerName, outboundClusterName } from '../names.js';
-import { meshAccessLogs } from './access-log.js';
+import { accessLogs } from './access-log.js';
 import { gatewayTransportSocket } from './gateway-tls.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress, TLS_INSPECTOR_FILTER, tcpProxyFilter, type WeightedCluster } from './protos.js';
@@ -75,7 +75,7 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
         names.forEach((h) => seen.add(h));
         chains.push(create(FilterChainSchema, {
           filterChainMatch: { serverNames: names },
-          filters: [tcpProxyFilter(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), meshAccessLogs(push.mesh))],
+          filters: [tcpProxyFilter(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh))],
         }));
       }
     }
@@ -90,7 +90,7 @@ function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): F
       const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
       if (!matches || r.route === undefined || r.route.length === 0) continue;
       return create(FilterChainSchema, {
-        filters: [tcpProxyFilter(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), meshAccessLogs(push.mesh))],
+        filters: [tcpProxyFilter(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh))],
       });
     }
   }
@@ -111,7 +111,7 @@ function portChains(push: PushContext, proxy: ProxyNode, port: number, refs: Gat
       if (plainHttp) continue;
       plainHttp = true;
       const route = gatewayRouteName({ ...s, port: { ...s.port, number: port, protocol: 'HTTP' } }, ref.name, ref.namespace);
-      chains.push(create(FilterChainSchema, { filters: [hcmFilter({ class: 'gateway', statPrefix, route }, push.mesh)] }));
+      chains.push(create(FilterChainSchema, { filters: [hcmFilter({ class: 'gateway', statPrefix, route }, push, proxy)] }));
     } else if ((proto === 'HTTPS' || proto === 'TLS') && !isPassthroughServer(s)) {
       if (proto === 'TLS') { issue('terminated TLS (non-HTTP) servers are not supported'); continue; }
       const ts = gatewayTransportSocket(push, proxy.namespace, s.tls ?? {});
@@ -120,7 +120,7 @@ function portChains(push: PushContext, proxy: ProxyNode, port: number, refs: Gat
       chains.push(create(FilterChainSchema, {
         filterChainMatch: hosts.length > 0 ? { serverNames: hosts } : undefined,
         transportSocket: ts,
-        filters: [hcmFilter({ class: 'gateway', statPrefix, route: gatewayRouteName(s, ref.name, ref.namespace) }, push.mesh)],
+        filters: [hcmFilter({ class: 'gateway', statPrefix, route: gatewayRouteName(s, ref.name, ref.namespace) }, push, proxy)],
       }));
     } else if (isPassthroughServer(s)) {
       if (s.tls?.mode === 'AUTO_PASSTHROUGH') { issue('AUTO_PASSTHROUGH is not supported'); continue; }

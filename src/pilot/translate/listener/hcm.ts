@@ -13,9 +13,12 @@ import {
   HttpConnectionManager_ServerHeaderTransformation as ServerHeader, HttpConnectionManager_SetCurrentClientCertDetailsSchema, HttpConnectionManagerSchema, HttpFilterSchema,
   type HttpConnectionManager, type HttpFilter,
 } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
-import { meshAccessLogs } from './access-log.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { ProxyNode } from '../../model/proxy.js';
+import type { TelemetryMode, TelemetryPlan } from '../../telemetry/effective.js';
+import { accessLogs } from './access-log.js';
 import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
+import { hcmTracing, istioStatsFilter, metadataExchangeFilter } from './telemetry.js';
 
 /** istiod's EnvoyServerName. */
 export const ISTIO_SERVER_NAME = 'istio-envoy';
@@ -31,29 +34,37 @@ export interface HcmOptions {
   route: string | RouteConfiguration;
 }
 
+/** Which side of a call a listener class reports in telemetry. */
+export const telemetryMode = (c: HcmClass): TelemetryMode => (c === 'sidecar-inbound' ? 'SERVER' : 'CLIENT');
+
 /**
  * Istio's HTTP filter order (metadata exchange, authn/authz, grpc_stats, alpn, fault, cors, stats,
- * router) restricted to the filters Strait implements: fault, cors, router.
+ * router) restricted to the filters Strait implements: metadata exchange, fault, cors, stats, router.
  */
-export function istioHttpFilters(): HttpFilter[] {
+export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan): HttpFilter[] {
+  const mode = telemetryMode(c);
   return [
+    ...(plan.metrics !== null ? [metadataExchangeFilter(mode)] : []),
     create(HttpFilterSchema, { name: 'envoy.filters.http.fault', configType: { case: 'typedConfig', value: anyPack(HTTPFaultSchema, create(HTTPFaultSchema)) } }),
     create(HttpFilterSchema, { name: 'envoy.filters.http.cors', configType: { case: 'typedConfig', value: anyPack(CorsSchema, create(CorsSchema)) } }),
+    ...(plan.metrics !== null ? [istioStatsFilter(plan.metrics.overrides, c === 'sidecar-inbound' || c === 'gateway')] : []),
     create(HttpFilterSchema, { name: 'envoy.filters.http.router', configType: { case: 'typedConfig', value: anyPack(RouterSchema, create(RouterSchema)) } }),
   ];
 }
 
-/** The HttpConnectionManager message. */
-export function buildHcm(opts: HcmOptions, mesh: MeshConfig): HttpConnectionManager {
+/** The HttpConnectionManager message for `proxy`, with the telemetry its Telemetry resources give this class. */
+export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ProxyNode): HttpConnectionManager {
   const gateway = opts.class === 'gateway';
   const inbound = opts.class === 'sidecar-inbound';
+  const plan = push.telemetryFor(proxy, telemetryMode(opts.class));
   const hcm = create(HttpConnectionManagerSchema, {
     statPrefix: opts.statPrefix,
     routeSpecifier: typeof opts.route === 'string'
       ? { case: 'rds', value: { configSource: adsConfigSource(), routeConfigName: opts.route } }
       : { case: 'routeConfig', value: opts.route },
-    httpFilters: istioHttpFilters(),
-    accessLog: meshAccessLogs(mesh),
+    httpFilters: istioHttpFilters(opts.class, plan),
+    accessLog: accessLogs(plan.accessLogs, push.mesh),
+    tracing: plan.tracing !== null ? hcmTracing(plan.tracing, proxy, push.mesh.trustDomain) : undefined,
     // Gateways are the edge: they use the peer address and trust no X-Forwarded-For hop (gateway topology default).
     useRemoteAddress: gateway,
     xffNumTrustedHops: 0,
@@ -80,6 +91,6 @@ export function buildHcm(opts: HcmOptions, mesh: MeshConfig): HttpConnectionMana
 }
 
 /** The HCM as a network filter. */
-export function hcmFilter(opts: HcmOptions, mesh: MeshConfig): Filter {
-  return typedFilter(HCM_FILTER, HttpConnectionManagerSchema, buildHcm(opts, mesh));
+export function hcmFilter(opts: HcmOptions, push: PushContext, proxy: ProxyNode): Filter {
+  return typedFilter(HCM_FILTER, HttpConnectionManagerSchema, buildHcm(opts, push, proxy));
 }

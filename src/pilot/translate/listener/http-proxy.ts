@@ -21,6 +21,6 @@ export function httpProxyListener(push: PushContext, proxy: ProxyNode): Listener
     name,
     address: socketAddress(proxy.bindAddress, port),
     trafficDirection: TrafficDirection.OUTBOUND,
-    filterChains: [{ filters: [hcmFilter({ class: 'http-proxy', statPrefix: `outbound_${name}`, route: HTTP_PROXY_ROUTE }, push.mesh)] }],
+    filterChains: [{ filters: [hcmFilter({ class: 'http-proxy', statPrefix: `outbound_${name}`, route: HTTP_PROXY_ROUTE }, push, proxy)] }],
   });
 }

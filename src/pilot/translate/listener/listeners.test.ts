@@ -40,7 +40,7 @@ test('ch2 ingress gateway: 0.0.0.0_8080 (service port 80 -> pod 8080) with RDS h
   assert.deepEqual(hcm.rds.configSource, { ads: {}, initialFetchTimeout: '0s', resourceApiVersion: 'V3' });
   assert.equal(hcm.useRemoteAddress, true);
   assert.equal(hcm.stripAnyHostPort, true);
-  assert.deepEqual(hcm.httpFilters.map((f: J) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+  assert.deepEqual(hcm.httpFilters.map((f: J) => f.name), ['istio.metadata_exchange', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'istio.stats', 'envoy.filters.http.router']);
   assert.equal(l.listenerFilters, undefined, 'no tls_inspector without TLS');
   assertLoads(ls);
 });

@@ -11,7 +11,7 @@ import {
   BLACKHOLE_CLUSTER, listenerName, outboundClusterName, PASSTHROUGH_CLUSTER, sidecarRouteName,
   VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT,
 } from '../names.js';
-import { meshAccessLogs } from './access-log.js';
+import { accessLogs } from './access-log.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress, tcpProxyFilter } from './protos.js';
 
@@ -36,7 +36,7 @@ export function outboundPolicy(push: PushContext, proxy: ProxyNode): 'ALLOW_ANY'
 
 /** virtualOutbound: original-destination capture on 15001 with istiod's two catch-all chains. */
 export function virtualOutboundListener(push: PushContext, proxy: ProxyNode): Listener {
-  const logs = meshAccessLogs(push.mesh);
+  const logs = accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh);
   const catchAll = outboundPolicy(push, proxy) === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
   return create(ListenerSchema, {
     name: VIRTUAL_OUTBOUND_LISTENER,
@@ -65,7 +65,7 @@ function outboundListener(name: string, host: string, port: number, chain: Filte
  */
 export function outboundServiceListeners(push: PushContext, proxy: ProxyNode): Listener[] {
   const byName = new Map<string, Listener>();
-  const logs = meshAccessLogs(push.mesh);
+  const logs = accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh);
   for (const svc of push.servicesFor(proxy)) {
     for (const p of svc.ports) {
       if (p.protocol === 'UDP' || p.protocol === 'SCTP') continue;
@@ -74,7 +74,7 @@ export function outboundServiceListeners(push: PushContext, proxy: ProxyNode): L
         if (byName.has(name)) continue;
         const chain = create(FilterChainSchema, { filters: [hcmFilter({
           class: 'sidecar-outbound', statPrefix: `outbound_${name}`, route: sidecarRouteName(p.port),
-        }, push.mesh)] });
+        }, push, proxy)] });
         byName.set(name, outboundListener(name, WILDCARD, p.port, chain));
         continue;
       }

@@ -8,10 +8,12 @@ import type { ConfigObject } from '../../config/object.js';
 import type { GatewaySpec } from '../../config/kinds/gateway.js';
 import type { SidecarSpec } from '../../config/kinds/sidecar.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
+import type { TelemetrySpec } from '../../config/kinds/telemetry.js';
 import { defaultMeshConfig, type MeshConfig } from '../../model/mesh-config.js';
 import type { PushContext } from '../../model/push-context.js';
 import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
+import { telemetriesFor, telemetryPlan } from '../../telemetry/effective.js';
 
 /** The shared corpus: STRAIT_SHARED, else `<repo>/../shared` (dist/src/pilot/translate/listener -> repo). */
 export const SHARED = process.env['STRAIT_SHARED'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', '..', 'shared');
@@ -74,9 +76,10 @@ export function fakePush(input: FakePushInput): PushContext {
   const matches = (sel: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
     Object.entries(sel ?? {}).every(([k, v]) => labels[k] === v);
   const qualify = (gw: string, ns: string): string => (gw.includes('/') ? gw : `${ns}/${gw}`);
+  const mesh = { ...defaultMeshConfig(), ...input.mesh };
   return {
     version: '1',
-    mesh: { ...defaultMeshConfig(), ...input.mesh },
+    mesh,
     servicesFor: () => services,
     serviceFor: (proxy, host) => services.find((s) => s.hostname === host || s.hostname === `${host}.${proxy.namespace}.svc.cluster.local`),
     sidecarFor: (proxy) => ofKind<SidecarSpec>('Sidecar').find((s) => s.metadata.namespace === proxy.namespace),
@@ -88,5 +91,6 @@ export function fakePush(input: FakePushInput): PushContext {
     instancesByPort: () => [],
     proxyInstances: () => input.proxyInstances ?? [],
     secret: (ns, name) => input.secrets?.[`${ns}/${name}`],
+    telemetryFor: (proxy, mode) => telemetryPlan(telemetriesFor(ofKind<TelemetrySpec>('Telemetry'), proxy, mesh.rootNamespace), mesh, mode),
   };
 }

@@ -1,5 +1,6 @@
 // Test doubles for the route translators: a small in-memory PushContext over given config and
 // services, book-corpus loading (STRAIT_SHARED), and proxies as istiod would see them.
+import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -98,6 +99,7 @@ export class FakePushContext implements PushContext {
   destinationRuleFor(_p: ProxyNode, fqdn: string): ConfigObject<DestinationRuleSpec> | undefined {
     return this.ofKind<DestinationRuleSpec>('DestinationRule').find((d) => d.spec.host === fqdn || `${d.spec.host}.${nsOf(d)}.svc.cluster.local` === fqdn);
   }
+  telemetryFor(_proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan { return telemetryPlan([], this.mesh, mode); }
   gatewaysFor(p: ProxyNode): ConfigObject<GatewaySpec>[] {
     return this.ofKind<GatewaySpec>('Gateway').filter((g) => Object.entries(g.spec.selector ?? {}).every(([k, v]) => p.labels[k] === v));
   }
