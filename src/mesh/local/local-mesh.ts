@@ -11,6 +11,7 @@ import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
 import { AddressPool } from './addresses.js';
 import { MeshAddons } from './addons/addons.js';
+import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
 import { portForward, type PortForward } from './port-forward.js';
@@ -54,6 +55,8 @@ export class LocalMesh {
   private pilot?: DiscoveryServer;
   private forward?: PortForward;
   private addons?: MeshAddons;
+  /** The collector's address when the addons run (allocated first: every proxy's bootstrap names it). */
+  private zipkinIp?: string;
   readonly configDir: string;
 
   constructor(private readonly o: LocalMeshOptions) {
@@ -74,14 +77,14 @@ export class LocalMesh {
     });
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
+    const addons = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
     const { pods } = this.applyObjects(manifests);
-    await Promise.all([...gateways, ...pods].map(async (p) => {
+    await Promise.all([addons, ...[...gateways, ...pods].map(async (p) => {
       await p.ready(20_000);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
-    }));
-    if (this.o.addons) await this.startAddons();
+    })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
     if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
   }
@@ -163,13 +166,16 @@ export class LocalMesh {
     return [...this.pods.values()].flat().map((p) => p.state);
   }
 
-  /** Starts the addons, the collector on an address of its own; pilot sees it through its Service and Pod. */
+  /** Starts the addons (beside the first pods), the collector on an address of its own; pilot sees it through its Service and Pod. */
   private async startAddons(): Promise<void> {
-    this.addons = await MeshAddons.start({
-      runDir: this.o.runDir, zipkinIp: this.addresses.allocate().podIp, pilotMonitoring: `127.0.0.1:${this.pilot!.monitoringPort}`,
+    this.zipkinIp = this.addresses.allocate().podIp;
+    const addons = await MeshAddons.start({
+      runDir: this.o.runDir, zipkinIp: this.zipkinIp, pilotMonitoring: `127.0.0.1:${this.pilot!.monitoringPort}`,
       pods: this.podStates(), progress: this.o.progress, log: this.o.log,
     });
-    for (const o of this.addons.objects) this.writeObject(manifestKey(o), o);
+    this.addons = addons;
+    addons.podsChanged(this.podStates());
+    for (const o of addons.objects) this.writeObject(manifestKey(o), o);
     this.source?.rescan();
   }
 
@@ -198,7 +204,8 @@ export class LocalMesh {
       deployment, labels: w?.labels ?? g!.labels, type: w ? 'sidecar' : 'router', podIp, appAddress,
       appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
     };
-    const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort });
+    const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort },
+      this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
     this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
     const podObject: Manifest = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: state.name, namespace: state.namespace, labels: state.labels },
