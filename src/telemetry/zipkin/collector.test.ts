@@ -67,6 +67,9 @@ test('spans sent by OpenTelemetry\'s Zipkin exporter read back through the API v
   assert.equal((await getJson<unknown[]>(c, `/api/v2/traces?annotationQuery=${encodeURIComponent('http.status_code=200')}`)).length, 0);
   assert.equal((await fetch(`${c.url}/api/v2/trace/${traceId.slice(16)}`)).status, 404);
   assert.equal((await fetch(`${c.url}/api/v2/trace/not-hex`)).status, 400);
+  assert.equal((await getJson<unknown[]>(c, `/api/v2/traceMany?traceIds=${traceId},${traceId.slice(16)}`)).length, 1);
+  // The server span's caller is the root in frontend: one call, failed.
+  assert.deepEqual(await getJson(c, `/api/v2/dependencies?endTs=${Date.now()}`), [{ parent: 'frontend', child: 'backend', callCount: 1, errorCount: 1 }]);
   const page = await (await fetch(`${c.url}/zipkin/`)).text();
   assert.match(page, new RegExp(`href="../api/v2/trace/${traceId}"`));
   assert.match(page, /<td>frontend<\/td><td>get \/home<\/td>/);
@@ -102,6 +105,8 @@ test('a malformed POST is a 400 naming the problem, and the collector keeps serv
   assert.equal((await getJson<unknown[]>(c, '/api/v2/traces?endTs=1&lookback=1')).length, 1);
   assert.equal((await getJson<unknown[]>(c, '/api/v2/traces?endTs=1&lookback=1&minDuration=40')).length, 1);
   assert.equal((await getJson<unknown[]>(c, '/api/v2/traces?endTs=1&lookback=1&minDuration=40&maxDuration=45')).length, 0);
+  assert.deepEqual(await getJson(c, '/api/v2/dependencies?endTs=1&lookback=1'), [{ parent: 'web', child: 'api', callCount: 1 }]);
+  assert.equal((await fetch(`${c.url}/api/v2/dependencies`)).status, 400, 'endTs is required');
   const noMin = await fetch(`${c.url}/api/v2/traces?maxDuration=45`);
   assert.equal(noMin.status, 400);
   assert.match(await noMin.text(), /minDuration is required when specifying maxDuration/);

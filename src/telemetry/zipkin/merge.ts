@@ -40,16 +40,19 @@ const sameSpan = (a: ZipkinSpan, b: ZipkinSpan): boolean => {
 
 /** The spans of one trace, merged as Zipkin returns them, ordered by timestamp (root first when tied). */
 export function mergeTrace(spans: readonly ZipkinSpan[]): ZipkinSpan[] {
-  const merged: ZipkinSpan[] = [];
+  /** Span id -> the merged spans with that id (a client half and a shared server half, usually). */
+  const byId = new Map<string, ZipkinSpan[]>();
   for (const s of spans) {
-    const i = merged.findIndex((m) => sameSpan(m, s));
-    if (i < 0) merged.push(s);
-    else merged[i] = mergeTwo(merged[i]!, s);
+    const same = byId.get(s.id) ?? [];
+    const i = same.findIndex((m) => sameSpan(m, s));
+    if (i < 0) same.push(s);
+    else same[i] = mergeTwo(same[i]!, s);
+    byId.set(s.id, same);
   }
-  for (const [i, s] of merged.entries()) {
-    if (!s.shared || s.parentId) continue;
-    const client = merged.find((m) => m.id === s.id && !m.shared && m.parentId);
-    if (client) merged[i] = { ...s, parentId: client.parentId };
+  const merged: ZipkinSpan[] = [];
+  for (const same of byId.values()) {
+    const parentId = same.find((m) => !m.shared && m.parentId)?.parentId;
+    for (const s of same) merged.push(s.shared && !s.parentId && parentId ? { ...s, parentId } : s);
   }
   return merged.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0) || Number(Boolean(a.parentId)) - Number(Boolean(b.parentId)));
 }

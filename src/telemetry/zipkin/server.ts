@@ -1,5 +1,5 @@
-// The collector's HTTP server: Zipkin's API v2 (POST and query), OTLP/HTTP JSON at /v1/traces,
-// /health and the /zipkin/ page. Bad input is a 400 with the reason; the server keeps serving.
+// The collector's HTTP server: Zipkin's API v2 (POST, queries, dependencies), OTLP/HTTP JSON at
+// /v1/traces, /health and the /zipkin/ page. Bad input is a 400 with the reason; it keeps serving.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate } from 'node:zlib';
@@ -82,6 +82,14 @@ async function handle(store: TraceStore, req: http.IncomingMessage, res: http.Se
   if (path === '/api/v2/spans') return send(res, 200, store.spanNames(required(q, 'serviceName')));
   if (path === '/api/v2/remoteServices') return send(res, 200, store.remoteServiceNames(required(q, 'serviceName')));
   if (path === '/api/v2/traces') return send(res, 200, store.query(parseTraceQuery(q)));
+  if (path === '/api/v2/dependencies') {
+    const { endTs, lookback } = parseTraceQuery(new URLSearchParams({ endTs: required(q, 'endTs'), lookback: q.get('lookback') ?? '' }));
+    return send(res, 200, store.dependencies(endTs, lookback));
+  }
+  if (path === '/api/v2/traceMany') {
+    const ids = required(q, 'traceIds').split(',').map((raw) => normalizeTraceId(raw.trim()) ?? raw);
+    return send(res, 200, ids.map((id) => store.trace(id)).filter((t) => t !== undefined));
+  }
   const traceMatch = /^\/api\/v2\/trace\/([^/]+)$/.exec(path);
   if (traceMatch) {
     const raw = decodeURIComponent(traceMatch[1]!);

@@ -1,5 +1,6 @@
 // The collector's in-memory trace store (Zipkin's InMemoryStorage): spans grouped by trace id,
 // indexes of service, span and remote service names; bounded, evicting the oldest traces first.
+import { dependencyLinks, type DependencyLink } from './dependencies.js';
 import { mergeTrace } from './merge.js';
 import { matchesTrace, traceTimestamp, type TraceQuery } from './query.js';
 import type { ZipkinSpan } from './span.js';
@@ -59,6 +60,17 @@ export class TraceStore {
       if (matchesTrace(q, spans)) found.push({ ts: traceTimestamp(spans), spans });
     }
     return found.sort((a, b) => b.ts - a.ts).slice(0, q.limit).map((t) => t.spans);
+  }
+
+  /** Service call links of the traces that started in (endTs - lookback, endTs], epoch milliseconds. */
+  dependencies(endTs: number, lookback: number): DependencyLink[] {
+    const traces: ZipkinSpan[][] = [];
+    for (const list of this.traces.values()) {
+      const spans = mergeTrace(list);
+      const ts = traceTimestamp(spans);
+      if (ts !== 0 && ts >= (endTs - lookback) * 1000 && ts <= endTs * 1000) traces.push(spans);
+    }
+    return dependencyLinks(traces);
   }
 
   private namesOf(serviceName: string, pick: (s: ZipkinSpan) => string | undefined): string[] {
