@@ -26,7 +26,7 @@ export class MeshAddons {
     let prometheus: PrometheusAddon | undefined;
     const bin = findOnPath('prometheus');
     if (!bin) {
-      o.progress('prometheus is not on PATH: running without it (install Prometheus to scrape the proxies)');
+      o.log('warn', 'prometheus is not on PATH: running without it (install Prometheus to scrape the proxies)');
     } else {
       try {
         prometheus = await PrometheusAddon.start({ bin, dir: join(o.runDir, 'prometheus'), pilot: o.pilotMonitoring, pods: o.pods, timeoutMs: 20_000 });

@@ -1,6 +1,6 @@
 // The Prometheus addon of `strait up --addons`: the `prometheus` binary found on PATH, its config,
 // targets file, TSDB and log in the run directory, listening on 127.0.0.1 (9090 when free).
-import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
 import { startChild, type Child } from '../processes.js';
@@ -35,6 +35,7 @@ export class PrometheusAddon {
 
   /** Starts `bin` with its files under `dir`; resolves once /-/ready answers, rejects if it exits or takes over `timeoutMs`. */
   static async start(o: { bin: string; dir: string; pilot: string; pods: readonly PodState[]; timeoutMs: number }): Promise<PrometheusAddon> {
+    rmSync(o.dir, { recursive: true, force: true }); // each mesh starts with an empty TSDB
     mkdirSync(join(o.dir, 'data'), { recursive: true });
     const port = await freePort(PROMETHEUS_PORT);
     const self = `127.0.0.1:${port}`;
