@@ -85,9 +85,75 @@ backend bench_upstream
 `;
 }
 
-/** An Envoy v3 bootstrap: listener -> http_connection_manager -> router -> STATIC cluster. */
-export function straitBootstrapYaml(port: number, adminPort: number, upstreamPort: number): string {
-  return `admin:
+/** What a sidecar's HCM adds for telemetry: Istio's metadata exchange and stats filters, and tracing to a Zipkin collector. */
+export interface BenchTelemetry {
+  zipkinPort: number;
+  /** random_sampling percent. */
+  samplingPercent: number;
+}
+
+function telemetryNode(): string {
+  return `node:
+  id: sidecar~127.0.0.1~bench-0.default~default.svc.cluster.local
+  cluster: bench.default
+  metadata:
+    NAME: bench-0
+    NAMESPACE: default
+    WORKLOAD_NAME: bench
+    CLUSTER_ID: Kubernetes
+    LABELS: { app: bench, version: v1 }
+`;
+}
+
+function telemetryFilters(): string {
+  return `          - name: istio.metadata_exchange
+            typed_config:
+              "@type": type.googleapis.com/xds.type.v3.TypedStruct
+              type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
+              value: { upstream_discovery: [{ istio_headers: {} }], upstream_propagation: [{ istio_headers: {} }] }
+          - name: istio.stats
+            typed_config:
+              "@type": type.googleapis.com/xds.type.v3.TypedStruct
+              type_url: type.googleapis.com/stats.PluginConfig
+              value: {}
+`;
+}
+
+function telemetryTracing(t: BenchTelemetry): string {
+  return `          tracing:
+            random_sampling: { value: ${t.samplingPercent} }
+            provider:
+              name: envoy.tracers.zipkin
+              typed_config:
+                "@type": type.googleapis.com/envoy.config.trace.v3.ZipkinConfig
+                collector_cluster: zipkin
+                collector_endpoint: /api/v2/spans
+                collector_endpoint_version: HTTP_JSON
+                trace_id_128bit: true
+                shared_span_context: false
+`;
+}
+
+function zipkinCluster(t: BenchTelemetry): string {
+  return `  - name: zipkin
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: zipkin
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: { address: 127.0.0.1, port_value: ${t.zipkinPort} }
+`;
+}
+
+/**
+ * An Envoy v3 bootstrap: listener -> http_connection_manager -> router -> STATIC cluster; with
+ * `telemetry`, the HCM also has what pilot gives a sidecar's outbound listener (stats, tracing).
+ */
+export function straitBootstrapYaml(port: number, adminPort: number, upstreamPort: number, telemetry?: BenchTelemetry): string {
+  return `${telemetry ? telemetryNode() : ''}admin:
   address:
     socket_address: { address: 127.0.0.1, port_value: ${adminPort} }
 static_resources:
@@ -95,13 +161,14 @@ static_resources:
   - name: bench
     address:
       socket_address: { address: 127.0.0.1, port_value: ${port} }
+    traffic_direction: OUTBOUND
     filter_chains:
     - filters:
       - name: envoy.filters.network.http_connection_manager
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: bench
-          route_config:
+${telemetry ? telemetryTracing(telemetry) : ''}          route_config:
             name: bench_route
             virtual_hosts:
             - name: bench
@@ -110,13 +177,16 @@ static_resources:
               - match: { prefix: "/" }
                 route: { cluster: bench_upstream }
           http_filters:
-          - name: envoy.filters.http.router
+${telemetry ? telemetryFilters() : ''}          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
   - name: bench_upstream
     type: STATIC
     connect_timeout: 1s
+    metadata:
+      filter_metadata:
+        istio: { services: [{ host: bench-upstream.default.svc.cluster.local, name: bench-upstream, namespace: default }] }
     load_assignment:
       cluster_name: bench_upstream
       endpoints:
@@ -124,5 +194,5 @@ static_resources:
         - endpoint:
             address:
               socket_address: { address: 127.0.0.1, port_value: ${upstreamPort} }
-`;
+${telemetry ? zipkinCluster(telemetry) : ''}`;
 }

@@ -1,15 +1,19 @@
 // Istio's install profiles as the local mesh reads them (minimal: the control plane; default:
-// + ingress gateway; demo: + egress gateway), saved by `strait install` in $STRAIT_HOME.
+// + ingress gateway; demo: + egress gateway, 100% trace sampling, access logs), saved by `strait install` in $STRAIT_HOME.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { straitHome } from './state.js';
 
-export interface Profile { name: string; ingress: boolean; egress: boolean }
+/**
+ * A profile: which gateways run, the proxies' trace sampling percent (values.pilot.traceSampling)
+ * and meshConfig.accessLogFile ('' = none).
+ */
+export interface Profile { name: string; ingress: boolean; egress: boolean; traceSampling: number; accessLogFile: string }
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
-  minimal: { name: 'minimal', ingress: false, egress: false },
-  default: { name: 'default', ingress: true, egress: false },
-  demo: { name: 'demo', ingress: true, egress: true },
+  minimal: { name: 'minimal', ingress: false, egress: false, traceSampling: 1, accessLogFile: '' },
+  default: { name: 'default', ingress: true, egress: false, traceSampling: 1, accessLogFile: '' },
+  demo: { name: 'demo', ingress: true, egress: true, traceSampling: 100, accessLogFile: '/dev/stdout' },
 };
 
 /** The book installs the demo profile; `strait up` runs it unless `strait install` chose another. */

@@ -13,7 +13,7 @@ import type { Destination, RouteDestination } from '../../config/kinds/virtual-s
 import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import { gatewayRouteName, isPassthroughServer, listenerName, outboundClusterName } from '../names.js';
-import { accessLogs } from './access-log.js';
+import { tcpFilters } from './telemetry.js';
 import { gatewayTransportSocket } from './gateway-tls.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress, TLS_INSPECTOR_FILTER, tcpProxyFilter, type WeightedCluster } from './protos.js';
@@ -75,7 +75,7 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
         names.forEach((h) => seen.add(h));
         chains.push(create(FilterChainSchema, {
           filterChainMatch: { serverNames: names },
-          filters: [tcpProxyFilter(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh))],
+          filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
         }));
       }
     }
@@ -90,7 +90,7 @@ function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): F
       const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
       if (!matches || r.route === undefined || r.route.length === 0) continue;
       return create(FilterChainSchema, {
-        filters: [tcpProxyFilter(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh))],
+        filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
       });
     }
   }

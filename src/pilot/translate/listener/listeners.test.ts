@@ -17,7 +17,8 @@ const byName = (ls: Listener[], name: string): J => {
   assert.ok(l, `listener ${name} in ${ls.map((x) => x.name).join(',')}`);
   return json(l);
 };
-const filterOf = (chain: J): J => chain.filters[0].typedConfig;
+// The chain's terminal filter (Istio's stats filter may come first on TCP chains).
+const filterOf = (chain: J): J => chain.filters.at(-1).typedConfig;
 
 const GW_NS = 'istio-system';
 const gatewayInstances = [fakeInstance('istio-ingressgateway.istio-system.svc.cluster.local', 'http2', 80, 8080),

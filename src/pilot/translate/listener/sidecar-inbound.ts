@@ -12,7 +12,7 @@ import { protocolFromPortName, type Protocol } from '../../registry/protocol.js'
 import type { ServiceInstance } from '../../registry/model.js';
 import { BLACKHOLE_CLUSTER, inboundClusterName, listenerName, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT } from '../names.js';
 import { durationOfMs } from '../route/durations.js';
-import { accessLogs } from './access-log.js';
+import { tcpFilters } from './telemetry.js';
 import { hcmFilter } from './hcm.js';
 import { isHttpProtocol } from './sidecar-outbound.js';
 import { socketAddress, tcpProxyFilter } from './protos.js';
@@ -51,7 +51,7 @@ function inboundChain(push: PushContext, proxy: ProxyNode, i: ServiceInstance): 
   const name = listenerName(WILDCARD, i.port);
   const filters = isHttpProtocol(instanceProtocol(push, proxy, i))
     ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    : [tcpProxyFilter(inboundClusterName(i.port), accessLogs(push.telemetryFor(proxy, 'SERVER').accessLogs, push.mesh))];
+    : tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh);
   return create(FilterChainSchema, { name, filterChainMatch: { destinationPort: i.port }, filters });
 }
 

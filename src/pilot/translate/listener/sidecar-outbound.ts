@@ -11,7 +11,7 @@ import {
   BLACKHOLE_CLUSTER, listenerName, outboundClusterName, PASSTHROUGH_CLUSTER, sidecarRouteName,
   VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT,
 } from '../names.js';
-import { accessLogs } from './access-log.js';
+import { tcpFilters } from './telemetry.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress, tcpProxyFilter } from './protos.js';
 
@@ -36,7 +36,7 @@ export function outboundPolicy(push: PushContext, proxy: ProxyNode): 'ALLOW_ANY'
 
 /** virtualOutbound: original-destination capture on 15001 with istiod's two catch-all chains. */
 export function virtualOutboundListener(push: PushContext, proxy: ProxyNode): Listener {
-  const logs = accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh);
+  const plan = push.telemetryFor(proxy, 'CLIENT');
   const catchAll = outboundPolicy(push, proxy) === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
   return create(ListenerSchema, {
     name: VIRTUAL_OUTBOUND_LISTENER,
@@ -47,7 +47,7 @@ export function virtualOutboundListener(push: PushContext, proxy: ProxyNode): Li
       // Traffic addressed to 15001 itself must not loop back into the listener.
       create(FilterChainSchema, { name: OUTBOUND_BLACKHOLE_CHAIN, filterChainMatch: { destinationPort: VIRTUAL_OUTBOUND_PORT },
         filters: [tcpProxyFilter(BLACKHOLE_CLUSTER)] }),
-      create(FilterChainSchema, { name: OUTBOUND_CATCHALL_CHAIN, filters: [tcpProxyFilter(catchAll, logs)] }),
+      create(FilterChainSchema, { name: OUTBOUND_CATCHALL_CHAIN, filters: tcpFilters(catchAll, plan, push.mesh) }),
     ],
   });
 }
@@ -65,7 +65,7 @@ function outboundListener(name: string, host: string, port: number, chain: Filte
  */
 export function outboundServiceListeners(push: PushContext, proxy: ProxyNode): Listener[] {
   const byName = new Map<string, Listener>();
-  const logs = accessLogs(push.telemetryFor(proxy, 'CLIENT').accessLogs, push.mesh);
+  const plan = push.telemetryFor(proxy, 'CLIENT');
   for (const svc of push.servicesFor(proxy)) {
     for (const p of svc.ports) {
       if (p.protocol === 'UDP' || p.protocol === 'SCTP') continue;
@@ -81,7 +81,7 @@ export function outboundServiceListeners(push: PushContext, proxy: ProxyNode): L
       const vip = svc.addresses.find((a) => a !== '' && a !== WILDCARD) ?? WILDCARD;
       const name = listenerName(vip, p.port);
       if (byName.has(name)) continue;
-      const chain = create(FilterChainSchema, { filters: [tcpProxyFilter(outboundClusterName(p.port, '', svc.hostname), logs)] });
+      const chain = create(FilterChainSchema, { filters: tcpFilters(outboundClusterName(p.port, '', svc.hostname), plan, push.mesh) });
       byName.set(name, outboundListener(name, vip, p.port, chain));
     }
   }

@@ -10,10 +10,14 @@ import {
 } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { Tracing_HttpSchema, type Tracing_Http } from '../../../xds/gen/envoy/config/trace/v3/http_tracer_pb.js';
 import { TypedStructSchema } from '../../../xds/gen/xds/type/v3/typed_struct_pb.js';
+import { FilterSchema, type Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import type { CustomTag as TelemetryTag, MetricsOverride } from '../../config/kinds/telemetry.js';
 import type { ProxyNode } from '../../model/proxy.js';
-import type { TelemetryMode, TracingPlan } from '../../telemetry/effective.js';
+import type { MeshConfig } from '../../model/mesh-config.js';
+import type { TelemetryMode, TelemetryPlan, TracingPlan } from '../../telemetry/effective.js';
 import { outboundClusterName } from '../names.js';
+import { accessLogs } from './access-log.js';
+import { tcpProxyFilter, type WeightedCluster } from './protos.js';
 
 /** Istio's type URLs for its own filters' configs (sent as TypedStruct: Strait has no protos for them). */
 export const PEER_METADATA_TYPE = 'type.googleapis.com/io.istio.http.peer_metadata.Config';
@@ -77,6 +81,13 @@ export function istioStatsFilter(overrides: readonly MetricsOverride[], disableH
   const value: JsonObject = { metrics: statsMetrics(overrides) };
   if (disableHostHeaderFallback) value['disable_host_header_fallback'] = true;
   return create(HttpFilterSchema, { name: 'istio.stats', configType: { case: 'typedConfig', value: typedStruct(ISTIO_STATS_TYPE, value) } });
+}
+
+/** A TCP chain's filters: istio.stats (TCP metrics) when metrics are on, then tcp_proxy with the plan's access logs. */
+export function tcpFilters(target: string | WeightedCluster[], plan: TelemetryPlan, mesh: MeshConfig): Filter[] {
+  const stats = plan.metrics === null ? [] : [create(FilterSchema, { name: 'istio.stats', configType: {
+    case: 'typedConfig', value: typedStruct(ISTIO_STATS_TYPE, { metrics: statsMetrics(plan.metrics.overrides) }) } })];
+  return [...stats, tcpProxyFilter(target, accessLogs(plan.accessLogs, mesh))];
 }
 
 /** The workload's canonical service and revision, as the injector labels them. */
