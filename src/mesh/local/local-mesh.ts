@@ -71,7 +71,9 @@ export class LocalMesh {
     this.source = new DirectorySource(this.configDir, this.store, { onProblem: (m) => this.o.log('warn', `config: ${m}`) });
     this.source.start();
     this.pilot = new DiscoveryServer({
-      source: this.store, translators: defaultTranslators, mesh: { ...defaultMeshConfig(), enableAutoMtls: false },
+      source: this.store, translators: defaultTranslators, mesh: {
+        ...defaultMeshConfig(), enableAutoMtls: false, tracingSampling: this.o.profile.traceSampling, accessLogFile: this.o.profile.accessLogFile,
+      },
       xdsHost: '127.0.0.1', xdsPort: this.o.xdsPort, monitoringHost: '127.0.0.1', monitoringPort: this.o.monitoringPort,
       debounceAfterMs: 20, debounceMaxMs: 1000, version: this.o.version, log: this.o.log,
     });
