@@ -140,6 +140,15 @@ test('OTLP/HTTP JSON posted to /v1/traces reads back through the Zipkin API', as
   assert.equal(inner!.parentId, root!.id);
   assert.equal(inner!.kind, 'SERVER');
   assert.equal(inner!.tags?.['error'], 'boom');
+  // Envoy's OTLP tracer pads 64-bit trace ids to 32 characters: Zipkin keeps those as 64-bit ids.
+  const envoySpan = { traceId: '0000000000000000d269b633813fc60c', spanId: '00000000000000aa', name: 'egress', kind: 3,
+    startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1000n), attributes: [{ key: 'error', value: { stringValue: 'true' } }], status: { code: 2 } };
+  const padded = await fetch(`${c.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'webapp.istioinaction' } }] }, scopeSpans: [{ spans: [envoySpan] }] }] }) });
+  assert.equal(padded.status, 200);
+  const [egress] = await getJson<ZipkinSpan[]>(c, '/api/v2/trace/d269b633813fc60c');
+  assert.equal(egress!.traceId, 'd269b633813fc60c');
+  assert.deepEqual(egress!.tags, { error: 'true', 'otel.status_code': 'ERROR' });
   const bad = await fetch(`${c.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": 3}' });
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /resourceSpans/);

@@ -41,7 +41,10 @@ function micros(v: unknown): number | undefined {
 
 function statusTags(status: Json): Record<string, string> {
   const code = status['code'];
-  if (code === 2 || code === 'STATUS_CODE_ERROR') return { 'otel.status_code': 'ERROR', error: typeof status['message'] === 'string' ? status['message'] : '' };
+  if (code === 2 || code === 'STATUS_CODE_ERROR') {
+    return typeof status['message'] === 'string' && status['message'] !== ''
+      ? { 'otel.status_code': 'ERROR', error: status['message'] } : { 'otel.status_code': 'ERROR' };
+  }
   if (code === 1 || code === 'STATUS_CODE_OK') return { 'otel.status_code': 'OK' };
   return {};
 }

@@ -33,11 +33,15 @@ const HEX = /^[0-9a-f]+$/;
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A trace id as Zipkin keeps it: lower-case hex, left-padded to 16 or 32 characters; undefined when invalid. */
+/**
+ * A trace id as Zipkin keeps it: lower-case hex, left-padded to 16 or 32 characters, a 128-bit id
+ * whose high half is zero as its 64-bit low half; undefined when invalid (or all zeros).
+ */
 export function normalizeTraceId(raw: string): string | undefined {
   const id = raw.toLowerCase();
-  if (id.length === 0 || id.length > 32 || !HEX.test(id)) return undefined;
-  return id.padStart(id.length > 16 ? 32 : 16, '0');
+  if (id.length === 0 || id.length > 32 || !HEX.test(id) || /^0+$/.test(id)) return undefined;
+  const padded = id.padStart(id.length > 16 ? 32 : 16, '0');
+  return padded.startsWith('0000000000000000') && padded.length === 32 ? padded.slice(16) : padded;
 }
 
 function spanId(v: unknown, field: string, at: string): string {
