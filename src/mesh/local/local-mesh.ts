@@ -55,6 +55,8 @@ export class LocalMesh {
   private pilot?: DiscoveryServer;
   private forward?: PortForward;
   private addons?: MeshAddons;
+  /** Settles when the addons have started (or failed to): stop waits for it, not to leave Prometheus behind. */
+  private addonsStarted?: Promise<void>;
   /** The collector's address when the addons run (allocated first: every proxy's bootstrap names it). */
   private zipkinIp?: string;
   readonly configDir: string;
@@ -79,11 +81,11 @@ export class LocalMesh {
     });
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
-    const addons = this.o.addons ? this.startAddons() : undefined;
+    this.addonsStarted = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
     const { pods } = this.applyObjects(manifests);
-    await Promise.all([addons, ...[...gateways, ...pods].map(async (p) => {
+    await Promise.all([this.addonsStarted, ...[...gateways, ...pods].map(async (p) => {
       await p.ready(20_000);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
     })]);
@@ -157,6 +159,7 @@ export class LocalMesh {
 
   async stop(): Promise<void> {
     await this.forward?.close();
+    await this.addonsStarted?.catch(() => undefined);
     await this.addons?.stop();
     this.addons = undefined;
     await Promise.all([...this.pods.keys()].map((k) => this.stopPods(k)));
