@@ -15,6 +15,7 @@ import { registerPrecheckCommand } from './commands/precheck.js';
 import { registerMeshClientCommands } from './commands/mesh-client.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
+import { registerZipkinCommand } from './commands/zipkin.js';
 import { packageInfo } from './package-info.js';
 
 const DEBUG_HINT = 'set STRAIT_DEBUG=1 to print the stack trace (and please report it: it is a bug in strait)';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerMeshClientCommands(program);
   registerProxyConfigCommand(program);
   registerProxyStatusCommand(program);
+  registerZipkinCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

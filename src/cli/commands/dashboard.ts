@@ -1,12 +1,14 @@
 // `strait dashboard NAME`: as istioctl dashboard, the URL of a mesh component's UI: envoy (a
-// pod's admin), controlz (the control plane's :15014); opens it with --browser.
+// pod's admin), controlz (the control plane's :15014), the zipkin and prometheus addons; --browser opens it.
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { findPod, readMeshState } from '../../mesh/local/state.js';
 
-/** istioctl's addon dashboards that Strait does not run yet. */
-const ADDONS = ['prometheus', 'grafana', 'kiali', 'jaeger', 'zipkin', 'skywalking'];
+/** The addons `strait up --addons` runs. */
+const RUN_ADDONS = ['zipkin', 'prometheus'] as const;
+/** istioctl's addon dashboards that Strait does not run. */
+const OTHER_ADDONS = ['grafana', 'kiali', 'jaeger', 'skywalking'];
 
 function urlOf(name: string, pod: string | undefined, namespace: string | undefined): string {
   const s = readMeshState();
@@ -16,8 +18,14 @@ function urlOf(name: string, pod: string | undefined, namespace: string | undefi
     return `http://${p.podIp}:${p.adminPort}`;
   }
   if (name === 'controlz' || name === 'istiod-debug') return `http://${s.monitoringAddress}/debug`;
-  if (ADDONS.includes(name)) throw new CliError(`Error: no ${name} is running in the local mesh (the observability addons are not built yet)`);
-  throw new CliError(`Error: unknown dashboard "${name}" (one of envoy, controlz, ${ADDONS.join(', ')})`);
+  const addon = RUN_ADDONS.find((a) => a === name);
+  if (addon) {
+    const url = s.addons?.[addon];
+    if (!url) throw new CliError(`Error: no ${name} pods found in the local mesh (start it with \`strait up --addons\`${addon === 'prometheus' ? ' and prometheus on PATH' : ''})`);
+    return url;
+  }
+  if (OTHER_ADDONS.includes(name)) throw new CliError(`Error: no ${name} is running in the local mesh (strait runs the zipkin and prometheus addons only)`);
+  throw new CliError(`Error: unknown dashboard "${name}" (one of envoy, controlz, ${[...RUN_ADDONS, ...OTHER_ADDONS].join(', ')})`);
 }
 
 /** Adds the `dashboard` subcommand (alias dash, d). */
@@ -25,7 +33,7 @@ export function registerDashboardCommand(program: Command): void {
   program
     .command('dashboard <name> [pod]')
     .aliases(['dash', 'd'])
-    .description('print (or open, with --browser) the URL of a dashboard: envoy POD, controlz')
+    .description('print (or open, with --browser) the URL of a dashboard: envoy POD, controlz, zipkin, prometheus')
     .option('-n, --namespace <ns>', 'namespace of the pod')
     .option('--browser', 'open the URL with xdg-open')
     .action((name: string, pod: string | undefined, flags: { namespace?: string; browser?: boolean }) => {

@@ -6,17 +6,24 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { manifestFiles } from '../manifest-files.js';
+import { DEFAULT_POD_NETWORK } from '../../mesh/local/addresses.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const DIST = join(ROOT, 'dist');
 
-interface UpFlags { namespace: string; ingressPort: number; xdsPort: number; monitoringPort: number }
+interface UpFlags { namespace: string; ingressPort: number; xdsPort: number; monitoringPort: number; podNetwork: number; addons: boolean }
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
   return Number(value);
 }
 
+/** --pod-network: 127.N.0.0/16 for the pods (their apps on 127.N+1), N from 1 to 253. */
+function podNetwork(value: string): number {
+  const m = /^(?:127\.)?(\d{1,3})$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 253) throw new InvalidArgumentError('expected 127.N with N from 1 to 253 (pods on 127.N.x.y, apps on 127.N+1.x.y)');
+  return Number(m[1]);
+}
 
 /** Where the port is held, for an EADDRINUSE message. */
 function inUse(e: unknown): string | undefined {
@@ -47,6 +54,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   const mesh = new LocalMesh({
     runDir: state.runDir(), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
     ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile,
+    podNetwork: flags.podNetwork, addons: flags.addons,
     paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
     log: (level, msg) => { if (level === 'warn' || level === 'error') process.stderr.write(`${level}\t${msg}\n`); },
     progress: (m) => out(`  ✔ ${m}`),
@@ -105,6 +113,8 @@ export function registerUpCommands(program: Command): void {
     .option('--ingress-port <port>', 'where the ingress gateway\'s port 8080 is published on 127.0.0.1', port, 8080)
     .option('--xds-port <port>', 'control plane xDS port', port, 15010)
     .option('--monitoring-port <port>', 'control plane metrics and debug port', port, 15014)
+    .option('--pod-network <127.N>', 'loopback /16 of the pods\' addresses (their apps use 127.N+1)', podNetwork, DEFAULT_POD_NETWORK)
+    .option('--addons', 'also run the observability addons: the zipkin collector and, when it is on PATH, Prometheus', false)
     .action(runUp);
   program.command('down').description('stop the running local mesh').action(runDown);
 }

@@ -10,6 +10,8 @@ import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
 import { AddressPool } from './addresses.js';
+import { MeshAddons } from './addons/addons.js';
+import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
 import { portForward, type PortForward } from './port-forward.js';
@@ -28,6 +30,10 @@ export interface LocalMeshOptions {
   version: string;
   /** Which gateways run (Istio's install profile). */
   profile: Profile;
+  /** The second octet of the pods' loopback addresses (addresses.ts). */
+  podNetwork: number;
+  /** Whether the observability addons (zipkin, Prometheus) run too. */
+  addons: boolean;
   log: (level: string, msg: string) => void;
   progress: (msg: string) => void;
 }
@@ -42,16 +48,22 @@ const kindRef = (o: Manifest): string => {
 
 export class LocalMesh {
   private readonly store = new MemoryConfigStore();
-  private readonly addresses = new AddressPool();
+  private readonly addresses: AddressPool;
   private readonly objects = new Map<string, Manifest>();
   private readonly pods = new Map<string, LocalPod[]>();
   private source?: DirectorySource;
   private pilot?: DiscoveryServer;
   private forward?: PortForward;
+  private addons?: MeshAddons;
+  /** Settles when the addons have started (or failed to): stop waits for it, not to leave Prometheus behind. */
+  private addonsStarted?: Promise<void>;
+  /** The collector's address when the addons run (allocated first: every proxy's bootstrap names it). */
+  private zipkinIp?: string;
   readonly configDir: string;
 
   constructor(private readonly o: LocalMeshOptions) {
     this.configDir = join(o.runDir, 'config');
+    this.addresses = new AddressPool(o.podNetwork);
   }
 
   /** Starts pilot and the gateways, then applies `manifests`; resolves when every proxy is ready. */
@@ -61,19 +73,22 @@ export class LocalMesh {
     this.source = new DirectorySource(this.configDir, this.store, { onProblem: (m) => this.o.log('warn', `config: ${m}`) });
     this.source.start();
     this.pilot = new DiscoveryServer({
-      source: this.store, translators: defaultTranslators, mesh: { ...defaultMeshConfig(), enableAutoMtls: false },
+      source: this.store, translators: defaultTranslators, mesh: {
+        ...defaultMeshConfig(), enableAutoMtls: false, tracingSampling: this.o.profile.traceSampling, accessLogFile: this.o.profile.accessLogFile,
+      },
       xdsHost: '127.0.0.1', xdsPort: this.o.xdsPort, monitoringHost: '127.0.0.1', monitoringPort: this.o.monitoringPort,
       debounceAfterMs: 20, debounceMaxMs: 1000, version: this.o.version, log: this.o.log,
     });
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
+    this.addonsStarted = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
     const { pods } = this.applyObjects(manifests);
-    await Promise.all([...gateways, ...pods].map(async (p) => {
+    await Promise.all([this.addonsStarted, ...[...gateways, ...pods].map(async (p) => {
       await p.ready(20_000);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
-    }));
+    })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
     if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
   }
@@ -85,7 +100,7 @@ export class LocalMesh {
     return {
       pid, controlUrl, xdsAddress: `127.0.0.1:${this.pilot?.xdsPort}`, monitoringAddress: `127.0.0.1:${this.pilot?.monitoringPort}`,
       configDir: this.configDir, ingressAddress: this.ingressAddress,
-      pods: [...this.pods.values()].flat().map((p) => p.state),
+      pods: this.podStates(), addons: this.addons?.urls ?? {},
     };
   }
 
@@ -144,9 +159,29 @@ export class LocalMesh {
 
   async stop(): Promise<void> {
     await this.forward?.close();
+    await this.addonsStarted?.catch(() => undefined);
+    await this.addons?.stop();
+    this.addons = undefined;
     await Promise.all([...this.pods.keys()].map((k) => this.stopPods(k)));
     this.source?.close();
     await this.pilot?.close();
+  }
+
+  private podStates(): PodState[] {
+    return [...this.pods.values()].flat().map((p) => p.state);
+  }
+
+  /** Starts the addons (beside the first pods), the collector on an address of its own; pilot sees it through its Service and Pod. */
+  private async startAddons(): Promise<void> {
+    this.zipkinIp = this.addresses.allocate().podIp;
+    const addons = await MeshAddons.start({
+      runDir: this.o.runDir, zipkinIp: this.zipkinIp, pilotMonitoring: `127.0.0.1:${this.pilot!.monitoringPort}`,
+      pods: this.podStates(), progress: this.o.progress, log: this.o.log,
+    });
+    this.addons = addons;
+    addons.podsChanged(this.podStates());
+    for (const o of addons.objects) this.writeObject(manifestKey(o), o);
+    this.source?.rescan();
   }
 
   private objectFile(key: string): string {
@@ -174,7 +209,8 @@ export class LocalMesh {
       deployment, labels: w?.labels ?? g!.labels, type: w ? 'sidecar' : 'router', podIp, appAddress,
       appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
     };
-    const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort });
+    const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort },
+      this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
     this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
     const podObject: Manifest = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: state.name, namespace: state.namespace, labels: state.labels },
@@ -185,6 +221,7 @@ export class LocalMesh {
     };
     this.writeObject(`Pod/${state.namespace}/${state.name}`, podObject);
     void pod.start();
+    this.addons?.podsChanged(this.podStates());
     return pod;
   }
 
@@ -192,6 +229,7 @@ export class LocalMesh {
     const pods = this.pods.get(ownerKey) ?? [];
     this.pods.delete(ownerKey);
     for (const p of pods) rmSync(this.objectFile(`Pod/${p.state.namespace}/${p.state.name}`), { force: true });
+    this.addons?.podsChanged(this.podStates());
     await Promise.all(pods.map((p) => p.stop()));
   }
 }

@@ -24,8 +24,9 @@ export class LocalPod {
   private proxy?: Child;
   private app?: Child;
 
+  /** `zipkin`: the collector the proxy reports spans to (Istio's defaultConfig.tracing.zipkin.address), when one runs. */
   constructor(readonly state: PodState, private readonly workload: WorkloadSpec | undefined, private readonly paths: PodPaths,
-    private readonly xds: { host: string; port: number }) {}
+    private readonly xds: { host: string; port: number }, private readonly zipkin?: { host: string; port: number }) {}
 
   get proxyLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'istio-proxy'); }
   get appLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'app'); }
@@ -35,7 +36,7 @@ export class LocalPod {
     const s = this.state;
     const boot = proxyBootstrap({ type: s.type, podName: s.name, namespace: s.namespace, podIp: s.podIp, appAddress: s.appAddress,
       labels: s.labels, serviceAccount: this.workload?.serviceAccount, xdsHost: this.xds.host, xdsPort: this.xds.port,
-      adminPort: s.adminPort, httpProxyPort: s.httpProxyPort });
+      adminPort: s.adminPort, httpProxyPort: s.httpProxyPort, ...(this.zipkin ? { zipkin: this.zipkin } : {}) });
     const bootFile = join(this.paths.runDir, 'pods', `${s.name}.json`);
     writeFileSync(bootFile, JSON.stringify(boot));
     this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1'], process.env, this.proxyLog);

@@ -26,6 +26,12 @@ export interface PodState {
   httpProxyPort: number;
 }
 
+/** URLs of the observability addons running with the mesh (`strait up --addons`). */
+export interface MeshAddonUrls {
+  zipkin?: string;
+  prometheus?: string;
+}
+
 /** The mesh.json document. */
 export interface MeshState {
   pid: number;
@@ -38,6 +44,8 @@ export interface MeshState {
   /** Where the ingress gateway's port 8080 is published (host:port). */
   ingressAddress: string;
   pods: PodState[];
+  /** Empty when the mesh runs without addons. */
+  addons: MeshAddonUrls;
 }
 
 /** $STRAIT_HOME, or ~/.strait. */
