@@ -26,6 +26,30 @@ export interface ProxyBootstrapOptions {
   httpProxyPort?: number;
   /** xDS API variant; default GRPC (state of the world). */
   apiType?: 'GRPC' | 'DELTA_GRPC';
+  /** The workload (Deployment) name; default the pod name without its last two `-xxxx` segments. */
+  workloadName?: string;
+  /** ISTIO_VERSION in the node metadata; default ISTIO_VERSION. */
+  istioVersion?: string;
+}
+
+/** The Istio release whose APIs and behaviour Strait follows, as the agent reports it. */
+export const ISTIO_VERSION = '1.17.8';
+
+/** A Deployment pod's workload: `web-5d9c7b8f4-x2x9z` -> `web` (a name with fewer segments stays). */
+export function workloadFromPodName(podName: string): string {
+  const parts = podName.split('-');
+  return parts.length > 2 ? parts.slice(0, -2).join('-') : podName;
+}
+
+/** The injector's canonical-name/-revision labels (kept when the pod sets them). */
+export function withCanonicalLabels(labels: Record<string, string>, workload: string): Record<string, string> {
+  return {
+    ...labels,
+    'service.istio.io/canonical-name': labels['service.istio.io/canonical-name']
+      ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? workload,
+    'service.istio.io/canonical-revision': labels['service.istio.io/canonical-revision']
+      ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
+  };
 }
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
@@ -56,8 +80,11 @@ function adminRouteListener(name: string, ip: string, port: number, path: string
 export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown> {
   const adminPort = o.adminPort ?? 15000;
   const app = o.labels['app'] ?? o.labels['app.kubernetes.io/name'] ?? o.podName;
+  const workload = o.workloadName ?? workloadFromPodName(o.podName);
   const metadata: Record<string, unknown> = {
-    NAMESPACE: o.namespace, NAME: o.podName, INSTANCE_IPS: o.podIp, LABELS: o.labels,
+    NAMESPACE: o.namespace, NAME: o.podName, INSTANCE_IPS: o.podIp, LABELS: withCanonicalLabels(o.labels, workload),
+    WORKLOAD_NAME: workload, OWNER: `kubernetes://apis/apps/v1/namespaces/${o.namespace}/deployments/${workload}`,
+    ISTIO_VERSION: o.istioVersion ?? ISTIO_VERSION,
     SERVICE_ACCOUNT: o.serviceAccount ?? 'default', CLUSTER_ID: 'Kubernetes',
     [BIND_ADDRESS_KEY]: o.podIp, [APP_ADDRESS_KEY]: o.appAddress ?? o.podIp,
   };

@@ -66,6 +66,8 @@ export class StreamInfo {
   downstreamDirectRemoteAddress = '';
   requestedServerName = '';
   attemptCount = 0;
+  /** Facts filters share for one stream (Envoy's filter state), by key, e.g. the discovered peers. */
+  readonly filterState = new Map<string, unknown>();
 
   constructor(readonly protocol: string) {}
 
