@@ -2,9 +2,11 @@
 // sidecar (outbound) and a server sidecar (inbound) in front of an echo app; plus a TCP chain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { startEchoUpstream, type Echo, type EchoUpstream } from './lib/echo-upstream.js';
 import { startProxy, type RunningProxy } from './lib/proxy-process.js';
+import { makeTestPki, type TestPki } from './lib/tls-certs.js';
 import { waitFor } from './lib/wait.js';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -14,6 +16,7 @@ const XDS_TYPED_STRUCT = 'type.googleapis.com/xds.type.v3.TypedStruct';
 const SERVICE = { host: 'web.shop.svc.cluster.local', name: 'web', namespace: 'shop' };
 
 let echo: EchoUpstream;
+let pki: TestPki;
 let tcpEcho: net.Server;
 let server: RunningProxy;
 let client: RunningProxy;
@@ -45,10 +48,11 @@ function istioStats(value: Record<string, unknown>): unknown {
   return { name: 'istio.stats', typed_config: { '@type': XDS_TYPED_STRUCT, type_url: 'type.googleapis.com/stats.PluginConfig', value } };
 }
 
-function httpListener(name: string, direction: string, filters: unknown[], routes: unknown[]): unknown {
+function httpListener(name: string, direction: string, filters: unknown[], routes: unknown[],
+  chain: Record<string, unknown> = {}): unknown {
   return {
     name, traffic_direction: direction, address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
-    filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: {
+    filter_chains: [{ ...chain, filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: {
       '@type': HCM, stat_prefix: name,
       route_config: { name, virtual_hosts: [{ name, domains: ['*'], routes }] },
       http_filters: [...filters, { name: 'envoy.filters.http.router' }],
@@ -59,6 +63,7 @@ function httpListener(name: string, direction: string, filters: unknown[], route
 const ADMIN = { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } };
 
 before(async () => {
+  pki = makeTestPki();
   echo = await startEchoUpstream('web');
   tcpEcho = net.createServer((s) => {
     s.on('error', () => s.destroy());
@@ -74,6 +79,16 @@ before(async () => {
         httpListener('virtualInbound', 'INBOUND', [
           peerMetadata('downstream_discovery', 'downstream_propagation'), istioStats({}),
         ], [{ match: { prefix: '/' }, route: { cluster: 'inbound|8080||' } }]),
+        httpListener('mtlsInbound', 'INBOUND', [istioStats({})], [{ match: { prefix: '/' }, route: { cluster: 'inbound|8080||' } }], {
+          transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+            require_client_certificate: true,
+            common_tls_context: {
+              tls_certificates: [{ certificate_chain: { filename: pki.serverCert }, private_key: { filename: pki.serverKey } }],
+              validation_context: { trusted_ca: { filename: pki.caCert } },
+            },
+          } },
+        }),
         {
           name: 'tcpInbound', traffic_direction: 'INBOUND', address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
           filter_chains: [{ filters: [
@@ -121,6 +136,7 @@ after(async () => {
   await server?.stop();
   await echo?.close();
   await new Promise((r) => tcpEcho?.close(r));
+  pki?.remove();
 });
 
 /** The labels both reporters agree on for a call from sleep to web. */
@@ -240,6 +256,24 @@ test('istio.stats before tcp_proxy counts bytes and connections', async () => {
   await waitFor('tcp metrics', 5000, async () => {
     const t = await metrics(server);
     return want.every((w) => t.includes(w)) ? t : undefined;
+  }).catch(async () => assert.fail(await metrics(server)));
+});
+
+test('a server sidecar reports mutual_tls and the client certificate\'s URI SAN as source_principal', async () => {
+  const port = await server.listenerPort('mtlsInbound');
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/mtls', cert: pki.read(pki.clientCert), key: pki.read(pki.clientKey),
+      rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  assert.equal(status, 200);
+  await waitFor('mtls metric', 5000, async () => {
+    const t = await metrics(server);
+    return /^istio_requests_total\{reporter="destination",[^}]*source_principal="spiffe:\/\/cluster\.local\/ns\/default\/sa\/client"[^}]*destination_principal="unknown"[^}]*connection_security_policy="mutual_tls"\} 1$/m
+      .test(t) ? t : undefined;
   }).catch(async () => assert.fail(await metrics(server)));
 });
 

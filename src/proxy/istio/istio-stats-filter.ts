@@ -82,14 +82,17 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
     const grpcStatus = grpc
       ? info.responseTrailers?.get('grpc-status') ?? info.responseHead?.headers.get('grpc-status') ?? ''
       : '';
+    // A server sidecar knows the peer's identity from a client certificate (mutual TLS).
+    const ssl = this.inbound ? info.downstreamSsl : undefined;
+    const mtls = ssl?.peerCertificatePresented === true;
     const base = standardLabels({
       reporter: this.inbound ? 'destination' : 'source', source, destination,
-      sourcePrincipal: 'unknown', destinationPrincipal: 'unknown',
+      sourcePrincipal: (mtls ? ssl.uriSanPeerCertificate[0] : undefined) ?? 'unknown',
+      destinationPrincipal: (mtls ? ssl.uriSanLocalCertificate[0] : undefined) ?? 'unknown',
       service: destinationService(cm, info, !this.metrics.config.disableHostHeaderFallback, destination),
       protocol: grpc ? 'grpc' : 'http', responseCode: String(info.responseCode), grpcStatus,
       responseFlags: formatResponseFlags(info.responseFlags),
-      // Strait has no downstream mTLS yet: a server sidecar's connections are plaintext.
-      securityPolicy: this.inbound ? 'none' : 'unknown',
+      securityPolicy: this.inbound ? (mtls ? 'mutual_tls' : 'none') : 'unknown',
     });
     const ctx: AttributeContext = {
       request: req, responseCode: info.responseCode, nodeMetadata: this.nodeMetadata,
