@@ -9,7 +9,7 @@ import {
 } from '../filters/http/types.js';
 import { decodePeerMetadata, encodePeerMetadata, exchangedMetadata } from './peer-metadata-codec.js';
 import { parsePeerMetadataConfig, type PeerMetadataConfig } from './peer-metadata-config.js';
-import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata } from './peer-info.js';
+import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata, type PeerInfo } from './peer-info.js';
 
 export const PEER_ID_HEADER = 'x-envoy-peer-metadata-id';
 export const PEER_METADATA_HEADER = 'x-envoy-peer-metadata';
@@ -17,17 +17,8 @@ export const PEER_METADATA_HEADER = 'x-envoy-peer-metadata';
 /** The cluster that forwards to the original destination: never told who we are. */
 const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
 
-/** Takes the peer headers out of `headers`; records the peer under `key` when they decode. */
-function discover(headers: HeaderMap, info: StreamInfo, key: string): boolean {
-  const id = headers.get(PEER_ID_HEADER);
-  const value = headers.get(PEER_METADATA_HEADER);
-  if (id === undefined && value === undefined) return false;
-  headers.remove(PEER_ID_HEADER);
-  headers.remove(PEER_METADATA_HEADER);
-  const md = value === undefined ? undefined : decodePeerMetadata(value);
-  if (md !== undefined) info.filterState.set(key, peerFromMetadata(id ?? '', md));
-  return true;
-}
+/** How many decoded peers a filter config keeps (Istio caches peers by id). */
+const PEER_CACHE_SIZE = 500;
 
 class PeerMetadataFilter implements StreamDecoderFilter, StreamEncoderFilter {
   /** The request carried peer headers (so the response carries ours). */
@@ -37,7 +28,7 @@ class PeerMetadataFilter implements StreamDecoderFilter, StreamEncoderFilter {
 
   decodeHeaders(head: RequestHead): FilterStatus {
     const cfg = this.f.config;
-    if (cfg.downstreamDiscovery) this.downstreamHadPeer = discover(head.headers, this.cb.streamInfo, DOWNSTREAM_PEER);
+    if (cfg.downstreamDiscovery) this.downstreamHadPeer = this.f.discover(head.headers, this.cb.streamInfo, DOWNSTREAM_PEER);
     if (cfg.upstreamPropagation && this.upstreamIsMesh()) this.f.addOwn(head.headers);
     return FilterStatus.Continue;
   }
@@ -60,7 +51,7 @@ class PeerMetadataFilter implements StreamDecoderFilter, StreamEncoderFilter {
 
   encodeHeaders(head: ResponseHead): FilterStatus {
     const cfg = this.f.config;
-    if (cfg.upstreamDiscovery) discover(head.headers, this.cb.streamInfo, UPSTREAM_PEER);
+    if (cfg.upstreamDiscovery) this.f.discover(head.headers, this.cb.streamInfo, UPSTREAM_PEER);
     if (cfg.downstreamPropagation && this.downstreamHadPeer) this.f.addOwn(head.headers);
     return FilterStatus.Continue;
   }
@@ -83,10 +74,33 @@ export class PeerMetadataFilterFactory implements HttpFilterFactory {
   readonly name = 'envoy.filters.http.peer_metadata';
   private readonly ownId: string;
   private readonly ownValue: string;
+  /** Decoded peers by their header pair, oldest first. */
+  private readonly peers = new Map<string, PeerInfo>();
 
   constructor(readonly config: PeerMetadataConfig, node: { id: string; metadata?: JsonObject } | undefined) {
     this.ownId = node?.id ?? '';
     this.ownValue = encodePeerMetadata(exchangedMetadata(node?.metadata));
+  }
+
+  /** Takes the peer headers out of `headers`; records the peer under `key` when they decode. */
+  discover(headers: HeaderMap, info: StreamInfo, key: string): boolean {
+    const id = headers.get(PEER_ID_HEADER);
+    const value = headers.get(PEER_METADATA_HEADER);
+    if (id === undefined && value === undefined) return false;
+    headers.remove(PEER_ID_HEADER);
+    headers.remove(PEER_METADATA_HEADER);
+    if (value === undefined) return true;
+    const cacheKey = `${id ?? ''}\n${value}`;
+    let peer = this.peers.get(cacheKey);
+    if (peer === undefined) {
+      const md = decodePeerMetadata(value);
+      if (md === undefined) return true;
+      peer = peerFromMetadata(id ?? '', md);
+      if (this.peers.size >= PEER_CACHE_SIZE) this.peers.delete(this.peers.keys().next().value!);
+      this.peers.set(cacheKey, peer);
+    }
+    info.filterState.set(key, peer);
+    return true;
   }
 
   addOwn(headers: HeaderMap): void {
