@@ -94,7 +94,7 @@ before(async () => {
           filter_chains: [{ filters: [
             { name: 'istio.metadata_exchange', typed_config: { '@type': TYPED_STRUCT,
               type_url: 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', value: { protocol: 'istio-peer-exchange' } } },
-            istioStats({}),
+            istioStats({ tcp_reporting_duration: '0.2s' }),
             { name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': TCP_PROXY, stat_prefix: 'inbound_tcp', cluster: 'inbound|9000||' } },
           ] }],
         },
@@ -239,8 +239,7 @@ test('istio.stats before tcp_proxy counts bytes and connections', async () => {
   sock.write('hello');
   const got = await new Promise<string>((r) => sock.once('data', (d: Buffer) => r(d.toString())));
   assert.equal(got, 'hello');
-  sock.end();
-  await new Promise((r) => sock.once('close', r));
+  const closed = new Promise((r) => sock.once('close', r));
   const tcpLabels = [
     'reporter="destination"', 'source_workload="unknown"', 'source_canonical_service="unknown"',
     'source_canonical_revision="latest"', 'source_workload_namespace="unknown"', 'source_principal="unknown"',
@@ -251,8 +250,17 @@ test('istio.stats before tcp_proxy counts bytes and connections', async () => {
     'destination_service_namespace="shop"', 'destination_cluster="Kubernetes"', 'request_protocol="tcp"',
     'response_flags="-"', 'connection_security_policy="none"',
   ].join(',');
-  const want = [`istio_tcp_received_bytes_total{${tcpLabels}} 5`, `istio_tcp_sent_bytes_total{${tcpLabels}} 5`,
-    `istio_tcp_connections_opened_total{${tcpLabels}} 1`, `istio_tcp_connections_closed_total{${tcpLabels}} 1`];
+  const open = [`istio_tcp_received_bytes_total{${tcpLabels}} 5`, `istio_tcp_sent_bytes_total{${tcpLabels}} 5`,
+    `istio_tcp_connections_opened_total{${tcpLabels}} 1`];
+  // tcp_reporting_duration 0.2s: the bytes show while the connection is still open.
+  const openText = await waitFor('tcp metrics of an open connection', 5000, async () => {
+    const t = await metrics(server);
+    return open.every((w) => t.includes(w)) ? t : undefined;
+  }).catch(async () => assert.fail(await metrics(server)));
+  assert.doesNotMatch(openText, /istio_tcp_connections_closed_total/);
+  sock.end();
+  await closed;
+  const want = [...open, `istio_tcp_connections_closed_total{${tcpLabels}} 1`];
   await waitFor('tcp metrics', 5000, async () => {
     const t = await metrics(server);
     return want.every((w) => t.includes(w)) ? t : undefined;
