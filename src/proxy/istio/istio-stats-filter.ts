@@ -13,7 +13,9 @@ import type { AttributeContext } from './expressions.js';
 import { IstioMetrics } from './istio-metrics.js';
 import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata, type PeerInfo } from './peer-info.js';
 import { parseStatsConfig } from './stats-config.js';
-import { serviceFromClusterMetadata, standardLabels, type DestinationService } from './standard-labels.js';
+import {
+  reporterOf, serviceFromClusterMetadata, standardLabels, type DestinationService, type Reporter,
+} from './standard-labels.js';
 
 /** Envoy's HeaderMap byteSize: names plus values, pseudo-headers included. */
 function headersSize(h: HeaderMap | undefined, pseudo: number): number {
@@ -62,37 +64,36 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
   readonly name = 'istio.stats';
   private readonly self: PeerInfo;
   private readonly nodeMetadata: JsonObject | undefined;
-  /** The server sidecar of an inbound listener reports as `destination`. */
-  private readonly inbound: boolean;
+  private readonly reporter: Reporter;
 
   constructor(private readonly metrics: IstioMetrics, ctx: HttpFilterContext) {
     this.nodeMetadata = ctx.localNode?.metadata;
     this.self = peerFromMetadata(ctx.localNode?.id ?? '', this.nodeMetadata ?? {});
-    this.inbound = ctx.trafficDirection === TrafficDirection.INBOUND && !metrics.config.serverGateway;
+    this.reporter = reporterOf(ctx.trafficDirection === TrafficDirection.INBOUND, metrics.config.serverGateway);
   }
 
   record(info: StreamInfo, cm: ClusterManager): void {
     const downstream = info.filterState.get(DOWNSTREAM_PEER) as PeerInfo | undefined;
     const upstream = info.filterState.get(UPSTREAM_PEER) as PeerInfo | undefined;
-    const gateway = this.metrics.config.serverGateway;
-    const source = this.inbound || gateway ? downstream : this.self;
-    const destination = this.inbound ? this.self : upstream;
+    const reporter = this.reporter;
+    const source = reporter === 'source' ? this.self : downstream;
+    const destination = reporter === 'destination' ? this.self : upstream;
     const req = info.requestHead;
     const grpc = req?.headers.get('content-type')?.startsWith('application/grpc') === true;
     const grpcStatus = grpc
       ? info.responseTrailers?.get('grpc-status') ?? info.responseHead?.headers.get('grpc-status') ?? ''
       : '';
-    // A server sidecar knows the peer's identity from a client certificate (mutual TLS).
-    const ssl = this.inbound ? info.downstreamSsl : undefined;
+    // A server side knows the peer's identity from a client certificate (mutual TLS).
+    const ssl = reporter === 'source' ? undefined : info.downstreamSsl;
     const mtls = ssl?.peerCertificatePresented === true;
     const base = standardLabels({
-      reporter: this.inbound ? 'destination' : 'source', source, destination,
+      reporter, source, destination,
       sourcePrincipal: (mtls ? ssl.uriSanPeerCertificate[0] : undefined) ?? 'unknown',
       destinationPrincipal: (mtls ? ssl.uriSanLocalCertificate[0] : undefined) ?? 'unknown',
       service: destinationService(cm, info, !this.metrics.config.disableHostHeaderFallback, destination),
       protocol: grpc ? 'grpc' : 'http', responseCode: String(info.responseCode), grpcStatus,
       responseFlags: formatResponseFlags(info.responseFlags),
-      securityPolicy: this.inbound ? (mtls ? 'mutual_tls' : 'none') : 'unknown',
+      securityPolicy: reporter === 'source' ? 'unknown' : mtls ? 'mutual_tls' : 'none',
     });
     const ctx: AttributeContext = {
       request: req, responseCode: info.responseCode, nodeMetadata: this.nodeMetadata,

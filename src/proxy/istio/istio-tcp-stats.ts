@@ -12,7 +12,7 @@ import type { AttributeContext } from './expressions.js';
 import { IstioMetrics } from './istio-metrics.js';
 import { peerFromMetadata, type PeerInfo } from './peer-info.js';
 import { parseStatsConfig } from './stats-config.js';
-import { serviceFromClusterMetadata, standardLabels } from './standard-labels.js';
+import { reporterOf, serviceFromClusterMetadata, standardLabels, type Reporter } from './standard-labels.js';
 
 /** What the network filter is built from. */
 export interface IstioTcpStatsContext {
@@ -67,14 +67,14 @@ export class IstioTcpStats implements TcpConnectionObserver {
   readonly metrics: IstioMetrics;
   private readonly self: PeerInfo;
   private readonly nodeMetadata: JsonObject | undefined;
-  private readonly inbound: boolean;
+  private readonly reporter: Reporter;
   private readonly clusterManager: ClusterManager;
 
   constructor(config: JsonObject, ctx: IstioTcpStatsContext) {
     this.metrics = new IstioMetrics(ctx.stats, parseStatsConfig(config, ctx.fieldPath));
     this.nodeMetadata = ctx.localNode?.metadata;
     this.self = peerFromMetadata(ctx.localNode?.id ?? '', this.nodeMetadata ?? {});
-    this.inbound = ctx.trafficDirection === TrafficDirection.INBOUND && !this.metrics.config.serverGateway;
+    this.reporter = reporterOf(ctx.trafficDirection === TrafficDirection.INBOUND, this.metrics.config.serverGateway);
     this.clusterManager = ctx.clusterManager;
   }
 
@@ -85,11 +85,12 @@ export class IstioTcpStats implements TcpConnectionObserver {
   labels(info: StreamInfo): [Tag[], AttributeContext] {
     const istio = this.clusterManager.get(info.upstreamCluster)?.info.config.metadata?.filterMetadata['istio'];
     const tags = standardLabels({
-      reporter: this.inbound ? 'destination' : 'source',
-      source: this.inbound ? undefined : this.self, destination: this.inbound ? this.self : undefined,
+      reporter: this.reporter,
+      source: this.reporter === 'source' ? this.self : undefined,
+      destination: this.reporter === 'destination' ? this.self : undefined,
       sourcePrincipal: 'unknown', destinationPrincipal: 'unknown', service: serviceFromClusterMetadata(istio),
       protocol: 'tcp', responseFlags: formatResponseFlags(info.responseFlags),
-      securityPolicy: this.inbound ? 'none' : 'unknown',
+      securityPolicy: this.reporter === 'source' ? 'unknown' : 'none',
     });
     return [tags, { nodeMetadata: this.nodeMetadata, clusterName: info.upstreamCluster }];
   }

@@ -13,7 +13,7 @@ import { applyOverrides } from './istio-metrics.js';
 import { decodePeerMetadata, encodePeerMetadata, exchangedMetadata } from './peer-metadata-codec.js';
 import { peerFromMetadata } from './peer-info.js';
 import { parseStatsConfig } from './stats-config.js';
-import { serviceFromClusterMetadata, standardLabels } from './standard-labels.js';
+import { reporterOf, serviceFromClusterMetadata, standardLabels } from './standard-labels.js';
 
 const NODE_METADATA = {
   NAME: 'web-6d8f9c-abcde', NAMESPACE: 'shop', WORKLOAD_NAME: 'web', CLUSTER_ID: 'Kubernetes',
@@ -58,6 +58,13 @@ test('standard labels follow Istio\'s order with unknown and latest defaults', (
     destinationPrincipal: 'unknown', service: undefined, protocol: 'tcp', responseFlags: 'UF', securityPolicy: 'unknown' });
   assert.ok(!tcp.some((t) => t.name === 'response_code' || t.name === 'grpc_response_status'));
   assert.equal(tcp.find((t) => t.name === 'destination_service')?.value, 'unknown');
+});
+
+test('the reporter: destination on inbound listeners, source otherwise, waypoint for SERVER_GATEWAY', () => {
+  assert.equal(reporterOf(true, false), 'destination');
+  assert.equal(reporterOf(false, false), 'source');
+  assert.equal(reporterOf(true, true), 'waypoint');
+  assert.equal(parseStatsConfig({ reporter: 'SERVER_GATEWAY' }, '.c').serverGateway, true);
 });
 
 test('a peer without canonical labels gets the injector\'s defaults', () => {

@@ -10,9 +10,18 @@ export interface DestinationService {
   readonly namespace: string;
 }
 
+/** Who reports: a client sidecar or gateway, a server sidecar, or a SERVER_GATEWAY (ambient waypoint). */
+export type Reporter = 'source' | 'destination' | 'waypoint';
+
+/** The reporter as istio.stats picks it: SERVER_GATEWAY, else by the listener's direction. */
+export function reporterOf(inboundListener: boolean, serverGateway: boolean): Reporter {
+  if (serverGateway) return 'waypoint';
+  return inboundListener ? 'destination' : 'source';
+}
+
 /** Everything the standard labels are computed from. */
 export interface LabelInput {
-  readonly reporter: 'source' | 'destination';
+  readonly reporter: Reporter;
   readonly source: PeerInfo | undefined;
   readonly destination: PeerInfo | undefined;
   readonly sourcePrincipal: string;

@@ -23,7 +23,7 @@ export interface MetricOverrides {
 export interface StatsPluginConfig {
   readonly metrics: ReadonlyMap<MetricName, MetricOverrides>;
   readonly disableHostHeaderFallback: boolean;
-  /** SERVER_GATEWAY: a gateway reporting for its downstream (the peer is the source). */
+  /** SERVER_GATEWAY (waypoints): reports as `waypoint`, the downstream peer is the source. */
   readonly serverGateway: boolean;
   /** How often a TCP connection's byte counts are reported (default 5 s). */
   readonly tcpReportingMs: number;
