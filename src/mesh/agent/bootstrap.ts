@@ -28,6 +28,10 @@ export interface ProxyBootstrapOptions {
   apiType?: 'GRPC' | 'DELTA_GRPC';
   /** defaultConfig.tracing.zipkin.address resolved: the bootstrap's Zipkin tracer and its `zipkin` cluster. */
   zipkin?: { host: string; port: number };
+  /** The workload (Deployment) name; default the pod name without its last two `-xxxx` segments. */
+  workloadName?: string;
+  /** ISTIO_VERSION in the node metadata; default ISTIO_VERSION. */
+  istioVersion?: string;
 }
 
 /** Istio's bootstrap tracer for defaultConfig.tracing.zipkin (HCMs without a Telemetry provider use it). */
@@ -36,6 +40,26 @@ function zipkinTracing(): unknown {
     '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig', collector_cluster: 'zipkin',
     collector_endpoint: '/api/v2/spans', collector_endpoint_version: 'HTTP_JSON', trace_id_128bit: true, shared_span_context: false,
   } } };
+}
+
+/** The Istio release whose APIs and behaviour Strait follows, as the agent reports it. */
+export const ISTIO_VERSION = '1.17.8';
+
+/** A Deployment pod's workload: `web-5d9c7b8f4-x2x9z` -> `web` (a name with fewer segments stays). */
+export function workloadFromPodName(podName: string): string {
+  const parts = podName.split('-');
+  return parts.length > 2 ? parts.slice(0, -2).join('-') : podName;
+}
+
+/** The injector's canonical-name/-revision labels (kept when the pod sets them). */
+export function withCanonicalLabels(labels: Record<string, string>, workload: string): Record<string, string> {
+  return {
+    ...labels,
+    'service.istio.io/canonical-name': labels['service.istio.io/canonical-name']
+      ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? workload,
+    'service.istio.io/canonical-revision': labels['service.istio.io/canonical-revision']
+      ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
+  };
 }
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
@@ -66,8 +90,11 @@ function adminRouteListener(name: string, ip: string, port: number, path: string
 export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown> {
   const adminPort = o.adminPort ?? 15000;
   const app = o.labels['app'] ?? o.labels['app.kubernetes.io/name'] ?? o.podName;
+  const workload = o.workloadName ?? workloadFromPodName(o.podName);
   const metadata: Record<string, unknown> = {
-    NAMESPACE: o.namespace, NAME: o.podName, INSTANCE_IPS: o.podIp, LABELS: o.labels,
+    NAMESPACE: o.namespace, NAME: o.podName, INSTANCE_IPS: o.podIp, LABELS: withCanonicalLabels(o.labels, workload),
+    WORKLOAD_NAME: workload, OWNER: `kubernetes://apis/apps/v1/namespaces/${o.namespace}/deployments/${workload}`,
+    ISTIO_VERSION: o.istioVersion ?? ISTIO_VERSION,
     SERVICE_ACCOUNT: o.serviceAccount ?? 'default', CLUSTER_ID: 'Kubernetes',
     [BIND_ADDRESS_KEY]: o.podIp, [APP_ADDRESS_KEY]: o.appAddress ?? o.podIp,
   };

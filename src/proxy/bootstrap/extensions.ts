@@ -70,6 +70,14 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     category: 'network filter', name: 'envoy.filters.network.tcp_proxy', terminal: true,
     typeName: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   },
+  // Istio's proxy extensions; their configs come as TypedStruct (no protos in Strait).
+  { category: 'http filter', name: 'envoy.filters.http.peer_metadata', typeName: 'io.istio.http.peer_metadata.Config' },
+  { category: 'http filter', name: 'istio.stats', typeName: 'stats.PluginConfig' },
+  { category: 'network filter', name: 'istio.stats', typeName: 'stats.PluginConfig' },
+  {
+    category: 'network filter', name: 'istio.metadata_exchange',
+    typeName: 'envoy.tcp.metadataexchange.config.MetadataExchange',
+  },
 ];
 
 /** The HTTP router filter's name, which must end every HTTP filter chain. */

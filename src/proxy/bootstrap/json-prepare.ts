@@ -17,6 +17,10 @@ export const TYPED_STRUCT_TYPES = new Set(['udpa.type.v1.TypedStruct', 'xds.type
 
 const ANY = 'google.protobuf.Any';
 
+function typeNameOf(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
 type Obj = Record<string, unknown>;
 
 /** Walk state: the registry for Any types, the errors found, and whether to check leaf values. */
@@ -190,7 +194,13 @@ function prepareAny(json: unknown, path: PathSeg[], ctx: PrepareContext, extName
     return json;
   }
   const typeName = url.slice(url.lastIndexOf('/') + 1);
-  if (TYPED_STRUCT_TYPES.has(typeName)) return prepareAny(expandTypedStruct(json, path, ctx), path, ctx, extName);
+  if (TYPED_STRUCT_TYPES.has(typeName)) {
+    const inner = json['type_url'] ?? json['typeUrl'];
+    // A type protobuf does not know (Istio's stats.PluginConfig ...) stays a TypedStruct: its filter reads
+    // the JSON value, and the extension checks name the inner type when no filter implements it.
+    if (typeof inner === 'string' && inner !== '' && ctx.registry.getMessage(typeNameOf(inner)) === undefined) return json;
+    return prepareAny(expandTypedStruct(json, path, ctx), path, ctx, extName);
+  }
   const desc = ctx.registry.getMessage(typeName);
   if (!desc) {
     const message = extName !== undefined

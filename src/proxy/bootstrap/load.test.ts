@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
+import { unpackTypedConfig } from '../filters/typed-config.js';
 import {
   HttpConnectionManagerSchema, HttpConnectionManager_CodecType,
 } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
@@ -220,4 +221,45 @@ test('YAML syntax errors, unreadable files and no config at all', () => {
   assert.deepEqual(r3, { ok: false, errors: [{ path: '', message: NO_CONFIG_MESSAGE }] });
   const r4 = loadBootstrap({ yaml: '- a\n- b\n' });
   assert.equal(r4.ok, false);
+});
+
+/** An HCM whose first HTTP filter's config is a TypedStruct of `innerType`. */
+function istioFilterConfig(name: string, innerType: string): string {
+  return `
+static_resources:
+  listeners:
+  - name: l1
+    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: inbound
+          http_filters:
+          - name: ${name}
+            typed_config:
+              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+              type_url: type.googleapis.com/${innerType}
+              value:
+                metrics: [{ name: requests_total, dimensions: { request_host: request.host } }]
+          - name: envoy.filters.http.router
+          route_config: { virtual_hosts: [{ name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, direct_response: { status: 200 } }] }] }
+`;
+}
+
+test('a TypedStruct of a type without a proto (Istio\'s stats.PluginConfig) is kept for its filter', () => {
+  const hcm = hcmOf(ok(loadBootstrap({ yaml: istioFilterConfig('istio.stats', 'stats.PluginConfig') })));
+  const any = hcm.httpFilters[0]!.configType.value as Any;
+  assert.equal(any.typeUrl, 'type.googleapis.com/udpa.type.v1.TypedStruct');
+  assert.deepEqual(unpackTypedConfig(any), { typeName: 'stats.PluginConfig',
+    json: { metrics: [{ name: 'requests_total', dimensions: { request_host: 'request.host' } }] } });
+});
+
+test('a TypedStruct of a type no filter implements is rejected naming the inner type', () => {
+  const r = loadBootstrap({ yaml: istioFilterConfig('my.filter', 'acme.Unknown') });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.match(r.errors.map(formatConfigError).join('\n'),
+    /Didn't find a registered implementation for 'my\.filter' with type URL: 'acme\.Unknown'/);
 });

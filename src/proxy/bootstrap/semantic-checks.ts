@@ -16,6 +16,7 @@ import type { PathError, PathSeg } from './config-error.js';
 import { registry } from '../../xds/registry.js';
 import { checkRouteFilterConfig } from './route-config-checks.js';
 import { checkTracingProvider } from '../tracing/config-checks.js';
+import { typedConfigType } from '../filters/typed-config.js';
 import {
   findExtension, findRouteConfigExtension, missingExtensionMessage, typeNameOf, type ExtensionCategory, type ExtensionInfo,
 } from './extensions.js';
@@ -115,7 +116,12 @@ class SemanticChecker {
       return undefined;
     }
     const any = c.configType.case === 'typedConfig' ? (c.configType.value as Any) : undefined;
-    const typeName = any ? typeNameOf(any.typeUrl) : undefined;
+    let typeName = any ? typeNameOf(any.typeUrl) : undefined;
+    try {
+      if (any) typeName = typedConfigType(any);
+    } catch {
+      // A TypedStruct that does not unpack: reported under its own type name.
+    }
     const ext = findExtension(category, c.name, typeName);
     if (!ext && !optional) {
       this.err(any ? [...path, 'typed_config', { key: '@type' }] : [...path, 'name'], missingExtensionMessage(c.name, typeName));

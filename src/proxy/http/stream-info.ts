@@ -1,6 +1,7 @@
 // Per-request facts gathered while a stream runs: timings, flags, bytes, upstream host.
 // Access logs, stats and tracing read it; the connection manager and router fill it in.
 import type { RequestHead, ResponseHead, HeaderMap } from './headers.js';
+import type { DownstreamSsl } from '../tls/downstream-ssl.js';
 
 /** Envoy's response flags, in the order they are printed (comma-joined). */
 export const RESPONSE_FLAGS = [
@@ -65,7 +66,11 @@ export class StreamInfo {
   /** The address from x-forwarded-for when trusted, else the peer. */
   downstreamDirectRemoteAddress = '';
   requestedServerName = '';
+  /** The downstream connection's TLS facts (peer certificate, URI SANs); undefined for plaintext. */
+  downstreamSsl?: DownstreamSsl;
   attemptCount = 0;
+  /** Facts filters share for one stream (Envoy's filter state), by key, e.g. the discovered peers. */
+  readonly filterState = new Map<string, unknown>();
 
   constructor(readonly protocol: string) {}
 

@@ -1,10 +1,12 @@
 // One built filter chain: its transport (plain or downstream TLS) and its terminal network filter
-// (http_connection_manager or tcp_proxy), compiled once from the FilterChain proto.
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
+// (http_connection_manager, or tcp_proxy after Istio's istio.stats), compiled once from the proto.
 import type { FilterChain } from '../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { TcpProxy } from '../../xds/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
-import { registry } from '../../xds/registry.js';
+import { unpackTypedConfig } from '../filters/typed-config.js';
+import type { TcpConnectionObserver } from '../filters/network/tcp_proxy/observer.js';
+import { IstioTcpStats } from '../istio/istio-tcp-stats.js';
+import { STATS_PLUGIN_TYPE } from '../istio/stats-config.js';
 import { formatPath } from '../bootstrap/config-error.js';
 import { TcpProxyConfig } from '../filters/network/tcp_proxy/config.js';
 import type { HcmConfig } from '../http/conn-manager/config.js';
@@ -18,6 +20,8 @@ import { listenerFail } from './errors.js';
 
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+/** istio.metadata_exchange: accepted and inert (TCP exchange needs Istio mTLS, not built). */
+const METADATA_EXCHANGE_TYPE = 'envoy.tcp.metadataexchange.config.MetadataExchange';
 
 /** What building a listener's filter chains needs from the server. */
 export type ListenerContext = Omit<HcmContext, 'fieldPath'> & { readonly stats: StatsStore };
@@ -48,22 +52,29 @@ export class FilterChainImpl {
     }
     this.handshakeTimeoutMs = durationMs(proto.transportSocketConnectTimeout, 0);
     let terminal: TerminalFilter | null = null;
+    const observers: TcpConnectionObserver[] = [];
     for (let i = 0; i < proto.filters.length; i++) {
       const f = proto.filters[i];
       const at = `${path}.filters[${i}]`;
       if (f.configType.case !== 'typedConfig') listenerFail(at, `network filter '${f.name}' needs a typed_config`);
       if (terminal !== null) listenerFail(at, `network filter '${f.name}' follows the terminal filter of the chain`);
-      const msg = anyUnpack(f.configType.value, registry);
-      const typeName = msg?.$typeName;
-      if (typeName === HCM_TYPE) {
+      const tc = unpackTypedConfig(f.configType.value);
+      const msg = tc.message;
+      const typeName = tc.typeName;
+      if (typeName === STATS_PLUGIN_TYPE) {
+        observers.push(new IstioTcpStats(tc.json ?? {}, { ...ctx, fieldPath: `${at}.typed_config` }));
+      } else if (typeName === METADATA_EXCHANGE_TYPE) {
+        // Nothing to do without Istio mTLS: the peer of a TCP connection stays unknown.
+      } else if (typeName === HCM_TYPE) {
+        if (observers.length > 0) listenerFail(at, 'the istio.stats network filter is only supported before tcp_proxy');
         terminal = { kind: 'hcm', config: buildHcmConfig(msg as HttpConnectionManager, { ...ctx, fieldPath: `${at}.typed_config` }) };
       } else if (typeName === TCP_PROXY_TYPE) {
         terminal = { kind: 'tcp_proxy', config: new TcpProxyConfig(msg as TcpProxy, {
           clusterManager: ctx.clusterManager, stats: ctx.stats, fieldPath: `${at}.typed_config`,
-          localNode: ctx.localNode, trafficDirection: ctx.trafficDirection,
+          localNode: ctx.localNode, trafficDirection: ctx.trafficDirection, observers,
         }) };
       } else {
-        listenerFail(at, `network filter '${f.name}' (${typeName ?? f.configType.value.typeUrl}) is not supported by Strait`);
+        listenerFail(at, `network filter '${f.name}' (${typeName}) is not supported by Strait`);
       }
     }
     this.terminal = terminal;

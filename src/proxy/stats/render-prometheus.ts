@@ -6,6 +6,7 @@ import {
 import { fmtDouble, formatG } from './number-format.js';
 import type { StatsSnapshot } from './snapshot.js';
 import { TagProducer, type Tag } from './tag-extractor.js';
+import { stripCustomNamespace, type StatTags } from './tagged.js';
 
 /** A stat's Prometheus family name and rendered labels (`a="x",b="y"`). */
 export interface PrometheusName {
@@ -35,6 +36,18 @@ export function formatTags(tags: readonly Tag[]): string {
 export class PrometheusNamer {
   private readonly cache = new Map<string, PrometheusName>();
   constructor(readonly producer: TagProducer = new TagProducer()) {}
+
+  /** Names stats that carry explicit tags; one in a custom namespace drops `envoy_` and the namespace. */
+  learnTagged(tagged: readonly (readonly [string, StatTags])[]): void {
+    for (const [statName, t] of tagged) {
+      if (this.cache.has(statName)) continue;
+      const custom = stripCustomNamespace(t.name);
+      this.cache.set(statName, {
+        family: custom !== undefined ? sanitizeName(custom) : `envoy_${sanitizeName(t.name)}`,
+        labels: formatTags(t.tags), familyKey: tokenKey(t.name), statKey: tokenKey(statName),
+      });
+    }
+  }
 
   get(statName: string): PrometheusName {
     let n = this.cache.get(statName);
@@ -93,6 +106,7 @@ export function renderPrometheus(snap: StatsSnapshot, namer: PrometheusNamer, op
   const show = (name: string, used: boolean): boolean =>
     (!opts.usedOnly || used) && (opts.filter === undefined || opts.filter.test(name));
   const out: string[] = [];
+  if (snap.tagged !== undefined) namer.learnTagged(snap.tagged);
   const numeric = (list: [string, number, boolean, ...unknown[]][], type: string): void => {
     const items: Series<number>[] = [];
     for (const [stat, value, used] of list) if (show(stat, used)) items.push({ name: namer.get(stat), data: value });

@@ -2,6 +2,7 @@
 // so the admin can render the sum of all workers as Envoy shows one process's stats.
 import type { BinCode } from './histogram-bins.js';
 import { StatsStore, type GaugeImport, type HistogramUnit } from './store.js';
+import type { StatTags } from './tagged.js';
 
 /** One histogram's bins as ascending [code, count] pairs. */
 export interface HistogramSnapshot {
@@ -18,6 +19,8 @@ export interface StatsSnapshot {
   gauges: [name: string, value: number, used: boolean, importMode: GaugeImport][];
   histograms: [name: string, histogram: HistogramSnapshot][];
   textReadouts: [name: string, value: string][];
+  /** Stats made with explicit tags: full name -> tag-extracted name and tags. */
+  tagged?: [name: string, tags: StatTags][];
 }
 
 /** What the renderers accept: a live store or a snapshot. */
@@ -37,6 +40,7 @@ export function snapshot(store: StatsStore): StatsSnapshot {
       interval: pairs(h.lastInterval) }]);
   }
   for (const [name, value] of store.textReadouts) out.textReadouts.push([name, value]);
+  if (store.tagged.size > 0) out.tagged = [...store.tagged];
   return out;
 }
 
@@ -58,7 +62,9 @@ export function mergeSnapshots(list: readonly StatsSnapshot[]): StatsSnapshot {
   const gauges = new Map<string, [string, number, boolean, GaugeImport]>();
   const hists = new Map<string, { unit: HistogramUnit; used: boolean; cum: Map<BinCode, number>; int: Map<BinCode, number> }>();
   const texts = new Map<string, string>();
+  const tagged = new Map<string, StatTags>();
   for (const snap of list) {
+    for (const [name, t] of snap.tagged ?? []) if (!tagged.has(name)) tagged.set(name, t);
     for (const [name, value, used] of snap.counters) {
       const c = counters.get(name);
       if (c === undefined) counters.set(name, [name, value, used]);
@@ -93,5 +99,6 @@ export function mergeSnapshots(list: readonly StatsSnapshot[]): StatsSnapshot {
     histograms: [...hists].map(([name, m]) => [name,
       { unit: m.unit, used: m.used, cumulative: pairs(m.cum), interval: pairs(m.int) }]),
     textReadouts: [...texts],
+    ...(tagged.size > 0 ? { tagged: [...tagged] } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // The stats store: counters, gauges and histograms with Envoy's dotted names.
 // Handles are resolved once at config time; the hot path only increments fields.
 import { approxQuantiles, binLower, binOfValue, sortedBins, type BinCode } from './histogram-bins.js';
+import { taggedStatName, type StatTags } from './tagged.js';
 
 /** A monotonically increasing count. */
 export class Counter {
@@ -85,6 +86,8 @@ export class StatsStore {
   readonly histograms = new Map<string, Histogram>();
   /** Text readouts (`name: "value"`), e.g. server.version. */
   readonly textReadouts = new Map<string, string>();
+  /** Stats made with explicit tags: full name -> tag-extracted name and tags (no regex extraction). */
+  readonly tagged = new Map<string, StatTags>();
 
   counter(name: string): Counter {
     let c = this.counters.get(name);
@@ -111,6 +114,22 @@ export class StatsStore {
       this.histograms.set(name, h);
     }
     return h;
+  }
+
+  /** A counter with explicit tags, named `name.tag1.value1.tag2.value2...` as Envoy joins them. */
+  counterWithTags(name: string, tags: StatTags['tags']): Counter {
+    return this.counter(this.defineTagged(name, tags));
+  }
+
+  /** A histogram with explicit tags (see counterWithTags). */
+  histogramWithTags(name: string, tags: StatTags['tags'], unit: HistogramUnit = 'milliseconds'): Histogram {
+    return this.histogram(this.defineTagged(name, tags), unit);
+  }
+
+  private defineTagged(name: string, tags: StatTags['tags']): string {
+    const full = taggedStatName(name, tags);
+    if (!this.tagged.has(full)) this.tagged.set(full, { name, tags });
+    return full;
   }
 
   /** A view that prefixes every name with `prefix.`. */

@@ -78,6 +78,8 @@ describe('buildClusters', () => {
       socket_address: { address: '127.0.0.1', port_value: 3000 } } } }] }]);
     assert.equal(inbound.lb_policy, undefined, 'inbound clusters get no load balancer policy');
     assert.equal(inbound.transport_socket_matches, undefined);
+    assert.deepEqual((inbound.metadata as JsonObject & { filter_metadata: { istio: JsonObject } }).filter_metadata.istio.services,
+      [{ host: CATALOG, name: 'catalog', namespace: 'istioinaction' }], 'the stats filter reads destination_service here');
   });
 
   it('uses h2 for gRPC ports and the downstream protocol for unnamed ports on sidecars', () => {

@@ -1,10 +1,9 @@
 // The HTTP filters Strait implements, by name and by typed_config type URL.
 // The connection manager builds its filter factories through this table.
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import type { HttpFilter } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { Router } from '../../../xds/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
 import type { Node, TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
-import { registry } from '../../../xds/registry.js';
+import { typedConfigType, unpackTypedConfig } from '../typed-config.js';
 import type { HcmStats } from '../../http/conn-manager/stats.js';
 import type { HttpFilterFactory } from './types.js';
 import { RouterFilterFactory } from './router/config.js';
@@ -12,6 +11,10 @@ import type { StatsStore } from '../../stats/store.js';
 import { makeFaultFilterFactory } from './fault/index.js';
 import { makeLocalRateLimitFilterFactory } from './local_ratelimit/index.js';
 import { makeCorsFilterFactory } from './cors/index.js';
+import { makePeerMetadataFilterFactory } from '../../istio/peer-metadata-filter.js';
+import { PEER_METADATA_TYPE } from '../../istio/peer-metadata-config.js';
+import { makeIstioStatsFilterFactory } from '../../istio/istio-stats-filter.js';
+import { STATS_PLUGIN_TYPE } from '../../istio/stats-config.js';
 
 /** What a filter factory may read when it is built. */
 export interface HttpFilterContext {
@@ -41,6 +44,9 @@ const BY_TYPE: Record<string, { name: string; make: Maker }> = {
     name: 'envoy.filters.http.local_ratelimit', make: makeLocalRateLimitFilterFactory,
   },
   'envoy.extensions.filters.http.cors.v3.Cors': { name: 'envoy.filters.http.cors', make: makeCorsFilterFactory },
+  // Istio's own filters: their configs have no proto here, they come as TypedStruct JSON.
+  [PEER_METADATA_TYPE]: { name: 'envoy.filters.http.peer_metadata', make: makePeerMetadataFilterFactory },
+  [STATS_PLUGIN_TYPE]: { name: 'istio.stats', make: makeIstioStatsFilterFactory },
 };
 
 const BY_NAME: Record<string, string> = Object.fromEntries(
@@ -48,8 +54,13 @@ const BY_NAME: Record<string, string> = Object.fromEntries(
 
 /** The message type an http_filters entry resolves to, or an Envoy-style error. */
 export function resolveHttpFilterType(f: HttpFilter): { type: string } | { error: string } {
-  const typeUrl = f.configType.case === 'typedConfig' ? f.configType.value.typeUrl : '';
-  const type = typeUrl !== '' ? typeUrl.slice(typeUrl.lastIndexOf('/') + 1) : BY_NAME[f.name];
+  let type: string | undefined;
+  try {
+    type = f.configType.case === 'typedConfig' && f.configType.value.typeUrl !== ''
+      ? typedConfigType(f.configType.value) : BY_NAME[f.name];
+  } catch (e) {
+    return { error: `Unable to unpack as TypedStruct: ${(e as Error).message}` };
+  }
   if (type === undefined || !(type in BY_TYPE)) {
     return { error: `Didn't find a registered implementation for '${f.name}' with type URL: '${type ?? ''}'` };
   }
@@ -60,6 +71,7 @@ export function resolveHttpFilterType(f: HttpFilter): { type: string } | { error
 export function createHttpFilterFactory(f: HttpFilter, ctx: HttpFilterContext): HttpFilterFactory {
   const r = resolveHttpFilterType(f);
   if ('error' in r) throw new Error(r.error);
-  const config = f.configType.case === 'typedConfig' ? anyUnpack(f.configType.value, registry) : undefined;
+  const tc = f.configType.case === 'typedConfig' ? unpackTypedConfig(f.configType.value) : undefined;
+  const config = tc?.message ?? tc?.json;
   return BY_TYPE[r.type].make(config, ctx);
 }

@@ -44,6 +44,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.downstreamRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamLocalAddress = conn.localAddress;
     this.streamInfo.downstreamDirectRemoteAddress = conn.remoteAddress;
+    this.streamInfo.downstreamSsl = conn.ssl;
     this.clusterManager = config.clusterManager;
     config.stats.downstream_rq_active.inc();
     if (config.streamIdleTimeoutMs > 0) {

@@ -1,6 +1,8 @@
 // One downstream connection under the HTTP connection manager: creates streams for the codec
 // and keeps Envoy's `http.<prefix>.downstream_cx_*` stats.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { downstreamSsl, type DownstreamSsl } from '../../tls/downstream-ssl.js';
 import { createServerConnection } from '../codec/index.js';
 import type { ResponseEncoder, ServerConnection, ServerConnectionCallbacks } from '../codec/types.js';
 import type { HcmConfig } from './config.js';
@@ -22,6 +24,8 @@ export class HcmConnection implements ServerConnectionCallbacks {
   readonly localIp: string;
   readonly remoteAddress: string;
   readonly localAddress: string;
+  /** The connection's TLS facts; undefined for plaintext. */
+  readonly ssl: DownstreamSsl | undefined;
   private readonly streams = new Set<ActiveStream>();
   private codec: ServerConnection | null = null;
   private closeWhenIdle = false;
@@ -33,6 +37,7 @@ export class HcmConnection implements ServerConnectionCallbacks {
     this.localIp = plainIp(socket.localAddress);
     this.remoteAddress = joinHostPort(this.remoteIp, socket.remotePort);
     this.localAddress = joinHostPort(this.localIp, socket.localPort);
+    this.ssl = tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined;
     const stats = config.stats;
     stats.downstream_cx_total.inc();
     stats.downstream_cx_active.inc();

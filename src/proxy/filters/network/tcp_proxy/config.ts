@@ -7,6 +7,7 @@ import { listenerFail } from '../../../listener/errors.js';
 import type { StatsStore } from '../../../stats/store.js';
 import type { ClusterManager } from '../../../upstream/types.js';
 import { durationMs } from '../../../util/duration.js';
+import type { TcpConnectionObserver } from './observer.js';
 import { createTcpProxyStats, type TcpProxyStats } from './stats.js';
 
 /** Envoy's default idle_timeout: 1 hour (0s disables it). */
@@ -22,6 +23,8 @@ export interface TcpProxyContext {
   readonly localNode?: Node;
   /** The listener's traffic_direction. */
   readonly trafficDirection?: TrafficDirection;
+  /** The network filters before tcp_proxy that watch its connections (istio.stats). */
+  readonly observers?: readonly TcpConnectionObserver[];
 }
 
 /** One weighted cluster. */
@@ -42,6 +45,7 @@ export class TcpProxyConfig {
   /** max_connect_attempts (default 1). */
   readonly maxConnectAttempts: number;
   readonly accessLoggers: readonly AccessLogger[];
+  readonly observers: readonly TcpConnectionObserver[];
   private readonly clusters: readonly WeightedCluster[];
   private readonly totalWeight: number;
 
@@ -74,6 +78,7 @@ export class TcpProxyConfig {
     this.clusterManager = ctx.clusterManager;
     this.stats = createTcpProxyStats(ctx.stats.scope(`tcp.${proto.statPrefix}`));
     this.accessLoggers = defaultAccessLogManager.createAll(proto.accessLog, `${at}.access_log`);
+    this.observers = ctx.observers ?? [];
   }
 
   /** The cluster for a new connection (by weight when there are several, as Envoy's random pick). */

@@ -2,6 +2,7 @@
 // max_connect_attempts), pipes bytes both ways with back-pressure and half-close, logs at the end.
 import type { Socket } from 'node:net';
 import { StreamInfo } from '../../../http/stream-info.js';
+import type { TcpConnectionTracker } from './observer.js';
 import { HeaderMap, type RequestHead } from '../../../http/headers.js';
 import type { ClusterInfoImpl } from '../../../upstream/cluster-info.js';
 import type { HostImpl } from '../../../upstream/host.js';
@@ -47,6 +48,7 @@ function ignoreError(): void {
 /** A proxied TCP connection. */
 export class TcpProxySession implements TransportOwner {
   private readonly info: StreamInfo;
+  private readonly trackers: TcpConnectionTracker[];
   private upstream: Socket | null = null;
   private host: HostImpl | null = null;
   private clusterInfo: ClusterInfoImpl | null = null;
@@ -78,6 +80,7 @@ export class TcpProxySession implements TransportOwner {
     info.downstreamLocalAddress = meta.localAddress;
     info.requestedServerName = meta.serverName;
     this.info = info;
+    this.trackers = cfg.observers.map((o) => o.onOpen(info));
     // As Envoy's tcp_proxy: a FIN from one side is passed on, the other side may keep sending.
     downstream.allowHalfOpen = true;
     downstream.pause();
@@ -167,6 +170,7 @@ export class TcpProxySession implements TransportOwner {
     this.upstreamConnected = true;
     const ci = this.clusterInfo!;
     ci.stats.upstream_cx_connect_ms.record(performance.now() - this.upstreamCreatedMs);
+    for (const t of this.trackers) t.onUpstreamConnected();
     if (up.localAddress !== undefined) {
       this.info.upstreamLocalAddress = up.localAddress.includes(':')
         ? `[${up.localAddress}]:${up.localPort}` : `${up.localAddress}:${up.localPort}`;
@@ -342,6 +346,7 @@ export class TcpProxySession implements TransportOwner {
     const info = this.info;
     info.durationMs = info.elapsedMs();
     for (const log of this.cfg.accessLoggers) log.log(info);
+    for (const t of this.trackers) t.onClose();
   }
 
   private clearConnectTimer(): void {

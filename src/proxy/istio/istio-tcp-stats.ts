@@ -1,0 +1,97 @@
+// istio.stats as a network filter before tcp_proxy: Istio's TCP metrics per connection (opened,
+// bytes both ways every tcp_reporting_duration and at close, closed). The peer stays unknown:
+// TCP metadata exchange needs Istio mTLS (ALPN istio-peer-exchange), which Strait has not built.
+import type { JsonObject } from '@bufbuild/protobuf';
+import { TrafficDirection, type Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { formatResponseFlags, type StreamInfo } from '../http/stream-info.js';
+import type { TcpConnectionObserver, TcpConnectionTracker } from '../filters/network/tcp_proxy/observer.js';
+import type { StatsStore } from '../stats/store.js';
+import type { Tag } from '../stats/tag-extractor.js';
+import type { ClusterManager } from '../upstream/types.js';
+import type { AttributeContext } from './expressions.js';
+import { IstioMetrics } from './istio-metrics.js';
+import { peerFromMetadata, type PeerInfo } from './peer-info.js';
+import { parseStatsConfig } from './stats-config.js';
+import { reporterOf, serviceFromClusterMetadata, standardLabels, type Reporter } from './standard-labels.js';
+
+/** What the network filter is built from. */
+export interface IstioTcpStatsContext {
+  readonly stats: StatsStore;
+  readonly clusterManager: ClusterManager;
+  readonly fieldPath: string;
+  readonly localNode?: Node;
+  readonly trafficDirection?: TrafficDirection;
+}
+
+class Tracker implements TcpConnectionTracker {
+  private opened = false;
+  private sent = 0;
+  private received = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly owner: IstioTcpStats, private readonly info: StreamInfo) {
+    this.timer = setInterval(() => this.report(), owner.metrics.config.tcpReportingMs);
+    this.timer.unref();
+  }
+
+  onUpstreamConnected(): void {
+    this.report();
+  }
+
+  onClose(): void {
+    clearInterval(this.timer);
+    const [tags, ctx] = this.report();
+    this.owner.metrics.counter('tcp_connections_closed_total')?.get(tags, ctx).inc();
+  }
+
+  /** Adds what happened since the last report. */
+  private report(): [Tag[], AttributeContext] {
+    const [tags, ctx] = this.owner.labels(this.info);
+    const m = this.owner.metrics;
+    if (!this.opened) {
+      this.opened = true;
+      m.counter('tcp_connections_opened_total')?.get(tags, ctx).inc();
+    }
+    const sent = this.info.bytesSent - this.sent;
+    const received = this.info.bytesReceived - this.received;
+    this.sent = this.info.bytesSent;
+    this.received = this.info.bytesReceived;
+    if (sent > 0) m.counter('tcp_sent_bytes_total')?.get(tags, ctx).inc(sent);
+    if (received > 0) m.counter('tcp_received_bytes_total')?.get(tags, ctx).inc(received);
+    return [tags, ctx];
+  }
+}
+
+/** One istio.stats network filter config. */
+export class IstioTcpStats implements TcpConnectionObserver {
+  readonly metrics: IstioMetrics;
+  private readonly self: PeerInfo;
+  private readonly nodeMetadata: JsonObject | undefined;
+  private readonly reporter: Reporter;
+  private readonly clusterManager: ClusterManager;
+
+  constructor(config: JsonObject, ctx: IstioTcpStatsContext) {
+    this.metrics = new IstioMetrics(ctx.stats, parseStatsConfig(config, ctx.fieldPath));
+    this.nodeMetadata = ctx.localNode?.metadata;
+    this.self = peerFromMetadata(ctx.localNode?.id ?? '', this.nodeMetadata ?? {});
+    this.reporter = reporterOf(ctx.trafficDirection === TrafficDirection.INBOUND, this.metrics.config.serverGateway);
+    this.clusterManager = ctx.clusterManager;
+  }
+
+  onOpen(info: StreamInfo): TcpConnectionTracker {
+    return new Tracker(this, info);
+  }
+
+  labels(info: StreamInfo): [Tag[], AttributeContext] {
+    const istio = this.clusterManager.get(info.upstreamCluster)?.info.config.metadata?.filterMetadata['istio'];
+    const tags = standardLabels({
+      reporter: this.reporter,
+      source: this.reporter === 'source' ? this.self : undefined,
+      destination: this.reporter === 'destination' ? this.self : undefined,
+      sourcePrincipal: 'unknown', destinationPrincipal: 'unknown', service: serviceFromClusterMetadata(istio),
+      protocol: 'tcp', responseFlags: formatResponseFlags(info.responseFlags),
+      securityPolicy: this.reporter === 'source' ? 'unknown' : 'none',
+    });
+    return [tags, { nodeMetadata: this.nodeMetadata, clusterName: info.upstreamCluster }];
+  }
+}
