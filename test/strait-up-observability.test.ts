@@ -92,9 +92,10 @@ test('strait up --addons: Prometheus, traces and access logs for the book\'s cha
     // The client side (webapp's sidecar) knows the server from the response's peer metadata.
     const [client] = await promQuery(prometheus, 'istio_requests_total{destination_service_name="catalog",reporter="source"}');
     assert.equal(client?.metric['destination_workload'], 'catalog', JSON.stringify(client?.metric));
-    assert.equal(client?.metric['source_workload'], 'webapp');
-    const [gateway] = await promQuery(prometheus, 'istio_requests_total{source_workload="istio-ingressgateway",reporter="source"}');
-    assert.equal(gateway?.metric['destination_service_name'], 'webapp', JSON.stringify(gateway?.metric));
+    assert.equal(client?.metric['source_workload'], 'webapp', JSON.stringify(client?.metric));
+    const [gateway] = await promQuery(prometheus, 'istio_requests_total{destination_service_name="webapp",reporter="source"}');
+    assert.deepEqual([gateway?.metric['source_workload'], gateway?.metric['source_workload_namespace'], gateway?.metric['destination_workload']],
+      ['istio-ingressgateway', 'istio-system', 'webapp'], JSON.stringify(gateway?.metric));
     assert.ok((await promQuery(prometheus, 'istio_request_duration_milliseconds_bucket{destination_service_name="catalog",le="+Inf"}')).length > 0);
     // The control plane's own metrics come from its monitoring port.
     assert.ok((await promQuery(prometheus, 'pilot_xds_pushes')).length > 0, 'pilot_xds_pushes scraped');

@@ -36,7 +36,7 @@ export class LocalPod {
     const s = this.state;
     const boot = proxyBootstrap({ type: s.type, podName: s.name, namespace: s.namespace, podIp: s.podIp, appAddress: s.appAddress,
       labels: s.labels, serviceAccount: this.workload?.serviceAccount, xdsHost: this.xds.host, xdsPort: this.xds.port,
-      adminPort: s.adminPort, httpProxyPort: s.httpProxyPort, workloadName: this.workload?.deployment,
+      adminPort: s.adminPort, httpProxyPort: s.httpProxyPort, workloadName: s.deployment,
       ...(this.zipkin ? { zipkin: this.zipkin } : {}) });
     const bootFile = join(this.paths.runDir, 'pods', `${s.name}.json`);
     writeFileSync(bootFile, JSON.stringify(boot));
