@@ -1,6 +1,6 @@
 // Schema-guided walk over a config's JSON value before fromJson: applies Envoy's leniencies
 // (case-insensitive enum names, TypedStruct expansion) and finds each bad field with its path.
-import { fromJson, type DescEnum, type DescField, type DescMessage, type JsonValue, type Registry } from '@bufbuild/protobuf';
+import { fromJson, ScalarType, type DescEnum, type DescField, type DescMessage, type JsonValue, type Registry } from '@bufbuild/protobuf';
 import type { PathError, PathSeg } from './config-error.js';
 
 /** Well-known types whose JSON form is not a plain object of fields. */
@@ -129,9 +129,12 @@ function prepareField(desc: DescMessage, field: DescField, key: string, value: u
   ctx: PrepareContext, parent: Obj): unknown {
   if (value === null) return null;
   switch (field.fieldKind) {
-    case 'scalar':
-      leaf(ctx, desc, key, value, fpath);
-      return value;
+    case 'scalar': {
+      // Envoy's protobuf JSON parser takes quoted booleans ("true"), as the book's ch8 custom bootstrap writes them.
+      const v = field.scalar === ScalarType.BOOL && (value === 'true' || value === 'false') ? value === 'true' : value;
+      leaf(ctx, desc, key, v, fpath);
+      return v;
+    }
     case 'enum': {
       const v = normalizeEnum(field.enum, value);
       leaf(ctx, desc, key, v, fpath);

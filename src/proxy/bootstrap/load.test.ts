@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
+import { registry } from '../../xds/registry.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import {
   HttpConnectionManagerSchema, HttpConnectionManager_CodecType,
@@ -262,4 +263,17 @@ test('a TypedStruct of a type no filter implements is rejected naming the inner 
   if (r.ok) return;
   assert.match(r.errors.map(formatConfigError).join('\n'),
     /Didn't find a registered implementation for 'my\.filter' with type URL: 'acme\.Unknown'/);
+});
+
+test('quoted booleans load as Envoy\'s JSON parser takes them (the book\'s ch8 custom bootstrap)', () => {
+  const r = loadBootstrap({ yaml: JSON.stringify({
+    tracing: { http: { name: 'envoy.tracers.zipkin', typedConfig: {
+      '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig', collectorCluster: 'zipkin',
+      collectorEndpoint: '/zipkin/api/v1/spans', traceId128bit: 'true', collectorEndpointVersion: 'HTTP_JSON' } } },
+    static_resources: { clusters: [{ name: 'zipkin', type: 'STATIC', connect_timeout: '1s' }] },
+  }) });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const http = r.bootstrap.tracing?.http;
+  const zipkin = http?.configType.case === 'typedConfig' ? anyUnpack(http.configType.value, registry) as { traceId128bit?: boolean } : undefined;
+  assert.equal(zipkin?.traceId128bit, true);
 });
