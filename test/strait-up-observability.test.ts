@@ -47,7 +47,7 @@ test('strait up --addons: Prometheus, traces and access logs for the book\'s cha
     const home = mkdtempSync(join(tmpdir(), 'strait-obs-'));
     // The default profile: no mesh-wide access log and 1% sampling, so Telemetry and the client's B3 decision show.
     assert.equal((await strait(home, ['install', '--set', 'profile=default', '-y'])).code, 0);
-    const up = spawn(process.execPath, [STRAIT_BIN, 'up', '--addons', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'],
+    const up = spawn(process.execPath, [STRAIT_BIN, 'up', '--addons', '--pod-network', '127.94', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'],
       { env: { ...process.env, STRAIT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     up.stdout!.on('data', (d) => { out += d; });
@@ -151,7 +151,7 @@ test('strait up --addons: Prometheus, traces and access logs for the book\'s cha
       await curl(url, ['-H', 'user-agent: access-log-check']);
       return (await gatewayLog()).split('\n').find((l) => /"GET \/api\/catalog HTTP\/1\.1" 200 .*"access-log-check"/.test(l));
     }, 500);
-    assert.match(line, /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] "GET \/api\/catalog HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "[^"]*" "access-log-check" "[0-9a-f-]{36}" "[^"]+" "127\.77\.[\d.]+:8080" outbound\|80\|\|webapp\.istioinaction\.svc\.cluster\.local /);
+    assert.match(line, /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] "GET \/api\/catalog HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "[^"]*" "access-log-check" "[0-9a-f-]{36}" "[^"]+" "127\.94\.[\d.]+:8080" outbound\|80\|\|webapp\.istioinaction\.svc\.cluster\.local /);
 
     // Metric overrides: ch7's Telemetry adds two dimensions and removes request_protocol on istioinaction's proxies.
     const dims = await run(['apply', '-f', join(BOOK, 'ch7/metrics/v2/add-dimensions-telemetry.yaml')]);
