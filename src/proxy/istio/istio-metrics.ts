@@ -8,7 +8,8 @@ import type { MetricName, MetricOverrides, StatsPluginConfig } from './stats-con
 const NAMESPACE = 'istiocustom';
 
 /** The labels of one metric: the standard ones, overridden, extended and pruned as configured. */
-export function applyOverrides(base: readonly Tag[], o: MetricOverrides, ctx: AttributeContext): Tag[] {
+export function applyOverrides(base: readonly Tag[], o: MetricOverrides, ctx: AttributeContext): readonly Tag[] {
+  if (o.dimensions.size === 0 && o.tagsToRemove.size === 0) return base;
   const out: Tag[] = [];
   for (const t of base) {
     if (o.tagsToRemove.has(t.name)) continue;
@@ -23,15 +24,27 @@ export function applyOverrides(base: readonly Tag[], o: MetricOverrides, ctx: At
   return out;
 }
 
+/** Each label list's joined values, so the metrics of one stream sharing its labels join them once. */
+const joinedKeys = new WeakMap<readonly Tag[], string>();
+
+function keyOf(tags: readonly Tag[]): string {
+  let key = joinedKeys.get(tags);
+  if (key === undefined) {
+    key = '';
+    for (const t of tags) key += `${t.value}\u0001`;
+    joinedKeys.set(tags, key);
+  }
+  return key;
+}
+
 /** One metric; the stat for a label set is looked up once, then found by its joined values. */
 class Metric<T> {
   private readonly cache = new Map<string, T>();
-  constructor(private readonly overrides: MetricOverrides, private readonly make: (tags: Tag[]) => T) {}
+  constructor(private readonly overrides: MetricOverrides, private readonly make: (tags: readonly Tag[]) => T) {}
 
   get(base: readonly Tag[], ctx: AttributeContext): T {
     const tags = applyOverrides(base, this.overrides, ctx);
-    let key = '';
-    for (const t of tags) key += `${t.value}\u0001`;
+    const key = keyOf(tags);
     let stat = this.cache.get(key);
     if (stat === undefined) {
       stat = this.make(tags);
@@ -57,7 +70,7 @@ export class IstioMetrics {
       (tags) => this.store.histogramWithTags(`${NAMESPACE}.istio_${name}`, tags, unit));
   }
 
-  private metric<T>(map: Map<MetricName, Metric<T>>, name: MetricName, make: (tags: Tag[]) => T): Metric<T> | null {
+  private metric<T>(map: Map<MetricName, Metric<T>>, name: MetricName, make: (tags: readonly Tag[]) => T): Metric<T> | null {
     const o = this.config.metrics.get(name)!;
     if (o.drop) return null;
     let m = map.get(name);
