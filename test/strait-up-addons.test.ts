@@ -3,12 +3,12 @@
 // 15090 and pilot; `strait down` stops all of it. Own pod network and free ports (beside ch2's test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STRAIT_BIN, terminate } from './lib/proxy-process.js';
 import { straitWithHome } from './lib/strait-cli.js';
+import { newHome, startMesh } from './lib/strait-up.js';
 import { waitFor } from './lib/wait.js';
 import { findOnPath } from '../src/mesh/local/addons/prometheus.js';
 import type { MeshState } from '../src/mesh/local/state.js';
@@ -37,25 +37,16 @@ spec:
 interface Target { labels: Record<string, string>; scrapeUrl: string; health: string }
 
 test('strait up --addons runs zipkin and Prometheus beside the mesh', { timeout: 90_000 }, async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'strait-addons-'));
+  const home = newHome('strait-addons-');
   const dir = join(home, 'manifests');
   mkdirSync(dir);
   writeFileSync(join(dir, 'echo.yaml'), ECHO);
   const run = (args: string[]): ReturnType<typeof straitWithHome> => straitWithHome(home, args);
   assert.equal((await run(['install', '--set', 'profile=minimal'])).code, 0);
-  const up = spawn(process.execPath, [STRAIT_BIN, 'up', dir, '--addons', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0',
-    '--pod-network', '127.93'], { env: { ...process.env, STRAIT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  up.stdout!.on('data', (d) => { out += d; });
-  up.stderr!.on('data', (d) => { out += d; });
-  t.after(async () => {
-    if (up.exitCode === null) await terminate(up);
-    rmSync(home, { recursive: true, force: true });
-  });
-  await waitFor('strait up to be ready', 40_000, () => (/mesh ready/.test(out) ? true : undefined), 50).catch((e: Error) => {
-    throw new Error(`${e.message}\n${out}`);
-  });
-  const state = JSON.parse(readFileSync(join(home, 'mesh.json'), 'utf8')) as MeshState;
+  const mesh = await startMesh(t, home, [dir, '--addons', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0',
+    '--pod-network', '127.93'], 40_000);
+  const up = mesh.proc;
+  const state = mesh.state;
   assert.equal(state.pods.length, 2);
 
   const zipkin = await run(['dashboard', 'zipkin']);
@@ -76,7 +67,7 @@ test('strait up --addons runs zipkin and Prometheus beside the mesh', { timeout:
 
   await t.test('Prometheus scrapes the proxies and pilot', async (st) => {
     if (!findOnPath('prometheus')) {
-      assert.match(out, /prometheus is not on PATH: running without it/);
+      assert.match(mesh.output(), /prometheus is not on PATH: running without it/);
       const none = await run(['dashboard', 'prometheus']);
       assert.equal(none.code, 1);
       assert.match(none.stderr, /^Error: no prometheus pods found in the local mesh/);

@@ -3,41 +3,28 @@
 // files and services/ manifests unmodified; `strait down` leaves no process behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curl } from './lib/curl.js';
-import { SHARED, STRAIT_BIN, terminate } from './lib/proxy-process.js';
-import { straitWithHome } from './lib/strait-cli.js';
+import { SHARED } from './lib/proxy-process.js';
+import { newHome, startMesh } from './lib/strait-up.js';
 import { waitFor } from './lib/wait.js';
 import type { MeshState } from '../src/mesh/local/state.js';
 
 const BOOK = process.env['STRAIT_SHARED'] ? join(process.env['STRAIT_SHARED'], 'corpus', 'book') : join(SHARED, 'corpus', 'book');
 
-const strait = straitWithHome;
-
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 test('strait up runs the book\'s chapter 2', { timeout: 240_000 }, async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'strait-up-'));
-  const up = spawn(process.execPath, [STRAIT_BIN, 'up', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'],
-    { env: { ...process.env, STRAIT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  up.stdout!.on('data', (d) => { out += d; });
-  up.stderr!.on('data', (d) => { out += d; });
-  t.after(async () => {
-    if (up.exitCode === null) await terminate(up);
-    rmSync(home, { recursive: true, force: true });
-  });
+  const home = newHome('strait-up-');
   const startedAt = Date.now();
-  await waitFor(`strait up to be ready\n${out}`, 60_000, () => (/mesh ready/.test(out) ? true : undefined), 50).catch((e: Error) => {
-    throw new Error(`${e.message}\n${out}`);
-  });
-  t.diagnostic(`strait up ready in ${Date.now() - startedAt} ms: ${/mesh ready in [\d.]+ s/.exec(out)?.[0]}`);
-  const state = JSON.parse(readFileSync(join(home, 'mesh.json'), 'utf8')) as MeshState;
+  const mesh = await startMesh(t, home, ['--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'], 60_000);
+  const up = mesh.proc;
+  t.diagnostic(`strait up ready in ${Date.now() - startedAt} ms: ${/mesh ready in [\d.]+ s/.exec(mesh.output())?.[0]}`);
+  const state = mesh.state;
   const url = `http://${state.ingressAddress}/api/catalog`;
-  const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => strait(home, args);
+  const run = mesh.run;
   const applyBook = async (file: string): Promise<void> => {
     const r = await run(['apply', '-f', join(BOOK, file), '-n', 'istioinaction']);
     assert.equal(r.code, 0, `apply ${file}: ${r.stderr}`);

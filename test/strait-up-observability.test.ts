@@ -3,30 +3,19 @@
 // API, Telemetry turns on the gateway's access log and adds dimensions, with the book's files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, trace, SpanKind } from '@opentelemetry/api';
+import { context, SpanKind } from '@opentelemetry/api';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { curl } from './lib/curl.js';
-import { SHARED, STRAIT_BIN, terminate } from './lib/proxy-process.js';
+import { SHARED } from './lib/proxy-process.js';
 import { straitWithHome as strait } from './lib/strait-cli.js';
+import { newHome, startMesh } from './lib/strait-up.js';
+import { findOnPath } from '../src/mesh/local/addons/prometheus.js';
 import { waitFor } from './lib/wait.js';
-import type { MeshState } from '../src/mesh/local/state.js';
 
 const BOOK = join(process.env['STRAIT_SHARED'] ?? SHARED, 'corpus', 'book');
-
-function onPath(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface PromSeries { metric: Record<string, string>; value: [number, string] }
 
@@ -43,29 +32,19 @@ interface ZipkinSpan {
 }
 
 test('strait up --addons: Prometheus, traces and access logs for the book\'s chapters 7 and 8',
-  { timeout: 240_000, skip: onPath('prometheus') ? false : 'Debian\'s prometheus package is not installed (.ci/run installs it)' }, async (t) => {
-    const home = mkdtempSync(join(tmpdir(), 'strait-obs-'));
+  { timeout: 240_000, skip: findOnPath('prometheus') !== undefined ? false : 'Debian\'s prometheus package is not installed (.ci/run installs it)' }, async (t) => {
+    const home = newHome('strait-obs-');
     // The default profile: no mesh-wide access log and 1% sampling, so Telemetry and the client's B3 decision show.
     assert.equal((await strait(home, ['install', '--set', 'profile=default', '-y'])).code, 0);
-    const up = spawn(process.execPath, [STRAIT_BIN, 'up', '--addons', '--pod-network', '127.94', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'],
-      { env: { ...process.env, STRAIT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    up.stdout!.on('data', (d) => { out += d; });
-    up.stderr!.on('data', (d) => { out += d; });
-    t.after(async () => {
-      if (up.exitCode === null) await terminate(up);
-      rmSync(home, { recursive: true, force: true });
-    });
-    await waitFor('strait up to be ready', 90_000, () => (/mesh ready/.test(out) ? true : undefined), 50).catch((e: Error) => {
-      throw new Error(`${e.message}\n${out}`);
-    });
-    const state = JSON.parse(readFileSync(join(home, 'mesh.json'), 'utf8')) as MeshState;
-    const run = (args: string[]): ReturnType<typeof strait> => strait(home, args);
+    const mesh = await startMesh(t, home, ['--addons', '--pod-network', '127.94', '--ingress-port', '0', '--xds-port', '0',
+      '--monitoring-port', '0'], 90_000);
+    const { state, run } = mesh;
+    const up = mesh.proc;
     const url = `http://${state.ingressAddress}/api/catalog`;
     const prometheus = (await run(['dashboard', 'prometheus'])).stdout.trim();
     const zipkin = (await run(['dashboard', 'zipkin'])).stdout.trim();
-    assert.match(prometheus, /^http:\/\/127\.\d+\.\d+\.\d+:\d+/, out);
-    assert.match(zipkin, /^http:\/\/127\.\d+\.\d+\.\d+:\d+/, out);
+    assert.match(prometheus, /^http:\/\/127\.\d+\.\d+\.\d+:\d+/, mesh.output());
+    assert.match(zipkin, /^http:\/\/127\.\d+\.\d+\.\d+:\d+/, mesh.output());
     const zipkinBase = new URL(zipkin).origin;
 
     // Traffic through gateway -> webapp -> catalog.
