@@ -14,6 +14,7 @@ import { req } from '../../../proxy/router/test-support.js';
 import { validateMessage } from '../../../proxy/bootstrap/pgv-validate.js';
 import type { PathError } from '../../../proxy/bootstrap/config-error.js';
 import { httpRoutes } from './http-route.js';
+import { defaultRoute } from './virtual-host.js';
 import type { ClusterResolver, HTTPRoute } from './inputs.js';
 import { SHARED } from './test-support.js';
 
@@ -119,4 +120,14 @@ test('sidecar virtual hosts: domains by caller namespace, first host keeps a dom
   assert.equal(t.route(req('/', { authority: 'example.org' }), 0)?.clusterName, 'PassthroughCluster');
   const blocked = compileRouteConfig(routeConfiguration('80', [catchAllVirtualHost('REGISTRY_ONLY')], { sidecar: true }));
   assert.equal(blocked.route(req('/', { authority: 'example.org' }), 0)?.route.action.kind, 'direct_response');
+});
+
+test('routes to one cluster carry istiod\'s span name host:port and path; weighted routes and the default route', () => {
+  const dark = vsRoutes('ch2/catalog-virtualservice-dark-v2.yaml');
+  assert.deepEqual(dark.map((r) => r.decorator?.operation), ['catalog.istioinaction.svc.cluster.local:80/*', 'catalog.istioinaction.svc.cluster.local:80/*']);
+  const exact = httpRoutes({ match: [{ uri: { exact: '/items' } }, { uri: { prefix: '/api' } }], route: [{ destination: { host: 'catalog' } }] }, resolve);
+  assert.deepEqual(exact.map((r) => r.decorator?.operation), ['catalog.istioinaction.svc.cluster.local:80/items', 'catalog.istioinaction.svc.cluster.local:80/api*']);
+  const weighted = vsRoutes('ch5/catalog-vs-v2-10-90-mesh.yaml');
+  assert.equal(weighted[0]?.decorator, undefined);
+  assert.equal(defaultRoute('outbound|80||webapp.istioinaction.svc.cluster.local').decorator?.operation, 'webapp.istioinaction.svc.cluster.local:80/*');
 });

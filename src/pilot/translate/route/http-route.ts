@@ -2,7 +2,7 @@
 // action (forward, redirect or direct response), header mutations and per-route fault/CORS configs.
 import { create } from '@bufbuild/protobuf';
 import {
-  DirectResponseActionSchema, RedirectActionSchema, RedirectAction_RedirectResponseCode, RouteSchema, type Route,
+  DecoratorSchema, DirectResponseActionSchema, RedirectActionSchema, RedirectAction_RedirectResponseCode, RouteSchema, type Route,
 } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { corsConfig, CORS_FILTER, faultAny, FAULT_FILTER } from './filters.js';
 import { headerMutation } from './headers.js';
@@ -20,6 +20,19 @@ const REDIRECT_CODES: Record<number, RedirectAction_RedirectResponseCode> = {
 export interface RouteBuildOptions {
   /** Keeps a match condition; default keeps all. */
   readonly keepMatch?: (m: HTTPMatchRequest) => boolean;
+}
+
+/**
+ * istiod's span name for a route to one cluster `outbound|port|subset|host`: `host:port` and the
+ * match path (`prefix*`, the exact path, or the regex; `/*` without one). Weighted routes get none.
+ */
+export function routeOperation(route: Route): string | undefined {
+  if (route.action.case !== 'route' || route.action.value.clusterSpecifier.case !== 'cluster') return undefined;
+  const [, port, , host] = route.action.value.clusterSpecifier.value.split('|');
+  if (host === undefined || host === '') return undefined;
+  const p = route.match?.pathSpecifier;
+  const path = p?.case === 'prefix' ? `${p.value}*` : p?.case === 'path' ? p.value : p?.case === 'safeRegex' ? p.value.regex : '/*';
+  return `${host}:${port}${path}`;
 }
 
 /** The Envoy routes of one HTTPRoute; [] when none of its matches apply to this proxy. */
@@ -44,6 +57,8 @@ export function httpRoutes(r: HTTPRoute, resolve: ClusterResolver, opts: RouteBu
       }) };
     } else {
       route.action = { case: 'route', value: routeAction(r, resolve) };
+      const operation = routeOperation(route);
+      if (operation !== undefined) route.decorator = create(DecoratorSchema, { operation });
     }
     const req = headerMutation(r.headers?.request);
     const res = headerMutation(r.headers?.response);

@@ -2,10 +2,11 @@
 // caller in a namespace may use, the allow_any / block_all catch-all, and a gateway's per-host ones.
 import { create } from '@bufbuild/protobuf';
 import {
-  RouteSchema, VirtualHostSchema, type Route, type VirtualHost,
+  DecoratorSchema, RouteSchema, VirtualHostSchema, type Route, type VirtualHost,
 } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { RouteConfigurationSchema, type RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
 import { durationOfMs } from './durations.js';
+import { routeOperation } from './http-route.js';
 import { retryPolicyFor } from './retry.js';
 
 /**
@@ -23,12 +24,15 @@ export function sidecarDomains(fqdn: string, serviceNamespace: string, proxyName
   return out;
 }
 
-/** The route of a service port no VirtualService configures: `default`, to its cluster, with Istio's defaults. */
+/** The route of a service port no VirtualService configures: `default`, to its cluster, with Istio's defaults and span name. */
 export function defaultRoute(cluster: string): Route {
-  return create(RouteSchema, {
+  const route = create(RouteSchema, {
     name: 'default', match: { pathSpecifier: { case: 'prefix', value: '/' } },
     action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: cluster }, timeout: durationOfMs(0), retryPolicy: retryPolicyFor(undefined) } },
   });
+  const operation = routeOperation(route);
+  if (operation !== undefined) route.decorator = create(DecoratorSchema, { operation });
+  return route;
 }
 
 /** A sidecar virtual host `<fqdn>:<port>`. */
