@@ -122,12 +122,15 @@ test('sidecar virtual hosts: domains by caller namespace, first host keeps a dom
   assert.equal(blocked.route(req('/', { authority: 'example.org' }), 0)?.route.action.kind, 'direct_response');
 });
 
-test('routes to one cluster carry istiod\'s span name host:port and path; weighted routes and the default route', () => {
+test('routes carry istiod\'s span name: host:port and path for one cluster, the VirtualService\'s name for weights, the default route', () => {
   const dark = vsRoutes('ch2/catalog-virtualservice-dark-v2.yaml');
   assert.deepEqual(dark.map((r) => r.decorator?.operation), ['catalog.istioinaction.svc.cluster.local:80/*', 'catalog.istioinaction.svc.cluster.local:80/*']);
   const exact = httpRoutes({ match: [{ uri: { exact: '/items' } }, { uri: { prefix: '/api' } }], route: [{ destination: { host: 'catalog' } }] }, resolve);
   assert.deepEqual(exact.map((r) => r.decorator?.operation), ['catalog.istioinaction.svc.cluster.local:80/items', 'catalog.istioinaction.svc.cluster.local:80/api*']);
   const weighted = vsRoutes('ch5/catalog-vs-v2-10-90-mesh.yaml');
-  assert.equal(weighted[0]?.decorator, undefined);
+  assert.equal(weighted[0]?.decorator, undefined, 'no VirtualService name given');
+  const named = httpRoutes({ route: [{ destination: { host: 'catalog', subset: 'v1' }, weight: 90 }, { destination: { host: 'catalog', subset: 'v2' }, weight: 10 }] },
+    resolve, { operationPrefix: 'catalog-vs-from-gw:80' });
+  assert.equal(named[0]?.decorator?.operation, 'catalog-vs-from-gw:80/*');
   assert.equal(defaultRoute('outbound|80||webapp.istioinaction.svc.cluster.local').decorator?.operation, 'webapp.istioinaction.svc.cluster.local:80/*');
 });

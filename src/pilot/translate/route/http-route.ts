@@ -9,6 +9,7 @@ import { headerMutation } from './headers.js';
 import type { ClusterResolver, HTTPMatchRequest, HTTPRoute } from './inputs.js';
 import { routeAction } from './action.js';
 import { routeMatch } from './match.js';
+import { parseOutboundCluster } from './resolve.js';
 
 const REDIRECT_CODES: Record<number, RedirectAction_RedirectResponseCode> = {
   301: RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY, 302: RedirectAction_RedirectResponseCode.FOUND,
@@ -20,19 +21,24 @@ const REDIRECT_CODES: Record<number, RedirectAction_RedirectResponseCode> = {
 export interface RouteBuildOptions {
   /** Keeps a match condition; default keeps all. */
   readonly keepMatch?: (m: HTTPMatchRequest) => boolean;
+  /** The span name's start for routes to several clusters: `<VirtualService>:<port>`. */
+  readonly operationPrefix?: string;
 }
 
 /**
- * istiod's span name for a route to one cluster `outbound|port|subset|host`: `host:port` and the
- * match path (`prefix*`, the exact path, or the regex; `/*` without one). Weighted routes get none.
+ * istiod's span name: `host:port` of a route's one cluster `outbound|port|subset|host`, else
+ * `fallback` (`<VirtualService>:<port>`), then the match path (`prefix*`, the exact path, the
+ * regex; `/*` without one). Undefined when neither applies.
  */
-export function routeOperation(route: Route): string | undefined {
-  if (route.action.case !== 'route' || route.action.value.clusterSpecifier.case !== 'cluster') return undefined;
-  const [, port, , host] = route.action.value.clusterSpecifier.value.split('|');
-  if (host === undefined || host === '') return undefined;
+export function routeOperation(route: Route, fallback?: string): string | undefined {
+  if (route.action.case !== 'route') return undefined;
+  const c = route.action.value.clusterSpecifier;
+  const one = c.case === 'cluster' ? parseOutboundCluster(c.value) : undefined;
+  const prefix = one !== undefined ? `${one.fqdn}:${one.port}` : fallback;
+  if (prefix === undefined) return undefined;
   const p = route.match?.pathSpecifier;
   const path = p?.case === 'prefix' ? `${p.value}*` : p?.case === 'path' ? p.value : p?.case === 'safeRegex' ? p.value.regex : '/*';
-  return `${host}:${port}${path}`;
+  return `${prefix}${path}`;
 }
 
 /** The Envoy routes of one HTTPRoute; [] when none of its matches apply to this proxy. */
@@ -57,7 +63,7 @@ export function httpRoutes(r: HTTPRoute, resolve: ClusterResolver, opts: RouteBu
       }) };
     } else {
       route.action = { case: 'route', value: routeAction(r, resolve) };
-      const operation = routeOperation(route);
+      const operation = routeOperation(route, opts.operationPrefix);
       if (operation !== undefined) route.decorator = create(DecoratorSchema, { operation });
     }
     const req = headerMutation(r.headers?.request);

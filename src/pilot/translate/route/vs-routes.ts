@@ -61,7 +61,9 @@ export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: Co
   const metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(vs) } } });
   const out: Route[] = [];
   for (const { route, namespace } of expandedRoutes(push, vs)) {
-    const routes = httpRoutes(route, clusterResolver(push, proxy, namespace, ctx.port), { keepMatch: (m) => matchApplies(m, vs, proxy, ctx) });
+    const routes = httpRoutes(route, clusterResolver(push, proxy, namespace, ctx.port), {
+      keepMatch: (m) => matchApplies(m, vs, proxy, ctx), operationPrefix: `${vs.metadata.name}:${ctx.port}`,
+    });
     for (const r of routes) {
       r.metadata = metadata;
       addHashPolicy(push, proxy, r);
