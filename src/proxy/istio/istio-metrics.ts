@@ -38,7 +38,7 @@ function keyOf(tags: readonly Tag[]): string {
 }
 
 /** One metric; the stat for a label set is looked up once, then found by its joined values. */
-class Metric<T> {
+export class IstioMetric<T> {
   private readonly cache = new Map<string, T>();
   constructor(private readonly overrides: MetricOverrides, private readonly make: (tags: readonly Tag[]) => T) {}
 
@@ -56,26 +56,26 @@ class Metric<T> {
 
 /** The enabled metrics of one config (a dropped metric is null). */
 export class IstioMetrics {
-  private readonly counters = new Map<MetricName, Metric<Counter>>();
-  private readonly histograms = new Map<MetricName, Metric<Histogram>>();
+  private readonly counters = new Map<MetricName, IstioMetric<Counter>>();
+  private readonly histograms = new Map<MetricName, IstioMetric<Histogram>>();
 
   constructor(private readonly store: StatsStore, readonly config: StatsPluginConfig) {}
 
-  counter(name: MetricName): Metric<Counter> | null {
+  counter(name: MetricName): IstioMetric<Counter> | null {
     return this.metric(this.counters, name, (tags) => this.store.counterWithTags(`${NAMESPACE}.istio_${name}`, tags));
   }
 
-  histogram(name: MetricName, unit: HistogramUnit): Metric<Histogram> | null {
+  histogram(name: MetricName, unit: HistogramUnit): IstioMetric<Histogram> | null {
     return this.metric(this.histograms, name,
       (tags) => this.store.histogramWithTags(`${NAMESPACE}.istio_${name}`, tags, unit));
   }
 
-  private metric<T>(map: Map<MetricName, Metric<T>>, name: MetricName, make: (tags: readonly Tag[]) => T): Metric<T> | null {
+  private metric<T>(map: Map<MetricName, IstioMetric<T>>, name: MetricName, make: (tags: readonly Tag[]) => T): IstioMetric<T> | null {
     const o = this.config.metrics.get(name)!;
     if (o.drop) return null;
     let m = map.get(name);
     if (m === undefined) {
-      m = new Metric(o, make);
+      m = new IstioMetric(o, make);
       map.set(name, m);
     }
     return m;

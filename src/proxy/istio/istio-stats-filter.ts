@@ -10,11 +10,12 @@ import {
 } from '../filters/http/types.js';
 import type { ClusterManager } from '../upstream/types.js';
 import type { AttributeContext } from './expressions.js';
-import { IstioMetrics } from './istio-metrics.js';
+import { IstioMetrics, type IstioMetric } from './istio-metrics.js';
+import type { Counter, Histogram } from '../stats/store.js';
 import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata, type PeerInfo } from './peer-info.js';
 import { parseStatsConfig } from './stats-config.js';
 import {
-  reporterOf, serviceFromClusterMetadata, standardLabels, type DestinationService, type Reporter,
+  clusterIstioMetadata, reporterOf, standardLabels, type DestinationService, type Reporter,
 } from './standard-labels.js';
 
 /** Envoy's HeaderMap byteSize: names plus values, pseudo-headers included. */
@@ -32,8 +33,7 @@ function requestPseudoSize(r: RequestHead): number {
 /** The destination service: the cluster's istio metadata, else the Host header (unless disabled). */
 function destinationService(cm: ClusterManager, info: StreamInfo, hostFallback: boolean,
   dest: PeerInfo | undefined): DestinationService | undefined {
-  const istio = cm.get(info.upstreamCluster)?.info.config.metadata?.filterMetadata['istio'];
-  const svc = serviceFromClusterMetadata(istio);
+  const svc = clusterIstioMetadata(cm, info.upstreamCluster)?.service;
   if (svc !== undefined || !hostFallback) return svc;
   const host = info.requestHead?.authority ?? '';
   return host === '' ? undefined : { host, name: host, namespace: dest?.namespace ?? 'unknown' };
@@ -65,8 +65,17 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
   private readonly self: PeerInfo;
   private readonly nodeMetadata: JsonObject | undefined;
   private readonly reporter: Reporter;
+  /** The four metrics, resolved once (null when the config drops one). */
+  private readonly requests: IstioMetric<Counter> | null;
+  private readonly duration: IstioMetric<Histogram> | null;
+  private readonly requestBytes: IstioMetric<Histogram> | null;
+  private readonly responseBytes: IstioMetric<Histogram> | null;
 
   constructor(private readonly metrics: IstioMetrics, ctx: HttpFilterContext) {
+    this.requests = metrics.counter('requests_total');
+    this.duration = metrics.histogram('request_duration_milliseconds', 'milliseconds');
+    this.requestBytes = metrics.histogram('request_bytes', 'bytes');
+    this.responseBytes = metrics.histogram('response_bytes', 'bytes');
     this.nodeMetadata = ctx.localNode?.metadata;
     this.self = peerFromMetadata(ctx.localNode?.id ?? '', this.nodeMetadata ?? {});
     this.reporter = reporterOf(ctx.trafficDirection === TrafficDirection.INBOUND, metrics.config.serverGateway);
@@ -99,14 +108,13 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
       request: req, responseCode: info.responseCode, nodeMetadata: this.nodeMetadata,
       upstreamPeer: upstream, downstreamPeer: downstream, clusterName: info.upstreamCluster,
     };
-    const m = this.metrics;
-    m.counter('requests_total')?.get(base, ctx).inc();
-    m.histogram('request_duration_milliseconds', 'milliseconds')?.get(base, ctx).record(info.elapsedMs());
+    this.requests?.get(base, ctx).inc();
+    this.duration?.get(base, ctx).record(info.elapsedMs());
     const reqSize = req === undefined ? 0 : headersSize(req.headers, requestPseudoSize(req));
-    m.histogram('request_bytes', 'bytes')?.get(base, ctx).record(info.bytesReceived + reqSize);
+    this.requestBytes?.get(base, ctx).record(info.bytesReceived + reqSize);
     const resp = info.responseHead;
     const respSize = resp === undefined ? 0 : headersSize(resp.headers, ':status'.length + 3);
-    m.histogram('response_bytes', 'bytes')?.get(base, ctx).record(info.bytesSent + respSize);
+    this.responseBytes?.get(base, ctx).record(info.bytesSent + respSize);
   }
 
   create(cb: DecoderFilterCallbacks): { decoder: StreamDecoderFilter } {

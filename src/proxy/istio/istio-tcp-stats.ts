@@ -5,14 +5,14 @@ import type { JsonObject } from '@bufbuild/protobuf';
 import { TrafficDirection, type Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { formatResponseFlags, type StreamInfo } from '../http/stream-info.js';
 import type { TcpConnectionObserver, TcpConnectionTracker } from '../filters/network/tcp_proxy/observer.js';
-import type { StatsStore } from '../stats/store.js';
+import type { Counter, StatsStore } from '../stats/store.js';
 import type { Tag } from '../stats/tag-extractor.js';
 import type { ClusterManager } from '../upstream/types.js';
 import type { AttributeContext } from './expressions.js';
-import { IstioMetrics } from './istio-metrics.js';
+import { IstioMetrics, type IstioMetric } from './istio-metrics.js';
 import { peerFromMetadata, type PeerInfo } from './peer-info.js';
 import { parseStatsConfig } from './stats-config.js';
-import { reporterOf, serviceFromClusterMetadata, standardLabels, type Reporter } from './standard-labels.js';
+import { clusterIstioMetadata, reporterOf, standardLabels, type Reporter } from './standard-labels.js';
 
 /** What the network filter is built from. */
 export interface IstioTcpStatsContext {
@@ -41,23 +41,23 @@ class Tracker implements TcpConnectionTracker {
   onClose(): void {
     clearInterval(this.timer);
     const [tags, ctx] = this.report();
-    this.owner.metrics.counter('tcp_connections_closed_total')?.get(tags, ctx).inc();
+    this.owner.closed?.get(tags, ctx).inc();
   }
 
   /** Adds what happened since the last report. */
   private report(): [Tag[], AttributeContext] {
     const [tags, ctx] = this.owner.labels(this.info);
-    const m = this.owner.metrics;
+    const o = this.owner;
     if (!this.opened) {
       this.opened = true;
-      m.counter('tcp_connections_opened_total')?.get(tags, ctx).inc();
+      o.opened?.get(tags, ctx).inc();
     }
     const sent = this.info.bytesSent - this.sent;
     const received = this.info.bytesReceived - this.received;
     this.sent = this.info.bytesSent;
     this.received = this.info.bytesReceived;
-    if (sent > 0) m.counter('tcp_sent_bytes_total')?.get(tags, ctx).inc(sent);
-    if (received > 0) m.counter('tcp_received_bytes_total')?.get(tags, ctx).inc(received);
+    if (sent > 0) o.sentBytes?.get(tags, ctx).inc(sent);
+    if (received > 0) o.receivedBytes?.get(tags, ctx).inc(received);
     return [tags, ctx];
   }
 }
@@ -65,6 +65,11 @@ class Tracker implements TcpConnectionTracker {
 /** One istio.stats network filter config. */
 export class IstioTcpStats implements TcpConnectionObserver {
   readonly metrics: IstioMetrics;
+  /** The four TCP metrics, resolved once (null when the config drops one). */
+  readonly opened: IstioMetric<Counter> | null;
+  readonly closed: IstioMetric<Counter> | null;
+  readonly sentBytes: IstioMetric<Counter> | null;
+  readonly receivedBytes: IstioMetric<Counter> | null;
   private readonly self: PeerInfo;
   private readonly nodeMetadata: JsonObject | undefined;
   private readonly reporter: Reporter;
@@ -72,6 +77,10 @@ export class IstioTcpStats implements TcpConnectionObserver {
 
   constructor(config: JsonObject, ctx: IstioTcpStatsContext) {
     this.metrics = new IstioMetrics(ctx.stats, parseStatsConfig(config, ctx.fieldPath));
+    this.opened = this.metrics.counter('tcp_connections_opened_total');
+    this.closed = this.metrics.counter('tcp_connections_closed_total');
+    this.sentBytes = this.metrics.counter('tcp_sent_bytes_total');
+    this.receivedBytes = this.metrics.counter('tcp_received_bytes_total');
     this.nodeMetadata = ctx.localNode?.metadata;
     this.self = peerFromMetadata(ctx.localNode?.id ?? '', this.nodeMetadata ?? {});
     this.reporter = reporterOf(ctx.trafficDirection === TrafficDirection.INBOUND, this.metrics.config.serverGateway);
@@ -83,12 +92,11 @@ export class IstioTcpStats implements TcpConnectionObserver {
   }
 
   labels(info: StreamInfo): [Tag[], AttributeContext] {
-    const istio = this.clusterManager.get(info.upstreamCluster)?.info.config.metadata?.filterMetadata['istio'];
     const tags = standardLabels({
       reporter: this.reporter,
       source: this.reporter === 'source' ? this.self : undefined,
       destination: this.reporter === 'destination' ? this.self : undefined,
-      sourcePrincipal: 'unknown', destinationPrincipal: 'unknown', service: serviceFromClusterMetadata(istio),
+      sourcePrincipal: 'unknown', destinationPrincipal: 'unknown', service: clusterIstioMetadata(this.clusterManager, info.upstreamCluster)?.service,
       protocol: 'tcp', responseFlags: formatResponseFlags(info.responseFlags),
       securityPolicy: this.reporter === 'source' ? 'unknown' : 'none',
     });

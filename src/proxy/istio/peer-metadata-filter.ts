@@ -10,6 +10,7 @@ import {
 import { decodePeerMetadata, encodePeerMetadata, exchangedMetadata } from './peer-metadata-codec.js';
 import { parsePeerMetadataConfig, type PeerMetadataConfig } from './peer-metadata-config.js';
 import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata, type PeerInfo } from './peer-info.js';
+import { clusterIstioMetadata } from './standard-labels.js';
 
 export const PEER_ID_HEADER = 'x-envoy-peer-metadata-id';
 export const PEER_METADATA_HEADER = 'x-envoy-peer-metadata';
@@ -37,8 +38,7 @@ class PeerMetadataFilter implements StreamDecoderFilter, StreamEncoderFilter {
   private upstreamIsMesh(): boolean {
     const name = this.cb.route()?.clusterName ?? '';
     if (name === '' || name === PASSTHROUGH_CLUSTER) return false;
-    const istio = this.cb.clusterManager.get(name)?.info.config.metadata?.filterMetadata['istio'];
-    return istio?.['external'] !== true;
+    return clusterIstioMetadata(this.cb.clusterManager, name)?.external !== true;
   }
 
   decodeData(): FilterStatus {

@@ -1,6 +1,7 @@
 // Istio's standard metric labels in the order the proxy emits them, from the reporter, the two
 // peers, the destination service and the exchange's outcome (`unknown` where nothing is known).
 import type { Tag } from '../stats/tag-extractor.js';
+import type { ClusterManager } from '../upstream/types.js';
 import type { PeerInfo } from './peer-info.js';
 
 /** The destination service from the cluster's istio metadata (or the Host header). */
@@ -83,4 +84,27 @@ export function serviceFromClusterMetadata(istio: Record<string, unknown> | unde
     name: typeof s['name'] === 'string' ? s['name'] : host,
     namespace: typeof s['namespace'] === 'string' ? s['namespace'] : U,
   };
+}
+
+/** What Istio's filters read of a cluster's `filter_metadata.istio`: its service and whether it is outside the mesh. */
+export interface ClusterIstioMetadata {
+  readonly service: DestinationService | undefined;
+  /** `istio.external: true`: peer metadata is not sent there. */
+  readonly external: boolean;
+}
+
+/** Parsed once per cluster config (a CDS update brings a new config object). */
+const byClusterConfig = new WeakMap<object, ClusterIstioMetadata>();
+
+/** The istio metadata of cluster `name`; undefined for an unknown cluster. */
+export function clusterIstioMetadata(cm: ClusterManager, name: string): ClusterIstioMetadata | undefined {
+  const config = cm.get(name)?.info.config;
+  if (config === undefined) return undefined;
+  let m = byClusterConfig.get(config);
+  if (m === undefined) {
+    const istio = config.metadata?.filterMetadata['istio'];
+    m = { service: serviceFromClusterMetadata(istio), external: istio?.['external'] === true };
+    byClusterConfig.set(config, m);
+  }
+  return m;
 }

@@ -115,8 +115,10 @@ export function startStreamSpan(t: HcmTracingConfig, head: RequestHead, route: R
   } else if (decorator !== undefined && decorator.operation !== '' && decorator.propagate !== false) {
     h.set('x-envoy-decorator-operation', decorator.operation);
   }
-  span.setTag('node_id', t.nodeId);
-  span.setTag('zone', t.zone);
+  if (span.sampled) {
+    span.setTag('node_id', t.nodeId);
+    span.setTag('zone', t.zone);
+  }
   span.injectContext(h);
   return span;
 }
@@ -157,6 +159,11 @@ function originalUrl(head: RequestHead, max: number): string {
 
 /** Envoy's finalizeDownstreamSpan: request, response and upstream tags, custom tags, then finish. */
 export function finishStreamSpan(t: HcmTracingConfig, span: Span, info: StreamInfo, route: RouteMatchResult | null): void {
+  // An unsampled span is never reported: its tags would be built for nothing (most requests at 1%).
+  if (!span.sampled) {
+    span.finish();
+    return;
+  }
   const head = info.requestHead;
   if (head !== undefined) {
     const h = head.headers;
