@@ -2,6 +2,7 @@
 // a watched directory and serves xDS (15010) and monitoring/debug (15014) until SIGINT/SIGTERM.
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { port } from '../option-parsers.js';
 import { CliError } from '../cli-error.js';
 
 interface PilotFlags {
@@ -14,11 +15,6 @@ interface PilotFlags {
   debounceMax: number;
   outboundTrafficPolicy: string;
   autoMtls: boolean;
-}
-
-function port(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return Number(value);
 }
 
 /** Istio's duration flags: `100ms`, `10s`, `1m`. */

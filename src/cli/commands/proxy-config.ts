@@ -1,6 +1,7 @@
 // `strait proxy-config|pc routes|clusters|listeners|endpoints|bootstrap|log POD[.NS]`: like
 // istioctl proxy-config, reads a local mesh pod's proxy admin API and prints istioctl's tables.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { port } from '../option-parsers.js';
 import { findPod, readMeshState, type PodState } from '../../mesh/local/state.js';
 import { fetchJson, fetchText } from '../istioctl/admin-client.js';
 import { filteredClusters, clusterTable } from '../istioctl/cluster-table.js';
@@ -14,11 +15,6 @@ import { filteredRoutes, routeTable } from '../istioctl/route-table.js';
 interface Common {
   namespace?: string;
   output?: string;
-}
-
-function port(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return Number(value);
 }
 
 function podOf(ref: string, opts: Common): { pod: PodState; admin: string } {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
+import { port } from '../option-parsers.js';
 import { CliError } from '../cli-error.js';
 import { manifestFiles } from '../manifest-files.js';
 import { DEFAULT_POD_NETWORK } from '../../mesh/local/addresses.js';
@@ -12,11 +13,6 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..
 const DIST = join(ROOT, 'dist');
 
 interface UpFlags { namespace: string; ingressPort: number; xdsPort: number; monitoringPort: number; podNetwork: number; addons: boolean }
-
-function port(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return Number(value);
-}
 
 /** --pod-network: 127.N.0.0/16 for the pods (their apps on 127.N+1), N from 1 to 253. */
 function podNetwork(value: string): number {

@@ -1,18 +1,9 @@
 // `strait zipkin`: the trace collector on its own, Zipkin's API v2 (and OTLP/HTTP JSON at
 // /v1/traces) on --address:--port (Zipkin's 9411), in memory, until SIGINT/SIGTERM.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { port, positiveInt } from '../option-parsers.js';
 
 interface ZipkinFlags { address: string; port: number; maxSpans: number }
-
-function port(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return Number(value);
-}
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) === 0) throw new InvalidArgumentError('expected a positive integer');
-  return Number(value);
-}
 
 async function runZipkin(flags: ZipkinFlags): Promise<void> {
   const { startCollector } = await import('../../telemetry/zipkin/server.js');
@@ -33,6 +24,6 @@ export function registerZipkinCommand(program: Command): void {
     .description('run the trace collector: Zipkin\'s API v2 and OTLP/HTTP JSON traces, kept in memory')
     .option('--address <ip>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (Zipkin\'s 9411)', port, 9411)
-    .option('--max-spans <n>', 'spans kept in memory; the oldest traces go first', positive, 50_000)
+    .option('--max-spans <n>', 'spans kept in memory; the oldest traces go first', positiveInt, 50_000)
     .action(runZipkin);
 }
