@@ -79,8 +79,8 @@ function metricsPlan(rules: MetricsRule[], mesh: MeshConfig, mode: TelemetryMode
 }
 
 function accessLogPlan(rules: AccessLoggingRule[], mesh: MeshConfig): ExtensionProvider[] {
-  let chosen: AccessLoggingRule | undefined;
-  for (const r of rules) chosen = r;
+  // The most specific rule decides.
+  const chosen = rules.at(-1);
   if (chosen === undefined) {
     const byDefault = providerNamed(mesh, mesh.defaultProviders.accessLogging.map((name) => ({ name })));
     if (byDefault.length > 0) return byDefault.filter((p) => p.envoyFileAccessLog !== undefined);
