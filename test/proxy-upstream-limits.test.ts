@@ -41,7 +41,8 @@ test('max_connections 1, max_pending_requests 1: one request waits, the next is 
   }));
   try {
     const url = `http://127.0.0.1:${await proxy.listenerPort('test')}`;
-    const first = curl(`${url}/delay/1500`);
+    // Long enough that the two requests below arrive while it holds the one connection, even on a busy machine.
+    const first = curl(`${url}/delay/4000`);
     await until(async () => (await stat(proxy, 'cluster.cb.upstream_rq_active')) === 1
       && (await stat(proxy, 'cluster.cb.upstream_cx_active')) === 1, 3000, 'the first request on the connection');
     // The connection is busy: this one waits in the pending queue (its one place).
@@ -58,7 +59,7 @@ test('max_connections 1, max_pending_requests 1: one request waits, the next is 
       'three access log lines');
     const lines = readFileSync(logFile, 'utf8').trim().split('\n');
     assert.ok(lines.includes('/refused 503 UO'), lines.join('\n'));
-    assert.ok(lines.includes('/delay/1500 200 -'), lines.join('\n'));
+    assert.ok(lines.includes('/delay/4000 200 -'), lines.join('\n'));
     assert.ok(lines.includes('/delay/10 200 -'), lines.join('\n'));
   } finally {
     await proxy.stop();

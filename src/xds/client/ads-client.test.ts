@@ -87,8 +87,9 @@ test('SotW client: ACK, NACK with error_detail, names, resubscribe with last ver
 
   client.setNames(ROUTE_TYPE, ['r1']);
   await waitFor('RDS r1', () => (seen['rds']?.[1] === 'r1' ? true : undefined));
+  // The client applies r1 before its ACK reaches the server: wait for the server to see the ACK.
+  await waitFor('ACK of RDS v1', () => (status(xds, ROUTE_TYPE)?.ackedVersion === '1' ? true : undefined));
   assert.deepEqual(status(xds, ROUTE_TYPE)?.subscribed, ['r1']);
-  assert.equal(status(xds, ROUTE_TYPE)?.ackedVersion, '1');
 
   // v2: LDS accepted, RDS rejected; the NACK carries the last good version and the message.
   xds.cache.setSnapshot(NODE_ID, snapshotOf('2', [lis('x'), route('r1')]));
