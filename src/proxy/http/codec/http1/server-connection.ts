@@ -21,7 +21,7 @@ const MAX_OUTBOUND_RESPONSES = 2;
 
 /** Server codec options plus the optional server name for codec-level error replies. */
 export interface Http1ServerOptions extends ServerCodecOptions {
-  /** The `server` header of the codec's own 400/431 replies (HCM server_name; default "envoy"). */
+  /** The `server` header of the codec's own error replies (decoders without local replies; default "envoy"). */
   serverName?: string;
 }
 
