@@ -77,6 +77,15 @@ export class Runtime {
     return this.merged.get(key)?.uint ?? dflt;
   }
 
+  /** Envoy's getBoolean (as runtimeFeatureEnabled reads reloadable features): true/false, or an integer (0 is false). */
+  getBoolean(key: string, dflt: boolean): boolean {
+    const e = this.merged.get(key);
+    if (e === undefined) return dflt;
+    if (e.uint !== undefined) return e.uint !== 0;
+    const v = e.raw.trim().toLowerCase();
+    return v === 'true' ? true : v === 'false' ? false : dflt;
+  }
+
   /**
    * Envoy's featureEnabled(key, FractionalPercent): a FractionalPercent value or an integer percent
    * (over 100 means always) from the runtime, else the default numerator/denominator.

@@ -33,6 +33,20 @@ export interface RequestDecoder {
   decodeTrailers(trailers: HeaderMap): void;
   /** The stream was reset (client went away, protocol error, connection closed). */
   onResetStream(reason: StreamResetReason): void;
+  /**
+   * Envoy's RequestDecoder::sendLocalReply, called by a codec that refuses the request (possibly before any
+   * headers were decoded); a decoder without it leaves the codec to answer on its own.
+   */
+  sendLocalReply?(reply: CodecLocalReply): void;
+}
+
+/** The local reply a codec asks for on a protocol error (a DPE-flagged reply with Envoy's details). */
+export interface CodecLocalReply {
+  status: number;
+  body: string;
+  /** %RESPONSE_CODE_DETAILS%, e.g. "http1.codec_error". */
+  details: string;
+  flag: 'DPE';
 }
 
 /** Sends one response downstream; implemented by each server codec. */
@@ -52,6 +66,8 @@ export interface ResponseEncoder {
 export interface ServerConnectionCallbacks {
   /** A new request arrives; the returned decoder receives its events. */
   newStream(encoder: ResponseEncoder): RequestDecoder;
+  /** The codec refused a request (Envoy counts downstream_cx_protocol_error); optional for codec-only users. */
+  onProtocolError?(): void;
 }
 
 /** A downstream connection running one codec. */
@@ -71,6 +87,8 @@ export interface ServerCodecOptions {
   idleTimeoutMs: number;
   /** Maximum request headers size in KiB (Envoy's max_request_headers_kb, default 60). */
   maxRequestHeadersKb: number;
+  /** http_protocol_options.accept_http_10: serve HTTP/1.0 (default: 426 Upgrade Required). */
+  acceptHttp10?: boolean;
 }
 
 // ---- upstream (client) side ----

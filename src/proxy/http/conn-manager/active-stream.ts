@@ -10,7 +10,7 @@ import type { RouteMatchResult } from '../../router/index.js';
 import type { ClusterManager } from '../../upstream/types.js';
 import type { HcmConfig } from './config.js';
 import type { HcmConnection } from './connection.js';
-import { mutateRequestHeaders, upgradeType } from './request-headers.js';
+import { mutateRequestHeaders, rejectPathFragment, upgradeType } from './request-headers.js';
 import { currentDate } from './date.js';
 import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
 import type { Span } from '../../tracing/span.js';
@@ -63,9 +63,9 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.requestHead = head;
     this.requestEnded = endStream;
     if (endStream) this.streamInfo.lastDownstreamRxByteMs = this.streamInfo.elapsedMs();
-    if (head.protocol === 'HTTP/1.0' && !this.config.acceptHttp10) {
-      // Envoy refuses HTTP/1.0 unless http_protocol_options.accept_http_10 is set.
-      this.sendLocalReply({ status: 426, body: '', details: 'low_version' });
+    if (head.authority === '') {
+      // HTTP/1.1 without Host (HTTP/2 without :authority): Envoy's ActiveStream requires one.
+      this.sendLocalReply({ status: 400, body: '', details: 'missing_host_header' });
       return;
     }
     const up = upgradeType(head);
@@ -80,6 +80,11 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     if (head.path === '' || (head.path[0] !== '/' && head.method !== 'CONNECT' && head.path !== '*')) {
       stats.downstream_rq_non_relative_path.inc();
       this.sendLocalReply({ status: 404, body: '', details: 'absolute_path_rejected' });
+      return;
+    }
+    if (rejectPathFragment(head)) {
+      stats.downstream_rq_failed_path_normalization.inc();
+      this.sendLocalReply({ status: 400, body: '', details: 'path_normalization_failed' });
       return;
     }
     // As Envoy's traceRequest: after the route is known, before the filters (the router forwards the context).

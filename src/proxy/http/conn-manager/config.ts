@@ -38,7 +38,7 @@ export interface HcmConfig extends RequestHeaderPolicy {
   readonly maxRequestHeadersKb: number;
   /** http_protocol_options.enable_trailers: send trailers to HTTP/1 clients (chunked). */
   readonly http1EnableTrailers: boolean;
-  /** http_protocol_options.accept_http_10: serve HTTP/1.0 (otherwise 426). */
+  /** http_protocol_options.accept_http_10: serve HTTP/1.0 (otherwise the HTTP/1 codec answers 426). */
   readonly acceptHttp10: boolean;
   /** The HCM's `tracing`, compiled; undefined when the HCM has none (no tracing work per request). */
   readonly tracing?: HcmTracingConfig;

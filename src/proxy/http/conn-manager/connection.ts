@@ -45,6 +45,7 @@ export class HcmConnection implements ServerConnectionCallbacks {
     socket.once('close', () => this.onClose());
     createServerConnection(socket, config.codecType, this, {
       tls, idleTimeoutMs: config.idleTimeoutMs, maxRequestHeadersKb: config.maxRequestHeadersKb,
+      acceptHttp10: config.acceptHttp10,
     }, alpn, (codec) => this.onCodec(codec));
   }
 
@@ -64,6 +65,10 @@ export class HcmConnection implements ServerConnectionCallbacks {
     const s = new ActiveStream(this.config, this, encoder);
     this.streams.add(s);
     return s;
+  }
+
+  onProtocolError(): void {
+    this.config.stats.downstream_cx_protocol_error.inc();
   }
 
   onStreamDestroyed(stream: ActiveStream): void {

@@ -2,6 +2,7 @@
 // and stripping of x-envoy-* control headers from external requests.
 import { randomUUID } from 'node:crypto';
 import type { RequestHead } from '../headers.js';
+import { runtime } from '../../runtime/runtime.js';
 
 /** The subset of the HCM config these mutations read. */
 export interface RequestHeaderPolicy {
@@ -57,6 +58,22 @@ export function upgradeType(head: RequestHead): string | undefined {
   const conn = head.headers.get('connection');
   if (head.protocol !== 'HTTP/2' && (conn === undefined || !conn.toLowerCase().includes('upgrade'))) return undefined;
   return up.toLowerCase();
+}
+
+/**
+ * Envoy's maybeNormalizePath for a `#fragment` (RFC 3986 3.5: never part of a request target): refused by
+ * default (runtime envoy.reloadable_features.http_reject_path_with_fragment; Istio's bootstrap sets it false),
+ * otherwise stripped from the path unless ..._http_strip_fragment_from_path_unsafe_if_disabled is false.
+ * Returns whether the request is refused.
+ */
+export function rejectPathFragment(head: RequestHead): boolean {
+  const hash = head.path.indexOf('#');
+  if (hash === -1) return false;
+  if (runtime.getBoolean('envoy.reloadable_features.http_reject_path_with_fragment', true)) return true;
+  if (runtime.getBoolean('envoy.reloadable_features.http_strip_fragment_from_path_unsafe_if_disabled', true)) {
+    head.path = head.path.slice(0, hash);
+  }
+  return false;
 }
 
 /**

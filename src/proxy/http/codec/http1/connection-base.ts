@@ -218,27 +218,35 @@ export abstract class Http1ConnectionBase implements ParserOwner {
 
   // ---- output ----
 
-  /** Writes `prefix` + `body` + `suffix` (strings in latin1), as one buffer when small. */
-  write(prefix: string, body: Buffer | null, suffix: string): void {
+  /**
+   * Writes `prefix` + `body` + `suffix` (strings in latin1), as one buffer when small. `onFlushed` runs once node
+   * has handed these bytes to the kernel (at once, on the next tick, when there are none).
+   */
+  write(prefix: string, body: Buffer | null, suffix: string, onFlushed?: () => void): void {
     if (this.closed) return;
     const socket = this.socket;
     const blen = body === null ? 0 : body.length;
     if (blen === 0) {
       const s = suffix.length === 0 ? prefix : prefix + suffix;
-      if (s.length > 0) socket.write(s, 'latin1');
+      if (s.length > 0) socket.write(s, 'latin1', onFlushed);
+      else if (onFlushed !== undefined) process.nextTick(onFlushed);
     } else if (prefix.length === 0 && suffix.length === 0) {
-      socket.write(body!);
+      socket.write(body!, onFlushed);
     } else if (blen <= MERGE_LIMIT) {
       const buf = Buffer.allocUnsafe(prefix.length + blen + suffix.length);
       let off = prefix.length === 0 ? 0 : buf.write(prefix, 0, 'latin1');
       off += body!.copy(buf, off);
       if (suffix.length > 0) buf.write(suffix, off, 'latin1');
-      socket.write(buf);
+      socket.write(buf, onFlushed);
     } else {
       socket.cork();
       if (prefix.length > 0) socket.write(prefix, 'latin1');
-      socket.write(body!);
-      if (suffix.length > 0) socket.write(suffix, 'latin1');
+      if (suffix.length > 0) {
+        socket.write(body!);
+        socket.write(suffix, 'latin1', onFlushed);
+      } else {
+        socket.write(body!, onFlushed);
+      }
       socket.uncork();
     }
     if (!this.aboveHighWatermark && socket.writableLength > HIGH_WATERMARK) {
@@ -251,6 +259,12 @@ export abstract class Http1ConnectionBase implements ParserOwner {
     if (!this.aboveHighWatermark) return;
     this.aboveHighWatermark = false;
     this.watermarkListener()?.onBelowWriteBufferLowWatermark();
+    this.onOutputDrained();
+  }
+
+  /** The write buffer went from above HIGH_WATERMARK to empty (for work held back until then). */
+  protected onOutputDrained(): void {
+    // Nothing by default.
   }
 
   // ---- closing ----

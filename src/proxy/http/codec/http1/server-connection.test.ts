@@ -97,7 +97,7 @@ test('HTTP/1.0 (curl -0): protocol HTTP/1.0, close-delimited streaming response'
     // With keep-alive asked for and a content-length, the HTTP/1.0 connection stays open.
     const ka = await curl(`http://127.0.0.1:${port}/x`, ['-0', '-H', 'Connection: keep-alive']);
     assert.equal(ka.headers['connection'], 'keep-alive');
-  });
+  }, { acceptHttp10: true });
 });
 
 test('HTTP/1.1 response without content-length is chunked; empty response gets content-length: 0', async () => {

@@ -6,16 +6,22 @@ import type { ServerCodecOptions, ServerConnection, ServerConnectionCallbacks, W
 import { Http1ConnectionBase } from './connection-base.js';
 import { METHODS, REQUEST, type ParseError } from './parser-binding.js';
 import { ServerStream, type ServerStreamOwner } from './server-stream.js';
-import { errorResponse } from './wire.js';
+import { LOW_VERSION, TOO_MANY_HEADERS, parseErrorAnswer, type ProtocolError } from './protocol-errors.js';
 
 /** Envoy's default max_headers_count: more request headers than this get a 431. */
 const MAX_HEADERS_COUNT = 100;
 /** Envoy's default max_request_headers_kb. */
 const DEFAULT_MAX_HEADERS_KB = 60;
+/**
+ * Envoy's kMaxOutboundResponses: with this many responses not yet handed to the kernel, no further pipelined
+ * request is started. Envoy closes such a connection (http1.response_flood); here reading stops until they
+ * are flushed, so a client that does not read costs a bounded amount of memory and loses nothing.
+ */
+const MAX_OUTBOUND_RESPONSES = 2;
 
 /** Server codec options plus the optional server name for codec-level error replies. */
 export interface Http1ServerOptions extends ServerCodecOptions {
-  /** The `server` header of the codec's own 400/431 replies (HCM server_name; default "envoy"). */
+  /** The `server` header of the codec's own error replies (decoders without local replies; default "envoy"). */
   serverName?: string;
 }
 
@@ -39,12 +45,21 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
   private slowUrl = '';
   private trailers: string[] | null = null;
   private advancing = false;
-  /** A 400/431 to send once the responses ahead of it are out (0 = none). */
-  private pendingError = 0;
+  /** A request was refused: its reply is the last response and nothing after it is parsed. */
+  private refused = false;
+  /** Responses whose last bytes node has not yet handed to the kernel (Envoy's outbound_responses_). */
+  private outboundResponses = 0;
+  /** The next request waits for the output to drain (outputBackedUp); reads are held meanwhile. */
+  private waitingForOutput = false;
+  private readonly onResponseFlushed = (): void => {
+    this.outboundResponses--;
+    if (this.waitingForOutput) this.advance();
+  };
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly scheme: string;
-  private readonly serverName: string;
+  readonly serverName: string;
   private readonly idleTimeoutMs: number;
+  private readonly acceptHttp10: boolean;
 
   constructor(socket: Socket, initial: Buffer | null, readonly callbacks: ServerConnectionCallbacks,
     options: Http1ServerOptions) {
@@ -52,12 +67,13 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     this.scheme = options.tls ? 'https' : 'http';
     this.serverName = options.serverName ?? 'envoy';
     this.idleTimeoutMs = options.idleTimeoutMs;
+    this.acceptHttp10 = options.acceptHttp10 ?? false;
     this.armIdle();
     this.startReading(initial);
   }
 
   private get ignoreInput(): boolean {
-    return this.stopped || this.pendingError !== 0;
+    return this.stopped || this.refused;
   }
 
   // ---- parser events ----
@@ -82,14 +98,16 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     this.slowHeaders = null;
     this.slowUrl = '';
     if (raw.length > MAX_HEADERS_COUNT * 2) {
-      this.failRequest(431);
+      this.refuse(TOO_MANY_HEADERS);
       return 0;
     }
     const methodName = METHODS[method ?? 1] ?? 'GET';
-    const s = new ServerStream(this, major === 0 || (major === 1 && minor === 0), methodName === 'HEAD', keepAlive,
-      upgrade);
-    if (!s.buildHead(raw, methodName, target, this.scheme)) {
-      this.failRequest(400);
+    // As Envoy: anything but HTTP/1.1 (HTTP/2.0 and 0.9 included) is HTTP/1.0, refused unless accept_http_10.
+    const http11 = major === 1 && minor === 1;
+    const s = new ServerStream(this, !http11, methodName === 'HEAD', keepAlive, upgrade);
+    const refusal = s.buildHead(raw, methodName, target, this.scheme) ?? (http11 || this.acceptHttp10 ? null : LOW_VERSION);
+    if (refusal !== null) {
+      this.refuse(refusal);
       return 0;
     }
     if (upgrade) {
@@ -98,15 +116,20 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
       if (s.upgrade) this.rawStream = s;
     }
     this.parsing = s;
-    if (this.active === null) {
+    this.enqueue(s);
+    return 0;
+  }
+
+  /** Starts `s` now if nothing is ahead of it and the client reads its responses; else queues it and stops reading. */
+  private enqueue(s: ServerStream): void {
+    const q = this.queue;
+    if (this.active === null && (q === null || q.length === 0) && !this.outputBackedUp()) {
       this.active = s;
       s.activate();
-    } else {
-      (this.queue ??= []).push(s);
-      this.readBlocked = true;
-      this.applyReading();
+      return;
     }
-    return 0;
+    (this.queue ??= []).push(s);
+    this.holdReads();
   }
 
   onParserBody(chunk: Buffer): void {
@@ -129,38 +152,31 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     if (this.ignoreInput) return;
     // Bytes after a `Connection: close` request: that response is the last one anyway.
     if (err.code === 'HPE_CLOSED_CONNECTION') return;
-    this.failRequest(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400);
+    this.refuse(parseErrorAnswer(err, this.acceptHttp10));
   }
 
-  /** Rejects the request being parsed: 400/431 after the responses ahead of it, then close. */
-  private failRequest(status: number): void {
+  /**
+   * Refuses the request being parsed (or one not yet a stream), as Envoy's codec does: its local reply comes after
+   * the responses ahead of it, then the connection closes. Nothing more is parsed.
+   */
+  private refuse(e: ProtocolError): void {
+    this.refused = true;
+    this.callbacks.onProtocolError?.();
     const s = this.parsing;
     this.parsing = null;
-    if (s !== null) {
-      if (s === this.active) {
-        if (s.responseStarted) {
-          this.destroy();
-          return;
-        }
-        s.resetByCodec('protocol error');
-        s.finished = true;
-        this.active = null;
-      } else if (this.queue !== null) {
-        const i = this.queue.indexOf(s);
-        if (i !== -1) this.queue.splice(i, 1);
-      }
+    if (s === null) {
+      const r = new ServerStream(this, false, false, false, false);
+      r.protocolError = e;
+      this.enqueue(r);
+    } else if (s !== this.active) {
+      // Queued behind others: answered in its turn.
+      s.protocolError = e;
+      this.holdReads();
+    } else if (s.responseStarted) {
+      this.destroy();
+    } else {
+      s.replyProtocolError(e);
     }
-    this.pendingError = status;
-    if (this.active === null && (this.queue === null || this.queue.length === 0)) this.sendError();
-    else {
-      this.readBlocked = true;
-      this.applyReading();
-    }
-  }
-
-  private sendError(): void {
-    this.write(errorResponse(this.pendingError, this.serverName), null, '');
-    this.closeGracefully();
   }
 
   // ---- raw passthrough and EOF ----
@@ -199,14 +215,19 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     this.advance();
   }
 
-  /** Starts the next pipelined request, if any; otherwise resumes reading. */
+  /** Starts the next pipelined request, if any and the client reads its responses; otherwise resumes reading. */
   private advance(): void {
     if (this.advancing) return;
     this.advancing = true;
     try {
-      while (this.active === null && !this.stopped) {
+      while (this.active === null && !this.stopped && !this.draining) {
         const q = this.queue;
-        if (q === null || q.length === 0 || this.draining) break;
+        if (q === null || q.length === 0) break;
+        if (this.outputBackedUp()) {
+          this.holdReads();
+          this.armIdle();
+          return;
+        }
         const next = q.shift()!;
         this.active = next;
         next.activate();
@@ -215,19 +236,43 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
       this.advancing = false;
     }
     if (this.active !== null || this.stopped) return;
-    if (this.pendingError !== 0) {
-      this.sendError();
-      return;
-    }
     if (this.draining) {
       this.closeGracefully();
       return;
     }
+    this.armIdle();
+    if (this.outputBackedUp()) {
+      this.holdReads();
+      return;
+    }
+    this.waitingForOutput = false;
     if (this.readBlocked) {
       this.readBlocked = false;
       this.applyReading();
     }
-    this.armIdle();
+  }
+
+  /** The client is not reading what it asked for: Envoy's flood threshold, or the write buffer above its limit. */
+  private outputBackedUp(): boolean {
+    return this.outboundResponses >= MAX_OUTBOUND_RESPONSES || this.aboveHighWatermark;
+  }
+
+  /** Stops reading until advance() finds the queue empty and the output flushed. */
+  private holdReads(): void {
+    this.waitingForOutput = true;
+    if (this.readBlocked) return;
+    this.readBlocked = true;
+    this.applyReading();
+  }
+
+  writeLast(prefix: string, body: Buffer | null, suffix: string): void {
+    if (this.closed) return;
+    this.outboundResponses++;
+    this.write(prefix, body, suffix, this.onResponseFlushed);
+  }
+
+  protected override onOutputDrained(): void {
+    if (this.waitingForOutput) this.advance();
   }
 
   protected watermarkListener(): WatermarkListener | null {

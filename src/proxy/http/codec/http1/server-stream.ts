@@ -3,15 +3,21 @@
 import { HeaderMap, type HttpProtocol, type RequestHead, type ResponseHead } from '../../headers.js';
 import type { RequestDecoder, ResponseEncoder, ServerConnectionCallbacks, StreamResetReason,
   WatermarkListener } from '../types.js';
-import { CONTINUE_100, CRLF, LAST_CHUNK, hasToken, headerBlock, statusLine, trailerBlock } from './wire.js';
+import { CONTINUE_100, CRLF, LAST_CHUNK, errorResponse, hasToken, headerBlock, reasonPhrase, statusLine,
+  trailerBlock } from './wire.js';
 import { EMPTY } from './connection-base.js';
+import { INVALID_TRANSFER_ENCODING, INVALID_URL, transferEncodingRefused, type ProtocolError } from './protocol-errors.js';
 
 /** What a stream needs from its connection. */
 export interface ServerStreamOwner {
   readonly callbacks: ServerConnectionCallbacks;
   readonly draining: boolean;
   readonly aboveHighWatermark: boolean;
+  /** The `server` header of the codec's own error replies. */
+  readonly serverName: string;
   write(prefix: string, body: Buffer | null, suffix: string): void;
+  /** Writes the last piece of a response (counted until node hands it to the kernel). */
+  writeLast(prefix: string, body: Buffer | null, suffix: string): void;
   readDisable(disable: boolean): void;
   onStreamDone(stream: ServerStream): void;
   /** Closes the connection at once (an HTTP/1 stream reset). */
@@ -62,6 +68,8 @@ export class ServerStream implements ResponseEncoder {
   pendingHead: string | null = null;
   /** A real upgrade (WebSocket, CONNECT): after the head, bytes pass through raw. */
   upgrade: boolean;
+  /** The codec refused this request: its turn brings Envoy's local reply for it instead. */
+  protocolError: ProtocolError | null = null;
   private expectContinue = false;
   private endAtHeaders = false;
   private chunked = false;
@@ -76,14 +84,15 @@ export class ServerStream implements ResponseEncoder {
     this.upgrade = upgrade;
   }
 
-  /** Builds the request head from the parser's raw [Name, value ...] list; false if the target is malformed. */
-  buildHead(raw: string[], method: string, url: string, scheme: string): boolean {
+  /** Builds the request head from the parser's raw [Name, value ...] list; what Envoy refuses in it, if anything. */
+  buildHead(raw: string[], method: string, url: string, scheme: string): ProtocolError | null {
     const headers = new HeaderMap();
     const names = headers.names;
     const values = headers.values;
     let authority: string | undefined;
     let hasBody = false;
     let h2c = false;
+    const transferEncodings: string[] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i].toLowerCase();
       const value = raw[i + 1];
@@ -107,12 +116,16 @@ export class ServerStream implements ResponseEncoder {
           if (name === 'content-length') hasBody = value !== '0';
           break;
         case 17:
-          if (name === 'transfer-encoding') hasBody = true;
+          if (name === 'transfer-encoding') {
+            hasBody = true;
+            transferEncodings.push(value);
+          }
           break;
       }
       names.push(name);
       values.push(value);
     }
+    if (transferEncodingRefused(transferEncodings, method)) return INVALID_TRANSFER_ENCODING;
     let path = url;
     if (method === 'CONNECT') {
       authority = url;
@@ -120,7 +133,7 @@ export class ServerStream implements ResponseEncoder {
     } else if (url.length > 0 && url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
       // Absolute form (explicit proxy): the target's authority wins over Host (RFC 7230 5.4).
       const abs = splitAbsoluteUrl(url);
-      if (abs === null) return false;
+      if (abs === null) return INVALID_URL;
       authority = abs.authority;
       path = abs.path;
     }
@@ -142,7 +155,7 @@ export class ServerStream implements ResponseEncoder {
     this.endAtHeaders = !hasBody && !this.upgrade;
     this.requestComplete = this.endAtHeaders;
     this.head = { method, path, authority: authority ?? '', scheme, protocol: this.protocol, headers };
-    return true;
+    return null;
   }
 
   /** The stream's turn has come: hand it to the connection manager and replay what was parsed. */
@@ -150,6 +163,10 @@ export class ServerStream implements ResponseEncoder {
     const conn = this.conn;
     const decoder = conn.callbacks.newStream(this);
     this.decoder = decoder;
+    if (this.protocolError !== null) {
+      this.replyProtocolError(this.protocolError);
+      return;
+    }
     if (this.expectContinue && !this.requestComplete) conn.write(CONTINUE_100, null, '');
     decoder.decodeHeaders(this.head!, this.endAtHeaders);
     const q = this.queued;
@@ -190,11 +207,22 @@ export class ServerStream implements ResponseEncoder {
     this.decoder?.onResetStream('connection termination');
   }
 
-  /** The codec gives up on this stream (bad request body). */
-  resetByCodec(reason: StreamResetReason): void {
-    if (this.reset) return;
-    this.reset = true;
-    this.decoder?.onResetStream(reason);
+  /**
+   * Envoy's sendProtocolError: the connection manager's local reply (access log, stats), with the reason phrase
+   * as its body; a decoder that makes no local replies gets the codec's own. The connection closes after it.
+   */
+  replyProtocolError(e: ProtocolError): void {
+    this.protocolError = e;
+    this.closeAfter = true;
+    this.queued = null;
+    const d = this.decoder!;
+    if (d.sendLocalReply !== undefined) {
+      d.sendLocalReply({ status: e.status, body: reasonPhrase(e.status), details: e.details, flag: 'DPE' });
+      return;
+    }
+    this.responseStarted = true;
+    this.conn.writeLast(errorResponse(e.status, this.conn.serverName), null, '');
+    this.onResponseComplete();
   }
 
   // ---- ResponseEncoder ----
@@ -240,7 +268,7 @@ export class ServerStream implements ResponseEncoder {
     }
     text += CRLF;
     if (endStream) {
-      this.conn.write(text, null, '');
+      this.conn.writeLast(text, null, '');
       this.onResponseComplete();
     } else {
       this.pendingHead = text;
@@ -264,13 +292,18 @@ export class ServerStream implements ResponseEncoder {
     if (this.chunked) {
       if (chunk.length > 0) {
         prefix += chunk.length.toString(16) + CRLF;
-        conn.write(prefix, chunk, endStream ? CRLF + LAST_CHUNK : CRLF);
+        if (endStream) conn.writeLast(prefix, chunk, CRLF + LAST_CHUNK);
+        else conn.write(prefix, chunk, CRLF);
+      } else if (endStream) {
+        conn.writeLast(prefix, null, LAST_CHUNK);
       } else {
-        conn.write(prefix, null, endStream ? LAST_CHUNK : '');
+        conn.write(prefix, null, '');
       }
+    } else if (endStream) {
+      conn.writeLast(prefix, this.discardBody ? null : chunk, '');
+      if (this.rawResponse) conn.endSocket();
     } else {
       conn.write(prefix, this.discardBody ? null : chunk, '');
-      if (endStream && this.rawResponse) conn.endSocket();
     }
     if (endStream) this.onResponseComplete();
   }
@@ -280,9 +313,9 @@ export class ServerStream implements ResponseEncoder {
     const prefix = this.pendingHead ?? '';
     this.pendingHead = null;
     // Without chunked framing (content-length, HTTP/1.0) trailers cannot be sent and are dropped.
-    if (this.chunked) this.conn.write(prefix, null, trailerBlock(trailers));
+    if (this.chunked) this.conn.writeLast(prefix, null, trailerBlock(trailers));
     else {
-      this.conn.write(prefix, null, '');
+      this.conn.writeLast(prefix, null, '');
       if (this.rawResponse) this.conn.endSocket();
     }
     this.onResponseComplete();

@@ -87,8 +87,9 @@ export function bodilessMethod(method: string): boolean {
 }
 
 /**
- * The reply to a request the codec rejects (400 on a parse error, 431 on oversized headers), shaped like
- * Envoy's local reply for a codec error: the reason phrase as a text/plain body, and the connection closes.
+ * The codec's own reply to a request it refuses, for decoders that make no local replies (the connection
+ * manager makes them): shaped like Envoy's local reply for a codec error, the reason phrase as a text/plain
+ * body, and the connection closes.
  */
 export function errorResponse(status: number, serverName: string): string {
   const body = reasonPhrase(status);
