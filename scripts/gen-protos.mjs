@@ -1,5 +1,5 @@
 // Generates TypeScript types for the Envoy v3 protos Strait uses, at build time.
-// Sources are the .proto files shipped in @grpc/grpc-js-xds; output goes to src/xds/gen (not committed).
+// Sources are the .proto files shipped in @grpc/grpc-js-xds and proto/; output goes to src/xds/gen (not committed).
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
@@ -40,6 +40,9 @@ export const ENTRIES = [
   'envoy/admin/v3/server_info.proto',
   'udpa/type/v1/typed_struct.proto',
   'xds/type/v3/typed_struct.proto',
+  'envoy/extensions/transport_sockets/tls/v3/secret.proto',
+  'envoy/service/secret/v3/sds.proto',
+  'istio/v1/auth/ca.proto',
 ];
 
 /** protoc-gen-validate's validate.proto as shipped is old: CRLF endings and no ignore_empty. */
@@ -87,6 +90,8 @@ if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && statSync(stamp)
 rmSync(build, { recursive: true, force: true });
 mkdirSync(build, { recursive: true });
 for (const dir of ['envoy-api', 'xds', 'googleapis']) cpSync(join(deps, dir), build, { recursive: true });
+// Strait's own copies of protos that are not shipped there (Istio's certificate service).
+cpSync(join(root, 'proto'), build, { recursive: true });
 rmSync(join(build, 'validate'), { recursive: true, force: true });
 mkdirSync(join(build, 'validate'), { recursive: true });
 writeFileSync(join(build, 'validate', 'validate.proto'),

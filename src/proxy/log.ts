@@ -6,7 +6,7 @@ const RANK: Record<string, number> = Object.fromEntries(LOG_LEVELS.map((l, i) =>
 
 /** Envoy's logger names that Strait writes to (a subset of Envoy's list). */
 export const LOGGERS = ['admin', 'config', 'connection', 'http', 'main', 'router', 'runtime', 'upstream', 'pool',
-  'dns', 'filter', 'tracing', 'misc'] as const;
+  'dns', 'filter', 'tracing', 'secret', 'misc'] as const;
 export type LoggerName = (typeof LOGGERS)[number];
 
 const levels = new Map<string, LogLevel>(LOGGERS.map((n) => [n, 'info']));

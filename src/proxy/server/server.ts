@@ -17,6 +17,7 @@ import { STRAIT_VERSION } from './version.js';
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { clientNode } from '../../xds/client/index.js';
 import { closeTracers, setBootstrapTracingProvider } from '../tracing/provider.js';
+import { secretManager } from '../secret/secret-manager.js';
 
 /** How often gauges refresh and histogram intervals roll (Envoy's stats_flush_interval, 5 s). */
 const FLUSH_MS = 5000;
@@ -61,6 +62,7 @@ export class ProxyServer {
     }
     const xds = ads === null ? null : new XdsRuntime(ads, this.localNode, this.stats, this.options.drainTimeS * 1000);
     this.xds = xds;
+    secretManager.configure({ bootstrap: this.bootstrap, node: this.localNode, ads: xds?.client ?? null, connect: true });
     const clusters = this.bootstrap.staticResources?.clusters ?? [];
     const cm = await createClusterManager(clusters, this.stats, { eds: xds?.eds });
     this.clusterManager = cm;
@@ -88,13 +90,16 @@ export class ProxyServer {
     this.flushTimer.unref();
     log('main', 'info', 'starting main dispatch loop');
     if (xds === null) {
-      this.goLive();
+      // Static TLS contexts that take SDS secrets warm first, as Envoy's init manager waits for them.
+      void secretManager.whenReady().then(() => this.goLive());
       return;
     }
     // As Envoy, the admin answers while the first CDS/LDS responses are awaited; then LIVE.
     this.serverStats.refresh(this.state);
     const staticNames = (this.bootstrap.staticResources?.listeners ?? []).map((l) => l.name);
-    void xds.start(cm, staticNames, staticRdsNames).then(() => this.goLive());
+    void xds.start(cm, staticNames, staticRdsNames)
+      .then(() => secretManager.whenReady())
+      .then(() => this.goLive());
   }
 
   private goLive(): void {
@@ -150,6 +155,7 @@ export class ProxyServer {
     this.state = 'DRAINING';
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     runtime.close();
+    secretManager.close();
     const closeAll = Promise.all([...this.listeners.map((l) => l.close()), this.xds?.close()]).then(() => undefined);
     const limit = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
     this.stopping = Promise.race([closeAll, limit]).then(() => {

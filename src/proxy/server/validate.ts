@@ -2,7 +2,10 @@
 // filter chains, routes, loggers) without binding or connecting, and collects their errors.
 import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
 import { formatPath, type ConfigError } from '../bootstrap/config-error.js';
+import { create } from '@bufbuild/protobuf';
+import { NodeSchema } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { ActiveListener } from '../listener/listener.js';
+import { secretManager } from '../secret/secret-manager.js';
 import { StatsStore } from '../stats/store.js';
 import { clusterConfigErrors, createClusterManager } from '../upstream/cluster-manager.js';
 
@@ -13,6 +16,8 @@ export const CONFIG_BUILD_ERRORS: ReadonlySet<string> = new Set(['ClusterConfigE
 /** The build errors of a loaded bootstrap, each with its field path; [] when it would start. */
 export async function buildErrors(bootstrap: Bootstrap): Promise<ConfigError[]> {
   const errors: ConfigError[] = [];
+  // Static secrets resolve; SDS sources are checked but not connected.
+  secretManager.configure({ bootstrap, node: create(NodeSchema), ads: null, connect: false });
   const clusters = bootstrap.staticResources?.clusters ?? [];
   clusters.forEach((c, i) => {
     for (const e of clusterConfigErrors(c)) {

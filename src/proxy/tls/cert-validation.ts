@@ -90,15 +90,11 @@ function validationContextOf(c: CommonTlsContext, path: readonly PathSeg[]): [Ce
     case 'validationContext':
       return [vc.value, [...path, 'validation_context']];
     case 'combinedValidationContext': {
+      // An SDS validation context was merged into a plain validation_context before this (sds-common.ts).
       const at = [...path, 'combined_validation_context'];
-      if (vc.value.validationContextSdsSecretConfig !== undefined) {
-        tlsFail([...at, 'validation_context_sds_secret_config'], 'SDS secrets are not supported by Strait yet');
-      }
       if (vc.value.defaultValidationContext === undefined) return undefined;
       return [vc.value.defaultValidationContext, [...at, 'default_validation_context']];
     }
-    case 'validationContextSdsSecretConfig':
-      return tlsFail([...path, 'validation_context_sds_secret_config'], 'SDS secrets are not supported by Strait yet');
     default:
       return tlsFail(path, 'certificate provider validation contexts are not supported by Strait');
   }

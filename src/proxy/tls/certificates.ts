@@ -12,13 +12,10 @@ export interface LoadedCertificates {
   readonly cert: Buffer[];
 }
 
-/** Reads `common.tls_certificates`; `path` is the CommonTlsContext's field path. */
+/** Reads `common.tls_certificates` (SDS secrets already in place); `path` is the CommonTlsContext's field path. */
 export function loadCertificates(common: CommonTlsContext | undefined, path: readonly PathSeg[]): LoadedCertificates {
   const out: LoadedCertificates = { key: [], cert: [] };
   if (common === undefined) return out;
-  if (common.tlsCertificateSdsSecretConfigs.length > 0) {
-    tlsFail([...path, 'tls_certificate_sds_secret_configs', 0], 'SDS secrets are not supported by Strait yet');
-  }
   if (common.tlsCertificateProviderInstance !== undefined || common.tlsCertificateCertificateProvider !== undefined
     || common.tlsCertificateCertificateProviderInstance !== undefined) {
     tlsFail(path, 'certificate providers are not supported by Strait');

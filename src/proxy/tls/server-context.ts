@@ -1,5 +1,5 @@
-// Downstream TLS (Envoy's DownstreamTlsContext): the secure context built once per filter chain,
-// and the server handshake on an accepted socket with ALPN, client certificates and ssl.* stats.
+// Downstream TLS (Envoy's DownstreamTlsContext): the secure context built per filter chain (again
+// on each SDS secret update), and the server handshake on an accepted socket with ALPN, client certificates and ssl.* stats.
 import type { Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { DownstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
@@ -8,6 +8,7 @@ import { loadCertificates } from './certificates.js';
 import { chainErrorOf, compileValidation, createSecureContext, type CertValidation } from './cert-validation.js';
 import { tlsFail } from './errors.js';
 import { nodeTlsParams } from './tls-params.js';
+import { SecretBacked } from './secret-backed.js';
 import type { SslStats } from './tls-stats.js';
 
 /** Told how a server handshake ended. */
@@ -18,12 +19,17 @@ export interface ServerTlsOwner {
   onTlsFailed(reason: string): void;
 }
 
-/** A compiled DownstreamTlsContext. */
-export class ServerTlsContext {
+/** What a server context builds from its certificates and trust. */
+interface ServerMaterial {
   readonly secureContext: tls.SecureContext;
+  readonly validation: CertValidation | null;
+}
+
+/** A compiled DownstreamTlsContext; with SDS secrets it follows their updates. */
+export class ServerTlsContext {
   /** ALPN protocols offered, in preference order ([] = no ALPN). */
   readonly alpn: readonly string[];
-  private readonly validation: CertValidation | null;
+  private readonly material: SecretBacked<ServerMaterial>;
   private readonly requireClientCert: boolean;
   private readonly requireSni: boolean;
 
@@ -31,22 +37,25 @@ export class ServerTlsContext {
   constructor(proto: DownstreamTlsContext, path: readonly PathSeg[]) {
     const commonPath = [...path, 'common_tls_context'];
     const common = proto.commonTlsContext;
-    const certs = loadCertificates(common, commonPath);
-    if (certs.cert.length === 0) tlsFail(commonPath, 'No TLS certificates found for server context');
-    this.validation = common === undefined ? null : compileValidation(common, commonPath);
     this.requireClientCert = proto.requireClientCertificate ?? false;
     this.requireSni = proto.requireSni ?? false;
     if (proto.sessionTicketKeysType.case === 'sessionTicketKeysSdsSecretConfig') {
-      tlsFail([...path, 'session_ticket_keys_sds_secret_config'], 'SDS secrets are not supported by Strait yet');
+      tlsFail([...path, 'session_ticket_keys_sds_secret_config'], 'SDS session ticket keys are not supported by Strait');
     }
     this.alpn = common?.alpnProtocols ?? [];
     const params = nodeTlsParams(common?.tlsParams, true, [...commonPath, 'tls_params']);
-    const options: tls.SecureContextOptions = {
-      key: certs.key, cert: certs.cert, ...params,
+    this.material = new SecretBacked(common, commonPath, (c) => {
+      const certs = loadCertificates(c, commonPath);
+      if (certs.cert.length === 0) tlsFail(commonPath, 'No TLS certificates found for server context');
+      const validation = c === undefined ? null : compileValidation(c, commonPath);
       // Envoy's server contexts prefer their own cipher order.
-      honorCipherOrder: true,
-    };
-    this.secureContext = createSecureContext(options, this.validation, commonPath);
+      const options: tls.SecureContextOptions = { key: certs.key, cert: certs.cert, ...params, honorCipherOrder: true };
+      return { secureContext: createSecureContext(options, validation, commonPath), validation };
+    });
+  }
+
+  private get validation(): CertValidation | null {
+    return this.material.current?.validation ?? null;
   }
 
   /** Whether peers are asked for a certificate (a validation context, or require_client_certificate). */
@@ -55,10 +64,18 @@ export class ServerTlsContext {
   }
 
   /** Starts the server handshake on an accepted socket (bytes it has buffered are the ClientHello). */
-  accept(socket: Socket, stats: SslStats, owner: ServerTlsOwner): TLSSocket {
+  accept(socket: Socket, stats: SslStats, owner: ServerTlsOwner): TLSSocket | null {
+    const material = this.material.current;
+    if (material === null) {
+      // Envoy's downstream_context_secrets_not_ready: the connection is closed.
+      stats.counters.connection_error.inc();
+      socket.destroy();
+      owner.onTlsFailed('TLS secrets not ready');
+      return null;
+    }
     const opts: tls.TLSSocketOptions = {
       isServer: true,
-      secureContext: this.secureContext,
+      secureContext: material.secureContext,
       requestCert: this.requestsClientCert,
       // OpenSSL then fails a handshake without a client certificate (certificate_required), as BoringSSL does.
       rejectUnauthorized: this.requireClientCert,

@@ -33,9 +33,16 @@ export function endpointsOf(cla: ClusterLoadAssignment | undefined, base: readon
       const ep = hid.value;
       const apath = [...epath, 'endpoint', 'address'];
       const addr = ep.address?.address;
+      if (addr?.case === 'pipe' && requireIp) {
+        // A Unix socket (Istio's sds-grpc and xds-grpc clusters): port 0 marks a pipe host.
+        out.push({ address: addr.value.path, port: 0, hostname: ep.hostname, weight: lbe.loadBalancingWeight ?? 1,
+          priority: lle.priority, locality, localityWeight: lle.loadBalancingWeight ?? 0,
+          healthFlags: healthFlagsFromEds(lbe.healthStatus), metadata: lbe.metadata, localityMetadata: lle.metadata, path: epath });
+        return;
+      }
       if (addr?.case !== 'socketAddress') {
         errors.push({ path: apath, message: addr?.case === undefined ? 'an endpoint address is required'
-          : `only socket_address endpoints are supported (got ${addr.case === 'pipe' ? 'pipe' : 'envoy_internal_address'})` });
+          : `only socket_address and pipe endpoints are supported (got ${addr.case === 'pipe' ? 'pipe' : 'envoy_internal_address'})` });
         return;
       }
       const sa = addr.value;

@@ -26,8 +26,9 @@ export function healthFlagsFromEds(status: number): number {
   return 0;
 }
 
-/** `ip:port`, with IPv6 addresses in brackets, as Envoy prints addresses. */
+/** `ip:port`, with IPv6 addresses in brackets, as Envoy prints addresses; a pipe (port 0) is its path. */
 export function hostKey(address: string, port: number): string {
+  if (port === 0) return address;
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 

@@ -2,6 +2,7 @@
 // by version_info and nonce, name changes sent after the ACK in hand, resubscribe with last versions.
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { AggregatedDiscoveryService } from '../gen/envoy/service/discovery/v3/ads_pb.js';
+import { SecretDiscoveryService } from '../gen/envoy/service/secret/v3/sds_pb.js';
 import type { DiscoveryRequest, DiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 import { grpcServiceDefinition } from '../server/grpc-service.js';
 import { CORE_TYPES, shortTypeName } from '../server/type-urls.js';
@@ -10,8 +11,10 @@ import { StreamClient, type AdsClientOptions, type XdsClient } from './stream-cl
 import { TypeSubscription } from './subscription.js';
 import type { ResourceHandler } from './types.js';
 
-const METHOD = grpcServiceDefinition(AggregatedDiscoveryService)['streamAggregatedResources'] as
-  MethodDefinition<DiscoveryRequest, DiscoveryResponse>;
+type SotwMethod = MethodDefinition<DiscoveryRequest, DiscoveryResponse>;
+const ADS_METHOD = grpcServiceDefinition(AggregatedDiscoveryService)['streamAggregatedResources'] as SotwMethod;
+/** SecretDiscoveryService/StreamSecrets: SDS from its own server (an api_config_source, such as Istio's agent). */
+export const SDS_METHOD = grpcServiceDefinition(SecretDiscoveryService)['streamSecrets'] as SotwMethod;
 
 /** Core types first, in Envoy's order (CDS, EDS, LDS, RDS). */
 export function typeRank(t: string): number {
@@ -23,8 +26,9 @@ export function typeRank(t: string): number {
 export class AdsClient extends StreamClient<DiscoveryRequest, DiscoveryResponse> implements XdsClient {
   private readonly subs = new Map<string, TypeSubscription>();
 
-  constructor(options: AdsClientOptions) {
-    super(options, METHOD, 'StreamAggregatedResources');
+  /** `method` is ADS's StreamAggregatedResources unless given (SDS_METHOD for a secrets-only server). */
+  constructor(options: AdsClientOptions, method: SotwMethod = ADS_METHOD) {
+    super(options, method, method.path.slice(method.path.lastIndexOf('/') + 1));
   }
 
   watch(typeUrl: string, wildcard: boolean, handler: ResourceHandler): void {

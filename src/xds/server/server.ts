@@ -1,9 +1,10 @@
 // The xDS management server: a grpc-js server with Envoy's AggregatedDiscoveryService (SotW
-// and delta ADS) over a snapshot cache, with keep-alive and a per-proxy status view.
+// and delta ADS) and SecretDiscoveryService over a snapshot cache, with keep-alive and a per-proxy status view.
 import { create } from '@bufbuild/protobuf';
 import { Server, ServerCredentials, status as GrpcStatus, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ControlPlaneSchema } from '../gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../gen/envoy/service/discovery/v3/ads_pb.js';
+import { SecretDiscoveryService } from '../gen/envoy/service/secret/v3/sds_pb.js';
 import type {
   DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse,
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
@@ -20,6 +21,8 @@ export interface XdsServerOptions {
   host?: string;
   /** Port; default 15010 (Istio's plaintext xDS port); 0 picks a free one. */
   port?: number;
+  /** A whole gRPC listen address instead of host and port, such as `unix:/run/agent/socket` (the agent's SDS). */
+  address?: string;
   /** The snapshot cache to serve; default a new one keyed by `nodeKey`. */
   cache?: SnapshotCache;
   /** How a node maps to its snapshot key when the server makes the cache; default the node id. */
@@ -92,8 +95,13 @@ export async function startXdsServer(options: XdsServerOptions = {}): Promise<Xd
     },
   };
   server.addService(grpcServiceDefinition(AggregatedDiscoveryService), impl);
+  // SDS on its own service (Envoy's api_config_source for secrets): the same streams, over the same cache.
+  server.addService(grpcServiceDefinition(SecretDiscoveryService), {
+    streamSecrets: impl['streamAggregatedResources']!, deltaSecrets: impl['deltaAggregatedResources']!,
+  });
   const host = options.host ?? '127.0.0.1';
-  const address = host.includes(':') ? `[${host}]:${options.port ?? 15010}` : `${host}:${options.port ?? 15010}`;
+  const address = options.address
+    ?? (host.includes(':') ? `[${host}]:${options.port ?? 15010}` : `${host}:${options.port ?? 15010}`);
   const port = await bind(server, address, options.credentials ?? ServerCredentials.createInsecure());
   let closing: Promise<void> | undefined;
   return {

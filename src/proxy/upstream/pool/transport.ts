@@ -34,7 +34,7 @@ export function openTransport(host: TransportTarget, info: ClusterInfoImpl, alpn
   owner: TransportOwner): Socket {
   const t = info.transportSockets.forHost(host);
   if (t.tls !== null) return t.tls.connect(host.address, host.port, alpnFallback, t.sslStats!, () => owner.onTransportReady());
-  const socket = connect({ host: host.address, port: host.port, noDelay: true });
+  const socket = host.port === 0 ? connect({ path: host.address }) : connect({ host: host.address, port: host.port, noDelay: true });
   socket.once('connect', () => owner.onTransportReady());
   return socket;
 }

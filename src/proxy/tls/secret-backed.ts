@@ -1,0 +1,53 @@
+// What a TLS context builds from its certificates and trust (node's secure context, the peer checks),
+// rebuilt when an SDS secret it names is updated; null until every secret has arrived.
+import type { CommonTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { PathSeg } from '../bootstrap/config-error.js';
+import { log } from '../log.js';
+import { resolveCommon, sdsRefs, usesSecrets } from './sds-common.js';
+import { TlsConfigError, tlsFail } from './errors.js';
+
+/**
+ * Builds `compile(common)` now when the context names no dynamic secret (errors are config errors),
+ * else each time its secrets change: a bad secret is logged and the last good material kept.
+ */
+export class SecretBacked<M> {
+  private material: M | null = null;
+
+  constructor(common: CommonTlsContext | undefined, path: readonly PathSeg[], private readonly compile: (c: CommonTlsContext | undefined) => M) {
+    const refs = sdsRefs(common, path);
+    if (!usesSecrets(refs) || common === undefined) {
+      this.material = compile(common);
+      return;
+    }
+    const handles = [...refs.certs, ...(refs.validation !== null ? [refs.validation] : [])];
+    const rebuild = (): void => {
+      const resolved = resolveCommon(common, refs);
+      if (resolved === undefined) return;
+      if (typeof resolved === 'string') {
+        if (handles.every((h) => h.source === 'static')) tlsFail(path, resolved);
+        log('secret', 'warning', `TLS context not updated: ${resolved}`);
+        return;
+      }
+      try {
+        this.material = compile(resolved);
+      } catch (e) {
+        if (!(e instanceof TlsConfigError) || handles.every((h) => h.source === 'static')) throw e;
+        log('secret', 'warning', `TLS context not updated from secrets ${handles.map((h) => h.name).join(', ')}: ${e.message}`);
+      }
+    };
+    // Contexts come and go with listener and cluster updates: a dropped one unsubscribes itself.
+    const self = new WeakRef(this);
+    for (const h of handles) {
+      const unsubscribe = h.subscribe(() => {
+        if (self.deref() === undefined) unsubscribe();
+        else rebuild();
+      });
+    }
+    rebuild();
+  }
+
+  /** The current material, or null while a secret is missing (Envoy: secrets not ready). */
+  get current(): M | null {
+    return this.material;
+  }
+}
