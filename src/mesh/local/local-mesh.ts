@@ -10,6 +10,7 @@ import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
 import { AddressPool } from './addresses.js';
+import type { ChildLedger } from './child-ledger.js';
 import { MeshAddons } from './addons/addons.js';
 import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
@@ -34,6 +35,8 @@ export interface LocalMeshOptions {
   podNetwork: number;
   /** Whether the observability addons (zipkin, Prometheus) run too. */
   addons: boolean;
+  /** Where every child process (proxies, apps, Prometheus) is recorded as it starts. */
+  ledger: ChildLedger;
   log: (level: string, msg: string) => void;
   progress: (msg: string) => void;
 }
@@ -176,7 +179,7 @@ export class LocalMesh {
     this.zipkinIp = this.addresses.allocate().podIp;
     const addons = await MeshAddons.start({
       runDir: this.o.runDir, zipkinIp: this.zipkinIp, pilotMonitoring: `127.0.0.1:${this.pilot!.monitoringPort}`,
-      pods: this.podStates(), progress: this.o.progress, log: this.o.log,
+      pods: this.podStates(), ledger: this.o.ledger, progress: this.o.progress, log: this.o.log,
     });
     this.addons = addons;
     addons.podsChanged(this.podStates());
@@ -210,7 +213,7 @@ export class LocalMesh {
       appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
     };
     const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort },
-      this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
+      this.o.ledger, this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
     this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
     const podObject: Manifest = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: state.name, namespace: state.namespace, labels: state.labels },
