@@ -122,7 +122,7 @@ test('a second up refuses and leaves the mesh serving; after a SIGKILL, up and d
   await waitFor('the first up to die', 5000, () => (isRunning(first.proc) ? undefined : true));
   assert.deepEqual(orphans.filter(running), orphans);
   const second = await startMesh(t, home, upArgs(dir, '127.41'), 60_000);
-  assert.match(second.output(), new RegExp(`stopped 3 processes left running by a mesh that was killed \\(process ${first.proc.pid}\\)`));
+  assert.match(second.output(), new RegExp(`stopped 3 processes left running by a mesh that exited without stopping \\(process ${first.proc.pid}\\)`));
   assert.deepEqual(orphans.filter(running), []);
   await gatewayAnswers(second.state.ingressAddress);
 
@@ -133,7 +133,7 @@ test('a second up refuses and leaves the mesh serving; after a SIGKILL, up and d
   await waitFor('the second up to die', 5000, () => (isRunning(second.proc) ? undefined : true));
   const down = await straitWithHome(home, ['down']);
   assert.equal(down.code, 0, down.stderr);
-  assert.equal(down.stdout, `the mesh (process ${second.proc.pid}) had been killed; stopped the 3 processes it left running\n`);
+  assert.equal(down.stdout, `the mesh (process ${second.proc.pid}) had exited without stopping; stopped the 3 processes it left running\n`);
   assert.deepEqual(orphans2.filter(running), []);
   assert.equal(await pgrep(home), '', 'no process of the mesh is left');
   for (const f of ['mesh.lock', 'mesh.json', 'mesh.pids']) assert.equal(existsSync(join(home, f)), false, f);

@@ -28,6 +28,15 @@ function inUse(e: unknown): string | undefined {
   return /EADDRINUSE\D*((?:\d+\.){3}\d+:\d+)/.exec(String(err.message))?.[1]; // gRPC's bind error names it in the text
 }
 
+/** Takes the mesh lock; a file-system failure there (STRAIT_HOME not writable ...) is a one-line error. */
+function takeLock<T>(acquire: (file: string) => T, file: string): T {
+  try {
+    return acquire(file);
+  } catch (e) {
+    throw new CliError(`error: ${(e as Error).message}`);
+  }
+}
+
 /** The `ss` line that shows who holds `where` (host:port). */
 const whoHolds = (where: string): string => `\`ss -ltnp 'sport = :${where.slice(where.lastIndexOf(':') + 1)}'\` shows it`;
 
@@ -49,7 +58,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
     }
   });
   // Nothing of a running mesh (its config directory, mesh.json, processes) is touched before this.
-  const attempt = acquireMeshLock(state.lockFile());
+  const attempt = takeLock(acquireMeshLock, state.lockFile());
   if ('owner' in attempt) throw new CliError(`error: a local mesh is already running (process ${attempt.owner}); stop it with \`strait down\``);
   const { lock } = attempt;
   const ledger = new ChildLedger(state.ledgerFile());
@@ -65,11 +74,11 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   });
   let control: Awaited<ReturnType<typeof startControlApi>> | undefined;
   const startup = (async () => {
-    // What a killed `up` left: its processes (still holding the pods' addresses) and its mesh.json.
+    // What an `up` that died without stopping left: its processes (holding the pods' addresses) and its mesh.json.
     const left = await ledger.stopLeftovers();
     state.removeMeshState();
-    const killed = lock.previousOwner === undefined ? '' : ` (process ${lock.previousOwner})`;
-    if (left.length > 0) out(`  ✔ stopped ${left.length} processes left running by a mesh that was killed${killed}`);
+    const which = lock.previousOwner === undefined ? '' : ` (process ${lock.previousOwner})`;
+    if (left.length > 0) out(`  ✔ stopped ${left.length} processes left running by a mesh that exited without stopping${which}`);
     out(`starting the mesh, profile ${profile.name} (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
     await mesh.start(manifests);
     const stateOf = (url: string): ReturnType<typeof mesh.state> => mesh.state(process.pid, url);
@@ -128,19 +137,20 @@ async function runDown(): Promise<void> {
   const [state, { acquireMeshLock }, { ChildLedger }] = await Promise.all([
     import('../../mesh/local/state.js'), import('../../mesh/local/mesh-lock.js'), import('../../mesh/local/child-ledger.js'),
   ]);
-  const attempt = acquireMeshLock(state.lockFile());
+  const attempt = takeLock(acquireMeshLock, state.lockFile());
   if ('owner' in attempt) {
     const running = (() => { try { return state.readMeshState(); } catch { return undefined; } })();
     return stopOwner(attempt.owner, running?.pid === attempt.owner ? running.controlUrl : undefined);
   }
-  // No live `up`: stop what a killed one left running.
+  // No live `up`: stop what one that died without stopping left running.
   const { lock } = attempt;
   try {
     const left = await new ChildLedger(state.ledgerFile()).stopLeftovers();
     state.removeMeshState();
     if (lock.previousOwner === undefined && left.length === 0) throw new CliError('no local mesh is running (start one with `strait up`)');
-    const killed = lock.previousOwner === undefined ? 'a mesh' : `the mesh (process ${lock.previousOwner})`;
-    process.stdout.write(`${killed} had been killed; ${left.length > 0 ? `stopped the ${left.length} processes it left running` : 'none of its processes was still running'}\n`);
+    const which = lock.previousOwner === undefined ? 'a mesh' : `the mesh (process ${lock.previousOwner})`;
+    const what = left.length > 0 ? `stopped the ${left.length} processes it left running` : 'none of its processes was still running';
+    process.stdout.write(`${which} had exited without stopping; ${what}\n`);
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`error: ${(e as Error).message}`);

@@ -68,7 +68,8 @@ export class LocalPod {
       ...(this.zipkin ? { zipkin: this.zipkin } : {}) });
     const bootFile = join(this.paths.runDir, 'pods', `${s.name}.json`);
     writeFileSync(bootFile, JSON.stringify(boot));
-    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1'], process.env, this.proxyLog, this.ledger);
+    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1'], process.env,
+      this.proxyLog, this.ledger);
     if (this.workload) this.app = this.startApp(this.workload);
   }
 
