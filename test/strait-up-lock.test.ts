@@ -102,7 +102,7 @@ test('a second up refuses and leaves the mesh serving; after a SIGKILL, up and d
   const whileStarting = await straitWithHome(home, ['up', ...upArgs(dir, '127.43')]);
   assert.equal(whileStarting.code, 1);
   assert.equal(whileStarting.stderr, REFUSAL(launched.proc.pid));
-  const first = await launched.ready(60_000);
+  const first = await launched.ready(90_000);
   const meshJson = readFileSync(join(home, 'mesh.json'), 'utf8');
   const config = configFiles(first.state.configDir);
   assert.ok(Object.keys(config).some((f) => f.startsWith('VirtualService.')), Object.keys(config).join(' '));
@@ -121,7 +121,7 @@ test('a second up refuses and leaves the mesh serving; after a SIGKILL, up and d
   first.proc.kill('SIGKILL');
   await waitFor('the first up to die', 5000, () => (isRunning(first.proc) ? undefined : true));
   assert.deepEqual(orphans.filter(running), orphans);
-  const second = await startMesh(t, home, upArgs(dir, '127.41'), 60_000);
+  const second = await startMesh(t, home, upArgs(dir, '127.41'), 90_000);
   assert.match(second.output(), new RegExp(`stopped 3 processes left running by a mesh that exited without stopping \\(process ${first.proc.pid}\\)`));
   assert.deepEqual(orphans.filter(running), []);
   await gatewayAnswers(second.state.ingressAddress);

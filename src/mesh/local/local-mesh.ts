@@ -41,6 +41,12 @@ export interface LocalMeshOptions {
   progress: (msg: string) => void;
 }
 
+/**
+ * How long a proxy may take to be ready at startup. A proxy that exits or cannot bind a listener fails
+ * at once; this bounds one that never gets its config (2 s on an idle machine, far more on a busy one).
+ */
+const PROXY_READY_MS = 60_000;
+
 /** What apply/delete did to each object, in kubectl's words ("deployment.apps/catalog created"). */
 export type ChangeLine = string;
 
@@ -89,7 +95,7 @@ export class LocalMesh {
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
     const { pods } = this.applyObjects(manifests);
     await Promise.all([this.addonsStarted, ...[...gateways, ...pods].map(async (p) => {
-      await p.ready(20_000);
+      await p.ready(PROXY_READY_MS);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
     })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
