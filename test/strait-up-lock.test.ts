@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { curl } from './lib/curl.js';
@@ -48,8 +49,9 @@ spec:
 `;
 
 /** A home with the default profile (the ingress gateway only) and the manifests' directory. */
-async function meshHome(prefix: string): Promise<{ home: string; dir: string }> {
+async function meshHome(t: { after(fn: () => void): void }, prefix: string): Promise<{ home: string; dir: string }> {
   const home = newHome(prefix);
+  t.after(() => rmSync(home, { recursive: true, force: true }));
   const dir = join(home, 'manifests');
   mkdirSync(dir);
   writeFileSync(join(dir, 'echo.yaml'), MANIFESTS);
@@ -89,7 +91,7 @@ const configFiles = (dir: string): Record<string, string> =>
 const REFUSAL = (pid: number | undefined): string => `error: a local mesh is already running (process ${pid}); stop it with \`strait down\`\n`;
 
 test('a second up refuses and leaves the mesh serving; after a SIGKILL, up and down stop what it left', { timeout: 150_000 }, async (t) => {
-  const { home, dir } = await meshHome('strait-uplock-');
+  const { home, dir } = await meshHome(t, 'strait-uplock-');
   const gatewayAnswers = async (ingressAddress: string): Promise<void> => {
     const r = await curl(`http://${ingressAddress}/`);
     assert.equal(r.status, 200, r.body);
@@ -143,9 +145,8 @@ test('a second up refuses and leaves the mesh serving; after a SIGKILL, up and d
 });
 
 test('a proxy that cannot bind its ports makes up fail, naming the pod and the cause', { timeout: 120_000 }, async (t) => {
-  const { home, dir } = await meshHome('strait-upbind-');
-  const hold = async (host: string, port: number): Promise<net.Server> => {
-    const s = net.createServer();
+  const { home, dir } = await meshHome(t, 'strait-upbind-');
+  const hold = async (host: string, port: number, s: net.Server = net.createServer()): Promise<net.Server> => {
     await new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, host, resolve));
     t.after(() => new Promise<void>((r) => s.close(() => r())));
     return s;
@@ -157,7 +158,7 @@ test('a proxy that cannot bind its ports makes up fail, naming the pod and the c
     assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
     // Everything it started is stopped (the proxies' admins and the app no longer answer), and the next `up` may run.
     assert.equal(await pgrep(home), '', 'no proxy of the mesh is left');
-    for (const [host, port] of [['127.45.0.2', 15000], ['127.45.0.3', 15000], ['127.46.0.3', 5678]] as const) {
+    for (const [host, port] of [['127.45.0.2', 15000], ['127.45.0.3', 15090], ['127.46.0.3', 5678]] as const) {
       assert.ok(await refused(host, port), `${host}:${port} still answers`);
     }
     for (const f of ['mesh.lock', 'mesh.json', 'mesh.pids']) assert.equal(existsSync(join(home, f)), false, f);
@@ -170,8 +171,11 @@ test('a proxy that cannot bind its ports makes up fail, naming the pod and the c
     'failed: listen EADDRINUSE: address already in use 127\\.45\\.0\\.2:8080 \\(log: \\S+\\); stop what holds 127\\.45\\.0\\.2:8080'));
   await new Promise<void>((r) => gateway.close(() => r()));
 
-  // The echo pod's 15090 (a static listener of its bootstrap): its proxy exits at startup.
-  await hold('127.45.0.3', 15090);
+  // The echo pod's admin port, held by what answers like a LIVE proxy of another pod (as one a killed
+  // mesh left would): it is not taken for this pod's proxy, which exits at startup.
+  await hold('127.45.0.3', 15000, http.createServer((_req, res) => {
+    res.end(JSON.stringify({ state: 'LIVE', node: { id: 'sidecar~127.45.0.3~echo-old.default~default.svc.cluster.local' } }));
+  }));
   assert.match(await upFails(), new RegExp('^error: the mesh did not start: pod echo-\\w+\\.default: its proxy exited: ' +
-    'listen EADDRINUSE: address already in use 127\\.45\\.0\\.3:15090 \\(log: \\S+\\); stop what holds 127\\.45\\.0\\.3:15090'));
+    'cannot bind admin address 127\\.45\\.0\\.3:15000: EADDRINUSE \\(log: \\S+\\); stop what holds 127\\.45\\.0\\.3:15000'));
 });

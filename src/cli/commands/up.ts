@@ -25,7 +25,9 @@ function podNetwork(value: string): number {
 function inUse(e: unknown): string | undefined {
   const err = e as { code?: string; address?: string; port?: number; message?: string };
   if (err.code === 'EADDRINUSE') return `${err.address}:${err.port}`;
-  return /EADDRINUSE\D*((?:\d+\.){3}\d+:\d+)/.exec(String(err.message))?.[1]; // gRPC's bind error names it in the text
+  // gRPC's bind error and the proxies' (in a PodStartError) name it in the text, after EADDRINUSE or before it.
+  const text = String(err.message);
+  return (/EADDRINUSE\D*((?:\d+\.){3}\d+:\d+)/.exec(text) ?? /((?:\d+\.){3}\d+:\d+)\D*EADDRINUSE/.exec(text))?.[1];
 }
 
 /** Takes the mesh lock; a file-system failure there (STRAIT_HOME not writable ...) is a one-line error. */
