@@ -151,18 +151,20 @@ test('a proxy that cannot bind its ports makes up fail, naming the pod and the c
     t.after(() => new Promise<void>((r) => s.close(() => r())));
     return s;
   };
+  /** Runs `up`, which must exit 1 without saying ready; returns its last line. */
   const upFails = async (): Promise<string> => {
-    const r = await straitWithHome(home, ['up', ...upArgs(dir, '127.45')], 90_000);
-    assert.equal(r.code, 1, r.stdout);
-    assert.doesNotMatch(r.stdout, /mesh ready/);
-    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    const up = launchMesh(t, home, upArgs(dir, '127.45'));
+    const said = await up.ready(90_000).then(() => 'ready', (e: Error) => e.message);
+    assert.match(said, /^strait up exited before it was ready/, said);
+    assert.equal(up.proc.exitCode, 1, up.output());
+    assert.doesNotMatch(up.output(), /^\s+at /m, 'no stack trace');
     // Everything it started is stopped (the proxies' admins and the app no longer answer), and the next `up` may run.
     assert.equal(await pgrep(home), '', 'no proxy of the mesh is left');
     for (const [host, port] of [['127.45.0.2', 15000], ['127.45.0.3', 15090], ['127.46.0.3', 5678]] as const) {
       assert.ok(await refused(host, port), `${host}:${port} still answers`);
     }
     for (const f of ['mesh.lock', 'mesh.json', 'mesh.pids']) assert.equal(existsSync(join(home, f)), false, f);
-    return r.stderr.trim().split('\n').at(-1)!;
+    return up.output().trim().split('\n').at(-1)!;
   };
 
   // The gateway's 8080 (a listener from LDS): its proxy runs on, but `up` must not call it ready.

@@ -39,6 +39,7 @@ export const isRunning = (proc: ChildProcess): boolean => proc.exitCode === null
 export function launchMesh(t: TestContext, home: string, args: string[]): LaunchedMesh {
   const proc = spawn(process.execPath, [STRAIT_BIN, 'up', ...args], { env: { ...process.env, STRAIT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  const closed = new Promise((r) => proc.once('close', r)); // its output is all read
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
   t.after(async () => {
@@ -56,7 +57,10 @@ export function launchMesh(t: TestContext, home: string, args: string[]): Launch
       }, 50).catch((e: Error) => {
         throw new Error(`${e.message}\n${out}`);
       });
-      if (how === 'exited') throw new Error(`strait up exited before it was ready\n${out}`);
+      if (how === 'exited') {
+        await closed;
+        throw new Error(`strait up exited before it was ready\n${out}`);
+      }
       const state = JSON.parse(readFileSync(join(home, 'mesh.json'), 'utf8')) as MeshState;
       return { home, proc, output, state, run: (a) => straitWithHome(home, a) };
     },
