@@ -1,5 +1,6 @@
 // `strait up [DIR]` and `strait down`: the whole mesh on this machine (pilot, gateways, a pod per
-// Deployment replica), the built-in ch2 demo when no DIR is given; down stops a running one.
+// Deployment replica), the built-in ch2 demo when no DIR is given; one per $STRAIT_HOME (mesh-lock.ts);
+// down stops a running one, or what one that died without stopping left running.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
