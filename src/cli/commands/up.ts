@@ -1,5 +1,6 @@
 // `strait up [DIR]` and `strait down`: the whole mesh on this machine (pilot, gateways, a pod per
-// Deployment replica), the built-in ch2 demo when no DIR is given; down stops a running one.
+// Deployment replica), the built-in ch2 demo when no DIR is given; one per $STRAIT_HOME (mesh-lock.ts);
+// down stops a running one, or what one that died without stopping left running.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,17 +26,31 @@ function podNetwork(value: string): number {
 function inUse(e: unknown): string | undefined {
   const err = e as { code?: string; address?: string; port?: number; message?: string };
   if (err.code === 'EADDRINUSE') return `${err.address}:${err.port}`;
-  return /EADDRINUSE\D*((?:\d+\.){3}\d+:\d+)/.exec(String(err.message))?.[1]; // gRPC's bind error names it in the text
+  // gRPC's bind error and the proxies' (in a PodStartError) name it in the text, after EADDRINUSE or before it.
+  const text = String(err.message);
+  return (/EADDRINUSE\D*((?:\d+\.){3}\d+:\d+)/.exec(text) ?? /((?:\d+\.){3}\d+:\d+)\D*EADDRINUSE/.exec(text))?.[1];
 }
 
+/** Takes the mesh lock; a file-system failure there (STRAIT_HOME not writable ...) is a one-line error. */
+function takeLock<T>(acquire: (file: string) => T, file: string): T {
+  try {
+    return acquire(file);
+  } catch (e) {
+    throw new CliError(`error: ${(e as Error).message}`);
+  }
+}
+
+/** The `ss` line that shows who holds `where` (host:port). */
+const whoHolds = (where: string): string => `\`ss -ltnp 'sport = :${where.slice(where.lastIndexOf(':') + 1)}'\` shows it`;
+
 async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
-  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }, { installedProfile }] = await Promise.all([
+  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }, { installedProfile }, { acquireMeshLock },
+    { ChildLedger }, { PodStartError }] = await Promise.all([
     import('../../mesh/local/local-mesh.js'), import('../../mesh/local/workloads.js'), import('../../mesh/local/state.js'),
     import('../../mesh/local/control-api.js'), import('../package-info.js'), import('../../mesh/local/profiles.js'),
+    import('../../mesh/local/mesh-lock.js'), import('../../mesh/local/child-ledger.js'), import('../../mesh/local/pod.js'),
   ]);
   const profile = installedProfile();
-  const existing = (() => { try { return state.readMeshState(); } catch { return undefined; } })();
-  if (existing) throw new CliError(`error: a local mesh is already running (process ${existing.pid}); stop it with \`strait down\``);
   const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir, 'strait up');
   const namespace = dir === undefined ? 'istioinaction' : flags.namespace;
   const manifests = files.flatMap((f) => {
@@ -45,42 +60,63 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
       throw new CliError(`error: ${(e as Error).message}`);
     }
   });
+  // Nothing of a running mesh (its config directory, mesh.json, processes) is touched before this.
+  const attempt = takeLock(acquireMeshLock, state.lockFile());
+  if ('owner' in attempt) throw new CliError(`error: a local mesh is already running (process ${attempt.owner}); stop it with \`strait down\``);
+  const { lock } = attempt;
+  const ledger = new ChildLedger(state.ledgerFile());
   const started = Date.now();
   const out = (m: string): void => { process.stdout.write(`${m}\n`); };
   const mesh = new LocalMesh({
     runDir: state.runDir(), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
     ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile,
-    podNetwork: flags.podNetwork, addons: flags.addons,
+    podNetwork: flags.podNetwork, addons: flags.addons, ledger,
     paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
     log: (level, msg) => { if (level === 'warn' || level === 'error') process.stderr.write(`${level}\t${msg}\n`); },
     progress: (m) => out(`  ✔ ${m}`),
   });
+  let control: Awaited<ReturnType<typeof startControlApi>> | undefined;
+  const startup = (async () => {
+    // What an `up` that died without stopping left: its processes (holding the pods' addresses) and its mesh.json.
+    const left = await ledger.stopLeftovers();
+    state.removeMeshState();
+    const which = lock.previousOwner === undefined ? '' : ` (process ${lock.previousOwner})`;
+    if (left.length > 0) out(`  ✔ stopped ${left.length} processes left running by a mesh that exited without stopping${which}`);
+    out(`starting the mesh, profile ${profile.name} (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
+    await mesh.start(manifests);
+    const stateOf = (url: string): ReturnType<typeof mesh.state> => mesh.state(process.pid, url);
+    control = await startControlApi(mesh, stateOf, () => state.writeMeshState(stateOf(control!.url)), () => { void stop(); });
+  })();
   let stopping: Promise<void> | undefined;
   let markStopped!: () => void;
   const stopped = new Promise<void>((r) => { markStopped = r; });
+  // Stops once the startup has settled (so nothing starts after the stop), then lets the next `up` in.
   const stop = (): Promise<void> => (stopping ??= (async () => {
+    await startup.catch(() => undefined);
     out('stopping the mesh ...');
     state.removeMeshState();
     await control?.close();
     await mesh.stop();
+    ledger.clear();
+    lock.release();
     out('mesh stopped');
     markStopped();
   })());
   process.once('SIGINT', () => { void stop(); });
   process.once('SIGTERM', () => { void stop(); });
-  let control: Awaited<ReturnType<typeof startControlApi>> | undefined;
-  out(`starting the mesh, profile ${profile.name} (${files.length} manifest file${files.length === 1 ? '' : 's'}, ${manifests.length} objects)`);
   try {
-    await mesh.start(manifests);
-    const stateOf = (url: string): ReturnType<typeof mesh.state> => mesh.state(process.pid, url);
-    control = await startControlApi(mesh, stateOf, () => state.writeMeshState(stateOf(control!.url)), () => { void stop(); });
+    await startup;
   } catch (e) {
     await stop();
     const where = inUse(e);
-    if (where) throw new CliError(`error: ${where} is already in use; stop what holds it (\`ss -ltnp 'sport = :${where.slice(where.lastIndexOf(':') + 1)}'\` shows it) or choose another port`);
+    if (e instanceof PodStartError) {
+      throw new CliError(`error: the mesh did not start: ${e.message}${where ? `; stop what holds ${where} (${whoHolds(where)}) or choose another --pod-network` : ''}`);
+    }
+    if (where) throw new CliError(`error: ${where} is already in use; stop what holds it (${whoHolds(where)}) or choose another port`);
     throw new CliError(`error: the mesh did not start: ${(e as Error).message}`);
   }
-  state.writeMeshState(mesh.state(process.pid, control.url));
+  if (stopping) return stopped; // asked to stop while it was starting
+  state.writeMeshState(mesh.state(process.pid, control!.url));
   const ingress = mesh.ingressAddress ? `; ingress gateway on http://${mesh.ingressAddress}` : ' (no ingress gateway in this profile)';
   out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s${ingress}`);
   if (dir === undefined && mesh.ingressAddress) out(`try: curl http://${mesh.ingressAddress}/api/catalog`);
@@ -88,16 +124,42 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   await stopped;
 }
 
-async function runDown(): Promise<void> {
-  const { readMeshState } = await import('../../mesh/local/state.js');
-  const s = readMeshState();
-  await fetch(`${s.controlUrl}/down`, { method: 'POST' }).catch(() => undefined);
-  const deadline = Date.now() + 15_000;
+/** Asks the live `strait up` (process `pid`) to stop: through its control API once it runs, by SIGTERM while it starts. */
+async function stopOwner(pid: number, controlUrl: string | undefined): Promise<void> {
+  if (controlUrl) await fetch(`${controlUrl}/down`, { method: 'POST' }).catch(() => undefined);
+  else process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    try { process.kill(s.pid, 0); } catch { process.stdout.write('mesh stopped\n'); return; }
+    try { process.kill(pid, 0); } catch { process.stdout.write('mesh stopped\n'); return; }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new CliError(`error: the mesh (process ${s.pid}) did not stop in 15 s`);
+  throw new CliError(`error: the mesh (process ${pid}) did not stop in 30 s`);
+}
+
+async function runDown(): Promise<void> {
+  const [state, { acquireMeshLock }, { ChildLedger }] = await Promise.all([
+    import('../../mesh/local/state.js'), import('../../mesh/local/mesh-lock.js'), import('../../mesh/local/child-ledger.js'),
+  ]);
+  const attempt = takeLock(acquireMeshLock, state.lockFile());
+  if ('owner' in attempt) {
+    const running = (() => { try { return state.readMeshState(); } catch { return undefined; } })();
+    return stopOwner(attempt.owner, running?.pid === attempt.owner ? running.controlUrl : undefined);
+  }
+  // No live `up`: stop what one that died without stopping left running.
+  const { lock } = attempt;
+  try {
+    const left = await new ChildLedger(state.ledgerFile()).stopLeftovers();
+    state.removeMeshState();
+    if (lock.previousOwner === undefined && left.length === 0) throw new CliError('no local mesh is running (start one with `strait up`)');
+    const which = lock.previousOwner === undefined ? 'a mesh' : `the mesh (process ${lock.previousOwner})`;
+    const what = left.length > 0 ? `stopped the ${left.length} processes it left running` : 'none of its processes was still running';
+    process.stdout.write(`${which} had exited without stopping; ${what}\n`);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`error: ${(e as Error).message}`);
+  } finally {
+    lock.release();
+  }
 }
 
 /** Adds `up` and `down`. */

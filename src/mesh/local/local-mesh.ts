@@ -10,6 +10,7 @@ import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
 import { AddressPool } from './addresses.js';
+import type { ChildLedger } from './child-ledger.js';
 import { MeshAddons } from './addons/addons.js';
 import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
@@ -34,9 +35,17 @@ export interface LocalMeshOptions {
   podNetwork: number;
   /** Whether the observability addons (zipkin, Prometheus) run too. */
   addons: boolean;
+  /** Where every child process (proxies, apps, Prometheus) is recorded as it starts. */
+  ledger: ChildLedger;
   log: (level: string, msg: string) => void;
   progress: (msg: string) => void;
 }
+
+/**
+ * How long a proxy may take to be ready at startup. A proxy that exits or cannot bind a listener fails
+ * at once; this bounds one that never gets its config (2 s on an idle machine, far more on a busy one).
+ */
+const PROXY_READY_MS = 60_000;
 
 /** What apply/delete did to each object, in kubectl's words ("deployment.apps/catalog created"). */
 export type ChangeLine = string;
@@ -86,7 +95,7 @@ export class LocalMesh {
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
     const { pods } = this.applyObjects(manifests);
     await Promise.all([this.addonsStarted, ...[...gateways, ...pods].map(async (p) => {
-      await p.ready(20_000);
+      await p.ready(PROXY_READY_MS);
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
     })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
@@ -176,7 +185,7 @@ export class LocalMesh {
     this.zipkinIp = this.addresses.allocate().podIp;
     const addons = await MeshAddons.start({
       runDir: this.o.runDir, zipkinIp: this.zipkinIp, pilotMonitoring: `127.0.0.1:${this.pilot!.monitoringPort}`,
-      pods: this.podStates(), progress: this.o.progress, log: this.o.log,
+      pods: this.podStates(), ledger: this.o.ledger, progress: this.o.progress, log: this.o.log,
     });
     this.addons = addons;
     addons.podsChanged(this.podStates());
@@ -210,7 +219,7 @@ export class LocalMesh {
       appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
     };
     const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort },
-      this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
+      this.o.ledger, this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
     this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
     const podObject: Manifest = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: state.name, namespace: state.namespace, labels: state.labels },

@@ -1,9 +1,11 @@
 // One local pod: its proxy (a `strait proxy` process on a mesh bootstrap, bound to the pod's own
 // loopback address) and, for workloads, its app process with HTTP_PROXY pointing at the sidecar.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { proxyBootstrap } from '../agent/bootstrap.js';
+import { proxyNodeId } from '../../pilot/model/proxy.js';
 import { sampleForImage } from '../../../samples/registry.js';
+import type { ChildLedger } from './child-ledger.js';
 import { startChild, type Child } from './processes.js';
 import { podLogFile, type PodState } from './state.js';
 import type { WorkloadSpec } from './workloads.js';
@@ -20,13 +22,39 @@ export interface PodPaths {
   runDir: string;
 }
 
+/** A pod whose proxy did not come up: the message names the pod and the cause. */
+export class PodStartError extends Error {
+  override name = 'PodStartError';
+}
+
+/** An entry of the admin's /config_dump?resource=dynamic_listeners, as far as readiness reads it. */
+interface DynamicListenerDump {
+  name: string;
+  warming_state?: unknown;
+  error_state?: { details?: string };
+}
+
+const getJson = (url: string): Promise<unknown> =>
+  fetch(url).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+
+/** What a proxy said when it failed: the CLI's `strait: ` line in its log, else the log's last line. */
+function failureIn(log: string): string {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(log, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  } catch { /* no log */ }
+  const said = lines.find((l) => l.startsWith('strait: '));
+  return said?.slice('strait: '.length) ?? lines.at(-1) ?? 'no output';
+}
+
 export class LocalPod {
   private proxy?: Child;
   private app?: Child;
 
   /** `zipkin`: the collector the proxy reports spans to (Istio's defaultConfig.tracing.zipkin.address), when one runs. */
   constructor(readonly state: PodState, private readonly workload: WorkloadSpec | undefined, private readonly paths: PodPaths,
-    private readonly xds: { host: string; port: number }, private readonly zipkin?: { host: string; port: number }) {}
+    private readonly xds: { host: string; port: number }, private readonly ledger: ChildLedger,
+    private readonly zipkin?: { host: string; port: number }) {}
 
   get proxyLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'istio-proxy'); }
   get appLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'app'); }
@@ -40,7 +68,8 @@ export class LocalPod {
       ...(this.zipkin ? { zipkin: this.zipkin } : {}) });
     const bootFile = join(this.paths.runDir, 'pods', `${s.name}.json`);
     writeFileSync(bootFile, JSON.stringify(boot));
-    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1'], process.env, this.proxyLog);
+    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1'], process.env,
+      this.proxyLog, this.ledger);
     if (this.workload) this.app = this.startApp(this.workload);
   }
 
@@ -53,8 +82,8 @@ export class LocalPod {
       HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: `${s.appAddress},localhost`, no_proxy: `${s.appAddress},localhost`,
       STRAIT_APP_HOST: s.appAddress, STRAIT_SAMPLE_IMAGE: w.image, STRAIT_APP_ARGS: JSON.stringify(w.args),
     };
-    if (w.command) return startChild(w.command[0]!, w.command.slice(1), env, this.appLog);
-    return startChild(this.paths.node, [this.paths.appEntry], env, this.appLog);
+    if (w.command) return startChild(w.command[0]!, w.command.slice(1), env, this.appLog, this.ledger);
+    return startChild(this.paths.node, [this.paths.appEntry], env, this.appLog, this.ledger);
   }
 
   /** Whether `image` can run here (a sample, or the workload names a command). */
@@ -62,18 +91,36 @@ export class LocalPod {
     return w.command !== undefined || sampleForImage(w.image) !== undefined;
   }
 
-  /** Resolves when the proxy's admin says it is ready (initial xDS received), or rejects on exit/timeout. */
+  /**
+   * Resolves when the pod's proxy is LIVE (its initial xDS applied) and every listener it was given is
+   * bound; rejects with a PodStartError when it exits, a listener fails (EADDRINUSE ...), or on timeout.
+   */
   async ready(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.proxy?.exited.then(() => { exited = true; });
     while (Date.now() < deadline) {
-      if (exited) throw new Error(`the proxy of ${this.state.name} exited (see ${this.proxyLog})`);
-      const r = await fetch(`http://${this.state.podIp}:${this.state.adminPort}/ready`).catch(() => undefined);
-      if (r?.status === 200) return;
+      if (exited) throw new PodStartError(`${this.ref}: its proxy exited: ${failureIn(this.proxyLog)} (log: ${this.proxyLog})`);
+      if (await this.serving()) return;
       await new Promise((res) => setTimeout(res, 50));
     }
-    throw new Error(`the proxy of ${this.state.name} was not ready in ${timeoutMs} ms (see ${this.proxyLog})`);
+    throw new PodStartError(`${this.ref}: its proxy was not ready in ${timeoutMs / 1000} s (log: ${this.proxyLog})`);
+  }
+
+  private get ref(): string { return `pod ${this.state.name}.${this.state.namespace}`; }
+
+  /** One look at the proxy's admin: whether it is this pod's proxy, LIVE, with no listener warming; throws on a failed listener. */
+  private async serving(): Promise<boolean> {
+    const s = this.state;
+    const admin = `http://${s.podIp}:${s.adminPort}`;
+    const info = await getJson(`${admin}/server_info`) as { state?: string; node?: { id?: string } } | undefined;
+    // A proxy on this address that is not this pod's (one a killed mesh left behind) does not count.
+    if (info?.state !== 'LIVE' || info.node?.id !== proxyNodeId(s.type, s.podIp, s.name, s.namespace)) return false;
+    const dump = await getJson(`${admin}/config_dump?resource=dynamic_listeners`) as { configs?: DynamicListenerDump[] } | undefined;
+    const listeners = dump?.configs ?? [];
+    const failed = listeners.find((l) => l.error_state !== undefined);
+    if (failed) throw new PodStartError(`${this.ref}: listener ${failed.name} failed: ${failed.error_state!.details ?? 'unknown error'} (log: ${this.proxyLog})`);
+    return dump !== undefined && !listeners.some((l) => l.warming_state !== undefined);
   }
 
   async stop(): Promise<void> {

@@ -67,6 +67,16 @@ export function stateFile(): string {
   return join(straitHome(), 'mesh.json');
 }
 
+/** The lock of the `strait up` that owns the mesh (mesh-lock.ts). */
+export function lockFile(): string {
+  return join(straitHome(), 'mesh.lock');
+}
+
+/** The processes the running (or a killed) `strait up` started (child-ledger.ts). */
+export function ledgerFile(): string {
+  return join(straitHome(), 'mesh.pids');
+}
+
 export function writeMeshState(s: MeshState): void {
   mkdirSync(straitHome(), { recursive: true });
   const tmp = `${stateFile()}.tmp`;

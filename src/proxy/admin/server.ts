@@ -64,7 +64,8 @@ export function startAdminServer(address: { host: string; port: number }, ctx: A
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(new Error(`cannot bind admin address ${address.host}:${address.port}: ${e.code ?? e.message}`));
+      // The code stays on the error: the CLI reports a system error (EADDRINUSE ...) in one line, not as a bug.
+      reject(Object.assign(new Error(`cannot bind admin address ${address.host}:${address.port}: ${e.code ?? e.message}`), { code: e.code }));
     });
     server.listen(address.port, address.host, () => {
       server.removeAllListeners('error');

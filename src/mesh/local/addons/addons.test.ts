@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ChildLedger } from '../child-ledger.js';
 import { MeshAddons } from './addons.js';
 import { envoyStatsTargets } from './prometheus-config.js';
 import type { PodState } from '../state.js';
@@ -16,6 +17,7 @@ async function startWithPath(t: { after(fn: () => unknown): void }, path: string
   const warnings: string[] = [];
   try {
     const addons = await MeshAddons.start({ runDir: dir, zipkinIp: ip, pilotMonitoring: '127.0.0.1:15014', pods: [],
+      ledger: new ChildLedger(join(dir, 'children.pids')),
       progress: () => undefined, log: (level, msg) => { if (level === 'warn') warnings.push(msg); } });
     t.after(async () => { await addons.stop(); rmSync(dir, { recursive: true, force: true }); });
     return { addons, warnings, dir };

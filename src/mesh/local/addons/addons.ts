@@ -1,6 +1,7 @@
 // The observability addons `strait up --addons` runs beside the mesh: the zipkin collector always,
 // Prometheus when its binary is on PATH (otherwise one line says so and the mesh runs without it).
 import { join } from 'node:path';
+import type { ChildLedger } from '../child-ledger.js';
 import type { MeshAddonUrls, PodState } from '../state.js';
 import type { Manifest } from '../workloads.js';
 import { PrometheusAddon, findOnPath } from './prometheus.js';
@@ -13,6 +14,8 @@ export interface AddonsOptions {
   /** host:port of the control plane's monitoring server (pilot's /metrics). */
   pilotMonitoring: string;
   pods: readonly PodState[];
+  /** Where Prometheus' process is recorded. */
+  ledger: ChildLedger;
   progress: (msg: string) => void;
   log: (level: string, msg: string) => void;
 }
@@ -29,7 +32,8 @@ export class MeshAddons {
       o.log('warn', 'prometheus is not on PATH: running without it (install Prometheus to scrape the proxies)');
     } else {
       try {
-        prometheus = await PrometheusAddon.start({ bin, dir: join(o.runDir, 'prometheus'), pilot: o.pilotMonitoring, pods: o.pods, timeoutMs: 20_000 });
+        prometheus = await PrometheusAddon.start({ bin, dir: join(o.runDir, 'prometheus'), pilot: o.pilotMonitoring, pods: o.pods,
+          ledger: o.ledger, timeoutMs: 20_000 });
         o.progress(`prometheus on ${prometheus.url} (scraping every 5s; log ${prometheus.logFile})`);
       } catch (e) {
         o.log('warn', `running without prometheus: ${(e as Error).message}`);

@@ -3,6 +3,7 @@
 import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
+import type { ChildLedger } from '../child-ledger.js';
 import { startChild, type Child } from '../processes.js';
 import type { PodState } from '../state.js';
 import { envoyStatsTargets, prometheusConfig } from './prometheus-config.js';
@@ -34,7 +35,7 @@ export class PrometheusAddon {
   private constructor(private readonly child: Child, readonly url: string, readonly logFile: string, private readonly targetsFile: string) {}
 
   /** Starts `bin` with its files under `dir`; resolves once /-/ready answers, rejects if it exits or takes over `timeoutMs`. */
-  static async start(o: { bin: string; dir: string; pilot: string; pods: readonly PodState[]; timeoutMs: number }): Promise<PrometheusAddon> {
+  static async start(o: { bin: string; dir: string; pilot: string; pods: readonly PodState[]; ledger: ChildLedger; timeoutMs: number }): Promise<PrometheusAddon> {
     rmSync(o.dir, { recursive: true, force: true }); // each mesh starts with an empty TSDB
     mkdirSync(join(o.dir, 'data'), { recursive: true });
     const port = await freePort(PROMETHEUS_PORT);
@@ -45,7 +46,7 @@ export class PrometheusAddon {
     writeFileSync(configFile, prometheusConfig({ self, pilot: o.pilot, targetsFile }));
     const logFile = join(o.dir, 'prometheus.log');
     const child = startChild(o.bin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(o.dir, 'data')}`,
-      `--web.listen-address=${self}`], process.env, logFile);
+      `--web.listen-address=${self}`], process.env, logFile, o.ledger);
     const addon = new PrometheusAddon(child, `http://${self}`, logFile, targetsFile);
     let exited = false;
     void child.exited.then(() => { exited = true; });
