@@ -6,4 +6,3 @@ export { formatConfigError, formatPath, NO_CONFIG_MESSAGE } from './config-error
 export type { ConfigError, PathError, PathSeg } from './config-error.js';
 export { EXTENSIONS, ROUTER_FILTER, findExtension } from './extensions.js';
 export type { ExtensionCategory, ExtensionInfo } from './extensions.js';
-export { compileRe2FullMatch, translateRe2, re2Error } from './re2-syntax.js';

@@ -7,7 +7,7 @@ import {
   file_validate_validate, KnownRegex, type AnyRules, type BoolRules, type BytesRules, type DurationRules,
   type EnumRules, type StringRules, type TimestampRules,
 } from '../../xds/gen/validate/validate_pb.js';
-import { translateRe2 } from './re2-syntax.js';
+import { Re2, Re2SyntaxError } from '../util/re2.js';
 
 const RULE_SCHEMAS = new Map<string, DescMessage>(file_validate_validate.messages.map((m) => [m.typeName, m]));
 
@@ -121,13 +121,17 @@ function wellKnown(rules: StringRules, s: string): string | undefined {
   }
 }
 
-const patternCache = new Map<string, RegExp | null>();
+const patternCache = new Map<string, Re2 | null>();
 
-function pattern(src: string): RegExp | null {
+function pattern(src: string): Re2 | null {
   let re = patternCache.get(src);
   if (re === undefined) {
-    const t = translateRe2(src);
-    re = t.ok ? new RegExp(t.source, t.flags) : null;
+    try {
+      re = Re2.compile(src);
+    } catch (e) {
+      if (!(e instanceof Re2SyntaxError)) throw e;
+      re = null;
+    }
     patternCache.set(src, re);
   }
   return re;
@@ -148,7 +152,7 @@ export function checkString(rules: StringRules, s: string): string | undefined {
   if (has(rules, 'maxBytes') && bytes > rules.maxBytes) return `value length must be at most ${rules.maxBytes} bytes`;
   if (has(rules, 'pattern')) {
     const re = pattern(rules.pattern);
-    if (re && !re.test(s)) return `value does not match regex pattern ${q(rules.pattern)}`;
+    if (re && !re.partialMatchText(s)) return `value does not match regex pattern ${q(rules.pattern)}`;
   }
   if (has(rules, 'prefix') && !s.startsWith(rules.prefix)) return `value does not have prefix ${q(rules.prefix)}`;
   if (has(rules, 'suffix') && !s.endsWith(rules.suffix)) return `value does not have suffix ${q(rules.suffix)}`;

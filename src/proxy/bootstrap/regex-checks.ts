@@ -3,7 +3,7 @@
 import type { DescMessage, Message, Registry } from '@bufbuild/protobuf';
 import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
 import type { PathError, PathSeg } from './config-error.js';
-import { re2Error } from './re2-syntax.js';
+import { re2Error } from '../util/re2.js';
 
 /** Messages that hold an RE2 pattern in their `regex` field. */
 const REGEX_MATCHERS = new Set(['envoy.type.matcher.v3.RegexMatcher', 'xds.type.matcher.v3.RegexMatcher']);

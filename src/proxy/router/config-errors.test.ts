@@ -28,7 +28,7 @@ test('each bad route is reported at its field', () => {
     [{ match: { prefix: '/' }, route: { cluster: 'c', regex_rewrite: { pattern: { regex: 'a' }, substitution: '\\x' } } },
       `${R}.route.regex_rewrite.substitution`, 'invalid rewrite pattern: \\x'],
     [{ match: { prefix: '/' }, redirect: { regex_rewrite: { pattern: { regex: '+' }, substitution: '' } } },
-      `${R}.redirect.regex_rewrite.pattern.regex`, 'missing argument to repetition operator: +'],
+      `${R}.redirect.regex_rewrite.pattern.regex`, 'no argument for repetition operator: +'],
     [{ match: { prefix: '/' }, route: { cluster: 'c', prefix_rewrite: '/x', regex_rewrite: { pattern: { regex: 'a' }, substitution: 'b' } } },
       `${R}.route`, 'Specify only one of prefix_rewrite, regex_rewrite or path_rewrite_policy'],
     [{ match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'a', weight: 0 }, { name: 'b', weight: 0 }] } } },

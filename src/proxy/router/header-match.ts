@@ -4,6 +4,7 @@ import type { HeaderMatcher, QueryParameterMatcher } from '../../xds/gen/envoy/c
 import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { fail } from './errors.js';
 import { compileFullMatch, StringMatch } from './string-match.js';
+import type { Re2 } from '../util/re2.js';
 import { headerSource, SRC_AUTHORITY, SRC_HEADER, SRC_METHOD, SRC_PATH, SRC_SCHEME } from './header-source.js';
 
 // Match types, as Envoy's HeaderMatchType.
@@ -53,7 +54,7 @@ export class HeaderMatch {
   private readonly source: number;
   private type = T_PRESENT;
   private value = '';
-  private regex: RegExp | null = null;
+  private regex: Re2 | null = null;
   private stringMatch: StringMatch | null = null;
   private rangeStart = 0n;
   private rangeEnd = 0n;
@@ -114,7 +115,7 @@ export class HeaderMatch {
     let match: boolean;
     switch (this.type) {
       case T_VALUE: match = this.value === '' || v === this.value; break;
-      case T_REGEX: match = this.regex!.test(v); break;
+      case T_REGEX: match = this.regex!.fullMatch(v); break;
       case T_RANGE: {
         const n = parseInt64(v);
         if (n === undefined) {

@@ -6,6 +6,7 @@ import type { RequestHead } from '../http/headers.js';
 import { fail } from './errors.js';
 import { HeaderMatch, QueryParamMatch } from './header-match.js';
 import { asciiLower, compileFullMatch, startsWithIgnoreCase } from './string-match.js';
+import type { Re2 } from '../util/re2.js';
 
 /** Which path specifier a route uses (Envoy's field names). */
 export type PathMatchKind = 'prefix' | 'path' | 'safe_regex' | 'path_separated_prefix' | 'connect_matcher';
@@ -40,7 +41,7 @@ export class RouteMatcher {
   readonly pattern: string;
   readonly caseSensitive: boolean;
   private readonly lowered: string;
-  private readonly regex: RegExp | null = null;
+  private readonly regex: Re2 | null = null;
   private readonly headers: HeaderMatch[];
   private readonly queryParams: QueryParamMatch[];
   private readonly runtimeNumerator: number = -1;
@@ -104,7 +105,7 @@ export class RouteMatcher {
         return this.caseSensitive ? p.startsWith(want) : startsWithIgnoreCase(p, want);
       }
       case 'safe_regex':
-        return this.regex!.test(p);
+        return this.regex!.fullMatch(p);
       default:
         return true;
     }

@@ -2,7 +2,7 @@
 // ignore_case, as absl's) and safe_regex as a full match; regex rewrites with RE2's \1 syntax.
 import type { RegexMatcher, RegexMatchAndSubstitute } from '../../xds/gen/envoy/type/matcher/v3/regex_pb.js';
 import type { StringMatcher } from '../../xds/gen/envoy/type/matcher/v3/string_pb.js';
-import { translateRe2 } from '../bootstrap/re2-syntax.js';
+import { Re2, Re2SyntaxError, type Re2Rewrite } from '../util/re2.js';
 import { fail } from './errors.js';
 
 const ASCII_UPPER = /[A-Z]+/g;
@@ -36,53 +36,39 @@ export function startsWithIgnoreCase(s: string, lower: string, offset = 0): bool
 }
 
 /** An RE2 pattern compiled for a full match (Envoy's safe_regex semantics). */
-export function compileFullMatch(m: RegexMatcher | undefined, path: string): RegExp {
+export function compileFullMatch(m: RegexMatcher | undefined, path: string): Re2 {
   if (m === undefined) fail(path, 'a regex is required');
-  const t = translateRe2(m.regex);
-  if (!t.ok) fail(`${path}.regex`, t.error);
-  return new RegExp(`^(?:${t.source})$`, t.flags);
+  return compileRe2(m.regex, `${path}.regex`);
+}
+
+function compileRe2(pattern: string, path: string): Re2 {
+  try {
+    return Re2.compile(pattern);
+  } catch (e) {
+    if (e instanceof Re2SyntaxError) fail(path, e.message);
+    throw e;
+  }
 }
 
 /** A compiled regex_rewrite: every match of the pattern replaced by the substitution. */
 export class RegexRewrite {
-  constructor(private readonly re: RegExp, private readonly replacement: string) {}
+  constructor(private readonly re: Re2, private readonly replacement: Re2Rewrite) {}
 
   /** RE2::GlobalReplace on `s`. */
   apply(s: string): string {
-    return s.replace(this.re, this.replacement);
+    return this.re.globalReplace(s, this.replacement);
   }
 }
 
-/** Compiles a RegexMatchAndSubstitute; RE2's `\N` group references become JS `$0N` ($& for \0). */
+/** Compiles a RegexMatchAndSubstitute; the substitution's `\N` group references are checked against the pattern. */
 export function compileRegexRewrite(r: RegexMatchAndSubstitute, path: string): RegexRewrite {
   if (r.pattern === undefined) fail(`${path}.pattern`, 'a regex is required');
-  const t = translateRe2(r.pattern.regex);
-  if (!t.ok) fail(`${path}.pattern.regex`, t.error);
-  const groups = new RegExp(`${t.source}|`, t.flags).exec('')!.length - 1;
-  const sub = r.substitution;
-  let out = '';
-  for (let i = 0; i < sub.length; i++) {
-    const ch = sub[i];
-    if (ch === '$') {
-      out += '$$';
-    } else if (ch !== '\\') {
-      out += ch;
-    } else {
-      const next = sub[++i];
-      if (next === '\\') {
-        out += '\\';
-      } else if (next !== undefined && next >= '0' && next <= '9') {
-        const n = next.charCodeAt(0) - 48;
-        if (n > groups) {
-          fail(`${path}.substitution`, `requested group ${n} in regexp ${r.pattern.regex} which has only ${groups} groups`);
-        }
-        out += n === 0 ? '$&' : `$0${n}`;
-      } else {
-        fail(`${path}.substitution`, `invalid rewrite pattern: ${sub}`);
-      }
-    }
+  const re = compileRe2(r.pattern.regex, `${path}.pattern.regex`);
+  try {
+    return new RegexRewrite(re, re.rewrite(r.substitution));
+  } catch (e) {
+    return fail(`${path}.substitution`, (e as Error).message);
   }
-  return new RegexRewrite(new RegExp(t.source, `${t.flags}g`), out);
 }
 
 const EXACT = 0;
@@ -94,7 +80,7 @@ const REGEX = 4;
 /** A compiled envoy.type.matcher.v3.StringMatcher. */
 export class StringMatch {
   private constructor(private readonly kind: number, private readonly value: string,
-    private readonly ignoreCase: boolean, private readonly regex: RegExp | null) {}
+    private readonly ignoreCase: boolean, private readonly regex: Re2 | null) {}
 
   /** Compiles a StringMatcher; `path` is its field path for errors. */
   static compile(m: StringMatcher, path: string): StringMatch {
@@ -127,7 +113,7 @@ export class StringMatch {
       case CONTAINS:
         return (this.ignoreCase ? asciiLower(v) : v).includes(want);
       default:
-        return this.regex!.test(v);
+        return this.regex!.fullMatch(v);
     }
   }
 }

@@ -7,6 +7,7 @@ import { fmtDouble, formatG } from './number-format.js';
 import type { StatsSnapshot } from './snapshot.js';
 import { TagProducer, type Tag } from './tag-extractor.js';
 import { stripCustomNamespace, type StatTags } from './tagged.js';
+import type { Re2 } from '../util/re2.js';
 
 /** A stat's Prometheus family name and rendered labels (`a="x",b="y"`). */
 export interface PrometheusName {
@@ -73,7 +74,8 @@ function compare(a: string, b: string): number {
 /** Query options of `/stats/prometheus`. */
 export interface PrometheusOptions {
   usedOnly?: boolean;
-  filter?: RegExp;
+  /** RE2, matched anywhere in the stat name (RE2::PartialMatch). */
+  filter?: Re2;
   /** Also export text readouts as gauges with a `text_value` label. */
   textReadouts?: boolean;
   /** `summary` renders histograms as Prometheus summaries (interval quantiles). */
@@ -104,7 +106,7 @@ function labelsWith(labels: string): string {
 /** Renders a snapshot in Prometheus text format, exactly as Envoy's admin does. */
 export function renderPrometheus(snap: StatsSnapshot, namer: PrometheusNamer, opts: PrometheusOptions = {}): string {
   const show = (name: string, used: boolean): boolean =>
-    (!opts.usedOnly || used) && (opts.filter === undefined || opts.filter.test(name));
+    (!opts.usedOnly || used) && (opts.filter === undefined || opts.filter.partialMatchText(name));
   const out: string[] = [];
   if (snap.tagged !== undefined) namer.learnTagged(snap.tagged);
   const numeric = (list: [string, number, boolean, ...unknown[]][], type: string): void => {

@@ -8,6 +8,7 @@ import { renderStatsText } from './render-text.js';
 import { mergeSnapshots, snapshot } from './snapshot.js';
 import { parseStatsParams, type StatsParams } from './stats-params.js';
 import { StatsStore } from './store.js';
+import { Re2 } from '../util/re2.js';
 
 function params(q: Record<string, string> = {}): StatsParams {
   const r = parseStatsParams(new Map(Object.entries(q)));
@@ -67,6 +68,9 @@ test('text: usedonly, filter, type and bucket modes', () => {
 
 test('bad parameters answer with Envoy bodies', () => {
   assert.deepEqual(parseStatsParams(new Map([['filter', '(']])), { ok: false, body: 'Invalid re2 regex' });
+  // RE2 refuses lookaround and backreferences, which JS RegExp would take.
+  assert.deepEqual(parseStatsParams(new Map([['filter', 'upstream(?=_rq)']])), { ok: false, body: 'Invalid re2 regex' });
+  assert.deepEqual(parseStatsParams(new Map([['filter', '(a)\\1']])), { ok: false, body: 'Invalid re2 regex' });
   assert.deepEqual(parseStatsParams(new Map([['type', 'Foo']])), { ok: false, body: 'invalid &type= param' });
   assert.deepEqual(parseStatsParams(new Map([['format', 'xml']])),
     { ok: false, body: 'usage: /stats?format=(html|active-html|json|prometheus|text)\n\n' });
@@ -123,7 +127,7 @@ test('prometheus: families, labels in extraction order, no _total suffix, histog
   const readouts = renderPrometheus(snapshot(s), new PrometheusNamer(), { textReadouts: true, usedOnly: true });
   assert.ok(readouts.includes('# TYPE envoy_server_version gauge\nenvoy_server_version{text_value="1.0/Strait"} 0\n'));
   assert.ok(!readouts.includes('upstream_rq_retry'));
-  const summary = renderPrometheus(snapshot(s), new PrometheusNamer(), { histogramType: 'summary', filter: /rq_time/ });
+  const summary = renderPrometheus(snapshot(s), new PrometheusNamer(), { histogramType: 'summary', filter: Re2.compile('rq_time') });
   assert.ok(summary.includes('# TYPE envoy_cluster_upstream_rq_time summary\n' +
     'envoy_cluster_upstream_rq_time{envoy_cluster_name="httpbin_service",quantile="0"} 10\n'));
   assert.ok(summary.includes('quantile="0.995"} 10.99499999999999921840299066389'));

@@ -1,6 +1,7 @@
 // The query parameters of `/stats` (and `/stats/prometheus`), parsed with Envoy's error bodies,
 // and the selection of stats they describe (filter, usedonly, type), sorted as Envoy lists them.
 import type { HistogramSnapshot, StatsSnapshot } from './snapshot.js';
+import { Re2 } from '../util/re2.js';
 
 /** Envoy's `type=` values. */
 export type StatsType = 'All' | 'Counters' | 'Gauges' | 'Histograms' | 'TextReadouts';
@@ -10,7 +11,8 @@ export type HistogramBucketsMode = 'none' | 'cumulative' | 'disjoint' | 'detaile
 /** Parsed `/stats` options. */
 export interface StatsParams {
   usedOnly: boolean;
-  filter?: RegExp;
+  /** RE2, matched anywhere in the stat name (RE2::PartialMatch), as Envoy's. */
+  filter?: Re2;
   format: 'text' | 'json' | 'prometheus';
   type: StatsType;
   histogramBuckets: HistogramBucketsMode;
@@ -36,7 +38,7 @@ export function parseStatsParams(query: ReadonlyMap<string, string>): StatsParam
   const filter = query.get('filter');
   if (filter !== undefined) {
     try {
-      params.filter = new RegExp(filter);
+      params.filter = Re2.compile(filter);
     } catch {
       return { ok: false, body: 'Invalid re2 regex' };
     }
@@ -78,7 +80,7 @@ function byName<T extends [string, ...unknown[]]>(a: T, b: T): number {
 /** Applies type, usedonly and filter to a snapshot. */
 export function selectStats(snap: StatsSnapshot, p: StatsParams): SelectedStats {
   const show = (name: string, used: boolean): boolean =>
-    (!p.usedOnly || used) && (p.filter === undefined || p.filter.test(name));
+    (!p.usedOnly || used) && (p.filter === undefined || p.filter.partialMatchText(name));
   const all = p.type === 'All';
   const out: SelectedStats = { textReadouts: [], numbers: [], histograms: [] };
   if (all || p.type === 'TextReadouts') {

@@ -1,5 +1,6 @@
-// Shared checks of Istio's validation: DNS-1123 names, hosts, durations, ports, percentages,
+// Shared checks of Istio's validation: DNS-1123 names, hosts, durations, ports, percentages, regexes,
 // and small helpers to walk untyped specs safely.
+import { goRegexpError } from '../../../proxy/util/re2.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -79,13 +80,9 @@ export function checkPercent(v: unknown): string | undefined {
   return undefined;
 }
 
-/** RE2-ish regex validity (JS regex as an approximation). */
-export function checkRegex(v: unknown): string | undefined {
-  if (typeof v !== 'string') return 'regex must be a string';
-  try {
-    new RegExp(v);
-    return undefined;
-  } catch (e) {
-    return `"${v}" is not a valid regex: ${(e as Error).message}`;
-  }
+/** Istio's validateStringRegexp: Go regexp (RE2) syntax, at most 1024 bytes; `where` names the field in Istio's message. */
+export function checkRe2(re: string, where: string): string | undefined {
+  if (Buffer.byteLength(re, 'utf8') > 1024) return `"${where}": regex is too large, max length allowed is 1024`;
+  const e = goRegexpError(re);
+  return e === undefined ? undefined : `"${where}": ${e}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
 }

@@ -1,14 +1,44 @@
 // Validation of networking.istio.io kinds (VirtualService, DestinationRule, Gateway, ServiceEntry,
 // Sidecar, WorkloadEntry), after Istio's pkg/config/validation: field path + Istio's reasons.
 import { Findings } from './field-error.js';
-import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRegex, checkWildcardDomain, type Obj } from './common.js';
+import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, type Obj } from './common.js';
 
-function checkStringMatch(f: Findings, path: string, m: unknown): void {
-  const o = asObj(m);
-  if (!o) return;
-  if (o['regex'] !== undefined) {
-    const r = checkRegex(o['regex']);
-    if (r) f.error(`${path}.regex`, r);
+/** Istio's validateStringMatch, regex part: `where` is Istio's name for the field in its message. */
+function checkStringMatch(f: Findings, path: string, where: string, m: unknown): void {
+  const re = asObj(m)?.['regex'];
+  if (re === undefined) return;
+  const e = typeof re !== 'string' ? 'regex must be a string'
+    : re === '' ? `"${where}": regex string match should not be empty` : checkRe2(re, where);
+  if (e) f.error(`${path}.regex`, e);
+}
+
+/** The regexes of an HTTP route: its matches, CORS origins and URI regex rewrite, as Istio validates them. */
+function checkHttpRouteRegexes(f: Findings, p: string, r: Obj): void {
+  for (const [i, m] of asArr(r['match']).entries()) {
+    const mo = asObj(m);
+    if (!mo) continue;
+    const mp = `${p}.match[${i}]`;
+    for (const k of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(f, `${mp}.${k}`, k, mo[k]);
+    for (const k of ['headers', 'withoutHeaders', 'queryParams']) {
+      for (const [name, sm] of Object.entries(asObj(mo[k]) ?? {})) {
+        // A withoutHeaders regex `*` is not RE2: it means "header present".
+        if (k === 'withoutHeaders' && asObj(sm)?.['regex'] === '*') continue;
+        checkStringMatch(f, `${mp}.${k}.${name}`, k, sm);
+      }
+    }
+  }
+  asArr(asObj(r['corsPolicy'])?.['allowOrigins']).forEach((o, i) => {
+    checkStringMatch(f, `${p}.corsPolicy.allowOrigins[${i}]`, 'corsPolicy.allowOrigins', o);
+  });
+  const rr = asObj(asObj(r['rewrite'])?.['uriRegexRewrite']);
+  if (rr) {
+    const match = rr['match'];
+    if (typeof match !== 'string' || match === '' || typeof rr['rewrite'] !== 'string' || rr['rewrite'] === '') {
+      f.error(`${p}.rewrite.uriRegexRewrite`, 'UriRegexRewrite requires both Rewrite and Match fields to be specified');
+    } else {
+      const e = checkRe2(match, 'HTTPRewrite.UriRegexRewrite.Match');
+      if (e) f.error(`${p}.rewrite.uriRegexRewrite.match`, e);
+    }
   }
 }
 
@@ -29,12 +59,7 @@ function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void
   }
   if (r['redirect'] && r['route']) f.error(p, 'HTTP route cannot contain both route and redirect');
   if (r['delegate'] && delegate) f.error(`${p}.delegate`, 'delegate cannot be set in a delegate VirtualService');
-  for (const [i, m] of asArr(r['match']).entries()) {
-    const mo = asObj(m);
-    if (!mo) continue;
-    checkStringMatch(f, `${p}.match[${i}].uri`, mo['uri']);
-    for (const [h, hm] of Object.entries(asObj(mo['headers']) ?? {})) checkStringMatch(f, `${p}.match[${i}].headers.${h}`, hm);
-  }
+  checkHttpRouteRegexes(f, p, r);
   for (const [i, d] of asArr(r['route']).entries()) {
     const dp = `${p}.route[${i}]`;
     const dd = asObj(d) ?? {};

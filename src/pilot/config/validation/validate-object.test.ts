@@ -110,6 +110,49 @@ spec:
   ]);
 });
 
+test('regexes RE2 refuses (lookahead, backreferences) are errors at their field, in Istio\'s words', () => {
+  const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: re, namespace: istioinaction}
+spec:
+  hosts: [catalog]
+  http:
+  - match:
+    - uri:
+        regex: '/items/(?=x)'
+      headers:
+        x-token:
+          regex: '(a)\\1'
+      withoutHeaders:
+        x-debug:
+          regex: '*'
+    - queryParams:
+        v:
+          regex: '^[0-9]+$'
+      authority:
+        regex: ''
+    corsPolicy:
+      allowOrigins:
+      - regex: '(?<=https://).*'
+    rewrite:
+      uriRegexRewrite:
+        match: '^/old/(.*)\\2$'
+        rewrite: '/new/\\1'
+    route: [{destination: {host: catalog}}]
+`;
+  const why = '; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)';
+  const at = 'VirtualService istioinaction/re: spec.http[0]';
+  assert.deepEqual(errorsOf(vs), [
+    `bad.yaml:9: ${at}.match[0].uri.regex: "uri": error parsing regexp: invalid or unsupported Perl syntax: \`(?=\`${why}`,
+    `bad.yaml:12: ${at}.match[0].headers.x-token.regex: "headers": error parsing regexp: invalid escape sequence: \`\\1\`${why}`,
+    `bad.yaml:20: ${at}.match[1].authority.regex: "authority": regex string match should not be empty`,
+    `bad.yaml:23: ${at}.corsPolicy.allowOrigins[0].regex: "corsPolicy.allowOrigins": error parsing regexp: invalid named capture: \`(?<=https://).*\`${why}`,
+    `bad.yaml:26: ${at}.rewrite.uriRegexRewrite.match: "HTTPRewrite.UriRegexRewrite.Match": error parsing regexp: invalid escape sequence: \`\\2\`${why}`,
+  ]);
+  const long = vs.replace("regex: '/items/(?=x)'", `regex: '/${'a'.repeat(1024)}'`);
+  assert.match(errorsOf(long)[0] ?? '', /uri\.regex: "uri": regex is too large, max length allowed is 1024$/);
+});
+
 test('a YAML syntax error reports file:line:col; List items are expanded; empty documents skipped', () => {
   const bad = loadConfigText('a: b\n  c: [\n', 'x.yaml');
   assert.ok(bad.errors.length > 0);
