@@ -58,14 +58,25 @@ export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): vo
   if (policies.every((p) => p !== undefined && equals(RouteAction_HashPolicySchema, p, first))) a.hashPolicy = [first];
 }
 
-const checkRoutes = encodes(RouteSchema);
+const encodeRoutes = encodes(RouteSchema);
+/**
+ * Specs whose routes have encoded once: what could fail to encode comes from the spec, so a version
+ * is checked once, not on every push and scope (a VirtualService with delegates is always checked).
+ */
+const encodedSpecs = new WeakSet<object>();
 
 /**
  * The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none
  * apply, or when they cannot be built or encoded (the VirtualService is then recorded as left out).
  */
 export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
-  return isolated(push, proxy, vs, () => buildRoutes(push, proxy, vs, ctx), () => [], checkRoutes);
+  const spec = vs.spec as object;
+  const check = (routes: Route[]): void => {
+    if (encodedSpecs.has(spec)) return;
+    encodeRoutes(routes);
+    if (routes.length > 0 && !(vs.spec.http ?? []).some((r) => r.delegate !== undefined)) encodedSpecs.add(spec);
+  };
+  return isolated(push, proxy, vs, () => buildRoutes(push, proxy, vs, ctx), () => [], check);
 }
 
 function buildRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
