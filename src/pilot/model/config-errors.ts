@@ -28,6 +28,18 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The error of `obj`, which failed while building `proxyId`'s config ('' for none) in push `version`. */
+export function configErrorOf(obj: ConfigObject, proxyId: string, err: unknown, version: string): ConfigError {
+  const e: ConfigError = {
+    kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, message: errorMessage(err), proxy: proxyId, version,
+  };
+  if (obj.source) {
+    e.file = obj.source.file;
+    e.line = obj.source.line;
+  }
+  return e;
+}
+
 /** The errors of one push: each object once (its first failure), reported to `onError` as it happens. */
 export class ConfigErrorLog {
   private readonly byKey = new Map<string, ConfigError>();
@@ -38,14 +50,7 @@ export class ConfigErrorLog {
   record(obj: ConfigObject, proxyId: string, err: unknown): void {
     const key = configKey(obj);
     if (this.byKey.has(key)) return;
-    const e: ConfigError = {
-      kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name,
-      message: errorMessage(err), proxy: proxyId, version: this.version,
-    };
-    if (obj.source) {
-      e.file = obj.source.file;
-      e.line = obj.source.line;
-    }
+    const e = configErrorOf(obj, proxyId, err, this.version);
     this.byKey.set(key, e);
     this.onError(e);
   }

@@ -9,7 +9,7 @@ import {
 import type { ConfigObject } from '../config/object.js';
 import type { ConfigEvent } from '../config/store.js';
 import { buildPushContext } from '../model/build-push-context.js';
-import { errorMessage } from '../model/config-errors.js';
+import { configErrorOf, errorMessage } from '../model/config-errors.js';
 import { defaultMeshConfig, type MeshConfig } from '../model/mesh-config.js';
 import { ProxyNodeError, proxyFromNode } from '../model/proxy-from-node.js';
 import type { NodeType, ProxyNode } from '../model/proxy.js';
@@ -59,11 +59,6 @@ function sizeOf(ts: TypeSnapshot | undefined): number {
   return n;
 }
 
-/** The file and line an object was read from, as a ConfigError names them. */
-function sourceOf(o: Pick<ConfigObject, 'source'>): { file?: string; line?: number } {
-  return o.source ? { file: o.source.file, line: o.source.line } : {};
-}
-
 const REGISTRY_KINDS = new Set(['Service', 'Deployment', 'Pod', 'ServiceAccount', 'Namespace', 'ServiceEntry', 'WorkloadEntry']);
 
 /** What the last push cost to generate: proxies served and the generation time per proxy. */
@@ -99,13 +94,13 @@ export class DiscoveryServer {
     this.mesh = opts.mesh ?? defaultMeshConfig();
     this.log = opts.log ?? (() => {});
     this.pushStatus = new PushStatus(this.metrics, this.log);
-    this.registry = new ServiceRegistry({
-      onObjectError: (o, e) => this.pushStatus.configError({
-        kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name, message: errorMessage(e), proxy: '',
-        // The registry is given the config objects themselves, with their source.
-        version: this.push?.version ?? '', ...sourceOf(o as unknown as ConfigObject),
-      }),
-    });
+    // The registry is given the config objects themselves (with their source).
+    this.registry = new ServiceRegistry({ onObjectError: (o, e) => this.objectError(o as unknown as ConfigObject, e) });
+  }
+
+  /** An object that cannot be taken in at all (by the registry, or on its change event): left out and recorded. */
+  private objectError(o: ConfigObject, e: unknown): void {
+    this.pushStatus.configError(configErrorOf(o, '', e, this.push?.version ?? ''));
   }
 
   /** An object that failed validation at intake (not admitted): counted as istiod's webhook counts it. */
@@ -118,13 +113,12 @@ export class DiscoveryServer {
   get pushContext(): PushContext { return this.push; }
   get configs(): ConfigObject[] { return this.opts.source.all(); }
   connectedProxies(): ProxyNode[] { return [...this.proxies.values()].map((c) => c.proxy); }
-  xdsStatus(): ReturnType<XdsServer['status']> { return this.xds?.status() ?? []; }
   /**
    * The xDS status of every stream, where a type the proxy ACKed is still STALE when pilot could not
    * build the latest push for it (the proxy runs an older config than pilot means it to).
    */
   syncStatus(): (ProxyStatus & { errors: Record<string, string> })[] {
-    return this.xdsStatus().map((st) => {
+    return (this.xds?.status() ?? []).map((st) => {
       const errors: Record<string, string> = {};
       const types = st.types.map((t) => {
         const f = this.pushStatus.failureOf(st.snapshotKey, t.typeUrl);
@@ -166,9 +160,7 @@ export class DiscoveryServer {
         this.onConfigChange(ev);
       } catch (e) {
         // Never into the store (or the directory scan) that reported the change: the object is recorded instead.
-        const o = ev.object;
-        this.pushStatus.configError({ kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name,
-          message: errorMessage(e), proxy: '', version: this.push.version, ...sourceOf(o) });
+        this.objectError(ev.object, e);
       }
     });
     if (this.opts.monitoringPort !== null) {

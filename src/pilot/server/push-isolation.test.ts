@@ -179,3 +179,29 @@ test('proxy-status states: a build pilot could not finish, a withheld ACK and a 
   await until('a synced again', async () => (await syncz()).get('sleep-1.default')?.['listener_state'] === 'SYNCED');
   assert.deepEqual((JSON.parse(await p.get('/debug/push_status')) as { proxyErrors: unknown[] }).proxyErrors, []);
 });
+
+test('a resource that cannot be encoded keeps its previous version; the others of its type are pushed', async (t) => {
+  let broken = '';
+  const translators: Translators = {
+    ...defaultTranslators,
+    listeners: (push, proxy): Listener[] => defaultTranslators.listeners(push, proxy).map((l) => {
+      if (l.name === broken) (l as unknown as { perConnectionBufferLimitBytes: unknown }).perConnectionBufferLimitBytes = 'many';
+      return l;
+    }),
+  };
+  const p = await startPilot(t, `${BASE}\n---\n${catalogVs('1s')}`, translators);
+  const proxy = connect(t, p);
+  await until('the first push', () => routeOf(proxy, 'catalog')?.timeout === 1n);
+  const names = (): string[] => proxy.resources(LISTENER_TYPE, ListenerSchema).map((l) => l.name).sort();
+  const before = names();
+  const version = proxy.latest.get(LISTENER_TYPE)!.versionInfo;
+  broken = before[0]!;
+  p.feed.put(...yamlObjects(catalogVs('2s')));
+  await until('the next listeners', () => proxy.latest.get(LISTENER_TYPE)!.versionInfo !== version || undefined);
+  assert.deepEqual(names(), before, `${broken} kept its previous version`);
+  const status = JSON.parse(await p.get('/debug/push_status')) as { proxyErrors: { typeUrl: string; resource: string; message: string }[] };
+  assert.deepEqual(status.proxyErrors.map((e) => [e.typeUrl, e.resource]), [[LISTENER_TYPE, broken]]);
+  assert.match(status.proxyErrors[0]!.message, /invalid uint32: NaN/);
+  const syncz = JSON.parse(await p.get('/debug/syncz')) as Record<string, string>[];
+  assert.equal(syncz[0]!['listener_state'], 'STALE');
+});

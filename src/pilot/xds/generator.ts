@@ -13,6 +13,7 @@ import {
   CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, Snapshot, resourceHash, typeUrlOf,
   type SnapshotResource, type TypeSnapshot,
 } from '../../xds/server/index.js';
+import { errorMessage } from '../model/config-errors.js';
 import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
@@ -25,7 +26,6 @@ export interface GenerationTimes { lds: number; rds: number; cds: number; eds: n
 export interface GenerationFailure { typeUrl: string; resource?: string; message: string }
 
 type Fail = (f: GenerationFailure) => void;
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function pack(msg: Message, name: string): SnapshotResource {
   const schema = registry.getMessage(msg.$typeName);
@@ -53,7 +53,7 @@ function packAll(msgs: readonly Message[], typeUrl: string, fail: Fail, previous
     try {
       out.push(pack(m, n));
     } catch (e) {
-      fail({ typeUrl, resource: n, message: messageOf(e) });
+      fail({ typeUrl, resource: n, message: errorMessage(e) });
       const old = previous?.resources.get(n);
       if (old !== undefined) out.push(old);
     }
@@ -92,6 +92,8 @@ export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TY
 
 interface Outbound { packed: SnapshotResource[]; edsNames: string[]; failures: GenerationFailure[] }
 interface Timed<T> { value: T; ms: number; failures: GenerationFailure[] }
+/** A piece that could not be built: every proxy sharing it fails the same way, without building it again. */
+interface Failed { error: string }
 interface Eds { ts: TypeSnapshot; failures: GenerationFailure[] }
 
 
@@ -101,13 +103,13 @@ interface Eds { ts: TypeSnapshot; failures: GenerationFailure[] }
  * listeners and the CDS list per shape, EDS lists per set of names.
  */
 export class SnapshotGenerator {
-  private readonly routes = new Map<string, Timed<TypeSnapshot>>();
-  private readonly outbound = new Map<string, Timed<Outbound>>();
+  private readonly routes = new Map<string, Timed<TypeSnapshot> | Failed>();
+  private readonly outbound = new Map<string, Timed<Outbound> | Failed>();
   /** A service port's clusters built or reused in this push; the previous push's, to reuse from. */
   private readonly serviceClusters = new Map<string, Outbound>();
   private readonly carried?: ReadonlyMap<string, Outbound>;
-  private readonly listeners = new Map<string, Timed<TypeSnapshot>>();
-  private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }>>();
+  private readonly listeners = new Map<string, Timed<TypeSnapshot> | Failed>();
+  private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
   /** Each cluster's packed assignment: null when it has none, a failure when it could not be built. */
   private readonly endpointCache = new Map<string, SnapshotResource | null | GenerationFailure>();
   private edsVersion: string;
@@ -140,7 +142,7 @@ export class SnapshotGenerator {
         failures.push(...t.failures);
         return t;
       } catch (e) {
-        failures.push({ typeUrl, message: messageOf(e) });
+        failures.push({ typeUrl, message: errorMessage(e) });
         return undefined;
       }
     };
@@ -219,14 +221,20 @@ export class SnapshotGenerator {
     return { snapshot: new Snapshot(types), failures };
   }
 
-  private cached<T>(m: Map<string, Timed<T>>, key: string, make: (fail: Fail) => T): Timed<T> {
+  /** The piece `key` of `m`, built by `make` on first use; one that threw throws again for every proxy that shares it. */
+  private cached<T>(m: Map<string, Timed<T> | Failed>, key: string, make: (fail: Fail) => T): Timed<T> {
     let hit = m.get(key);
     if (hit === undefined) {
       const failures: GenerationFailure[] = [];
       const t0 = performance.now();
-      const value = make((f) => failures.push(f));
-      m.set(key, (hit = { value, ms: performance.now() - t0, failures }));
+      try {
+        hit = { value: make((f) => failures.push(f)), ms: performance.now() - t0, failures };
+      } catch (e) {
+        hit = { error: errorMessage(e) };
+      }
+      m.set(key, hit);
     }
+    if ('error' in hit) throw new Error(hit.error);
     return hit;
   }
 
@@ -245,7 +253,7 @@ export class SnapshotGenerator {
             edsNames.push(...c.edsNames);
             failures.push(...c.failures);
           } catch (e) {
-            failures.push({ typeUrl: CLUSTER_TYPE, resource: `${svc.hostname}:${port.port}`, message: messageOf(e) });
+            failures.push({ typeUrl: CLUSTER_TYPE, resource: `${svc.hostname}:${port.port}`, message: errorMessage(e) });
           }
         }
       }
@@ -287,7 +295,7 @@ export class SnapshotGenerator {
           const cla = this.tr.endpoints(this.push, proxy, n);
           r = cla ? pack(cla, n) : null;
         } catch (e) {
-          r = { typeUrl: ENDPOINT_TYPE, resource: n, message: messageOf(e) };
+          r = { typeUrl: ENDPOINT_TYPE, resource: n, message: errorMessage(e) };
         }
         this.endpointCache.set(n, r);
       }
