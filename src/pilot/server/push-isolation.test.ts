@@ -99,7 +99,8 @@ test('a VirtualService that cannot be translated is left out and recorded; valid
   assert.deepEqual({ ...status.configErrors[0], message: undefined, version: undefined },
     { kind: 'VirtualService', namespace: 'default', name: 'reviews', file: 'change.yaml', line: 1, proxy: SIDECAR.nodeId, message: undefined, version: undefined });
   assert.match(String(status.configErrors[0]!['message']), /invalid uint32: NaN/);
-  assert.ok(p.logs.some((l) => /^warn pilot: skipping VirtualService default\/reviews \(change\.yaml:1\) .*invalid uint32: NaN/.test(l)), p.logs.join('\n'));
+  assert.ok(p.logs.some((l) => /^warn pilot: skipping VirtualService default\/reviews \(change\.yaml:1\): route\.retry_policy\.num_retries: .*invalid uint32: NaN \(push /.test(l)),
+    p.logs.join('\n'));
   const syncz = JSON.parse(await p.get('/debug/syncz')) as Record<string, string>[];
   assert.equal(syncz[0]!['route_state'], 'SYNCED', 'the proxy has the latest push (without the VirtualService)');
 
@@ -201,7 +202,7 @@ test('a resource that cannot be encoded keeps its previous version; the others o
   assert.deepEqual(names(), before, `${broken} kept its previous version`);
   const status = JSON.parse(await p.get('/debug/push_status')) as { proxyErrors: { typeUrl: string; resource: string; message: string }[] };
   assert.deepEqual(status.proxyErrors.map((e) => [e.typeUrl, e.resource]), [[LISTENER_TYPE, broken]]);
-  assert.match(status.proxyErrors[0]!.message, /invalid uint32: NaN/);
+  assert.match(status.proxyErrors[0]!.message, /^per_connection_buffer_limit_bytes: .*invalid uint32: NaN$/);
   const syncz = JSON.parse(await p.get('/debug/syncz')) as Record<string, string>[];
   assert.equal(syncz[0]!['listener_state'], 'STALE');
 });

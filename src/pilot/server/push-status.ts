@@ -35,8 +35,8 @@ export class PushStatus {
   configError(e: ConfigError): void {
     this.objects.set(configKey({ kind: e.kind, metadata: { name: e.name, namespace: e.namespace } }), e);
     this.metrics.totalXdsInternalErrors.inc();
-    this.log('warn', `pilot: skipping ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}${where(e)} ` +
-      `(push ${e.version}${e.proxy ? `, proxy ${e.proxy}` : ''}): ${e.message}`);
+    this.log('warn', `pilot: skipping ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}${where(e)}: ${e.message} ` +
+      `(push ${e.version}${e.proxy ? `, proxy ${e.proxy}` : ''})`);
   }
 
   /** An object changed or went away: its error is forgotten (the next push records it again if it still fails). */

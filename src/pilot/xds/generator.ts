@@ -5,7 +5,7 @@
 // resources, so the xDS server encodes each once. An endpoints-only push rebuilds just EDS.
 // What fails to build is contained: a resource keeps its previous version (or is left out), a type
 // its previous snapshot, and each failure is returned to the caller; the rest is still pushed.
-import { create, toBinary, type Message } from '@bufbuild/protobuf';
+import { create, type Message } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { registry } from '../../xds/registry.js';
@@ -17,6 +17,7 @@ import { errorMessage } from '../model/config-errors.js';
 import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
+import { encode } from '../translate/isolate.js';
 import type { Translators } from './translators.js';
 
 /** How long each type took to build for one proxy, ms (0 for what came from the cache). */
@@ -30,7 +31,7 @@ type Fail = (f: GenerationFailure) => void;
 function pack(msg: Message, name: string): SnapshotResource {
   const schema = registry.getMessage(msg.$typeName);
   if (!schema) throw new Error(`${msg.$typeName}: not a registered message type`);
-  const resource = create(AnySchema, { typeUrl: typeUrlOf(msg.$typeName), value: toBinary(schema, msg) });
+  const resource = create(AnySchema, { typeUrl: typeUrlOf(msg.$typeName), value: encode(schema, msg) });
   return { name, resource, version: resourceHash(resource) };
 }
 
