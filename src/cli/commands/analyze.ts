@@ -46,7 +46,7 @@ function runningMesh(): MeshState | undefined {
  * IST0001 for each object the mesh's pilot leaves out of the config it pushes because it could not
  * translate it (files named as analyze reads them, under the config directory).
  */
-export async function pilotMessages(mesh: MeshState): Promise<AnalysisMessage[]> {
+async function pilotMessages(mesh: MeshState): Promise<AnalysisMessage[]> {
   const status = await fetchJson(`${baseUrl(mesh.monitoringAddress)}/debug/push_status`, 'pilot') as Partial<PushStatusDocument>;
   return (status.configErrors ?? []).map((e) => internalError({ ...e, file: e.file === undefined ? undefined : join(mesh.configDir, e.file) },
     `pilot could not translate this resource and leaves it out of the config it pushes to proxies: ${e.message}`));
@@ -77,7 +77,7 @@ export function registerAnalyzeCommand(program: Command): void {
       let messages = analyze(objects, { namespace: opts.namespace, allNamespaces: all });
       if (mesh) {
         const fromPilot = await pilotMessages(mesh).catch((e: Error) => {
-          process.stderr.write(`Warning: ${e.message}\n`);
+          process.stderr.write(`Warning: ${e.message.replace(/^Error: /, '')}\n`);
           return [];
         });
         messages = sortMessages([...messages, ...fromPilot.filter((m) => all || m.namespace === opts.namespace)]);
