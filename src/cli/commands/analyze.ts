@@ -1,14 +1,18 @@
 // `strait analyze [-f FILE|DIR ...] [-n NS | -A]`: like `istioctl analyze`, reports cross-resource
-// problems (IST codes) in manifests, or in the running local mesh's config directory; exit 79 on errors.
+// problems (IST codes) in manifests, or in the running local mesh: its config directory, and the
+// objects its pilot could not translate (IST0001, from /debug/push_status); exit 79 on errors.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { loadConfigText, formatLoadError } from '../../pilot/config/yaml-loader.js';
 import type { ConfigObject } from '../../pilot/config/object.js';
-import { readMeshState } from '../../mesh/local/state.js';
+import { readMeshState, type MeshState } from '../../mesh/local/state.js';
 import { manifestFiles } from '../manifest-files.js';
 import { analyze } from '../../pilot/analysis/index.js';
-import { formatMessage } from '../../pilot/analysis/message.js';
+import { formatMessage, internalError, sortMessages, type AnalysisMessage } from '../../pilot/analysis/message.js';
+import type { PushStatusDocument } from '../../pilot/server/push-status.js';
+import { baseUrl, fetchJson } from '../istioctl/admin-client.js';
 
 /** istioctl's exit codes: analyzers found issues, and some input could not be parsed. */
 export const EXIT_ANALYZER_FOUND_ISSUES = 79;
@@ -29,13 +33,23 @@ export function loadInputs(paths: readonly string[]): { objects: ConfigObject[];
   return { objects, parseErrors };
 }
 
-function inputPaths(files: readonly string[] | undefined): string[] {
-  if (files && files.length > 0) return [...files];
+/** The running mesh's state, or undefined when there is none. */
+function runningMesh(): MeshState | undefined {
   try {
-    return [readMeshState().configDir];
+    return readMeshState();
   } catch {
-    throw new CliError('no input: give -f FILE|DIR or start a mesh with strait up');
+    return undefined;
   }
+}
+
+/**
+ * IST0001 for each object the mesh's pilot leaves out of the config it pushes because it could not
+ * translate it (files named as analyze reads them, under the config directory).
+ */
+async function pilotMessages(mesh: MeshState): Promise<AnalysisMessage[]> {
+  const status = await fetchJson(`${baseUrl(mesh.monitoringAddress)}/debug/push_status`, 'pilot') as Partial<PushStatusDocument>;
+  return (status.configErrors ?? []).map((e) => internalError({ ...e, file: e.file === undefined ? undefined : join(mesh.configDir, e.file) },
+    `pilot could not translate this resource and leaves it out of the config it pushes to proxies: ${e.message}`));
 }
 
 interface AnalyzeOpts {
@@ -52,12 +66,22 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('-f, --filename <path>', 'file or directory to analyze (repeatable); default: the running mesh\'s config', (v: string, prev: string[] = []) => [...prev, v])
     .option('-n, --namespace <ns>', 'namespace for objects without one, and the one analyzed', 'default')
     .option('-A, --all-namespaces', 'analyze all namespaces')
-    .action((opts: AnalyzeOpts) => {
-      const { objects, parseErrors } = loadInputs(inputPaths(opts.filename));
+    .action(async (opts: AnalyzeOpts) => {
+      const files = opts.filename ?? [];
+      const mesh = files.length > 0 ? undefined : runningMesh();
+      if (files.length === 0 && mesh === undefined) throw new CliError('no input: give -f FILE|DIR or start a mesh with strait up');
+      const { objects, parseErrors } = loadInputs(mesh ? [mesh.configDir] : files);
       for (const e of parseErrors) process.stderr.write(`Error(s) adding files: ${e}\n`);
       const all = Boolean(opts.allNamespaces);
       const target = all ? 'all namespaces' : `namespace: ${opts.namespace}`;
-      const messages = analyze(objects, { namespace: opts.namespace, allNamespaces: all });
+      let messages = analyze(objects, { namespace: opts.namespace, allNamespaces: all });
+      if (mesh) {
+        const fromPilot = await pilotMessages(mesh).catch((e: Error) => {
+          process.stderr.write(`Warning: ${e.message.replace(/^Error: /, '')}\n`);
+          return [];
+        });
+        messages = sortMessages([...messages, ...fromPilot.filter((m) => all || m.namespace === opts.namespace)]);
+      }
       for (const m of messages) process.stdout.write(`${formatMessage(m)}\n`);
       if (messages.some((m) => m.level === 'Error')) {
         throw new CliError(

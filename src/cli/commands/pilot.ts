@@ -39,14 +39,17 @@ async function runPilot(flags: PilotFlags): Promise<void> {
     if (level !== 'debug') process.stderr.write(`${new Date().toISOString()}\t${level}\t${msg}\n`);
   };
   const store = new MemoryConfigStore();
-  const source = new DirectorySource(flags.configDir, store, { onProblem: (m) => log('warn', `config: ${m}`) });
-  source.start();
   const mesh = { ...defaultMeshConfig(), outboundTrafficPolicy: { mode: flags.outboundTrafficPolicy as 'ALLOW_ANY' | 'REGISTRY_ONLY' }, enableAutoMtls: flags.autoMtls };
   const ds = new DiscoveryServer({
     source: store, translators: defaultTranslators, mesh, xdsHost: flags.xdsHost, xdsPort: flags.xdsPort,
     monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort,
     debounceAfterMs: flags.debounceAfter, debounceMaxMs: flags.debounceMax, version: packageInfo().version, log,
   });
+  // Invalid objects are not admitted: logged with their file and counted (galley_validation_failed).
+  const source = new DirectorySource(flags.configDir, store, {
+    onProblem: (m) => log('warn', `config: ${m}`), onRejected: (o) => ds.recordRejectedConfig(o),
+  });
+  source.start();
   await ds.start();
   log('info', `pilot: ${store.all().length} objects from ${flags.configDir}; xDS on ${flags.xdsHost}:${ds.xdsPort}, ` +
     `monitoring on ${flags.monitoringHost}:${ds.monitoringPort}`);

@@ -1,10 +1,11 @@
 // `strait proxy-status`: like istioctl proxy-status, the xDS sync state of every proxy connected
-// to the local mesh's pilot, from its /debug/syncz on the monitoring port.
+// to the local mesh's pilot, from its /debug/syncz on the monitoring port; on stderr, why a proxy
+// is not at the latest push and which objects pilot left out (its /debug/push_status).
 import type { Command } from 'commander';
 import { readMeshState } from '../../mesh/local/state.js';
 import { baseUrl, fetchJson } from '../istioctl/admin-client.js';
 import { parseOutput, render } from '../istioctl/output.js';
-import { statusTable } from '../istioctl/status-table.js';
+import { statusNotes, statusTable } from '../istioctl/status-table.js';
 
 /** Adds the `proxy-status` (`ps`) command. */
 export function registerProxyStatusCommand(program: Command): void {
@@ -14,7 +15,14 @@ export function registerProxyStatusCommand(program: Command): void {
     .action(async (o: { output?: string }) => {
       const format = parseOutput(o.output);
       const state = readMeshState();
-      const syncz = await fetchJson(`${baseUrl(state.monitoringAddress)}/debug/syncz`, 'pilot');
-      process.stdout.write(format === 'short' ? statusTable(syncz, 'pilot') : render(syncz, format));
+      const pilot = baseUrl(state.monitoringAddress);
+      const syncz = await fetchJson(`${pilot}/debug/syncz`, 'pilot');
+      if (format !== 'short') {
+        process.stdout.write(render(syncz, format));
+        return;
+      }
+      process.stdout.write(statusTable(syncz, 'pilot'));
+      const pushStatus = await fetchJson(`${pilot}/debug/push_status`, 'pilot').catch(() => ({}));
+      for (const note of statusNotes(syncz, pushStatus)) process.stderr.write(`${note}\n`);
     });
 }

@@ -1,5 +1,6 @@
 // `proxy-status` output, as istioctl's pilot status writer: one row per connected proxy from
-// istiod's /debug/syncz (NAME, CLUSTER, CDS, LDS, EDS, RDS, ECDS, ISTIOD, VERSION), by name.
+// istiod's /debug/syncz (NAME, CLUSTER, CDS, LDS, EDS, RDS, ECDS, ISTIOD, VERSION), by name;
+// then notes on why a proxy is not at the latest push and which objects pilot left out.
 import { arr, obj, str, type Json } from './json-access.js';
 import { tabulate } from './tab-writer.js';
 
@@ -34,4 +35,27 @@ export function statusRows(syncz: unknown, istiod: string): string[][] {
 /** The table (tabwriter padding 5, as istioctl's status writer). */
 export function statusTable(syncz: unknown, istiod: string): string {
   return tabulate(statusRows(syncz, istiod), 5);
+}
+
+const TYPES: [string, string][] = [['cluster', 'CDS'], ['listener', 'LDS'], ['endpoint', 'EDS'], ['route', 'RDS']];
+
+/**
+ * One line per reason a proxy lacks the latest config: a type pilot could not build for it or the
+ * proxy rejected (syncz `<type>_error`), and each object pilot left out (push_status `configErrors`).
+ */
+export function statusNotes(syncz: unknown, pushStatus: unknown): string[] {
+  const out: string[] = [];
+  for (const r of arr(syncz).map(obj).sort((a, b) => str(a['proxy']).localeCompare(str(b['proxy'])))) {
+    for (const [label, short] of TYPES) {
+      const why = str(r[`${label}_error`]);
+      if (why !== '') out.push(`${proxyName(str(r['proxy']))}: ${short} ${typeStatus(r, label)}: ${why}`);
+    }
+  }
+  for (const e of arr(obj(pushStatus)['configErrors']).map(obj)) {
+    const ns = str(e['namespace']);
+    const file = str(e['file']);
+    out.push(`${str(e['kind'])} ${ns === '' ? '' : `${ns}/`}${str(e['name'])}${file === '' ? '' : ` (${file}:${str(e['line']) || '1'})`}: ` +
+      `left out of the config pushed to proxies: ${str(e['message'])}`);
+  }
+  return out;
 }

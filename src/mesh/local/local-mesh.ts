@@ -79,8 +79,9 @@ export class LocalMesh {
   async start(manifests: Manifest[]): Promise<void> {
     rmSync(this.configDir, { recursive: true, force: true });
     for (const d of ['config', 'logs', 'pods']) mkdirSync(join(this.o.runDir, d), { recursive: true });
-    this.source = new DirectorySource(this.configDir, this.store, { onProblem: (m) => this.o.log('warn', `config: ${m}`) });
-    this.source.start();
+    this.source = new DirectorySource(this.configDir, this.store, {
+      onProblem: (m) => this.o.log('warn', `config: ${m}`), onRejected: (o) => this.pilot?.recordRejectedConfig(o),
+    });
     this.pilot = new DiscoveryServer({
       source: this.store, translators: defaultTranslators, mesh: {
         ...defaultMeshConfig(), enableAutoMtls: false, tracingSampling: this.o.profile.traceSampling, accessLogFile: this.o.profile.accessLogFile,
@@ -88,6 +89,7 @@ export class LocalMesh {
       xdsHost: '127.0.0.1', xdsPort: this.o.xdsPort, monitoringHost: '127.0.0.1', monitoringPort: this.o.monitoringPort,
       debounceAfterMs: 20, debounceMaxMs: 1000, version: this.o.version, log: this.o.log,
     });
+    this.source.start();
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
     this.addonsStarted = this.o.addons ? this.startAddons() : undefined;

@@ -8,8 +8,10 @@ import { destinationHostAnalyzer } from './destination-host.js';
 import { destinationSubsetAnalyzer } from './destination-subset.js';
 import { conflictingMeshHostsAnalyzer } from './conflicting-mesh-hosts.js';
 import { gatewayPortAnalyzer } from './gateway-port.js';
+import { schemaValidationAnalyzer } from './schema-validation.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
+  schemaValidationAnalyzer,
   gatewayReferenceAnalyzer,
   destinationHostAnalyzer,
   destinationSubsetAnalyzer,

@@ -37,6 +37,25 @@ function make(level: Level, code: string, name: string, obj: ConfigObject, line:
   return m;
 }
 
+/** IST0001 InternalError: the control plane could not process the resource (`Internal error: <detail>`). */
+export function internalError(ref: { kind: string; namespace: string; name: string; file?: string; line?: number }, detail: string): AnalysisMessage {
+  const m: AnalysisMessage = {
+    level: 'Error', code: 'IST0001', name: 'InternalError', kind: ref.kind, namespace: ref.namespace || 'default', resourceName: ref.name,
+    text: `Internal error: ${detail}`,
+  };
+  if (ref.file !== undefined) {
+    m.file = ref.file;
+    m.line = ref.line ?? 1;
+  }
+  return m;
+}
+
+/** IST0106 SchemaValidationError (`Schema validation error: <err>`), or IST0133 SchemaWarning for a warning. */
+export function schemaValidation(obj: ConfigObject, line: number | undefined, err: string, warning: boolean): AnalysisMessage {
+  return warning ? make('Warning', 'IST0133', 'SchemaWarning', obj, line, `Schema validation warning: ${err}`)
+    : make('Error', 'IST0106', 'SchemaValidationError', obj, line, `Schema validation error: ${err}`);
+}
+
 /** IST0101: `Referenced <what> not found: "<name>"`. */
 export function referencedResourceNotFound(obj: ConfigObject, line: number | undefined, what: string, ref: string): AnalysisMessage {
   return make('Error', 'IST0101', 'ReferencedResourceNotFound', obj, line, `Referenced ${what} not found: ${JSON.stringify(ref)}`);

@@ -47,3 +47,33 @@ test('directory source follows adds, changes and deletes and keeps the old objec
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an invalid object is not admitted: reported once per version with its file and object, then admitted when fixed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strait-dirsrc-'));
+  const problems: string[] = [];
+  const rejected: string[] = [];
+  const store = new MemoryConfigStore();
+  const src = new DirectorySource(dir, store, {
+    onProblem: (m) => problems.push(m), onRejected: (o, errors) => rejected.push(`${o.kind}/${o.metadata.name}: ${errors.map((e) => e.path).join(',')}`),
+  });
+  try {
+    writeFileSync(join(dir, 'bad.yaml'), dr('bad', '""'));
+    src.rescan();
+    assert.equal(store.get('DestinationRule', 'default', 'bad'), undefined);
+    assert.deepEqual(problems, ['bad.yaml:6: DestinationRule bad: spec.host: host is required (not admitted)']);
+    assert.deepEqual(rejected, ['DestinationRule/bad: spec.host']);
+    writeFileSync(join(dir, 'other.yaml'), dr('other', 'catalog'));
+    src.rescan();
+    assert.equal(rejected.length, 1, 'the same invalid version is not reported again');
+    writeFileSync(join(dir, 'bad.yaml'), dr('bad', '"a b"'));
+    src.rescan();
+    assert.equal(rejected.length, 2, 'a new invalid version is');
+    writeFileSync(join(dir, 'bad.yaml'), dr('bad', 'catalog'));
+    src.rescan();
+    assert.equal((store.get('DestinationRule', 'default', 'bad')?.spec as { host: string }).host, 'catalog');
+    assert.equal(rejected.length, 2);
+  } finally {
+    src.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

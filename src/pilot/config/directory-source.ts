@@ -1,9 +1,11 @@
 // A config source that loads every *.yaml/*.yml/*.json under a directory into a ConfigStore and
-// keeps it in sync (fs.watch + debounced rescan); invalid objects are reported, old versions kept.
+// keeps it in sync (fs.watch + debounced rescan); invalid objects are not admitted (reported once
+// per version, by file and object, as a validating webhook refuses them), old versions kept.
 import { readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ConfigObject } from './object.js';
 import type { ConfigStore } from './store.js';
+import type { FieldError } from './validation/field-error.js';
 import { loadConfigText, formatLoadError } from './yaml-loader.js';
 import { validateObject, isKnownKind } from './validation/validate-object.js';
 
@@ -11,6 +13,8 @@ import { validateObject, isKnownKind } from './validation/validate-object.js';
 export interface DirectorySourceOptions {
   /** Called with one line per problem (syntax error, invalid object, duplicate, unknown kind). */
   onProblem?: (message: string) => void;
+  /** Called once per version of an object that fails validation and is not admitted. */
+  onRejected?: (object: ConfigObject, errors: FieldError[]) => void;
   debounceMs?: number;
 }
 
@@ -36,6 +40,8 @@ export class DirectorySource {
   private timer: NodeJS.Timeout | undefined;
   /** ids this source has applied, with the kind/ns/name to delete them. */
   private readonly applied = new Map<string, { kind: string; namespace: string | undefined; name: string }>();
+  /** ids of the invalid objects of the last scan, with what each said (reported again only when that changes). */
+  private rejected = new Map<string, string>();
 
   constructor(readonly dir: string, readonly store: ConfigStore, readonly options: DirectorySourceOptions = {}) {}
 
@@ -68,6 +74,7 @@ export class DirectorySource {
   rescan(): void {
     const seen = new Map<string, string>(); // id -> file that defined it first
     const keep = new Set<string>(); // ids still present (valid or not: invalid ones keep their old version)
+    const rejected = new Map<string, string>();
     let files: string[] = [];
     try {
       files = listFiles(this.dir);
@@ -104,7 +111,13 @@ export class DirectorySource {
         seen.set(id, file);
         const { errors: invalid } = validateObject(o);
         if (invalid.length > 0) {
-          for (const e of invalid) this.problem(e.formatted);
+          const said = JSON.stringify([o.metadata, o.spec, file]);
+          if (this.rejected.get(id) !== said) {
+            const stays = probe ? ', its previous version stays' : '';
+            for (const e of invalid) this.problem(`${e.formatted} (not admitted${stays})`);
+            this.options.onRejected?.(o, invalid);
+          }
+          rejected.set(id, said);
           keep.add(id);
           continue;
         }
@@ -122,6 +135,7 @@ export class DirectorySource {
         this.fileOf.set(sid, file);
       }
     }
+    this.rejected = rejected;
     for (const [id, ref] of [...this.applied]) {
       if (keep.has(id)) continue;
       this.store.delete(ref.kind, ref.namespace, ref.name);

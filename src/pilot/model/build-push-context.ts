@@ -1,5 +1,6 @@
 // The PushContext of one push: configs indexed once, the registry's services captured at build
 // time, and every per-proxy lookup (visibility, Sidecar scope, DestinationRule choice) memoized.
+// An object whose fields the index cannot read is left out and recorded, not the whole push.
 import type { ConfigObject } from '../config/object.js';
 import type { DestinationRuleSpec } from '../config/kinds/destination-rule.js';
 import type { GatewaySpec } from '../config/kinds/gateway.js';
@@ -15,6 +16,7 @@ import type { ProxyNode } from './proxy.js';
 import type { PushContext } from './push-context.js';
 import type { TelemetrySpec } from '../config/kinds/telemetry.js';
 import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
+import { ConfigErrorLog, type ConfigError } from './config-errors.js';
 
 export interface PushContextInput {
   version: string;
@@ -22,6 +24,8 @@ export interface PushContextInput {
   /** Every Istio and Kubernetes config object of the mesh. */
   configs: readonly ConfigObject[];
   registry: ServiceRegistry;
+  /** Hears each object the push leaves out, when it happens (to log and count it). */
+  onConfigError?: (e: ConfigError) => void;
 }
 
 type VS = ConfigObject<VirtualServiceSpec>;
@@ -60,17 +64,32 @@ class Context implements PushContext {
   private readonly memo = new Map<string, unknown>();
   /** Each proxy's scope key (role, namespace, Sidecar), computed once per push. */
   private readonly scopes = new WeakMap<ProxyNode, string>();
+  private readonly errors: ConfigErrorLog;
 
   constructor(input: PushContextInput) {
     this.version = input.version;
     this.mesh = input.mesh;
     this.registry = input.registry;
+    this.errors = new ConfigErrorLog(input.version, input.onConfigError);
     this.services = input.registry.services();
     const byKind = indexByKind(input.configs);
-    this.vss = (byKind.get('VirtualService') ?? []) as VS[];
-    this.drs = (byKind.get('DestinationRule') ?? []) as DR[];
-    this.sidecars = (byKind.get('Sidecar') ?? []) as SC[];
-    this.gateways = (byKind.get('Gateway') ?? []) as GW[];
+    // Each kind's objects are admitted by reading what the lookups below read of them.
+    this.vss = this.admit(byKind.get('VirtualService') as VS[] | undefined, (vs) => {
+      vsGateways(vs);
+      (vs.spec.hosts ?? []).map((h) => resolveShortname(h, nsOf(vs)));
+      configVisibleTo(vs.spec.exportTo, nsOf(vs), '');
+    });
+    this.drs = this.admit(byKind.get('DestinationRule') as DR[] | undefined, (d) => {
+      resolveShortname(d.spec.host, nsOf(d));
+      configVisibleTo(d.spec.exportTo, nsOf(d), '');
+      selects(d.spec.workloadSelector?.matchLabels ?? {}, {});
+      (d.spec.subsets ?? []).map((s) => s.name);
+    });
+    this.sidecars = this.admit(byKind.get('Sidecar') as SC[] | undefined, (sc) => {
+      egressHosts(sc);
+      selects(sc.spec.workloadSelector?.labels ?? {}, {});
+    });
+    this.gateways = this.admit(byKind.get('Gateway') as GW[] | undefined, (g) => selects(g.spec.selector ?? {}, {}));
     this.telemetries = (byKind.get('Telemetry') ?? []) as ConfigObject<TelemetrySpec>[];
     for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
     for (const d of this.drs) {
@@ -97,13 +116,34 @@ class Context implements PushContext {
         add(this.instancesByAddress, i.address, i);
       }
     }
-    for (const s of byKind.get('Secret') ?? []) {
+    this.admit(byKind.get('Secret'), (s) => {
       // The loader keeps a Secret's data under spec; stringData values are plain text.
       const spec = (s.spec ?? {}) as { data?: Record<string, string>; stringData?: Record<string, string> };
       const data: Record<string, string> = { ...spec.data };
       for (const [k, v] of Object.entries(spec.stringData ?? {})) data[k] = Buffer.from(v).toString('base64');
       this.secrets.set(`${nsOf(s)}/${s.metadata.name}`, data);
-    }
+    });
+  }
+
+  /** The objects `probe` reads without throwing; the others are recorded and left out. */
+  private admit<T extends ConfigObject>(objects: readonly T[] | undefined, probe: (o: T) => void): T[] {
+    return (objects ?? []).filter((o) => {
+      try {
+        probe(o);
+        return true;
+      } catch (e) {
+        this.errors.record(o, '', e);
+        return false;
+      }
+    });
+  }
+
+  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void {
+    this.errors.record(obj, proxy?.id ?? '', err);
+  }
+
+  configErrors(): ConfigError[] {
+    return this.errors.list();
   }
 
   private cached<T>(key: string, make: () => T): T {

@@ -9,6 +9,7 @@ import type { Service, ServiceInstance } from '../registry/model.js';
 import type { MeshConfig } from './mesh-config.js';
 import type { ProxyNode } from './proxy.js';
 import type { TelemetryMode, TelemetryPlan } from '../telemetry/effective.js';
+import type { ConfigError } from './config-errors.js';
 
 export interface PushContext {
   /** Version of this snapshot (changes on every full push). */
@@ -40,4 +41,12 @@ export interface PushContext {
   telemetryFor(proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan;
   /** A Kubernetes Secret's data (base64 values as in the object), for gateway credentialName. */
   secret(namespace: string, name: string): Record<string, string> | undefined;
+
+  /**
+   * Records that `obj` could not be translated for `proxy` (none: while indexing) and is left out of
+   * its config, as istiod logs and skips such an object; each object is recorded once per push.
+   */
+  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void;
+  /** The objects this push has left out so far, and why. */
+  configErrors(): ConfigError[];
 }

@@ -1,6 +1,7 @@
 // The control plane's Prometheus metrics with istiod's names, types, help texts and buckets
 // (pilot/pkg/xds/monitoring.go), in a prom-client registry of their own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { splitApiVersion, type ConfigObject } from '../config/object.js';
 import type { PushRequest } from '../push/push-request.js';
 
 /** The metrics of one control plane. */
@@ -12,6 +13,9 @@ export class PilotMetrics {
   readonly pushTriggers: Counter<'type'>;
   readonly inboundUpdates: Counter<'type'>;
   readonly totalXdsRejects: Counter<'type'>;
+  readonly totalXdsInternalErrors: Counter;
+  readonly pushContextErrors: Counter;
+  readonly validationFailed: Counter<'group' | 'version' | 'resource' | 'reason'>;
   readonly debounceTime: Histogram;
   readonly pushContextInitTime: Histogram;
   readonly pushTime: Histogram<'type'>;
@@ -32,6 +36,13 @@ export class PilotMetrics {
       labelNames: ['type'], registers });
     this.totalXdsRejects = new Counter({ name: 'pilot_total_xds_rejects',
       help: 'Total number of XDS responses from pilot rejected by proxy.', labelNames: ['type'], registers });
+    this.totalXdsInternalErrors = new Counter({ name: 'pilot_total_xds_internal_errors',
+      help: 'Total number of internal XDS errors in pilot.', registers });
+    this.pushContextErrors = new Counter({ name: 'pilot_xds_push_context_errors',
+      help: 'Number of errors (timeouts) initiating push context.', registers });
+    // istiod's validation webhook counter (served on the same port); here the watched directory is the intake.
+    this.validationFailed = new Counter({ name: 'galley_validation_failed', help: 'Resource validation failed',
+      labelNames: ['group', 'version', 'resource', 'reason'], registers });
     this.debounceTime = new Histogram({ name: 'pilot_debounce_time',
       help: 'Delay in seconds between the first config enters debouncing and the merged push request is pushed into the push queue.',
       buckets: [0.01, 0.1, 1, 3, 5, 10, 20, 30], registers });
@@ -65,10 +76,22 @@ export class PilotMetrics {
     this.configSizeBytes.observe({ type }, bytes);
   }
 
+  /** An object failed validation at intake and was not admitted (the webhook's `invalid_resource`). */
+  recordValidationFailed(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): void {
+    const { group, version } = splitApiVersion(o.apiVersion);
+    this.validationFailed.inc({ group, version, resource: resourceName(o.kind), reason: 'invalid_resource' });
+  }
+
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** A kind's Kubernetes resource name: lower case plural (VirtualService -> virtualservices, ServiceEntry -> serviceentries). */
+export function resourceName(kind: string): string {
+  const k = kind.toLowerCase();
+  return k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`;
 }
 
 /** Envoy type URL -> the `type` label istiod uses (v3.GetMetricType). */

@@ -15,6 +15,8 @@ test('GET /metrics shows pushes, triggers and convergence with istiod\'s names a
     m.proxyConvergenceTime.observe(0.3);
     m.xdsClients.set({ version: '0.1.0' }, 2);
     m.services.set(3);
+    m.totalXdsInternalErrors.inc();
+    m.recordValidationFailed({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry' });
     const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -28,6 +30,9 @@ test('GET /metrics shows pushes, triggers and convergence with istiod\'s names a
     assert.match(text, /^pilot_debounce_time_sum 0\.12$/m);
     assert.match(text, /^pilot_xds\{version="0\.1\.0"\} 2$/m);
     assert.match(text, /^pilot_services 3$/m);
+    assert.match(text, /^pilot_total_xds_internal_errors 1$/m);
+    assert.match(text, /^pilot_xds_push_context_errors 0$/m);
+    assert.match(text, /^galley_validation_failed\{group="networking\.istio\.io",version="v1",resource="serviceentries",reason="invalid_resource"\} 1$/m);
     assert.match(text, /^process_cpu_seconds_total /m, 'process metrics as a Go binary has them');
     assert.equal(await (await fetch(`http://127.0.0.1:${server.port}/version`)).text(), '0.1.0\n');
     assert.deepEqual(await (await fetch(`http://127.0.0.1:${server.port}/debug/syncz`)).json(), [{ proxy: 'a' }]);

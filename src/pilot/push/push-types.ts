@@ -33,14 +33,18 @@ export function pushTypesFor(configs: ReadonlySet<ConfigKey>): Set<string> {
   return out;
 }
 
-/** The proxy roles a config change can affect. */
+/** The proxy roles a config change can affect (both when a VirtualService's gateways cannot be read). */
 export function rolesAffectedBy(ev: ConfigEvent): NodeType[] {
   if (ev.object.kind === 'Gateway') return ['router'];
   if (ev.object.kind !== 'VirtualService') return ['sidecar', 'router'];
   const roles = new Set<NodeType>();
   for (const vs of [ev.object, ev.old]) {
     if (vs === undefined) continue;
-    for (const g of vsGateways(vs as ConfigObject<VirtualServiceSpec>)) roles.add(g === 'mesh' ? 'sidecar' : 'router');
+    try {
+      for (const g of vsGateways(vs as ConfigObject<VirtualServiceSpec>)) roles.add(g === 'mesh' ? 'sidecar' : 'router');
+    } catch {
+      return ['sidecar', 'router'];
+    }
   }
   return [...roles];
 }

@@ -1,5 +1,6 @@
 // The merged service registry (Kubernetes + ServiceEntry, as istiod's): incremental upsert/remove
 // of plain objects, lookups by host and caller namespace, and change events (full vs EDS-only).
+// An object that cannot be converted is left out (and reported once), never the rest.
 import { type AddressAllocator, LoopbackAllocator } from './address-allocator.js';
 import { candidateNames, hostMatches, visibleTo } from './hostname.js';
 import { type KubeObject, type WorkloadEntryView, namespaceOf, specOf } from './input.js';
@@ -20,6 +21,8 @@ export interface RegistryOptions {
   /** Namespace of objects whose metadata has none (as `kubectl apply -n`); default 'default'. */
   defaultNamespace?: string;
   allocator?: AddressAllocator;
+  /** Hears an object that cannot be converted (left out of the registry), once per failure. */
+  onObjectError?: (o: KubeObject, err: unknown) => void;
 }
 
 const KINDS = new Set(['Service', 'Deployment', 'Pod', 'ServiceAccount', 'Namespace', 'ServiceEntry', 'WorkloadEntry']);
@@ -37,10 +40,26 @@ export class ServiceRegistry {
   private byHostname = new Map<string, Service[]>();
   private podKeys = new Set<string>();
   private readonly listeners: ((c: RegistryChange) => void)[] = [];
+  private readonly onObjectError: (o: KubeObject, err: unknown) => void;
+  /** Objects that failed to convert, with the message last reported for each. */
+  private failing = new Map<KubeObject, string>();
 
   constructor(opts: RegistryOptions = {}) {
     this.defaultNs = opts.defaultNamespace ?? 'default';
     this.alloc = opts.allocator ?? new LoopbackAllocator();
+    this.onObjectError = opts.onObjectError ?? (() => {});
+  }
+
+  /** `convert(o)`, or undefined when it throws (the object is left out and reported once). */
+  private converted<T>(o: KubeObject, convert: () => T, failed: Map<KubeObject, string>): T | undefined {
+    try {
+      return convert();
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (this.failing.get(o) !== msg && failed.get(o) !== msg) this.onObjectError(o, e);
+      failed.set(o, msg);
+      return undefined;
+    }
   }
 
   /** Whether the registry reads this kind (other objects are ignored by upsert). */
@@ -130,15 +149,19 @@ export class ServiceRegistry {
   }
 
   /** Local-mode pods and Pod objects; addresses of pods that are gone go back to the allocator. */
-  private workloads(): Workload[] {
+  private workloads(failed: Map<KubeObject, string>): Workload[] {
     const out: Workload[] = [];
     const pods = new Set<string>();
     for (const o of this.objects.values()) {
-      if (o.kind === 'Deployment') out.push(...deploymentPods(o, this.defaultNs, this.alloc));
-      else if (o.kind === 'Pod') out.push(podWorkload(o, this.defaultNs, this.alloc));
-      else if (o.kind === 'WorkloadEntry') {
-        out.push(entryWorkload(specOf<WorkloadEntryView>(o), o.metadata.name, namespaceOf(o, this.defaultNs), o.metadata.labels));
-      }
+      const w = this.converted(o, (): Workload[] => {
+        if (o.kind === 'Deployment') return deploymentPods(o, this.defaultNs, this.alloc);
+        if (o.kind === 'Pod') return [podWorkload(o, this.defaultNs, this.alloc)];
+        if (o.kind === 'WorkloadEntry') {
+          return [entryWorkload(specOf<WorkloadEntryView>(o), o.metadata.name, namespaceOf(o, this.defaultNs), o.metadata.labels)];
+        }
+        return [];
+      }, failed);
+      if (w !== undefined) out.push(...w);
     }
     for (const w of out) if (w.kind === 'Pod') pods.add(`${w.namespace}/${w.name}`);
     for (const k of this.podKeys) if (!pods.has(k)) this.alloc.release(k);
@@ -148,20 +171,27 @@ export class ServiceRegistry {
 
   /** Rebuilds the model from the stored objects and reports the difference from the previous one. */
   private rebuild(): RegistryChange {
-    const workloads = this.workloads();
+    const failed = new Map<KubeObject, string>();
+    const workloads = this.workloads(failed);
     const next = new Map<string, Entry>();
     for (const o of this.objects.values()) {
       if (o.kind === 'Service') {
-        const svc = convertKubeService(o, this.defaultNs);
-        next.set(`${svc.namespace}/${svc.hostname}`, { service: svc, instances: kubeInstances(svc, workloads) });
+        const entry = this.converted(o, () => {
+          const svc = convertKubeService(o, this.defaultNs);
+          return { service: svc, instances: kubeInstances(svc, workloads) };
+        }, failed);
+        if (entry !== undefined) next.set(`${entry.service.namespace}/${entry.service.hostname}`, entry);
       } else if (o.kind === 'ServiceEntry') {
-        for (const svc of convertServiceEntry(o, this.defaultNs)) {
-          const k = `${svc.namespace}/${svc.hostname}`;
+        const entries = this.converted(o, () => convertServiceEntry(o, this.defaultNs)
+          .map((svc) => ({ service: svc, instances: serviceEntryInstances(o, svc, workloads) })), failed) ?? [];
+        for (const e of entries) {
+          const k = `${e.service.namespace}/${e.service.hostname}`;
           if (next.has(k)) continue; // the first definition of a host in a namespace wins
-          next.set(k, { service: svc, instances: serviceEntryInstances(o, svc, workloads) });
+          next.set(k, e);
         }
       }
     }
+    this.failing = failed;
     const services = new Set<string>();
     const endpoints = new Set<string>();
     for (const [k, e] of next) {

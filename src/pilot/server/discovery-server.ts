@@ -1,11 +1,15 @@
 // `strait pilot`'s core (istiod's DiscoveryServer): config and registry changes are debounced
 // into pushes; a full push builds a new push context and regenerates every connected proxy's
 // snapshot, an endpoints-only push just their EDS. Metrics and debug endpoints on :15014.
+// What cannot be built is left out and recorded (push-status.ts); the rest is always pushed.
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
-import { startXdsServer, type NackRecord, type Snapshot, type TypeSnapshot, type XdsServer, type XdsLog } from '../../xds/server/index.js';
+import {
+  ENDPOINT_TYPE, startXdsServer, type NackRecord, type ProxyStatus, type Snapshot, type TypeSnapshot, type XdsServer, type XdsLog,
+} from '../../xds/server/index.js';
 import type { ConfigObject } from '../config/object.js';
 import type { ConfigEvent } from '../config/store.js';
 import { buildPushContext } from '../model/build-push-context.js';
+import { configErrorOf, errorMessage } from '../model/config-errors.js';
 import { defaultMeshConfig, type MeshConfig } from '../model/mesh-config.js';
 import { ProxyNodeError, proxyFromNode } from '../model/proxy-from-node.js';
 import type { NodeType, ProxyNode } from '../model/proxy.js';
@@ -19,7 +23,8 @@ import { ServiceRegistry } from '../registry/registry.js';
 import type { KubeObject } from '../registry/input.js';
 import type { ConfigSource } from './config-source.js';
 import { debugRoutes } from './debug-routes.js';
-import { ALL_TYPES, SnapshotGenerator, type GenerationTimes } from '../xds/generator.js';
+import { PushStatus } from './push-status.js';
+import { ALL_TYPES, SnapshotGenerator, type GenerationFailure, type GenerationTimes } from '../xds/generator.js';
 import type { Translators } from '../xds/translators.js';
 
 export interface DiscoveryServerOptions {
@@ -61,8 +66,10 @@ export interface GenerationStats { version: string; proxies: number; totalMs: nu
 
 export class DiscoveryServer {
   readonly metrics = new PilotMetrics();
-  readonly registry = new ServiceRegistry();
+  readonly registry: ServiceRegistry;
   readonly mesh: MeshConfig;
+  /** What could not be pushed: objects left out, proxies' failed types. */
+  readonly pushStatus: PushStatus;
   private xds?: XdsServer;
   private monitoring?: MonitoringServer;
   private debouncer?: Debouncer;
@@ -86,6 +93,19 @@ export class DiscoveryServer {
   constructor(private readonly opts: DiscoveryServerOptions) {
     this.mesh = opts.mesh ?? defaultMeshConfig();
     this.log = opts.log ?? (() => {});
+    this.pushStatus = new PushStatus(this.metrics, this.log);
+    // The registry is given the config objects themselves (with their source).
+    this.registry = new ServiceRegistry({ onObjectError: (o, e) => this.objectError(o as unknown as ConfigObject, e) });
+  }
+
+  /** An object that cannot be taken in at all (by the registry, or on its change event): left out and recorded. */
+  private objectError(o: ConfigObject, e: unknown): void {
+    this.pushStatus.configError(configErrorOf(o, '', e, this.push?.version ?? ''));
+  }
+
+  /** An object that failed validation at intake (not admitted): counted as istiod's webhook counts it. */
+  recordRejectedConfig(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): void {
+    this.metrics.recordValidationFailed(o);
   }
 
   get xdsPort(): number { return this.xds?.port ?? 0; }
@@ -93,7 +113,22 @@ export class DiscoveryServer {
   get pushContext(): PushContext { return this.push; }
   get configs(): ConfigObject[] { return this.opts.source.all(); }
   connectedProxies(): ProxyNode[] { return [...this.proxies.values()].map((c) => c.proxy); }
-  xdsStatus(): ReturnType<XdsServer['status']> { return this.xds?.status() ?? []; }
+  /**
+   * The xDS status of every stream, where a type the proxy ACKed is still STALE when pilot could not
+   * build the latest push for it (the proxy runs an older config than pilot means it to).
+   */
+  syncStatus(): (ProxyStatus & { errors: Record<string, string> })[] {
+    return (this.xds?.status() ?? []).map((st) => {
+      const errors: Record<string, string> = {};
+      const types = st.types.map((t) => {
+        const f = this.pushStatus.failureOf(st.snapshotKey, t.typeUrl);
+        if (f === undefined) return t;
+        errors[t.typeUrl] = `push ${f.version}: ${f.message}`;
+        return t.state === 'SYNCED' ? { ...t, state: 'STALE' as const } : t;
+      });
+      return { ...st, types, errors };
+    });
+  }
   generationStats(): GenerationStats { return { ...this.stats }; }
   /** The type URLs the last full push rebuilt. */
   lastPushTypes(): string[] { return [...this.pushedTypes]; }
@@ -120,7 +155,14 @@ export class DiscoveryServer {
     this.debouncer = new Debouncer((req, d) => this.doPush(req, d.delayMs), {
       debounceAfter: this.opts.debounceAfterMs, debounceMax: this.opts.debounceMaxMs,
     });
-    this.unwatch = this.opts.source.watch((ev) => this.onConfigChange(ev));
+    this.unwatch = this.opts.source.watch((ev) => {
+      try {
+        this.onConfigChange(ev);
+      } catch (e) {
+        // Never into the store (or the directory scan) that reported the change: the object is recorded instead.
+        this.objectError(ev.object, e);
+      }
+    });
     if (this.opts.monitoringPort !== null) {
       this.monitoring = await startMonitoringServer(this.metrics, {
         host: this.opts.monitoringHost, port: this.opts.monitoringPort ?? 15014, version: this.opts.version,
@@ -140,6 +182,7 @@ export class DiscoveryServer {
     const ns = o.metadata.namespace ?? '';
     const key = `${o.kind}/${ns}/${o.metadata.name}`;
     const now = Date.now();
+    this.pushStatus.configChanged(o);
     for (const r of rolesAffectedBy(ev)) this.affectedRoles.add(r);
     this.metrics.inboundUpdates.inc({ type: REGISTRY_KINDS.has(o.kind) && o.kind !== 'ServiceEntry' ? 'svc' : 'config' });
     if (REGISTRY_KINDS.has(o.kind)) {
@@ -163,18 +206,35 @@ export class DiscoveryServer {
     return `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}/${++this.pushes}`;
   }
 
-  private rebuild(): void {
+  /**
+   * Builds the push context of a new version (objects it cannot read are left out and recorded).
+   * False when it cannot be built at all: proxies keep the config of the one before (pilot_xds_push_context_errors).
+   */
+  private rebuild(): boolean {
     const t0 = performance.now();
+    const version = this.nextVersion();
+    const input = { version, mesh: this.mesh, registry: this.registry, onConfigError: this.pushStatus.configError.bind(this.pushStatus) };
+    let push: PushContext;
+    try {
+      push = buildPushContext({ ...input, configs: this.opts.source.all() });
+      this.pushStatus.contextBuilt();
+    } catch (e) {
+      this.pushStatus.contextFailed(version, errorMessage(e));
+      if (this.push !== undefined) return false;
+      // At start there is none before it: the services alone, without Istio config.
+      push = buildPushContext({ ...input, configs: [] });
+    }
     this.workloadsStale = false;
-    this.push = buildPushContext({ version: this.nextVersion(), mesh: this.mesh, configs: this.opts.source.all(), registry: this.registry });
+    this.push = push;
     this.generator = new SnapshotGenerator(this.push, this.opts.translators, this.generator as SnapshotGenerator | undefined);
     this.metrics.pushContextInitTime.observe((performance.now() - t0) / 1000);
     this.metrics.services.set(this.registry.services().length);
+    return true;
   }
 
   private doPush(req: PushRequest, delayMs: number): void {
     this.metrics.recordPushStarted(req, delayMs);
-    if (req.full || this.ownChanged.size > 0) this.rebuild();
+    if ((req.full || this.ownChanged.size > 0) && !this.rebuild()) return;
     const edsVersion = req.full ? '' : this.nextVersion();
     const types = pushTypesFor(req.configsUpdated);
     if (req.full) this.pushedTypes = types;
@@ -196,16 +256,22 @@ export class DiscoveryServer {
    */
   private pushTo(c: Connected, start: number, edsVersion = '', types?: ReadonlySet<string>): void {
     const before = this.xds?.cache.getSnapshot(c.key);
+    const eds = edsVersion !== '' && before !== undefined;
+    const rebuilt = eds ? new Set([ENDPOINT_TYPE]) : before === undefined ? ALL_TYPES : types ?? ALL_TYPES;
+    const version = eds ? edsVersion : this.push.version;
     const t0 = performance.now();
     let snapshot: Snapshot;
     let times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
+    let failures: GenerationFailure[];
     try {
-      if (edsVersion !== '' && before !== undefined) snapshot = this.generator.refreshEndpoints(c.proxy, before, edsVersion);
-      else ({ snapshot, times } = this.generator.generate(c.proxy, before, before === undefined ? undefined : types));
+      if (eds) ({ snapshot, failures } = this.generator.refreshEndpoints(c.proxy, before, edsVersion));
+      else ({ snapshot, times, failures } = this.generator.generate(c.proxy, before, before === undefined ? undefined : types));
     } catch (e) {
-      this.log('error', `generating config for ${c.proxy.id}: ${(e as Error).message}`);
+      // Nothing could be built for this proxy: it keeps what it has, and every type it should have got is stale.
+      this.pushStatus.proxyBuilt(c.key, c.proxy.id, rebuilt, [...rebuilt].map((typeUrl) => ({ typeUrl, message: errorMessage(e) })), version);
       return;
     }
+    this.pushStatus.proxyBuilt(c.key, c.proxy.id, rebuilt, failures, version);
     const ms = performance.now() - t0;
     this.stats.proxies++;
     this.stats.totalMs += ms;
@@ -243,6 +309,7 @@ export class DiscoveryServer {
     if (--c.streams > 0) return;
     this.proxies.delete(key);
     this.xds?.cache.clearSnapshot(key);
+    this.pushStatus.proxyGone(key);
     this.countClients(c.userAgent);
   }
 

@@ -3,7 +3,9 @@
 // clusters per (role, service, DestinationRule), listeners and inbound clusters per proxy shape
 // (scope, addresses, own service ports), endpoints per cluster. Shared pieces are the same packed
 // resources, so the xDS server encodes each once. An endpoints-only push rebuilds just EDS.
-import { create, toBinary, type Message } from '@bufbuild/protobuf';
+// What fails to build is contained: a resource keeps its previous version (or is left out), a type
+// its previous snapshot, and each failure is returned to the caller; the rest is still pushed.
+import { create, type Message } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { registry } from '../../xds/registry.js';
@@ -11,18 +13,25 @@ import {
   CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, Snapshot, resourceHash, typeUrlOf,
   type SnapshotResource, type TypeSnapshot,
 } from '../../xds/server/index.js';
+import { errorMessage } from '../model/config-errors.js';
 import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
+import { encode } from '../translate/isolate.js';
 import type { Translators } from './translators.js';
 
 /** How long each type took to build for one proxy, ms (0 for what came from the cache). */
 export interface GenerationTimes { lds: number; rds: number; cds: number; eds: number }
 
+/** What a proxy's snapshot could not get in this push: one resource, or a whole type (`resource` unset). */
+export interface GenerationFailure { typeUrl: string; resource?: string; message: string }
+
+type Fail = (f: GenerationFailure) => void;
+
 function pack(msg: Message, name: string): SnapshotResource {
   const schema = registry.getMessage(msg.$typeName);
   if (!schema) throw new Error(`${msg.$typeName}: not a registered message type`);
-  const resource = create(AnySchema, { typeUrl: typeUrlOf(msg.$typeName), value: toBinary(schema, msg) });
+  const resource = create(AnySchema, { typeUrl: typeUrlOf(msg.$typeName), value: encode(schema, msg) });
   return { name, resource, version: resourceHash(resource) };
 }
 
@@ -31,15 +40,24 @@ const nameOf = (m: Message): string => {
   return o.name || o.clusterName || '';
 };
 
-/** Packs messages by name; the first of a duplicated name wins (a duplicate would be NACKed). */
-function packAll(msgs: readonly Message[]): SnapshotResource[] {
+/**
+ * Packs messages by name; the first of a duplicated name wins (a duplicate would be NACKed). One that
+ * cannot be encoded is reported to `fail` and keeps its version in `previous`, if it has one there.
+ */
+function packAll(msgs: readonly Message[], typeUrl: string, fail: Fail, previous?: TypeSnapshot): SnapshotResource[] {
   const seen = new Set<string>();
   const out: SnapshotResource[] = [];
   for (const m of msgs) {
     const n = nameOf(m);
     if (seen.has(n)) continue;
     seen.add(n);
-    out.push(pack(m, n));
+    try {
+      out.push(pack(m, n));
+    } catch (e) {
+      fail({ typeUrl, resource: n, message: errorMessage(e) });
+      const old = previous?.resources.get(n);
+      if (old !== undefined) out.push(old);
+    }
   }
   return out;
 }
@@ -73,8 +91,11 @@ function shapeKey(push: PushContext, p: ProxyNode, scope: string): string {
 /** Every type a snapshot carries. */
 export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE]);
 
-interface Outbound { packed: SnapshotResource[]; edsNames: string[] }
-interface Timed<T> { value: T; ms: number }
+interface Outbound { packed: SnapshotResource[]; edsNames: string[]; failures: GenerationFailure[] }
+interface Timed<T> { value: T; ms: number; failures: GenerationFailure[] }
+/** A piece that could not be built: every proxy sharing it fails the same way, without building it again. */
+interface Failed { error: string }
+interface Eds { ts: TypeSnapshot; failures: GenerationFailure[] }
 
 
 /**
@@ -83,17 +104,18 @@ interface Timed<T> { value: T; ms: number }
  * listeners and the CDS list per shape, EDS lists per set of names.
  */
 export class SnapshotGenerator {
-  private readonly routes = new Map<string, Timed<TypeSnapshot>>();
-  private readonly outbound = new Map<string, Timed<Outbound>>();
+  private readonly routes = new Map<string, Timed<TypeSnapshot> | Failed>();
+  private readonly outbound = new Map<string, Timed<Outbound> | Failed>();
   /** A service port's clusters built or reused in this push; the previous push's, to reuse from. */
   private readonly serviceClusters = new Map<string, Outbound>();
   private readonly carried?: ReadonlyMap<string, Outbound>;
-  private readonly listeners = new Map<string, Timed<TypeSnapshot>>();
-  private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }>>();
-  private readonly endpointCache = new Map<string, SnapshotResource | null>();
+  private readonly listeners = new Map<string, Timed<TypeSnapshot> | Failed>();
+  private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
+  /** Each cluster's packed assignment: null when it has none, a failure when it could not be built. */
+  private readonly endpointCache = new Map<string, SnapshotResource | null | GenerationFailure>();
   private edsVersion: string;
   /** EDS type snapshots by what names them (a shape's EDS name list, or the EDS snapshot an endpoints push replaces). */
-  private edsOf = new WeakMap<object, TypeSnapshot>();
+  private edsOf = new WeakMap<object, Eds>();
   private readonly noSecrets: TypeSnapshot;
 
   /** `previous`: the generator of the last full push, whose unchanged service clusters are reused. */
@@ -104,51 +126,85 @@ export class SnapshotGenerator {
   }
 
   /**
-   * The snapshot of one proxy, with what it cost to build. With `previous`, only `types` are
-   * rebuilt and the others are kept as they were (Istio pushes only what a change affects).
+   * The snapshot of one proxy, with what it cost to build and what failed. With `previous`, only
+   * `types` are rebuilt and the others are kept as they were (Istio pushes only what a change
+   * affects). A type that fails keeps its previous snapshot (none for a new proxy: not sent).
    */
-  generate(proxy: ProxyNode, previous?: Snapshot, types: ReadonlySet<string> = ALL_TYPES): { snapshot: Snapshot; times: GenerationTimes } {
+  generate(proxy: ProxyNode, previous?: Snapshot, types: ReadonlySet<string> = ALL_TYPES):
+    { snapshot: Snapshot; times: GenerationTimes; failures: GenerationFailure[] } {
     const keep = (t: string): TypeSnapshot | undefined => (previous !== undefined && !types.has(t) ? previous.get(t) : undefined);
     const scope = scopeKey(this.push, proxy);
     const shape = shapeKey(this.push, proxy, scope);
     const times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
-    const out = new Map<string, TypeSnapshot>();
+    const failures: GenerationFailure[] = [];
+    const built = <T>(typeUrl: string, make: () => Timed<T>): Timed<T> | undefined => {
+      try {
+        const t = make();
+        failures.push(...t.failures);
+        return t;
+      } catch (e) {
+        failures.push({ typeUrl, message: errorMessage(e) });
+        return undefined;
+      }
+    };
+    const version = this.push.version;
     let lds = keep(LISTENER_TYPE);
     if (lds === undefined) {
-      const l = this.cached(this.listeners, shape, () => typeSnapshot(this.push.version, packAll(this.tr.listeners(this.push, proxy))));
-      lds = l.value;
-      times.lds = l.ms;
+      const l = built(LISTENER_TYPE, () => this.cached(this.listeners, shape,
+        (fail) => typeSnapshot(version, packAll(this.tr.listeners(this.push, proxy), LISTENER_TYPE, fail, previous?.get(LISTENER_TYPE)))));
+      lds = l?.value ?? previous?.get(LISTENER_TYPE);
+      times.lds = l?.ms ?? 0;
     }
     let rds = keep(ROUTE_TYPE);
     if (rds === undefined) {
-      const r = this.cached(this.routes, scope, () => typeSnapshot(this.push.version, packAll(this.tr.routes(this.push, proxy))));
-      rds = r.value;
-      times.rds = r.ms;
+      const r = built(ROUTE_TYPE, () => this.cached(this.routes, scope,
+        (fail) => typeSnapshot(version, packAll(this.tr.routes(this.push, proxy), ROUTE_TYPE, fail, previous?.get(ROUTE_TYPE)))));
+      rds = r?.value ?? previous?.get(ROUTE_TYPE);
+      times.rds = r?.ms ?? 0;
     }
     let cds = keep(CLUSTER_TYPE);
     let eds = keep(ENDPOINT_TYPE);
     if (cds === undefined || eds === undefined) {
-      const c = this.cached(this.clusters, shape, () => {
+      const c = built(CLUSTER_TYPE, () => this.cached(this.clusters, shape, (fail) => {
         const ob = this.outboundOf(proxy, scope);
+        ob.failures.forEach(fail);
         const inbound = this.tr.inboundClusters(this.push, proxy);
-        return { ts: typeSnapshot(this.push.version, ob.packed, packAll(inbound)), edsNames: [...ob.edsNames, ...edsServiceNames(inbound)] };
-      });
-      times.cds = c.ms;
-      cds ??= c.value.ts;
-      const t0 = performance.now();
-      eds ??= this.endpoints(proxy, c.value.edsNames, c.value.edsNames);
-      times.eds = performance.now() - t0;
+        return {
+          ts: typeSnapshot(version, ob.packed, packAll(inbound, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE))),
+          edsNames: [...ob.edsNames, ...edsServiceNames(inbound)],
+        };
+      }));
+      times.cds = c?.ms ?? 0;
+      if (c === undefined) {
+        // Endpoints follow the clusters they belong to: both stay as they were.
+        cds ??= previous?.get(CLUSTER_TYPE);
+        if (eds === undefined) {
+          eds = previous?.get(ENDPOINT_TYPE);
+          failures.push({ typeUrl: ENDPOINT_TYPE, message: `clusters could not be built: ${failures.at(-1)?.message ?? ''}` });
+        }
+      } else {
+        cds ??= c.value.ts;
+        const t0 = performance.now();
+        if (eds === undefined) {
+          const e = this.endpoints(proxy, c.value.edsNames, c.value.edsNames);
+          eds = e.ts;
+          failures.push(...e.failures);
+        }
+        times.eds = performance.now() - t0;
+      }
     }
-    out.set(LISTENER_TYPE, lds);
-    out.set(ROUTE_TYPE, rds);
-    out.set(CLUSTER_TYPE, cds);
-    out.set(ENDPOINT_TYPE, eds);
+    const out = new Map<string, TypeSnapshot>();
+    const put = (t: string, ts: TypeSnapshot | undefined): void => { if (ts !== undefined) out.set(t, ts); };
+    put(LISTENER_TYPE, lds);
+    put(ROUTE_TYPE, rds);
+    put(CLUSTER_TYPE, cds);
+    put(ENDPOINT_TYPE, eds);
     out.set(SECRET_TYPE, keep(SECRET_TYPE) ?? this.noSecrets);
-    return { snapshot: new Snapshot(out), times };
+    return { snapshot: new Snapshot(out), times, failures };
   }
 
-  /** A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push). */
-  refreshEndpoints(proxy: ProxyNode, old: Snapshot, version: string): Snapshot {
+  /** A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push), and what failed. */
+  refreshEndpoints(proxy: ProxyNode, old: Snapshot, version: string): { snapshot: Snapshot; failures: GenerationFailure[] } {
     if (version !== this.edsVersion) {
       this.edsVersion = version;
       this.endpointCache.clear();
@@ -157,34 +213,53 @@ export class SnapshotGenerator {
     const oldEds = old.get(ENDPOINT_TYPE);
     const types = new Map<string, TypeSnapshot>();
     for (const t of old.typeUrls()) types.set(t, old.get(t)!);
-    if (oldEds !== undefined) types.set(ENDPOINT_TYPE, this.endpoints(proxy, [...oldEds.resources.keys()], oldEds));
-    return new Snapshot(types);
+    let failures: GenerationFailure[] = [];
+    if (oldEds !== undefined) {
+      const e = this.endpoints(proxy, [...oldEds.resources.keys()], oldEds);
+      types.set(ENDPOINT_TYPE, e.ts);
+      failures = e.failures;
+    }
+    return { snapshot: new Snapshot(types), failures };
   }
 
-  private cached<T>(m: Map<string, Timed<T>>, key: string, make: () => T): Timed<T> {
+  /** The piece `key` of `m`, built by `make` on first use; one that threw throws again for every proxy that shares it. */
+  private cached<T>(m: Map<string, Timed<T> | Failed>, key: string, make: (fail: Fail) => T): Timed<T> {
     let hit = m.get(key);
     if (hit === undefined) {
+      const failures: GenerationFailure[] = [];
       const t0 = performance.now();
-      const value = make();
-      m.set(key, (hit = { value, ms: performance.now() - t0 }));
+      try {
+        hit = { value: make((f) => failures.push(f)), ms: performance.now() - t0, failures };
+      } catch (e) {
+        hit = { error: errorMessage(e) };
+      }
+      m.set(key, hit);
     }
+    if ('error' in hit) throw new Error(hit.error);
     return hit;
   }
 
-  /** The outbound and fixed clusters of a scope. */
+  /** The outbound and fixed clusters of a scope; a service port whose clusters cannot be built is left out (a failure). */
   private outboundOf(proxy: ProxyNode, scope: string): Outbound {
+    // The value carries its failures: every proxy of the scope reports them.
     return this.cached(this.outbound, scope, () => {
       const packed: SnapshotResource[] = [];
       const edsNames: string[] = [];
+      const failures: GenerationFailure[] = [];
       for (const svc of this.push.servicesFor(proxy)) {
         for (const port of svc.ports) {
-          const c = this.clustersOf(proxy, svc, port);
-          packed.push(...c.packed);
-          edsNames.push(...c.edsNames);
+          try {
+            const c = this.clustersOf(proxy, svc, port);
+            packed.push(...c.packed);
+            edsNames.push(...c.edsNames);
+            failures.push(...c.failures);
+          } catch (e) {
+            failures.push({ typeUrl: CLUSTER_TYPE, resource: `${svc.hostname}:${port.port}`, message: errorMessage(e) });
+          }
         }
       }
-      packed.push(...packAll(this.tr.fixedClusters(this.push, proxy)));
-      return { packed, edsNames };
+      packed.push(...packAll(this.tr.fixedClusters(this.push, proxy), CLUSTER_TYPE, (f) => failures.push(f)));
+      return { packed, edsNames, failures };
     }).value;
   }
 
@@ -201,28 +276,36 @@ export class SnapshotGenerator {
     if (c !== undefined) this.serviceClusters.set(key, c);
     else {
       const built = this.tr.serviceClusters(this.push, proxy, svc, port);
-      c = { packed: packAll(built), edsNames: edsServiceNames(built) };
+      const failures: GenerationFailure[] = [];
+      c = { packed: packAll(built, CLUSTER_TYPE, (f) => failures.push(f)), edsNames: edsServiceNames(built), failures };
       this.serviceClusters.set(key, c);
     }
     return c;
   }
 
-  /** The EDS snapshot of `names`, shared by every proxy that asks with the same `key`. */
-  private endpoints(proxy: ProxyNode, names: readonly string[], key: object): TypeSnapshot {
+  /** The EDS snapshot of `names`, shared by every proxy that asks with the same `key`; an assignment that fails is left out. */
+  private endpoints(proxy: ProxyNode, names: readonly string[], key: object): Eds {
     const hit = this.edsOf.get(key);
     if (hit) return hit;
     const out: SnapshotResource[] = [];
+    const failures: GenerationFailure[] = [];
     for (const n of names) {
       let r = this.endpointCache.get(n);
       if (r === undefined) {
-        const cla = this.tr.endpoints(this.push, proxy, n);
-        r = cla ? pack(cla, n) : null;
+        try {
+          const cla = this.tr.endpoints(this.push, proxy, n);
+          r = cla ? pack(cla, n) : null;
+        } catch (e) {
+          r = { typeUrl: ENDPOINT_TYPE, resource: n, message: errorMessage(e) };
+        }
         this.endpointCache.set(n, r);
       }
-      if (r) out.push(r);
+      if (r === null) continue;
+      if ('message' in r) failures.push(r);
+      else out.push(r);
     }
-    const ts = typeSnapshot(this.edsVersion, out);
-    this.edsOf.set(key, ts);
-    return ts;
+    const eds = { ts: typeSnapshot(this.edsVersion, out), failures };
+    this.edsOf.set(key, eds);
+    return eds;
   }
 }

@@ -55,10 +55,16 @@ export interface ProxyStatus {
   types: TypeStatus[];
 }
 
+/**
+ * istioctl's states: SYNCED when the client ACKed the last response sent and that carried the
+ * current snapshot's version; STALE when it has not answered it, or runs an older version than the
+ * snapshot holds; NACKED when it rejected the last one; NOT SENT before anything was.
+ */
 function stateOf(t: TypeStatus): SyncState {
-  if (t.sentNonce === undefined) return t.ackedVersion !== undefined ? 'SYNCED' : 'NOT SENT';
+  const current = (v: string | undefined): boolean => t.snapshotVersion === undefined || t.snapshotVersion === v;
+  if (t.sentNonce === undefined) return t.ackedVersion === undefined ? 'NOT SENT' : current(t.ackedVersion) ? 'SYNCED' : 'STALE';
   if (t.lastNack && t.lastNack.nonce === t.sentNonce) return 'NACKED';
-  return t.ackedNonce === t.sentNonce ? 'SYNCED' : 'STALE';
+  return t.ackedNonce === t.sentNonce && current(t.sentVersion) ? 'SYNCED' : 'STALE';
 }
 
 /** What a control plane hears of its proxies: connects, disconnects, ACKs and NACKs (for metrics and pushes). */

@@ -1,8 +1,8 @@
 // A cluster under construction (istiod's clusterWrapper): the Cluster proto plus the upstream
 // HttpProtocolOptions that are packed into typed_extension_protocol_options when it is finished.
-import { create } from '@bufbuild/protobuf';
+import { clone, create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import type { Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterSchema, type Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { Http2ProtocolOptionsSchema, Http1ProtocolOptionsSchema } from '../../../xds/gen/envoy/config/core/v3/protocol_pb.js';
 import {
   HttpProtocolOptionsSchema, HttpProtocolOptions_ExplicitHttpConfigSchema, HttpProtocolOptions_UseDownstreamHttpConfigSchema,
@@ -15,6 +15,11 @@ export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.Htt
 export interface ClusterDraft {
   cluster: Cluster;
   http?: HttpProtocolOptions;
+}
+
+/** A deep copy, to try a change on without touching `d`. */
+export function copyDraft(d: ClusterDraft): ClusterDraft {
+  return { cluster: clone(ClusterSchema, d.cluster), http: d.http && clone(HttpProtocolOptionsSchema, d.http) };
 }
 
 export function httpOptions(d: ClusterDraft): HttpProtocolOptions {

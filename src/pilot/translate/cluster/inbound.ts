@@ -3,14 +3,18 @@
 import { Cluster_DiscoveryType, type Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { create } from '@bufbuild/protobuf';
 import { EndpointSchema, LbEndpointSchema, LocalityLbEndpointsSchema } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
+import type { ConfigObject } from '../../config/object.js';
+import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js';
 import type { ProxyNode } from '../../model/proxy.js';
+import { isolated } from '../isolate.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { socketAddress } from '../endpoint/lb-endpoints.js';
 import { baseCluster } from './base.js';
-import { finish } from './draft.js';
+import { copyDraft, finish, type ClusterDraft } from './draft.js';
 import { configPath, setIstioField } from './metadata.js';
 import { inboundClusterName } from './names.js';
+import { checkClusters } from './outbound.js';
 import { portLevelPolicy } from './policy-merge.js';
 import { applyTrafficPolicy } from './traffic-policy.js';
 
@@ -40,14 +44,19 @@ export function buildInboundClusters(push: PushContext, proxy: ProxyNode): Clust
       services: svc.meshExternal ? [] : [...services.values()],
     });
     if (d === undefined) continue;
+    const applied = (draft: ClusterDraft, drObj: ConfigObject<DestinationRuleSpec> | undefined): Cluster => {
+      const policy = drObj?.spec.trafficPolicy !== undefined ? portLevelPolicy(drObj.spec.trafficPolicy, port.port).policy : undefined;
+      if (drObj?.spec.trafficPolicy !== undefined) setIstioField(draft, 'config', configPath(drObj));
+      applyTrafficPolicy(draft, policy, {
+        mesh: push.mesh, port, inbound: true,
+        tls: { serviceAccounts: [], sni: '', autoMtls: false, meshExternal: false, isRouter: false, drWithSelector: false },
+      });
+      return finish(draft);
+    };
     const drObj = push.destinationRuleFor(proxy, svc.hostname);
-    const policy = drObj?.spec.trafficPolicy !== undefined ? portLevelPolicy(drObj.spec.trafficPolicy, port.port).policy : undefined;
-    if (drObj?.spec.trafficPolicy !== undefined) setIstioField(d, 'config', configPath(drObj));
-    applyTrafficPolicy(d, policy, {
-      mesh: push.mesh, port, inbound: true,
-      tls: { serviceAccounts: [], sni: '', autoMtls: false, meshExternal: false, isRouter: false, drWithSelector: false },
-    });
-    out.push(finish(d));
+    // A DestinationRule that cannot be applied is left out (recorded); the cluster is built without it.
+    out.push(drObj === undefined ? applied(d, undefined)
+      : isolated(push, proxy, drObj, () => [applied(copyDraft(d), drObj)], () => [applied(d, undefined)], checkClusters)[0]!);
   }
   return out;
 }

@@ -1,12 +1,14 @@
 // Outbound clusters of one service port as istiod's buildOutboundClusters/applyDestinationRule:
-// `outbound|<port>||<host>` plus one `outbound|<port>|<subset>|<host>` per DestinationRule subset.
-import { Cluster_DiscoveryType, type Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
+// `outbound|<port>||<host>` plus one `outbound|<port>|<subset>|<host>` per DestinationRule subset;
+// a DestinationRule that cannot be applied is left out (recorded), the service keeps its clusters.
+import { ClusterSchema, Cluster_DiscoveryType, type Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { Service, ServicePort } from '../../registry/model.js';
 import { localityLbEndpoints } from '../endpoint/lb-endpoints.js';
+import { encodes, isolated } from '../isolate.js';
 import { baseCluster, maybeApplyEdsConfig } from './base.js';
 import { finish } from './draft.js';
 import { clusterType } from './load-balancer.js';
@@ -52,9 +54,19 @@ function dnsEndpoints(push: PushContext, svc: Service, port: number, type: Clust
   return localityLbEndpoints(instances, { mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints });
 }
 
+export const checkClusters = encodes(ClusterSchema);
+
+/** The clusters of one service port, with its DestinationRule applied when that can be done. */
 export function buildOutboundClusters(push: PushContext, proxy: ProxyNode, svc: Service, port: ServicePort,
   opts: ClusterBuildOptions = {}): Cluster[] {
-  const drObj: ConfigObject<DestinationRuleSpec> | undefined = push.destinationRuleFor(proxy, svc.hostname);
+  const drObj = push.destinationRuleFor(proxy, svc.hostname);
+  const without = (): Cluster[] => outboundClusters(push, proxy, svc, port, undefined, opts);
+  if (drObj === undefined) return without();
+  return isolated(push, proxy, drObj, () => outboundClusters(push, proxy, svc, port, drObj, opts), without, checkClusters);
+}
+
+function outboundClusters(push: PushContext, proxy: ProxyNode, svc: Service, port: ServicePort,
+  drObj: ConfigObject<DestinationRuleSpec> | undefined, opts: ClusterBuildOptions): Cluster[] {
   const dr = drObj?.spec;
   const type = discoveryTypeFor(proxy, svc);
   const topPolicy = policyFor(dr, port.port);

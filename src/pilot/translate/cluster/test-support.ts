@@ -10,6 +10,7 @@ import type { ConfigObject } from '../../config/object.js';
 import { defaultMeshConfig, type MeshConfig } from '../../model/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
+import { ConfigErrorLog, type ConfigError } from '../../model/config-errors.js';
 import type { KubeObject } from '../../registry/input.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { ServiceRegistry } from '../../registry/registry.js';
@@ -53,6 +54,9 @@ export class FakePush implements PushContext {
     return this.instances.filter((i) => proxy.ipAddresses.includes(i.address));
   }
   secret() { return undefined; }
+  private readonly errors = new ConfigErrorLog('test');
+  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void { this.errors.record(obj, proxy?.id ?? '', err); }
+  configErrors(): ConfigError[] { return this.errors.list(); }
 }
 
 export function sidecar(over: Partial<ProxyNode> = {}): ProxyNode {

@@ -1,5 +1,6 @@
 // A router proxy's listeners, as istiod's MergeGateways + buildGatewayListeners: one `0.0.0.0_<port>`
 // listener per listen port, with HTTP, terminated-TLS (SNI), TLS passthrough and TCP filter chains.
+// A Gateway server or VirtualService whose chains cannot be built is left out (recorded), not the listener.
 import { create } from '@bufbuild/protobuf';
 import { TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import {
@@ -8,10 +9,12 @@ import {
 import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { TlsInspectorSchema } from '../../../xds/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import type { GatewayServer } from '../../config/kinds/gateway.js';
+import type { ConfigObject } from '../../config/object.js';
+import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
 import type { Destination, RouteDestination } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
+import { encodes, isolated } from '../isolate.js';
 import { gatewayRouteName, isPassthroughServer, listenerName, outboundClusterName } from '../names.js';
 import { tcpFilters } from './telemetry.js';
 import { gatewayTransportSocket } from './gateway-tls.js';
@@ -22,7 +25,9 @@ const WILDCARD = '0.0.0.0';
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
 
 /** A server with the Gateway it came from. */
-interface GatewayServerRef { server: GatewayServer; name: string; namespace: string }
+interface GatewayServerRef { server: GatewayServer; gateway: ConfigObject<GatewaySpec>; name: string; namespace: string }
+
+const checkChains = encodes(FilterChainSchema);
 
 /** A problem found while building (a server skipped), for callers that report them. */
 export interface GatewayBuildIssue { gateway: string; server: string; reason: string }
@@ -67,18 +72,25 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
   const chains: FilterChain[] = [];
   const seen = new Set<string>();
   for (const vs of push.virtualServicesFor(proxy, [gw])) {
-    for (const r of vs.spec.tls ?? []) {
-      for (const m of r.match) {
-        if (!bindsPort(m, ref.server.port.number, gw) || r.route === undefined || r.route.length === 0) continue;
-        const names = m.sniHosts.filter((h) => !seen.has(h));
-        if (names.length === 0) continue;
-        names.forEach((h) => seen.add(h));
-        chains.push(create(FilterChainSchema, {
-          filterChainMatch: { serverNames: names },
-          filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
-        }));
+    const built = isolated(push, proxy, vs, () => {
+      const own: FilterChain[] = [];
+      const taken = new Set<string>();
+      for (const r of vs.spec.tls ?? []) {
+        for (const m of r.match) {
+          if (!bindsPort(m, ref.server.port.number, gw) || r.route === undefined || r.route.length === 0) continue;
+          const names = m.sniHosts.filter((h) => !seen.has(h) && !taken.has(h));
+          if (names.length === 0) continue;
+          names.forEach((h) => taken.add(h));
+          own.push(create(FilterChainSchema, {
+            filterChainMatch: { serverNames: names },
+            filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
+          }));
+        }
       }
-    }
+      return own;
+    }, () => [], checkChains);
+    for (const c of built) for (const n of c.filterChainMatch?.serverNames ?? []) seen.add(n);
+    chains.push(...built);
   }
   return chains;
 }
@@ -86,54 +98,73 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
 function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): FilterChain | undefined {
   const gw = `${ref.namespace}/${ref.name}`;
   for (const vs of push.virtualServicesFor(proxy, [gw])) {
-    for (const r of vs.spec.tcp ?? []) {
-      const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
-      if (!matches || r.route === undefined || r.route.length === 0) continue;
-      return create(FilterChainSchema, {
-        filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
-      });
-    }
+    const [chain] = isolated(push, proxy, vs, () => {
+      for (const r of vs.spec.tcp ?? []) {
+        const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
+        if (!matches || r.route === undefined || r.route.length === 0) continue;
+        return [create(FilterChainSchema, {
+          filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
+        })];
+      }
+      return [];
+    }, () => [], checkChains);
+    if (chain !== undefined) return chain;
   }
   return undefined;
 }
 
+interface ServerChains { chains: FilterChain[]; plainHttp: boolean }
+
+/** The chains of one server; plain HTTP servers of a port share one chain, built by the first (`plainHttp` taken). */
+function serverChains(push: PushContext, proxy: ProxyNode, port: number, ref: GatewayServerRef, plainHttpTaken: boolean,
+  issues: GatewayBuildIssue[]): ServerChains {
+  const statPrefix = `outbound_${listenerName(WILDCARD, port)}`;
+  const s = ref.server;
+  const proto = s.port.protocol.toUpperCase();
+  const none: ServerChains = { chains: [], plainHttp: false };
+  const issue = (reason: string): ServerChains => {
+    issues.push({ gateway: `${ref.namespace}/${ref.name}`, server: s.port.name ?? String(s.port.number), reason });
+    return none;
+  };
+  if (HTTP_PROTOCOLS.has(proto) || (proto === 'HTTPS' && !isPassthroughServer(s) && s.tls === undefined)) {
+    // Plain HTTP servers on one port share a single chain and route `http.<port>`.
+    if (plainHttpTaken) return none;
+    const route = gatewayRouteName({ ...s, port: { ...s.port, number: port, protocol: 'HTTP' } }, ref.name, ref.namespace);
+    return { chains: [create(FilterChainSchema, { filters: [hcmFilter({ class: 'gateway', statPrefix, route }, push, proxy)] })], plainHttp: true };
+  }
+  if ((proto === 'HTTPS' || proto === 'TLS') && !isPassthroughServer(s)) {
+    if (proto === 'TLS') return issue('terminated TLS (non-HTTP) servers are not supported');
+    const ts = gatewayTransportSocket(push, proxy.namespace, s.tls ?? {});
+    if (typeof ts === 'string') return issue(ts);
+    const hosts = sniHosts(s.hosts);
+    return { plainHttp: false, chains: [create(FilterChainSchema, {
+      filterChainMatch: hosts.length > 0 ? { serverNames: hosts } : undefined,
+      transportSocket: ts,
+      filters: [hcmFilter({ class: 'gateway', statPrefix, route: gatewayRouteName(s, ref.name, ref.namespace) }, push, proxy)],
+    })] };
+  }
+  if (isPassthroughServer(s)) {
+    if (s.tls?.mode === 'AUTO_PASSTHROUGH') return issue('AUTO_PASSTHROUGH is not supported');
+    const c = tlsPassthroughChains(push, proxy, ref);
+    if (c.length === 0) issue('no VirtualService tls route binds this server');
+    return { chains: c, plainHttp: false };
+  }
+  if (proto === 'TCP' || proto === 'MONGO' || proto === 'REDIS' || proto === 'MYSQL') {
+    const c = tcpChain(push, proxy, ref);
+    return c === undefined ? issue('no VirtualService tcp route binds this server') : { chains: [c], plainHttp: false };
+  }
+  return issue(`protocol ${s.port.protocol} is not supported`);
+}
+
 /** Builds the chains of one listen port; servers that cannot be served are reported and skipped. */
 function portChains(push: PushContext, proxy: ProxyNode, port: number, refs: GatewayServerRef[], issues: GatewayBuildIssue[]): FilterChain[] {
-  const statPrefix = `outbound_${listenerName(WILDCARD, port)}`;
   const chains: FilterChain[] = [];
   let plainHttp = false;
   for (const ref of refs) {
-    const s = ref.server;
-    const proto = s.port.protocol.toUpperCase();
-    const issue = (reason: string): void => { issues.push({ gateway: `${ref.namespace}/${ref.name}`, server: s.port.name ?? String(s.port.number), reason }); };
-    if (HTTP_PROTOCOLS.has(proto) || (proto === 'HTTPS' && !isPassthroughServer(s) && s.tls === undefined)) {
-      // Plain HTTP servers on one port share a single chain and route `http.<port>`.
-      if (plainHttp) continue;
-      plainHttp = true;
-      const route = gatewayRouteName({ ...s, port: { ...s.port, number: port, protocol: 'HTTP' } }, ref.name, ref.namespace);
-      chains.push(create(FilterChainSchema, { filters: [hcmFilter({ class: 'gateway', statPrefix, route }, push, proxy)] }));
-    } else if ((proto === 'HTTPS' || proto === 'TLS') && !isPassthroughServer(s)) {
-      if (proto === 'TLS') { issue('terminated TLS (non-HTTP) servers are not supported'); continue; }
-      const ts = gatewayTransportSocket(push, proxy.namespace, s.tls ?? {});
-      if (typeof ts === 'string') { issue(ts); continue; }
-      const hosts = sniHosts(s.hosts);
-      chains.push(create(FilterChainSchema, {
-        filterChainMatch: hosts.length > 0 ? { serverNames: hosts } : undefined,
-        transportSocket: ts,
-        filters: [hcmFilter({ class: 'gateway', statPrefix, route: gatewayRouteName(s, ref.name, ref.namespace) }, push, proxy)],
-      }));
-    } else if (isPassthroughServer(s)) {
-      if (s.tls?.mode === 'AUTO_PASSTHROUGH') { issue('AUTO_PASSTHROUGH is not supported'); continue; }
-      const c = tlsPassthroughChains(push, proxy, ref);
-      if (c.length === 0) issue('no VirtualService tls route binds this server');
-      chains.push(...c);
-    } else if (proto === 'TCP' || proto === 'MONGO' || proto === 'REDIS' || proto === 'MYSQL') {
-      const c = tcpChain(push, proxy, ref);
-      if (c === undefined) { issue('no VirtualService tcp route binds this server'); continue; }
-      chains.push(c);
-    } else {
-      issue(`protocol ${s.port.protocol} is not supported`);
-    }
+    const built = isolated(push, proxy, ref.gateway, () => serverChains(push, proxy, port, ref, plainHttp, issues),
+      () => ({ chains: [], plainHttp: false }), (b) => checkChains(b.chains));
+    plainHttp ||= built.plainHttp;
+    chains.push(...built.chains);
   }
   return chains;
 }
@@ -142,10 +173,10 @@ function portChains(push: PushContext, proxy: ProxyNode, port: number, refs: Gat
 export function gatewayListeners(push: PushContext, proxy: ProxyNode, issues: GatewayBuildIssue[] = []): Listener[] {
   const byPort = new Map<number, GatewayServerRef[]>();
   for (const gw of push.gatewaysFor(proxy)) {
-    for (const server of gw.spec.servers ?? []) {
-      const port = gatewayListenPort(push, proxy, server);
+    const servers = isolated(push, proxy, gw, () => (gw.spec.servers ?? []).map((server) => ({ server, port: gatewayListenPort(push, proxy, server) })), () => []);
+    for (const { server, port } of servers) {
       const list = byPort.get(port) ?? [];
-      list.push({ server, name: gw.metadata.name, namespace: gw.metadata.namespace ?? proxy.namespace });
+      list.push({ server, gateway: gw, name: gw.metadata.name, namespace: gw.metadata.namespace ?? proxy.namespace });
       byPort.set(port, list);
     }
   }

@@ -11,6 +11,7 @@ import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import type { TelemetrySpec } from '../../config/kinds/telemetry.js';
 import { defaultMeshConfig, type MeshConfig } from '../../model/mesh-config.js';
 import type { PushContext } from '../../model/push-context.js';
+import { ConfigErrorLog } from '../../model/config-errors.js';
 import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { telemetriesFor, telemetryPlan } from '../../telemetry/effective.js';
@@ -77,6 +78,7 @@ export function fakePush(input: FakePushInput): PushContext {
     Object.entries(sel ?? {}).every(([k, v]) => labels[k] === v);
   const qualify = (gw: string, ns: string): string => (gw.includes('/') ? gw : `${ns}/${gw}`);
   const mesh = { ...defaultMeshConfig(), ...input.mesh };
+  const errors = new ConfigErrorLog('1');
   return {
     version: '1',
     mesh,
@@ -92,5 +94,7 @@ export function fakePush(input: FakePushInput): PushContext {
     proxyInstances: () => input.proxyInstances ?? [],
     secret: (ns, name) => input.secrets?.[`${ns}/${name}`],
     telemetryFor: (proxy, mode) => telemetryPlan(telemetriesFor(ofKind<TelemetrySpec>('Telemetry'), proxy, mesh.rootNamespace), mesh, mode),
+    reportConfigError: (obj, proxy, err) => errors.record(obj, proxy?.id ?? '', err),
+    configErrors: () => errors.list(),
   };
 }

@@ -7,6 +7,7 @@ import type { ConfigObject } from '../../config/object.js';
 import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
+import { isolated } from '../isolate.js';
 import { gatewayRouteName } from '../names.js';
 import { gatewayHostsFor } from './hosts.js';
 import { resolveShortname } from './resolve.js';
@@ -36,12 +37,14 @@ export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<
   const out = new Map<string, BoundServer[]>();
   for (const gateway of push.gatewaysFor(proxy)) {
     const ns = gateway.metadata.namespace ?? 'default';
-    for (const server of gateway.spec.servers ?? []) {
+    const named = isolated(push, proxy, gateway, () => (gateway.spec.servers ?? []).map((server) => {
       const listenerPort = resolveServerPort(push, proxy, server.port.number);
-      const name = gatewayRouteName(server, gateway.metadata.name, ns, listenerPort);
+      return { name: gatewayRouteName(server, gateway.metadata.name, ns, listenerPort), bound: { gateway, server, listenerPort } };
+    }), () => []);
+    for (const { name, bound } of named) {
       if (name === '') continue;
       const list = out.get(name) ?? [];
-      list.push({ gateway, server, listenerPort });
+      list.push(bound);
       out.set(name, list);
     }
   }

@@ -11,6 +11,7 @@ import type { SidecarSpec } from '../../config/kinds/sidecar.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import { defaultMeshConfig, type MeshConfig } from '../../model/mesh-config.js';
 import type { PushContext } from '../../model/push-context.js';
+import { ConfigErrorLog, type ConfigError } from '../../model/config-errors.js';
 import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js';
 import type { Protocol } from '../../registry/protocol.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
@@ -106,4 +107,7 @@ export class FakePushContext implements PushContext {
   instancesByPort(): ServiceInstance[] { return []; }
   proxyInstances(): ServiceInstance[] { return this.instances; }
   secret(): Record<string, string> | undefined { return undefined; }
+  private readonly errors = new ConfigErrorLog('test');
+  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void { this.errors.record(obj, proxy?.id ?? '', err); }
+  configErrors(): ConfigError[] { return this.errors.list(); }
 }

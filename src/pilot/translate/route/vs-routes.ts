@@ -1,12 +1,14 @@
 // A VirtualService's HTTP routes as Envoy routes for one proxy context (mesh or a gateway, a port):
-// per-match port / sourceLabels / sourceNamespace / gateways filtering, route metadata, hash policy.
+// per-match port / sourceLabels / sourceNamespace / gateways filtering, route metadata, hash policy;
+// a VirtualService whose routes cannot be built is left out (recorded), not the route configuration.
 import { create, equals } from '@bufbuild/protobuf';
 import { MetadataSchema } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
-import { RouteAction_HashPolicySchema, type Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteAction_HashPolicySchema, RouteSchema, type Route } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
+import { encodes, isolated } from '../isolate.js';
 import { expandedRoutes } from './delegate.js';
 import { httpRoutes } from './http-route.js';
 import type { HTTPMatchRequest } from './inputs.js';
@@ -56,8 +58,28 @@ export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): vo
   if (policies.every((p) => p !== undefined && equals(RouteAction_HashPolicySchema, p, first))) a.hashPolicy = [first];
 }
 
-/** The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none apply. */
+const encodeRoutes = encodes(RouteSchema);
+/**
+ * Specs whose routes have encoded once: what could fail to encode comes from the spec, so a version
+ * is checked once, not on every push and scope (a VirtualService with delegates is always checked).
+ */
+const encodedSpecs = new WeakSet<object>();
+
+/**
+ * The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none
+ * apply, or when they cannot be built or encoded (the VirtualService is then recorded as left out).
+ */
 export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
+  const spec = vs.spec as object;
+  const check = (routes: Route[]): void => {
+    if (encodedSpecs.has(spec)) return;
+    encodeRoutes(routes);
+    if (routes.length > 0 && !(vs.spec.http ?? []).some((r) => r.delegate !== undefined)) encodedSpecs.add(spec);
+  };
+  return isolated(push, proxy, vs, () => buildRoutes(push, proxy, vs, ctx), () => [], check);
+}
+
+function buildRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
   const metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(vs) } } });
   const out: Route[] = [];
   for (const { route, namespace } of expandedRoutes(push, vs)) {
