@@ -1,5 +1,6 @@
 // `strait proxy`: Envoy's command line. Loads and validates the bootstrap, then either reports
 // it OK (--mode validate) or starts the proxy server (--mode serve).
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatConfigError, NO_CONFIG_MESSAGE, type ConfigError } from '../../proxy/bootstrap/config-error.js';
 import { LOG_LEVELS, type LogLevel, type ProxyOptions } from '../../proxy/server/options.js';
@@ -18,6 +19,7 @@ interface ProxyFlags {
   drainTimeS: number;
   parentShutdownTimeS: number;
   adminAddressPath?: string;
+  agentConfig?: string;
 }
 
 function intArg(min: number): (value: string) => number {
@@ -68,6 +70,7 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   if (flags.adminAddressPath !== undefined) options.adminAddressPath = flags.adminAddressPath;
   const { startProxy } = await import('../../proxy/server/index.js');
   const { CONFIG_BUILD_ERRORS } = await import('../../proxy/server/validate.js');
+  if (flags.agentConfig !== undefined) await runAgent(flags.agentConfig);
   try {
     await startProxy(options);
   } catch (e) {
@@ -76,6 +79,19 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     if (CONFIG_BUILD_ERRORS.has(name)) throw new CliError(`error initializing configuration '${configPath}': ${(e as Error).message}`);
     throw e;
   }
+}
+
+/** Starts the pod agent in this process (certificates over SDS for the proxy); a bad agent file is a CLI error. */
+async function runAgent(file: string): Promise<void> {
+  const { startAgent } = await import('../../mesh/agent/agent.js');
+  const { log } = await import('../../proxy/log.js');
+  let cfg: import('../../mesh/agent/agent.js').AgentConfig;
+  try {
+    cfg = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(`agent config '${file}': ${(e as Error).message}`);
+  }
+  await startAgent(cfg, (level, m) => log('secret', level === 'warn' ? 'warning' : 'info', `agent: ${m}`));
 }
 
 /** Adds the `proxy` subcommand with Envoy's flags. */
@@ -92,6 +108,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--service-node <name>', 'local service node name (overrides node.id)')
     .option('--drain-time-s <s>', 'seconds to drain connections on shutdown', intArg(0), 600)
     .option('--admin-address-path <file>', 'write the admin address (ip:port) to this file once listening')
+    .option('--agent-config <file>', 'run the pod agent beside the proxy: workload certificates from the CA, served over SDS (JSON)')
     .option('--parent-shutdown-time-s <s>', 'seconds before a hot-restart parent shuts down', intArg(0), 900)
     .action(async (flags: ProxyFlags) => {
       await runProxy(flags);

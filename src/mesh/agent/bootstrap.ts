@@ -28,6 +28,8 @@ export interface ProxyBootstrapOptions {
   apiType?: 'GRPC' | 'DELTA_GRPC';
   /** defaultConfig.tracing.zipkin.address resolved: the bootstrap's Zipkin tracer and its `zipkin` cluster. */
   zipkin?: { host: string; port: number };
+  /** The pod agent's SDS socket: the `sds-grpc` cluster that TLS contexts take `default` and `ROOTCA` from. */
+  sdsSocket?: string;
   /** The workload (Deployment) name; default the pod name without its last two `-xxxx` segments. */
   workloadName?: string;
   /** ISTIO_VERSION in the node metadata; default ISTIO_VERSION. */
@@ -63,6 +65,20 @@ export function withCanonicalLabels(labels: Record<string, string>, workload: st
 }
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
+
+/** gRPC clusters (xds-grpc, sds-grpc) speak HTTP/2. */
+const HTTP2_OPTIONS = {
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+    explicit_http_config: { http2_protocol_options: {} },
+  },
+};
+
+/** The runtime Istio's bootstrap sets: a `#fragment` in a path is stripped, not refused (Envoy's default since 1.22). */
+const ISTIO_RUNTIME = { layers: [
+  { name: 'global config', static_layer: { 'envoy.reloadable_features.http_reject_path_with_fragment': false } },
+  { name: 'admin', admin_layer: {} },
+] };
 
 function socket(address: string, port: number): unknown {
   return { socket_address: { address, port_value: port } };
@@ -103,6 +119,11 @@ export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown
   if (o.statsPort !== null) listeners.push(adminRouteListener('prometheus_stats', o.podIp, o.statsPort ?? 15090, '/stats/prometheus', '/stats/prometheus'));
   if (o.healthPort !== null) listeners.push(adminRouteListener('health_status', o.podIp, o.healthPort ?? 15021, '/healthz/ready', '/ready'));
   const clusters: unknown[] = [];
+  if (o.sdsSocket !== undefined) {
+    clusters.push({ name: 'sds-grpc', type: 'STATIC', connect_timeout: '1s',
+      typed_extension_protocol_options: HTTP2_OPTIONS,
+      load_assignment: { cluster_name: 'sds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: o.sdsSocket } } } }] }] } });
+  }
   if (o.zipkin !== undefined) {
     clusters.push({ name: 'zipkin', type: 'STATIC', connect_timeout: '1s',
       load_assignment: { cluster_name: 'zipkin', endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(o.zipkin.host, o.zipkin.port) } }] }] } });
@@ -121,12 +142,7 @@ export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown
         {
           name: 'xds-grpc', type: 'STATIC', connect_timeout: '1s',
           load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(o.xdsHost, o.xdsPort) } }] }] },
-          typed_extension_protocol_options: {
-            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-              explicit_http_config: { http2_protocol_options: {} },
-            },
-          },
+          typed_extension_protocol_options: HTTP2_OPTIONS,
         },
         {
           name: 'prometheus_stats', type: 'STATIC', connect_timeout: '0.250s',
@@ -135,6 +151,7 @@ export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown
         ...clusters,
       ],
     },
+    layered_runtime: ISTIO_RUNTIME,
     ...(o.zipkin !== undefined ? { tracing: zipkinTracing() } : {}),
   };
 }

@@ -1,5 +1,5 @@
-// The local mesh behind `strait up`: pilot in this process over a config directory, gateways and
-// one pod per Deployment replica (proxy + app processes on their own loopback addresses).
+// The local mesh behind `strait up`: pilot and the mesh CA in this process over a config directory, gateways
+// and one pod per Deployment replica (proxy + agent, and app processes on their own loopback addresses).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,11 @@ import { MemoryConfigStore } from '../../pilot/config/store.js';
 import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
+import { startCaServer, type CaServer } from '../../pilot/ca/ca-server.js';
+import { MeshCa } from '../../pilot/ca/mesh-ca.js';
+import type { WorkloadIdentity } from '../../pilot/ca/spiffe.js';
 import { AddressPool } from './addresses.js';
+import { pluggedInCa } from './cacerts.js';
 import type { ChildLedger } from './child-ledger.js';
 import { MeshAddons } from './addons/addons.js';
 import { ZIPKIN_PORT } from './addons/zipkin.js';
@@ -22,6 +26,10 @@ import { manifestKey, workloadOf, type Manifest, type WorkloadSpec } from './wor
 
 export interface LocalMeshOptions {
   runDir: string;
+  /** Where the mesh CA's self-signed root is kept across runs ($STRAIT_HOME/ca). */
+  caDir: string;
+  /** The CA's gRPC port (Istio's 15012); 0 picks one. */
+  caPort: number;
   paths: Omit<PodPaths, 'runDir'>;
   xdsPort: number;
   monitoringPort: number;
@@ -60,8 +68,12 @@ export class LocalMesh {
   private readonly addresses: AddressPool;
   private readonly objects = new Map<string, Manifest>();
   private readonly pods = new Map<string, LocalPod[]>();
+  private readonly podTokens = new Map<string, string>();
   private source?: DirectorySource;
   private pilot?: DiscoveryServer;
+  private caServer?: CaServer;
+  /** What each pod's agent gets its certificate with: the CA's address, the root, and per-pod tokens. */
+  private security?: { caAddress: string; rootCertFile: string; tokens: Map<string, WorkloadIdentity> };
   private forward?: PortForward;
   private addons?: MeshAddons;
   /** Settles when the addons have started (or failed to): stop waits for it, not to leave Prometheus behind. */
@@ -92,6 +104,7 @@ export class LocalMesh {
     this.source.start();
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
+    await this.startCa(manifests);
     this.addonsStarted = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
@@ -102,6 +115,19 @@ export class LocalMesh {
     })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
     if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
+  }
+
+  /** Opens the mesh CA (the cacerts Secret of istio-system, else the self-signed root in caDir) and serves it. */
+  private async startCa(manifests: Manifest[]): Promise<void> {
+    const cacerts = pluggedInCa(manifests);
+    const ca = await MeshCa.open({ dir: this.o.caDir, ...(cacerts ? { pluggedIn: cacerts } : {}) });
+    const tokens = new Map<string, WorkloadIdentity>();
+    this.caServer = await startCaServer({ ca, host: '127.0.0.1', port: this.o.caPort, authenticate: (t) => tokens.get(t) });
+    // Istio's istio-ca-root-cert ConfigMap: the root every pod's agent trusts the CA with.
+    const rootCertFile = join(this.o.runDir, 'pods', 'root-cert.pem');
+    writeFileSync(rootCertFile, ca.rootPem);
+    this.security = { caAddress: `127.0.0.1:${this.caServer.port}`, rootCertFile, tokens };
+    this.o.progress(`certificate authority 127.0.0.1:${this.caServer.port} (${ca.source === 'cacerts' ? 'plugged-in CA from istio-system/cacerts' : 'self-signed root'})`);
   }
 
   /** host:port of the published ingress gateway, '' when the profile has none. */
@@ -175,6 +201,7 @@ export class LocalMesh {
     this.addons = undefined;
     await Promise.all([...this.pods.keys()].map((k) => this.stopPods(k)));
     this.source?.close();
+    await this.caServer?.close();
     await this.pilot?.close();
   }
 
@@ -215,17 +242,21 @@ export class LocalMesh {
   private startPod(ownerKey: string, w: WorkloadSpec | undefined, g?: GatewaySpec): LocalPod {
     const { podIp, appAddress } = this.addresses.allocate();
     const deployment = w?.deployment ?? g!.deployment;
+    // The injector's label: endpoints with it get auto mTLS from clients.
+    const labels = w ? { ...w.labels, 'security.istio.io/tlsMode': 'istio' } : g!.labels;
     const state: PodState = {
       name: `${deployment}-${randomBytes(4).toString('hex').slice(0, 5)}`, namespace: w?.namespace ?? 'istio-system',
-      deployment, labels: w?.labels ?? g!.labels, type: w ? 'sidecar' : 'router', podIp, appAddress,
+      deployment, labels, serviceAccount: w?.serviceAccount ?? `${deployment}-service-account`,
+      type: w ? 'sidecar' : 'router', podIp, appAddress,
       appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
     };
     const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort },
-      this.o.ledger, this.zipkinIp ? { host: this.zipkinIp, port: ZIPKIN_PORT } : undefined);
+      this.o.ledger, { ...(this.zipkinIp ? { zipkin: { host: this.zipkinIp, port: ZIPKIN_PORT } } : {}),
+        ...(this.security ? { security: { ...this.security, token: this.issueToken(state) } } : {}) });
     this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
     const podObject: Manifest = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: state.name, namespace: state.namespace, labels: state.labels },
-      spec: { serviceAccountName: w?.serviceAccount ?? `${deployment}-service-account`,
+      spec: { serviceAccountName: state.serviceAccount,
         containers: [{ name: w ? deployment : 'istio-proxy', image: w?.image ?? 'istio/proxyv2',
           ports: (w?.ports ?? [8080, 8443]).map((p) => ({ containerPort: p })) }] },
       status: { podIP: podIp, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
@@ -236,9 +267,22 @@ export class LocalMesh {
     return pod;
   }
 
+  /** A new token for a pod's agent, proving the pod's service account to the CA (Istio: its projected token). */
+  private issueToken(s: PodState): string {
+    const token = randomBytes(24).toString('base64url');
+    this.security!.tokens.set(token, { namespace: s.namespace, serviceAccount: s.serviceAccount });
+    this.podTokens.set(s.name, token);
+    return token;
+  }
+
   private async stopPods(ownerKey: string): Promise<void> {
     const pods = this.pods.get(ownerKey) ?? [];
     this.pods.delete(ownerKey);
+    for (const p of pods) {
+      const token = this.podTokens.get(p.state.name);
+      if (token !== undefined) this.security?.tokens.delete(token);
+      this.podTokens.delete(p.state.name);
+    }
     for (const p of pods) rmSync(this.objectFile(`Pod/${p.state.namespace}/${p.state.name}`), { force: true });
     this.addons?.podsChanged(this.podStates());
     await Promise.all(pods.map((p) => p.stop()));

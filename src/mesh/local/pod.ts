@@ -1,8 +1,10 @@
-// One local pod: its proxy (a `strait proxy` process on a mesh bootstrap, bound to the pod's own
-// loopback address) and, for workloads, its app process with HTTP_PROXY pointing at the sidecar.
+// One local pod: its proxy (a `strait proxy` process on a mesh bootstrap, bound to the pod's own loopback
+// address, with the pod agent's SDS) and, for workloads, its app process with HTTP_PROXY pointing at the sidecar.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AgentConfig } from '../agent/agent.js';
 import { proxyBootstrap } from '../agent/bootstrap.js';
+import { spiffeId } from '../../pilot/ca/spiffe.js';
 import { proxyNodeId } from '../../pilot/model/proxy.js';
 import { sampleForImage } from '../../../samples/registry.js';
 import type { ChildLedger } from './child-ledger.js';
@@ -47,14 +49,24 @@ function failureIn(log: string): string {
   return said?.slice('strait: '.length) ?? lines.at(-1) ?? 'no output';
 }
 
+/** How a pod's agent reaches the mesh CA: its address, the root to check it with, and the pod's token. */
+export interface PodSecurity {
+  caAddress: string;
+  rootCertFile: string;
+  token: string;
+}
+
 export class LocalPod {
   private proxy?: Child;
   private app?: Child;
 
-  /** `zipkin`: the collector the proxy reports spans to (Istio's defaultConfig.tracing.zipkin.address), when one runs. */
+  /**
+   * `extras.zipkin`: the collector the proxy reports spans to (Istio's defaultConfig.tracing.zipkin.address), when one runs;
+   * `extras.security`: the mesh CA the pod's agent gets its certificate from, when the mesh has one.
+   */
   constructor(readonly state: PodState, private readonly workload: WorkloadSpec | undefined, private readonly paths: PodPaths,
     private readonly xds: { host: string; port: number }, private readonly ledger: ChildLedger,
-    private readonly zipkin?: { host: string; port: number }) {}
+    private readonly extras: { zipkin?: { host: string; port: number }; security?: PodSecurity } = {}) {}
 
   get proxyLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'istio-proxy'); }
   get appLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'app'); }
@@ -62,15 +74,32 @@ export class LocalPod {
   /** Starts the proxy and the app; resolves when the proxy's admin answers /ready. */
   async start(): Promise<void> {
     const s = this.state;
+    const podDir = join(this.paths.runDir, 'pods');
+    const agentArgs = this.extras.security ? ['--agent-config', this.writeAgentConfig(this.extras.security)] : [];
     const boot = proxyBootstrap({ type: s.type, podName: s.name, namespace: s.namespace, podIp: s.podIp, appAddress: s.appAddress,
-      labels: s.labels, serviceAccount: this.workload?.serviceAccount, xdsHost: this.xds.host, xdsPort: this.xds.port,
+      labels: s.labels, serviceAccount: s.serviceAccount, xdsHost: this.xds.host, xdsPort: this.xds.port,
       adminPort: s.adminPort, httpProxyPort: s.httpProxyPort, workloadName: s.deployment,
-      ...(this.zipkin ? { zipkin: this.zipkin } : {}) });
-    const bootFile = join(this.paths.runDir, 'pods', `${s.name}.json`);
+      ...(this.extras.zipkin ? { zipkin: this.extras.zipkin } : {}),
+      ...(this.extras.security ? { sdsSocket: this.sdsSocket } : {}) });
+    const bootFile = join(podDir, `${s.name}.json`);
     writeFileSync(bootFile, JSON.stringify(boot));
-    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1'], process.env,
-      this.proxyLog, this.ledger);
+    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1', ...agentArgs],
+      process.env, this.proxyLog, this.ledger);
     if (this.workload) this.app = this.startApp(this.workload);
+  }
+
+  /** The agent's SDS socket (Istio's workload-spiffe-uds/socket), in the pod's run files. */
+  private get sdsSocket(): string { return join(this.paths.runDir, 'pods', `${this.state.name}.sds.sock`); }
+
+  /** Writes the pod's token (readable by its owner only) and its agent's settings; returns the settings file. */
+  private writeAgentConfig(sec: PodSecurity): string {
+    const s = this.state;
+    const base = join(this.paths.runDir, 'pods', s.name);
+    writeFileSync(`${base}.token`, sec.token, { mode: 0o600 });
+    const cfg: AgentConfig = { caAddress: sec.caAddress, rootCertFile: sec.rootCertFile, tokenFile: `${base}.token`,
+      identity: spiffeId({ namespace: s.namespace, serviceAccount: s.serviceAccount }), sdsSocket: this.sdsSocket };
+    writeFileSync(`${base}.agent.json`, JSON.stringify(cfg));
+    return `${base}.agent.json`;
   }
 
   private startApp(w: WorkloadSpec): Child {

@@ -12,6 +12,8 @@ export interface PodState {
   /** The Deployment it belongs to. */
   deployment: string;
   labels: Record<string, string>;
+  /** The pod's service account: its identity is spiffe://cluster.local/ns/<namespace>/sa/<serviceAccount>. */
+  serviceAccount: string;
   /** 'sidecar' for workloads, 'router' for gateways. */
   type: 'sidecar' | 'router';
   /** The pod's loopback address: every proxy listener and the admin bind here. */

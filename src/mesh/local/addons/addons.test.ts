@@ -49,7 +49,7 @@ test('a prometheus that exits at start: a warning naming its log, the mesh goes 
 });
 
 test('envoy-stats targets: each proxy\'s 15090 with namespace, pod, app and version', () => {
-  const pod = (name: string, labels: Record<string, string>): PodState => ({ name, namespace: 'ns', deployment: name, labels, type: 'sidecar',
+  const pod = (name: string, labels: Record<string, string>): PodState => ({ name, namespace: 'ns', deployment: name, labels, serviceAccount: 'default', type: 'sidecar',
     podIp: `127.77.0.${name.length}`, appAddress: '', appPorts: [], adminPort: 15000, httpProxyPort: 15080 });
   assert.deepEqual(envoyStatsTargets([pod('web-1', { app: 'web', version: 'v2', other: 'x' }), pod('gw', { istio: 'ingressgateway' })]), [
     { targets: ['127.77.0.5:15090'], labels: { namespace: 'ns', pod: 'web-1', app: 'web', version: 'v2' } },
