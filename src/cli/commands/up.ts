@@ -29,8 +29,8 @@ function inUse(e: unknown): string | undefined {
 }
 
 async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
-  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }, { installedProfile }] = await Promise.all([
-    import('../../mesh/local/local-mesh.js'), import('../../mesh/local/workloads.js'), import('../../mesh/local/state.js'),
+  const [{ LocalMesh }, { admit }, state, { startControlApi }, { packageInfo }, { installedProfile }] = await Promise.all([
+    import('../../mesh/local/local-mesh.js'), import('../../mesh/local/admission.js'), import('../../mesh/local/state.js'),
     import('../../mesh/local/control-api.js'), import('../package-info.js'), import('../../mesh/local/profiles.js'),
   ]);
   const profile = installedProfile();
@@ -38,13 +38,11 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   if (existing) throw new CliError(`error: a local mesh is already running (process ${existing.pid}); stop it with \`strait down\``);
   const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir, 'strait up');
   const namespace = dir === undefined ? 'istioinaction' : flags.namespace;
-  const manifests = files.flatMap((f) => {
-    try {
-      return parseManifests(readFileSync(f, 'utf8'), f, namespace);
-    } catch (e) {
-      throw new CliError(`error: ${(e as Error).message}`);
-    }
-  });
+  const admissions = files.map((f) => admit(readFileSync(f, 'utf8'), f, namespace, new Set()));
+  for (const w of admissions.flatMap((a) => a.warnings)) process.stderr.write(`${w}\n`);
+  const refused = admissions.flatMap((a) => a.refused);
+  if (refused.length > 0) throw new CliError(`${refused.join('\n')}\nerror: the mesh was not started: fix the manifests above`);
+  const manifests = admissions.flatMap((a) => a.accepted);
   const started = Date.now();
   const out = (m: string): void => { process.stdout.write(`${m}\n`); };
   const mesh = new LocalMesh({

@@ -8,6 +8,7 @@ import { destinationHostAnalyzer } from './destination-host.js';
 import { destinationSubsetAnalyzer } from './destination-subset.js';
 import { conflictingMeshHostsAnalyzer } from './conflicting-mesh-hosts.js';
 import { gatewayPortAnalyzer } from './gateway-port.js';
+import { schemaValidationAnalyzer } from './schema-validation.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   gatewayReferenceAnalyzer,
@@ -15,6 +16,7 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   destinationSubsetAnalyzer,
   conflictingMeshHostsAnalyzer,
   gatewayPortAnalyzer,
+  schemaValidationAnalyzer,
 ];
 
 export interface AnalyzeOptions {

@@ -10,10 +10,18 @@ export interface FieldError {
   formatted: string;
 }
 
-/** Errors and warnings of one object. */
+/**
+ * Where an object was refused, as a Kubernetes apiserver with Istio's webhook refuses it: while decoding
+ * (unknown fields), by the object's validation (metadata, schema types, enums, required fields, the
+ * Kubernetes kinds' own rules), or by the admission webhook (Istio's semantic checks).
+ */
+export type RefusalStage = 'decoding' | 'validation' | 'admission';
+
+/** Errors and warnings of one object; `stage` tells which step refused it when there are errors. */
 export interface ValidationResult {
   errors: FieldError[];
   warnings: FieldError[];
+  stage?: RefusalStage;
 }
 
 /** Collects findings for one object. */

@@ -32,9 +32,12 @@ function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void
   for (const [i, m] of asArr(r['match']).entries()) {
     const mo = asObj(m);
     if (!mo) continue;
-    checkStringMatch(f, `${p}.match[${i}].uri`, mo['uri']);
-    for (const [h, hm] of Object.entries(asObj(mo['headers']) ?? {})) checkStringMatch(f, `${p}.match[${i}].headers.${h}`, hm);
+    for (const k of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(f, `${p}.match[${i}].${k}`, mo[k]);
+    for (const k of ['headers', 'withoutHeaders', 'queryParams']) {
+      for (const [h, hm] of Object.entries(asObj(mo[k]) ?? {})) checkStringMatch(f, `${p}.match[${i}].${k}.${h}`, hm);
+    }
   }
+  asArr(asObj(r['corsPolicy'])?.['allowOrigins']).forEach((o, i) => checkStringMatch(f, `${p}.corsPolicy.allowOrigins[${i}]`, o));
   for (const [i, d] of asArr(r['route']).entries()) {
     const dp = `${p}.route[${i}]`;
     const dd = asObj(d) ?? {};
