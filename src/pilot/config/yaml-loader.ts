@@ -1,5 +1,5 @@
 // Reads multi-document YAML or JSON text into ConfigObjects with their source positions;
-// syntax errors come back as file:line:col messages, empty documents are skipped, Lists expanded.
+// a syntax error comes back as a file:line:col message per document, empty documents are skipped, Lists expanded.
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
 import type { ConfigObject, ObjectMeta, SourcePosition } from './object.js';
 
@@ -145,11 +145,11 @@ export function loadConfigText(text: string, file: string): LoadResult {
   const objects: ConfigObject[] = [];
   const errors: LoadError[] = [];
   for (const doc of list) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const pos = counter.linePos(e.pos[0]);
-        errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
-      }
+    const e = doc.errors[0];
+    if (e) {
+      // the first error of a document, as a YAML decoder that stops there reports it (later ones follow from it)
+      const pos = counter.linePos(e.pos[0]);
+      errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
       continue;
     }
     objects.push(...docObjects(file, doc, counter));

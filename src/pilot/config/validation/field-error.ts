@@ -39,7 +39,7 @@ export class Findings {
 /** Formats a finding of `o` at `path`. */
 export function formatFinding(o: ConfigObject, path: string, message: string): string {
   const ns = o.metadata?.namespace;
-  const id = `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
+  const id = [o.kind, `${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`].filter((s) => s !== '').join(' ');
   const where = o.source ? `${o.source.file}:${o.source.lineOf(path)}: ` : '';
-  return `${where}${id}: ${path}: ${message}`;
+  return `${where}${id ? `${id}: ` : ''}${path}: ${message}`;
 }
