@@ -20,11 +20,9 @@ const VALIDATORS: Record<string, SpecValidator> = {
   Gateway: net.validateGateway,
   ServiceEntry: net.validateServiceEntry,
   Sidecar: net.validateSidecar,
-  WorkloadEntry: net.validateWorkloadEntry,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
-  Telemetry: sec.validateTelemetry,
   Service: k8s.validateService,
 };
 
