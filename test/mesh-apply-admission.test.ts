@@ -1,7 +1,8 @@
 // `strait apply` is the validating webhook: against a local mesh (pilot and the control API in this
 // process, no pods), a file with a valid and an invalid VirtualService applies the valid one, prints
 // the refusal with file:line and field path and exits 1; pilot never sees the refused object. A YAML
-// syntax error exits 1 naming file:line; validate, analyze and `strait up DIR` report the same errors.
+// syntax error exits 1 naming file:line; delete still reads the file; validate, analyze and
+// `strait up DIR` report the same errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
@@ -94,6 +95,13 @@ test('strait apply refuses invalid objects as Istio\'s webhook does and applies 
   assert.match(syntax.stderr, new RegExp(`^${broken}:7:\\d+: .+\nerror: error parsing ${broken}: error converting YAML to JSON: yaml: line 7: .+\n$`));
   assert.equal((await strait(['get', 'services'])).stdout, '');
   assert.ok(!logs.some((l) => /\bbad\b|broken/.test(l)), `pilot saw a refused object:\n${logs.join('\n')}`);
+
+  // delete reads the same file without validating it: the applied one goes, the refused one was never there.
+  const deleted = await strait(['delete', '-f', two, '-n', 'istioinaction']);
+  assert.equal(deleted.code, 1);
+  assert.equal(deleted.stdout, 'virtualservice.networking.istio.io/good deleted\n');
+  assert.equal(deleted.stderr, 'Error from server (NotFound): virtualservice "bad" not found\n');
+  assert.deepEqual(await pilotConfigs(), []);
 
   // validate and analyze report the same error for the same file.
   const validated = await strait(['validate', '-f', two]);
