@@ -12,6 +12,6 @@ if (!existsSync(main)) {
 const cli = await import(main.href);
 cli.installProcessGuards();
 const code = await cli.run(process.argv);
-// On success the proxy may still be serving: let the event loop decide when to exit.
+// On success the proxy may still be serving: let the event loop decide when to exit (with the
+// exit code a command may have set, as apply does when an object was refused).
 if (code !== 0) process.exit(code);
-process.exitCode = 0;

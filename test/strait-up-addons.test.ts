@@ -18,11 +18,13 @@ kind: Deployment
 metadata: { name: echo }
 spec:
   replicas: 2
+  selector: { matchLabels: { app: echo } }
   template:
     metadata: { labels: { app: echo, version: v1 } }
     spec:
       containers:
-      - image: hashicorp/http-echo
+      - name: echo
+        image: hashicorp/http-echo
         args: ["-text=hello"]
         ports: [{ containerPort: 5678 }]
 ---

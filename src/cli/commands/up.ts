@@ -44,22 +44,20 @@ function takeLock<T>(acquire: (file: string) => T, file: string): T {
 const whoHolds = (where: string): string => `\`ss -ltnp 'sport = :${where.slice(where.lastIndexOf(':') + 1)}'\` shows it`;
 
 async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
-  const [{ LocalMesh }, { parseManifests }, state, { startControlApi }, { packageInfo }, { installedProfile }, { acquireMeshLock },
+  const [{ LocalMesh }, { admit }, state, { startControlApi }, { packageInfo }, { installedProfile }, { acquireMeshLock },
     { ChildLedger }, { PodStartError }] = await Promise.all([
-    import('../../mesh/local/local-mesh.js'), import('../../mesh/local/workloads.js'), import('../../mesh/local/state.js'),
+    import('../../mesh/local/local-mesh.js'), import('../../mesh/local/admission.js'), import('../../mesh/local/state.js'),
     import('../../mesh/local/control-api.js'), import('../package-info.js'), import('../../mesh/local/profiles.js'),
     import('../../mesh/local/mesh-lock.js'), import('../../mesh/local/child-ledger.js'), import('../../mesh/local/pod.js'),
   ]);
   const profile = installedProfile();
   const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir, 'strait up');
   const namespace = dir === undefined ? 'istioinaction' : flags.namespace;
-  const manifests = files.flatMap((f) => {
-    try {
-      return parseManifests(readFileSync(f, 'utf8'), f, namespace);
-    } catch (e) {
-      throw new CliError(`error: ${(e as Error).message}`);
-    }
-  });
+  const admissions = files.map((f) => admit(readFileSync(f, 'utf8'), f, namespace, new Set()));
+  for (const w of admissions.flatMap((a) => a.warnings)) process.stderr.write(`${w}\n`);
+  const refused = admissions.flatMap((a) => a.refused);
+  if (refused.length > 0) throw new CliError(`${refused.join('\n')}\nerror: the mesh was not started: fix the manifests above`);
+  const manifests = admissions.flatMap((a) => a.accepted);
   // Nothing of a running mesh (its config directory, mesh.json, processes) is touched before this.
   const attempt = takeLock(acquireMeshLock, state.lockFile());
   if ('owner' in attempt) throw new CliError(`error: a local mesh is already running (process ${attempt.owner}); stop it with \`strait down\``);

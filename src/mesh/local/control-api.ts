@@ -1,9 +1,11 @@
 // The control API of a running `strait up` (127.0.0.1, a free port named in mesh.json): what
-// `strait apply/delete/get/down` talk to. Bodies are YAML; answers are kubectl-style lines.
+// `strait apply/delete/get/down` talk to. Bodies are YAML; answers are kubectl-style lines; apply
+// admits objects as Istio's validating webhook does (422 when any was refused).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalMesh } from './local-mesh.js';
-import { parseManifests } from './workloads.js';
+import { admit, readManifests } from './admission.js';
+import { manifestKey } from './workloads.js';
 
 export interface ControlApi {
   url: string;
@@ -33,16 +35,21 @@ export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unkno
       try {
         if (req.method === 'GET' && u.pathname === '/state') return json(res, 200, stateOf(url));
         if (req.method === 'GET' && u.pathname === '/objects') return json(res, 200, mesh.list());
+        const source = u.searchParams.get('source') ?? 'input';
         if (req.method === 'POST' && u.pathname === '/apply') {
-          const r = mesh.applyObjects(parseManifests(await readBody(req), u.searchParams.get('source') ?? 'input', ns));
+          // Refused objects never reach the mesh; the valid ones of the same input are applied.
+          const a = admit(await readBody(req), source, ns, new Set(mesh.list().map(manifestKey)));
+          const r = mesh.applyObjects(a.accepted);
           await Promise.all(r.pods.map((p) => p.ready(20_000)));
           onChange();
-          return json(res, 200, { lines: r.lines, warnings: r.warnings });
+          return json(res, a.refused.length > 0 ? 422 : 200, { lines: r.lines, warnings: [...a.warnings, ...r.warnings], errors: a.refused });
         }
         if (req.method === 'POST' && u.pathname === '/delete') {
-          const r = await mesh.deleteObjects(parseManifests(await readBody(req), u.searchParams.get('source') ?? 'input', ns));
+          const read = readManifests(await readBody(req), source, ns);
+          const r = await mesh.deleteObjects(read.objects.map((o) => o.manifest));
           onChange();
-          return json(res, r.errors.length > 0 ? 404 : 200, r);
+          const errors = [...read.errors, ...r.errors];
+          return json(res, read.errors.length > 0 ? 400 : r.errors.length > 0 ? 404 : 200, { lines: r.lines, errors });
         }
         if (req.method === 'POST' && u.pathname === '/down') {
           json(res, 200, { lines: ['stopping'] });

@@ -1,6 +1,5 @@
-// Manifests as the local runtime reads them: YAML documents with namespaces filled in, and the
+// Manifests as the local runtime holds them: objects with namespaces filled in, and the
 // Deployments among them turned into the pods to run (labels, image, ports, env, command).
-import { parseAllDocuments } from 'yaml';
 
 /** Annotation naming the command that runs a workload whose image has no sample (JSON array or a shell line). */
 export const COMMAND_ANNOTATION = 'strait.io/command';
@@ -32,26 +31,8 @@ export interface WorkloadSpec {
 /** Kinds that are namespaced in Kubernetes and Istio (the rest: Namespace ...). */
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'MeshConfig']);
 
-/** Parses YAML text into objects, filling metadata.namespace with `namespace` where it is missing. */
-export function parseManifests(text: string, source: string, namespace: string): Manifest[] {
-  const out: Manifest[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]!.message}`);
-    const o = doc.toJS() as Manifest | null;
-    if (o === null || o === undefined) continue;
-    if (typeof o !== 'object' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
-      throw new Error(`${source}: every document needs kind and metadata.name`);
-    }
-    if (o.kind === 'List' && Array.isArray(o['items'])) {
-      for (const item of o['items'] as Manifest[]) out.push(withNamespace(item, namespace));
-      continue;
-    }
-    out.push(withNamespace(o, namespace));
-  }
-  return out;
-}
-
-function withNamespace(o: Manifest, namespace: string): Manifest {
+/** `o` with metadata.namespace set to `namespace` when it is namespaced and names none. */
+export function withNamespace(o: Manifest, namespace: string): Manifest {
   if (CLUSTER_SCOPED.has(o.kind) || o.metadata.namespace) return o;
   return { ...o, metadata: { ...o.metadata, namespace } };
 }
@@ -75,7 +56,7 @@ export function workloadOf(o: Manifest): WorkloadSpec | undefined {
   const env: Record<string, string> = {};
   for (const e of arr(container['env']).map(obj)) {
     if (typeof e['name'] !== 'string') continue;
-    if (typeof e['value'] === 'string' || typeof e['value'] === 'number') env[e['name']] = String(e['value']);
+    if (typeof e['value'] === 'string') env[e['name']] = e['value'];
     else if (obj(obj(e['valueFrom'])['fieldRef'])['fieldPath'] === 'metadata.namespace') env[e['name']] = o.metadata.namespace ?? 'default';
   }
   const annotations = { ...o.metadata.annotations, ...obj(obj(template['metadata'])['annotations']) as Record<string, string> };

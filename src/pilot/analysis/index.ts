@@ -17,6 +17,7 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   destinationSubsetAnalyzer,
   conflictingMeshHostsAnalyzer,
   gatewayPortAnalyzer,
+  schemaValidationAnalyzer,
 ];
 
 export interface AnalyzeOptions {

@@ -66,6 +66,11 @@ export function gatewayPortNotOnWorkload(obj: ConfigObject, line: number | undef
   return make('Warning', 'IST0104', 'GatewayPortNotOnWorkload', obj, line, `The gateway refers to a port that is not exposed on the workload (pod selector ${selector}; port ${port})`);
 }
 
+/** IST0106: the resource fails validation (schema or Istio's webhook checks); the text names the field path. */
+export function schemaValidationError(obj: ConfigObject, line: number | undefined, path: string, reason: string): AnalysisMessage {
+  return make('Error', 'IST0106', 'SchemaValidationError', obj, line, `Schema validation error: ${path}: ${reason}`);
+}
+
 /** IST0109: two or more mesh VirtualServices define the same host. */
 export function conflictingMeshGatewayHosts(obj: ConfigObject, line: number | undefined, vsNames: string, host: string): AnalysisMessage {
   return make(

@@ -18,6 +18,8 @@ export interface SourcePosition {
   line: number;
   /** Line of a field path such as `spec.http[0].route[0].weight`; falls back to the document line. */
   lineOf(path: string): number;
+  /** The document (or List item) as read, every field of it: what the structural validation checks. */
+  document?: Readonly<Record<string, unknown>>;
 }
 
 /** A config object: apiVersion/kind/metadata/spec, optionally with its source position. */

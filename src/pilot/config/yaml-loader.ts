@@ -1,5 +1,5 @@
 // Reads multi-document YAML or JSON text into ConfigObjects with their source positions;
-// syntax errors come back as file:line:col messages, empty documents are skipped, Lists expanded.
+// a syntax error comes back as a file:line:col message per document, empty documents are skipped, Lists expanded.
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
 import type { ConfigObject, ObjectMeta, SourcePosition } from './object.js';
 
@@ -27,22 +27,26 @@ export function parseFieldPath(path: string): (string | number)[] {
   return parts;
 }
 
+/** The node at `path`; when part of it is missing, the key (or list item) of its deepest present part. */
 function nodeAt(root: unknown, path: (string | number)[]): Node | undefined {
   let cur: unknown = root;
   let found: Node | undefined = isMap(root) || isSeq(root) ? (root as Node) : undefined;
+  let anchor: Node | undefined;
   for (const key of path) {
     if (isMap(cur)) {
       const pair = cur.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
-      if (!pair) return found;
+      if (!pair) return anchor ?? found;
       found = (pair.value as Node | null) ?? (pair.key as Node);
       if (pair.value === null && isScalar(pair.key)) return pair.key;
+      anchor = pair.key as Node;
       cur = pair.value;
     } else if (isSeq(cur) && typeof key === 'number') {
       const item = cur.items[key] as Node | undefined;
-      if (!item) return found;
+      if (!item) return anchor ?? found;
       found = item;
+      anchor = item;
       cur = item;
-    } else return found;
+    } else return anchor ?? found;
   }
   return found;
 }
@@ -73,6 +77,9 @@ function makeSource(file: string, counter: LineCounter, root: Node | undefined, 
   };
 }
 
+/** Kinds whose top-level data fields the loader keeps under spec. */
+const DATA_KINDS = new Set(['Secret', 'ConfigMap']);
+
 function toObject(value: unknown, source: SourcePosition): ConfigObject | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
@@ -81,11 +88,26 @@ function toObject(value: unknown, source: SourcePosition): ConfigObject | undefi
     apiVersion: typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '',
     kind: typeof v['kind'] === 'string' ? v['kind'] : '',
     metadata: meta,
-    spec: v['spec'] ?? (v['data'] !== undefined || v['stringData'] !== undefined ? pick(v, ['data', 'stringData', 'type']) : undefined),
-    source,
+    spec: withoutNulls(DATA_KINDS.has(String(v['kind'])) ? pick(v, ['data', 'stringData', 'type']) : v['spec']),
+    source: { ...source, document: v },
   };
   if (v['status'] !== undefined) obj.status = v['status'];
   return obj;
+}
+
+/** `v` without its null fields (`timeout:` with no value): the apiserver prunes them before anything reads the object. */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+}
+
+/** The document `o` was read from; for an object made in code, the document it stands for. */
+export function documentOf(o: ConfigObject): Readonly<Record<string, unknown>> {
+  if (o.source?.document) return o.source.document;
+  const fields = DATA_KINDS.has(o.kind) ? { ...(o.spec as Record<string, unknown> | undefined) } : { spec: o.spec };
+  return Object.fromEntries(Object.entries({ apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, ...fields, status: o.status })
+    .filter(([, v]) => v !== undefined));
 }
 
 function pick(v: Record<string, unknown>, keys: string[]): Record<string, unknown> {
@@ -123,11 +145,11 @@ export function loadConfigText(text: string, file: string): LoadResult {
   const objects: ConfigObject[] = [];
   const errors: LoadError[] = [];
   for (const doc of list) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const pos = counter.linePos(e.pos[0]);
-        errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
-      }
+    const e = doc.errors[0];
+    if (e) {
+      // the first error of a document, as a YAML decoder that stops there reports it (later ones follow from it)
+      const pos = counter.linePos(e.pos[0]);
+      errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
       continue;
     }
     objects.push(...docObjects(file, doc, counter));

@@ -10,10 +10,18 @@ export interface FieldError {
   formatted: string;
 }
 
-/** Errors and warnings of one object. */
+/**
+ * Where an object was refused, as a Kubernetes apiserver with Istio's webhook refuses it: while decoding
+ * (unknown fields), by the object's validation (metadata, schema types, enums, required fields, the
+ * Kubernetes kinds' own rules), or by the admission webhook (Istio's semantic checks).
+ */
+export type RefusalStage = 'decoding' | 'validation' | 'admission';
+
+/** Errors and warnings of one object; `stage` tells which step refused it when there are errors. */
 export interface ValidationResult {
   errors: FieldError[];
   warnings: FieldError[];
+  stage?: RefusalStage;
 }
 
 /** Collects findings for one object. */
@@ -31,7 +39,7 @@ export class Findings {
 /** Formats a finding of `o` at `path`. */
 export function formatFinding(o: ConfigObject, path: string, message: string): string {
   const ns = o.metadata?.namespace;
-  const id = `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
+  const id = [o.kind, `${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`].filter((s) => s !== '').join(' ');
   const where = o.source ? `${o.source.file}:${o.source.lineOf(path)}: ` : '';
-  return `${where}${id}: ${path}: ${message}`;
+  return `${where}${id ? `${id}: ` : ''}${path}: ${message}`;
 }

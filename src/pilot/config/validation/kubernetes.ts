@@ -1,5 +1,5 @@
-// Validation of the Kubernetes kinds Strait reads (Service ports, Deployment selector);
-// metadata checks common to every kind live in validate-object.ts.
+// Validation of the Kubernetes kinds Strait reads beyond their schema (Service ports); metadata
+// checks common to every kind live in validate-object.ts, the shapes in schema/kubernetes.ts.
 import { Findings } from './field-error.js';
 import { asArr, asObj, checkPort, isDns1123Label, type Obj } from './common.js';
 
@@ -23,10 +23,4 @@ export function validateService(spec: Obj, f: Findings): void {
       if (t) f.error(`spec.ports[${i}].targetPort`, t);
     }
   });
-}
-
-/** Deployment. */
-export function validateDeployment(spec: Obj, f: Findings): void {
-  if (!asObj(spec['selector'])) f.error('spec.selector', 'Required value');
-  if (!asObj(spec['template'])) f.error('spec.template', 'Required value');
 }
