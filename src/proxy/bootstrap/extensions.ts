@@ -43,6 +43,11 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     routeTypeName: 'envoy.extensions.filters.http.cors.v3.CorsPolicy',
   },
   {
+    category: 'http filter', name: 'envoy.filters.http.jwt_authn',
+    typeName: 'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+    routeTypeName: 'envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig',
+  },
+  {
     category: 'access logger', name: 'envoy.access_loggers.file',
     typeName: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
   },
@@ -73,6 +78,7 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
   // Istio's proxy extensions; their configs come as TypedStruct (no protos in Strait).
   { category: 'http filter', name: 'envoy.filters.http.peer_metadata', typeName: 'io.istio.http.peer_metadata.Config' },
   { category: 'http filter', name: 'istio.stats', typeName: 'stats.PluginConfig' },
+  { category: 'http filter', name: 'istio_authn', typeName: 'istio.envoy.config.filter.http.authn.v2alpha1.FilterConfig' },
   { category: 'network filter', name: 'istio.stats', typeName: 'stats.PluginConfig' },
   {
     category: 'network filter', name: 'istio.metadata_exchange',

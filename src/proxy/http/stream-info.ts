@@ -71,6 +71,8 @@ export class StreamInfo {
   attemptCount = 0;
   /** Facts filters share for one stream (Envoy's filter state), by key, e.g. the discovered peers. */
   readonly filterState = new Map<string, unknown>();
+  /** Envoy's dynamic metadata: filter_metadata by namespace (e.g. envoy.filters.http.jwt_authn, istio_authn). */
+  readonly dynamicMetadata = new Map<string, Record<string, unknown>>();
 
   constructor(readonly protocol: string) {}
 
@@ -80,6 +82,11 @@ export class StreamInfo {
 
   hasFlag(flag: ResponseFlag): boolean {
     return (this.responseFlags & FLAG_BIT[flag]) !== 0;
+  }
+
+  /** Merges `fields` into namespace `ns` of the dynamic metadata (Envoy's setDynamicMetadata). */
+  setDynamicMetadata(ns: string, fields: Record<string, unknown>): void {
+    this.dynamicMetadata.set(ns, { ...this.dynamicMetadata.get(ns), ...fields });
   }
 
   /** Monotonic ms since the stream started. */

@@ -6,6 +6,9 @@ import type { Node, TrafficDirection } from '../../../xds/gen/envoy/config/core/
 import { typedConfigType, unpackTypedConfig } from '../typed-config.js';
 import type { HcmStats } from '../../http/conn-manager/stats.js';
 import type { HttpFilterFactory } from './types.js';
+import type { ClusterManager } from '../../upstream/types.js';
+import { makeJwtAuthnFilterFactory, JWT_AUTHN_TYPE } from './jwt_authn/index.js';
+import { makeIstioAuthnFilterFactory, ISTIO_AUTHN_TYPE } from '../../istio/istio-authn-filter.js';
 import { RouterFilterFactory } from './router/config.js';
 import type { StatsStore } from '../../stats/store.js';
 import { makeFaultFilterFactory } from './fault/index.js';
@@ -30,6 +33,8 @@ export interface HttpFilterContext {
   readonly localNode?: Node;
   /** The listener's traffic_direction. */
   readonly trafficDirection?: TrafficDirection;
+  /** The proxy's clusters (filters that call out, e.g. jwt_authn's remote JWKS); absent in unit tests. */
+  readonly clusterManager?: ClusterManager;
 }
 
 type Maker = (config: unknown, ctx: HttpFilterContext) => HttpFilterFactory;
@@ -44,9 +49,11 @@ const BY_TYPE: Record<string, { name: string; make: Maker }> = {
     name: 'envoy.filters.http.local_ratelimit', make: makeLocalRateLimitFilterFactory,
   },
   'envoy.extensions.filters.http.cors.v3.Cors': { name: 'envoy.filters.http.cors', make: makeCorsFilterFactory },
+  [JWT_AUTHN_TYPE]: { name: 'envoy.filters.http.jwt_authn', make: makeJwtAuthnFilterFactory },
   // Istio's own filters: their configs have no proto here, they come as TypedStruct JSON.
   [PEER_METADATA_TYPE]: { name: 'envoy.filters.http.peer_metadata', make: makePeerMetadataFilterFactory },
   [STATS_PLUGIN_TYPE]: { name: 'istio.stats', make: makeIstioStatsFilterFactory },
+  [ISTIO_AUTHN_TYPE]: { name: 'istio_authn', make: makeIstioAuthnFilterFactory },
 };
 
 const BY_NAME: Record<string, string> = Object.fromEntries(

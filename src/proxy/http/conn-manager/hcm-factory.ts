@@ -67,7 +67,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     routes = { current: () => null };
   }
   const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix, stats: ctx.stats, localNode: ctx.localNode,
-    trafficDirection: ctx.trafficDirection };
+    trafficDirection: ctx.trafficDirection, clusterManager: ctx.clusterManager };
   const upgradeTypes = new Set(proto.upgradeConfigs.filter((u) => u.enabled !== false)
     .map((u) => u.upgradeType.toLowerCase()));
   return {
