@@ -1,6 +1,7 @@
 // SDS end to end: a real `strait proxy` whose mTLS listener and cluster take Istio's `default` and
 // `ROOTCA` secrets from an agent's SDS socket (certificates signed by the mesh CA), checked with curl
-// and openssl, and a certificate rotation under load with no failed request.
+// and openssl, what the admin shows (/certs, the secrets dump, istioctl's secret table), and a certificate
+// rotation under load with no failed request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,6 +14,8 @@ import { SecretCache } from '../src/mesh/agent/secret-cache.js';
 import { startAgentSds } from '../src/mesh/agent/sds-server.js';
 import { startCaServer } from '../src/pilot/ca/ca-server.js';
 import { MeshCa } from '../src/pilot/ca/mesh-ca.js';
+import { secretTable } from '../src/cli/istioctl/secret-table.js';
+import { cellsOf } from '../src/cli/istioctl/tab-writer.js';
 import { curl } from './lib/curl.js';
 import { startEchoUpstream } from './lib/echo-upstream.js';
 import { startLoad } from './lib/load.js';
@@ -135,6 +138,20 @@ test('SDS from the agent: mTLS between listener and cluster, SPIFFE SAN seen by 
   assert.equal(served.subjectAltName, `URI:${ID}`);
   assert.equal(served.serialNumber, new X509Certificate(first.certChainPem).serialNumber);
 
+  // What the admin shows: /certs as Envoy's, the SecretsConfigDump (key redacted) and istioctl's secret table.
+  const certs = await (await proxy.admin('/certs')).json() as { certificates: { cert_chain: { serial_number: string; subject_alt_names: unknown[] }[] }[] };
+  const serial = new X509Certificate(first.certChainPem).serialNumber.toLowerCase();
+  assert.ok(certs.certificates.some((c) => c.cert_chain[0]?.serial_number === serial
+    && JSON.stringify(c.cert_chain[0].subject_alt_names) === JSON.stringify([{ uri: ID }])), JSON.stringify(certs));
+  const dump = await (await proxy.admin('/config_dump')).json();
+  const secretsDump = JSON.stringify(dump);
+  assert.match(secretsDump, /"private_key":\{"inline_bytes":"W3JlZGFjdGVkXQ=="\}/, 'the key is redacted');
+  assert.doesNotMatch(secretsDump, /PRIVATE KEY/);
+  const table = secretTable(dump).split('\n').map(cellsOf);
+  assert.deepEqual(table[0], ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE']);
+  assert.deepEqual(table.find((r) => r[0] === 'default')?.slice(1, 5), ['Cert Chain', 'ACTIVE', 'true', serial]);
+  assert.deepEqual(table.find((r) => r[0] === 'ROOTCA')?.slice(1, 5), ['CA', 'ACTIVE', 'true', new X509Certificate(ca.rootPem).serialNumber.toLowerCase()]);
+
   // Rotation under load: short certificates (valid from 2 min back to 124 s ahead: renewed at half, 2 s from now).
   const load = startLoad(() => `${outbound}/items`, 20, 60_000);
   t.after(() => load.stop());
@@ -147,6 +164,8 @@ test('SDS from the agent: mTLS between listener and cluster, SPIFFE SAN seen by 
   t.after(() => rotated.close());
   secrets.close();
   const second = await rotated.start();
+  // The renewal of `second` asks for an hour, so the newest certificate stays put for the last check.
+  ttlS = 3600;
   await load.more(30, 30_000);
   const until = Date.now() + 15_000;
   while (rotated.secret === second && Date.now() < until) await new Promise((r) => setTimeout(r, 100));

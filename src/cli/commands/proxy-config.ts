@@ -1,4 +1,4 @@
-// `strait proxy-config|pc routes|clusters|listeners|endpoints|bootstrap|log POD[.NS]`: like
+// `strait proxy-config|pc routes|clusters|listeners|endpoints|secret|bootstrap|log POD[.NS]`: like
 // istioctl proxy-config, reads a local mesh pod's proxy admin API and prints istioctl's tables.
 import type { Command } from 'commander';
 import { port } from '../option-parsers.js';
@@ -11,6 +11,7 @@ import { arr, obj, withoutType } from '../istioctl/json-access.js';
 import { filteredListeners, listenerTable } from '../istioctl/listener-table.js';
 import { parseOutput, render } from '../istioctl/output.js';
 import { filteredRoutes, routeTable } from '../istioctl/route-table.js';
+import { secretTable } from '../istioctl/secret-table.js';
 
 interface Common {
   namespace?: string;
@@ -79,6 +80,12 @@ export function registerProxyConfigCommand(program: Command): void {
       const clusters = await fetchJson(`${admin}/clusters?format=json`, `the proxy of ${pod.name}.${pod.namespace}`);
       emit(o, () => endpointTable(rowsFromClusters(clusters), o),
         () => arr(obj(clusters)['cluster_statuses']).filter((c) => !o.cluster || obj(c)['name'] === o.cluster));
+    });
+
+  sub(pc, 'secret', 'secrets', 'the secrets (workload certificate and root) of a pod\'s proxy')
+    .action(async (ref: string, o: Common) => {
+      const dump = await configDump(ref, o);
+      emit(o, () => secretTable(dump), () => withoutType(section(dump, 'SecretsConfigDump')));
     });
 
   pc.command('bootstrap <pod>').alias('b').description('the bootstrap of a pod\'s proxy')

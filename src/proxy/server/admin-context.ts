@@ -17,6 +17,8 @@ import { outlierAdminView } from '../upstream/outlier/admin-view.js';
 import type { ProxyServer } from './server.js';
 import { STRAIT_VERSION } from './version.js';
 import { runtime } from '../runtime/runtime.js';
+import { contextCertificates } from '../tls/cert-details.js';
+import { liveTlsContexts } from '../tls/secret-backed.js';
 
 /** AdminContext over one ProxyServer. */
 export class ServerAdminContext implements AdminContext {
@@ -132,7 +134,7 @@ export class ServerAdminContext implements AdminContext {
   }
 
   certs(): unknown[] {
-    return [];
+    return liveTlsContexts().map((c) => contextCertificates(c));
   }
 
   reopenLogs(): void {

@@ -10,6 +10,7 @@ import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filte
 import { registry } from '../../xds/registry.js';
 import type { ConfigDumpQuery } from '../admin/types.js';
 import type { DynamicDump } from '../xds/config-dump.js';
+import { secretsConfigDump } from '../secret/secrets-dump.js';
 
 const PREFIX = 'type.googleapis.com/';
 
@@ -52,7 +53,7 @@ export function buildConfigDump(bootstrap: Bootstrap, loadedAt: Date, query: Con
       ...(dynamic !== undefined ? { dynamic_listeners: dynamic.listeners['dynamic_listeners'] } : {}) },
     { '@type': `${PREFIX}envoy.admin.v3.ScopedRoutesConfigDump` },
     { '@type': `${PREFIX}envoy.admin.v3.RoutesConfigDump`, static_route_configs: routes, ...dynamic?.routes },
-    { '@type': `${PREFIX}envoy.admin.v3.SecretsConfigDump` },
+    secretsConfigDump(),
   ];
   if (query.includeEds && dynamic !== undefined) {
     configs.splice(2, 0, { '@type': `${PREFIX}envoy.admin.v3.EndpointsConfigDump`, ...dynamic.endpoints });

@@ -10,13 +10,31 @@ import { TlsConfigError, tlsFail } from './errors.js';
  * Builds `compile(common)` now when the context names no dynamic secret (errors are config errors),
  * else each time its secrets change: a bad secret is logged and the last good material kept.
  */
+/** Every TLS context in use, for /certs (a dropped context leaves by itself). */
+const live = new Set<WeakRef<SecretBacked<unknown>>>();
+
+/** The certificates and trust of each TLS context in use, SDS content in place. */
+export function liveTlsContexts(): CommonTlsContext[] {
+  const out: CommonTlsContext[] = [];
+  for (const ref of live) {
+    const c = ref.deref();
+    if (c === undefined) live.delete(ref);
+    else if (c.common !== undefined) out.push(c.common);
+  }
+  return out;
+}
+
 export class SecretBacked<M> {
   private material: M | null = null;
+  /** The context the current material was built from (SDS secrets in place). */
+  common: CommonTlsContext | undefined;
 
   constructor(common: CommonTlsContext | undefined, path: readonly PathSeg[], private readonly compile: (c: CommonTlsContext | undefined) => M) {
+    live.add(new WeakRef(this));
     const refs = sdsRefs(common, path);
     if (!usesSecrets(refs) || common === undefined) {
       this.material = compile(common);
+      this.common = common;
       return;
     }
     const handles = [...refs.certs, ...(refs.validation !== null ? [refs.validation] : [])];
@@ -30,6 +48,7 @@ export class SecretBacked<M> {
       }
       try {
         this.material = compile(resolved);
+        this.common = resolved;
       } catch (e) {
         if (!(e instanceof TlsConfigError) || handles.every((h) => h.source === 'static')) throw e;
         log('secret', 'warning', `TLS context not updated from secrets ${handles.map((h) => h.name).join(', ')}: ${e.message}`);
