@@ -14,12 +14,13 @@ import { mutateRequestHeaders, upgradeType } from './request-headers.js';
 import { currentDate } from './date.js';
 import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
 import type { Span } from '../../tracing/span.js';
+import { StreamTimers, TIMEOUT_REPLIES, timeoutStatus, type StreamTimeout, type StreamTimeoutOwner } from './stream-timeouts.js';
 
 const EMPTY = Buffer.alloc(0);
 const RESPONSE_HOP_BY_HOP = ['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection'];
 
 /** A request in flight on one downstream connection. */
-export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
+export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, StreamTimeoutOwner {
   readonly streamInfo: StreamInfo;
   readonly clusterManager: ClusterManager;
   private head: RequestHead | undefined;
@@ -34,12 +35,13 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   private responseStarted = false;
   private responseEnded = false;
   private destroyed = false;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly timers: StreamTimers;
   /** The stream's span, when the HCM traces and a span was started. */
   private span: Span | null = null;
 
+  /** `startedMs` (performance.now()) is when the request's first byte arrived: the stream timers count from it. */
   constructor(private readonly config: HcmConfig, private readonly conn: HcmConnection,
-    private readonly encoder: ResponseEncoder) {
+    private readonly encoder: ResponseEncoder, startedMs: number) {
     this.streamInfo = new StreamInfo(encoder.protocol);
     this.streamInfo.downstreamRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamLocalAddress = conn.localAddress;
@@ -47,18 +49,15 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.downstreamSsl = conn.ssl;
     this.clusterManager = config.clusterManager;
     config.stats.downstream_rq_active.inc();
-    if (config.streamIdleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(onStreamIdle, config.streamIdleTimeoutMs, this);
-    }
+    this.timers = new StreamTimers(config, this, startedMs);
   }
 
   // ---- RequestDecoder (from the codec) ----
 
   decodeHeaders(head: RequestHead, endStream: boolean): void {
     const stats = this.config.stats;
-    stats.downstream_rq_total.inc();
-    if (head.protocol === 'HTTP/2') stats.downstream_rq_http2_total.inc();
-    else stats.downstream_rq_http1_total.inc();
+    this.countRequest(head.protocol === 'HTTP/2');
+    this.touch();
     this.head = head;
     this.streamInfo.requestHead = head;
     this.requestEnded = endStream;
@@ -112,6 +111,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
 
   decodeTrailers(trailers: HeaderMap): void {
     if (this.destroyed) return;
+    this.touch();
     this.requestEnded = true;
     this.streamInfo.lastDownstreamRxByteMs = this.streamInfo.elapsedMs();
     const stop = this.stoppedAt;
@@ -138,26 +138,46 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   private runDecodeHeaders(from: number): void {
     const head = this.head!;
     const headerOnly = this.requestEnded && this.held === null && this.heldTrailers === null;
-    for (let i = from; i < this.decoders.length; i++) {
+    const last = this.decoders.length - 1;
+    for (let i = from; i <= last; i++) {
       const status = this.decoders[i].decodeHeaders(head, headerOnly);
       if (this.destroyed || this.responseEnded) return;
       if (status === FilterStatus.StopIteration) {
         this.stoppedAt = i;
+        if (i === last) this.requestDelivered(headerOnly);
         return;
       }
     }
+    this.requestDelivered(headerOnly);
   }
 
   private runDecodeData(from: number, to: number, chunk: Buffer, end: boolean): void {
     for (let i = from; i < to; i++) {
-      if (this.decoders[i].decodeData(chunk, end) === FilterStatus.StopIteration || this.destroyed) return;
+      const status = this.decoders[i].decodeData(chunk, end);
+      if (this.destroyed) return;
+      if (status === FilterStatus.StopIteration) {
+        if (i === this.decoders.length - 1) this.requestDelivered(end);
+        return;
+      }
     }
+    if (to === this.decoders.length) this.requestDelivered(end);
   }
 
   private runDecodeTrailers(from: number, to: number, trailers: HeaderMap): void {
     for (let i = from; i < to; i++) {
-      if (this.decoders[i].decodeTrailers(trailers) === FilterStatus.StopIteration || this.destroyed) return;
+      const status = this.decoders[i].decodeTrailers(trailers);
+      if (this.destroyed) return;
+      if (status === FilterStatus.StopIteration) {
+        if (i === this.decoders.length - 1) this.requestDelivered(true);
+        return;
+      }
     }
+    if (to === this.decoders.length) this.requestDelivered(true);
+  }
+
+  /** The last decoder filter has seen the request up to here; at its end request_timeout stops (as Envoy's). */
+  private requestDelivered(end: boolean): void {
+    if (end) this.timers.disarmRequest();
   }
 
   // ---- DecoderFilterCallbacks ----
@@ -191,6 +211,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       if (status === FilterStatus.StopIteration) {
         // Filters up to the new stop get what was held; later ones keep waiting for it.
         this.stoppedAt = i;
+        if (i + 1 === this.decoders.length) this.requestDelivered(headerOnly);
         if (held !== null) {
           for (const h of held) {
             this.runDecodeData(from, i + 1, h.chunk, h.end);
@@ -207,6 +228,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       }
     }
     const n = this.decoders.length;
+    this.requestDelivered(headerOnly);
     if (held !== null) for (const h of held) this.runDecodeData(from, n, h.chunk, h.end);
     if (trailers !== null && !this.destroyed) this.runDecodeTrailers(from, n, trailers);
   }
@@ -220,13 +242,16 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       this.resetStream();
       return;
     }
-    const { head, body } = buildLocalReply(reply.status, reply.body, this.head, reply.headers);
+    const { head, body } = buildLocalReply(reply.status, reply.body, this.head, reply.headers, reply.grpcStatus);
     this.encodeHeaders(head, body === null);
     if (body !== null) this.encodeData(body, true);
   }
 
   encodeHeaders(head: ResponseHead, endStream: boolean): void {
     if (this.destroyed || this.responseStarted) return;
+    this.touch();
+    // As Envoy: once the response begins, request_timeout no longer applies.
+    this.timers.disarmRequest();
     for (const f of this.encoders) {
       if (f.encodeHeaders(head, endStream) === FilterStatus.StopIteration || this.destroyed) return;
     }
@@ -255,6 +280,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
 
   encodeTrailers(trailers: HeaderMap): void {
     if (this.destroyed || this.responseEnded) return;
+    this.touch();
     for (const f of this.encoders) {
       if (f.encodeTrailers(trailers) === FilterStatus.StopIteration || this.destroyed) return;
     }
@@ -322,21 +348,41 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   }
 
   private touch(): void {
-    if (this.idleTimer !== null) this.idleTimer.refresh();
+    this.timers.touch();
   }
 
-  /** stream_idle_timeout fired. */
-  onIdleTimeout(): void {
-    this.idleTimer = null;
+  private countRequest(http2: boolean): void {
+    const stats = this.config.stats;
+    stats.downstream_rq_total.inc();
+    if (http2) stats.downstream_rq_http2_total.inc();
+    else stats.downstream_rq_http1_total.inc();
+  }
+
+  /**
+   * A stream timeout fired (Envoy's onRequestHeaderTimeout, onRequestTimeout, onIdleTimeout,
+   * onStreamMaxDurationReached): a local reply, 408 while the request is still arriving and 504 after;
+   * a stream whose response has begun is reset instead.
+   */
+  onStreamTimeout(kind: StreamTimeout): void {
     if (this.destroyed) return;
-    this.config.stats.downstream_rq_idle_timeout.inc();
-    this.sendLocalReply({ status: 408, body: 'stream timeout', flag: 'SI', details: 'stream_idle_timeout' });
+    const t = TIMEOUT_REPLIES[kind];
+    this.config.stats[t.stat].inc();
+    const reply: LocalReply = { status: timeoutStatus(this.requestEnded), body: t.body, details: t.details };
+    if (t.flag !== undefined) reply.flag = t.flag;
+    if (t.grpcStatus !== undefined) reply.grpcStatus = t.grpcStatus;
+    this.sendLocalReply(reply);
+  }
+
+  /** HTTP/1: a timeout fired while the request's headers were still arriving; this stream exists to answer it. */
+  timeOutBeforeHeaders(kind: StreamTimeout): void {
+    this.countRequest(false);
+    this.onStreamTimeout(kind);
   }
 
   private destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.timers.clear();
     for (const f of this.decoders) f.onDestroy();
     for (const f of this.encoders) f.onDestroy();
     this.config.stats.downstream_rq_active.dec();
@@ -346,8 +392,4 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     if (this.span !== null) finishStreamSpan(this.config.tracing!, this.span, info, this.cachedRoute ?? null);
     this.conn.onStreamDestroyed(this);
   }
-}
-
-function onStreamIdle(stream: ActiveStream): void {
-  stream.onIdleTimeout();
 }

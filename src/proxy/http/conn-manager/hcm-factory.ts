@@ -1,5 +1,5 @@
 // Builds a compiled HcmConfig from an http_connection_manager proto, once per filter chain.
-// Defaults follow Envoy's (server_name "envoy", stream_idle_timeout 5 min, max headers 60 KiB).
+// Defaults follow Envoy's (server_name "envoy", idle_timeout 1 h, stream_idle_timeout 5 min, max headers 60 KiB).
 import type { HttpConnectionManager } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { HttpConnectionManager_CodecType, HttpConnectionManager_ServerHeaderTransformation } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { ConfigSource } from '../../../xds/gen/envoy/config/core/v3/config_source_pb.js';
@@ -68,6 +68,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
   }
   const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix, stats: ctx.stats, localNode: ctx.localNode,
     trafficDirection: ctx.trafficDirection };
+  const common = proto.commonHttpProtocolOptions;
   const upgradeTypes = new Set(proto.upgradeConfigs.filter((u) => u.enabled !== false)
     .map((u) => u.upgradeType.toLowerCase()));
   return {
@@ -82,9 +83,14 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     serverName: proto.serverName !== '' ? proto.serverName : 'envoy',
     serverHeaderTransformation: serverTransform(proto.serverHeaderTransformation),
     alwaysSetRequestIdInResponse: proto.alwaysSetRequestIdInResponse,
-    idleTimeoutMs: durationMs(proto.commonHttpProtocolOptions?.idleTimeout, 3600_000),
+    idleTimeoutMs: durationMs(common?.idleTimeout, 3600_000),
+    maxConnectionDurationMs: durationMs(common?.maxConnectionDuration, 0),
+    drainTimeoutMs: durationMs(proto.drainTimeout, 5000),
+    delayedCloseTimeoutMs: durationMs(proto.delayedCloseTimeout, 1000),
     streamIdleTimeoutMs: durationMs(proto.streamIdleTimeout, 300_000),
     requestTimeoutMs: durationMs(proto.requestTimeout, 0),
+    requestHeadersTimeoutMs: durationMs(proto.requestHeadersTimeout, 0),
+    maxStreamDurationMs: durationMs(common?.maxStreamDuration, 0),
     maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
     http1EnableTrailers: proto.httpProtocolOptions?.enableTrailers ?? false,
     acceptHttp10: proto.httpProtocolOptions?.acceptHttp10 ?? false,

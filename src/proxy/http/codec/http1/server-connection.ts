@@ -19,10 +19,6 @@ export interface Http1ServerOptions extends ServerCodecOptions {
   serverName?: string;
 }
 
-function onIdleTimeout(conn: Http1ServerConnection): void {
-  conn.onIdleTimeout();
-}
-
 /** One downstream HTTP/1 connection. */
 export class Http1ServerConnection extends Http1ConnectionBase implements ServerConnection, ServerStreamOwner {
   readonly protocol: HttpProtocol = 'HTTP/1.1';
@@ -41,26 +37,29 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
   private advancing = false;
   /** A 400/431 to send once the responses ahead of it are out (0 = none). */
   private pendingError = 0;
-  private idleTimer: NodeJS.Timeout | null = null;
+  /** The request being received was answered before its headers were complete: its input is dropped. */
+  private answeredEarly = false;
   private readonly scheme: string;
   private readonly serverName: string;
-  private readonly idleTimeoutMs: number;
 
   constructor(socket: Socket, initial: Buffer | null, readonly callbacks: ServerConnectionCallbacks,
     options: Http1ServerOptions) {
     super(socket, REQUEST, (options.maxRequestHeadersKb > 0 ? options.maxRequestHeadersKb : DEFAULT_MAX_HEADERS_KB) * 1024);
     this.scheme = options.tls ? 'https' : 'http';
     this.serverName = options.serverName ?? 'envoy';
-    this.idleTimeoutMs = options.idleTimeoutMs;
-    this.armIdle();
+    if (options.delayedCloseTimeoutMs !== undefined) this.delayedCloseMs = options.delayedCloseTimeoutMs;
     this.startReading(initial);
   }
 
   private get ignoreInput(): boolean {
-    return this.stopped || this.pendingError !== 0;
+    return this.stopped || this.pendingError !== 0 || this.answeredEarly;
   }
 
   // ---- parser events ----
+
+  onParserMessageBegin(): void {
+    if (!this.ignoreInput) this.callbacks.onRequestBegin?.();
+  }
 
   onParserHeaders(headers: string[], url: string): void {
     if (this.ignoreInput) return;
@@ -77,6 +76,7 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
   onParserHeadersComplete(major: number, minor: number, headers: string[] | undefined, method: number | undefined,
     url: string | undefined, _status: number | undefined, upgrade: boolean, keepAlive: boolean): number {
     if (this.ignoreInput) return 0;
+    this.callbacks.onRequestHeadersComplete?.();
     const raw = headers ?? this.slowHeaders ?? [];
     const target = url === undefined ? this.slowUrl : this.slowUrl + url;
     this.slowHeaders = null;
@@ -227,29 +227,10 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
       this.readBlocked = false;
       this.applyReading();
     }
-    this.armIdle();
   }
 
   protected watermarkListener(): WatermarkListener | null {
     return this.active?.listener ?? null;
-  }
-
-  // ---- idle timeout ----
-
-  private armIdle(): void {
-    if (this.idleTimeoutMs <= 0) return;
-    if (this.idleTimer === null) {
-      this.idleTimer = setTimeout(onIdleTimeout, this.idleTimeoutMs, this);
-      this.idleTimer.unref();
-    } else {
-      this.idleTimer.refresh();
-    }
-  }
-
-  /** common_http_protocol_options.idle_timeout: no stream for that long closes the connection. */
-  onIdleTimeout(): void {
-    if (this.stopped || this.active !== null || this.parsing !== null) return;
-    this.closeGracefully();
   }
 
   // ---- ServerConnection ----
@@ -264,8 +245,20 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     this.destroy();
   }
 
+  shutdownNotice(): void {
+    // HTTP/1 has no notice: the next response carries `connection: close` once shutdownGracefully is called.
+  }
+
+  encoderForPartialRequest(): ServerStream | null {
+    if (this.ignoreInput || this.active !== null || this.parsing !== null) return null;
+    this.answeredEarly = true;
+    // Nothing of the request is known: an HTTP/1.1 answer, and the connection closes after it.
+    const s = new ServerStream(this, false, false, false, false);
+    this.active = s;
+    return s;
+  }
+
   protected onClosed(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     const s = this.active;
     this.active = null;
     this.queue = null;
