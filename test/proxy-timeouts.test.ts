@@ -148,11 +148,31 @@ test('request_timeout: a body trickling in gets 408 request timeout; a slow upst
   assert.match(c.received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   assert.match(c.received, /\r\n\r\nrequest timeout$/);
   assert.ok(c.closedAfterMs! >= 450 && c.closedAfterMs! < 3000, `closed after ${c.closedAfterMs} ms`);
+  // The same over HTTP/2 (h2c prior knowledge on the AUTO codec).
+  const session = http2.connect(`http://127.0.0.1:${ports.request}`);
+  session.on('error', () => { /* ends with the test */ });
+  try {
+    const req = session.request({ ':method': 'POST', ':path': '/' });
+    req.on('error', () => { /* the stream may be reset after the answer */ });
+    req.write('part of a body');
+    const [status, body] = await new Promise<[unknown, string]>((resolve) => {
+      let text = '';
+      let st: unknown;
+      req.on('response', (h) => { st = h[':status']; });
+      req.on('data', (d: Buffer) => { text += d.toString(); });
+      req.on('close', () => resolve([st, text]));
+    });
+    assert.equal(status, 408);
+    assert.equal(body, 'request timeout');
+  } finally {
+    session.destroy();
+  }
   // The whole request went upstream: the timer is off, the route's own timeout applies.
   const slow = await curl(`http://127.0.0.1:${ports.request}/delay/800`);
   assert.equal(slow.status, 200);
-  assert.equal(await counter('http.request.downstream_rq_timeout'), 1);
-  assert.deepEqual(await logLines('request', 2), ['408 request_overall_timeout -', '200 via_upstream -']);
+  assert.equal(await counter('http.request.downstream_rq_timeout'), 2);
+  assert.deepEqual(await logLines('request', 3), ['408 request_overall_timeout -', '408 request_overall_timeout -',
+    '200 via_upstream -']);
 });
 
 test('stream_idle_timeout: 504 once the request is in, 408 while it is not, a reset after the response began', LIMIT, async () => {

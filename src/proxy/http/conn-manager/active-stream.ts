@@ -340,7 +340,10 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
     if (cls >= 1 && cls <= 5) stats.byClass[cls].inc();
     stats.downstream_rq_completed.inc();
     stats.downstream_rq_time.record(info.lastDownstreamTxByteMs);
-    if (!this.requestEnded && this.encoder.protocol !== 'HTTP/2' && this.head !== undefined) {
+    if (!this.requestEnded && this.encoder.protocol === 'HTTP/2') {
+      // As Envoy's doEndStream: the rest of the request is not wanted (RST_STREAM NO_ERROR after the response).
+      this.encoder.resetStream('local reset');
+    } else if (!this.requestEnded && this.head !== undefined) {
       // Envoy closes an HTTP/1 connection whose request body was not fully read.
       this.conn.closeAfterResponse();
     }
