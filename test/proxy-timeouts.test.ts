@@ -37,11 +37,20 @@ const LISTENERS: Record<string, Record<string, unknown>> = {
   conn_idle: { common_http_protocol_options: { idle_timeout: '0.3s' }, drain_timeout: '0.2s' },
   duration: { common_http_protocol_options: { max_connection_duration: '0.6s', max_stream_duration: '0.3s' } },
   tls_idle: { common_http_protocol_options: { idle_timeout: '0.3s' } },
+  plain: {},
 };
 
 function configYaml(): string {
   const routes = simpleRoutes([
     { match: { prefix: '/stall' }, route: { cluster: 'stall' } },
+    // Route-level timeouts; the suffix after the prefix is the upstream's delay in ms.
+    { match: { prefix: '/r/idle/' }, route: { cluster: 'echo', idle_timeout: '0.3s', prefix_rewrite: '/delay/' } },
+    { match: { prefix: '/r/no-idle/' }, route: { cluster: 'echo', idle_timeout: '0s', prefix_rewrite: '/delay/' } },
+    { match: { prefix: '/r/duration/' }, route: { cluster: 'echo', timeout: '0.2s',
+      max_stream_duration: { max_stream_duration: '1s' }, prefix_rewrite: '/delay/' } },
+    { match: { prefix: '/r/grpc-header/' }, route: { cluster: 'echo',
+      max_stream_duration: { grpc_timeout_header_max: '0s' }, prefix_rewrite: '/delay/' } },
+    { match: { prefix: '/r/grpc-max/' }, route: { cluster: 'echo', max_grpc_timeout: '0.3s', prefix_rewrite: '/delay/' } },
     { match: { prefix: '/' }, route: { cluster: 'echo' } },
   ]);
   const base = JSON.parse(bootstrapYaml({ routeConfig: routes,
@@ -266,4 +275,37 @@ test('max_stream_duration answers a stream that runs too long; max_connection_du
   assert.ok(c.closedAfterMs! >= 550 && c.closedAfterMs! < 3000, `closed after ${c.closedAfterMs} ms`);
   assert.ok(sent >= 3, `${sent} requests`);
   assert.equal(await counter('http.duration.downstream_cx_max_duration_reached'), 1);
+});
+
+test('route timeouts: idle_timeout overrides stream_idle_timeout; max_stream_duration replaces the route timeout', LIMIT, async () => {
+  const plain = (path: string, args: string[] = []): ReturnType<typeof curl> => curl(`http://127.0.0.1:${ports.plain}${path}`, args);
+  const idle = await plain('/r/idle/1500');
+  assert.equal(idle.status, 504);
+  assert.equal(idle.body, 'stream timeout');
+  // idle_timeout 0 turns the listener's 0.3 s stream_idle_timeout off for the route.
+  assert.equal((await curl(`http://127.0.0.1:${ports.idle}/r/no-idle/800`)).status, 200);
+  // With max_stream_duration the route's 0.2 s timeout no longer applies; the 1 s duration does.
+  assert.equal((await plain('/r/duration/500')).status, 200);
+  const long = await plain('/r/duration/1500');
+  assert.equal(long.status, 504);
+  assert.equal(long.body, 'downstream duration timeout');
+  assert.equal(await counter('http.plain.downstream_rq_idle_timeout'), 1);
+  assert.equal(await counter('http.plain.downstream_rq_max_duration_reached'), 1);
+});
+
+test('gRPC timeouts: grpc-timeout bounds the stream under grpc_timeout_header_max, and the router under max_grpc_timeout', LIMIT, async () => {
+  const grpc = (path: string, timeout?: string): ReturnType<typeof curl> => curl(`http://127.0.0.1:${ports.plain}${path}`,
+    ['-H', 'content-type: application/grpc', ...(timeout === undefined ? [] : ['-H', `grpc-timeout: ${timeout}`])]);
+  // The upstream is told the time the stream has (grpc-timeout rewritten in ms).
+  const ok = await grpc('/r/grpc-header/100', '2S');
+  assert.equal(ok.status, 200);
+  assert.equal((JSON.parse(ok.body) as { headers: Record<string, string> }).headers['grpc-timeout'], '2000m');
+  const late = await grpc('/r/grpc-header/1500', '300m');
+  assert.equal(late.headers['grpc-status'], '4', 'DEADLINE_EXCEEDED');
+  assert.equal(late.headers['grpc-message'], 'downstream duration timeout');
+  // max_grpc_timeout caps the router's timeout: 504 upstream request timeout, as gRPC UNAVAILABLE.
+  const capped = await grpc('/r/grpc-max/1500', '5S');
+  assert.equal(capped.headers['grpc-status'], '14');
+  assert.equal(capped.headers['grpc-message'], 'upstream request timeout');
+  assert.equal((await grpc('/r/grpc-max/100')).status, 200);
 });

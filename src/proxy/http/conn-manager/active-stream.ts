@@ -3,7 +3,8 @@
 import type { HeaderMap, RequestHead, ResponseHead } from '../headers.js';
 import type { RequestDecoder, ResponseEncoder, StreamResetReason, WatermarkListener } from '../codec/types.js';
 import { StreamInfo } from '../stream-info.js';
-import { buildLocalReply } from '../local-reply.js';
+import { buildLocalReply, isGrpcRequest } from '../local-reply.js';
+import { formatGrpcTimeout, parseGrpcTimeout } from '../grpc-timeout.js';
 import { FilterStatus, type DecoderFilterCallbacks, type LocalReply, type StreamDecoderFilter,
   type StreamEncoderFilter } from '../../filters/http/types.js';
 import type { RouteMatchResult } from '../../router/index.js';
@@ -14,7 +15,8 @@ import { mutateRequestHeaders, upgradeType } from './request-headers.js';
 import { currentDate } from './date.js';
 import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
 import type { Span } from '../../tracing/span.js';
-import { StreamTimers, TIMEOUT_REPLIES, timeoutStatus, type StreamTimeout, type StreamTimeoutOwner } from './stream-timeouts.js';
+import { StreamTimers, TIMEOUT_REPLIES, streamDurationMs, timeoutStatus, type StreamTimeout,
+  type StreamTimeoutOwner } from './stream-timeouts.js';
 
 const EMPTY = Buffer.alloc(0);
 const RESPONSE_HOP_BY_HOP = ['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection'];
@@ -81,8 +83,10 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
       this.sendLocalReply({ status: 404, body: '', details: 'absolute_path_rejected' });
       return;
     }
+    // As Envoy: the route is chosen before the filters run (its timeouts apply from here).
+    const route = this.route();
     // As Envoy's traceRequest: after the route is known, before the filters (the router forwards the context).
-    if (this.config.tracing !== undefined) this.span = startStreamSpan(this.config.tracing, head, this.route(), this.streamInfo);
+    if (this.config.tracing !== undefined) this.span = startStreamSpan(this.config.tracing, head, route, this.streamInfo);
     for (const f of this.config.filters) {
       const made = f.create(this);
       if (made.decoder) this.decoders.push(made.decoder);
@@ -186,9 +190,28 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
     if (this.cachedRoute === undefined) {
       const table = this.config.routes.current();
       this.cachedRoute = table === null || this.head === undefined ? null : table.route(this.head, Math.random());
-      if (this.cachedRoute !== null) this.streamInfo.routeName = this.cachedRoute.route.name;
+      if (this.cachedRoute !== null) {
+        this.streamInfo.routeName = this.cachedRoute.route.name;
+        this.refreshRouteTimeouts(this.cachedRoute);
+      }
     }
     return this.cachedRoute;
+  }
+
+  /** Envoy's refreshIdleTimeout and refreshDurationTimeout: the route's idle_timeout and max_stream_duration. */
+  private refreshRouteTimeouts(match: RouteMatchResult): void {
+    const action = match.route.action;
+    const head = this.head;
+    if (action.kind !== 'route' || head === undefined) return;
+    if (action.idleTimeoutMs !== undefined) this.timers.setIdle(action.idleTimeoutMs);
+    const h = head.headers;
+    const ms = streamDurationMs(this.config.maxStreamDurationMs, action.streamDuration, parseGrpcTimeout(h.get('grpc-timeout')));
+    // Under max_stream_duration a gRPC request's grpc-timeout tells the upstream the time left, as Envoy's.
+    if (action.streamDuration !== null && isGrpcRequest(head)) {
+      if (ms !== null) h.set('grpc-timeout', formatGrpcTimeout(ms));
+      else if (this.timers.hasDuration) h.remove('grpc-timeout');
+    }
+    this.timers.setDuration(ms);
   }
 
   clearRouteCache(): void {

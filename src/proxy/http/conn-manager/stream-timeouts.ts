@@ -2,6 +2,7 @@
 // stream_idle_timeout, max_stream_duration): their timers and the local reply each one gives.
 import type { ResponseFlag } from '../stream-info.js';
 import type { HcmStats } from './stats.js';
+import type { RouteStreamDuration } from '../../router/types.js';
 
 /** Which stream timeout fired. */
 export type StreamTimeout = 'headers' | 'request' | 'idle' | 'duration';
@@ -58,6 +59,24 @@ export function firstTimeoutBeforeHeaders(cfg: StreamTimeoutConfig): { kind: Str
   return first;
 }
 
+/**
+ * A stream's max duration once its route is known (Envoy's refreshDurationTimeout), in ms from its start, or
+ * null for none: the route's max_stream_duration over the HCM's (0 = none); with grpc_timeout_header_max set,
+ * a request's grpc-timeout instead, capped by it (0 = no cap) and less grpc_timeout_header_offset.
+ */
+export function streamDurationMs(hcmMs: number, route: RouteStreamDuration | null,
+  grpcTimeoutMs: number | undefined): number | null {
+  const headerMax = route?.grpcTimeoutHeaderMaxMs;
+  if (grpcTimeoutMs === undefined || headerMax === undefined) {
+    const ms = route?.maxStreamDurationMs ?? hcmMs;
+    return ms > 0 ? ms : null;
+  }
+  let ms = headerMax !== 0 && grpcTimeoutMs > headerMax ? headerMax : grpcTimeoutMs;
+  const offset = route!.grpcTimeoutHeaderOffsetMs;
+  if (ms !== 0 && offset !== undefined) ms = offset < ms ? ms - offset : 0;
+  return ms;
+}
+
 /** Told when one of its stream's timers fires. */
 export interface StreamTimeoutOwner {
   onStreamTimeout(kind: StreamTimeout): void;
@@ -83,7 +102,7 @@ export class StreamTimers {
   private idle: NodeJS.Timeout | null = null;
   private duration: NodeJS.Timeout | null = null;
 
-  constructor(cfg: StreamTimeoutConfig, private readonly owner: StreamTimeoutOwner, startedMs: number) {
+  constructor(cfg: StreamTimeoutConfig, private readonly owner: StreamTimeoutOwner, private readonly startedMs: number) {
     const elapsed = performance.now() - startedMs;
     if (cfg.requestTimeoutMs > 0) this.request = arm(cfg.requestTimeoutMs - elapsed, this, 'request');
     if (cfg.streamIdleTimeoutMs > 0) this.idle = arm(cfg.streamIdleTimeoutMs, this, 'idle');
@@ -93,6 +112,23 @@ export class StreamTimers {
   /** Activity on the stream (headers, data or trailers either way): the idle timer starts again. */
   touch(): void {
     this.idle?.refresh();
+  }
+
+  /** The route's idle_timeout replaces stream_idle_timeout from now on (0 turns it off). */
+  setIdle(ms: number): void {
+    if (this.idle !== null) clearTimeout(this.idle);
+    this.idle = ms > 0 ? arm(ms, this, 'idle') : null;
+  }
+
+  /** Whether a max duration is armed. */
+  get hasDuration(): boolean {
+    return this.duration !== null;
+  }
+
+  /** The stream's max duration, from its start, once its route is known; null turns it off. */
+  setDuration(ms: number | null): void {
+    if (this.duration !== null) clearTimeout(this.duration);
+    this.duration = ms === null ? null : arm(ms - (performance.now() - this.startedMs), this, 'duration');
   }
 
   /** The request went all the way through the filters, or the response began: request_timeout no longer applies. */
