@@ -149,7 +149,6 @@ test('virtual host and route passthroughs', () => {
     name: 'r', internal_only_headers: ['X-Internal-Secret'],
     virtual_hosts: [{
       name: 'vh', domains: ['*'], include_request_attempt_count: true, include_attempt_count_in_response: true,
-      per_request_buffer_limit_bytes: 1024,
       routes: [{ name: 'first', match: { prefix: '/' }, route: { cluster: 'c' }, decorator: { operation: 'op' } }],
     }],
   });
@@ -157,7 +156,6 @@ test('virtual host and route passthroughs', () => {
   const m = t.route(req('/'), 0)!;
   assert.equal(m.virtualHost.includeRequestAttemptCount, true);
   assert.equal(m.virtualHost.includeAttemptCountInResponse, true);
-  assert.equal(m.route.perRequestBufferLimitBytes, 1024);
   assert.equal(m.route.proto.decorator?.operation, 'op');
   assert.equal(m.route.name, 'first');
 });

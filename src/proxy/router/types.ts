@@ -135,7 +135,6 @@ export interface CompiledRoute {
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
-  readonly perRequestBufferLimitBytes: number | undefined;
   readonly metadata: Metadata | undefined;
   /** The route as configured (decorator, tracing, stat_prefix ...); '' name and a synthetic proto for SSL redirects. */
   readonly proto: Route;
@@ -152,7 +151,6 @@ export interface CompiledVirtualHost {
   readonly includeRequestAttemptCount: boolean;
   readonly includeAttemptCountInResponse: boolean;
   readonly includeIsTimeoutRetryHeader: boolean;
-  readonly perRequestBufferLimitBytes: number | undefined;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
