@@ -195,7 +195,9 @@ export class ActiveListener implements SocketOwner {
   }
 
   private initStats(): void {
-    const scope = this.store.scope(`listener.${addressStatName(this.address, this.boundPort)}`);
+    // stat_prefix names the listener's stats instead of its address, as Envoy's.
+    const name = this.config.statPrefix !== '' ? this.config.statPrefix : addressStatName(this.address, this.boundPort);
+    const scope = this.store.scope(`listener.${name}`);
     this.stats = createListenerStats(scope, process.env['STRAIT_WORKER_INDEX'] ?? '0', this.hasTls);
   }
 

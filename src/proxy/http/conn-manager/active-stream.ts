@@ -12,6 +12,8 @@ import type { ClusterManager } from '../../upstream/types.js';
 import type { HcmConfig } from './config.js';
 import type { HcmConnection } from './connection.js';
 import { mutateRequestHeaders, upgradeType } from './request-headers.js';
+import { mutateXfcc } from './xfcc.js';
+import { mergeSlashes, normalizePath } from './path-normalize.js';
 import { currentDate } from './date.js';
 import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
 import type { Span } from '../../tracing/span.js';
@@ -76,12 +78,18 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
       return;
     }
     const clientIp = mutateRequestHeaders(head, this.config, this.conn.remoteIp, this.conn.localIp, this.conn.tls,
-      allowedUpgrade);
+      allowedUpgrade, this.conn.localPort);
+    mutateXfcc(head.headers, this.config.xfcc, this.conn.ssl);
     if (clientIp !== this.conn.remoteIp) this.streamInfo.downstreamRemoteAddress = `${clientIp}:0`;
     if (head.path === '' || (head.path[0] !== '/' && head.method !== 'CONNECT' && head.path !== '*')) {
       stats.downstream_rq_non_relative_path.inc();
       this.sendLocalReply({ status: 404, body: '', details: 'absolute_path_rejected' });
       return;
+    }
+    if (head.path[0] === '/') {
+      if (this.config.normalizePath) head.path = normalizePath(head.path);
+      // After normalization, as Envoy, so that escapes cannot hide a slash run.
+      if (this.config.mergeSlashes) head.path = mergeSlashes(head.path);
     }
     // As Envoy: the route is chosen before the filters run (its timeouts apply from here).
     const route = this.route();

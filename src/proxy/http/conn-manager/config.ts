@@ -9,6 +9,7 @@ import type { HcmStats } from './stats.js';
 import type { RequestHeaderPolicy } from './request-headers.js';
 import type { HcmTracingConfig } from '../../tracing/hcm-tracing.js';
 import type { StreamTimeoutConfig } from './stream-timeouts.js';
+import type { XfccPolicy } from './xfcc.js';
 
 /** Gives the current route table (static, or the latest from RDS). */
 export interface RouteConfigProvider {
@@ -43,6 +44,12 @@ export interface HcmConfig extends RequestHeaderPolicy, StreamTimeoutConfig {
   readonly http1EnableTrailers: boolean;
   /** http_protocol_options.accept_http_10: serve HTTP/1.0 (otherwise 426). */
   readonly acceptHttp10: boolean;
+  /** normalize_path: RFC 3986 normalization of the path before routing. */
+  readonly normalizePath: boolean;
+  /** merge_slashes: runs of '/' in the path become one before routing. */
+  readonly mergeSlashes: boolean;
+  /** forward_client_cert_details and set_current_client_cert_details. */
+  readonly xfcc: XfccPolicy;
   /** The HCM's `tracing`, compiled; undefined when the HCM has none (no tracing work per request). */
   readonly tracing?: HcmTracingConfig;
 }

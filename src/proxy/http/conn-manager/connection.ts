@@ -45,6 +45,7 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
   readonly localIp: string;
   readonly remoteAddress: string;
   readonly localAddress: string;
+  readonly localPort: number;
   /** The connection's TLS facts; undefined for plaintext. */
   readonly ssl: DownstreamSsl | undefined;
   private readonly streams = new Set<ActiveStream>();
@@ -68,6 +69,7 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
     this.localIp = plainIp(socket.localAddress);
     this.remoteAddress = joinHostPort(this.remoteIp, socket.remotePort);
     this.localAddress = joinHostPort(this.localIp, socket.localPort);
+    this.localPort = socket.localPort ?? 0;
     this.ssl = tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined;
     const stats = config.stats;
     stats.downstream_cx_total.inc();
