@@ -66,6 +66,9 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly Rule[]>> = {
     offOnly('strip_trailing_host_dot'), 'proxy_status_config', 'typed_header_validation_config', offOnly('append_x_forwarded_port'),
     offOnly('append_local_overload'), 'add_proxy_protocol_connection_state',
   ],
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig': [
+    { field: 'filters', note: 'upgrades run the HCM\'s filter chain' },
+  ],
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.SetCurrentClientCertDetails': [
     offOnly('cert'), offOnly('chain'),
   ],
