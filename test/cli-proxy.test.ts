@@ -107,6 +107,19 @@ test('--config-yaml alone validates, and reports lines within the yaml', async (
     `--config-yaml:2:${col}: .admin.address.socket_address.port_value: value must be less than or equal to 65535\n`);
 });
 
+test('a field Strait does not implement: exit 1 naming it, file:line:col and path', async () => {
+  const yaml = [
+    'admin:',
+    '  address: { socket_address: { address: 127.0.0.1, port_value: 9901 } }',
+    '  socket_options: [{ level: 1, name: 2, int_value: 1 }]',
+  ].join('\n');
+  const bad = await strait(['proxy', '--mode', 'validate', '--config-yaml', yaml]);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, "error initializing configuration '': " +
+    '--config-yaml:3:19: .admin.socket_options: socket_options is not supported by Strait\n');
+  assert.doesNotMatch(bad.stderr, STACK_LINE);
+});
+
 test('strait --help lists the proxy command; strait version prints the client version as istioctl does', async () => {
   const help = await strait(['--help']);
   assert.equal(help.code, 0);

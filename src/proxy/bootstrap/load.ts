@@ -10,6 +10,7 @@ import { cleanFromJsonMessage, prepareMessage, type PrepareContext } from './jso
 import { validateMessage } from './pgv-validate.js';
 import { checkRegexes } from './regex-checks.js';
 import { checkSemantics } from './semantic-checks.js';
+import { checkUnsupportedFields } from './unsupported-fields.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Where the bootstrap comes from: Envoy's --config-path and --config-yaml. */
@@ -47,11 +48,12 @@ export function loadBootstrap(src: BootstrapSource): LoadResult {
   return { ok: true, bootstrap };
 }
 
-/** Schema rules (protoc-gen-validate), RE2 patterns and Envoy's semantic checks. */
+/** Schema rules (protoc-gen-validate), RE2 patterns, fields Strait does not implement, and Envoy's semantic checks. */
 export function validateBootstrap(b: Bootstrap): PathError[] {
   const errors: PathError[] = [];
   validateMessage(BootstrapSchema, b, [], registry, errors);
   errors.push(...checkRegexes(BootstrapSchema, b, registry));
+  errors.push(...checkUnsupportedFields(BootstrapSchema, b, registry));
   errors.push(...checkSemantics(b));
   const seen = new Set<string>();
   return errors.filter((e) => {

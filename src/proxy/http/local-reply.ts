@@ -20,13 +20,13 @@ export function isGrpcRequest(head: RequestHead | undefined): boolean {
   return ct !== undefined && ct.startsWith('application/grpc');
 }
 
-/** Builds the head (and body) of a local reply. */
+/** Builds the head (and body) of a local reply; `grpcStatus` overrides the one mapped from `status`. */
 export function buildLocalReply(status: number, body: string, request: RequestHead | undefined,
-  extra?: HeaderMap): { head: ResponseHead; body: Buffer | null } {
+  extra?: HeaderMap, grpcStatus?: number): { head: ResponseHead; body: Buffer | null } {
   const headers = extra ? extra.clone() : new HeaderMap();
   if (isGrpcRequest(request)) {
     headers.set('content-type', 'application/grpc');
-    headers.set('grpc-status', String(httpToGrpcStatus(status)));
+    headers.set('grpc-status', String(grpcStatus ?? httpToGrpcStatus(status)));
     if (body !== '') headers.set('grpc-message', encodeURIComponent(body).replace(/%20/g, ' '));
     return { head: { status: 200, headers }, body: null };
   }

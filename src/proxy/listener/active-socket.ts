@@ -45,6 +45,10 @@ function onHandshakeTimeout(s: ActiveSocket): void {
   s.onHandshakeTimeout();
 }
 
+function onHandshakeIdle(s: ActiveSocket): void {
+  s.onHandshakeIdle();
+}
+
 /** An accepted socket before it becomes a connection. */
 export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
   private readonly info: ConnectionMatchInfo;
@@ -54,6 +58,8 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
   private inPreConnection = true;
   private chain: FilterChainImpl | null = null;
   private readonly acceptedMs = performance.now();
+  /** When the filter chain was chosen: Envoy creates the connection's filters (the HCM) then. */
+  private chainChosenMs = 0;
 
   constructor(private readonly owner: SocketOwner, private readonly socket: Socket) {
     this.info = {
@@ -138,6 +144,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
       return;
     }
     this.chain = chain;
+    this.chainChosenMs = performance.now();
     const stats = this.owner.stats;
     stats.downstream_cx_total.inc();
     stats.downstream_cx_active.inc();
@@ -147,13 +154,27 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
       this.startTerminal(this.socket, false, undefined);
       return;
     }
-    if (chain.handshakeTimeoutMs > 0) this.timer = setTimeout(onHandshakeTimeout, chain.handshakeTimeoutMs, this);
+    // The connection manager's idle_timeout runs from the start, so it also bounds a stalled handshake.
+    const idleMs = chain.terminal?.kind === 'hcm' ? chain.terminal.config.idleTimeoutMs : 0;
+    const handshakeMs = chain.handshakeTimeoutMs;
+    if (handshakeMs > 0 || idleMs > 0) {
+      const idleFirst = idleMs > 0 && (handshakeMs <= 0 || idleMs < handshakeMs);
+      this.timer = setTimeout(idleFirst ? onHandshakeIdle : onHandshakeTimeout, idleFirst ? idleMs : handshakeMs, this);
+    }
     chain.tls.accept(this.socket, stats.ssl!, this);
   }
 
   onHandshakeTimeout(): void {
     this.timer = null;
     this.owner.stats.downstream_cx_transport_socket_connect_timeout.inc();
+    this.socket.destroy();
+  }
+
+  /** The connection manager's idle_timeout fired before the TLS handshake finished. */
+  onHandshakeIdle(): void {
+    this.timer = null;
+    const terminal = this.chain?.terminal;
+    if (terminal?.kind === 'hcm') terminal.config.stats.downstream_cx_idle_timeout.inc();
     this.socket.destroy();
   }
 
@@ -177,7 +198,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
     }
     let conn: DownstreamConnection;
     if (terminal.kind === 'hcm') {
-      conn = new HcmConnection(terminal.config, socket, tls, alpn);
+      conn = new HcmConnection(terminal.config, socket, tls, alpn, this.chainChosenMs);
     } else {
       const i = this.info;
       conn = new TcpProxySession(terminal.config, socket, {

@@ -157,7 +157,8 @@ export class ActiveListener implements SocketOwner {
     server.on('connection', (socket: net.Socket) => this.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: a.host, port: a.port, ipv6Only: false, backlog: 1024 }, () => {
+      // tcp_backlog_size, Envoy's default 1024 when unset.
+      server.listen({ host: a.host, port: a.port, ipv6Only: false, backlog: this.config.tcpBacklogSize ?? 1024 }, () => {
         server.removeListener('error', reject);
         resolve();
       });
@@ -195,7 +196,9 @@ export class ActiveListener implements SocketOwner {
   }
 
   private initStats(): void {
-    const scope = this.store.scope(`listener.${addressStatName(this.address, this.boundPort)}`);
+    // stat_prefix names the listener's stats instead of its address, as Envoy's.
+    const name = this.config.statPrefix !== '' ? this.config.statPrefix : addressStatName(this.address, this.boundPort);
+    const scope = this.store.scope(`listener.${name}`);
     this.stats = createListenerStats(scope, process.env['STRAIT_WORKER_INDEX'] ?? '0', this.hasTls);
   }
 

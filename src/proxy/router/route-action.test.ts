@@ -83,16 +83,18 @@ test('weighted clusters: header_name supplies the random value; cluster_header e
 
 test('timeouts: 15 s by default, 0 disables, idle_timeout and others when set', () => {
   const cases: [JsonValue, Partial<ForwardAction>][] = [
-    [{ cluster: 'c' }, { timeoutMs: 15_000, idleTimeoutMs: undefined, maxStreamDurationMs: undefined }],
+    [{ cluster: 'c' }, { timeoutMs: 15_000, idleTimeoutMs: undefined, streamDuration: null }],
     [{ cluster: 'c', timeout: '0s' }, { timeoutMs: 0 }],
     [{ cluster: 'c', timeout: '2.5s', idle_timeout: '0s' }, { timeoutMs: 2500, idleTimeoutMs: 0 }],
     [{ cluster: 'c', idle_timeout: '30s', max_stream_duration: { max_stream_duration: '60s' }, max_grpc_timeout: '1s' },
-      { idleTimeoutMs: 30_000, maxStreamDurationMs: 60_000, maxGrpcTimeoutMs: 1000 }],
+      { idleTimeoutMs: 30_000, maxGrpcTimeoutMs: 1000 }],
   ];
   for (const [route, want] of cases) {
     const a = actionOf(route);
     for (const [k, v] of Object.entries(want)) assert.equal(a[k as keyof ForwardAction], v, `${JSON.stringify(route)} ${k}`);
   }
+  assert.deepEqual(actionOf({ cluster: 'c', max_stream_duration: { max_stream_duration: '60s', grpc_timeout_header_max: '0s' } })
+    .streamDuration, { maxStreamDurationMs: 60_000, grpcTimeoutHeaderMaxMs: 0, grpcTimeoutHeaderOffsetMs: undefined });
 });
 
 test('retry_policy and hedge_policy: the route\'s, else the virtual host\'s (whole, not merged)', () => {
@@ -147,7 +149,6 @@ test('virtual host and route passthroughs', () => {
     name: 'r', internal_only_headers: ['X-Internal-Secret'],
     virtual_hosts: [{
       name: 'vh', domains: ['*'], include_request_attempt_count: true, include_attempt_count_in_response: true,
-      per_request_buffer_limit_bytes: 1024,
       routes: [{ name: 'first', match: { prefix: '/' }, route: { cluster: 'c' }, decorator: { operation: 'op' } }],
     }],
   });
@@ -155,7 +156,6 @@ test('virtual host and route passthroughs', () => {
   const m = t.route(req('/'), 0)!;
   assert.equal(m.virtualHost.includeRequestAttemptCount, true);
   assert.equal(m.virtualHost.includeAttemptCountInResponse, true);
-  assert.equal(m.route.perRequestBufferLimitBytes, 1024);
   assert.equal(m.route.proto.decorator?.operation, 'op');
   assert.equal(m.route.name, 'first');
 });

@@ -171,7 +171,11 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     clusterNotFoundResponseCode: notFoundStatus(a.clusterNotFoundResponseCode),
     timeoutMs: durationMs(a.timeout, DEFAULT_ROUTE_TIMEOUT_MS),
     idleTimeoutMs: optionalMs(a.idleTimeout),
-    maxStreamDurationMs: optionalMs(a.maxStreamDuration?.maxStreamDuration),
+    streamDuration: a.maxStreamDuration === undefined ? null : {
+      maxStreamDurationMs: optionalMs(a.maxStreamDuration.maxStreamDuration),
+      grpcTimeoutHeaderMaxMs: optionalMs(a.maxStreamDuration.grpcTimeoutHeaderMax),
+      grpcTimeoutHeaderOffsetMs: optionalMs(a.maxStreamDuration.grpcTimeoutHeaderOffset),
+    },
     maxGrpcTimeoutMs: optionalMs(a.maxGrpcTimeout),
     grpcTimeoutOffsetMs: optionalMs(a.grpcTimeoutOffset),
     retryPolicy: a.retryPolicy ?? vh.retryPolicy,

@@ -50,7 +50,6 @@ class VirtualHostImpl implements CompiledVirtualHost {
   readonly includeRequestAttemptCount: boolean;
   readonly includeAttemptCountInResponse: boolean;
   readonly includeIsTimeoutRetryHeader: boolean;
-  readonly perRequestBufferLimitBytes: number | undefined;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
@@ -68,7 +67,6 @@ class VirtualHostImpl implements CompiledVirtualHost {
     this.includeRequestAttemptCount = proto.includeRequestAttemptCount;
     this.includeAttemptCountInResponse = proto.includeAttemptCountInResponse;
     this.includeIsTimeoutRetryHeader = proto.includeIsTimeoutRetryHeader;
-    this.perRequestBufferLimitBytes = proto.perRequestBufferLimitBytes;
     this.requestHeaders = compileHeaderMutation(proto.requestHeadersToAdd, proto.requestHeadersToRemove,
       `${path}.request_headers_to_add`, `${path}.request_headers_to_remove`);
     this.responseHeaders = compileHeaderMutation(proto.responseHeadersToAdd, proto.responseHeadersToRemove,
@@ -83,7 +81,6 @@ class RouteImpl implements CompiledRoute {
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
-  readonly perRequestBufferLimitBytes: number | undefined;
   readonly metadata: Metadata | undefined;
   /** The result for routes whose outcome does not depend on the request. */
   private fixed: RouteMatchResult | null = null;
@@ -100,7 +97,6 @@ class RouteImpl implements CompiledRoute {
     this.responseHeaders = compileHeaderMutation(proto.responseHeadersToAdd, proto.responseHeadersToRemove,
       `${path}.response_headers_to_add`, `${path}.response_headers_to_remove`);
     this.typedPerFilterConfig = proto.typedPerFilterConfig;
-    this.perRequestBufferLimitBytes = proto.perRequestBufferLimitBytes ?? virtualHost.perRequestBufferLimitBytes;
     this.metadata = proto.metadata;
   }
 

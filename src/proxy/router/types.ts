@@ -38,6 +38,16 @@ export interface WeightedClusters {
   readonly randomValueHeader: string;
 }
 
+/** RouteAction.max_stream_duration, in ms; undefined = unset. */
+export interface RouteStreamDuration {
+  /** Overrides the HCM's max_stream_duration; 0 disables it. */
+  readonly maxStreamDurationMs: number | undefined;
+  /** When set, a gRPC request's grpc-timeout bounds the stream instead, capped here (0 = no cap). */
+  readonly grpcTimeoutHeaderMaxMs: number | undefined;
+  /** Subtracted from that grpc-timeout. */
+  readonly grpcTimeoutHeaderOffsetMs: number | undefined;
+}
+
 /** RouteAction: forward to a cluster. */
 export interface ForwardAction {
   readonly kind: 'route';
@@ -52,8 +62,14 @@ export interface ForwardAction {
   readonly timeoutMs: number;
   /** idle_timeout in ms; undefined = the HCM's stream_idle_timeout applies; 0 disables. */
   readonly idleTimeoutMs: number | undefined;
-  readonly maxStreamDurationMs: number | undefined;
+  /**
+   * max_stream_duration, when set: Envoy's "new timeouts" (the router has no global timeout; the connection
+   * manager bounds the stream instead). Null when unset.
+   */
+  readonly streamDuration: RouteStreamDuration | null;
+  /** max_grpc_timeout (without max_stream_duration): gRPC requests time out by grpc-timeout, capped here (0 = no cap). */
   readonly maxGrpcTimeoutMs: number | undefined;
+  /** grpc_timeout_offset: subtracted from grpc-timeout under max_grpc_timeout. */
   readonly grpcTimeoutOffsetMs: number | undefined;
   /** The route's retry_policy, else the virtual host's (the router parses it). */
   readonly retryPolicy: RetryPolicy | undefined;
@@ -119,7 +135,6 @@ export interface CompiledRoute {
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };
-  readonly perRequestBufferLimitBytes: number | undefined;
   readonly metadata: Metadata | undefined;
   /** The route as configured (decorator, tracing, stat_prefix ...); '' name and a synthetic proto for SSL redirects. */
   readonly proto: Route;
@@ -136,7 +151,6 @@ export interface CompiledVirtualHost {
   readonly includeRequestAttemptCount: boolean;
   readonly includeAttemptCountInResponse: boolean;
   readonly includeIsTimeoutRetryHeader: boolean;
-  readonly perRequestBufferLimitBytes: number | undefined;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
   readonly typedPerFilterConfig: { readonly [name: string]: Any };

@@ -67,14 +67,17 @@ export class ClientTlsContext {
    * the socket is destroyed with an error carrying Envoy's failure text. `alpnFallback` applies
    * when the context sets no ALPN.
    */
-  connect(host: string, port: number, alpnFallback: readonly string[], stats: SslStats, onReady: () => void): TLSSocket {
+  connect(host: string, port: number, alpnFallback: readonly string[], stats: SslStats, onReady: () => void,
+    localAddress?: string): TLSSocket {
     const alpn = this.alpn.length > 0 ? this.alpn : alpnFallback;
     const material = this.material.current;
     if (material === null) return secretsNotReady(stats);
-    const opts: tls.ConnectionOptions = {
+    // localAddress goes on to the socket's connect (node's tls.connect passes net options through).
+    const opts: tls.ConnectionOptions & { localAddress?: string } = {
       host, port, secureContext: material.secureContext, rejectUnauthorized: false,
       checkServerIdentity: noHostnameCheck,
     };
+    if (localAddress !== undefined) opts.localAddress = localAddress;
     if (this.sni !== '') opts.servername = this.sni;
     if (alpn.length > 0) opts.ALPNProtocols = [...alpn];
     const socket = tls.connect(opts);

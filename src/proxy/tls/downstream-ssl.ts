@@ -1,5 +1,5 @@
-// What a downstream TLS connection tells filters (Envoy's Ssl::ConnectionInfo): whether the
-// peer presented a certificate, and the URI SANs of the peer's and our own certificates.
+// What a downstream TLS connection tells filters (Envoy's Ssl::ConnectionInfo): whether the peer
+// presented a certificate, the URI and DNS SANs of the peer's and our own certificates, the peer's DER.
 import type { TLSSocket } from 'node:tls';
 import { parseSubjectAltNames } from './san-match.js';
 
@@ -7,11 +7,14 @@ import { parseSubjectAltNames } from './san-match.js';
 export interface DownstreamSsl {
   readonly peerCertificatePresented: boolean;
   readonly uriSanPeerCertificate: readonly string[];
+  readonly dnsSanPeerCertificate: readonly string[];
   readonly uriSanLocalCertificate: readonly string[];
+  /** The peer certificate (DER), when presented. */
+  readonly peerCertificateDer: Buffer | undefined;
 }
 
-function uriSans(text: string | undefined): string[] {
-  return parseSubjectAltNames(text).filter((s) => s.type === 'URI').map((s) => s.value);
+function sans(text: string | undefined, type: 'URI' | 'DNS'): string[] {
+  return parseSubjectAltNames(text).filter((s) => s.type === type).map((s) => s.value);
 }
 
 /** Reads the facts from an established TLS socket. */
@@ -20,7 +23,9 @@ export function downstreamSsl(socket: TLSSocket): DownstreamSsl {
   const local = socket.getCertificate();
   return {
     peerCertificatePresented: peer?.raw !== undefined,
-    uriSanPeerCertificate: uriSans(peer?.subjectaltname),
-    uriSanLocalCertificate: uriSans(local !== null && 'subjectaltname' in local ? local.subjectaltname : undefined),
+    uriSanPeerCertificate: sans(peer?.subjectaltname, 'URI'),
+    dnsSanPeerCertificate: sans(peer?.subjectaltname, 'DNS'),
+    uriSanLocalCertificate: sans(local !== null && 'subjectaltname' in local ? local.subjectaltname : undefined, 'URI'),
+    peerCertificateDer: peer?.raw,
   };
 }

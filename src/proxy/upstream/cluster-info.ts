@@ -46,6 +46,10 @@ export class ClusterInfoImpl implements ClusterInfo {
   readonly name: string;
   readonly type: string;
   readonly connectTimeoutMs: number;
+  /** upstream_bind_config.source_address: the local address upstream connections are made from. */
+  readonly sourceAddress: string | undefined;
+  /** upstream_connection_options.tcp_keepalive.keepalive_time in ms; undefined = no TCP keepalive. */
+  readonly tcpKeepaliveMs: number | undefined;
   readonly protocol: HttpProtocol;
   readonly stats: ClusterStatsImpl;
   /** transport_socket and transport_socket_matches, compiled when the cluster is loaded. */
@@ -80,6 +84,11 @@ export class ClusterInfoImpl implements ClusterInfo {
       this.type = DISCOVERY_TYPES[dt.value ?? 0] ?? 'STATIC';
     }
     this.connectTimeoutMs = durationMs(config.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS);
+    const source = config.upstreamBindConfig?.sourceAddress;
+    this.sourceAddress = source === undefined || source.address === '' ? undefined : source.address;
+    const keepalive = config.upstreamConnectionOptions?.tcpKeepalive;
+    // Envoy's default keepalive_time is the kernel's (net.ipv4.tcp_keepalive_time): 0 leaves it to node/the OS.
+    this.tcpKeepaliveMs = keepalive === undefined ? undefined : (keepalive.keepaliveTime ?? 0) * 1000;
     this.statName = sanitizeStatName(config.altStatName !== '' ? config.altStatName : config.name);
     this.lbPolicy = LB_POLICIES[config.lbPolicy] ?? 'ROUND_ROBIN';
     this.edsServiceName = config.edsClusterConfig?.serviceName ?? '';

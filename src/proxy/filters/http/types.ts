@@ -23,6 +23,8 @@ export interface LocalReply {
   details: string;
   /** Extra response headers. */
   headers?: HeaderMap;
+  /** grpc-status of the reply to a gRPC request; by default mapped from `status`. */
+  grpcStatus?: number;
 }
 
 /** What the chain offers a decoder filter. */

@@ -68,6 +68,13 @@ export interface ServerConnectionCallbacks {
   newStream(encoder: ResponseEncoder): RequestDecoder;
   /** The codec refused a request (Envoy counts downstream_cx_protocol_error); optional for codec-only users. */
   onProtocolError?(): void;
+  /**
+   * HTTP/1: the first byte of a request arrived (where Envoy creates the stream and starts its timers);
+   * newStream follows once its headers are complete and its turn has come.
+   */
+  onRequestBegin?(): void;
+  /** HTTP/1: the request that began last has all its headers (or the codec refused them). */
+  onRequestHeadersComplete?(): void;
 }
 
 /** A downstream connection running one codec. */
@@ -77,18 +84,26 @@ export interface ServerConnection {
   shutdownGracefully(): void;
   /** Closes at once, resetting active streams. */
   close(): void;
+  /** Announces a coming shutdown without refusing streams yet (HTTP/2: GOAWAY with the highest stream id). */
+  shutdownNotice(): void;
+  /**
+   * HTTP/1: an encoder to answer the request whose headers are still arriving (a request timeout fired);
+   * the rest of its input is ignored and the connection closes after the answer. Null when there is no
+   * such request, or a response is still ahead of it.
+   */
+  encoderForPartialRequest(): ResponseEncoder | null;
 }
 
 /** Options every server codec takes. */
 export interface ServerCodecOptions {
   /** Peer speaks TLS: the scheme is https. */
   tls: boolean;
-  /** Connection-level idle timeout in ms (0 = none). */
-  idleTimeoutMs: number;
   /** Maximum request headers size in KiB (Envoy's max_request_headers_kb, default 60). */
   maxRequestHeadersKb: number;
   /** http_protocol_options.accept_http_10: serve HTTP/1.0 (default: 426 Upgrade Required). */
   acceptHttp10?: boolean;
+  /** HTTP/1: how long a closing connection waits for the peer's close, in ms (delayed_close_timeout; 1 s if unset, 0 = none). */
+  delayedCloseTimeoutMs?: number;
 }
 
 // ---- upstream (client) side ----

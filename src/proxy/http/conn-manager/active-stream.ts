@@ -3,7 +3,8 @@
 import type { HeaderMap, RequestHead, ResponseHead } from '../headers.js';
 import type { RequestDecoder, ResponseEncoder, StreamResetReason, WatermarkListener } from '../codec/types.js';
 import { StreamInfo } from '../stream-info.js';
-import { buildLocalReply } from '../local-reply.js';
+import { buildLocalReply, isGrpcRequest } from '../local-reply.js';
+import { formatGrpcTimeout, parseGrpcTimeout } from '../grpc-timeout.js';
 import { FilterStatus, type DecoderFilterCallbacks, type LocalReply, type StreamDecoderFilter,
   type StreamEncoderFilter } from '../../filters/http/types.js';
 import type { RouteMatchResult } from '../../router/index.js';
@@ -11,15 +12,19 @@ import type { ClusterManager } from '../../upstream/types.js';
 import type { HcmConfig } from './config.js';
 import type { HcmConnection } from './connection.js';
 import { mutateRequestHeaders, rejectPathFragment, upgradeType } from './request-headers.js';
+import { mutateXfcc } from './xfcc.js';
+import { mergeSlashes, normalizePath } from './path-normalize.js';
 import { currentDate } from './date.js';
 import { decorateResponse, finishStreamSpan, startStreamSpan } from '../../tracing/hcm-tracing.js';
 import type { Span } from '../../tracing/span.js';
+import { StreamTimers, TIMEOUT_REPLIES, streamDurationMs, timeoutStatus, type StreamTimeout,
+  type StreamTimeoutOwner } from './stream-timeouts.js';
 
 const EMPTY = Buffer.alloc(0);
 const RESPONSE_HOP_BY_HOP = ['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection'];
 
 /** A request in flight on one downstream connection. */
-export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
+export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, StreamTimeoutOwner {
   readonly streamInfo: StreamInfo;
   readonly clusterManager: ClusterManager;
   private head: RequestHead | undefined;
@@ -34,12 +39,13 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   private responseStarted = false;
   private responseEnded = false;
   private destroyed = false;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly timers: StreamTimers;
   /** The stream's span, when the HCM traces and a span was started. */
   private span: Span | null = null;
 
+  /** `startedMs` (performance.now()) is when the request's first byte arrived: the stream timers count from it. */
   constructor(private readonly config: HcmConfig, private readonly conn: HcmConnection,
-    private readonly encoder: ResponseEncoder) {
+    private readonly encoder: ResponseEncoder, startedMs: number) {
     this.streamInfo = new StreamInfo(encoder.protocol);
     this.streamInfo.downstreamRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamLocalAddress = conn.localAddress;
@@ -47,18 +53,15 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.downstreamSsl = conn.ssl;
     this.clusterManager = config.clusterManager;
     config.stats.downstream_rq_active.inc();
-    if (config.streamIdleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(onStreamIdle, config.streamIdleTimeoutMs, this);
-    }
+    this.timers = new StreamTimers(config, this, startedMs);
   }
 
   // ---- RequestDecoder (from the codec) ----
 
   decodeHeaders(head: RequestHead, endStream: boolean): void {
     const stats = this.config.stats;
-    stats.downstream_rq_total.inc();
-    if (head.protocol === 'HTTP/2') stats.downstream_rq_http2_total.inc();
-    else stats.downstream_rq_http1_total.inc();
+    this.countRequest(head.protocol === 'HTTP/2');
+    this.touch();
     this.head = head;
     this.streamInfo.requestHead = head;
     this.requestEnded = endStream;
@@ -75,7 +78,8 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       return;
     }
     const clientIp = mutateRequestHeaders(head, this.config, this.conn.remoteIp, this.conn.localIp, this.conn.tls,
-      allowedUpgrade);
+      allowedUpgrade, this.conn.localPort);
+    mutateXfcc(head.headers, this.config.xfcc, this.conn.ssl);
     if (clientIp !== this.conn.remoteIp) this.streamInfo.downstreamRemoteAddress = `${clientIp}:0`;
     if (head.path === '' || (head.path[0] !== '/' && head.method !== 'CONNECT' && head.path !== '*')) {
       stats.downstream_rq_non_relative_path.inc();
@@ -87,8 +91,15 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       this.sendLocalReply({ status: 400, body: '', details: 'path_normalization_failed' });
       return;
     }
+    if (head.path[0] === '/') {
+      if (this.config.normalizePath) head.path = normalizePath(head.path);
+      // After normalization, as Envoy, so that escapes cannot hide a slash run.
+      if (this.config.mergeSlashes) head.path = mergeSlashes(head.path);
+    }
+    // As Envoy: the route is chosen before the filters run (its timeouts apply from here).
+    const route = this.route();
     // As Envoy's traceRequest: after the route is known, before the filters (the router forwards the context).
-    if (this.config.tracing !== undefined) this.span = startStreamSpan(this.config.tracing, head, this.route(), this.streamInfo);
+    if (this.config.tracing !== undefined) this.span = startStreamSpan(this.config.tracing, head, route, this.streamInfo);
     for (const f of this.config.filters) {
       const made = f.create(this);
       if (made.decoder) this.decoders.push(made.decoder);
@@ -117,6 +128,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
 
   decodeTrailers(trailers: HeaderMap): void {
     if (this.destroyed) return;
+    this.touch();
     this.requestEnded = true;
     this.streamInfo.lastDownstreamRxByteMs = this.streamInfo.elapsedMs();
     const stop = this.stoppedAt;
@@ -143,26 +155,46 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   private runDecodeHeaders(from: number): void {
     const head = this.head!;
     const headerOnly = this.requestEnded && this.held === null && this.heldTrailers === null;
-    for (let i = from; i < this.decoders.length; i++) {
+    const last = this.decoders.length - 1;
+    for (let i = from; i <= last; i++) {
       const status = this.decoders[i].decodeHeaders(head, headerOnly);
       if (this.destroyed || this.responseEnded) return;
       if (status === FilterStatus.StopIteration) {
         this.stoppedAt = i;
+        if (i === last) this.requestDelivered(headerOnly);
         return;
       }
     }
+    this.requestDelivered(headerOnly);
   }
 
   private runDecodeData(from: number, to: number, chunk: Buffer, end: boolean): void {
     for (let i = from; i < to; i++) {
-      if (this.decoders[i].decodeData(chunk, end) === FilterStatus.StopIteration || this.destroyed) return;
+      const status = this.decoders[i].decodeData(chunk, end);
+      if (this.destroyed) return;
+      if (status === FilterStatus.StopIteration) {
+        if (i === this.decoders.length - 1) this.requestDelivered(end);
+        return;
+      }
     }
+    if (to === this.decoders.length) this.requestDelivered(end);
   }
 
   private runDecodeTrailers(from: number, to: number, trailers: HeaderMap): void {
     for (let i = from; i < to; i++) {
-      if (this.decoders[i].decodeTrailers(trailers) === FilterStatus.StopIteration || this.destroyed) return;
+      const status = this.decoders[i].decodeTrailers(trailers);
+      if (this.destroyed) return;
+      if (status === FilterStatus.StopIteration) {
+        if (i === this.decoders.length - 1) this.requestDelivered(true);
+        return;
+      }
     }
+    if (to === this.decoders.length) this.requestDelivered(true);
+  }
+
+  /** The last decoder filter has seen the request up to here; at its end request_timeout stops (as Envoy's). */
+  private requestDelivered(end: boolean): void {
+    if (end) this.timers.disarmRequest();
   }
 
   // ---- DecoderFilterCallbacks ----
@@ -171,9 +203,28 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     if (this.cachedRoute === undefined) {
       const table = this.config.routes.current();
       this.cachedRoute = table === null || this.head === undefined ? null : table.route(this.head, Math.random());
-      if (this.cachedRoute !== null) this.streamInfo.routeName = this.cachedRoute.route.name;
+      if (this.cachedRoute !== null) {
+        this.streamInfo.routeName = this.cachedRoute.route.name;
+        this.refreshRouteTimeouts(this.cachedRoute);
+      }
     }
     return this.cachedRoute;
+  }
+
+  /** Envoy's refreshIdleTimeout and refreshDurationTimeout: the route's idle_timeout and max_stream_duration. */
+  private refreshRouteTimeouts(match: RouteMatchResult): void {
+    const action = match.route.action;
+    const head = this.head;
+    if (action.kind !== 'route' || head === undefined) return;
+    if (action.idleTimeoutMs !== undefined) this.timers.setIdle(action.idleTimeoutMs);
+    const h = head.headers;
+    const ms = streamDurationMs(this.config.maxStreamDurationMs, action.streamDuration, parseGrpcTimeout(h.get('grpc-timeout')));
+    // Under max_stream_duration a gRPC request's grpc-timeout tells the upstream the time left, as Envoy's.
+    if (action.streamDuration !== null && isGrpcRequest(head)) {
+      if (ms !== null) h.set('grpc-timeout', formatGrpcTimeout(ms));
+      else if (this.timers.hasDuration) h.remove('grpc-timeout');
+    }
+    this.timers.setDuration(ms);
   }
 
   clearRouteCache(): void {
@@ -196,6 +247,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       if (status === FilterStatus.StopIteration) {
         // Filters up to the new stop get what was held; later ones keep waiting for it.
         this.stoppedAt = i;
+        if (i + 1 === this.decoders.length) this.requestDelivered(headerOnly);
         if (held !== null) {
           for (const h of held) {
             this.runDecodeData(from, i + 1, h.chunk, h.end);
@@ -212,6 +264,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       }
     }
     const n = this.decoders.length;
+    this.requestDelivered(headerOnly);
     if (held !== null) for (const h of held) this.runDecodeData(from, n, h.chunk, h.end);
     if (trailers !== null && !this.destroyed) this.runDecodeTrailers(from, n, trailers);
   }
@@ -225,13 +278,16 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
       this.resetStream();
       return;
     }
-    const { head, body } = buildLocalReply(reply.status, reply.body, this.head, reply.headers);
+    const { head, body } = buildLocalReply(reply.status, reply.body, this.head, reply.headers, reply.grpcStatus);
     this.encodeHeaders(head, body === null);
     if (body !== null) this.encodeData(body, true);
   }
 
   encodeHeaders(head: ResponseHead, endStream: boolean): void {
     if (this.destroyed || this.responseStarted) return;
+    this.touch();
+    // As Envoy: once the response begins, request_timeout no longer applies.
+    this.timers.disarmRequest();
     for (const f of this.encoders) {
       if (f.encodeHeaders(head, endStream) === FilterStatus.StopIteration || this.destroyed) return;
     }
@@ -260,6 +316,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
 
   encodeTrailers(trailers: HeaderMap): void {
     if (this.destroyed || this.responseEnded) return;
+    this.touch();
     for (const f of this.encoders) {
       if (f.encodeTrailers(trailers) === FilterStatus.StopIteration || this.destroyed) return;
     }
@@ -319,7 +376,10 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     if (cls >= 1 && cls <= 5) stats.byClass[cls].inc();
     stats.downstream_rq_completed.inc();
     stats.downstream_rq_time.record(info.lastDownstreamTxByteMs);
-    if (!this.requestEnded && this.encoder.protocol !== 'HTTP/2' && this.head !== undefined) {
+    if (!this.requestEnded && this.encoder.protocol === 'HTTP/2') {
+      // As Envoy's doEndStream: the rest of the request is not wanted (RST_STREAM NO_ERROR after the response).
+      this.encoder.resetStream('local reset');
+    } else if (!this.requestEnded && this.head !== undefined) {
       // Envoy closes an HTTP/1 connection whose request body was not fully read.
       this.conn.closeAfterResponse();
     }
@@ -327,21 +387,41 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
   }
 
   private touch(): void {
-    if (this.idleTimer !== null) this.idleTimer.refresh();
+    this.timers.touch();
   }
 
-  /** stream_idle_timeout fired. */
-  onIdleTimeout(): void {
-    this.idleTimer = null;
+  private countRequest(http2: boolean): void {
+    const stats = this.config.stats;
+    stats.downstream_rq_total.inc();
+    if (http2) stats.downstream_rq_http2_total.inc();
+    else stats.downstream_rq_http1_total.inc();
+  }
+
+  /**
+   * A stream timeout fired (Envoy's onRequestHeaderTimeout, onRequestTimeout, onIdleTimeout,
+   * onStreamMaxDurationReached): a local reply, 408 while the request is still arriving and 504 after;
+   * a stream whose response has begun is reset instead.
+   */
+  onStreamTimeout(kind: StreamTimeout): void {
     if (this.destroyed) return;
-    this.config.stats.downstream_rq_idle_timeout.inc();
-    this.sendLocalReply({ status: 408, body: 'stream timeout', flag: 'SI', details: 'stream_idle_timeout' });
+    const t = TIMEOUT_REPLIES[kind];
+    this.config.stats[t.stat].inc();
+    const reply: LocalReply = { status: timeoutStatus(this.requestEnded), body: t.body, details: t.details };
+    if (t.flag !== undefined) reply.flag = t.flag;
+    if (t.grpcStatus !== undefined) reply.grpcStatus = t.grpcStatus;
+    this.sendLocalReply(reply);
+  }
+
+  /** HTTP/1: a timeout fired while the request's headers were still arriving; this stream exists to answer it. */
+  timeOutBeforeHeaders(kind: StreamTimeout): void {
+    this.countRequest(false);
+    this.onStreamTimeout(kind);
   }
 
   private destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.timers.clear();
     for (const f of this.decoders) f.onDestroy();
     for (const f of this.encoders) f.onDestroy();
     this.config.stats.downstream_rq_active.dec();
@@ -351,8 +431,4 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     if (this.span !== null) finishStreamSpan(this.config.tracing!, this.span, info, this.cachedRoute ?? null);
     this.conn.onStreamDestroyed(this);
   }
-}
-
-function onStreamIdle(stream: ActiveStream): void {
-  stream.onIdleTimeout();
 }

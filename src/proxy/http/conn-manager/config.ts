@@ -8,6 +8,8 @@ import type { AccessLogger } from '../../accesslog/index.js';
 import type { HcmStats } from './stats.js';
 import type { RequestHeaderPolicy } from './request-headers.js';
 import type { HcmTracingConfig } from '../../tracing/hcm-tracing.js';
+import type { StreamTimeoutConfig } from './stream-timeouts.js';
+import type { XfccPolicy } from './xfcc.js';
 
 /** Gives the current route table (static, or the latest from RDS). */
 export interface RouteConfigProvider {
@@ -18,7 +20,7 @@ export interface RouteConfigProvider {
 export type ServerHeaderTransformation = 'OVERWRITE' | 'APPEND_IF_ABSENT' | 'PASS_THROUGH';
 
 /** One http_connection_manager, compiled. */
-export interface HcmConfig extends RequestHeaderPolicy {
+export interface HcmConfig extends RequestHeaderPolicy, StreamTimeoutConfig {
   readonly statPrefix: string;
   readonly codecType: CodecType;
   readonly routes: RouteConfigProvider;
@@ -29,17 +31,25 @@ export interface HcmConfig extends RequestHeaderPolicy {
   readonly serverName: string;
   readonly serverHeaderTransformation: ServerHeaderTransformation;
   readonly alwaysSetRequestIdInResponse: boolean;
-  /** Connection idle timeout (common_http_protocol_options.idle_timeout), ms; default 1 h. */
+  /** Connection idle timeout from accept, with no stream (common_http_protocol_options.idle_timeout), ms; default 1 h, 0 disables. */
   readonly idleTimeoutMs: number;
-  /** stream_idle_timeout, ms; default 5 min; 0 disables. */
-  readonly streamIdleTimeoutMs: number;
-  /** request_timeout, ms; 0 disables (default). */
-  readonly requestTimeoutMs: number;
+  /** common_http_protocol_options.max_connection_duration, ms; 0 (default) disables. */
+  readonly maxConnectionDurationMs: number;
+  /** drain_timeout: from an HTTP/2 shutdown notice to the final GOAWAY, ms; default 5 s. */
+  readonly drainTimeoutMs: number;
+  /** delayed_close_timeout, ms; default 1 s. */
+  readonly delayedCloseTimeoutMs: number;
   readonly maxRequestHeadersKb: number;
   /** http_protocol_options.enable_trailers: send trailers to HTTP/1 clients (chunked). */
   readonly http1EnableTrailers: boolean;
   /** http_protocol_options.accept_http_10: serve HTTP/1.0 (otherwise the HTTP/1 codec answers 426). */
   readonly acceptHttp10: boolean;
+  /** normalize_path: RFC 3986 normalization of the path before routing. */
+  readonly normalizePath: boolean;
+  /** merge_slashes: runs of '/' in the path become one before routing. */
+  readonly mergeSlashes: boolean;
+  /** forward_client_cert_details and set_current_client_cert_details. */
+  readonly xfcc: XfccPolicy;
   /** The HCM's `tracing`, compiled; undefined when the HCM has none (no tracing work per request). */
   readonly tracing?: HcmTracingConfig;
 }

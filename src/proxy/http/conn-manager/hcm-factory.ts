@@ -1,7 +1,8 @@
 // Builds a compiled HcmConfig from an http_connection_manager proto, once per filter chain.
-// Defaults follow Envoy's (server_name "envoy", stream_idle_timeout 5 min, max headers 60 KiB).
+// Defaults follow Envoy's (server_name "envoy", idle_timeout 1 h, stream_idle_timeout 5 min, max headers 60 KiB).
 import type { HttpConnectionManager } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import { HttpConnectionManager_CodecType, HttpConnectionManager_ServerHeaderTransformation } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { HttpConnectionManager_CodecType, HttpConnectionManager_ForwardClientCertDetails,
+  HttpConnectionManager_ServerHeaderTransformation } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { ConfigSource } from '../../../xds/gen/envoy/config/core/v3/config_source_pb.js';
 import type { Node, TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { Scope } from '../../stats/store.js';
@@ -14,6 +15,7 @@ import type { CodecType } from '../codec/index.js';
 import type { HcmConfig, RouteConfigProvider, ServerHeaderTransformation } from './config.js';
 import { createHcmStats } from './stats.js';
 import { buildHcmTracing } from '../../tracing/hcm-tracing.js';
+import type { ForwardClientCert, XfccPolicy } from './xfcc.js';
 
 /** An HCM's `rds`: the route_config_name, its config_source, the HCM's stat_prefix, and where it sits. */
 export interface RdsRequest {
@@ -51,6 +53,15 @@ function serverTransform(t: HttpConnectionManager_ServerHeaderTransformation): S
   return 'OVERWRITE';
 }
 
+/** forward_client_cert_details and set_current_client_cert_details (Envoy's default: SANITIZE). */
+function xfccPolicy(proto: HttpConnectionManager): XfccPolicy {
+  const d = proto.setCurrentClientCertDetails;
+  return {
+    forward: HttpConnectionManager_ForwardClientCertDetails[proto.forwardClientCertDetails] as ForwardClientCert,
+    subject: d?.subject === true, uri: d?.uri === true, dns: d?.dns === true,
+  };
+}
+
 /** Compiles one http_connection_manager. */
 export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): HcmConfig {
   const hcmScope = ctx.stats.scope(`http.${proto.statPrefix}`);
@@ -68,6 +79,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
   }
   const filterCtx = { hcmStats: stats, statPrefix: proto.statPrefix, stats: ctx.stats, localNode: ctx.localNode,
     trafficDirection: ctx.trafficDirection, clusterManager: ctx.clusterManager };
+  const common = proto.commonHttpProtocolOptions;
   const upgradeTypes = new Set(proto.upgradeConfigs.filter((u) => u.enabled !== false)
     .map((u) => u.upgradeType.toLowerCase()));
   return {
@@ -82,9 +94,14 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     serverName: proto.serverName !== '' ? proto.serverName : 'envoy',
     serverHeaderTransformation: serverTransform(proto.serverHeaderTransformation),
     alwaysSetRequestIdInResponse: proto.alwaysSetRequestIdInResponse,
-    idleTimeoutMs: durationMs(proto.commonHttpProtocolOptions?.idleTimeout, 3600_000),
+    idleTimeoutMs: durationMs(common?.idleTimeout, 3600_000),
+    maxConnectionDurationMs: durationMs(common?.maxConnectionDuration, 0),
+    drainTimeoutMs: durationMs(proto.drainTimeout, 5000),
+    delayedCloseTimeoutMs: durationMs(proto.delayedCloseTimeout, 1000),
     streamIdleTimeoutMs: durationMs(proto.streamIdleTimeout, 300_000),
     requestTimeoutMs: durationMs(proto.requestTimeout, 0),
+    requestHeadersTimeoutMs: durationMs(proto.requestHeadersTimeout, 0),
+    maxStreamDurationMs: durationMs(common?.maxStreamDuration, 0),
     maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
     http1EnableTrailers: proto.httpProtocolOptions?.enableTrailers ?? false,
     acceptHttp10: proto.httpProtocolOptions?.acceptHttp10 ?? false,
@@ -96,6 +113,10 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     via: proto.via,
     upgradeTypes,
     stripAnyHostPort: proto.stripPortMode.case === 'stripAnyHostPort' && proto.stripPortMode.value,
+    stripMatchingHostPort: proto.stripMatchingHostPort,
+    normalizePath: proto.normalizePath ?? false,
+    mergeSlashes: proto.mergeSlashes,
+    xfcc: xfccPolicy(proto),
     tracing: buildHcmTracing(proto.tracing, { clusterManager: ctx.clusterManager, stats: ctx.stats, hcmScope,
       localNode: ctx.localNode, trafficDirection: ctx.trafficDirection }),
   };

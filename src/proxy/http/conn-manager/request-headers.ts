@@ -17,14 +17,20 @@ export interface RequestHeaderPolicy {
   upgradeTypes: ReadonlySet<string>;
   /** HCM strip_any_host_port: `:authority` loses any `:<port>` before routing and forwarding. */
   stripAnyHostPort?: boolean;
+  /** HCM strip_matching_host_port: `:authority` loses its port when it is the listener's. */
+  stripMatchingHostPort?: boolean;
 }
 
-/** `host:port` -> `host`, `[v6]:port` -> `[v6]`; left alone when there is no numeric port. */
-export function stripHostPort(authority: string): string {
+/**
+ * `host:port` -> `host`, `[v6]:port` -> `[v6]`; left alone when there is no numeric port, or (with
+ * `onlyPort`) when the port is another one.
+ */
+export function stripHostPort(authority: string, onlyPort?: number): string {
   const colon = authority.lastIndexOf(':');
   if (colon < 0 || authority.indexOf(']', colon) >= 0) return authority;
   const port = authority.slice(colon + 1);
   if (port === '' || !/^\d+$/.test(port)) return authority;
+  if (onlyPort !== undefined && Number(port) !== onlyPort) return authority;
   // A bare IPv6 address without brackets has several colons: not a port.
   if (!authority.startsWith('[') && authority.indexOf(':') !== colon) return authority;
   return authority.slice(0, colon);
@@ -81,9 +87,10 @@ export function rejectPathFragment(head: RequestHead): boolean {
  * address (for %DOWNSTREAM_REMOTE_ADDRESS% and x-envoy-external-address).
  */
 export function mutateRequestHeaders(head: RequestHead, policy: RequestHeaderPolicy, peerIp: string,
-  localIp: string, tls: boolean, isUpgrade: boolean): string {
+  localIp: string, tls: boolean, isUpgrade: boolean, localPort = 0): string {
   const h = head.headers;
   if (policy.stripAnyHostPort === true) head.authority = stripHostPort(head.authority);
+  else if (policy.stripMatchingHostPort === true) head.authority = stripHostPort(head.authority, localPort);
   for (const name of HOP_BY_HOP) h.remove(name);
   if (isUpgrade) h.set('connection', 'upgrade');
   else h.remove('upgrade');

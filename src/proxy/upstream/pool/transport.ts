@@ -1,5 +1,6 @@
 // Opens the transport to an upstream host: plain TCP, or TLS (UpstreamTlsContext) as the host's
-// transport socket says (transport_socket_matches, else the cluster's transport_socket). Used by the HTTP pools and the TCP proxy.
+// transport socket says (transport_socket_matches, else the cluster's transport_socket), from the cluster's
+// upstream_bind_config source address, with its TCP keepalive. Used by the HTTP pools and the TCP proxy.
 import { connect, Socket } from 'node:net';
 import type { HttpProtocol } from '../../http/headers.js';
 import type { ClusterInfoImpl } from '../cluster-info.js';
@@ -33,8 +34,17 @@ export function alpnFallbackFor(protocol: HttpProtocol): readonly string[] {
 export function openTransport(host: TransportTarget, info: ClusterInfoImpl, alpnFallback: readonly string[],
   owner: TransportOwner): Socket {
   const t = info.transportSockets.forHost(host);
-  if (t.tls !== null) return t.tls.connect(host.address, host.port, alpnFallback, t.sslStats!, () => owner.onTransportReady());
-  const socket = host.port === 0 ? connect({ path: host.address }) : connect({ host: host.address, port: host.port, noDelay: true });
-  socket.once('connect', () => owner.onTransportReady());
+  const from = info.sourceAddress;
+  let socket: Socket;
+  if (t.tls !== null) {
+    socket = t.tls.connect(host.address, host.port, alpnFallback, t.sslStats!, () => owner.onTransportReady(), from);
+  } else {
+    // A pipe host (port 0) is a Unix socket path.
+    socket = host.port === 0 ? connect({ path: host.address })
+      : connect(from === undefined ? { host: host.address, port: host.port, noDelay: true }
+        : { host: host.address, port: host.port, noDelay: true, localAddress: from });
+    socket.once('connect', () => owner.onTransportReady());
+  }
+  if (info.tcpKeepaliveMs !== undefined) socket.setKeepAlive(true, info.tcpKeepaliveMs);
   return socket;
 }

@@ -19,6 +19,7 @@ import {
 import type { RouteAction_HashPolicy_CookieAttribute } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { mirrorPoliciesOf } from './mirror-policy.js';
 import { ShadowSet } from './shadow-writer.js';
+import { routeTimeoutMs } from './route-timeout.js';
 
 /** Request bodies up to this size are kept for retries (Envoy's default buffer limit, 1 MiB). */
 const RETRY_BUFFER_LIMIT = 1024 * 1024;
@@ -81,7 +82,6 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   private perTryTimeoutMs = 0;
   private globalTimer: NodeJS.Timeout | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
   /** Mirror requests still being fed the request body (null without mirror policies). */
   private shadows: ShadowSet | null = null;
 
@@ -129,7 +129,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     cb.streamInfo.upstreamCluster = cluster.info.name;
 
     const h = head.headers;
-    this.timeoutMs = parseMs(h.get('x-envoy-upstream-rq-timeout-ms')) ?? action.timeoutMs;
+    this.timeoutMs = parseMs(h.get('x-envoy-upstream-rq-timeout-ms')) ?? routeTimeoutMs(action, head);
     const policy = retryPolicyOf(action);
     this.perTryTimeoutMs = parseMs(h.get('x-envoy-upstream-rq-per-try-timeout-ms')) ?? policy.perTryTimeoutMs;
     if (policy.retryOn !== 0 || h.has('x-envoy-retry-on') || h.has('x-envoy-retry-grpc-on')) {
@@ -498,12 +498,10 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     // The upstream side is finished before the last part goes downstream: encoding it ends the
     // stream, and the stream's teardown must not reset a healthy upstream connection.
     if (endStream) this.onResponseEnd(req);
-    else this.armIdleTimer();
     this.cb.encodeHeaders(head, endStream);
   }
 
   onUpstreamData(req: UpstreamRequest, chunk: Buffer, endStream: boolean): void {
-    if (this.idleTimer !== null) this.idleTimer.refresh();
     if (endStream) this.onResponseEnd(req);
     this.cb.encodeData(chunk, endStream);
   }
@@ -604,21 +602,6 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     this.scheduleRetry();
   }
 
-  private armIdleTimer(): void {
-    const ms = this.action!.idleTimeoutMs ?? 0;
-    if (ms > 0) this.idleTimer = setTimeout(onIdleTimeout, ms, this);
-  }
-
-  /** The route's idle_timeout fired while streaming the response. */
-  onIdleTimeout(): void {
-    this.idleTimer = null;
-    if (this.finished) return;
-    this.finished = true;
-    this.abortAll();
-    this.cb.streamInfo.setFlag('SI');
-    this.cb.resetStream();
-  }
-
   private clearGlobalTimer(): void {
     if (this.globalTimer !== null) {
       clearTimeout(this.globalTimer);
@@ -633,10 +616,6 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
       this.backoffTimer = null;
     }
     this.retry?.release();
-    if (this.idleTimer !== null) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-    }
   }
 
   private localReply(status: number, body: string, flag: ResponseFlag, details: string): void {
@@ -691,7 +670,4 @@ function onPerTryTimeout(f: RouterFilter, req: UpstreamRequest): void {
 }
 function onBackoffDone(f: RouterFilter): void {
   f.retryNow();
-}
-function onIdleTimeout(f: RouterFilter): void {
-  f.onIdleTimeout();
 }

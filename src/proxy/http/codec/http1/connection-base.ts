@@ -9,8 +9,8 @@ import { acquireParser, releaseParser, type NodeHttpParser, type ParseError, typ
 export const HIGH_WATERMARK = 1024 * 1024;
 /** Bodies up to this size are copied next to their head/framing so the whole piece is one write. */
 const MERGE_LIMIT = 16 * 1024;
-/** Envoy's delayed_close_timeout: how long a closing connection waits for the peer to close. */
-const DELAYED_CLOSE_MS = 1000;
+/** Envoy's default delayed_close_timeout: how long a closing connection waits for the peer to close. */
+export const DEFAULT_DELAYED_CLOSE_MS = 1000;
 
 export const EMPTY = Buffer.alloc(0);
 
@@ -66,6 +66,8 @@ export abstract class Http1ConnectionBase implements ParserOwner {
   /** Bytes still queued when the delayed-close timer last looked. */
   private closeWritable = 0;
   private dataListener: ((chunk: Buffer) => void) | null = null;
+  /** delayed_close_timeout in ms; 0 closes as soon as the queued writes are out. */
+  protected delayedCloseMs = DEFAULT_DELAYED_CLOSE_MS;
 
   constructor(readonly socket: Socket, parserType: number, maxHeaderSize: number) {
     this.parser = acquireParser(parserType, maxHeaderSize, this);
@@ -270,16 +272,21 @@ export abstract class Http1ConnectionBase implements ParserOwner {
   // ---- closing ----
 
   /**
-   * Half-closes after queued writes; the socket is destroyed when the peer closes, or 1 s after the last
-   * write progress (Envoy's delayed_close_timeout: a slow reader still gets the whole response).
+   * Half-closes after queued writes; the socket is destroyed when the peer closes, or delayed_close_timeout
+   * (1 s by default) after the last write progress: a slow reader still gets the whole response. With 0 the
+   * socket is destroyed once the writes are out.
    */
   protected closeGracefully(): void {
     if (this.closed || this.closeTimer !== null) return;
     this.stopped = true;
     this.applyReading();
     this.closeWritable = this.socket.writableLength;
+    if (this.delayedCloseMs <= 0) {
+      this.socket.destroySoon();
+      return;
+    }
     this.socket.end();
-    this.closeTimer = setTimeout(onCloseTimer, DELAYED_CLOSE_MS, this);
+    this.closeTimer = setTimeout(onCloseTimer, this.delayedCloseMs, this);
     this.closeTimer.unref();
   }
 

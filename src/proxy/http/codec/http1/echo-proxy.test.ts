@@ -114,7 +114,7 @@ test('a 20 MB body streams through server codec -> client codec under back-press
     const callbacks: ServerConnectionCallbacks = {
       newStream: (encoder) => new DownstreamSide(encoder, upstream, stats),
     };
-    createHttp1ServerConnection(downSock, null, callbacks, { tls: false, idleTimeoutMs: 0, maxRequestHeadersKb: 60 });
+    createHttp1ServerConnection(downSock, null, callbacks, { tls: false, maxRequestHeadersKb: 60 });
   });
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');

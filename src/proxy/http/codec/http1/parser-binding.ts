@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 
 /** What a parser reports to; set as `parser.owner` so the callbacks below need no closures. */
 export interface ParserOwner {
+  /** A message's first byte (request parsers only). */
+  onParserMessageBegin?(): void;
   onParserHeaders(headers: string[], url: string): void;
   onParserHeadersComplete(major: number, minor: number, headers: string[] | undefined, method: number | undefined,
     url: string | undefined, status: number | undefined, upgrade: boolean, keepAlive: boolean): number;
@@ -43,6 +45,7 @@ interface ParserClass {
   new (): NodeHttpParser;
   REQUEST: number;
   RESPONSE: number;
+  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -79,6 +82,16 @@ export const METHODS: readonly string[] = binding?.methods ?? [];
 
 export const REQUEST = binding?.Parser.REQUEST ?? 1;
 export const RESPONSE = binding?.Parser.RESPONSE ?? 2;
+
+function onMessageBegin(this: NodeHttpParser): void {
+  const o = this.owner;
+  if (o === null) return;
+  try {
+    o.onParserMessageBegin?.();
+  } catch (err) {
+    o.onCallbackError(err);
+  }
+}
 
 function onHeaders(this: NodeHttpParser, headers: string[], url: string): void {
   const o = this.owner;
@@ -151,6 +164,8 @@ export function acquireParser(type: number, maxHeaderSize: number, owner: Parser
     p[P.kOnMessageComplete] = onMessageComplete;
     p[P.kOnExecute] = onExecute;
   }
+  // Only request parsers report message starts (the server's request timers begin there).
+  p[P.kOnMessageBegin] = type === P.REQUEST ? onMessageBegin : undefined;
   p.initialize(type, {}, maxHeaderSize, P.kLenientNone);
   p.owner = owner;
   return p;

@@ -259,15 +259,11 @@ test('bytes read by protocol sniffing are parsed first', async () => {
   }, {}, true);
 });
 
-test('Connection: close and the idle timeout close the connection', async () => {
+test('Connection: close closes the connection', async () => {
   await withApp(async (port) => {
     const text = await rawExchange(port, 'GET /c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     assert.equal(splitResponses(text)[0].headers['connection'], 'close');
-    const started = performance.now();
-    const idle = await rawExchange(port, 'GET /i HTTP/1.1\r\nHost: a\r\n\r\n', 3000);
-    assert.equal(splitResponses(idle).length, 1);
-    assert.ok(performance.now() - started < 1500, 'closed by the 100 ms idle timeout');
-  }, { idleTimeoutMs: 100 });
+  });
 });
 
 test('more than 32 headers (flushed early by the parser), then more requests on the same connection', async () => {

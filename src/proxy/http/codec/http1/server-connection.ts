@@ -25,10 +25,6 @@ export interface Http1ServerOptions extends ServerCodecOptions {
   serverName?: string;
 }
 
-function onIdleTimeout(conn: Http1ServerConnection): void {
-  conn.onIdleTimeout();
-}
-
 /** One downstream HTTP/1 connection. */
 export class Http1ServerConnection extends Http1ConnectionBase implements ServerConnection, ServerStreamOwner {
   readonly protocol: HttpProtocol = 'HTTP/1.1';
@@ -55,10 +51,10 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     this.outboundResponses--;
     if (this.waitingForOutput) this.advance();
   };
-  private idleTimer: NodeJS.Timeout | null = null;
+  /** The request being received was answered before its headers were complete: its input is dropped. */
+  private answeredEarly = false;
   private readonly scheme: string;
   readonly serverName: string;
-  private readonly idleTimeoutMs: number;
   private readonly acceptHttp10: boolean;
 
   constructor(socket: Socket, initial: Buffer | null, readonly callbacks: ServerConnectionCallbacks,
@@ -66,17 +62,20 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     super(socket, REQUEST, (options.maxRequestHeadersKb > 0 ? options.maxRequestHeadersKb : DEFAULT_MAX_HEADERS_KB) * 1024);
     this.scheme = options.tls ? 'https' : 'http';
     this.serverName = options.serverName ?? 'envoy';
-    this.idleTimeoutMs = options.idleTimeoutMs;
     this.acceptHttp10 = options.acceptHttp10 ?? false;
-    this.armIdle();
+    if (options.delayedCloseTimeoutMs !== undefined) this.delayedCloseMs = options.delayedCloseTimeoutMs;
     this.startReading(initial);
   }
 
   private get ignoreInput(): boolean {
-    return this.stopped || this.refused;
+    return this.stopped || this.refused || this.answeredEarly;
   }
 
   // ---- parser events ----
+
+  onParserMessageBegin(): void {
+    if (!this.ignoreInput) this.callbacks.onRequestBegin?.();
+  }
 
   onParserHeaders(headers: string[], url: string): void {
     if (this.ignoreInput) return;
@@ -93,6 +92,7 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
   onParserHeadersComplete(major: number, minor: number, headers: string[] | undefined, method: number | undefined,
     url: string | undefined, _status: number | undefined, upgrade: boolean, keepAlive: boolean): number {
     if (this.ignoreInput) return 0;
+    this.callbacks.onRequestHeadersComplete?.();
     const raw = headers ?? this.slowHeaders ?? [];
     const target = url === undefined ? this.slowUrl : this.slowUrl + url;
     this.slowHeaders = null;
@@ -225,7 +225,6 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
         if (q === null || q.length === 0) break;
         if (this.outputBackedUp()) {
           this.holdReads();
-          this.armIdle();
           return;
         }
         const next = q.shift()!;
@@ -240,7 +239,6 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
       this.closeGracefully();
       return;
     }
-    this.armIdle();
     if (this.outputBackedUp()) {
       this.holdReads();
       return;
@@ -279,24 +277,6 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     return this.active?.listener ?? null;
   }
 
-  // ---- idle timeout ----
-
-  private armIdle(): void {
-    if (this.idleTimeoutMs <= 0) return;
-    if (this.idleTimer === null) {
-      this.idleTimer = setTimeout(onIdleTimeout, this.idleTimeoutMs, this);
-      this.idleTimer.unref();
-    } else {
-      this.idleTimer.refresh();
-    }
-  }
-
-  /** common_http_protocol_options.idle_timeout: no stream for that long closes the connection. */
-  onIdleTimeout(): void {
-    if (this.stopped || this.active !== null || this.parsing !== null) return;
-    this.closeGracefully();
-  }
-
   // ---- ServerConnection ----
 
   shutdownGracefully(): void {
@@ -305,12 +285,24 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     if (this.active === null) this.closeGracefully();
   }
 
+  shutdownNotice(): void {
+    // HTTP/1 has no notice: the next response carries `connection: close` once shutdownGracefully is called.
+  }
+
+  encoderForPartialRequest(): ServerStream | null {
+    if (this.ignoreInput || this.active !== null || this.parsing !== null) return null;
+    this.answeredEarly = true;
+    // Nothing of the request is known: an HTTP/1.1 answer, and the connection closes after it.
+    const s = new ServerStream(this, false, false, false, false);
+    this.active = s;
+    return s;
+  }
+
   close(): void {
     this.destroy();
   }
 
   protected onClosed(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     const s = this.active;
     this.active = null;
     this.queue = null;

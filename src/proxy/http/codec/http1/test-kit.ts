@@ -113,7 +113,7 @@ export class EchoApp {
   readonly server: net.Server;
 
   constructor(options: Partial<ServerCodecOptions> = {}, sniff = false) {
-    const opts: ServerCodecOptions = { tls: false, idleTimeoutMs: 0, maxRequestHeadersKb: 60, ...options };
+    const opts: ServerCodecOptions = { tls: false, maxRequestHeadersKb: 60, ...options };
     this.server = net.createServer((socket) => {
       if (!sniff) {
         this.connections.push(createHttp1ServerConnection(socket, null, this, opts));

@@ -83,7 +83,7 @@ class Relay implements ServerConnectionCallbacks, ClientConnectionCallbacks {
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
-      createHttp2ServerConnection(socket, null, this, { tls: false, idleTimeoutMs: 0, maxRequestHeadersKb: 60 });
+      createHttp2ServerConnection(socket, null, this, { tls: false, maxRequestHeadersKb: 60 });
     });
   }
 

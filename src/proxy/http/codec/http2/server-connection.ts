@@ -14,6 +14,8 @@ import { SessionWatchdog } from './session-watchdog.js';
 import { H2StreamBase, HeadMode } from './stream-base.js';
 
 const kConnection = Symbol('strait.h2.serverConnection');
+/** The highest HTTP/2 stream id (2^31 - 1). */
+const MAX_STREAM_ID = 0x7fffffff;
 
 type OwnedSession = ServerHttp2Session & { [kConnection]: Http2ServerConnection };
 
@@ -115,10 +117,9 @@ export class Http2ServerConnection implements ServerConnection {
   private readonly streams = new Set<H2ServerStream>();
   private readonly defaultScheme: string;
   private readonly maxHeaderBytes: number;
-  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly socket: Socket, initial: Buffer | null,
-    private readonly callbacks: ServerConnectionCallbacks, private readonly options: ServerCodecOptions) {
+    private readonly callbacks: ServerConnectionCallbacks, options: ServerCodecOptions) {
     this.defaultScheme = options.tls ? 'https' : 'http';
     this.maxHeaderBytes = options.maxRequestHeadersKb * 1024;
     // Bytes read while sniffing the preface go back in front; node reads a socket's buffered data first.
@@ -131,7 +132,6 @@ export class Http2ServerConnection implements ServerConnection {
     session.on('error', onSessionError);
     widenConnectionWindow(session);
     this.watchdog = new SessionWatchdog(session);
-    this.armIdleTimer();
   }
 
   onStream(stream: ServerHttp2Stream, flags: number, raw: readonly string[]): void {
@@ -145,7 +145,6 @@ export class Http2ServerConnection implements ServerConnection {
       }
       return;
     }
-    this.disarmIdleTimer();
     const s = new H2ServerStream(this);
     this.streams.add(s);
     s.start(stream, raw, (flags & NGHTTP2_FLAG_END_STREAM) !== 0, this.callbacks, this.defaultScheme);
@@ -153,11 +152,9 @@ export class Http2ServerConnection implements ServerConnection {
 
   onStreamFinished(s: H2ServerStream): void {
     this.streams.delete(s);
-    if (this.streams.size === 0) this.armIdleTimer();
   }
 
   onSessionClose(): void {
-    this.disarmIdleTimer();
     this.watchdog.stop();
     for (const s of [...this.streams]) s.connectionClosed();
     if (!this.socket.destroyed) this.socket.destroy();
@@ -175,28 +172,16 @@ export class Http2ServerConnection implements ServerConnection {
     if (!this.socket.destroyed) this.socket.destroy();
   }
 
-  /** idle_timeout: with no active streams for that long, drain the connection (GOAWAY, then close). */
-  private armIdleTimer(): void {
-    const ms = this.options.idleTimeoutMs;
-    if (ms <= 0 || this.session.destroyed) return;
-    if (this.idleTimer === null) {
-      this.idleTimer = setTimeout(onIdleTimeout, ms, this);
-      this.idleTimer.unref();
-    } else {
-      this.idleTimer.refresh();
-    }
+  shutdownNotice(): void {
+    const session = this.session;
+    if (session.closed || session.destroyed) return;
+    // nghttp2's shutdown notice: a GOAWAY naming the highest stream id, so streams the client opens meanwhile are still accepted.
+    session.goaway(NGHTTP2_NO_ERROR, MAX_STREAM_ID);
   }
 
-  private disarmIdleTimer(): void {
-    if (this.idleTimer === null) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-  }
-
-  /** The idle timer fired. */
-  onIdleTimeout(): void {
-    this.idleTimer = null;
-    if (this.streams.size === 0) this.shutdownGracefully();
+  encoderForPartialRequest(): null {
+    // node:http2 hands over a stream only once its headers are complete.
+    return null;
   }
 }
 
@@ -213,6 +198,3 @@ function onSessionError(): void {
   // Protocol and socket errors end the session (or stream); 'close' follows and resets the streams.
 }
 
-function onIdleTimeout(conn: Http2ServerConnection): void {
-  conn.onIdleTimeout();
-}

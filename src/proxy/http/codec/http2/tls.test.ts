@@ -62,7 +62,7 @@ class SchemeEcho implements RequestDecoder {
 test('curl --http2 over TLS (ALPN h2) against the server codec', { timeout: 10_000 }, async () => {
   const server = tls.createServer({ key, cert, ALPNProtocols: ['h2'] }, (socket) => {
     createHttp2ServerConnection(socket, null, { newStream: (enc) => new SchemeEcho(enc) },
-      { tls: true, idleTimeoutMs: 0, maxRequestHeadersKb: 60 });
+      { tls: true, maxRequestHeadersKb: 60 });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,0 +1,63 @@
+// x-forwarded-client-cert as Envoy's mutateXfccRequestHeader: forward_client_cert_details says whether the
+// header is removed, kept, appended to or replaced; set_current_client_cert_details which peer facts go in.
+import { createHash, X509Certificate } from 'node:crypto';
+import type { HeaderMap } from '../headers.js';
+import type { DownstreamSsl } from '../../tls/downstream-ssl.js';
+
+/** HttpConnectionManager.ForwardClientCertDetails. */
+export type ForwardClientCert = 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY';
+
+/** The HCM's XFCC settings (Cert and Chain details are refused at load). */
+export interface XfccPolicy {
+  readonly forward: ForwardClientCert;
+  readonly subject: boolean;
+  readonly uri: boolean;
+  readonly dns: boolean;
+}
+
+const XFCC = 'x-forwarded-client-cert';
+
+/** RFC 2253 escaping of an attribute value (OpenSSL's XN_FLAG_RFC2253 output, which Envoy prints). */
+function escapeRdnValue(v: string): string {
+  let out = v.replace(/[\\,+"<>;]/g, (c) => `\\${c}`);
+  if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
+  if (out.endsWith(' ')) out = `${out.slice(0, -1)}\\ `;
+  return out;
+}
+
+/** The subject as RFC 2253 prints it: most specific attribute first, comma separated. */
+function rfc2253Subject(cert: X509Certificate): string {
+  return cert.subject.split('\n').filter((l) => l !== '').reverse().map((line) => {
+    const eq = line.indexOf('=');
+    return eq < 0 ? line : `${line.slice(0, eq)}=${escapeRdnValue(line.slice(eq + 1))}`;
+  }).join(',');
+}
+
+/** The details Envoy writes for the connection's peer: By, Hash, then the configured ones. */
+function details(policy: XfccPolicy, ssl: DownstreamSsl, der: Buffer): string {
+  const parts: string[] = [];
+  for (const uri of ssl.uriSanLocalCertificate) parts.push(`By=${uri}`);
+  parts.push(`Hash=${createHash('sha256').update(der).digest('hex')}`);
+  if (policy.subject) parts.push(`Subject="${rfc2253Subject(new X509Certificate(der))}"`);
+  if (policy.uri) {
+    if (ssl.uriSanPeerCertificate.length === 0) parts.push('URI=');
+    for (const uri of ssl.uriSanPeerCertificate) parts.push(`URI=${uri}`);
+  }
+  if (policy.dns) for (const dns of ssl.dnsSanPeerCertificate) parts.push(`DNS=${dns}`);
+  return parts.join(';');
+}
+
+/** Applies the policy to a request's headers; `ssl` is the downstream connection's TLS (undefined: plaintext). */
+export function mutateXfcc(headers: HeaderMap, policy: XfccPolicy, ssl: DownstreamSsl | undefined): void {
+  const forward = policy.forward;
+  if (forward === 'ALWAYS_FORWARD_ONLY') return;
+  const der = ssl?.peerCertificateDer;
+  if (forward === 'SANITIZE' || ssl === undefined || der === undefined) {
+    headers.remove(XFCC);
+    return;
+  }
+  if (forward === 'FORWARD_ONLY') return;
+  const mine = details(policy, ssl, der);
+  const prev = headers.get(XFCC);
+  headers.set(XFCC, forward === 'APPEND_FORWARD' && prev !== undefined ? `${prev},${mine}` : mine);
+}
