@@ -2,6 +2,7 @@
 // The connection manager, filters and router only see these types, never node:http objects.
 import type { Socket } from 'node:net';
 import type { HeaderMap, HttpProtocol, RequestHead, ResponseHead } from '../headers.js';
+import type { Counter } from '../../stats/store.js';
 
 /** Why a stream ended abnormally; the strings are Envoy's reset reasons as printed in local replies. */
 export type StreamResetReason =
@@ -59,8 +60,11 @@ export interface ServerConnection {
   readonly protocol: HttpProtocol;
   /** Stops accepting new streams and closes once the active ones finish (GOAWAY / Connection: close). */
   shutdownGracefully(): void;
-  /** Closes at once, resetting active streams. */
-  close(): void;
+  /**
+   * Closes at once, resetting active streams. HTTP/2 sends GOAWAY first: ENHANCE_YOUR_CALM when
+   * `peerMisbehaved` (the peer abused the protocol, e.g. too many premature resets), NO_ERROR otherwise.
+   */
+  close(peerMisbehaved?: boolean): void;
 }
 
 /** Options every server codec takes. */
@@ -71,6 +75,10 @@ export interface ServerCodecOptions {
   idleTimeoutMs: number;
   /** Maximum request headers size in KiB (Envoy's max_request_headers_kb, default 60). */
   maxRequestHeadersKb: number;
+  /** Maximum number of request headers, pseudo-headers included (max_headers_count; default 100). HTTP/2 only for now. */
+  maxRequestHeadersCount?: number;
+  /** Envoy's `http2.header_overflow`: HTTP/2 requests reset for too many or too large headers. */
+  http2HeaderOverflow?: Counter;
 }
 
 // ---- upstream (client) side ----

@@ -46,7 +46,12 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.downstreamDirectRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamSsl = conn.ssl;
     this.clusterManager = config.clusterManager;
-    config.stats.downstream_rq_active.inc();
+    // Counted when the stream opens, as Envoy: a stream reset before its headers are dispatched is a request too.
+    const stats = config.stats;
+    stats.downstream_rq_total.inc();
+    if (encoder.protocol === 'HTTP/2') stats.downstream_rq_http2_total.inc();
+    else stats.downstream_rq_http1_total.inc();
+    stats.downstream_rq_active.inc();
     if (config.streamIdleTimeoutMs > 0) {
       this.idleTimer = setTimeout(onStreamIdle, config.streamIdleTimeoutMs, this);
     }
@@ -56,9 +61,6 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
 
   decodeHeaders(head: RequestHead, endStream: boolean): void {
     const stats = this.config.stats;
-    stats.downstream_rq_total.inc();
-    if (head.protocol === 'HTTP/2') stats.downstream_rq_http2_total.inc();
-    else stats.downstream_rq_http1_total.inc();
     this.head = head;
     this.streamInfo.requestHead = head;
     this.requestEnded = endStream;

@@ -7,6 +7,7 @@ import { createServerConnection } from '../codec/index.js';
 import type { ResponseEncoder, ServerConnection, ServerConnectionCallbacks } from '../codec/types.js';
 import type { HcmConfig } from './config.js';
 import { ActiveStream } from './active-stream.js';
+import { PrematureResetTracker } from './premature-resets.js';
 
 /** Strips the IPv4-mapped prefix node gives dual-stack sockets. */
 function plainIp(ip: string | undefined): string {
@@ -29,6 +30,9 @@ export class HcmConnection implements ServerConnectionCallbacks {
   private readonly streams = new Set<ActiveStream>();
   private codec: ServerConnection | null = null;
   private closeWhenIdle = false;
+  private readonly prematureResets = new PrematureResetTracker();
+  /** The connection was closed for too many premature resets (the streams it resets are not judged again). */
+  private closedForResets = false;
   private readonly openedAt = performance.now();
 
   constructor(private readonly config: HcmConfig, private readonly socket: Socket, readonly tls: boolean,
@@ -45,6 +49,7 @@ export class HcmConnection implements ServerConnectionCallbacks {
     socket.once('close', () => this.onClose());
     createServerConnection(socket, config.codecType, this, {
       tls, idleTimeoutMs: config.idleTimeoutMs, maxRequestHeadersKb: config.maxRequestHeadersKb,
+      maxRequestHeadersCount: config.maxRequestHeadersCount, http2HeaderOverflow: config.http2HeaderOverflow,
     }, alpn, (codec) => this.onCodec(codec));
   }
 
@@ -68,6 +73,13 @@ export class HcmConnection implements ServerConnectionCallbacks {
 
   onStreamDestroyed(stream: ActiveStream): void {
     this.streams.delete(stream);
+    if (this.prematureResets.onStreamClosed(stream.streamInfo) && !this.closedForResets) {
+      // As Envoy's maybeDrainDueToPrematureResets: the connection is closed at once (HTTP/2: GOAWAY first).
+      this.closedForResets = true;
+      this.config.stats.downstream_rq_too_many_premature_resets.inc();
+      this.codec?.close(true);
+      return;
+    }
     if (this.closeWhenIdle && this.streams.size === 0) this.codec?.shutdownGracefully();
   }
 

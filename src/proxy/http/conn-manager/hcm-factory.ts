@@ -86,6 +86,8 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     streamIdleTimeoutMs: durationMs(proto.streamIdleTimeout, 300_000),
     requestTimeoutMs: durationMs(proto.requestTimeout, 0),
     maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
+    maxRequestHeadersCount: proto.commonHttpProtocolOptions?.maxHeadersCount ?? 100,
+    http2HeaderOverflow: ctx.stats.counter('http2.header_overflow'),
     http1EnableTrailers: proto.httpProtocolOptions?.enableTrailers ?? false,
     acceptHttp10: proto.httpProtocolOptions?.acceptHttp10 ?? false,
     useRemoteAddress: proto.useRemoteAddress ?? false,

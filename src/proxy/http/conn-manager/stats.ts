@@ -9,7 +9,7 @@ const COUNTERS = [
   'downstream_rq_total', 'downstream_rq_http1_total', 'downstream_rq_http2_total', 'downstream_rq_1xx',
   'downstream_rq_2xx', 'downstream_rq_3xx', 'downstream_rq_4xx', 'downstream_rq_5xx', 'downstream_rq_completed',
   'downstream_rq_rx_reset', 'downstream_rq_tx_reset', 'downstream_rq_non_relative_path', 'downstream_rq_ws_on_non_ws_route',
-  'downstream_rq_timeout', 'downstream_rq_idle_timeout', 'downstream_cx_upgrades_total', 'no_route', 'no_cluster',
+  'downstream_rq_timeout', 'downstream_rq_idle_timeout', 'downstream_rq_too_many_premature_resets', 'downstream_cx_upgrades_total', 'no_route', 'no_cluster',
   'rq_direct_response', 'rq_redirect', 'rq_total',
 ] as const;
 const GAUGES = ['downstream_cx_active', 'downstream_cx_http1_active', 'downstream_cx_http2_active',

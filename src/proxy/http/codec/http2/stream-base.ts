@@ -158,9 +158,16 @@ export abstract class H2StreamBase {
   }
 
   readDisable(disable: boolean): void {
-    // Counted, as in Envoy: several parties may pause the same stream.
-    if (disable) {
-      this.pauseSeen = true;
+    if (disable) this.pauseSeen = true;
+    this.holdReads(disable);
+  }
+
+  /**
+   * Pauses (true) or resumes (false) the node stream, counted as in Envoy: several parties may pause the same
+   * stream. Unlike readDisable it does not mark the stream as paused by flow control (see endedByReset).
+   */
+  protected holdReads(hold: boolean): void {
+    if (hold) {
       if (this.readDisableCount++ === 0 && this.stream !== null) this.stream.pause();
     } else if (this.readDisableCount > 0 && --this.readDisableCount === 0 && this.stream !== null) {
       this.stream.resume();
@@ -172,22 +179,24 @@ export abstract class H2StreamBase {
     if (listener !== null && this.aboveHighWatermark) listener.onAboveWriteBufferHighWatermark();
   }
 
-  /** Ends the stream with RST_STREAM `code`; the decoder hears nothing more. */
+  /**
+   * Ends the stream with RST_STREAM `code`; the decoder hears nothing more. The stream is finished at once,
+   * not when node reports the close, so its connection's slot is free again (an upstream pool reuses it).
+   */
   protected resetWith(code: number): void {
     if (this.resetDone || this.closed) return;
     this.resetDone = true;
     this.writeClosed = true;
     this.pendingHead = null;
     const stream = this.stream;
-    if (stream === null) {
-      this.finish();
-      return;
+    if (stream !== null) {
+      try {
+        stream.close(code);
+      } catch {
+        stream.destroy();
+      }
     }
-    try {
-      stream.close(code);
-    } catch {
-      stream.destroy();
-    }
+    this.finish();
   }
 
   /** An encode failed: reset the stream and report `reason` to the decoder when node closes it. */
