@@ -288,6 +288,11 @@ test('nghttp POST with a body, request trailers and cookie crumbs', LIMIT, async
       assert.equal(headers.cookie, 'a=1; b=2');
       assert.equal(headers['content-length'], '8');
     });
+    // An empty body: HEADERS, then a DATA frame with nothing but END_STREAM in the same read. Node ends the
+    // stream even while it is held for dispatch; the end must still follow the headers.
+    const [empty] = jsonBodies(await nghttp(['-d', '/dev/null', `http://127.0.0.1:${port}/empty`]));
+    assert.equal(empty.method, 'POST');
+    assert.equal(empty.bodyBytes, 0);
   });
 });
 

@@ -54,6 +54,7 @@ class H2ServerStream extends H2StreamBase implements ResponseEncoder {
     defaultScheme: string): void {
     this.head = requestHeadFromRaw(raw, defaultScheme);
     this.endAtHeaders = endStream;
+    this.headersPending = true;
     this.holdReads(true);
     this.attach(stream);
     if (endStream) this.remoteEnded = true;
@@ -66,6 +67,7 @@ class H2ServerStream extends H2StreamBase implements ResponseEncoder {
     this.head = null;
     if (this.resetDone || this.writeClosed) return false;
     this.decoder!.decodeHeaders(head, this.endAtHeaders);
+    this.headersDelivered();
     this.holdReads(false);
     return true;
   }

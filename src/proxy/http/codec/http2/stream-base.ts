@@ -57,6 +57,10 @@ export abstract class H2StreamBase {
   protected headersSent = false;
   /** A head without END_STREAM, held until the body's first part or the end of the tick. */
   private pendingHead: OutgoingHttpHeaders | null = null;
+  /** The decoder has not been given the message's headers yet; the end of the message waits for them. */
+  protected headersPending = false;
+  /** Node ended the readable side while headersPending. */
+  private endDeferred = false;
 
   protected abstract deliverData(chunk: Buffer, endStream: boolean): void;
   protected abstract deliverTrailers(trailers: HeaderMap): void;
@@ -251,6 +255,11 @@ export abstract class H2StreamBase {
   }
 
   onEnd(): void {
+    if (this.headersPending) {
+      // Node emits 'end' for an empty END_STREAM DATA frame even on a paused stream.
+      this.endDeferred = true;
+      return;
+    }
     if (this.remoteEnded || this.resetDone) return;
     if (this.endedByReset()) return;
     this.remoteEnded = true;
@@ -261,6 +270,15 @@ export abstract class H2StreamBase {
       this.deliverTrailers(trailers);
     } else {
       this.deliverData(EMPTY, true);
+    }
+  }
+
+  /** The headers were given to the decoder: an end of message node reported meanwhile follows them now. */
+  protected headersDelivered(): void {
+    this.headersPending = false;
+    if (this.endDeferred) {
+      this.endDeferred = false;
+      this.onEnd();
     }
   }
 
