@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import http2 from 'node:http2';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { arg, next, percentile } from './lib/bench-util.js';
 import { treeCpuSeconds, treePeakRssBytes } from './lib/proc-usage.js';
@@ -17,6 +18,13 @@ const STREAMS = Number(arg('streams', '100000'));
 const NODE_STREAMS = Number(arg('node-streams', '20000'));
 const ATTACKERS = Number(arg('attackers', '4'));
 const DURATION_S = Number(arg('duration', '10'));
+/** The 4-attacker phase: each attacker opens a connection of RATE_STREAMS pairs every EVERY_MS. */
+const RATE_STREAMS = Number(arg('rate-streams', '2000'));
+const EVERY_MS = Number(arg('every-ms', '250'));
+/** Which parts run: raw (one raw connection), node (node:http2 attacker), rate (4 attackers and a normal client). */
+/** The normal client's request period (open loop). */
+const NORMAL_PERIOD_MS = Number(arg('period-ms', '10'));
+const PHASES = new Set(arg('phases', 'raw,node,rate').split(','));
 
 interface Counts { requests: number; connections: number }
 
@@ -57,34 +65,50 @@ function nodeClientReset(port: number, streams: number): Promise<RapidResetResul
     session.on('goaway', (errorCode: number, lastStreamId: number) => { goaway = { errorCode, lastStreamId }; });
     session.on('close', () => resolve({ written, goaway, closedByServer: goaway !== null,
       durationMs: performance.now() - started }));
+    // Ends once every stream has closed (answered or reset), when the proxy closes the session, or after 60 s.
+    const cap = setTimeout(() => session.destroy(), 60_000);
+    session.on('close', () => clearTimeout(cap));
+    let closed = 0;
+    const onClose = (): void => {
+      if (++closed === written) session.close();
+    };
     session.once('remoteSettings', () => {
       for (; written < streams && !session.closed && !session.destroyed; written++) {
         const req = session.request({ ':path': '/' });
         req.on('error', () => {});
+        req.on('close', onClose);
         req.close(http2.constants.NGHTTP2_CANCEL);
       }
-      // Ends once every stream is closed (the proxy answered or saw the reset), or the proxy closes the session.
-      session.close();
     });
   });
 }
 
-/** An attacker: one rapid-reset connection after another until the time is up (or just one). */
+/**
+ * An attacker. With --every-ms, a new connection starts at that period until --for-ms is up, whatever became of the
+ * earlier ones (a fixed attack rate, the same against any build); otherwise one connection.
+ */
 async function runAttacker(): Promise<void> {
   const port = Number(arg('port', '0'));
+  const everyMs = Number(arg('every-ms', '0'));
   const untilMs = Date.now() + Number(arg('for-ms', '0'));
   const viaNode = arg('client', 'raw') === 'node';
-  const results: RapidResetResult[] = [];
-  do {
-    results.push(viaNode ? await nodeClientReset(port, STREAMS) : await rapidReset(port, STREAMS, 1000));
-  } while (Date.now() < untilMs);
-  process.send!({ kind: 'done', results }, () => process.disconnect());
+  const attack = (): Promise<RapidResetResult> => (viaNode ? nodeClientReset(port, STREAMS) : rapidReset(port, STREAMS, 1000));
+  const runs: Promise<RapidResetResult>[] = [attack()];
+  while (everyMs > 0 && Date.now() + everyMs < untilMs) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    runs.push(attack());
+  }
+  process.send!({ kind: 'done', results: await Promise.all(runs) }, () => process.disconnect());
 }
 
 // ---- the measurement ----
 
 function child(role: string, args: string[] = []): ChildProcess {
-  return fork(SELF, ['--role', role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const c = fork(SELF, ['--role', role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Attackers would be on other machines: at the lowest priority their own CPU use does not starve the proxy
+  // and the normal client on a small shared box.
+  if (role === 'attacker') os.setPriority(c.pid!, 19);
+  return c;
 }
 
 async function upstreamCounts(port: number): Promise<Counts> {
@@ -98,31 +122,43 @@ async function stat(proxy: RunningProxy, name: string): Promise<number> {
   return m === null ? 0 : Number(m[1]);
 }
 
-/** Sequential GETs on one h2 connection for `ms`: latencies in ms, and failures. */
+/**
+ * The normal client: one GET every NORMAL_PERIOD_MS on one h2 connection (open loop), each latency counted from
+ * when it was due, so a stalled proxy shows as the stall rather than as fewer samples.
+ */
 async function normalClient(port: number, ms: number): Promise<{ latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   let session = http2.connect(`http://127.0.0.1:${port}`);
   session.on('error', () => {});
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
+  const one = (due: number): Promise<void> => new Promise((resolve) => {
     if (session.closed || session.destroyed) {
       session = http2.connect(`http://127.0.0.1:${port}`);
       session.on('error', () => {});
     }
-    const t0 = performance.now();
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = session.request({ ':path': '/' });
-      const timer = setTimeout(() => { req.close(); resolve(false); }, 10_000);
-      let status = 0;
-      req.on('response', (h) => { status = Number(h[':status']); });
-      req.on('data', () => {});
-      req.on('end', () => { clearTimeout(timer); resolve(status === 200); });
-      req.on('error', () => { clearTimeout(timer); resolve(false); });
+    const req = session.request({ ':path': '/' });
+    let status = 0;
+    const fail = (): void => { clearTimeout(timer); errors++; resolve(); };
+    const timer = setTimeout(() => { req.close(); fail(); }, 15_000);
+    req.on('response', (h) => { status = Number(h[':status']); });
+    req.on('data', () => {});
+    req.on('end', () => {
+      clearTimeout(timer);
+      if (status === 200) latencies.push(performance.now() - due);
+      else errors++;
+      resolve();
     });
-    if (ok) latencies.push(performance.now() - t0);
-    else errors++;
+    req.on('error', fail);
+  });
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i * NORMAL_PERIOD_MS < ms; i++) {
+    const due = start + i * NORMAL_PERIOD_MS;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(one(due));
   }
+  await Promise.all(pending);
   session.close();
   return { latencies: latencies.sort((a, b) => a - b), errors };
 }
@@ -134,17 +170,23 @@ function latencyLine(r: { latencies: number[]; errors: number }): string {
     + `max ${l[l.length - 1].toFixed(1)} ms, ${r.errors} errors`;
 }
 
-async function freshProxy(upstreamPort: number): Promise<{ proxy: RunningProxy; port: number }> {
+/** What a run changes from Envoy's defaults: HCM fields, and runtime overrides set through the admin API. */
+interface Tuning { hcm?: Record<string, unknown>; runtime?: string }
+
+async function freshProxy(upstreamPort: number, tuning: Tuning = {}): Promise<{ proxy: RunningProxy; port: number }> {
   const proxy = await startProxy(bootstrapYaml({
     routeConfig: simpleRoutes([{ match: { prefix: '/' }, route: { cluster: 'up' } }]),
     clusters: [{ name: 'up', ports: [upstreamPort] }],
+    hcm: tuning.hcm,
   }));
+  if (tuning.runtime !== undefined) await proxy.admin(`/runtime_modify?${tuning.runtime}`, { method: 'POST' });
   return { proxy, port: await proxy.listenerPort('test') };
 }
 
-async function attackers(n: number, port: number, forMs: number, streams = STREAMS, client = 'raw'): Promise<RapidResetResult[]> {
+async function attackers(n: number, port: number, streams: number, client: string, forMs = 0,
+  everyMs = 0): Promise<RapidResetResult[]> {
   const kids = Array.from({ length: n }, () => child('attacker', ['--port', String(port), '--for-ms', String(forMs),
-    '--streams', String(streams), '--client', client]));
+    '--every-ms', String(everyMs), '--streams', String(streams), '--client', client]));
   const done = await Promise.all(kids.map((k) => next(k, 'done')));
   return done.flatMap((m) => m.results as RapidResetResult[]);
 }
@@ -152,11 +194,12 @@ async function attackers(n: number, port: number, forMs: number, streams = STREA
 const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`;
 
 /** One attacking connection against a fresh proxy: what it cost upstream and in the proxy. */
-async function oneConnection(label: string, upstreamPort: number, streams: number, client: string): Promise<void> {
-  const { proxy, port } = await freshProxy(upstreamPort);
+async function oneConnection(label: string, upstreamPort: number, streams: number, client: string,
+  tuning: Tuning = {}): Promise<void> {
+  const { proxy, port } = await freshProxy(upstreamPort, tuning);
   try {
     const before = await upstreamCounts(upstreamPort);
-    const [r] = await attackers(1, port, 0, streams, client);
+    const [r] = await attackers(1, port, streams, client);
     await new Promise((res) => setTimeout(res, 1500));
     const after = await upstreamCounts(upstreamPort);
     const goaway = r.goaway === null ? 'none seen' : `code ${r.goaway.errorCode}, last stream ${r.goaway.lastStreamId}`;
@@ -177,23 +220,34 @@ async function main(): Promise<void> {
   const upstream = child('upstream');
   const upstreamPort = (await next(upstream, 'ready')).port as number;
   try {
-    await oneConnection(`raw HEADERS+RST_STREAM pairs, one connection`, upstreamPort, STREAMS, 'raw');
-    await oneConnection(`node:http2 request()+close(CANCEL), one connection`, upstreamPort, NODE_STREAMS, 'node');
+    if (PHASES.has('raw')) await oneConnection(`raw HEADERS+RST_STREAM pairs, one connection`, upstreamPort, STREAMS, 'raw');
+    if (PHASES.has('node')) {
+      await oneConnection(`node:http2 request()+close(CANCEL), one connection`, upstreamPort, NODE_STREAMS, 'node');
+      // Envoy's knobs against the HEADERS-burst-then-resets shape node:http2 produces.
+      await oneConnection(`  same, runtime http.max_requests_per_io_cycle=1`, upstreamPort, NODE_STREAMS, 'node',
+        { runtime: 'http.max_requests_per_io_cycle=1' });
+      await oneConnection(`  same, http2_protocol_options.max_concurrent_streams=100`, upstreamPort, NODE_STREAMS, 'node',
+        { hcm: { http2_protocol_options: { max_concurrent_streams: 100 } } });
+    }
+    if (!PHASES.has('rate')) return;
 
-    // ATTACKERS raw attackers reconnecting for DURATION_S while a normal client runs.
+    // ATTACKERS raw attackers at a fixed connection rate for DURATION_S while a normal client runs.
     const { proxy, port } = await freshProxy(upstreamPort);
     try {
       const quiet = await normalClient(port, 3000);
       console.log(`normal client alone (3 s): ${latencyLine(quiet)}`);
       const before = await upstreamCounts(upstreamPort);
       const cpu0 = treeCpuSeconds(proxy.child.pid!);
-      const [results, normal] = await Promise.all([attackers(ATTACKERS, port, DURATION_S * 1000),
+      const [results, normal] = await Promise.all([
+        attackers(ATTACKERS, port, RATE_STREAMS, 'raw', DURATION_S * 1000, EVERY_MS),
         new Promise((r) => setTimeout(r, 200)).then(() => normalClient(port, DURATION_S * 1000))]);
       const cpu = treeCpuSeconds(proxy.child.pid!) - cpu0;
       await new Promise((r) => setTimeout(r, 1500));
       const after = await upstreamCounts(upstreamPort);
       const written = results.reduce((a, r) => a + r.written, 0);
-      console.log(`${ATTACKERS} raw attackers for ${DURATION_S} s: ${results.length} connections, ${written} pairs written, `
+      const cut = results.filter((r) => r.closedByServer).length;
+      console.log(`${ATTACKERS} raw attackers, each a new connection of ${RATE_STREAMS} pairs every ${EVERY_MS} ms for `
+        + `${DURATION_S} s: ${results.length} connections (${cut} closed by the proxy), ${written} pairs written, `
         + `proxy CPU ${cpu.toFixed(1)} s`);
       console.log(`  normal client meanwhile: ${latencyLine(normal)}`);
       console.log(`  upstream saw ${after.requests - before.requests} requests on ${after.connections - before.connections} connections; `

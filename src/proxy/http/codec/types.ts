@@ -77,6 +77,8 @@ export interface ServerCodecOptions {
   maxRequestHeadersKb: number;
   /** Maximum number of request headers, pseudo-headers included (max_headers_count; default 100). HTTP/2 only for now. */
   maxRequestHeadersCount?: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (http2_protocol_options.max_concurrent_streams; default 2147483647). */
+  http2MaxConcurrentStreams?: number;
   /** Envoy's `http2.header_overflow`: HTTP/2 requests reset for too many or too large headers. */
   http2HeaderOverflow?: Counter;
 }

@@ -37,6 +37,8 @@ export interface HcmConfig extends RequestHeaderPolicy {
   /** request_timeout, ms; 0 disables (default). */
   readonly requestTimeoutMs: number;
   readonly maxRequestHeadersKb: number;
+  /** http2_protocol_options.max_concurrent_streams (Envoy's default 2147483647). */
+  readonly http2MaxConcurrentStreams: number;
   /** common_http_protocol_options.max_headers_count (default 100). */
   readonly maxRequestHeadersCount: number;
   /** Envoy's `http2.header_overflow` (a root-scope codec stat). */

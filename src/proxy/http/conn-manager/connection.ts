@@ -50,6 +50,7 @@ export class HcmConnection implements ServerConnectionCallbacks {
     createServerConnection(socket, config.codecType, this, {
       tls, idleTimeoutMs: config.idleTimeoutMs, maxRequestHeadersKb: config.maxRequestHeadersKb,
       maxRequestHeadersCount: config.maxRequestHeadersCount, http2HeaderOverflow: config.http2HeaderOverflow,
+      http2MaxConcurrentStreams: config.http2MaxConcurrentStreams,
     }, alpn, (codec) => this.onCodec(codec));
   }
 

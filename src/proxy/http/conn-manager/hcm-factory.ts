@@ -87,6 +87,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
     requestTimeoutMs: durationMs(proto.requestTimeout, 0),
     maxRequestHeadersKb: proto.maxRequestHeadersKb ?? 60,
     maxRequestHeadersCount: proto.commonHttpProtocolOptions?.maxHeadersCount ?? 100,
+    http2MaxConcurrentStreams: proto.http2ProtocolOptions?.maxConcurrentStreams ?? 2147483647,
     http2HeaderOverflow: ctx.stats.counter('http2.header_overflow'),
     http1EnableTrailers: proto.httpProtocolOptions?.enableTrailers ?? false,
     acceptHttp10: proto.httpProtocolOptions?.acceptHttp10 ?? false,

@@ -202,7 +202,7 @@ export class Http2ServerConnection implements ServerConnection {
     this.dispatchScheduled = null;
     const queue = this.undispatched;
     this.undispatched = [];
-    const budget = runtime.getInteger(MAX_REQUESTS_PER_IO_CYCLE_KEY, UINT32_MAX);
+    const budget = Math.max(1, runtime.getInteger(MAX_REQUESTS_PER_IO_CYCLE_KEY, UINT32_MAX));
     let i = 0;
     let dispatched = 0;
     while (i < queue.length && dispatched < budget) {

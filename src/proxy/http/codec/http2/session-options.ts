@@ -32,7 +32,7 @@ export function serverSessionOptions(options: ServerCodecOptions): ServerOptions
   const settings: Settings = {
     enablePush: false,
     initialWindowSize: STREAM_WINDOW_BYTES,
-    maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+    maxConcurrentStreams: options.http2MaxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
     maxHeaderListSize: Math.max(1, options.maxRequestHeadersKb) * 1024,
   };
   // Node resets a stream with more header pairs than maxHeaderListPairs (ENHANCE_YOUR_CALM) before JS sees it.
