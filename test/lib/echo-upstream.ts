@@ -17,6 +17,8 @@ export interface EchoUpstream {
   port: number;
   /** Requests received, in order. */
   requests: Echo[];
+  /** Connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -56,12 +58,17 @@ export async function startEchoUpstream(name = 'echo'): Promise<EchoUpstream> {
       send(200);
     });
   });
+  let connections = 0;
+  server.on('connection', () => { connections++; });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());

@@ -2,6 +2,7 @@
 // The connection manager, filters and router only see these types, never node:http objects.
 import type { Socket } from 'node:net';
 import type { HeaderMap, HttpProtocol, RequestHead, ResponseHead } from '../headers.js';
+import type { Counter } from '../../stats/store.js';
 
 /** Why a stream ended abnormally; the strings are Envoy's reset reasons as printed in local replies. */
 export type StreamResetReason =
@@ -82,8 +83,11 @@ export interface ServerConnection {
   readonly protocol: HttpProtocol;
   /** Stops accepting new streams and closes once the active ones finish (GOAWAY / Connection: close). */
   shutdownGracefully(): void;
-  /** Closes at once, resetting active streams. */
-  close(): void;
+  /**
+   * Closes at once, resetting active streams. HTTP/2 sends GOAWAY first: ENHANCE_YOUR_CALM when
+   * `peerMisbehaved` (the peer abused the protocol, e.g. too many premature resets), NO_ERROR otherwise.
+   */
+  close(peerMisbehaved?: boolean): void;
   /** Announces a coming shutdown without refusing streams yet (HTTP/2: GOAWAY with the highest stream id). */
   shutdownNotice(): void;
   /**
@@ -104,6 +108,12 @@ export interface ServerCodecOptions {
   acceptHttp10?: boolean;
   /** HTTP/1: how long a closing connection waits for the peer's close, in ms (delayed_close_timeout; 1 s if unset, 0 = none). */
   delayedCloseTimeoutMs?: number;
+  /** Maximum number of request headers, pseudo-headers included (max_headers_count; default 100). HTTP/2 only for now. */
+  maxRequestHeadersCount?: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (http2_protocol_options.max_concurrent_streams; default 2147483647). */
+  http2MaxConcurrentStreams?: number;
+  /** Envoy's `http2.header_overflow`: HTTP/2 requests reset for too many or too large headers. */
+  http2HeaderOverflow?: Counter;
 }
 
 // ---- upstream (client) side ----

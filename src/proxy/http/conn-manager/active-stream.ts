@@ -52,6 +52,8 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
     this.streamInfo.downstreamDirectRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamSsl = conn.ssl;
     this.clusterManager = config.clusterManager;
+    // Counted when the stream opens, as Envoy: a stream reset before its headers are dispatched is a request too.
+    this.countRequest(encoder.protocol === 'HTTP/2');
     config.stats.downstream_rq_active.inc();
     this.timers = new StreamTimers(config, this, startedMs);
   }
@@ -60,7 +62,6 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
 
   decodeHeaders(head: RequestHead, endStream: boolean): void {
     const stats = this.config.stats;
-    this.countRequest(head.protocol === 'HTTP/2');
     this.touch();
     this.head = head;
     this.streamInfo.requestHead = head;
@@ -414,7 +415,6 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
 
   /** HTTP/1: a timeout fired while the request's headers were still arriving; this stream exists to answer it. */
   timeOutBeforeHeaders(kind: StreamTimeout): void {
-    this.countRequest(false);
     this.onStreamTimeout(kind);
   }
 

@@ -5,6 +5,7 @@ import type { HttpFilterFactory } from '../../filters/http/types.js';
 import type { CompiledRouteConfig } from '../../router/index.js';
 import type { ClusterManager } from '../../upstream/types.js';
 import type { AccessLogger } from '../../accesslog/index.js';
+import type { Counter } from '../../stats/store.js';
 import type { HcmStats } from './stats.js';
 import type { RequestHeaderPolicy } from './request-headers.js';
 import type { HcmTracingConfig } from '../../tracing/hcm-tracing.js';
@@ -40,6 +41,12 @@ export interface HcmConfig extends RequestHeaderPolicy, StreamTimeoutConfig {
   /** delayed_close_timeout, ms; default 1 s. */
   readonly delayedCloseTimeoutMs: number;
   readonly maxRequestHeadersKb: number;
+  /** http2_protocol_options.max_concurrent_streams (Envoy's default 2147483647). */
+  readonly http2MaxConcurrentStreams: number;
+  /** common_http_protocol_options.max_headers_count (default 100). */
+  readonly maxRequestHeadersCount: number;
+  /** Envoy's `http2.header_overflow` (a root-scope codec stat). */
+  readonly http2HeaderOverflow: Counter;
   /** http_protocol_options.enable_trailers: send trailers to HTTP/1 clients (chunked). */
   readonly http1EnableTrailers: boolean;
   /** http_protocol_options.accept_http_10: serve HTTP/1.0 (otherwise the HTTP/1 codec answers 426). */

@@ -10,6 +10,7 @@ import type { HcmConfig } from './config.js';
 import { ActiveStream } from './active-stream.js';
 import type { StreamTimeout } from './stream-timeouts.js';
 import { HeaderPhase, type HeaderPhaseOwner } from './header-phase.js';
+import { PrematureResetTracker } from './premature-resets.js';
 
 /** Strips the IPv4-mapped prefix node gives dual-stack sockets. */
 function plainIp(ip: string | undefined): string {
@@ -51,6 +52,9 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
   private readonly streams = new Set<ActiveStream>();
   private codec: ServerConnection | null = null;
   private closeWhenIdle = false;
+  private readonly prematureResets = new PrematureResetTracker();
+  /** The connection was closed for too many premature resets (the streams it resets are not judged again). */
+  private closedForResets = false;
   private readonly openedAt = performance.now();
   /** idle_timeout: armed while the connection has no stream (and no request arriving); spent when null. */
   private idleTimer: NodeJS.Timeout | null = null;
@@ -86,6 +90,8 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
     createServerConnection(socket, config.codecType, this, {
       tls, maxRequestHeadersKb: config.maxRequestHeadersKb, delayedCloseTimeoutMs: config.delayedCloseTimeoutMs,
       acceptHttp10: config.acceptHttp10,
+      maxRequestHeadersCount: config.maxRequestHeadersCount, http2HeaderOverflow: config.http2HeaderOverflow,
+      http2MaxConcurrentStreams: config.http2MaxConcurrentStreams,
     }, alpn, (codec) => this.onCodec(codec));
   }
 
@@ -138,6 +144,13 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
 
   onStreamDestroyed(stream: ActiveStream): void {
     this.streams.delete(stream);
+    if (this.prematureResets.onStreamClosed(stream.streamInfo) && !this.closedForResets) {
+      // As Envoy's maybeDrainDueToPrematureResets: the connection is closed at once (HTTP/2: GOAWAY first).
+      this.closedForResets = true;
+      this.config.stats.downstream_rq_too_many_premature_resets.inc();
+      this.codec?.close(true);
+      return;
+    }
     if (this.streams.size > 0) return;
     if (this.closeWhenIdle) this.codec?.shutdownGracefully();
     this.headerPhase.onStreamsDone();

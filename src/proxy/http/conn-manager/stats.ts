@@ -11,6 +11,7 @@ const COUNTERS = [
   'downstream_rq_rx_reset', 'downstream_rq_tx_reset', 'downstream_rq_non_relative_path',
   'downstream_rq_failed_path_normalization', 'downstream_rq_ws_on_non_ws_route',
   'downstream_rq_timeout', 'downstream_rq_idle_timeout', 'downstream_rq_header_timeout', 'downstream_rq_max_duration_reached',
+  'downstream_rq_too_many_premature_resets',
   'downstream_cx_idle_timeout', 'downstream_cx_max_duration_reached', 'downstream_cx_upgrades_total', 'no_route', 'no_cluster',
   'rq_direct_response', 'rq_redirect', 'rq_total',
 ] as const;

@@ -15,6 +15,8 @@ import type { RequestDecoder, ResponseEncoder, ServerCodecOptions, ServerConnect
   StreamResetReason, WatermarkListener } from '../types.js';
 import { createHttp2ServerConnection } from './index.js';
 import { setSessionProbeIntervalMs } from './session-watchdog.js';
+import { Counter } from '../../../stats/store.js';
+import { rapidReset } from '../../../../../test/lib/h2-rapid-reset.js';
 
 /** Every test ends by itself well within this. */
 const LIMIT = { timeout: 10_000 };
@@ -286,6 +288,11 @@ test('nghttp POST with a body, request trailers and cookie crumbs', LIMIT, async
       assert.equal(headers.cookie, 'a=1; b=2');
       assert.equal(headers['content-length'], '8');
     });
+    // An empty body: HEADERS, then a DATA frame with nothing but END_STREAM in the same read. Node ends the
+    // stream even while it is held for dispatch; the end must still follow the headers.
+    const [empty] = jsonBodies(await nghttp(['-d', '/dev/null', `http://127.0.0.1:${port}/empty`]));
+    assert.equal(empty.method, 'POST');
+    assert.equal(empty.bodyBytes, 0);
   });
 });
 
@@ -447,6 +454,67 @@ test('request headers over max_request_headers_kb reset the stream; the connecti
       assert.equal(status, 200);
       ok.resume();
       await once(ok, 'end');
+    } finally {
+      session.destroy();
+    }
+  });
+});
+
+/** A request of `count` header fields in all: the four pseudo-headers and x-h-N fields. */
+function headersOfCount(count: number): http2.OutgoingHttpHeaders {
+  const h: http2.OutgoingHttpHeaders = { ':path': '/echo' };
+  for (let i = 0; i < count - 4; i++) h[`x-h-${i}`] = 'v';
+  return h;
+}
+
+/** Sends one request on the session: its :status, or its RST_STREAM code when it was reset. */
+function statusOrReset(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<string> {
+  return new Promise((resolve) => {
+    const req = session.request(headers);
+    req.on('error', () => {});
+    req.on('response', (h) => { req.resume(); resolve(`status ${h[':status']}`); });
+    req.on('close', () => resolve(`reset ${req.rstCode}`));
+  });
+}
+
+test('more request headers than max_headers_count (pseudo-headers included) reset the stream, as Envoy', LIMIT, async () => {
+  const overflow = new Counter('http2.header_overflow');
+  // Envoy's default is 100; node would refuse only past 128 pairs (its own maxHeaderListPairs).
+  await withServer(false, { http2HeaderOverflow: overflow }, async (srv, port) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      assert.equal(await statusOrReset(session, headersOfCount(101)), `reset ${http2.constants.NGHTTP2_INTERNAL_ERROR}`);
+      assert.equal(await statusOrReset(session, headersOfCount(200)), `reset ${http2.constants.NGHTTP2_INTERNAL_ERROR}`);
+      assert.equal(overflow.value, 2);
+      assert.equal(srv.streams.length, 0, 'the refused requests never reached the connection manager');
+      assert.equal(await statusOrReset(session, headersOfCount(100)), 'status 200');
+    } finally {
+      session.destroy();
+    }
+  });
+  await withServer(false, { maxRequestHeadersCount: 10 }, async (_srv, port) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      assert.equal(await statusOrReset(session, headersOfCount(11)), `reset ${http2.constants.NGHTTP2_INTERNAL_ERROR}`);
+      assert.equal(await statusOrReset(session, headersOfCount(10)), 'status 200');
+    } finally {
+      session.destroy();
+    }
+  });
+});
+
+test('a HEADERS followed by its RST_STREAM in the same read is never dispatched (rapid reset)', LIMIT, async () => {
+  // Sniffing, as the listener does: the first read is replayed to the session at once.
+  await withServer(true, {}, async (srv, port) => {
+    const attack = await rapidReset(port, 300, 300);
+    assert.equal(attack.written, 300);
+    assert.equal(srv.streams.length, 300, 'the connection manager opened every stream');
+    assert.ok(srv.streams.every((s) => s.head === null && s.resetReason === 'remote reset'),
+      'no stream got its headers dispatched; each was reset');
+    // Streams that are not reset are dispatched as before.
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      assert.equal(await statusOrReset(session, { ':path': '/echo' }), 'status 200');
     } finally {
       session.destroy();
     }

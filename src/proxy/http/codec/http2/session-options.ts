@@ -5,8 +5,12 @@ import type { ClientSessionOptions, ServerOptions, Settings } from 'node:http2';
 import type { ServerCodecOptions } from '../types.js';
 
 export const {
-  NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_FLAG_END_STREAM,
+  NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM,
+  NGHTTP2_FLAG_END_STREAM,
 } = http2.constants;
+
+/** What node charges a header against the header list size beyond its name and value (RFC 9113's 32 octets). */
+const HEADER_ENTRY_OVERHEAD = 32;
 
 /**
  * Per-stream receive window. Node withholds WINDOW_UPDATE while a stream is paused, so this is the most a
@@ -28,10 +32,13 @@ export function serverSessionOptions(options: ServerCodecOptions): ServerOptions
   const settings: Settings = {
     enablePush: false,
     initialWindowSize: STREAM_WINDOW_BYTES,
-    maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+    maxConcurrentStreams: options.http2MaxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
     maxHeaderListSize: Math.max(1, options.maxRequestHeadersKb) * 1024,
   };
-  return { settings, maxSessionMemory: MAX_SESSION_MEMORY_MB };
+  // Node resets a stream with more header pairs than maxHeaderListPairs (ENHANCE_YOUR_CALM) before JS sees it.
+  // Set so the byte limit always binds first: the codec's own max_headers_count check applies instead.
+  const maxHeaderListPairs = Math.ceil(settings.maxHeaderListSize! / HEADER_ENTRY_OVERHEAD) + 1;
+  return { settings, maxSessionMemory: MAX_SESSION_MEMORY_MB, maxHeaderListPairs };
 }
 
 /** Options for an upstream session (the socket comes from the connection pool). */

@@ -57,6 +57,10 @@ export abstract class H2StreamBase {
   protected headersSent = false;
   /** A head without END_STREAM, held until the body's first part or the end of the tick. */
   private pendingHead: OutgoingHttpHeaders | null = null;
+  /** The decoder has not been given the message's headers yet; the end of the message waits for them. */
+  protected headersPending = false;
+  /** Node ended the readable side while headersPending. */
+  private endDeferred = false;
 
   protected abstract deliverData(chunk: Buffer, endStream: boolean): void;
   protected abstract deliverTrailers(trailers: HeaderMap): void;
@@ -158,9 +162,16 @@ export abstract class H2StreamBase {
   }
 
   readDisable(disable: boolean): void {
-    // Counted, as in Envoy: several parties may pause the same stream.
-    if (disable) {
-      this.pauseSeen = true;
+    if (disable) this.pauseSeen = true;
+    this.holdReads(disable);
+  }
+
+  /**
+   * Pauses (true) or resumes (false) the node stream, counted as in Envoy: several parties may pause the same
+   * stream. Unlike readDisable it does not mark the stream as paused by flow control (see endedByReset).
+   */
+  protected holdReads(hold: boolean): void {
+    if (hold) {
       if (this.readDisableCount++ === 0 && this.stream !== null) this.stream.pause();
     } else if (this.readDisableCount > 0 && --this.readDisableCount === 0 && this.stream !== null) {
       this.stream.resume();
@@ -172,22 +183,24 @@ export abstract class H2StreamBase {
     if (listener !== null && this.aboveHighWatermark) listener.onAboveWriteBufferHighWatermark();
   }
 
-  /** Ends the stream with RST_STREAM `code`; the decoder hears nothing more. */
+  /**
+   * Ends the stream with RST_STREAM `code`; the decoder hears nothing more. The stream is finished at once,
+   * not when node reports the close, so its connection's slot is free again (an upstream pool reuses it).
+   */
   protected resetWith(code: number): void {
     if (this.resetDone || this.closed) return;
     this.resetDone = true;
     this.writeClosed = true;
     this.pendingHead = null;
     const stream = this.stream;
-    if (stream === null) {
-      this.finish();
-      return;
+    if (stream !== null) {
+      try {
+        stream.close(code);
+      } catch {
+        stream.destroy();
+      }
     }
-    try {
-      stream.close(code);
-    } catch {
-      stream.destroy();
-    }
+    this.finish();
   }
 
   /** An encode failed: reset the stream and report `reason` to the decoder when node closes it. */
@@ -242,6 +255,11 @@ export abstract class H2StreamBase {
   }
 
   onEnd(): void {
+    if (this.headersPending) {
+      // Node emits 'end' for an empty END_STREAM DATA frame even on a paused stream.
+      this.endDeferred = true;
+      return;
+    }
     if (this.remoteEnded || this.resetDone) return;
     if (this.endedByReset()) return;
     this.remoteEnded = true;
@@ -252,6 +270,15 @@ export abstract class H2StreamBase {
       this.deliverTrailers(trailers);
     } else {
       this.deliverData(EMPTY, true);
+    }
+  }
+
+  /** The headers were given to the decoder: an end of message node reported meanwhile follows them now. */
+  protected headersDelivered(): void {
+    this.headersPending = false;
+    if (this.endDeferred) {
+      this.endDeferred = false;
+      this.onEnd();
     }
   }
 
