@@ -37,12 +37,12 @@ export async function startProxy(yaml: string, extraArgs: string[] = []): Promis
   child.stderr!.on('data', (d) => { out += d; });
   let exited = false;
   child.once('exit', () => { exited = true; });
-  const deadline = Date.now() + 15000;
+  const deadline = Date.now() + 30_000;
   while (!existsSync(addrFile) || readFileSync(addrFile, 'utf8').trim() === '') {
     if (exited) throw new Error(`proxy exited early:\n${out}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`proxy did not start in 15 s:\n${out}`);
+      throw new Error(`proxy did not start in 30 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
