@@ -1,6 +1,8 @@
 // `npm run fuzz`: every fuzz target (or those whose name contains the first argument) for
 // FUZZ_SECONDS each (default 60), printing executions and time per target; exit 1 on a failure.
 import { bootstrapTarget } from './bootstrap-target.js';
+import { istioTarget } from './istio-target.js';
+import { xdsMutatedTarget, xdsRandomTarget } from './xds-target.js';
 import { budgetFromEnv, runTarget, type FuzzReport, type FuzzTarget } from './runner.js';
 
 const DEFAULT_BUDGET_MS = 60_000;
@@ -8,6 +10,9 @@ const DEFAULT_BUDGET_MS = 60_000;
 /** Every target, built lazily (some start processes). */
 const TARGETS: (() => FuzzTarget<never>)[] = [
   bootstrapTarget,
+  istioTarget,
+  xdsMutatedTarget,
+  xdsRandomTarget,
 ] as (() => FuzzTarget<never>)[];
 
 function row(r: FuzzReport): string {

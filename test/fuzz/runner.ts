@@ -33,6 +33,9 @@ export interface FuzzReport {
   failure?: string;
 }
 
+/** Deep stacks: a failure's report should reach the code under test. */
+Error.stackTraceLimit = 40;
+
 /** How long each target runs in `npm test` (the long runs of `npm run fuzz` take FUZZ_SECONDS). */
 export const SHORT_BUDGET_MS = 3000;
 
