@@ -1,6 +1,7 @@
 // `npm run fuzz`: every fuzz target (or those whose name contains the first argument) for
 // FUZZ_SECONDS each (default 60), printing executions and time per target; exit 1 on a failure.
 import { bootstrapTarget } from './bootstrap-target.js';
+import { http1MutatedTarget, http1SplitTarget } from './http1-target.js';
 import { istioTarget } from './istio-target.js';
 import { xdsMutatedTarget, xdsRandomTarget } from './xds-target.js';
 import { budgetFromEnv, runTarget, type FuzzReport, type FuzzTarget } from './runner.js';
@@ -9,6 +10,8 @@ const DEFAULT_BUDGET_MS = 60_000;
 
 /** Every target, built lazily (some start processes). */
 const TARGETS: (() => FuzzTarget<never>)[] = [
+  http1SplitTarget,
+  http1MutatedTarget,
   bootstrapTarget,
   istioTarget,
   xdsMutatedTarget,
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
     if (!target.name.includes(filter)) continue;
     const r = await runTarget(target, budget);
     console.log(row(r));
+    if (r.summary) console.log(`  ${r.summary}`);
     if (r.failure !== undefined) {
       failed = true;
       console.log(`${target.name}: ${target.property}\n${r.failure}\n`);

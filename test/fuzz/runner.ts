@@ -6,6 +6,8 @@ import fc from 'fast-check';
 export interface FuzzSession<T> {
   /** Throws (or rejects) when the property does not hold for `input`. */
   check(input: T): Promise<void> | void;
+  /** What the run saw (e.g. the statuses answered), for the report. */
+  summary?(): string;
   stop?(): Promise<void> | void;
 }
 
@@ -31,6 +33,7 @@ export interface FuzzReport {
   seed: number;
   /** fast-check's report (counterexample, seed, path) when the property failed. */
   failure?: string;
+  summary?: string;
 }
 
 /** Deep stacks: a failure's report should reach the code under test. */
@@ -97,7 +100,8 @@ export async function runTarget<T>(target: FuzzTarget<T>, budgetMs: number): Pro
       examples: (target.examples ?? []).map((e) => [e] as [T]),
       plugins: [fc.interruptAfterTimeLimit(budgetMs), fc.timeout(target.caseTimeoutMs)],
     });
-    const report: FuzzReport = { name: target.name, executions, ms: Math.round(performance.now() - started), seed: details.seed };
+    const report: FuzzReport = { name: target.name, executions, ms: Math.round(performance.now() - started), seed: details.seed,
+      summary: session.summary?.() };
     if (details.failed) {
       const err = details.errorInstance as Error | null;
       report.failure = `${fc.defaultReportMessage(details) ?? 'failed'}\nError: ${err?.stack ?? String(err)}`;

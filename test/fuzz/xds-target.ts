@@ -10,6 +10,7 @@ import { RouteConfigurationSchema } from '../../src/xds/gen/envoy/config/route/v
 import { DiscoveryResponseSchema } from '../../src/xds/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { registry } from '../../src/xds/registry.js';
 import { setAllLogLevels } from '../../src/proxy/log.js';
+import { applyByteEdits, byteEdit, type ByteEdit } from './byte-mutation.js';
 import { applyEdits, edit, INTERNAL_ERROR, type Edit, type Json } from './doc-mutation.js';
 import type { FuzzTarget } from './runner.js';
 import { XDS_TYPES, XdsHarness, type Outcome } from './xds-harness.js';
@@ -17,40 +18,6 @@ import { ASSIGNMENTS, CLUSTERS, LISTENERS, ROUTE_CONFIGS } from './xds-seeds.js'
 
 const SCHEMAS: DescMessage[] = [ClusterSchema, ClusterLoadAssignmentSchema, ListenerSchema, RouteConfigurationSchema];
 const SEEDS: Json[][] = [CLUSTERS, ASSIGNMENTS, LISTENERS, ROUTE_CONFIGS];
-
-/** One edit of encoded bytes; positions are taken modulo the length. */
-export type ByteEdit =
-  | { op: 'set'; at: number; value: number }
-  | { op: 'insert'; at: number; bytes: Uint8Array }
-  | { op: 'cut'; at: number; length: number }
-  | { op: 'truncate'; at: number };
-
-const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.oneof(fc.integer({ min: 0, max: 255 }),
-    fc.constantFrom(0x00, 0x7f, 0x80, 0xff)) }), weight: 4 },
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
-  fc.record({ op: fc.constant('cut' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-);
-
-export function applyByteEdits(bytes: Uint8Array, edits: readonly ByteEdit[]): Uint8Array {
-  let b = bytes;
-  for (const e of edits) {
-    const i = e.at % (b.length + 1);
-    if (e.op === 'set') {
-      if (b.length === 0) continue;
-      b = b.slice();
-      b[i % b.length] = e.value;
-    } else if (e.op === 'insert') {
-      b = new Uint8Array([...b.subarray(0, i), ...e.bytes, ...b.subarray(i)]);
-    } else if (e.op === 'cut') {
-      b = new Uint8Array([...b.subarray(0, i), ...b.subarray(i + e.length)]);
-    } else {
-      b = b.slice(0, i);
-    }
-  }
-  return b;
-}
 
 /** The seed with each edit kept only if the result is still a valid message of its type (as a server would send). */
 function editedMessage(type: number, seed: number, edits: readonly Edit[]): Message {

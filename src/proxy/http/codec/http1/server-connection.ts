@@ -214,7 +214,16 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     } finally {
       this.advancing = false;
     }
-    if (this.active !== null || this.stopped) return;
+    if (this.stopped) return;
+    if (this.active !== null) {
+      // The request now active may still be arriving (its body behind the bytes read so far): with
+      // none waiting behind it, read again, or it would wait for itself.
+      if (this.readBlocked && this.pendingError === 0 && (this.queue === null || this.queue.length === 0)) {
+        this.readBlocked = false;
+        this.applyReading();
+      }
+      return;
+    }
     if (this.pendingError !== 0) {
       this.sendError();
       return;
