@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create, fromJson, toBinary, type JsonValue } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
+import { ClusterLoadAssignmentSchema } from '../src/xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../src/xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../src/xds/gen/envoy/config/route/v3/route_pb.js';
 import { FilterConfigSchema } from '../src/xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { registry } from '../src/xds/registry.js';
 import { assertTarget } from './fuzz/runner.js';
 import { XDS_TYPES, XdsHarness } from './fuzz/xds-harness.js';
-import { LISTENERS, ROUTE_CONFIGS } from './fuzz/xds-seeds.js';
+import { ASSIGNMENTS, LISTENERS, ROUTE_CONFIGS } from './fuzz/xds-seeds.js';
 import { applyBaseline, responseBytes, xdsMutatedTarget, xdsRandomTarget } from './fuzz/xds-target.js';
 
 function withHarness(fn: (h: XdsHarness) => void): void {
@@ -51,6 +52,20 @@ test('regression: a route table whose per-filter config bytes do not decode is N
     const o = h.deliver(responseBytes(3, [{ typeUrl: XDS_TYPES[3], value: toBinary(RouteConfigurationSchema, rc) }], '2'));
     assert.equal(o.kind, 'nack');
     assert.match(o.kind === 'nack' ? o.message : '', /typed_per_filter_config\["envoy\.filters\.http\.fault"\].*cannot decode/);
+  });
+});
+
+// Found by xds-mutated (the run died out of memory): EDS skipped the schema rules, so a priority of
+// 10,000,000 (the limit is 128) built that many priority levels: 47 s and 2 GB for one response.
+test('regression: an assignment with a priority above 128 is NACKed at once', () => {
+  withHarness((h) => {
+    applyBaseline(h);
+    const cla = fromJson(ClusterLoadAssignmentSchema, ASSIGNMENTS[0] as JsonValue, { registry });
+    cla.endpoints[1]!.priority = 10_000_000;
+    const t0 = performance.now();
+    const o = h.deliver(responseBytes(1, [{ typeUrl: XDS_TYPES[1], value: toBinary(ClusterLoadAssignmentSchema, cla) }], '3'));
+    assert.deepEqual(o, { kind: 'nack', message: 'eds: .endpoints[1].priority: value must be less than or equal to 128' });
+    assert.ok(performance.now() - t0 < 1000, 'answered without building the levels');
   });
 });
 

@@ -204,6 +204,8 @@ async function runMutated(s: ProxySession<MutatedCase>, c: MutatedCase): Promise
   const data = mutatedBytes(c);
   const r = await exchange(s.port, splitAt(data, c.splits), null, ANSWER_LIMIT_MS);
   const { responses, truncated } = readResponses(r.data, data.includes('HEAD'));
+  const closing = responses.findIndex((res) => res.headers.get('connection')?.toLowerCase() === 'close');
+  assert.ok(closing === -1 || closing === responses.length - 1, 'nothing follows a response that said connection: close');
   for (const res of responses) {
     if (res.headers.get('x-upstream') !== undefined) continue;
     assert.ok(proxyMayAnswer(res.status), `the proxy answered ${res.status}: ${res.body.toString('latin1').slice(0, 300)}`);
