@@ -38,7 +38,7 @@ export function bootstrapTarget(): FuzzTarget<DocCase> {
     property: 'a mutated bootstrap (YAML or JSON) loads, or is rejected with config errors that carry a field path; nothing throws',
     arbitrary: docCase(docs.length),
     examples: YAML_REGRESSIONS,
-    caseTimeoutMs: 2000,
+    caseTimeoutMs: 5000,
     start: () => ({ check: (c) => checkBootstrapText(caseText(docs, c)) }),
   };
 }

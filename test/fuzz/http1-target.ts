@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import fc from 'fast-check';
 import { bootstrapYaml, simpleRoutes } from '../lib/config.js';
-import { startEchoUpstream, type Echo } from '../lib/echo-upstream.js';
-import { startProxy } from '../lib/proxy-process.js';
+import { startEchoUpstream, type Echo, type EchoUpstream } from '../lib/echo-upstream.js';
+import { startProxy, type RunningProxy } from '../lib/proxy-process.js';
 import { applyByteEdits, type ByteEdit } from './byte-mutation.js';
 import { requestBytes, requestEdit, splitAt, splits, targetOf, validRequest, type ValidRequest } from './http1-requests.js';
 import { readResponses, type WireResponse } from './http1-responses.js';
@@ -15,7 +15,7 @@ import type { FuzzSession, FuzzTarget } from './runner.js';
 /** No byte for this long after the last write: the proxy has said what it will say. */
 const QUIET_MS = 40;
 /** After the client's FIN the proxy must close within this (Envoy's delayed close is 1 s). */
-const CLOSE_LIMIT_MS = 3000;
+const CLOSE_LIMIT_MS = 5000;
 /** How long the split-valid target waits for its responses. */
 const ANSWER_LIMIT_MS = 5000;
 
@@ -72,10 +72,11 @@ function proxyMayAnswer(status: number): boolean {
 /** A proxy with one HTTP/1 listener: /direct answers itself, the rest goes to an echo upstream. */
 class ProxySession<T> implements FuzzSession<T> {
   private seenErrors = 0;
-  readonly statuses = new Map<string, number>();
+  /** What the cases got (statuses, closes), for the summary. */
+  private readonly counts = new Map<string, number>();
 
-  private constructor(readonly proxy: Awaited<ReturnType<typeof startProxy>>, readonly port: number,
-    private readonly echo: Awaited<ReturnType<typeof startEchoUpstream>>, private readonly run: (s: ProxySession<T>, input: T) => Promise<void>) {}
+  private constructor(readonly proxy: RunningProxy, readonly port: number, private readonly echo: EchoUpstream,
+    private readonly run: (s: ProxySession<T>, input: T) => Promise<void>) {}
 
   static async start<T>(run: (s: ProxySession<T>, input: T) => Promise<void>): Promise<ProxySession<T>> {
     const echo = await startEchoUpstream('echo');
@@ -93,7 +94,7 @@ class ProxySession<T> implements FuzzSession<T> {
   }
 
   count(what: string): void {
-    this.statuses.set(what, (this.statuses.get(what) ?? 0) + 1);
+    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
   }
 
   async check(input: T): Promise<void> {
@@ -118,7 +119,7 @@ class ProxySession<T> implements FuzzSession<T> {
   }
 
   summary(): string {
-    return [...this.statuses.entries()].sort().map(([k, v]) => `${k}: ${v}`).join(', ');
+    return [...this.counts.entries()].sort().map(([k, v]) => `${k}: ${v}`).join(', ');
   }
 
   async stop(): Promise<void> {

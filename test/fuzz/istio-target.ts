@@ -89,7 +89,7 @@ export function istioTarget(): FuzzTarget<DocCase> {
     property: 'a mutated Istio/Kubernetes object loads and validates to a list of errors (or none); nothing throws',
     arbitrary: docCase(docs.length),
     examples: YAML_REGRESSIONS,
-    caseTimeoutMs: 2000,
+    caseTimeoutMs: 5000,
     start: () => ({ check: (c) => checkIstioText(caseText(docs, c)) }),
   };
 }

@@ -12,6 +12,7 @@ import { RdsRegistry } from '../../src/proxy/xds/rds-registry.js';
 import { StatsStore } from '../../src/proxy/stats/store.js';
 import { ClusterManagerImpl } from '../../src/proxy/upstream/cluster-manager.js';
 import { ManualClock } from '../../src/proxy/upstream/health/clock.js';
+import { setAllLogLevels } from '../../src/proxy/log.js';
 
 /** The four core types, in Envoy's order. */
 export const XDS_TYPES = [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE] as const;
@@ -31,6 +32,11 @@ export class XdsHarness {
     staticRdsNames: [], staticNames: new Set() }, 0);
   private readonly handlers = new Map<string, ResourceHandler>([[CLUSTER_TYPE, this.cds], [ENDPOINT_TYPE, this.eds],
     [LISTENER_TYPE, this.lds], [ROUTE_TYPE, this.rds]]);
+
+  constructor() {
+    // The appliers log every add and remove at info; only errors are worth seeing here.
+    setAllLogLevels('error');
+  }
 
   /** Decodes and applies one response, as the SotW ADS client does. */
   deliver(wire: Uint8Array): Outcome {
@@ -52,5 +58,15 @@ export class XdsHarness {
   close(): void {
     void this.lds.close();
     this.cm.destroy();
+  }
+}
+
+/** Runs `fn` on a fresh harness, closed afterwards whatever happens. */
+export function withHarness(fn: (h: XdsHarness) => void): void {
+  const h = new XdsHarness();
+  try {
+    fn(h);
+  } finally {
+    h.close();
   }
 }

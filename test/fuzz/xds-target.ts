@@ -9,11 +9,10 @@ import { ListenerSchema } from '../../src/xds/gen/envoy/config/listener/v3/liste
 import { RouteConfigurationSchema } from '../../src/xds/gen/envoy/config/route/v3/route_pb.js';
 import { DiscoveryResponseSchema } from '../../src/xds/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { registry } from '../../src/xds/registry.js';
-import { setAllLogLevels } from '../../src/proxy/log.js';
 import { applyByteEdits, byteEdit, type ByteEdit } from './byte-mutation.js';
 import { applyEdits, edit, INTERNAL_ERROR, type Edit, type Json } from './doc-mutation.js';
 import type { FuzzTarget } from './runner.js';
-import { XDS_TYPES, XdsHarness, type Outcome } from './xds-harness.js';
+import { withHarness, XDS_TYPES, type XdsHarness, type Outcome } from './xds-harness.js';
 import { ASSIGNMENTS, CLUSTERS, LISTENERS, ROUTE_CONFIGS } from './xds-seeds.js';
 
 const SCHEMAS: DescMessage[] = [ClusterSchema, ClusterLoadAssignmentSchema, ListenerSchema, RouteConfigurationSchema];
@@ -94,31 +93,13 @@ function deliverMutated(h: XdsHarness, c: MutatedXdsCase): void {
   }
 }
 
-/** The appliers log every add and remove at info: only errors are worth seeing here. */
-function quietLogs(): void {
-  setAllLogLevels('error');
-}
-
-/** Runs `fn` on a fresh harness, closed afterwards whatever happens. */
-function withHarness(fn: (h: XdsHarness) => void): void {
-  const h = new XdsHarness();
-  try {
-    fn(h);
-  } finally {
-    h.close();
-  }
-}
-
 export function xdsMutatedTarget(): FuzzTarget<MutatedXdsCase> {
   return {
     name: 'xds-mutated',
     property: 'valid CDS/EDS/LDS/RDS resources mutated (JSON fields, resource bytes, response bytes) are ACKed or NACKed with a reason; nothing throws',
     arbitrary: mutatedCase,
-    caseTimeoutMs: 2000,
-    start: () => {
-      quietLogs();
-      return { check: (c) => withHarness((h) => deliverMutated(h, c)) };
-    },
+    caseTimeoutMs: 5000,
+    start: () => ({ check: (c) => withHarness((h) => deliverMutated(h, c)) }),
   };
 }
 
@@ -128,19 +109,16 @@ export interface RandomXdsCase { baseline: boolean; type: number; bytes: Uint8Ar
 export function xdsRandomTarget(): FuzzTarget<RandomXdsCase> {
   return {
     name: 'xds-random-bytes',
-    property: 'random bytes as a resource of each type, or as a whole DiscoveryResponse, are NACKed (or fail decoding); nothing throws',
+    property: 'random bytes as a resource of each type, or as a whole DiscoveryResponse, are ACKed or NACKed with a reason (or fail decoding as gRPC would); nothing throws',
     arbitrary: fc.record({ baseline: fc.boolean(), type: fc.integer({ min: 0, max: XDS_TYPES.length }),
       bytes: fc.uint8Array({ maxLength: 512 }) }),
-    caseTimeoutMs: 2000,
-    start: () => {
-      quietLogs();
-      return {
-        check: (c) => withHarness((h) => {
-          if (c.baseline) applyBaseline(h);
-          const wire = c.type === XDS_TYPES.length ? c.bytes : responseBytes(c.type, [{ typeUrl: XDS_TYPES[c.type]!, value: c.bytes }], 'r');
-          checkOutcome(h.deliver(wire));
-        }),
-      };
-    },
+    caseTimeoutMs: 5000,
+    start: () => ({
+      check: (c) => withHarness((h) => {
+        if (c.baseline) applyBaseline(h);
+        const wire = c.type === XDS_TYPES.length ? c.bytes : responseBytes(c.type, [{ typeUrl: XDS_TYPES[c.type]!, value: c.bytes }], 'r');
+        checkOutcome(h.deliver(wire));
+      }),
+    }),
   };
 }
