@@ -137,6 +137,7 @@ export function loadConfigText(text: string, file: string): LoadResult {
       objects.push(...docObjects(file, doc, counter));
     } catch (e) {
       // toJS refuses alias expansions that would blow up ("billion laughs"): an error of this document.
+      if (!(e instanceof ReferenceError)) throw e;
       const pos = counter.linePos(doc.range[0]);
       errors.push({ file, line: pos.line, col: pos.col, message: `YAML error: ${(e as Error).message}` });
     }

@@ -24,11 +24,11 @@ export interface SourcePos {
 /** Parses YAML (or JSON, which is YAML) keeping node ranges; syntax errors come back with lines. */
 export function parseYamlSource(text: string, label: string):
     { ok: true; source: YamlSource } | { ok: false; errors: ConfigError[] } {
-  const lineCounter = new LineCounter();
   const deep = excessiveNesting(text);
   if (deep !== undefined) {
     return { ok: false, errors: [{ file: label, line: deep.line, column: deep.col, path: '', message: `YAML error: ${TOO_DEEP_MESSAGE}` }] };
   }
+  const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
     return {
