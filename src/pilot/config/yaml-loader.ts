@@ -2,6 +2,7 @@
 // a syntax error comes back as a file:line:col message per document, empty documents are skipped, Lists expanded.
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
 import type { ConfigObject, ObjectMeta, SourcePosition } from './object.js';
+import { excessiveNesting, TOO_DEEP_MESSAGE } from '../../proxy/util/yaml-depth.js';
 
 /** A YAML syntax error with its place. */
 export interface LoadError {
@@ -139,6 +140,8 @@ function docObjects(file: string, doc: Document.Parsed, counter: LineCounter): C
 
 /** Loads every document of `text` (YAML or JSON; JSON is YAML) read from `file`. */
 export function loadConfigText(text: string, file: string): LoadResult {
+  const deep = excessiveNesting(text);
+  if (deep !== undefined) return { objects: [], errors: [{ file, line: deep.line, col: deep.col, message: TOO_DEEP_MESSAGE }] };
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
@@ -152,7 +155,14 @@ export function loadConfigText(text: string, file: string): LoadResult {
       errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
       continue;
     }
-    objects.push(...docObjects(file, doc, counter));
+    try {
+      objects.push(...docObjects(file, doc, counter));
+    } catch (e) {
+      // toJS refuses alias expansions that would blow up ("billion laughs"): an error of this document.
+      if (!(e instanceof ReferenceError)) throw e;
+      const pos = counter.linePos(doc.range[0]);
+      errors.push({ file, line: pos.line, col: pos.col, message: `YAML error: ${(e as Error).message}` });
+    }
   }
   return { objects, errors };
 }

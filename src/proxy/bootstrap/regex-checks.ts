@@ -22,7 +22,12 @@ function walk(desc: DescMessage, msg: Message, path: PathSeg[], registry: Regist
   if (desc.typeName === 'google.protobuf.Any') {
     const any = msg as Any;
     const inner = registry.getMessage(any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1));
-    const unpacked = inner ? anyUnpack(any, registry) : undefined;
+    let unpacked: Message | undefined;
+    try {
+      unpacked = inner ? anyUnpack(any, registry) : undefined;
+    } catch {
+      return; // bytes that do not decode: the schema checks report them with their path
+    }
     if (inner && unpacked) walk(inner, unpacked, path, registry, errors);
     return;
   }

@@ -59,6 +59,15 @@ export function checkRouteConfigSemantics(rc: RouteConfiguration, clusterNames: 
   return new SemanticChecker(clusterNames).routeConfig(rc, [], false);
 }
 
+/** `unpack()`, or undefined when the Any's bytes do not decode (the schema checks report those, with their path). */
+function decodable<T>(unpack: () => T): T | undefined {
+  try {
+    return unpack();
+  } catch {
+    return undefined;
+  }
+}
+
 class SemanticChecker {
   private readonly errors: PathError[] = [];
   private readonly clusterNames: Set<string>;
@@ -154,7 +163,7 @@ class SemanticChecker {
 
   private hcm(f: Filter, path: PathSeg[]): void {
     const any = f.configType.case === 'typedConfig' ? f.configType.value : undefined;
-    const hcm = any ? anyUnpack(any, HttpConnectionManagerSchema) : undefined;
+    const hcm = any ? decodable(() => anyUnpack(any, HttpConnectionManagerSchema)) : undefined;
     if (!hcm) return;
     this.httpFilters(hcm, path);
     hcm.accessLog.forEach((a, j) => this.accessLog(a, [...path, 'access_log', j]));
@@ -250,7 +259,7 @@ class SemanticChecker {
       let innerPath: PathSeg[] = [...path, { key: name }];
       if (typeName === FilterConfigSchema.typeName) {
         // The wrapper that can mark a per-route config optional.
-        const fc = anyUnpack(any, FilterConfigSchema);
+        const fc = decodable(() => anyUnpack(any, FilterConfigSchema));
         if (!fc || fc.isOptional || fc.disabled || !fc.config) continue;
         typeName = typeNameOf(fc.config.typeUrl);
         inner = fc.config;
@@ -260,7 +269,7 @@ class SemanticChecker {
         this.err([...path, { key: name }], missingExtensionMessage(name, typeName));
         continue;
       }
-      const msg = registry.getMessage(typeName) ? anyUnpack(inner, registry) : undefined;
+      const msg = registry.getMessage(typeName) ? decodable(() => anyUnpack(inner, registry)) : undefined;
       if (msg) checkRouteFilterConfig(msg, innerPath, this.errors);
     }
   }

@@ -1,12 +1,12 @@
 // EDS over ADS: EDS clusters attach by service name, the registry subscribes to those names and
 // hands each ClusterLoadAssignment to its clusters; CDS clusters stay warming until the first one.
-import type { ClusterLoadAssignment } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { DecodedResource, ResourceHandler } from '../../xds/client/index.js';
 import type { PathError } from '../bootstrap/config-error.js';
 import { endpointsOf } from '../upstream/endpoints.js';
 import type { EdsCluster, EdsSource } from '../upstream/eds-source.js';
 import { duplicateName, type DynamicRecord } from './records.js';
-import { formatErrors } from './validation.js';
+import { formatErrors, schemaErrors } from './validation.js';
 
 interface Waiter {
   resolve: () => void;
@@ -77,8 +77,9 @@ export class EdsRegistry implements EdsSource, ResourceHandler {
     const now = new Date();
     for (const r of resources) {
       const cla = r.message as ClusterLoadAssignment;
-      const errors: PathError[] = [];
-      endpointsOf(cla, [], true, errors);
+      // The schema first, as Envoy: its limits (priority <= 128 ...) keep the rest from building absurd tables.
+      const errors: PathError[] = schemaErrors(ClusterLoadAssignmentSchema, cla);
+      if (errors.length === 0) endpointsOf(cla, [], true, errors);
       if (errors.length > 0) {
         failures.push(`${r.name}: ${formatErrors(errors)}`);
         continue;

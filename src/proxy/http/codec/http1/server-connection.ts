@@ -234,7 +234,17 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     } finally {
       this.advancing = false;
     }
-    if (this.active !== null || this.stopped) return;
+    if (this.stopped) return;
+    if (this.active !== null) {
+      // The request now active may still be arriving (its body behind the bytes read so far): with
+      // none waiting behind it and the client reading, read again, or it would wait for itself.
+      if (this.readBlocked && !this.refused && (this.queue === null || this.queue.length === 0) && !this.outputBackedUp()) {
+        this.waitingForOutput = false;
+        this.readBlocked = false;
+        this.applyReading();
+      }
+      return;
+    }
     if (this.draining) {
       this.closeGracefully();
       return;
