@@ -45,6 +45,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks {
     this.streamInfo.downstreamLocalAddress = conn.localAddress;
     this.streamInfo.downstreamDirectRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamSsl = conn.ssl;
+    this.streamInfo.requestedServerName = conn.serverName;
     this.clusterManager = config.clusterManager;
     config.stats.downstream_rq_active.inc();
     if (config.streamIdleTimeoutMs > 0) {

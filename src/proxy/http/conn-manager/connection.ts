@@ -26,6 +26,8 @@ export class HcmConnection implements ServerConnectionCallbacks {
   readonly localAddress: string;
   /** The connection's TLS facts; undefined for plaintext. */
   readonly ssl: DownstreamSsl | undefined;
+  /** The SNI the client sent ('' = none), lower-cased. */
+  readonly serverName: string;
   private readonly streams = new Set<ActiveStream>();
   private codec: ServerConnection | null = null;
   private closeWhenIdle = false;
@@ -38,6 +40,7 @@ export class HcmConnection implements ServerConnectionCallbacks {
     this.remoteAddress = joinHostPort(this.remoteIp, socket.remotePort);
     this.localAddress = joinHostPort(this.localIp, socket.localPort);
     this.ssl = tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined;
+    this.serverName = socket instanceof TLSSocket && typeof socket.servername === 'string' ? socket.servername.toLowerCase() : '';
     const stats = config.stats;
     stats.downstream_cx_total.inc();
     stats.downstream_cx_active.inc();
