@@ -14,6 +14,7 @@ import type { PushContext } from '../../model/push-context.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import { gatewayRouteName, isPassthroughServer, listenerName, outboundClusterName } from '../names.js';
 import { tcpFilters } from './telemetry.js';
+import { authzTcpFilters } from '../../security/authz/builder.js';
 import { gatewayTransportSocket } from './gateway-tls.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress, TLS_INSPECTOR_FILTER, tcpProxyFilter, type WeightedCluster } from './protos.js';
@@ -75,7 +76,8 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
         names.forEach((h) => seen.add(h));
         chains.push(create(FilterChainSchema, {
           filterChainMatch: { serverNames: names },
-          filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
+          filters: [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+            ...tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh)],
         }));
       }
     }
@@ -90,7 +92,8 @@ function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): F
       const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
       if (!matches || r.route === undefined || r.route.length === 0) continue;
       return create(FilterChainSchema, {
-        filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
+        filters: [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+          ...tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh)],
       });
     }
   }

@@ -14,6 +14,7 @@ import type { PushContext } from '../../model/push-context.js';
 import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { telemetriesFor, telemetryPlan } from '../../telemetry/effective.js';
+import { authorizationPoliciesFor, type AuthorizationPolicy } from '../../security/authz/policies.js';
 
 /** The shared corpus: STRAIT_SHARED, else `<repo>/../shared` (dist/src/pilot/translate/listener -> repo). */
 export const SHARED = process.env['STRAIT_SHARED'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', '..', 'shared');
@@ -92,5 +93,6 @@ export function fakePush(input: FakePushInput): PushContext {
     proxyInstances: () => input.proxyInstances ?? [],
     secret: (ns, name) => input.secrets?.[`${ns}/${name}`],
     telemetryFor: (proxy, mode) => telemetryPlan(telemetriesFor(ofKind<TelemetrySpec>('Telemetry'), proxy, mesh.rootNamespace), mesh, mode),
+    authorizationPoliciesFor: (proxy) => authorizationPoliciesFor(configs.filter((c): c is AuthorizationPolicy => c.kind === 'AuthorizationPolicy'), proxy, mesh.rootNamespace),
   };
 }
