@@ -17,6 +17,7 @@ import type { PushContext } from './push-context.js';
 import type { TelemetrySpec } from '../config/kinds/telemetry.js';
 import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
 import { ConfigErrorLog, type ConfigError } from './config-errors.js';
+import { authorizationPoliciesFor, type AuthorizationPolicies, type AuthorizationPolicy } from '../security/authz/policies.js';
 
 export interface PushContextInput {
   version: string;
@@ -52,6 +53,8 @@ class Context implements PushContext {
   private readonly gateways: GW[];
   private readonly telemetries: ConfigObject<TelemetrySpec>[];
   private readonly telemetryPlans = new WeakMap<ProxyNode, Map<TelemetryMode, TelemetryPlan>>();
+  private readonly authorizationPolicies: AuthorizationPolicy[];
+  private readonly authzByProxy = new WeakMap<ProxyNode, AuthorizationPolicies>();
   private readonly secrets = new Map<string, Record<string, string>>();
   /** The namespace of the first service of each hostname, and DestinationRules by namespace. */
   private readonly serviceNamespace = new Map<string, string>();
@@ -91,6 +94,7 @@ class Context implements PushContext {
     });
     this.gateways = this.admit(byKind.get('Gateway') as GW[] | undefined, (g) => selects(g.spec.selector ?? {}, {}));
     this.telemetries = (byKind.get('Telemetry') ?? []) as ConfigObject<TelemetrySpec>[];
+    this.authorizationPolicies = (byKind.get('AuthorizationPolicy') ?? []) as AuthorizationPolicy[];
     for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
     for (const d of this.drs) {
       const list = this.drsByNamespace.get(nsOf(d));
@@ -173,6 +177,15 @@ class Context implements PushContext {
       plans.set(mode, plan);
     }
     return plan;
+  }
+
+  authorizationPoliciesFor(proxy: ProxyNode): AuthorizationPolicies {
+    let p = this.authzByProxy.get(proxy);
+    if (p === undefined) {
+      p = authorizationPoliciesFor(this.authorizationPolicies, proxy, this.mesh.rootNamespace);
+      this.authzByProxy.set(proxy, p);
+    }
+    return p;
   }
 
   sidecarFor(proxy: ProxyNode): SC | undefined {

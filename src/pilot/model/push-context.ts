@@ -10,6 +10,7 @@ import type { MeshConfig } from './mesh-config.js';
 import type { ProxyNode } from './proxy.js';
 import type { TelemetryMode, TelemetryPlan } from '../telemetry/effective.js';
 import type { ConfigError } from './config-errors.js';
+import type { AuthorizationPolicies } from '../security/authz/policies.js';
 
 export interface PushContext {
   /** Version of this snapshot (changes on every full push). */
@@ -39,6 +40,8 @@ export interface PushContext {
   proxyInstances(proxy: ProxyNode): ServiceInstance[];
   /** The tracing, metrics and access logs of one side (CLIENT or SERVER) of the proxy, from Telemetry resources. */
   telemetryFor(proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan;
+  /** The AuthorizationPolicies that apply to the proxy (root namespace, its namespace; selector or targetRef), by action. */
+  authorizationPoliciesFor(proxy: ProxyNode): AuthorizationPolicies;
   /** A Kubernetes Secret's data (base64 values as in the object), for gateway credentialName. */
   secret(namespace: string, name: string): Record<string, string> | undefined;
 

@@ -185,13 +185,13 @@ test('an invalid RE2 safe_regex: lookahead, backreference, syntax error', () => 
 
 test('an unimplemented network filter, HTTP filter, access logger or transport socket', () => {
   expectOne(edit('http_filters:\n          - name: envoy.filters.http.router', `http_filters:
-          - name: envoy.filters.http.rbac
+          - name: envoy.filters.http.ext_authz
             typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+              "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
           - name: envoy.filters.http.router`),
   `.${HCM}.http_filters[0].typed_config["@type"]`,
-  "Didn't find a registered implementation for 'envoy.filters.http.rbac' with type URL: 'envoy.extensions.filters.http.rbac.v3.RBAC'",
-  'RBAC');
+  "Didn't find a registered implementation for 'envoy.filters.http.ext_authz' with type URL: 'envoy.extensions.filters.http.cors.v3.CorsPolicy'",
+  'CorsPolicy');
   // is_optional: Envoy ignores an unknown optional filter.
   assert.ok(loadBootstrap({
     yaml: edit('http_filters:\n          - name: envoy.filters.http.router',
@@ -208,14 +208,13 @@ test('an unimplemented network filter, HTTP filter, access logger or transport s
   '.static_resources.listeners[0].filter_chains[0].transport_socket.name',
   /^Didn't find a registered implementation for 'envoy\.transport_sockets\.alts'/, 'alts');
   expectOne(edit(`- name: envoy.filters.network.http_connection_manager
-        typed_config:`, `- name: envoy.filters.network.rbac
+        typed_config:`, `- name: envoy.filters.network.ext_authz
         typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
-          stat_prefix: rbac
+          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
       - name: envoy.filters.network.http_connection_manager
         typed_config:`),
   '.static_resources.listeners[0].filter_chains[0].filters[0].typed_config["@type"]',
-  /^Didn't find a registered implementation for 'envoy\.filters\.network\.rbac'/, 'RBAC');
+  /^Didn't find a registered implementation for 'envoy\.filters\.network\.ext_authz'/, 'Router');
 });
 
 test('the HTTP filter chain must end with the router', () => {

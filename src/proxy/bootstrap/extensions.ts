@@ -48,6 +48,11 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     routeTypeName: 'envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig',
   },
   {
+    category: 'http filter', name: 'envoy.filters.http.rbac',
+    typeName: 'envoy.extensions.filters.http.rbac.v3.RBAC',
+    routeTypeName: 'envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
+  },
+  {
     category: 'access logger', name: 'envoy.access_loggers.file',
     typeName: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
   },
@@ -70,6 +75,10 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
   {
     category: 'listener filter', name: 'envoy.filters.listener.tls_inspector',
     typeName: 'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  },
+  {
+    category: 'network filter', name: 'envoy.filters.network.rbac',
+    typeName: 'envoy.extensions.filters.network.rbac.v3.RBAC',
   },
   {
     category: 'network filter', name: 'envoy.filters.network.tcp_proxy', terminal: true,

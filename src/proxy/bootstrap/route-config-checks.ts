@@ -3,6 +3,8 @@
 import type { Message } from '@bufbuild/protobuf';
 import type { CorsPolicy } from '../../xds/gen/envoy/extensions/filters/http/cors/v3/cors_pb.js';
 import { checkCorsPolicy } from '../filters/http/cors/index.js';
+import type { RBACPerRoute } from '../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
+import { checkRbacPerRouteConfig } from '../filters/http/rbac/index.js';
 import { RouteConfigError } from '../router/errors.js';
 import type { PathError, PathSeg } from './config-error.js';
 
@@ -11,12 +13,15 @@ type Check = (msg: Message, fieldPath: string) => void;
 /** Per-route config checks by message type. */
 const CHECKS: Record<string, Check> = {
   'envoy.extensions.filters.http.cors.v3.CorsPolicy': (m, p) => checkCorsPolicy(m as CorsPolicy, p),
+  'envoy.extensions.filters.http.rbac.v3.RBACPerRoute': (m, p) => checkRbacPerRouteConfig(m as RBACPerRoute, p),
 };
 
-/** `.a[0].b` (a router error path) as path segments. */
+/** `.a[0].b["key"]` (a router error path) as path segments. */
 function segments(rel: string): PathSeg[] {
   const segs: PathSeg[] = [];
-  for (const m of rel.matchAll(/\[(\d+)\]|\.?([A-Za-z_][A-Za-z0-9_]*)/g)) segs.push(m[1] !== undefined ? Number(m[1]) : m[2]);
+  for (const m of rel.matchAll(/\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    segs.push(m[1] !== undefined ? Number(m[1]) : m[2] !== undefined ? { key: JSON.parse(m[2]) as string } : m[3]);
+  }
   return segs;
 }
 

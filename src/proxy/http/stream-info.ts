@@ -24,6 +24,9 @@ export function formatResponseFlags(bits: number): string {
   return out;
 }
 
+/** filter_metadata: namespace -> a Struct's fields (JSON values: null, numbers, strings, booleans, lists, objects). */
+export type DynamicMetadata = Record<string, Record<string, unknown>>;
+
 /** What is known about one request/response exchange. */
 export class StreamInfo {
   /** Wall-clock start (ms since epoch) and monotonic start (performance.now()). */
@@ -46,6 +49,8 @@ export class StreamInfo {
   responseCode = 0;
   /** Why the response is what it is (Envoy's %RESPONSE_CODE_DETAILS%), e.g. "via_upstream", "route_not_found". */
   responseCodeDetails = '';
+  /** Why a filter closed the connection (%CONNECTION_TERMINATION_DETAILS%), e.g. the network RBAC filter's refusal. */
+  connectionTerminationDetails?: string;
   responseFlags = 0;
   bytesReceived = 0;
   bytesSent = 0;
@@ -71,10 +76,15 @@ export class StreamInfo {
   attemptCount = 0;
   /** Facts filters share for one stream (Envoy's filter state), by key, e.g. the discovered peers. */
   readonly filterState = new Map<string, unknown>();
-  /** Envoy's dynamic metadata: filter_metadata by namespace (e.g. envoy.filters.http.jwt_authn, istio_authn). */
-  readonly dynamicMetadata = new Map<string, Record<string, unknown>>();
+  /** Envoy's dynamic metadata: per filter namespace, a Struct's fields as JSON values. */
+  readonly dynamicMetadata: DynamicMetadata = {};
 
   constructor(readonly protocol: string) {}
+
+  /** Merges `fields` into the namespace's metadata (a Struct merge: later fields replace earlier ones). */
+  setDynamicMetadata(namespace: string, fields: Record<string, unknown>): void {
+    Object.assign(this.dynamicMetadata[namespace] ??= {}, fields);
+  }
 
   setFlag(flag: ResponseFlag): void {
     this.responseFlags |= FLAG_BIT[flag];
@@ -82,11 +92,6 @@ export class StreamInfo {
 
   hasFlag(flag: ResponseFlag): boolean {
     return (this.responseFlags & FLAG_BIT[flag]) !== 0;
-  }
-
-  /** Merges `fields` into namespace `ns` of the dynamic metadata (Envoy's setDynamicMetadata). */
-  setDynamicMetadata(ns: string, fields: Record<string, unknown>): void {
-    this.dynamicMetadata.set(ns, { ...this.dynamicMetadata.get(ns), ...fields });
   }
 
   /** Monotonic ms since the stream started. */

@@ -26,7 +26,7 @@ function claimValues(v: unknown): string[] {
  * issuer order when several tokens verified); null when jwt_authn verified none.
  */
 export function requestAuthAttributes(info: StreamInfo): Record<string, unknown> | null {
-  const md = info.dynamicMetadata.get(JWT_AUTHN_NAMESPACE);
+  const md = info.dynamicMetadata[JWT_AUTHN_NAMESPACE];
   if (md === undefined) return null;
   const payloads = Object.values(md).filter((p): p is Record<string, unknown> => isObject(p) && typeof p.iss === 'string');
   if (payloads.length === 0) return null;

@@ -1,11 +1,13 @@
 // One accepted socket on its way to a connection: listener filters (with listener_filters_timeout),
 // filter chain matching, the TLS handshake of the chosen chain, then the chain's terminal filter.
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { TcpProxySession } from '../filters/network/tcp_proxy/tcp-proxy.js';
 import { HcmConnection } from '../http/conn-manager/connection.js';
 import { StreamInfo } from '../http/stream-info.js';
 import { log } from '../log.js';
+import type { RbacInput } from '../filters/rbac/input.js';
+import { downstreamSsl } from '../tls/downstream-ssl.js';
 import type { ServerTlsOwner } from '../tls/server-context.js';
 import { plainIp } from './cidr.js';
 import type { FilterChainImpl } from './filter-chain.js';
@@ -60,6 +62,8 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
   private readonly acceptedMs = performance.now();
   /** When the filter chain was chosen: Envoy creates the connection's filters (the HCM) then. */
   private chainChosenMs = 0;
+  /** Why a network filter closed the connection (the network RBAC filter's refusal). */
+  private terminationDetails: string | undefined;
 
   constructor(private readonly owner: SocketOwner, private readonly socket: Socket) {
     this.info = {
@@ -196,6 +200,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
       socket.destroy();
       return;
     }
+    if (this.refusedByRbac(socket, tls)) return;
     let conn: DownstreamConnection;
     if (terminal.kind === 'hcm') {
       conn = new HcmConnection(terminal.config, socket, tls, alpn, this.chainChosenMs);
@@ -208,6 +213,31 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
       });
     }
     this.owner.onConnectionCreated(conn, socket);
+  }
+
+  /**
+   * Runs the chain's network RBAC filters; a refusal closes the connection (Envoy's NoFlush close).
+   * Envoy checks on the first bytes from the client; the facts checked are known at this point, so
+   * Strait decides here, before the terminal filter opens anything upstream.
+   */
+  private refusedByRbac(socket: Socket, tls: boolean): boolean {
+    const filters = this.chain!.rbac;
+    if (filters.length === 0) return false;
+    const i = this.info;
+    const input: RbacInput = {
+      localIp: i.localIp, localPort: i.localPort, sourceIp: i.remoteIp, directRemoteIp: i.directRemoteIp, remoteIp: i.remoteIp,
+      serverName: i.serverName, ssl: tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined, head: undefined,
+      metadata: {},
+    };
+    for (const f of filters) {
+      const denied = f.check(input);
+      if (denied === null) continue;
+      this.terminationDetails = denied;
+      log('connection', 'debug', `closing connection from ${joinHostPort(i.remoteIp, i.remotePort)}: ${denied}`);
+      socket.destroy();
+      return true;
+    }
+    return false;
   }
 
   // ---- close ----
@@ -244,6 +274,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
     si.downstreamDirectRemoteAddress = si.downstreamRemoteAddress;
     si.downstreamLocalAddress = joinHostPort(i.localIp, i.localPort);
     si.requestedServerName = i.serverName;
+    si.connectionTerminationDetails = this.terminationDetails;
     return si;
   }
 

@@ -1,8 +1,10 @@
-// One built filter chain: its transport (plain or downstream TLS) and its terminal network filter
-// (http_connection_manager, or tcp_proxy after Istio's istio.stats), compiled once from the proto.
+// One built filter chain: its transport (plain or downstream TLS), the network RBAC filters that gate
+// it, and its terminal network filter (http_connection_manager, or tcp_proxy after Istio's istio.stats).
 import type { FilterChain } from '../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { TcpProxy } from '../../xds/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
+import type { RBAC as NetworkRbac } from '../../xds/gen/envoy/extensions/filters/network/rbac/v3/rbac_pb.js';
+import { NetworkRbacConfig } from '../filters/network/rbac/network-rbac.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { TcpConnectionObserver } from '../filters/network/tcp_proxy/observer.js';
 import { IstioTcpStats } from '../istio/istio-tcp-stats.js';
@@ -20,6 +22,7 @@ import { listenerFail } from './errors.js';
 
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+const NETWORK_RBAC_TYPE = 'envoy.extensions.filters.network.rbac.v3.RBAC';
 /** istio.metadata_exchange: accepted and inert (TCP exchange needs Istio mTLS, not built). */
 const METADATA_EXCHANGE_TYPE = 'envoy.tcp.metadataexchange.config.MetadataExchange';
 
@@ -40,6 +43,8 @@ export class FilterChainImpl {
   readonly terminal: TerminalFilter | null;
   /** transport_socket_connect_timeout in ms (0 = none). */
   readonly handshakeTimeoutMs: number;
+  /** Network RBAC filters before the terminal filter, in chain order. */
+  readonly rbac: readonly NetworkRbacConfig[];
 
   /** `path` is the chain's field path (`.static_resources.listeners[0].filter_chains[1]`). */
   constructor(proto: FilterChain, ctx: ListenerContext, path: string) {
@@ -53,6 +58,7 @@ export class FilterChainImpl {
     this.handshakeTimeoutMs = durationMs(proto.transportSocketConnectTimeout, 0);
     let terminal: TerminalFilter | null = null;
     const observers: TcpConnectionObserver[] = [];
+    const rbac: NetworkRbacConfig[] = [];
     for (let i = 0; i < proto.filters.length; i++) {
       const f = proto.filters[i];
       const at = `${path}.filters[${i}]`;
@@ -63,6 +69,8 @@ export class FilterChainImpl {
       const typeName = tc.typeName;
       if (typeName === STATS_PLUGIN_TYPE) {
         observers.push(new IstioTcpStats(tc.json ?? {}, { ...ctx, fieldPath: `${at}.typed_config` }));
+      } else if (typeName === NETWORK_RBAC_TYPE) {
+        rbac.push(new NetworkRbacConfig(msg as NetworkRbac, ctx.stats, `${at}.typed_config`));
       } else if (typeName === METADATA_EXCHANGE_TYPE) {
         // Nothing to do without Istio mTLS: the peer of a TCP connection stays unknown.
       } else if (typeName === HCM_TYPE) {
@@ -78,5 +86,6 @@ export class FilterChainImpl {
       }
     }
     this.terminal = terminal;
+    this.rbac = rbac;
   }
 }

@@ -1,6 +1,7 @@
 // Test helpers: a small in-memory PushContext (services, instances, DestinationRules), a sidecar
 // ProxyNode, the book corpus location (STRAIT_SHARED, default <repo>/../shared) and YAML loading.
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
+import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,7 @@ export class FakePush implements PushContext {
   }
   gatewaysFor() { return []; }
   telemetryFor(_proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan { return telemetryPlan([], this.mesh, mode); }
+  authorizationPoliciesFor(): AuthorizationPolicies { return noAuthorizationPolicies(); }
   instancesByPort(host: string, port: number, labels: Record<string, string> = {}): ServiceInstance[] {
     return this.instances.filter((i) => i.hostname === host && i.servicePort === port
       && Object.entries(labels).every(([k, v]) => i.labels[k] === v));

@@ -17,6 +17,7 @@ import type { ProxyNode } from '../../model/proxy.js';
 import { encodes, isolated } from '../isolate.js';
 import { gatewayRouteName, isPassthroughServer, listenerName, outboundClusterName } from '../names.js';
 import { tcpFilters } from './telemetry.js';
+import { authzTcpFilters } from '../../security/authz/builder.js';
 import { gatewayTransportSocket } from './gateway-tls.js';
 import { hcmFilter } from './hcm.js';
 import { socketAddress, TLS_INSPECTOR_FILTER, tcpProxyFilter, type WeightedCluster } from './protos.js';
@@ -83,7 +84,8 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
           names.forEach((h) => taken.add(h));
           own.push(create(FilterChainSchema, {
             filterChainMatch: { serverNames: names },
-            filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
+            filters: [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+              ...tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh)],
           }));
         }
       }
@@ -103,7 +105,8 @@ function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): F
         const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
         if (!matches || r.route === undefined || r.route.length === 0) continue;
         return [create(FilterChainSchema, {
-          filters: tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh),
+          filters: [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+              ...tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh)],
         })];
       }
       return [];

@@ -19,6 +19,7 @@ import type { TelemetryMode, TelemetryPlan } from '../../telemetry/effective.js'
 import { accessLogs } from './access-log.js';
 import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
 import { hcmTracing, istioStatsFilter, metadataExchangeFilter } from './telemetry.js';
+import { authzHttpFilters } from '../../security/authz/builder.js';
 
 /** istiod's EnvoyServerName. */
 export const ISTIO_SERVER_NAME = 'istio-envoy';
@@ -39,12 +40,14 @@ export const telemetryMode = (c: HcmClass): TelemetryMode => (c === 'sidecar-inb
 
 /**
  * Istio's HTTP filter order (metadata exchange, authn/authz, grpc_stats, alpn, fault, cors, stats,
- * router) restricted to the filters Strait implements: metadata exchange, fault, cors, stats, router.
+ * router) restricted to the filters Strait implements: metadata exchange, the RBAC filters of
+ * `authz` (inbound and gateway HCMs only), fault, cors, stats, router.
  */
-export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan): HttpFilter[] {
+export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan, authz: readonly HttpFilter[] = []): HttpFilter[] {
   const mode = telemetryMode(c);
   return [
     ...(plan.metrics !== null ? [metadataExchangeFilter(mode)] : []),
+    ...authz,
     create(HttpFilterSchema, { name: 'envoy.filters.http.fault', configType: { case: 'typedConfig', value: anyPack(HTTPFaultSchema, create(HTTPFaultSchema)) } }),
     create(HttpFilterSchema, { name: 'envoy.filters.http.cors', configType: { case: 'typedConfig', value: anyPack(CorsSchema, create(CorsSchema)) } }),
     ...(plan.metrics !== null ? [istioStatsFilter(plan.metrics.overrides, c === 'sidecar-inbound' || c === 'gateway')] : []),
@@ -62,7 +65,7 @@ export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ProxyNode):
     routeSpecifier: typeof opts.route === 'string'
       ? { case: 'rds', value: { configSource: adsConfigSource(), routeConfigName: opts.route } }
       : { case: 'routeConfig', value: opts.route },
-    httpFilters: istioHttpFilters(opts.class, plan),
+    httpFilters: istioHttpFilters(opts.class, plan, inbound || gateway ? authzHttpFilters(push.authorizationPoliciesFor(proxy), push.mesh) : []),
     accessLog: accessLogs(plan.accessLogs, push.mesh),
     tracing: plan.tracing !== null ? hcmTracing(plan.tracing, proxy, push.mesh.trustDomain) : undefined,
     // Gateways are the edge: they use the peer address and trust no X-Forwarded-For hop (gateway topology default).

@@ -13,6 +13,7 @@ import type { ServiceInstance } from '../../registry/model.js';
 import { BLACKHOLE_CLUSTER, inboundClusterName, listenerName, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT } from '../names.js';
 import { durationOfMs } from '../route/durations.js';
 import { tcpFilters } from './telemetry.js';
+import { authzTcpFilters } from '../../security/authz/builder.js';
 import { hcmFilter } from './hcm.js';
 import { isHttpProtocol } from './sidecar-outbound.js';
 import { socketAddress, tcpProxyFilter } from './protos.js';
@@ -51,7 +52,8 @@ function inboundChain(push: PushContext, proxy: ProxyNode, i: ServiceInstance): 
   const name = listenerName(WILDCARD, i.port);
   const filters = isHttpProtocol(instanceProtocol(push, proxy, i))
     ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    : tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh);
+    : [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+      ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
   return create(FilterChainSchema, { name, filterChainMatch: { destinationPort: i.port }, filters });
 }
 

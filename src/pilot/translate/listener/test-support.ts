@@ -15,6 +15,7 @@ import { ConfigErrorLog } from '../../model/config-errors.js';
 import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { telemetriesFor, telemetryPlan } from '../../telemetry/effective.js';
+import { authorizationPoliciesFor, type AuthorizationPolicy } from '../../security/authz/policies.js';
 
 /** The shared corpus: STRAIT_SHARED, else `<repo>/../shared` (dist/src/pilot/translate/listener -> repo). */
 export const SHARED = process.env['STRAIT_SHARED'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', '..', 'shared');
@@ -96,5 +97,6 @@ export function fakePush(input: FakePushInput): PushContext {
     telemetryFor: (proxy, mode) => telemetryPlan(telemetriesFor(ofKind<TelemetrySpec>('Telemetry'), proxy, mesh.rootNamespace), mesh, mode),
     reportConfigError: (obj, proxy, err) => errors.record(obj, proxy?.id ?? '', err),
     configErrors: () => errors.list(),
+    authorizationPoliciesFor: (proxy) => authorizationPoliciesFor(configs.filter((c): c is AuthorizationPolicy => c.kind === 'AuthorizationPolicy'), proxy, mesh.rootNamespace),
   };
 }

@@ -1,6 +1,7 @@
 // Test doubles for the route translators: a small in-memory PushContext over given config and
 // services, book-corpus loading (STRAIT_SHARED), and proxies as istiod would see them.
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
+import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -101,6 +102,7 @@ export class FakePushContext implements PushContext {
     return this.ofKind<DestinationRuleSpec>('DestinationRule').find((d) => d.spec.host === fqdn || `${d.spec.host}.${nsOf(d)}.svc.cluster.local` === fqdn);
   }
   telemetryFor(_proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan { return telemetryPlan([], this.mesh, mode); }
+  authorizationPoliciesFor(): AuthorizationPolicies { return noAuthorizationPolicies(); }
   gatewaysFor(p: ProxyNode): ConfigObject<GatewaySpec>[] {
     return this.ofKind<GatewaySpec>('Gateway').filter((g) => Object.entries(g.spec.selector ?? {}).every(([k, v]) => p.labels[k] === v));
   }

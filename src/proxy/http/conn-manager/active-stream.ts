@@ -51,6 +51,7 @@ export class ActiveStream implements RequestDecoder, DecoderFilterCallbacks, Str
     this.streamInfo.downstreamLocalAddress = conn.localAddress;
     this.streamInfo.downstreamDirectRemoteAddress = conn.remoteAddress;
     this.streamInfo.downstreamSsl = conn.ssl;
+    this.streamInfo.requestedServerName = conn.serverName;
     this.clusterManager = config.clusterManager;
     // Counted when the stream opens, as Envoy: a stream reset before its headers are dispatched is a request too.
     this.countRequest(encoder.protocol === 'HTTP/2');

@@ -49,6 +49,8 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
   readonly localPort: number;
   /** The connection's TLS facts; undefined for plaintext. */
   readonly ssl: DownstreamSsl | undefined;
+  /** The SNI the client sent ('' = none), lower-cased. */
+  readonly serverName: string;
   private readonly streams = new Set<ActiveStream>();
   private codec: ServerConnection | null = null;
   private closeWhenIdle = false;
@@ -75,6 +77,7 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
     this.localAddress = joinHostPort(this.localIp, socket.localPort);
     this.localPort = socket.localPort ?? 0;
     this.ssl = tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined;
+    this.serverName = socket instanceof TLSSocket && typeof socket.servername === 'string' ? socket.servername.toLowerCase() : '';
     const stats = config.stats;
     stats.downstream_cx_total.inc();
     stats.downstream_cx_active.inc();

@@ -1,0 +1,23 @@
+// The HTTP RBAC filter's config (envoy.extensions.filters.http.rbac.v3.RBAC) and per-route config
+// (RBACPerRoute): the enforced and shadow engines and the prefixes of their stats and metadata keys.
+import type { RBAC, RBACPerRoute } from '../../../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
+import { fail } from '../../../router/errors.js';
+import { compileEngines, type RbacEngines } from '../../rbac/engine.js';
+
+/** One compiled RBAC message (the filter's, or a route's). */
+export interface HttpRbacSettings extends RbacEngines {
+  readonly rulesStatPrefix: string;
+  readonly shadowRulesStatPrefix: string;
+}
+
+/** Compiles an RBAC message; `path` names it in errors. */
+export function compileHttpRbac(c: RBAC | undefined, path: string): HttpRbacSettings {
+  if (c === undefined) return { enforced: null, shadow: null, rulesStatPrefix: '', shadowRulesStatPrefix: '' };
+  if (c.trackPerRuleStats) fail(`${path}.track_per_rule_stats`, 'per-rule RBAC stats are not supported by Strait');
+  return { ...compileEngines(c, path), rulesStatPrefix: c.rulesStatPrefix, shadowRulesStatPrefix: c.shadowRulesStatPrefix };
+}
+
+/** Compiles an RBACPerRoute: its `rbac` replaces the filter's config on the route (none = no checks). */
+export function compileHttpRbacPerRoute(c: RBACPerRoute, path: string): HttpRbacSettings {
+  return compileHttpRbac(c.rbac, `${path}.rbac`);
+}

@@ -1,0 +1,107 @@
+// Envoy's HTTP RBAC filter (envoy.filters.http.rbac): the shadow engine is evaluated for stats and
+// metadata only; the enforced engine answers a refused request with 403 `RBAC: access denied`.
+import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
+import type { RBAC, RBACPerRoute } from '../../../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
+import { registry } from '../../../../xds/registry.js';
+import type { HeaderMap, RequestHead } from '../../../http/headers.js';
+import { log } from '../../../log.js';
+import { RBAC_METADATA, responseDetail } from '../../rbac/engine.js';
+import { rbacInput } from '../../rbac/input.js';
+import { createRbacStats, type RbacStats } from '../../rbac/stats.js';
+import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
+import type { HttpFilterContext } from '../registry.js';
+import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../types.js';
+import { compileHttpRbac, compileHttpRbacPerRoute, type HttpRbacSettings } from './rbac-config.js';
+
+/** The filter's canonical extension name (also its dynamic metadata namespace). */
+export const RBAC_FILTER_NAME = 'envoy.filters.http.rbac';
+const PER_ROUTE_TYPE = 'envoy.extensions.filters.http.rbac.v3.RBACPerRoute';
+
+/** Per-route configs by their Any (route tables are immutable); null = unusable (the filter's own applies). */
+const routeSettings = new WeakMap<Any, HttpRbacSettings | null>();
+
+function compileRoute(any: Any): HttpRbacSettings | null {
+  let s = routeSettings.get(any);
+  if (s !== undefined) return s;
+  s = null;
+  try {
+    const msg = anyUnpack(any, registry);
+    if (msg?.$typeName === PER_ROUTE_TYPE) s = compileHttpRbacPerRoute(msg as RBACPerRoute, 'typed_per_filter_config');
+  } catch (e) {
+    log('filter', 'warning', `rbac: ignoring per-route config: ${(e as Error).message}`);
+  }
+  routeSettings.set(any, s);
+  return s;
+}
+
+/** Makes the RBAC filter of each stream; holds the compiled config and the stats. */
+export class RbacFilterFactory implements HttpFilterFactory {
+  readonly name = RBAC_FILTER_NAME;
+  readonly stats: RbacStats;
+  private readonly settings: HttpRbacSettings;
+  private readonly names: readonly string[];
+
+  constructor(proto: RBAC | undefined, ctx: HttpFilterContext) {
+    this.settings = compileHttpRbac(proto, ctx.fieldPath);
+    this.stats = createRbacStats(ctx.stats, `http.${ctx.statPrefix}.`, this.settings.rulesStatPrefix, this.settings.shadowRulesStatPrefix);
+    this.names = perRouteNames(ctx.filterName, RBAC_FILTER_NAME);
+  }
+
+  create(callbacks: DecoderFilterCallbacks): { decoder: RbacFilter } {
+    return { decoder: new RbacFilter(this, callbacks) };
+  }
+
+  /** The settings for this request: the route's RBACPerRoute when it has one; null when the route disables the filter. */
+  settingsFor(cb: DecoderFilterCallbacks): HttpRbacSettings | null {
+    const per = mostSpecificPerFilterConfig(cb.route(), this.names);
+    if (per === null) return this.settings;
+    if (per.disabled) return null;
+    return per.config === null ? this.settings : compileRoute(per.config) ?? this.settings;
+  }
+}
+
+/** The RBAC filter of one stream (decoder only: the decision is made on the request headers). */
+export class RbacFilter implements StreamDecoderFilter {
+  constructor(private readonly factory: RbacFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+
+  decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
+    const s = this.factory.settingsFor(this.cb);
+    if (s === null || (s.enforced === null && s.shadow === null)) return FilterStatus.Continue;
+    const stats = this.factory.stats;
+    const info = this.cb.streamInfo;
+    const input = rbacInput(info, head);
+    const fields: Record<string, unknown> = {};
+    if (s.shadow !== null) {
+      const d = s.shadow.decide(input);
+      (d.allowed ? stats.shadow_allowed : stats.shadow_denied).inc();
+      if (d.policyId !== '') fields[`${s.shadowRulesStatPrefix}${RBAC_METADATA.shadowEffectivePolicyId}`] = d.policyId;
+      fields[`${s.shadowRulesStatPrefix}${RBAC_METADATA.shadowEngineResult}`] = d.allowed ? RBAC_METADATA.allowed : RBAC_METADATA.denied;
+    }
+    if (s.enforced === null) {
+      info.setDynamicMetadata(RBAC_FILTER_NAME, fields);
+      return FilterStatus.Continue;
+    }
+    const d = s.enforced.decide(input);
+    if (d.logHint !== undefined) info.setDynamicMetadata(RBAC_METADATA.commonNamespace, { [RBAC_METADATA.accessLogHint]: d.logHint });
+    if (d.policyId !== '') fields[`${s.rulesStatPrefix}${RBAC_METADATA.enforcedEffectivePolicyId}`] = d.policyId;
+    fields[`${s.rulesStatPrefix}${RBAC_METADATA.enforcedEngineResult}`] = d.allowed ? RBAC_METADATA.allowed : RBAC_METADATA.denied;
+    info.setDynamicMetadata(RBAC_FILTER_NAME, fields);
+    if (d.allowed) {
+      stats.allowed.inc();
+      return FilterStatus.Continue;
+    }
+    stats.denied.inc();
+    this.cb.sendLocalReply({ status: 403, body: 'RBAC: access denied', details: responseDetail(d.policyId === '' ? 'none' : d.policyId) });
+    return FilterStatus.StopIteration;
+  }
+
+  decodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
+    return FilterStatus.Continue;
+  }
+
+  decodeTrailers(_trailers: HeaderMap): FilterStatus {
+    return FilterStatus.Continue;
+  }
+
+  onDestroy(): void { /* nothing per stream */ }
+}
