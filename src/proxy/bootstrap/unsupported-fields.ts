@@ -76,7 +76,8 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly Rule[]>> = {
     offOnly('verbose'), offOnly('spawn_upstream_span'),
   ],
   'envoy.config.core.v3.HttpProtocolOptions': [
-    only('headers_with_underscores_action', 0), only('max_headers_count', 100),
+    only('headers_with_underscores_action', 0),
+    { field: 'max_headers_count', within: CLUSTER, note: 'upstream' },
     { field: 'max_requests_per_connection', within: HCM, note: 'downstream' },
     { field: 'max_stream_duration', within: CLUSTER, note: 'upstream' },
   ],

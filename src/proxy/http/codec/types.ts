@@ -108,7 +108,7 @@ export interface ServerCodecOptions {
   acceptHttp10?: boolean;
   /** HTTP/1: how long a closing connection waits for the peer's close, in ms (delayed_close_timeout; 1 s if unset, 0 = none). */
   delayedCloseTimeoutMs?: number;
-  /** Maximum number of request headers, pseudo-headers included (max_headers_count; default 100). HTTP/2 only for now. */
+  /** Maximum number of request headers, pseudo-headers included on HTTP/2 (max_headers_count; default 100). */
   maxRequestHeadersCount?: number;
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (http2_protocol_options.max_concurrent_streams; default 2147483647). */
   http2MaxConcurrentStreams?: number;

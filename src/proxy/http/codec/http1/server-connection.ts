@@ -9,7 +9,7 @@ import { ServerStream, type ServerStreamOwner } from './server-stream.js';
 import { LOW_VERSION, TOO_MANY_HEADERS, parseErrorAnswer, type ProtocolError } from './protocol-errors.js';
 
 /** Envoy's default max_headers_count: more request headers than this get a 431. */
-const MAX_HEADERS_COUNT = 100;
+const DEFAULT_MAX_HEADERS_COUNT = 100;
 /** Envoy's default max_request_headers_kb. */
 const DEFAULT_MAX_HEADERS_KB = 60;
 /**
@@ -56,6 +56,7 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
   private readonly scheme: string;
   readonly serverName: string;
   private readonly acceptHttp10: boolean;
+  private readonly maxHeadersCount: number;
 
   constructor(socket: Socket, initial: Buffer | null, readonly callbacks: ServerConnectionCallbacks,
     options: Http1ServerOptions) {
@@ -63,6 +64,7 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     this.scheme = options.tls ? 'https' : 'http';
     this.serverName = options.serverName ?? 'envoy';
     this.acceptHttp10 = options.acceptHttp10 ?? false;
+    this.maxHeadersCount = options.maxRequestHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT;
     if (options.delayedCloseTimeoutMs !== undefined) this.delayedCloseMs = options.delayedCloseTimeoutMs;
     this.startReading(initial);
   }
@@ -97,7 +99,7 @@ export class Http1ServerConnection extends Http1ConnectionBase implements Server
     const target = url === undefined ? this.slowUrl : this.slowUrl + url;
     this.slowHeaders = null;
     this.slowUrl = '';
-    if (raw.length > MAX_HEADERS_COUNT * 2) {
+    if (raw.length > this.maxHeadersCount * 2) {
       this.refuse(TOO_MANY_HEADERS);
       return 0;
     }
