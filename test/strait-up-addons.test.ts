@@ -99,9 +99,11 @@ test('strait up --addons runs zipkin and Prometheus beside the mesh', { timeout:
     // Pods come and go: the targets follow.
     const extra = join(dir, 'extra.yaml');
     writeFileSync(extra, ECHO.replace(/(name|app): echo/g, '$1: extra').replace('replicas: 2', 'replicas: 1'));
-    assert.equal((await run(['apply', '-f', extra])).code, 0);
+    const applied = await run(['apply', '-f', extra]);
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     await waitFor('the new pod\'s target', 20_000, async () => ((await envoyTargets()).all.some((x) => x.labels['app'] === 'extra') ? true : undefined), 500);
-    assert.equal((await run(['delete', '-f', extra])).code, 0);
+    const deleted = await run(['delete', '-f', extra]);
+    assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
     await waitFor('the deleted pod\'s target to go', 20_000, async () => ((await envoyTargets()).all.some((x) => x.labels['app'] === 'extra') ? undefined : true), 500);
   });
 

@@ -17,11 +17,13 @@ const MANIFESTS = `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: echo }
 spec:
+  selector: { matchLabels: { app: echo } }
   template:
     metadata: { labels: { app: echo } }
     spec:
       containers:
-      - image: hashicorp/http-echo
+      - name: echo
+        image: hashicorp/http-echo
         args: ["-text=hello"]
         ports: [{ containerPort: 5678 }]
 ---
