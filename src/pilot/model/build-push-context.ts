@@ -15,6 +15,8 @@ import type { ProxyNode } from './proxy.js';
 import type { PushContext } from './push-context.js';
 import type { TelemetrySpec } from '../config/kinds/telemetry.js';
 import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
+import type { PeerAuthenticationSpec } from '../config/kinds/peer-authentication.js';
+import { PeerAuthenticationIndex } from '../security/peer-authentication.js';
 
 export interface PushContextInput {
   version: string;
@@ -40,6 +42,7 @@ export function vsGateways(vs: VS): string[] {
 class Context implements PushContext {
   readonly version: string;
   readonly mesh: MeshConfig;
+  readonly peerAuthentication: PeerAuthenticationIndex;
   private readonly registry: ServiceRegistry;
   private readonly services: Service[];
   private readonly vss: VS[];
@@ -72,6 +75,8 @@ class Context implements PushContext {
     this.sidecars = (byKind.get('Sidecar') ?? []) as SC[];
     this.gateways = (byKind.get('Gateway') ?? []) as GW[];
     this.telemetries = (byKind.get('Telemetry') ?? []) as ConfigObject<TelemetrySpec>[];
+    this.peerAuthentication = new PeerAuthenticationIndex(
+      (byKind.get('PeerAuthentication') ?? []) as ConfigObject<PeerAuthenticationSpec>[], input.mesh.rootNamespace);
     for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
     for (const d of this.drs) {
       const list = this.drsByNamespace.get(nsOf(d));

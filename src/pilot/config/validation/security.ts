@@ -1,24 +1,44 @@
 // Validation of security.istio.io kinds (PeerAuthentication, AuthorizationPolicy,
 // RequestAuthentication) and telemetry.istio.io Telemetry, after Istio's webhook.
 import { Findings } from './field-error.js';
-import { asArr, asObj, checkPort, type Obj } from './common.js';
+import { asArr, asObj, type Obj } from './common.js';
 
 const MTLS_MODES = ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'];
 
-/** PeerAuthentication. */
+/** Istio's validateWorkloadSelector for a `selector` at `path`: no empty keys, no wildcards; no labels is a warning. */
+function checkWorkloadSelector(selector: unknown, path: string, f: Findings): void {
+  const sel = asObj(selector);
+  if (!sel) return;
+  const labels = asObj(sel['matchLabels']) ?? {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (k === '') f.error(`${path}.matchLabels`, `empty key is not supported in selector: "${k}=${String(v)}"`);
+    if (k.includes('*') || String(v).includes('*')) f.error(`${path}.matchLabels.${k}`, `wildcard is not supported in selector: "${k}=${String(v)}"`);
+  }
+  if (Object.keys(labels).length === 0) f.warn(path, 'workload selector specified without labels');
+}
+
+/** PeerAuthentication, as Istio's ValidatePeerAuthentication (plus the mode enum the CRD schema checks). */
 export function validatePeerAuthentication(spec: Obj, f: Findings): void {
   const mode = asObj(spec['mtls'])?.['mode'];
   if (mode !== undefined && !MTLS_MODES.includes(String(mode))) f.error('spec.mtls.mode', `unrecognized mTLS mode ${String(mode)}`);
-  const plm = asObj(spec['portLevelMtls']);
-  if (plm) {
-    if (!asObj(asObj(spec['selector'])?.['matchLabels'])) f.error('spec.portLevelMtls', 'portLevelMtls requires a workload selector');
-    for (const [port, v] of Object.entries(plm)) {
-      const e = checkPort(Number(port));
-      if (e) f.error(`spec.portLevelMtls.${port}`, e);
-      const m = asObj(v)?.['mode'];
-      if (m !== undefined && !MTLS_MODES.includes(String(m))) f.error(`spec.portLevelMtls.${port}.mode`, `unrecognized mTLS mode ${String(m)}`);
+  const plm = spec['portLevelMtls'];
+  if (plm !== undefined && plm !== null) {
+    const ports = asObj(plm);
+    if (!ports) {
+      f.error('spec.portLevelMtls', 'portLevelMtls must be a map of port numbers to mTLS settings');
+    } else {
+      const emptySelector = Object.keys(asObj(asObj(spec['selector'])?.['matchLabels']) ?? {}).length === 0;
+      if (emptySelector && Object.keys(ports).length > 0) f.error('spec.portLevelMtls', 'mesh/namespace peer authentication cannot have port level mTLS');
+      if (Object.keys(ports).length === 0) f.error('spec.portLevelMtls', 'port level mTLS, if defined, must have at least one element');
+      for (const [port, v] of Object.entries(ports)) {
+        const n = /^\d+$/.test(port) ? Number(port) : NaN;
+        if (!(n >= 1 && n <= 65535)) f.error(`spec.portLevelMtls.${port}`, 'port must be in range 1..65535');
+        const m = asObj(v)?.['mode'];
+        if (m !== undefined && !MTLS_MODES.includes(String(m))) f.error(`spec.portLevelMtls.${port}.mode`, `unrecognized mTLS mode ${String(m)}`);
+      }
     }
   }
+  checkWorkloadSelector(spec['selector'], 'spec.selector', f);
 }
 
 const ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'];

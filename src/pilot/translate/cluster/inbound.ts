@@ -45,7 +45,7 @@ export function buildInboundClusters(push: PushContext, proxy: ProxyNode): Clust
     if (drObj?.spec.trafficPolicy !== undefined) setIstioField(d, 'config', configPath(drObj));
     applyTrafficPolicy(d, policy, {
       mesh: push.mesh, port, inbound: true,
-      tls: { serviceAccounts: [], sni: '', autoMtls: false, meshExternal: false, isRouter: false, drWithSelector: false },
+      tls: { serviceAccounts: [], sni: '', autoMtls: false, serviceMtlsMode: 'UNKNOWN', meshExternal: false, isRouter: false, drWithSelector: false },
     });
     out.push(finish(d));
   }

@@ -67,20 +67,20 @@ describe('generated clusters in our proxy', () => {
     for (const c of cs) assert.equal(errorsOf(c), '', c.name);
   });
 
-  it('ISTIO_MUTUAL over SDS (Istio\'s form, no cert files given) is rejected: the proxy has no SDS client', () => {
+  it('ISTIO_MUTUAL over SDS (Istio\'s form, no cert files given) loads', () => {
     const push = catalogMesh([dr('catalog', 'istioinaction', { host: 'catalog', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } })]);
     const c = buildClusters(push, sidecar())[0];
-    assert.match(errorsOf(c), /SDS secrets are not supported by Strait yet/);
+    assert.equal(errorsOf(c), '');
   });
 
-  it('auto mTLS socket matches load with workload cert files, and are refused in Istio\'s SDS form (no SDS client yet)', () => {
+  it('auto mTLS socket matches load in Istio\'s SDS form and with workload cert files', () => {
     const withMatches = (cs: Cluster[]): Cluster => {
       const c = cs.find((x) => x.transportSocketMatches.length > 0);
       assert.ok(c, 'an auto-mTLS cluster');
       return c;
     };
     const sds = withMatches(buildClusters(catalogMesh(), sidecar()));
-    assert.match(errorsOf(sds), /transport_socket_matches\[0\].*SDS secrets are not supported by Strait yet/);
+    assert.equal(errorsOf(sds), '');
     const files = withMatches(buildClusters(catalogMesh(), sidecar(), { istioMutualCerts: { certChain: cert, privateKey: key, rootCert: cert } }));
     assert.equal(errorsOf(files), '');
   });
