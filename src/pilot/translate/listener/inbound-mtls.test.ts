@@ -73,8 +73,8 @@ test('the mTLS chain\'s DownstreamTlsContext: SDS default and ROOTCA, client cer
     },
     requireClientCertificate: true,
   });
-  // TCP chains also offer istio-peer-exchange (metadata exchange).
-  assert.deepEqual(j.filterChains[3].transportSocket.typedConfig.commonTlsContext.alpnProtocols, ['istio-peer-exchange', 'h2', 'http/1.1']);
+  // TCP chains too: no istio-peer-exchange, as their chains carry no metadata exchange filter (PILOT_DISABLE_MX_ALPN).
+  assert.deepEqual(j.filterChains[3].transportSocket, http);
 });
 
 test('STRICT: only the TLS chain, any ALPN; a plaintext connection matches no chain', () => {

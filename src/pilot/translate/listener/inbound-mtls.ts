@@ -19,9 +19,12 @@ import { tlsInspectorFilter } from './protos.js';
 
 /** Every ALPN an Istio mTLS client sends (istiod's allIstioMtlsALPNs): what PERMISSIVE's TLS chain matches. */
 export const ALL_ISTIO_MTLS_ALPNS = ['istio', 'istio-peer-exchange', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2'];
-/** The inbound TLS context's ALPN: HTTP chains (ALPNHttp), TCP chains with metadata exchange (ALPNDownstreamWithMxc). */
-export const INBOUND_HTTP_ALPN = ['h2', 'http/1.1'];
-export const INBOUND_TCP_ALPN = ['istio-peer-exchange', 'h2', 'http/1.1'];
+/**
+ * The inbound TLS context's ALPN (istiod's ALPNHttp / ALPNDownstream). istiod adds istio-peer-exchange
+ * on TCP chains for metadata exchange; Strait's inbound TCP chains have no metadata exchange filter, so
+ * they answer as istiod with PILOT_DISABLE_MX_ALPN: a client then never starts an exchange nobody reads.
+ */
+export const INBOUND_ALPN = ['h2', 'http/1.1'];
 /** istiod's SupportedCiphers for sidecar servers. */
 export const SUPPORTED_CIPHERS = [
   'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-GCM-SHA256',
@@ -57,13 +60,13 @@ export function chainMatchOptions(mode: Exclude<MtlsMode, 'UNKNOWN'>, http: bool
 /**
  * istiod's BuildInboundTLS: the workload certificate (SDS `default`) presented, a client certificate
  * required and checked against the mesh root (SDS `ROOTCA`, no SAN restriction), TLS 1.2-1.3 with
- * Istio's cipher suites, and ALPN for HTTP (or, on TCP, for metadata exchange too).
+ * Istio's cipher suites, and ALPN h2 and http/1.1.
  */
-export function inboundMtlsSocket(http: boolean): TransportSocket {
+export function inboundMtlsSocket(): TransportSocket {
   const ctx = create(DownstreamTlsContextSchema, {
     requireClientCertificate: true,
     commonTlsContext: create(CommonTlsContextSchema, {
-      alpnProtocols: http ? INBOUND_HTTP_ALPN : INBOUND_TCP_ALPN,
+      alpnProtocols: INBOUND_ALPN,
       tlsParams: create(TlsParametersSchema, {
         cipherSuites: SUPPORTED_CIPHERS,
         tlsMinimumProtocolVersion: TlsParameters_TlsProtocol.TLSv1_2,

@@ -66,7 +66,7 @@ function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance):
     name,
     filterChainMatch: { destinationPort: i.port, transportProtocol: o.transportProtocol, applicationProtocols: [...o.applicationProtocols] },
     filters: [...filters],
-    transportSocket: o.mtls ? inboundMtlsSocket(http) : undefined,
+    transportSocket: o.mtls ? inboundMtlsSocket() : undefined,
   }));
 }
 
