@@ -71,8 +71,9 @@ function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance):
 }
 
 /**
- * virtualInbound: the 15006 blackhole chain (no loops), then a chain per inbound target port
- * (first instance per port wins). Each target port is also an additional address, so callers
+ * virtualInbound: the 15006 blackhole chain (no loops), then the chains of each inbound target port
+ * (first instance per port wins), and the tls_inspector where they match on TLS. Each target port is
+ * also an additional address, so callers
  * that dial <bindAddress>:<targetPort> land here without iptables. Istio's InboundPassthroughCluster
  * chains are left out: with no capture, only the instance ports can arrive.
  */
