@@ -2,31 +2,12 @@
 // from the trusted CA gets the HTTP answer; without one the connection is refused (fail_verify_no_cert).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { startProxy } from './lib/proxy-process.js';
 import { makeTestPki } from './lib/tls-certs.js';
+import { sClient } from './lib/s-client.js';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const DOWNSTREAM_TLS = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
-
-/** Runs s_client against 127.0.0.1:port, sends one HTTP/1.1 request, and collects its output (bounded to 10 s). */
-function sClient(port: number, args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'example.com',
-      '-quiet', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end('GET /hello HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
-  });
-}
 
 test('openssl s_client with a client certificate reaches the mTLS listener; without one it is refused', async () => {
   const pki = makeTestPki();
@@ -50,12 +31,14 @@ test('openssl s_client with a client certificate reaches the mTLS listener; with
   }));
   try {
     const port = await proxy.listenerPort('mtls');
-    const ok = await sClient(port, ['-CAfile', pki.caCert, '-verify_return_error', '-cert', pki.clientCert,
-      '-key', pki.clientKey]);
+    const quiet = ['-servername', 'example.com', '-quiet'];
+    const request = 'GET /hello HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n';
+    const ok = await sClient(port, [...quiet, '-CAfile', pki.caCert, '-verify_return_error', '-cert', pki.clientCert,
+      '-key', pki.clientKey], request);
     assert.match(ok.stdout, /^HTTP\/1\.1 200 OK\r\n/, `${ok.stdout}\n${ok.stderr}`);
     assert.match(ok.stdout, /\r\n\r\nhello mtls$/);
 
-    const refused = await sClient(port, ['-CAfile', pki.caCert, '-verify_return_error']);
+    const refused = await sClient(port, [...quiet, '-CAfile', pki.caCert, '-verify_return_error'], request);
     assert.doesNotMatch(refused.stdout, /HTTP\/1\.1/, refused.stdout);
     // TLS 1.3: the server's refusal arrives as alert 116 after the client's side of the handshake.
     assert.match(refused.stderr, /alert certificate required/, refused.stderr);

@@ -4,7 +4,6 @@
 // rotation under load with no failed request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import { startEchoUpstream } from './lib/echo-upstream.js';
 import { startLoad } from './lib/load.js';
 import { startProxy } from './lib/proxy-process.js';
 import { freePort } from './lib/sandbox.js';
+import { sClient } from './lib/s-client.js';
 
 const ID = 'spiffe://cluster.local/ns/istioinaction/sa/catalog';
 const TLS = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3';
@@ -76,12 +76,9 @@ function bootstrap(socket: string, inboundPort: number, appPort: number): string
 }
 
 /** openssl s_client to the inbound port: exit code and output. */
-function sClient(port: number, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'catalog', '-showcerts', '-ign_eof', ...args],
-      { timeout: 10_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }));
-    p.stdin?.end('GET / HTTP/1.1\r\nHost: catalog\r\nConnection: close\r\n\r\n');
-  });
+async function sClientOut(port: number, args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await sClient(port, ['-servername', 'catalog', '-showcerts', '-ign_eof', ...args], 'GET / HTTP/1.1\r\nHost: catalog\r\nConnection: close\r\n\r\n');
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 /** The serial number of the certificate a server presents (first in s_client's -showcerts). */
@@ -126,12 +123,12 @@ test('SDS from the agent: mTLS between listener and cluster, SPIFFE SAN seen by 
   assert.equal(JSON.parse(r.body).server, 'catalog');
 
   // openssl: no client certificate is refused; the server's certificate carries the SPIFFE id.
-  const bare = await sClient(inboundPort, []);
+  const bare = await sClientOut(inboundPort, []);
   assert.doesNotMatch(bare.out, /HTTP\/1\.1 200/, 'no answer without a client certificate');
   writeFileSync(join(dir, 'cert.pem'), first.certChainPem);
   writeFileSync(join(dir, 'key.pem'), first.keyPem);
   writeFileSync(join(dir, 'root.pem'), first.rootPem);
-  const good = await sClient(inboundPort, ['-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-CAfile', join(dir, 'root.pem'), '-verify_return_error']);
+  const good = await sClientOut(inboundPort, ['-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-CAfile', join(dir, 'root.pem'), '-verify_return_error']);
   assert.match(good.out, /HTTP\/1\.1 200/, good.out);
   assert.match(good.out, /Verify return code: 0 \(ok\)/);
   const served = new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(good.out)![0]);
@@ -178,7 +175,7 @@ test('SDS from the agent: mTLS between listener and cluster, SPIFFE SAN seen by 
     t.diagnostic(stats.split('\n').filter((l) => /inbound-mtls\.(upstream_cx_connect|upstream_cx_connect_fail|ssl\.|upstream_rq_pending_overflow|upstream_cx_destroy)|listener\..*ssl\./.test(l) && !/ 0$/.test(l)).join('\n'));
   }
   assert.deepEqual(load.failures, [], 'no failed request across two certificate changes');
-  const after = await sClient(inboundPort, ['-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem')]);
+  const after = await sClientOut(inboundPort, ['-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem')]);
   assert.equal(servedSerial(after.out), new X509Certificate(third.certChainPem).serialNumber, 'new handshakes present the newest certificate');
   t.diagnostic(`${load.samples.length} requests across the rotations, ${load.failures.length} failed`);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { startProxy, type RunningProxy } from './lib/proxy-process.js';
 import { startEchoUpstream, type EchoUpstream } from './lib/echo-upstream.js';
 import { curl } from './lib/curl.js';
@@ -103,6 +103,13 @@ before(async () => {
           { filter_chain_match: { server_names: ['*.example.org'] },
             transport_socket: serverTls(pki.otherServerCert, pki.otherServerKey), filters: [hcm('sni_b', direct('chain *.example.org'))] },
         ], { listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }] }),
+        // tls_inspector off for every connection (filter_disabled any_match): no SNI, so the chain without server_names.
+        listener('inspector-off', [
+          { filter_chain_match: { server_names: ['example.com'] },
+            transport_socket: serverTls(pki.serverCert, pki.serverKey), filters: [hcm('off_sni', direct('chain example.com'))] },
+          { transport_socket: serverTls(pki.serverCert, pki.serverKey), filters: [hcm('off_any', direct('chain without server_names'))] },
+        ], { listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', filter_disabled: { any_match: true }, typed_config: {
           '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }] }),
         listener('plain', [{ filters: [hcm('plain', [
           { match: { prefix: '/h1' }, route: { cluster: 'tls_h1' } },
@@ -208,6 +215,39 @@ test('SNI picks the filter chain: exact name and *.suffix wildcard; no match clo
   assert.equal(await counter(`listener.127.0.0.1_${port}.no_filter_chain_match`), 1);
   assert.ok(await counter('tls_inspector.sni_found') >= 3);
   assert.ok(await counter('tls_inspector.tls_found') >= 3);
+});
+
+/** A node TLS client offering `alpn`: the protocol the server selected (false: none) and its answer to a GET. */
+function tlsGet(port: number, alpn: string[]): Promise<{ selected: string | false; response: string }> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'example.com', ca: pki.read(pki.caCert), ALPNProtocols: alpn }, () => {
+      const selected = s.alpnProtocol ?? false;
+      let response = '';
+      s.on('data', (d: Buffer) => { response += d.toString(); });
+      s.on('end', () => resolve({ selected, response }));
+      // Connection: close: the proxy ends the connection after its answer.
+      s.write('GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+    });
+    s.on('error', reject);
+  });
+}
+
+test('an ALPN offer the listener shares nothing with selects none and the handshake goes on (as Envoy), with and without tls_inspector', async () => {
+  for (const name of ['https', 'sni']) {
+    const port = await proxy.listenerPort(name);
+    const istio = await tlsGet(port, ['istio-peer-exchange', 'istio']);
+    assert.equal(istio.selected, false, name);
+    assert.match(istio.response, /^HTTP\/1\.1 200 /, name);
+    const shared = await tlsGet(port, ['istio', 'http/1.1']);
+    assert.equal(shared.selected, 'http/1.1', name);
+    assert.match(shared.response, /^HTTP\/1\.1 200 /, name);
+  }
+});
+
+test('filter_disabled turns tls_inspector off: the SNI is not read and the chain without server_names serves', async () => {
+  const port = await proxy.listenerPort('inspector-off');
+  const r = await curl(`https://example.com:${port}/`, resolve('example.com', port));
+  assert.equal(r.body, 'chain without server_names');
 });
 
 test('upstream TLS: SNI and CA verification to a node https server (HTTP/1.1, ALPN http/1.1)', async () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConfigObject } from '../../src/pilot/config/object.js';
 import { loadConfigText } from '../../src/pilot/config/yaml-loader.js';
 import { buildPushContext } from '../../src/pilot/model/build-push-context.js';
-import { defaultMeshConfig } from '../../src/pilot/model/mesh-config.js';
+import { defaultMeshConfig, type MeshConfig } from '../../src/pilot/model/mesh-config.js';
 import { proxyNodeId, type ProxyNode } from '../../src/pilot/model/proxy.js';
 import type { PushContext } from '../../src/pilot/model/push-context.js';
 import { ServiceRegistry } from '../../src/pilot/registry/registry.js';
@@ -78,14 +78,14 @@ function load(text: string, file: string): ConfigObject[] {
 }
 
 /** Loads the book files (paths relative to the corpus), the demo services, the ingress gateway and `extra`. */
-export function meshOf(files: readonly string[], extra = ''): Mesh {
+export function meshOf(files: readonly string[], extra = '', meshConfig: Partial<MeshConfig> = {}): Mesh {
   const objects: ConfigObject[] = [];
   for (const f of [...DEMO_SERVICES, ...files]) objects.push(...load(readFileSync(join(BOOK, f), 'utf8'), f));
   objects.push(...load(INGRESS_GATEWAY, 'ingress-gateway'));
   if (extra.trim() !== '') objects.push(...load(extra, 'extra'));
   const registry = new ServiceRegistry();
   registry.upsertAll(objects as never);
-  const push = buildPushContext({ version: 'sim', mesh: defaultMeshConfig(), configs: objects, registry });
+  const push = buildPushContext({ version: 'sim', mesh: { ...defaultMeshConfig(), ...meshConfig }, configs: objects, registry });
 
   const podOf = (match: (i: ServiceInstance) => boolean, what: string): ServiceInstance => {
     for (const svc of registry.services()) {

@@ -15,6 +15,7 @@ interface PilotFlags {
   debounceMax: number;
   outboundTrafficPolicy: string;
   autoMtls: boolean;
+  workloadSds: boolean;
 }
 
 /** Istio's duration flags: `100ms`, `10s`, `1m`. */
@@ -39,7 +40,8 @@ async function runPilot(flags: PilotFlags): Promise<void> {
     if (level !== 'debug') process.stderr.write(`${new Date().toISOString()}\t${level}\t${msg}\n`);
   };
   const store = new MemoryConfigStore();
-  const mesh = { ...defaultMeshConfig(), outboundTrafficPolicy: { mode: flags.outboundTrafficPolicy as 'ALLOW_ANY' | 'REGISTRY_ONLY' }, enableAutoMtls: flags.autoMtls };
+  const mesh = { ...defaultMeshConfig(), outboundTrafficPolicy: { mode: flags.outboundTrafficPolicy as 'ALLOW_ANY' | 'REGISTRY_ONLY' }, enableAutoMtls: flags.autoMtls,
+    workloadSds: flags.workloadSds };
   const ds = new DiscoveryServer({
     source: store, translators: defaultTranslators, mesh, xdsHost: flags.xdsHost, xdsPort: flags.xdsPort,
     monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort,
@@ -76,5 +78,7 @@ export function registerPilotCommand(program: Command): void {
     .option('--debounce-max <duration>', 'longest a change waits for a push (PILOT_DEBOUNCE_MAX)', durationMs, 10_000)
     .option('--outbound-traffic-policy <mode>', 'meshConfig.outboundTrafficPolicy.mode: ALLOW_ANY or REGISTRY_ONLY', 'ALLOW_ANY')
     .option('--auto-mtls', 'meshConfig.enableAutoMtls (Istio\'s default); off until Strait has a CA and SDS, as proxies would refuse the ISTIO_MUTUAL clusters', false)
+    .option('--workload-sds', 'proxies take their workload certificate over SDS (sds-grpc, as Istio\'s agent serves it): PeerAuthentication\'s mTLS '
+      + 'is served inbound; without it PERMISSIVE ports take plaintext only and STRICT ports refuse every connection', false)
     .action(runPilot);
 }

@@ -18,6 +18,8 @@ import type { TelemetrySpec } from '../config/kinds/telemetry.js';
 import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
 import { ConfigErrorLog, type ConfigError } from './config-errors.js';
 import { authorizationPoliciesFor, type AuthorizationPolicies, type AuthorizationPolicy } from '../security/authz/policies.js';
+import type { PeerAuthenticationSpec } from '../config/kinds/peer-authentication.js';
+import { PeerAuthenticationIndex } from '../security/peer-authentication.js';
 
 export interface PushContextInput {
   version: string;
@@ -45,6 +47,7 @@ export function vsGateways(vs: VS): string[] {
 class Context implements PushContext {
   readonly version: string;
   readonly mesh: MeshConfig;
+  readonly peerAuthentication: PeerAuthenticationIndex;
   private readonly registry: ServiceRegistry;
   private readonly services: Service[];
   private readonly vss: VS[];
@@ -95,6 +98,8 @@ class Context implements PushContext {
     this.gateways = this.admit(byKind.get('Gateway') as GW[] | undefined, (g) => selects(g.spec.selector ?? {}, {}));
     this.telemetries = (byKind.get('Telemetry') ?? []) as ConfigObject<TelemetrySpec>[];
     this.authorizationPolicies = (byKind.get('AuthorizationPolicy') ?? []) as AuthorizationPolicy[];
+    this.peerAuthentication = new PeerAuthenticationIndex(
+      (byKind.get('PeerAuthentication') ?? []) as ConfigObject<PeerAuthenticationSpec>[], input.mesh.rootNamespace);
     for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
     for (const d of this.drs) {
       const list = this.drsByNamespace.get(nsOf(d));

@@ -18,6 +18,13 @@ export interface MeshConfig {
   connectTimeoutMs: number;
   /** Auto mTLS: ISTIO_MUTUAL to endpoints labelled tlsMode=istio when no DestinationRule sets TLS. */
   enableAutoMtls: boolean;
+  /**
+   * Strait-only: the proxies take their workload certificate and trust root over SDS (`default` and
+   * `ROOTCA` from the agent's `sds-grpc` cluster), as every Istio sidecar does. Off (the default until
+   * Strait's local mesh runs the agent), inbound mTLS cannot be served: a PERMISSIVE port serves
+   * plaintext only and a STRICT port gets no filter chain (connections are closed, nothing plaintext gets in).
+   */
+  workloadSds: boolean;
   /** Config root namespace (mesh-wide Sidecar, PeerAuthentication ...); default istio-system. */
   rootNamespace: string;
   trustDomain: string;
@@ -41,6 +48,7 @@ export function defaultMeshConfig(): MeshConfig {
     outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
     connectTimeoutMs: 10_000,
     enableAutoMtls: true,
+    workloadSds: false,
     rootNamespace: 'istio-system',
     trustDomain: 'cluster.local',
     accessLogFile: '',

@@ -11,11 +11,14 @@ import type { ProxyNode } from './proxy.js';
 import type { TelemetryMode, TelemetryPlan } from '../telemetry/effective.js';
 import type { ConfigError } from './config-errors.js';
 import type { AuthorizationPolicies } from '../security/authz/policies.js';
+import type { PeerAuthenticationIndex } from '../security/peer-authentication.js';
 
 export interface PushContext {
   /** Version of this snapshot (changes on every full push). */
   readonly version: string;
   readonly mesh: MeshConfig;
+  /** The PeerAuthentications of the mesh: a workload's mTLS mode (per port), a namespace's (auto mTLS). */
+  readonly peerAuthentication: PeerAuthenticationIndex;
 
   /** Services the proxy may reach: exportTo-visible and, with a Sidecar, within its egress hosts. */
   servicesFor(proxy: ProxyNode): Service[];

@@ -1,7 +1,8 @@
 // Which proxies and xDS types a change concerns (as istiod's ConfigAffectsProxy and PushTypeFor):
 // Gateways concern gateways only, a VirtualService the roles its gateways name (old and new);
-// VirtualService and Gateway changes touch listeners and routes only, security policies
-// listeners only; anything else (services, rules, Sidecars) every type of every proxy.
+// VirtualService and Gateway changes touch listeners and routes only, security policies listeners
+// only (PeerAuthentication also clusters and endpoints); anything else (services, rules, Sidecars)
+// every type of every proxy.
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../xds/server/index.js';
 import type { ConfigEvent } from '../config/store.js';
 import type { VirtualServiceSpec } from '../config/kinds/virtual-service.js';
@@ -16,7 +17,8 @@ const BY_KIND: Record<string, readonly string[]> = {
   Gateway: [LISTENER_TYPE, ROUTE_TYPE],
   Secret: [LISTENER_TYPE, SECRET_TYPE],
   AuthorizationPolicy: [LISTENER_TYPE],
-  PeerAuthentication: [LISTENER_TYPE, CLUSTER_TYPE],
+  // Inbound chains, auto mTLS on clusters, and the tlsMode metadata of endpoints.
+  PeerAuthentication: [LISTENER_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE],
   RequestAuthentication: [LISTENER_TYPE],
   Telemetry: [LISTENER_TYPE],
 };

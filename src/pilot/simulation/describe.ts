@@ -6,7 +6,8 @@ import type { Call, SimulationResult } from './types.js';
 export function describeCall(c: Call): string {
   const where = c.protocol === 'tls' ? `sni=${c.sni ?? ''}` : c.protocol === 'tcp' ? (c.address ?? '*') : (c.host ?? c.address ?? '*');
   const proxy = c.callerIsExplicitProxy !== undefined ? ` via proxy :${c.callerIsExplicitProxy.listenerPort}` : '';
-  return `${c.protocol} ${where}:${c.port}${c.protocol === 'http' || c.protocol === 'http2' ? c.path ?? '/' : ''}${proxy}`;
+  const inbound = c.callMode === 'inbound' ? 'inbound ' : '';
+  return `${inbound}${c.protocol} ${where}:${c.port}${c.protocol === 'http' || c.protocol === 'http2' ? c.path ?? '/' : ''}${proxy}`;
 }
 
 /** The result on one line: each step reached, then the outcome (cluster, split, response) or the error. */

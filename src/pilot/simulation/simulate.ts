@@ -57,7 +57,7 @@ export function simulate(config: ProxyConfig, call: Call): SimulationResult {
   const result: SimulationResult = {};
   const address = call.address ?? DEFAULT_ADDRESS;
   const port = call.callerIsExplicitProxy?.listenerPort ?? call.port;
-  const listener = matchListener(config.listeners, address, port);
+  const listener = matchListener(config.listeners, address, port, call.callMode === 'inbound');
   if (listener === undefined) {
     result.error = 'NoListener';
     return result;

@@ -22,6 +22,11 @@ export interface Call {
   readonly address?: string;
   /** Destination port. */
   readonly port: number;
+  /**
+   * 'inbound': the call arrives at the proxy's workload (redirected to virtualInbound, matched on the
+   * original destination port), as Istio's CallModeInbound. Default: the app's outbound call.
+   */
+  readonly callMode?: 'outbound' | 'inbound';
   readonly protocol: CallProtocol;
   /** HTTP Host / :authority (default: the destination address). */
   readonly host?: string;
@@ -32,7 +37,7 @@ export interface Call {
   readonly headers?: Readonly<Record<string, string>>;
   /** TLS SNI (protocol 'tls'). */
   readonly sni?: string;
-  /** ALPN offered in the ClientHello (protocol 'tls'). */
+  /** ALPN offered in the ClientHello (protocol 'tls'; an Istio mTLS client offers `istio`). */
   readonly alpn?: readonly string[];
   /** Source IP (default 10.1.1.1, an in-mesh pod). */
   readonly sourceAddress?: string;

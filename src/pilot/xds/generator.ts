@@ -265,13 +265,18 @@ export class SnapshotGenerator {
 
   /**
    * A service port's clusters, shared by every proxy of the same role that picks the same
-   * DestinationRule, and kept across pushes while the service, the rule, the workload identities
-   * behind the port and the mesh settings are the same (istiod's CDS cache keys on the same).
+   * DestinationRule, and kept across pushes while the service, the rule, the workload identities and
+   * tlsModes behind the port, the PeerAuthentications and the mesh settings are the same (istiod's CDS
+   * cache keys on the same).
    */
   private clustersOf(proxy: ProxyNode, svc: Service, port: ServicePort): Outbound {
     const dr = this.push.destinationRuleFor(proxy, svc.hostname);
-    const identities = [...new Set(this.push.instancesByPort(svc.hostname, port.port).map((i) => i.identity))].sort();
-    const key = JSON.stringify([proxy.type, svc, port.port, dr?.metadata.namespace, dr?.metadata.name, dr?.spec ?? null, identities, this.push.mesh]);
+    const instances = this.push.instancesByPort(svc.hostname, port.port);
+    const identities = [...new Set(instances.map((i) => i.identity))].sort();
+    // Auto mTLS reads the destination's PeerAuthentications, and passthrough destinations their endpoints' tlsMode.
+    const tlsModes = [...new Set(instances.map((i) => i.tlsMode))].sort();
+    const key = JSON.stringify([proxy.type, svc, port.port, dr?.metadata.namespace, dr?.metadata.name, dr?.spec ?? null, identities, tlsModes,
+      this.push.peerAuthentication.version, this.push.mesh]);
     let c = this.serviceClusters.get(key) ?? this.carried?.get(key);
     if (c !== undefined) this.serviceClusters.set(key, c);
     else {

@@ -25,8 +25,8 @@ export interface SocketOwner {
   readonly stats: ListenerStats;
   readonly listenerFiltersTimeoutMs: number;
   readonly continueOnListenerFiltersTimeout: boolean;
-  /** Listener filters to run, in order (made per connection). */
-  createListenerFilters(): ListenerFilter[];
+  /** Listener filters to run on this connection, in order (made per connection, filter_disabled ones left out). */
+  createListenerFilters(info: ConnectionMatchInfo): ListenerFilter[];
   findChain(info: ConnectionMatchInfo): FilterChainImpl | null;
   /** A connection was handed to its terminal filter; the listener tracks it until its socket closes. */
   onConnectionCreated(conn: DownstreamConnection, socket: Socket): void;
@@ -75,7 +75,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
     socket.on('error', () => { /* followed by 'close' */ });
     socket.once('close', () => (this.chain === null ? this.onEarlyClose() : this.onConnectionClose()));
     owner.stats.downstream_pre_cx_active.inc();
-    this.filters = owner.createListenerFilters();
+    this.filters = owner.createListenerFilters(this.info);
     if (this.filters.length > 0 && owner.listenerFiltersTimeoutMs > 0) {
       this.timer = setTimeout(onFiltersTimeout, owner.listenerFiltersTimeoutMs, this);
     }
@@ -165,7 +165,8 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
       const idleFirst = idleMs > 0 && (handshakeMs <= 0 || idleMs < handshakeMs);
       this.timer = setTimeout(idleFirst ? onHandshakeIdle : onHandshakeTimeout, idleFirst ? idleMs : handshakeMs, this);
     }
-    chain.tls.accept(this.socket, stats.ssl!, this);
+    // tls_inspector's reading of the ClientHello, if it ran: the client's ALPN offer.
+    chain.tls.accept(this.socket, stats.ssl!, this, info.transportProtocol === 'tls' ? info.alpn : undefined);
   }
 
   onHandshakeTimeout(): void {

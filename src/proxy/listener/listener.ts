@@ -14,6 +14,7 @@ import { listenerFail } from './errors.js';
 import { FilterChainImpl, type ListenerContext } from './filter-chain.js';
 import { FilterChainManager, type ChainEntry, type ConnectionMatchInfo } from './filter-chain-manager.js';
 import type { ListenerFilter, ListenerFilterFactory } from './listener-filter.js';
+import { compilePredicate, type PortPredicate } from './filter-predicate.js';
 import { createListenerStats, type ListenerStats } from './listener-stats.js';
 import { TlsInspectorFactory } from './tls-inspector.js';
 
@@ -62,16 +63,22 @@ const TLS_INSPECTOR_TYPE = 'envoy.extensions.filters.listener.tls_inspector.v3.T
 /** Envoy's default listener_filters_timeout. */
 const DEFAULT_LISTENER_FILTERS_TIMEOUT_MS = 15_000;
 
+/** One configured listener filter and the connections it skips (filter_disabled). */
+interface ListenerFilterEntry {
+  readonly factory: ListenerFilterFactory;
+  readonly disabled: PortPredicate | null;
+}
+
 /** Builds the listener filters of a listener config. */
-function listenerFilterFactories(config: Listener, ctx: ListenerContext, fieldPath: string): ListenerFilterFactory[] {
+function listenerFilterEntries(config: Listener, ctx: ListenerContext, fieldPath: string): ListenerFilterEntry[] {
   return config.listenerFilters.map((f, i) => {
     const at = `${fieldPath}.listener_filters[${i}]`;
-    if (f.filterDisabled !== undefined) listenerFail(`${at}.filter_disabled`, 'filter_disabled is not supported by Strait yet');
+    const disabled = f.filterDisabled !== undefined ? compilePredicate(f.filterDisabled, `${at}.filter_disabled`) : null;
     let typeName: string | undefined;
     if (f.configType.case === 'typedConfig') typeName = anyUnpack(f.configType.value, registry)?.$typeName;
     else if (f.configType.case === 'configDiscovery') listenerFail(`${at}.config_discovery`, 'extension config discovery is not supported by Strait');
     if (typeName === TLS_INSPECTOR_TYPE || (typeName === undefined && f.name === TLS_INSPECTOR_NAME)) {
-      return new TlsInspectorFactory(ctx.stats);
+      return { factory: new TlsInspectorFactory(ctx.stats), disabled };
     }
     return listenerFail(at, `listener filter '${f.name}' is not supported by Strait`);
   });
@@ -92,7 +99,7 @@ export class ActiveListener implements SocketOwner {
   private closed: Promise<void> = Promise.resolve();
   private readonly chains: FilterChainManager<FilterChainImpl>;
   private readonly hasTls: boolean;
-  private readonly filterFactories: ListenerFilterFactory[];
+  private readonly listenerFilters: ListenerFilterEntry[];
   private readonly accessLoggers: readonly AccessLogger[];
   private readonly connections = new Map<DownstreamConnection, net.Socket>();
   private readonly store: StatsStore;
@@ -118,7 +125,7 @@ export class ActiveListener implements SocketOwner {
       ? new FilterChainImpl(config.defaultFilterChain, chainCtx, `${fieldPath}.default_filter_chain`) : null;
     this.chains = new FilterChainManager(entries, dflt, addr);
     this.hasTls = entries.some((e) => e.chain.tls !== null) || dflt?.tls != null;
-    this.filterFactories = listenerFilterFactories(config, ctx, fieldPath);
+    this.listenerFilters = listenerFilterEntries(config, ctx, fieldPath);
     this.listenerFiltersTimeoutMs = durationMs(config.listenerFiltersTimeout, DEFAULT_LISTENER_FILTERS_TIMEOUT_MS);
     this.continueOnListenerFiltersTimeout = config.continueOnListenerFiltersTimeout;
     this.accessLoggers = defaultAccessLogManager.createAll(config.accessLog, `${fieldPath}.access_log`);
@@ -208,10 +215,10 @@ export class ActiveListener implements SocketOwner {
 
   // ---- SocketOwner ----
 
-  createListenerFilters(): ListenerFilter[] {
-    const f = this.filterFactories;
+  createListenerFilters(info: ConnectionMatchInfo): ListenerFilter[] {
+    const f = this.listenerFilters;
     if (f.length === 0) return [];
-    return f.map((factory) => factory.createFilter());
+    return f.filter((e) => e.disabled === null || !e.disabled(info.localPort)).map((e) => e.factory.createFilter());
   }
 
   findChain(info: ConnectionMatchInfo): FilterChainImpl | null {

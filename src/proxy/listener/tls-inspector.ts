@@ -2,14 +2,10 @@
 // back into the socket with unshift) and sets the connection's transport protocol, SNI and ALPN.
 import type { Socket } from 'node:net';
 import type { Counter, Histogram, StatsStore } from '../stats/store.js';
-import { HelloState, parseClientHello } from '../tls/client-hello.js';
+import { HelloState } from '../tls/client-hello.js';
+import { ClientHelloPeek, type HelloOutcome } from '../tls/client-hello-peek.js';
 import type { ConnectionMatchInfo } from './filter-chain-manager.js';
 import { ListenerFilterResult, type ListenerFilter, type ListenerFilterCallbacks, type ListenerFilterFactory } from './listener-filter.js';
-
-/** Envoy's TLS_MAX_CLIENT_HELLO: a longer ClientHello closes the connection. */
-const MAX_CLIENT_HELLO = 64 * 1024;
-
-const EMPTY = Buffer.alloc(0);
 
 /** Envoy's `tls_inspector.*` stats (a root scope, shared by every listener). */
 class TlsInspectorStats {
@@ -51,82 +47,50 @@ export class TlsInspectorFactory implements ListenerFilterFactory {
 
 /** One inspection. */
 class TlsInspector implements ListenerFilter {
-  private socket: Socket | null = null;
-  private info: ConnectionMatchInfo | null = null;
-  private callbacks: ListenerFilterCallbacks | null = null;
-  private buf: Buffer = EMPTY;
-  private readonly onReadable = (): void => this.readMore();
-  private readonly onEnd = (): void => this.finish(ListenerFilterResult.RemoteClose);
+  private peek: ClientHelloPeek | null = null;
 
   constructor(private readonly stats: TlsInspectorStats) {}
 
   onAccept(socket: Socket, info: ConnectionMatchInfo, callbacks: ListenerFilterCallbacks): void {
-    this.socket = socket;
-    this.info = info;
-    this.callbacks = callbacks;
-    // 'readable' + read() rather than 'data': once the listener is gone the stream is back to its
-    // initial mode, so whoever takes the socket next reads it as if nothing happened.
-    socket.on('readable', this.onReadable);
-    socket.on('end', this.onEnd);
+    this.peek = new ClientHelloPeek(socket, (r, bytesRead) => {
+      this.peek = null;
+      callbacks.onListenerFilterDone(this.record(r, bytesRead, info));
+    });
   }
 
-  private readMore(): void {
-    const socket = this.socket;
-    if (socket === null) return;
-    for (let c = socket.read() as Buffer | null; c !== null; c = socket.read() as Buffer | null) {
-      this.buf = this.buf.length === 0 ? c : Buffer.concat([this.buf, c]);
-    }
-    const r = parseClientHello(this.buf, MAX_CLIENT_HELLO);
+  /** Counts what the peek found and fills in `info`; the filter's result. */
+  private record(r: HelloOutcome | null, bytesRead: number, info: ConnectionMatchInfo): ListenerFilterResult {
     const stats = this.stats;
+    if (r === null) return ListenerFilterResult.RemoteClose;
     switch (r.state) {
-      case HelloState.NeedMore:
-        return;
       case HelloState.TooLarge:
         stats.client_hello_too_large.inc();
-        this.finish(ListenerFilterResult.Close);
-        return;
+        return ListenerFilterResult.Close;
       case HelloState.NotTls:
         stats.tls_not_found.inc();
-        stats.bytes_processed.record(this.buf.length);
-        this.finish(ListenerFilterResult.Continue);
-        return;
-      case HelloState.Done: {
-        const info = this.info!;
-        stats.tls_found.inc();
-        stats.bytes_processed.record(r.bytes);
-        if (r.serverName !== '') {
-          stats.sni_found.inc();
-          info.serverName = r.serverName;
-        } else {
-          stats.sni_not_found.inc();
-        }
-        if (r.alpn.length > 0) {
-          stats.alpn_found.inc();
-          info.alpn = r.alpn;
-        } else {
-          stats.alpn_not_found.inc();
-        }
-        info.transportProtocol = 'tls';
-        this.finish(ListenerFilterResult.Continue);
-        return;
-      }
+        stats.bytes_processed.record(bytesRead);
+        return ListenerFilterResult.Continue;
     }
-  }
-
-  private finish(result: ListenerFilterResult): void {
-    const cb = this.callbacks;
-    this.cancel();
-    cb?.onListenerFilterDone(result);
+    stats.tls_found.inc();
+    stats.bytes_processed.record(r.bytes);
+    if (r.serverName !== '') {
+      stats.sni_found.inc();
+      info.serverName = r.serverName;
+    } else {
+      stats.sni_not_found.inc();
+    }
+    if (r.alpn.length > 0) {
+      stats.alpn_found.inc();
+      info.alpn = r.alpn;
+    } else {
+      stats.alpn_not_found.inc();
+    }
+    info.transportProtocol = 'tls';
+    return ListenerFilterResult.Continue;
   }
 
   cancel(): void {
-    const socket = this.socket;
-    if (socket === null) return;
-    this.socket = null;
-    this.callbacks = null;
-    socket.removeListener('readable', this.onReadable);
-    socket.removeListener('end', this.onEnd);
-    if (this.buf.length > 0 && !socket.destroyed) socket.unshift(this.buf);
-    this.buf = EMPTY;
+    this.peek?.cancel();
+    this.peek = null;
   }
 }

@@ -5,6 +5,8 @@ import tls, { type TLSSocket } from 'node:tls';
 import type { DownstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { PathSeg } from '../bootstrap/config-error.js';
 import { loadCertificates } from './certificates.js';
+import { HelloState } from './client-hello.js';
+import { ClientHelloPeek } from './client-hello-peek.js';
 import { chainErrorOf, compileValidation, createSecureContext, type CertValidation } from './cert-validation.js';
 import { tlsFail } from './errors.js';
 import { nodeTlsParams } from './tls-params.js';
@@ -63,15 +65,34 @@ export class ServerTlsContext {
     return this.validation !== null || this.requireClientCert;
   }
 
-  /** Starts the server handshake on an accepted socket (bytes it has buffered are the ClientHello). */
-  accept(socket: Socket, stats: SslStats, owner: ServerTlsOwner): TLSSocket | null {
+  /**
+   * Starts the server handshake on an accepted socket (bytes it has buffered are the ClientHello).
+   * `offered` is the client's ALPN list when tls_inspector read it; unknown (undefined) it is read
+   * here first, since the ALPN answer depends on it.
+   */
+  accept(socket: Socket, stats: SslStats, owner: ServerTlsOwner, offered?: readonly string[]): void {
+    if (this.alpn.length === 0 || offered !== undefined) {
+      this.handshake(socket, stats, owner, offered ?? []);
+      return;
+    }
+    new ClientHelloPeek(socket, (r) => {
+      if (r === null) {
+        socket.destroy();
+        owner.onTlsFailed('connection closed during the TLS handshake');
+        return;
+      }
+      this.handshake(socket, stats, owner, r.state === HelloState.Done ? r.alpn : []);
+    });
+  }
+
+  private handshake(socket: Socket, stats: SslStats, owner: ServerTlsOwner, offered: readonly string[]): void {
     const material = this.material.current;
     if (material === null) {
       // Envoy's downstream_context_secrets_not_ready: the connection is closed.
       stats.counters.connection_error.inc();
       socket.destroy();
       owner.onTlsFailed('TLS secrets not ready');
-      return null;
+      return;
     }
     const opts: tls.TLSSocketOptions = {
       isServer: true,
@@ -80,10 +101,13 @@ export class ServerTlsContext {
       // OpenSSL then fails a handshake without a client certificate (certificate_required), as BoringSSL does.
       rejectUnauthorized: this.requireClientCert,
     };
-    if (this.alpn.length > 0) opts.ALPNProtocols = [...this.alpn];
+    // Envoy answers an ALPN offer it shares nothing with by selecting none (the handshake goes on);
+    // OpenSSL would end it with no_application_protocol, so ALPN is only configured when it can agree.
+    if (this.alpn.length > 0 && (offered.length === 0 || offered.some((p) => this.alpn.includes(p)))) {
+      opts.ALPNProtocols = [...this.alpn];
+    }
     const t = new tls.TLSSocket(socket, opts);
     new ServerHandshake(this, t, stats, owner);
-    return t;
   }
 
   /** Checks the peer after the handshake; returns the failure reason or null. */

@@ -2,18 +2,44 @@
 // RequestAuthentication) after Istio's webhook, beyond what their schema (schema/security.ts) checks.
 import { isIP } from 'node:net';
 import { Findings } from './field-error.js';
-import { asArr, asObj, checkPort, type Obj } from './common.js';
+import { asArr, asObj, type Obj } from './common.js';
 
-/** PeerAuthentication (its modes are the schema's enum). */
+const MTLS_MODES = ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'];
+
+/** Istio's validateWorkloadSelector for a `selector` at `path`: no empty keys, no wildcards; no labels is a warning. */
+function checkWorkloadSelector(selector: unknown, path: string, f: Findings): void {
+  const sel = asObj(selector);
+  if (!sel) return;
+  const labels = asObj(sel['matchLabels']) ?? {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (k === '') f.error(`${path}.matchLabels`, `empty key is not supported in selector: "${k}=${String(v)}"`);
+    if (k.includes('*') || String(v).includes('*')) f.error(`${path}.matchLabels.${k}`, `wildcard is not supported in selector: "${k}=${String(v)}"`);
+  }
+  if (Object.keys(labels).length === 0) f.warn(path, 'workload selector specified without labels');
+}
+
+/** PeerAuthentication, as Istio's ValidatePeerAuthentication (plus the mode enum the CRD schema checks). */
 export function validatePeerAuthentication(spec: Obj, f: Findings): void {
-  const plm = asObj(spec['portLevelMtls']);
-  if (plm) {
-    if (!asObj(asObj(spec['selector'])?.['matchLabels'])) f.error('spec.portLevelMtls', 'portLevelMtls requires a workload selector');
-    for (const port of Object.keys(plm)) {
-      const e = checkPort(Number(port));
-      if (e) f.error(`spec.portLevelMtls.${port}`, e);
+  const mode = asObj(spec['mtls'])?.['mode'];
+  if (mode !== undefined && !MTLS_MODES.includes(String(mode))) f.error('spec.mtls.mode', `unrecognized mTLS mode ${String(mode)}`);
+  const plm = spec['portLevelMtls'];
+  if (plm !== undefined && plm !== null) {
+    const ports = asObj(plm);
+    if (!ports) {
+      f.error('spec.portLevelMtls', 'portLevelMtls must be a map of port numbers to mTLS settings');
+    } else {
+      const emptySelector = Object.keys(asObj(asObj(spec['selector'])?.['matchLabels']) ?? {}).length === 0;
+      if (emptySelector && Object.keys(ports).length > 0) f.error('spec.portLevelMtls', 'mesh/namespace peer authentication cannot have port level mTLS');
+      if (Object.keys(ports).length === 0) f.error('spec.portLevelMtls', 'port level mTLS, if defined, must have at least one element');
+      for (const [port, v] of Object.entries(ports)) {
+        const n = /^\d+$/.test(port) ? Number(port) : NaN;
+        if (!(n >= 1 && n <= 65535)) f.error(`spec.portLevelMtls.${port}`, 'port must be in range 1..65535');
+        const m = asObj(v)?.['mode'];
+        if (m !== undefined && !MTLS_MODES.includes(String(m))) f.error(`spec.portLevelMtls.${port}.mode`, `unrecognized mTLS mode ${String(m)}`);
+      }
     }
   }
+  checkWorkloadSelector(spec['selector'], 'spec.selector', f);
 }
 
 const ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'];
@@ -28,16 +54,6 @@ const VALID_LITERAL = /^[a-zA-Z0-9\-._~%!$&'()+,;:@=]+$/;
 
 const strings = (v: unknown): string[] => asArr(v).map((x) => String(x));
 
-/** workload selector: no empty keys, no wildcards; a selector without labels only warns. */
-function validateSelector(sel: Obj | undefined, f: Findings): void {
-  if (sel === undefined) return;
-  const labels = asObj(sel['matchLabels']) ?? {};
-  for (const [k, v] of Object.entries(labels)) {
-    if (k === '') f.error('spec.selector.matchLabels', `empty key is not supported in selector: "${k}=${String(v)}"`);
-    if (k.includes('*') || String(v).includes('*')) f.error(`spec.selector.matchLabels.${k}`, `wildcard is not supported in selector: "${k}=${String(v)}"`);
-  }
-  if (Object.keys(labels).length === 0) f.warn('spec.selector', 'workload selector specified without labels');
-}
 
 function validateTargetRef(ref: unknown, path: string, f: Findings): void {
   const r = asObj(ref) ?? {};
@@ -190,7 +206,7 @@ export function validateAuthorizationPolicy(spec: Obj, f: Findings): void {
   if ([selector !== undefined, spec['targetRef'] !== undefined, refs.length > 0].filter(Boolean).length > 1) {
     f.error('spec', 'only one of targetRefs or workloadSelector can be set');
   }
-  validateSelector(selector, f);
+  checkWorkloadSelector(spec['selector'], 'spec.selector', f);
   if (spec['targetRef'] !== undefined) validateTargetRef(spec['targetRef'], 'spec.targetRef', f);
   refs.forEach((r, i) => validateTargetRef(r, `spec.targetRefs[${i}]`, f));
 

@@ -49,7 +49,7 @@ export function buildInboundClusters(push: PushContext, proxy: ProxyNode): Clust
       if (drObj?.spec.trafficPolicy !== undefined) setIstioField(draft, 'config', configPath(drObj));
       applyTrafficPolicy(draft, policy, {
         mesh: push.mesh, port, inbound: true,
-        tls: { serviceAccounts: [], sni: '', autoMtls: false, meshExternal: false, isRouter: false, drWithSelector: false },
+        tls: { serviceAccounts: [], sni: '', autoMtls: false, serviceMtlsMode: 'UNKNOWN', meshExternal: false, isRouter: false, drWithSelector: false },
       });
       return finish(draft);
     };

@@ -17,6 +17,7 @@ import { buildClusterName, istioMtlsSni } from './names.js';
 import { policyFor, type ResolvedPolicy } from './policy-merge.js';
 import { applyTrafficPolicy } from './traffic-policy.js';
 import type { IstioMutualCerts } from './tls.js';
+import type { MtlsMode } from '../../security/peer-authentication.js';
 
 export interface ClusterBuildOptions {
   /** Workload cert files for ISTIO_MUTUAL instead of SDS `default`/`ROOTCA` (our proxy has no SDS client). */
@@ -41,9 +42,24 @@ export function serviceAccountsOf(push: PushContext, svc: Service, port: number)
   return [...new Set(push.instancesByPort(svc.hostname, port).map((i) => i.identity).filter((x) => x !== ''))].sort();
 }
 
-/** Whether the endpoints of a destination keep their tlsMode metadata (no non-ISTIO_MUTUAL TLS set). */
-export const mtlsPossible = (policy: ResolvedPolicy | undefined): boolean =>
-  policy?.tls === undefined || policy.tls.mode === 'ISTIO_MUTUAL';
+/**
+ * istiod's BestEffortInferServiceMTLSMode, the hint auto mTLS follows: UNKNOWN for mesh-external
+ * services; DISABLE for a passthrough destination (headless, or a PASSTHROUGH load balancer) with no
+ * endpoints or one without a sidecar; else the namespace (or mesh) PeerAuthentication's mode; else PERMISSIVE.
+ */
+export function serviceMtlsMode(push: PushContext, svc: Service, port: number, policy: ResolvedPolicy | undefined): MtlsMode {
+  if (svc.meshExternal) return 'UNKNOWN';
+  if (svc.resolution === 'Passthrough' || policy?.loadBalancer?.simple === 'PASSTHROUGH') {
+    const instances = push.instancesByPort(svc.hostname, port);
+    if (instances.length === 0 || instances.some((i) => i.tlsMode === 'disabled')) return 'DISABLE';
+  }
+  const ns = push.peerAuthentication.namespaceMode(svc.namespace);
+  return ns === 'UNKNOWN' ? 'PERMISSIVE' : ns;
+}
+
+/** The TLS mode a resolved DestinationRule policy sets (a tls block without mode is DISABLE), undefined without one. */
+export const drTlsMode = (policy: ResolvedPolicy | undefined): string | undefined =>
+  policy?.tls !== undefined ? policy.tls.mode ?? 'DISABLE' : undefined;
 
 function dnsEndpoints(push: PushContext, svc: Service, port: number, type: Cluster_DiscoveryType, labels: Record<string, string> | undefined,
   policy: ResolvedPolicy | undefined, opts: ClusterBuildOptions) {
@@ -51,7 +67,9 @@ function dnsEndpoints(push: PushContext, svc: Service, port: number, type: Clust
   let instances = push.instancesByPort(svc.hostname, port, labels);
   // Envoy takes exactly one endpoint for LOGICAL_DNS.
   if (type === Cluster_DiscoveryType.LOGICAL_DNS) instances = instances.slice(0, 1);
-  return localityLbEndpoints(instances, { mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints });
+  return localityLbEndpoints(instances, {
+    drTlsMode: drTlsMode(policy), peerAuthentication: push.peerAuthentication, sendUnhealthy: opts.sendUnhealthyEndpoints,
+  });
 }
 
 export const checkClusters = encodes(ClusterSchema);
@@ -79,7 +97,8 @@ function outboundClusters(push: PushContext, proxy: ProxyNode, svc: Service, por
   const main = baseCluster({ name, type, endpoints: dnsEndpoints(push, svc, port.port, type, undefined, topPolicy, opts), port, proxy, services: [svc] });
   if (main === undefined) return [];
   applyTrafficPolicy(main, topPolicy, {
-    mesh: push.mesh, port, inbound: false, proxyLocality: proxy.locality, tls: { ...tlsBase, sni: istioMtlsSni(port.port, '', svc.hostname) },
+    mesh: push.mesh, port, inbound: false, proxyLocality: proxy.locality,
+    tls: { ...tlsBase, sni: istioMtlsSni(port.port, '', svc.hostname), serviceMtlsMode: serviceMtlsMode(push, svc, port.port, topPolicy) },
     sendUnhealthy: opts.sendUnhealthyEndpoints,
   });
   maybeApplyEdsConfig(main);
@@ -99,7 +118,8 @@ function outboundClusters(push: PushContext, proxy: ProxyNode, svc: Service, por
     if (sc === undefined) continue;
     applyTrafficPolicy(sc, policy, {
       mesh: push.mesh, port, inbound: false, proxyLocality: proxy.locality,
-      tls: { ...tlsBase, sni: istioMtlsSni(port.port, subset.name, svc.hostname) }, sendUnhealthy: opts.sendUnhealthyEndpoints,
+      tls: { ...tlsBase, sni: istioMtlsSni(port.port, subset.name, svc.hostname), serviceMtlsMode: serviceMtlsMode(push, svc, port.port, policy) },
+      sendUnhealthy: opts.sendUnhealthyEndpoints,
     });
     maybeApplyEdsConfig(sc);
     if (drObj !== undefined) setIstioField(sc, 'config', configPath(drObj));

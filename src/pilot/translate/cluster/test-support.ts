@@ -2,6 +2,8 @@
 // ProxyNode, the book corpus location (STRAIT_SHARED, default <repo>/../shared) and YAML loading.
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
 import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
+import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
+import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +33,12 @@ const fqdn = (host: string, ns: string): string => (host.includes('.') ? host : 
 export class FakePush implements PushContext {
   readonly version = 'test';
   readonly mesh: MeshConfig;
+  readonly peerAuthentication: PeerAuthenticationIndex;
   constructor(readonly services: Service[], readonly instances: ServiceInstance[],
-    readonly rules: ConfigObject<DestinationRuleSpec>[] = [], mesh: Partial<MeshConfig> = {}) {
+    readonly rules: ConfigObject<DestinationRuleSpec>[] = [], mesh: Partial<MeshConfig> = {},
+    peerAuthentications: ConfigObject<PeerAuthenticationSpec>[] = []) {
     this.mesh = { ...defaultMeshConfig(), ...mesh };
+    this.peerAuthentication = new PeerAuthenticationIndex(peerAuthentications, this.mesh.rootNamespace);
   }
   servicesFor(): Service[] { return this.services; }
   serviceFor(proxy: ProxyNode, host: string): Service | undefined {

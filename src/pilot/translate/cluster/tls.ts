@@ -19,6 +19,7 @@ import type { ClientTLSSettings } from '../../config/kinds/destination-rule.js';
 import { httpOptions, isHttp2, type ClusterDraft } from './draft.js';
 import { clusterType } from './load-balancer.js';
 import { SDS_DEFAULT, SDS_ROOT, sdsSecretConfig } from './sds.js';
+import type { MtlsMode } from '../../security/peer-authentication.js';
 
 /** File paths of the workload certificate, used instead of SDS `default`/`ROOTCA` when given. */
 export interface IstioMutualCerts { certChain: string; privateKey: string; rootCert: string }
@@ -34,6 +35,8 @@ export interface TlsInputs {
   /** `outbound_.<port>_.<subset>_.<host>`. */
   sni: string;
   autoMtls: boolean;
+  /** istiod's BestEffortInferServiceMTLSMode of the destination: auto mTLS only where it is PERMISSIVE or STRICT. */
+  serviceMtlsMode: MtlsMode;
   meshExternal: boolean;
   isRouter: boolean;
   /** The DestinationRule has a workloadSelector (credentialName is honoured on sidecars only then). */
@@ -133,7 +136,7 @@ export function effectiveTls(tls: ClientTLSSettings | undefined, inp: TlsInputs)
     if (tls.mode !== 'ISTIO_MUTUAL') return { tls, auto: false };
     return { tls: { mode: 'ISTIO_MUTUAL', sni: tls.sni || inp.sni, subjectAltNames: tls.subjectAltNames ?? inp.serviceAccounts }, auto: false };
   }
-  if (inp.meshExternal || !inp.autoMtls) return { auto: false };
+  if (inp.meshExternal || !inp.autoMtls || inp.serviceMtlsMode === 'UNKNOWN' || inp.serviceMtlsMode === 'DISABLE') return { auto: false };
   return { tls: { mode: 'ISTIO_MUTUAL', sni: inp.sni, subjectAltNames: inp.serviceAccounts }, auto: true };
 }
 

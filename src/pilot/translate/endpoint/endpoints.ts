@@ -7,7 +7,7 @@ import type { ProxyNode } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
 import { parseClusterName } from '../cluster/names.js';
 import { policyFor } from '../cluster/policy-merge.js';
-import { mtlsPossible } from '../cluster/outbound.js';
+import { drTlsMode } from '../cluster/outbound.js';
 import { localityGroups } from './lb-endpoints.js';
 import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality.js';
 
@@ -33,7 +33,7 @@ export function buildEndpoints(push: PushContext, proxy: ProxyNode, clusterName:
   const policy = policyFor(dr, n.port, n.subset);
   // Hostname endpoints (from ServiceEntries) cannot go over EDS; istiod leaves them out.
   const groups = localityGroups(push.instancesByPort(svc.hostname, n.port, labels).filter((i) => isIP(i.address) !== 0), {
-    mtlsEnabled: mtlsPossible(policy), sendUnhealthy: opts.sendUnhealthyEndpoints,
+    drTlsMode: drTlsMode(policy), peerAuthentication: push.peerAuthentication, sendUnhealthy: opts.sendUnhealthyEndpoints,
   });
   const cla = create(ClusterLoadAssignmentSchema, { clusterName, endpoints: groups.map((g) => g.endpoints) });
   applyLocalityLoadBalancer(cla, proxy.locality, localityLbSettingFor(policy?.loadBalancer?.localityLbSetting),

@@ -1,5 +1,6 @@
 // Service instances -> Envoy LocalityLbEndpoints as istiod's endpoint builder: grouped by locality
-// (sorted), per-endpoint weight (1 when unset), health, and the istio workload / tlsMode metadata.
+// (sorted), per-endpoint weight (1 when unset), health, and the istio workload / tlsMode metadata
+// (the tlsMode only where the DestinationRule or the workload's PeerAuthentication allows mTLS).
 import { create } from '@bufbuild/protobuf';
 import { AddressSchema, SocketAddressSchema } from '../../../xds/gen/envoy/config/core/v3/address_pb.js';
 import { HealthStatus } from '../../../xds/gen/envoy/config/core/v3/health_check_pb.js';
@@ -9,6 +10,7 @@ import {
 } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
 import type { ServiceInstance } from '../../registry/model.js';
 import { envoyLocality } from './locality.js';
+import { mtlsModeForPort, type PeerAuthenticationIndex } from '../../security/peer-authentication.js';
 
 /** Filter metadata key Envoy's transport_socket_matches look at. */
 export const TRANSPORT_SOCKET_MATCH_KEY = 'envoy.transport_socket_match';
@@ -16,8 +18,10 @@ export const TRANSPORT_SOCKET_MATCH_KEY = 'envoy.transport_socket_match';
 export const DEFAULT_CLUSTER_ID = 'Kubernetes';
 
 export interface LbEndpointOptions {
-  /** False when the destination's TLS is set to something other than ISTIO_MUTUAL: no tlsMode metadata. */
-  mtlsEnabled: boolean;
+  /** The TLS mode the destination's DestinationRule sets for the cluster, if any: it alone decides (ISTIO_MUTUAL or not). */
+  drTlsMode: string | undefined;
+  /** Without a DestinationRule TLS mode, a workload whose PeerAuthentication is DISABLE on the port gets no tlsMode metadata. */
+  peerAuthentication: PeerAuthenticationIndex;
   /** Istio's SEND_UNHEALTHY_ENDPOINTS (default off: unhealthy endpoints are left out). */
   sendUnhealthy?: boolean;
   clusterId?: string;
@@ -35,10 +39,17 @@ function canonicalService(labels: Record<string, string>, workloadName: string):
   };
 }
 
+/** istiod's mtlsChecker.checkMtlsEnabled: whether the endpoint may keep its tlsMode (auto mTLS picks TLS by it). */
+function mtlsEnabled(i: ServiceInstance, opts: LbEndpointOptions): boolean {
+  if (opts.drTlsMode !== undefined) return opts.drTlsMode === 'ISTIO_MUTUAL';
+  const [, namespace = ''] = i.workload.split('/');
+  return mtlsModeForPort(opts.peerAuthentication.forWorkload(namespace, i.labels), i.port) !== 'DISABLE';
+}
+
 /** istiod's AppendLbEndpointMetadata. */
 function endpointMetadata(i: ServiceInstance, opts: LbEndpointOptions): Metadata {
   const md = create(MetadataSchema);
-  if (opts.mtlsEnabled && i.tlsMode !== '' && i.tlsMode !== 'disabled') {
+  if (i.tlsMode !== '' && i.tlsMode !== 'disabled' && mtlsEnabled(i, opts)) {
     md.filterMetadata[TRANSPORT_SOCKET_MATCH_KEY] = { tlsMode: i.tlsMode };
   }
   const [, ns = '', name = ''] = i.workload.split('/');

@@ -4,7 +4,7 @@
 import { create } from '@bufbuild/protobuf';
 import { TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import {
-  FilterChainSchema, ListenerFilterSchema, type FilterChain,
+  FilterChainSchema, type FilterChain,
 } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { TlsInspectorSchema } from '../../../xds/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js';
@@ -20,7 +20,7 @@ import { tcpFilters } from './telemetry.js';
 import { authzTcpFilters } from '../../security/authz/builder.js';
 import { gatewayTransportSocket } from './gateway-tls.js';
 import { hcmFilter } from './hcm.js';
-import { socketAddress, TLS_INSPECTOR_FILTER, tcpProxyFilter, type WeightedCluster } from './protos.js';
+import { socketAddress, tcpProxyFilter, tlsInspectorFilter, type WeightedCluster } from './protos.js';
 
 const WILDCARD = '0.0.0.0';
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
@@ -192,9 +192,7 @@ export function gatewayListeners(push: PushContext, proxy: ProxyNode, issues: Ga
       name: listenerName(WILDCARD, port),
       address: socketAddress(proxy.bindAddress, port),
       trafficDirection: TrafficDirection.OUTBOUND,
-      listenerFilters: tls ? [create(ListenerFilterSchema, {
-        name: TLS_INSPECTOR_FILTER, configType: { case: 'typedConfig', value: anyPack(TlsInspectorSchema, create(TlsInspectorSchema)) },
-      })] : [],
+      listenerFilters: tls ? [tlsInspectorFilter()] : [],
       filterChains: chains,
     }));
   }

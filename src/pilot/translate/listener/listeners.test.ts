@@ -209,8 +209,10 @@ test('sidecar: virtualInbound chains per target port, inline inbound route, addi
     { address: { socketAddress: { address: '127.0.0.5', portValue: 3000 } } },
     { address: { socketAddress: { address: '127.0.0.5', portValue: 5432 } } }]);
   const chains = vi.filterChains as J[];
-  assert.deepEqual(chains.map((c) => [c.name, c.filterChainMatch.destinationPort]),
-    [['virtualInbound-blackhole', 15006], ['0.0.0.0_3000', 3000], ['0.0.0.0_5432', 5432]]);
+  // PERMISSIVE (no PeerAuthentication) without workload certificates: plaintext, and on TCP other TLS passed through.
+  assert.deepEqual(chains.map((c) => [c.name, c.filterChainMatch.destinationPort, c.filterChainMatch.transportProtocol]),
+    [['virtualInbound-blackhole', 15006, undefined], ['0.0.0.0_3000', 3000, 'raw_buffer'], ['0.0.0.0_5432', 5432, 'raw_buffer'],
+      ['0.0.0.0_5432', 5432, 'tls']]);
   const hcm = filterOf(chains[1]);
   assert.equal(hcm.statPrefix, 'inbound_0.0.0.0_3000');
   assert.equal(hcm.serverName, 'istio-envoy');

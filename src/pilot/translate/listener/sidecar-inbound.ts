@@ -1,5 +1,6 @@
-// A sidecar's inbound side: virtualInbound (15006) with one filter chain per port of the proxy's
-// service instances, also bound on <bindAddress>:<targetPort> (additional_addresses) for local mode.
+// A sidecar's inbound side: virtualInbound (15006) with the filter chains of each port of the proxy's
+// service instances (per its PeerAuthentication mTLS mode), also bound on <bindAddress>:<targetPort>
+// (additional_addresses) for local mode.
 import { create } from '@bufbuild/protobuf';
 import { TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { FilterChainSchema, type FilterChain } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
@@ -17,6 +18,8 @@ import { authzTcpFilters } from '../../security/authz/builder.js';
 import { hcmFilter } from './hcm.js';
 import { isHttpProtocol } from './sidecar-outbound.js';
 import { socketAddress, tcpProxyFilter } from './protos.js';
+import { chainMatchOptions, inboundMtlsSocket, tlsInspectorFor } from './inbound-mtls.js';
+import { mtlsModeForPort } from '../../security/peer-authentication.js';
 
 export const INBOUND_BLACKHOLE_CHAIN = 'virtualInbound-blackhole';
 const WILDCARD = '0.0.0.0';
@@ -48,18 +51,31 @@ function instanceProtocol(push: PushContext, proxy: ProxyNode, i: ServiceInstanc
   return port?.protocol ?? protocolFromPortName(i.servicePortName);
 }
 
-function inboundChain(push: PushContext, proxy: ProxyNode, i: ServiceInstance): FilterChain {
+/**
+ * The chains of one inbound port, as istiod's inboundChainForOpts: one per match option of the
+ * port's mTLS mode, all named `0.0.0.0_<port>`. Without SDS the mTLS chains cannot be built and are
+ * left out (see MeshConfig.workloadSds).
+ */
+function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance): FilterChain[] {
   const name = listenerName(WILDCARD, i.port);
-  const filters = isHttpProtocol(instanceProtocol(push, proxy, i))
+  const http = isHttpProtocol(instanceProtocol(push, proxy, i));
+  const filters = http
     ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
     : [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
       ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
-  return create(FilterChainSchema, { name, filterChainMatch: { destinationPort: i.port }, filters });
+  const mode = mtlsModeForPort(push.peerAuthentication.forWorkload(proxy.namespace, proxy.labels), i.port);
+  return chainMatchOptions(mode, http).filter((o) => !o.mtls || push.mesh.workloadSds).map((o) => create(FilterChainSchema, {
+    name,
+    filterChainMatch: { destinationPort: i.port, transportProtocol: o.transportProtocol, applicationProtocols: [...o.applicationProtocols] },
+    filters: [...filters],
+    transportSocket: o.mtls ? inboundMtlsSocket() : undefined,
+  }));
 }
 
 /**
- * virtualInbound: the 15006 blackhole chain (no loops), then a chain per inbound target port
- * (first instance per port wins). Each target port is also an additional address, so callers
+ * virtualInbound: the 15006 blackhole chain (no loops), then the chains of each inbound target port
+ * (first instance per port wins), and the tls_inspector where they match on TLS. Each target port is
+ * also an additional address, so callers
  * that dial <bindAddress>:<targetPort> land here without iptables. Istio's InboundPassthroughCluster
  * chains are left out: with no capture, only the instance ports can arrive.
  */
@@ -71,13 +87,18 @@ export function virtualInboundListener(push: PushContext, proxy: ProxyNode): Lis
   for (const i of push.proxyInstances(proxy)) {
     if (ports.includes(i.port) || i.port === VIRTUAL_INBOUND_PORT) continue;
     ports.push(i.port);
-    chains.push(inboundChain(push, proxy, i));
+    chains.push(...inboundChains(push, proxy, i));
   }
+  const inspector = tlsInspectorFor(chains);
   return create(ListenerSchema, {
     name: VIRTUAL_INBOUND_LISTENER,
     address: socketAddress(proxy.bindAddress, VIRTUAL_INBOUND_PORT),
     additionalAddresses: ports.map((p) => ({ address: socketAddress(proxy.bindAddress, p) })),
     trafficDirection: TrafficDirection.INBOUND,
     filterChains: chains,
+    listenerFilters: inspector !== undefined ? [inspector] : [],
+    // meshConfig.protocolDetectionTimeout (0s: no limit), and on a timeout the chains are matched anyway.
+    listenerFiltersTimeout: durationOfMs(0),
+    continueOnListenerFiltersTimeout: true,
   });
 }

@@ -16,6 +16,8 @@ import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { telemetriesFor, telemetryPlan } from '../../telemetry/effective.js';
 import { authorizationPoliciesFor, type AuthorizationPolicy } from '../../security/authz/policies.js';
+import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
+import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
 
 /** The shared corpus: STRAIT_SHARED, else `<repo>/../shared` (dist/src/pilot/translate/listener -> repo). */
 export const SHARED = process.env['STRAIT_SHARED'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', '..', 'shared');
@@ -83,6 +85,7 @@ export function fakePush(input: FakePushInput): PushContext {
   return {
     version: '1',
     mesh,
+    peerAuthentication: new PeerAuthenticationIndex(ofKind<PeerAuthenticationSpec>('PeerAuthentication'), mesh.rootNamespace),
     servicesFor: () => services,
     serviceFor: (proxy, host) => services.find((s) => s.hostname === host || s.hostname === `${host}.${proxy.namespace}.svc.cluster.local`),
     sidecarFor: (proxy) => ofKind<SidecarSpec>('Sidecar').find((s) => s.metadata.namespace === proxy.namespace),

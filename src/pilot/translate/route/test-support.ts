@@ -17,6 +17,7 @@ import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js
 import type { Protocol } from '../../registry/protocol.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { qualifyGateway } from './vs-routes.js';
+import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
 
 export const SHARED = process.env.STRAIT_SHARED ?? join(process.cwd(), '..', 'shared');
 
@@ -66,12 +67,14 @@ function vsGateways(vs: ConfigObject<VirtualServiceSpec>): string[] {
 export class FakePushContext implements PushContext {
   readonly version = 'test';
   readonly mesh: MeshConfig;
+  readonly peerAuthentication: PeerAuthenticationIndex;
   private readonly services: Service[];
   private readonly configs: ConfigObject[];
   private readonly instances: ServiceInstance[];
 
   constructor(input: FakeInput) {
     this.mesh = { ...defaultMeshConfig(), ...input.mesh };
+    this.peerAuthentication = new PeerAuthenticationIndex([], this.mesh.rootNamespace);
     this.services = input.services ?? [];
     this.configs = [...(input.configs ?? [])].sort((a, b) => created(a).localeCompare(created(b)) || a.metadata.name.localeCompare(b.metadata.name));
     this.instances = (input.proxyInstances ?? []).map((i) => ({
