@@ -209,7 +209,13 @@ function walk(desc: DescMessage, msg: Message, path: PathSeg[], within: string[]
   if (desc.typeName === 'google.protobuf.Any') {
     const any = msg as Any;
     const inner = registry.getMessage(any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1));
-    const unpacked = inner ? anyUnpack(any, registry) : undefined;
+    let unpacked;
+    try {
+      unpacked = inner ? anyUnpack(any, registry) : undefined;
+    } catch {
+      // Bytes that do not decode are the schema check's to report, with their path.
+      unpacked = undefined;
+    }
     if (inner && unpacked) walk(inner, unpacked, path, within, registry, errors);
     return;
   }
