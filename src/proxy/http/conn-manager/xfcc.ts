@@ -1,6 +1,6 @@
 // x-forwarded-client-cert as Envoy's mutateXfccRequestHeader: forward_client_cert_details says whether the
 // header is removed, kept, appended to or replaced; set_current_client_cert_details which peer facts go in.
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { HeaderMap } from '../headers.js';
 import type { DownstreamSsl } from '../../tls/downstream-ssl.js';
 
@@ -17,28 +17,12 @@ export interface XfccPolicy {
 
 const XFCC = 'x-forwarded-client-cert';
 
-/** RFC 2253 escaping of an attribute value (OpenSSL's XN_FLAG_RFC2253 output, which Envoy prints). */
-function escapeRdnValue(v: string): string {
-  let out = v.replace(/[\\,+"<>;]/g, (c) => `\\${c}`);
-  if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
-  if (out.endsWith(' ')) out = `${out.slice(0, -1)}\\ `;
-  return out;
-}
-
-/** The subject as RFC 2253 prints it: most specific attribute first, comma separated. */
-function rfc2253Subject(cert: X509Certificate): string {
-  return cert.subject.split('\n').filter((l) => l !== '').reverse().map((line) => {
-    const eq = line.indexOf('=');
-    return eq < 0 ? line : `${line.slice(0, eq)}=${escapeRdnValue(line.slice(eq + 1))}`;
-  }).join(',');
-}
-
 /** The details Envoy writes for the connection's peer: By, Hash, then the configured ones. */
 function details(policy: XfccPolicy, ssl: DownstreamSsl, der: Buffer): string {
   const parts: string[] = [];
   for (const uri of ssl.uriSanLocalCertificate) parts.push(`By=${uri}`);
   parts.push(`Hash=${createHash('sha256').update(der).digest('hex')}`);
-  if (policy.subject) parts.push(`Subject="${rfc2253Subject(new X509Certificate(der))}"`);
+  if (policy.subject) parts.push(`Subject="${ssl.subjectPeerCertificate}"`);
   if (policy.uri) {
     if (ssl.uriSanPeerCertificate.length === 0) parts.push('URI=');
     for (const uri of ssl.uriSanPeerCertificate) parts.push(`URI=${uri}`);
