@@ -49,7 +49,7 @@ test('sources: serviceAccounts, IP blocks, empty values, empty sources, unknown 
   assert.deepEqual(errors({ rules: [{ from: [{ source: {} }] }] }), ['spec.rules[0].from[0].source: `from.source` must not be empty, found at rule 0']);
   assert.deepEqual(errors({ rules: [{ from: [{}] }] }), ['spec.rules[0].from[0].source: `from.source` must not be nil, found at rule 0']);
   assert.deepEqual(errors({ rules: [{ from: [{ source: { principal: ['x'] } }] }] }), [
-    'spec.rules[0].from[0].source.principal: unknown field principal', 'spec.rules[0].from[0].source: `from.source` must not be empty, found at rule 0']);
+    'spec.rules[0].from[0].source.principal: unknown field "spec.rules[0].from[0].source.principal"']);
 });
 
 test('operations: ports, empty operations, path templates', () => {
@@ -80,7 +80,7 @@ test('conditions: keys Istio knows, their value formats, values required', () =>
     'spec.rules[0].when[0].values: invalid `value` for `key` source.color: unknown attribute: source.color');
   assert.deepEqual(errors({ rules: [{ when: [{ key: 'source.ip' }] }] }),
     ['spec.rules[0].when[0]: at least one of `values` or `notValues` must be set for key source.ip']);
-  assert.deepEqual(errors({ rules: [{ when: [{ values: ['x'] }] }] }), ['spec.rules[0].when[0].key: `key` must not be empty']);
+  assert.deepEqual(errors({ rules: [{ when: [{ values: ['x'] }] }] }), ['spec.rules[0].when[0].key: Required value']);
 });
 
 test('actions, providers, selectors and targets', () => {
@@ -91,7 +91,7 @@ test('actions, providers, selectors and targets', () => {
   assert.deepEqual(errors({ action: 'CUSTOM', rules: [{ from: [{ source: { principals: ['a'] } }] }] }), [
     'spec.provider.name: `provider.name` must not be empty', 'spec.rules[0].from[0].source.principals: From.Principals is currently not supported with CUSTOM action']);
   assert.deepEqual(errors({ action: 'ALLOW', provider: { name: 'x' } }), ['spec.provider: `provider` must not be with non CUSTOM action, found ALLOW']);
-  assert.deepEqual(errors({ action: 'PERMIT' }), ['spec.action: unknown action PERMIT']);
+  assert.deepEqual(errors({ action: 'PERMIT' }), ['spec.action: Unsupported value: "PERMIT": supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"']);
   assert.deepEqual(errors({ selector: { matchLabels: { app: 'web*' } }, targetRefs: [{ kind: 'Service', name: 'web' }] }), [
     'spec: only one of targetRefs or workloadSelector can be set', 'spec.selector.matchLabels.app: wildcard is not supported in selector: "app=web*"']);
   assert.deepEqual(errors({ targetRef: { kind: 'Deployment', name: 'web', namespace: 'other' } }), [

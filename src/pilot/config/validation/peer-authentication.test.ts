@@ -35,7 +35,7 @@ test('port-level mTLS needs a workload selector, at least one port, and ports in
 });
 
 test('unknown modes, empty or wildcard selector labels are errors; a selector without labels warns', () => {
-  assert.deepEqual(check('  mtls: { mode: STRICTER }').errors, ['pa.yaml:5: PeerAuthentication istioinaction/p: spec.mtls.mode: unrecognized mTLS mode STRICTER']);
+  assert.deepEqual(check('  mtls: { mode: STRICTER }').errors, ['pa.yaml:5: PeerAuthentication istioinaction/p: spec.mtls.mode: Unsupported value: "STRICTER": supported values: "UNSET", "DISABLE", "PERMISSIVE", "STRICT"']);
   assert.deepEqual(check('  selector: { matchLabels: { app: "web*" } }').errors,
     ['pa.yaml:5: PeerAuthentication istioinaction/p: spec.selector.matchLabels.app: wildcard is not supported in selector: "app=web*"']);
   assert.deepEqual(check('  selector: { matchLabels: { "": x } }').errors,
