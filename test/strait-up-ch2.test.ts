@@ -87,6 +87,12 @@ test('strait up runs the book\'s chapter 2', { timeout: 240_000 }, async (t) => 
   const rows = pc.stdout.split('\n').map((l) => l.trim().split(/\s{2,}/));
   assert.ok(rows.some((r) => r[0] === 'http.8080' && r.includes('*') && r.includes('/*') && r.at(-1) === 'webapp-virtualservice.istioinaction'),
     `no book row in:\n${pc.stdout}`);
+  // Every pod has its workload certificate from the mesh CA, as istioctl shows it.
+  const secret = await run(['proxy-config', 'secret', 'deploy/catalog', '-n', 'istioinaction']);
+  assert.equal(secret.code, 0, secret.stderr);
+  const secretRows = secret.stdout.trim().split('\n').map((l) => l.trim().split(/ {2,}/));
+  assert.deepEqual(secretRows[0], ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE']);
+  assert.deepEqual(secretRows.slice(1).map((r) => r.slice(0, 4)).sort(), [['ROOTCA', 'CA', 'ACTIVE', 'true'], ['default', 'Cert Chain', 'ACTIVE', 'true']]);
   const ps = await run(['proxy-status']);
   assert.equal(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^istio-ingressgateway-\w+\.istio-system\s+Kubernetes\s+SYNCED/m);

@@ -65,9 +65,10 @@ test('strait up --addons: Prometheus, traces and access logs for the book\'s cha
       [m['source_workload'], m['source_workload_namespace'], m['source_app'], m['source_canonical_service'],
         m['destination_workload'], m['destination_workload_namespace'], m['destination_app'], m['destination_version'],
         m['destination_service'], m['destination_service_namespace'], m['request_protocol'], m['connection_security_policy'],
-        m['response_flags'], m['job']],
+        m['response_flags'], m['job'], m['source_principal'], m['destination_principal']],
       ['webapp', 'istioinaction', 'webapp', 'webapp', 'catalog', 'istioinaction', 'catalog', 'v1',
-        'catalog.istioinaction.svc.cluster.local', 'istioinaction', 'http', 'none', '-', 'envoy-stats'], JSON.stringify(m));
+        'catalog.istioinaction.svc.cluster.local', 'istioinaction', 'http', 'mutual_tls', '-', 'envoy-stats',
+        'spiffe://cluster.local/ns/istioinaction/sa/webapp', 'spiffe://cluster.local/ns/istioinaction/sa/catalog'], JSON.stringify(m));
     // The client side (webapp's sidecar) knows the server from the response's peer metadata.
     const [client] = await promQuery(prometheus, 'istio_requests_total{destination_service_name="catalog",reporter="source"}');
     assert.equal(client?.metric['destination_workload'], 'catalog', JSON.stringify(client?.metric));
