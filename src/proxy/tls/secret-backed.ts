@@ -10,8 +10,9 @@ import { TlsConfigError, tlsFail } from './errors.js';
  * Builds `compile(common)` now when the context names no dynamic secret (errors are config errors),
  * else each time its secrets change: a bad secret is logged and the last good material kept.
  */
-/** Every TLS context in use, for /certs (a dropped context leaves by itself). */
+/** Every TLS context in use, for /certs; a context that is collected leaves the set. */
 const live = new Set<WeakRef<SecretBacked<unknown>>>();
+const collected = new FinalizationRegistry<WeakRef<SecretBacked<unknown>>>((ref) => live.delete(ref));
 
 /** The certificates and trust of each TLS context in use, SDS content in place. */
 export function liveTlsContexts(): CommonTlsContext[] {
@@ -30,7 +31,9 @@ export class SecretBacked<M> {
   common: CommonTlsContext | undefined;
 
   constructor(common: CommonTlsContext | undefined, path: readonly PathSeg[], private readonly compile: (c: CommonTlsContext | undefined) => M) {
-    live.add(new WeakRef(this));
+    const ref = new WeakRef<SecretBacked<unknown>>(this);
+    live.add(ref);
+    collected.register(this, ref);
     const refs = sdsRefs(common, path);
     if (!usesSecrets(refs) || common === undefined) {
       this.material = compile(common);
