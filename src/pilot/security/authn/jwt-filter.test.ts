@@ -118,7 +118,7 @@ test('a mesh-wide policy reaches sidecar inbound only; rules sorted by issuer; t
 });
 
 test('jwksUri: remote_jwks through the mesh cluster serving it, else a JWKS nobody signs for', () => {
-  const ra = requestAuthn('ns', 'r', { jwtRules: [{ issuer: 'i', jwksUri: 'http://jwks.ns.svc.cluster.local:8000/keys', timeout: '2s' }] });
+  const ra = requestAuthn('istio-system', 'r', { jwtRules: [{ issuer: 'i', jwksUri: 'http://jwks.ns.svc.cluster.local:8000/keys', timeout: '2s' }] });
   const lookup = (host: string, port: number): string | undefined =>
     (host === 'jwks.ns.svc.cluster.local' && port === 8000 ? `outbound|${port}||${host}` : undefined);
   const remote = jwtAuthentication([ra], lookup)!;
