@@ -118,12 +118,12 @@ test('a mesh-wide policy reaches sidecar inbound only; rules sorted by issuer; t
 });
 
 test('jwksUri: remote_jwks through the mesh cluster serving it, else a JWKS nobody signs for', () => {
-  const ra = requestAuthn('istio-system', 'r', { jwtRules: [{ issuer: 'i', jwksUri: 'http://jwks.ns.svc.cluster.local:8000/keys', timeout: '2s' }] });
+  const ra = requestAuthn('istio-system', 'r', { jwtRules: [{ issuer: 'i', jwksUri: 'http://jwks.ns.svc.cluster.local:8000/keys', timeout: '1m30s' }] });
   const lookup = (host: string, port: number): string | undefined =>
     (host === 'jwks.ns.svc.cluster.local' && port === 8000 ? `outbound|${port}||${host}` : undefined);
   const remote = jwtAuthentication([ra], lookup)!;
   assert.deepEqual((remote['providers'] as J)['origins-0'].remoteJwks, {
-    httpUri: { uri: 'http://jwks.ns.svc.cluster.local:8000/keys', cluster: 'outbound|8000||jwks.ns.svc.cluster.local', timeout: '2s' }, cacheDuration: '300s' });
+    httpUri: { uri: 'http://jwks.ns.svc.cluster.local:8000/keys', cluster: 'outbound|8000||jwks.ns.svc.cluster.local', timeout: '90s' }, cacheDuration: '300s' });
   const missing = jwtAuthentication([ra], () => undefined)!;
   assert.deepEqual((missing['providers'] as J)['origins-0'].localJwks, { inlineString: FAKE_JWKS });
   // Through the push context: the cluster of a visible service port.

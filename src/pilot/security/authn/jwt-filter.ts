@@ -6,6 +6,7 @@ import { JwtAuthenticationSchema } from '../../../xds/gen/envoy/extensions/filte
 import { HttpFilterSchema, type HttpFilter } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { registry } from '../../../xds/registry.js';
 import type { JwtRule } from '../../config/kinds/request-authentication.js';
+import { durationMsOf } from '../../translate/route/durations.js';
 import type { Json } from '../authz/matchers.js';
 import type { RequestAuthentication } from './request-authentications.js';
 
@@ -63,7 +64,9 @@ function provider(r: JwtRule, lookup: ClusterLookup): Json {
     fromParams: r.fromParams ?? [],
     fromCookies: r.fromCookies ?? [],
   };
-  return { ...p, ...jwksSource(r, r.timeout ?? '5s', lookup) };
+  // The rule's Go-style timeout (`1m`, validated) as protobuf JSON seconds; istiod's default 5s.
+  const timeoutMs = r.timeout !== undefined ? durationMsOf(r.timeout) ?? 5000 : 5000;
+  return { ...p, ...jwksSource(r, `${timeoutMs / 1000}s`, lookup) };
 }
 
 /**
