@@ -17,6 +17,7 @@ import type { PushContext } from './push-context.js';
 import type { TelemetrySpec } from '../config/kinds/telemetry.js';
 import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
 import { ConfigErrorLog, type ConfigError } from './config-errors.js';
+import { requestAuthenticationsFor, type RequestAuthentication } from '../security/authn/request-authentications.js';
 import { authorizationPoliciesFor, type AuthorizationPolicies, type AuthorizationPolicy } from '../security/authz/policies.js';
 import type { PeerAuthenticationSpec } from '../config/kinds/peer-authentication.js';
 import { PeerAuthenticationIndex } from '../security/peer-authentication.js';
@@ -58,6 +59,8 @@ class Context implements PushContext {
   private readonly telemetryPlans = new WeakMap<ProxyNode, Map<TelemetryMode, TelemetryPlan>>();
   private readonly authorizationPolicies: AuthorizationPolicy[];
   private readonly authzByProxy = new WeakMap<ProxyNode, AuthorizationPolicies>();
+  private readonly requestAuthentications: RequestAuthentication[];
+  private readonly authnByProxy = new WeakMap<ProxyNode, RequestAuthentication[]>();
   private readonly secrets = new Map<string, Record<string, string>>();
   /** The namespace of the first service of each hostname, and DestinationRules by namespace. */
   private readonly serviceNamespace = new Map<string, string>();
@@ -98,6 +101,7 @@ class Context implements PushContext {
     this.gateways = this.admit(byKind.get('Gateway') as GW[] | undefined, (g) => selects(g.spec.selector ?? {}, {}));
     this.telemetries = (byKind.get('Telemetry') ?? []) as ConfigObject<TelemetrySpec>[];
     this.authorizationPolicies = (byKind.get('AuthorizationPolicy') ?? []) as AuthorizationPolicy[];
+    this.requestAuthentications = (byKind.get('RequestAuthentication') ?? []) as RequestAuthentication[];
     this.peerAuthentication = new PeerAuthenticationIndex(
       (byKind.get('PeerAuthentication') ?? []) as ConfigObject<PeerAuthenticationSpec>[], input.mesh.rootNamespace);
     for (const svc of this.services) if (!this.serviceNamespace.has(svc.hostname)) this.serviceNamespace.set(svc.hostname, svc.namespace);
@@ -189,6 +193,15 @@ class Context implements PushContext {
     if (p === undefined) {
       p = authorizationPoliciesFor(this.authorizationPolicies, proxy, this.mesh.rootNamespace);
       this.authzByProxy.set(proxy, p);
+    }
+    return p;
+  }
+
+  requestAuthenticationsFor(proxy: ProxyNode): RequestAuthentication[] {
+    let p = this.authnByProxy.get(proxy);
+    if (p === undefined) {
+      p = requestAuthenticationsFor(this.requestAuthentications, proxy, this.mesh.rootNamespace);
+      this.authnByProxy.set(proxy, p);
     }
     return p;
   }

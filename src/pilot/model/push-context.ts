@@ -11,6 +11,7 @@ import type { ProxyNode } from './proxy.js';
 import type { TelemetryMode, TelemetryPlan } from '../telemetry/effective.js';
 import type { ConfigError } from './config-errors.js';
 import type { AuthorizationPolicies } from '../security/authz/policies.js';
+import type { RequestAuthentication } from '../security/authn/request-authentications.js';
 import type { PeerAuthenticationIndex } from '../security/peer-authentication.js';
 
 export interface PushContext {
@@ -45,6 +46,8 @@ export interface PushContext {
   telemetryFor(proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan;
   /** The AuthorizationPolicies that apply to the proxy (root namespace, its namespace; selector or targetRef), by action. */
   authorizationPoliciesFor(proxy: ProxyNode): AuthorizationPolicies;
+  /** The RequestAuthentications that apply to the proxy (root namespace, its namespace; selector or targetRef). */
+  requestAuthenticationsFor(proxy: ProxyNode): RequestAuthentication[];
   /** A Kubernetes Secret's data (base64 values as in the object), for gateway credentialName. */
   secret(namespace: string, name: string): Record<string, string> | undefined;
 

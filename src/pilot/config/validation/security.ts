@@ -2,6 +2,7 @@
 // RequestAuthentication) after Istio's webhook, beyond what their schema (schema/security.ts) checks.
 import { isIP } from 'node:net';
 import { Findings } from './field-error.js';
+import { parseJwks } from '../../../proxy/filters/http/jwt_authn/jwks.js';
 import { asArr, asObj, type Obj } from './common.js';
 
 
@@ -278,6 +279,13 @@ export function validateRequestAuthentication(spec: Obj, f: Findings): void {
         if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
       } catch {
         f.error(`spec.jwtRules[${i}].jwksUri`, `invalid jwksUri ${ro['jwksUri']}`);
+      }
+    }
+    if (typeof ro['jwks'] === 'string' && ro['jwks'] !== '') {
+      try {
+        parseJwks(ro['jwks']);
+      } catch (e) {
+        f.error(`spec.jwtRules[${i}].jwks`, `jwks parse error: ${(e as Error).message}`);
       }
     }
     if (ro['jwksUri'] !== undefined && ro['jwks'] !== undefined) f.warn(`spec.jwtRules[${i}]`, 'jwks and jwksUri are both set; jwks takes precedence');

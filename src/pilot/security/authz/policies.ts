@@ -24,7 +24,10 @@ export function noAuthorizationPolicies(): AuthorizationPolicies {
 /** The label Gateway API deployments carry: their Gateway's name. */
 const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
-function targetRefs(spec: AuthorizationPolicySpec): PolicyTargetReference[] {
+/** The selection fields AuthorizationPolicy and RequestAuthentication share. */
+type PolicySelection = Pick<AuthorizationPolicySpec, 'selector' | 'targetRef' | 'targetRefs'>;
+
+function targetRefs(spec: PolicySelection): PolicyTargetReference[] {
   return spec.targetRefs !== undefined && spec.targetRefs.length > 0 ? spec.targetRefs : spec.targetRef !== undefined ? [spec.targetRef] : [];
 }
 
@@ -33,7 +36,7 @@ function targetRefs(spec: AuthorizationPolicySpec): PolicyTargetReference[] {
  * only to the Gateway API gateway they name (Service targets are for waypoints, which Strait has not);
  * otherwise an empty selector takes every workload, and a selector the workloads whose labels it matches.
  */
-function applies(p: AuthorizationPolicy, proxy: ProxyNode): boolean {
+export function policyApplies(p: ConfigObject<PolicySelection>, proxy: ProxyNode): boolean {
   const refs = targetRefs(p.spec);
   if (refs.length > 0) {
     const gateway = proxy.labels[GATEWAY_NAME_LABEL];
@@ -50,7 +53,7 @@ export function authorizationPoliciesFor(all: readonly AuthorizationPolicy[], pr
   const namespaces = proxy.namespace === rootNamespace ? [rootNamespace] : [rootNamespace, proxy.namespace];
   for (const ns of namespaces) {
     for (const p of all) {
-      if ((p.metadata.namespace ?? '') !== ns || !applies(p, proxy)) continue;
+      if ((p.metadata.namespace ?? '') !== ns || !policyApplies(p, proxy)) continue;
       switch (p.spec.action ?? 'ALLOW') {
         case 'CUSTOM': out.custom.push(p); break;
         case 'DENY': out.deny.push(p); break;

@@ -1,5 +1,6 @@
 // Test helpers: a small in-memory PushContext (services, instances, DestinationRules), a sidecar
 // ProxyNode, the book corpus location (STRAIT_SHARED, default <repo>/../shared) and YAML loading.
+import type { RequestAuthentication } from '../../security/authn/request-authentications.js';
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
 import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
@@ -53,6 +54,7 @@ export class FakePush implements PushContext {
   gatewaysFor() { return []; }
   telemetryFor(_proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan { return telemetryPlan([], this.mesh, mode); }
   authorizationPoliciesFor(): AuthorizationPolicies { return noAuthorizationPolicies(); }
+  requestAuthenticationsFor(): RequestAuthentication[] { return []; }
   instancesByPort(host: string, port: number, labels: Record<string, string> = {}): ServiceInstance[] {
     return this.instances.filter((i) => i.hostname === host && i.servicePort === port
       && Object.entries(labels).every(([k, v]) => i.labels[k] === v));

@@ -20,6 +20,8 @@ import { accessLogs } from './access-log.js';
 import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
 import { hcmTracing, istioStatsFilter, metadataExchangeFilter } from './telemetry.js';
 import { authzHttpFilters } from '../../security/authz/builder.js';
+import { jwtAuthnHttpFilters, type ClusterLookup } from '../../security/authn/jwt-filter.js';
+import { outboundClusterName } from '../names.js';
 
 /** istiod's EnvoyServerName. */
 export const ISTIO_SERVER_NAME = 'istio-envoy';
@@ -41,7 +43,7 @@ export const telemetryMode = (c: HcmClass): TelemetryMode => (c === 'sidecar-inb
 /**
  * Istio's HTTP filter order (metadata exchange, authn/authz, grpc_stats, alpn, fault, cors, stats,
  * router) restricted to the filters Strait implements: metadata exchange, the RBAC filters of
- * `authz` (inbound and gateway HCMs only), fault, cors, stats, router.
+ * `authz` (the JWT and RBAC filters; inbound and gateway HCMs only), fault, cors, stats, router.
  */
 export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan, authz: readonly HttpFilter[] = []): HttpFilter[] {
   const mode = telemetryMode(c);
@@ -55,6 +57,20 @@ export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan, authz: readon
   ];
 }
 
+/** The cluster of a visible mesh service serving `host:port` (istiod's model.LookupCluster), for remote JWKS. */
+const clusterLookup = (push: PushContext, proxy: ProxyNode): ClusterLookup => (host, port) => {
+  const svc = push.serviceFor(proxy, host);
+  return svc !== undefined && svc.ports.some((p) => p.port === port) ? outboundClusterName(port, '', svc.hostname) : undefined;
+};
+
+/** istiod's inbound/gateway security filters: the JWT filter of RequestAuthentications, then the RBAC filters. */
+function securityHttpFilters(push: PushContext, proxy: ProxyNode): HttpFilter[] {
+  return [
+    ...jwtAuthnHttpFilters(push.requestAuthenticationsFor(proxy), clusterLookup(push, proxy)),
+    ...authzHttpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+  ];
+}
+
 /** The HttpConnectionManager message for `proxy`, with the telemetry its Telemetry resources give this class. */
 export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ProxyNode): HttpConnectionManager {
   const gateway = opts.class === 'gateway';
@@ -65,7 +81,7 @@ export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ProxyNode):
     routeSpecifier: typeof opts.route === 'string'
       ? { case: 'rds', value: { configSource: adsConfigSource(), routeConfigName: opts.route } }
       : { case: 'routeConfig', value: opts.route },
-    httpFilters: istioHttpFilters(opts.class, plan, inbound || gateway ? authzHttpFilters(push.authorizationPoliciesFor(proxy), push.mesh) : []),
+    httpFilters: istioHttpFilters(opts.class, plan, inbound || gateway ? securityHttpFilters(push, proxy) : []),
     accessLog: accessLogs(plan.accessLogs, push.mesh),
     tracing: plan.tracing !== null ? hcmTracing(plan.tracing, proxy, push.mesh.trustDomain) : undefined,
     // Gateways are the edge: they use the peer address and trust no X-Forwarded-For hop (gateway topology default).

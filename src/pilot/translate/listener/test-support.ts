@@ -15,6 +15,7 @@ import { ConfigErrorLog } from '../../model/config-errors.js';
 import { proxyNodeId, type NodeType, type ProxyNode } from '../../model/proxy.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { telemetriesFor, telemetryPlan } from '../../telemetry/effective.js';
+import { requestAuthenticationsFor, type RequestAuthentication } from '../../security/authn/request-authentications.js';
 import { authorizationPoliciesFor, type AuthorizationPolicy } from '../../security/authz/policies.js';
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
 import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
@@ -101,5 +102,6 @@ export function fakePush(input: FakePushInput): PushContext {
     reportConfigError: (obj, proxy, err) => errors.record(obj, proxy?.id ?? '', err),
     configErrors: () => errors.list(),
     authorizationPoliciesFor: (proxy) => authorizationPoliciesFor(configs.filter((c): c is AuthorizationPolicy => c.kind === 'AuthorizationPolicy'), proxy, mesh.rootNamespace),
+    requestAuthenticationsFor: (proxy) => requestAuthenticationsFor(configs.filter((c): c is RequestAuthentication => c.kind === 'RequestAuthentication'), proxy, mesh.rootNamespace),
   };
 }

@@ -1,5 +1,6 @@
 // Test doubles for the route translators: a small in-memory PushContext over given config and
 // services, book-corpus loading (STRAIT_SHARED), and proxies as istiod would see them.
+import type { RequestAuthentication } from '../../security/authn/request-authentications.js';
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
 import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
 import { readFileSync } from 'node:fs';
@@ -106,6 +107,7 @@ export class FakePushContext implements PushContext {
   }
   telemetryFor(_proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan { return telemetryPlan([], this.mesh, mode); }
   authorizationPoliciesFor(): AuthorizationPolicies { return noAuthorizationPolicies(); }
+  requestAuthenticationsFor(): RequestAuthentication[] { return []; }
   gatewaysFor(p: ProxyNode): ConfigObject<GatewaySpec>[] {
     return this.ofKind<GatewaySpec>('Gateway').filter((g) => Object.entries(g.spec.selector ?? {}).every(([k, v]) => p.labels[k] === v));
   }
