@@ -3,14 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { normalizeImageName, sampleForImage, SAMPLE_IMAGES } from './registry.js';
 import { httpCall } from './lib/upstream-client.js';
+import { BOOK_DIR } from './book-corpus.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shared = process.env.STRAIT_SHARED ?? join(repo, '..', 'shared');
-const book = join(shared, 'corpus', 'book');
+const book = BOOK_DIR;
 
 /** Every `image:` value in the book's YAML files. */
 function bookImages(): Set<string> {

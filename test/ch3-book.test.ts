@@ -2,14 +2,14 @@
 // against the httpbin sample, driven with curl as in the book.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHttpbin } from '../samples/httpbin/main.js';
-import { SHARED, startProxy } from './lib/proxy-process.js';
+import { startProxy } from './lib/proxy-process.js';
 import { curl } from './lib/curl.js';
+import { BOOK_DIR } from '../samples/book-corpus.js';
 
-const CH3 = join(SHARED, 'corpus', 'book', 'ch3');
-const skip = existsSync(CH3) ? false : 'the book corpus (../shared) is not beside the repository';
+const CH3 = join(BOOK_DIR, 'ch3');
 
 let httpbin: Awaited<ReturnType<typeof startHttpbin>>;
 
@@ -28,7 +28,7 @@ function bookConfig(file: string): string {
     .replace(/address: 0\.0\.0\.0, port_value: 1500[01]/g, 'address: 127.0.0.1, port_value: 0');
 }
 
-test('simple.yaml: /headers through the proxy shows the expected timeout and a request id', { skip }, async () => {
+test('simple.yaml: /headers through the proxy shows the expected timeout and a request id', async () => {
   const proxy = await startProxy(bookConfig('simple.yaml'));
   try {
     const port = await proxy.listenerPort('httpbin-demo');
@@ -62,7 +62,7 @@ test('simple.yaml: /headers through the proxy shows the expected timeout and a r
   }
 });
 
-test('simple_change_timeout.yaml: 1 s timeout shown upstream, /delay/2 cut with 504', { skip }, async () => {
+test('simple_change_timeout.yaml: 1 s timeout shown upstream, /delay/2 cut with 504', async () => {
   const proxy = await startProxy(bookConfig('simple_change_timeout.yaml'));
   try {
     const port = await proxy.listenerPort('httpbin-demo');
@@ -81,7 +81,7 @@ test('simple_change_timeout.yaml: 1 s timeout shown upstream, /delay/2 cut with 
   }
 });
 
-test('simple_retry.yaml: one GET /status/500 is retried 3 times', { skip }, async () => {
+test('simple_retry.yaml: one GET /status/500 is retried 3 times', async () => {
   const proxy = await startProxy(bookConfig('simple_retry.yaml'));
   try {
     const port = await proxy.listenerPort('httpbin-demo');

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BOOK_DIR } from '../samples/book-corpus.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -20,8 +21,7 @@ function repoRoot(): string {
 
 const ROOT = repoRoot();
 const BIN = join(ROOT, 'bin', 'strait.js');
-const CH3 = join(ROOT, '..', 'shared', 'corpus', 'book', 'ch3');
-const NO_CORPUS = !existsSync(CH3) && 'shared corpus not found at <repo root>/../shared/corpus/book/ch3';
+const CH3 = join(BOOK_DIR, 'ch3');
 const STACK_LINE = /^\s+at /m;
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -44,7 +44,7 @@ test('no config: exit 1 with Envoy\'s message', async () => {
   assert.doesNotMatch(r.stderr, STACK_LINE);
 });
 
-test('--mode validate accepts the ch3 configs', { skip: NO_CORPUS }, async () => {
+test('--mode validate accepts the ch3 configs', async () => {
   const files = ['simple.yaml', 'simple_retry.yaml', 'simple_change_timeout.yaml'];
   const runs = await Promise.all(files.map((f) => strait(['proxy', '--config-path', f, '--mode', 'validate'], CH3)));
   runs.forEach((r, i) => {

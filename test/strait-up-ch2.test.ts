@@ -7,12 +7,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curl } from './lib/curl.js';
-import { SHARED } from './lib/proxy-process.js';
 import { newHome, startMesh } from './lib/strait-up.js';
 import { waitFor } from './lib/wait.js';
 import type { MeshState } from '../src/mesh/local/state.js';
+import { BOOK_DIR } from '../samples/book-corpus.js';
 
-const BOOK = process.env['STRAIT_SHARED'] ? join(process.env['STRAIT_SHARED'], 'corpus', 'book') : join(SHARED, 'corpus', 'book');
+const BOOK = BOOK_DIR;
 
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 

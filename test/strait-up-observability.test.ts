@@ -9,13 +9,13 @@ import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { curl } from './lib/curl.js';
-import { SHARED } from './lib/proxy-process.js';
 import { straitWithHome as strait } from './lib/strait-cli.js';
 import { newHome, startMesh } from './lib/strait-up.js';
 import { findOnPath } from '../src/mesh/local/addons/prometheus.js';
 import { waitFor } from './lib/wait.js';
+import { BOOK_DIR } from '../samples/book-corpus.js';
 
-const BOOK = join(process.env['STRAIT_SHARED'] ?? SHARED, 'corpus', 'book');
+const BOOK = BOOK_DIR;
 
 interface PromSeries { metric: Record<string, string>; value: [number, string] }
 

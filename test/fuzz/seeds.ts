@@ -3,8 +3,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT, SHARED } from '../lib/proxy-process.js';
+import { REPO_ROOT } from '../lib/proxy-process.js';
 import type { Json } from './doc-mutation.js';
+import { BOOK_DIR } from '../../samples/book-corpus.js';
 
 /** Larger files (the book's 600-resource scale test) add time per case, not coverage. */
 const MAX_SEED_FILE_BYTES = 20_000;
@@ -14,9 +15,9 @@ export function repoPath(rel: string): string {
   return join(REPO_ROOT, rel);
 }
 
-/** A chapter of the book's corpus ($STRAIT_SHARED/corpus/book, default beside the repository). */
+/** A chapter of the book's corpus (samples/book). */
 export function bookPath(chapter: string): string {
-  return join(process.env['STRAIT_SHARED'] ?? SHARED, 'corpus', 'book', chapter);
+  return join(BOOK_DIR, chapter);
 }
 
 /** The mapping documents of every .yaml/.yml/.json file under `dirs` (missing ones skipped). */

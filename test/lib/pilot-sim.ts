@@ -2,8 +2,7 @@
 // ingress gateway, with proxies for its pods and their generated xDS (LDS/RDS/CDS/EDS) for simulation.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ConfigObject } from '../../src/pilot/config/object.js';
 import { loadConfigText } from '../../src/pilot/config/yaml-loader.js';
 import { buildPushContext } from '../../src/pilot/model/build-push-context.js';
@@ -19,10 +18,10 @@ import { buildListeners } from '../../src/pilot/translate/listener/index.js';
 import { buildRouteConfigurations } from '../../src/pilot/translate/route/index.js';
 import type { Route, RouteAction } from '../../src/xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { ClusterLoadAssignment } from '../../src/xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { BOOK_DIR } from '../../samples/book-corpus.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** The book's corpus: $STRAIT_SHARED/corpus/book (default <repo>/../shared). */
-export const BOOK = join(process.env['STRAIT_SHARED'] ?? join(repoRoot, '..', 'shared'), 'corpus', 'book');
+/** The book's corpus (samples/book). */
+export const BOOK = BOOK_DIR;
 
 /** The demo services' manifests (Service + Deployment each), as the book deploys them. */
 export const DEMO_SERVICES = [

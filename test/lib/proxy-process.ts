@@ -8,8 +8,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (dist/test/lib -> three levels up). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** The shared folder beside the repository (book corpus, references). */
-export const SHARED = join(REPO_ROOT, '..', 'shared');
 export const STRAIT_BIN = join(REPO_ROOT, 'bin', 'strait.js');
 
 /** A running proxy process. */

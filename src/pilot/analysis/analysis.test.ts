@@ -2,19 +2,15 @@
 // missing gateway, an unknown host, two mesh VirtualServices for one host, and a clean set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfigText } from '../config/yaml-loader.js';
 import type { ConfigObject } from '../config/object.js';
 import { analyze } from './index.js';
 import { formatMessage } from './message.js';
+import { BOOK_DIR } from '../../../samples/book-corpus.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SHARED = process.env['STRAIT_SHARED'] || join(repo, '..', 'shared');
-const BOOK = join(SHARED, 'corpus', 'book');
-/** Without the shared book corpus (set STRAIT_SHARED) the tests are skipped. */
-const NO_CORPUS = !existsSync(BOOK);
+const BOOK = BOOK_DIR;
 const CATALOG_SVC = 'services/catalog/kubernetes/catalog.yaml';
 
 function load(...files: string[]): ConfigObject[] {
@@ -28,17 +24,17 @@ function text(name: string, yaml: string): ConfigObject[] {
 const ns = { namespace: 'istioinaction', allNamespaces: false };
 const lines = (objs: ConfigObject[]): string[] => analyze(objs, ns).map(formatMessage);
 
-test('a subset with no DestinationRule is IST0101, with the file and the subset line', { skip: NO_CORPUS }, () => {
+test('a subset with no DestinationRule is IST0101, with the file and the subset line', () => {
   assert.deepEqual(lines(load('ch2/catalog-virtualservice-all-v1.yaml', CATALOG_SVC)), [
     'Error [IST0101] (VirtualService istioinaction/catalog ch2/catalog-virtualservice-all-v1.yaml:12) Referenced host+subset in destinationrule not found: "catalog+version-v1"',
   ]);
 });
 
-test('with the DestinationRule there are no issues', { skip: NO_CORPUS }, () => {
+test('with the DestinationRule there are no issues', () => {
   assert.deepEqual(lines(load('ch2/catalog-virtualservice-all-v1.yaml', 'ch2/catalog-destinationrule.yaml', CATALOG_SVC)), []);
 });
 
-test('the ingress VirtualService without its Gateway: gateway not found', { skip: NO_CORPUS }, () => {
+test('the ingress VirtualService without its Gateway: gateway not found', () => {
   const objs = load('ch2/ingress-gateway.yaml', 'services/webapp/kubernetes/webapp.yaml').filter((o) => o.kind !== 'Gateway');
   assert.deepEqual(lines(objs), [
     'Error [IST0101] (VirtualService istioinaction/webapp-virtualservice ch2/ingress-gateway.yaml:26) Referenced gateway not found: "outfitters-gateway"',
@@ -47,7 +43,7 @@ test('the ingress VirtualService without its Gateway: gateway not found', { skip
   assert.deepEqual(lines(load('ch2/ingress-gateway.yaml', 'services/webapp/kubernetes/webapp.yaml')), []);
 });
 
-test('a destination host that is no Service or ServiceEntry: host not found', { skip: NO_CORPUS }, () => {
+test('a destination host that is no Service or ServiceEntry: host not found', () => {
   const vs = text('vs.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: catalog-vs}\nspec:\n  hosts: [catalog]\n  http:\n  - route:\n    - destination:\n        host: catalog2\n');
   assert.deepEqual(lines([...vs, ...load(CATALOG_SVC)]), [
     'Error [IST0101] (VirtualService istioinaction/catalog-vs vs.yaml:9) Referenced host not found: "catalog2"',
@@ -56,7 +52,7 @@ test('a destination host that is no Service or ServiceEntry: host not found', { 
   assert.deepEqual(lines([...vs, ...se, ...load(CATALOG_SVC)]), []);
 });
 
-test('two mesh VirtualServices for host catalog: IST0109 on each', { skip: NO_CORPUS }, () => {
+test('two mesh VirtualServices for host catalog: IST0109 on each', () => {
   const other = text('other.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: catalog-copy\nspec:\n  hosts: [catalog.istioinaction.svc.cluster.local]\n  http:\n  - route:\n    - destination: {host: catalog}\n');
   const got = analyze([...load('ch2/catalog-virtualservice.yaml', CATALOG_SVC), ...other], ns);
   assert.deepEqual(got.map((m) => `${m.code} ${m.resourceName}:${m.line}`), ['IST0109 catalog:4', 'IST0109 catalog-copy:4']);
@@ -66,7 +62,7 @@ test('two mesh VirtualServices for host catalog: IST0109 on each', { skip: NO_CO
   );
 });
 
-test('messages outside the selected namespace are left out unless all namespaces', { skip: NO_CORPUS }, () => {
+test('messages outside the selected namespace are left out unless all namespaces', () => {
   const objs = load('ch2/catalog-virtualservice-all-v1.yaml', CATALOG_SVC);
   assert.equal(analyze(objs, { namespace: 'istioinaction', allNamespaces: false }).length, 1);
   const elsewhere = objs.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'other' } }));
@@ -74,7 +70,7 @@ test('messages outside the selected namespace are left out unless all namespaces
   assert.equal(analyze(elsewhere, { namespace: 'istioinaction', allNamespaces: true }).length, 1);
 });
 
-test('a Gateway port that is no port of the ingress Service: IST0104 warning', { skip: NO_CORPUS }, () => {
+test('a Gateway port that is no port of the ingress Service: IST0104 warning', () => {
   const svc = text('ingress-svc.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istioinaction}\nspec:\n  selector: {istio: ingressgateway}\n  ports:\n  - {name: http2, port: 8080, targetPort: 8080}\n');
   const got = analyze([...load('ch2/ingress-gateway.yaml', 'services/webapp/kubernetes/webapp.yaml'), ...svc], ns).map(formatMessage);
   assert.deepEqual(got, [

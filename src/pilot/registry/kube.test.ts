@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServiceRegistry } from './registry.js';
-import { haveBook, parseObjects, readBook } from './test-support.js';
+import { parseObjects, readBook } from './test-support.js';
 
 const bookRegistry = (): ServiceRegistry => {
   const r = new ServiceRegistry({ defaultNamespace: 'istioinaction' });
@@ -16,7 +16,7 @@ const bookRegistry = (): ServiceRegistry => {
   return r;
 };
 
-test('book services: catalog, webapp, forum in istioinaction with http port 80', { skip: !haveBook }, () => {
+test('book services: catalog, webapp, forum in istioinaction with http port 80', () => {
   const r = bookRegistry();
   assert.deepEqual(r.services().map((s) => s.hostname), [
     'catalog.istioinaction.svc.cluster.local', 'forum.istioinaction.svc.cluster.local',
@@ -31,7 +31,7 @@ test('book services: catalog, webapp, forum in istioinaction with http port 80',
   }
 });
 
-test('book services: one endpoint per replica, target ports, identities, version labels', { skip: !haveBook }, () => {
+test('book services: one endpoint per replica, target ports, identities, version labels', () => {
   const r = bookRegistry();
   const catalog = r.instancesByPort('catalog.istioinaction.svc.cluster.local', 80);
   assert.equal(catalog.length, 2); // catalog v1 + catalog-v2, one replica each

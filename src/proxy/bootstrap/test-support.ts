@@ -1,5 +1,5 @@
-// Test helpers for the bootstrap loader: where the shared corpus lives and a line finder.
-// Used only by *.test.ts files; the corpus sits beside the repo at `<repo root>/../shared`.
+// Test helpers for the bootstrap loader: the repo root, the book's ch3 configs and a line finder.
+// Used only by *.test.ts files.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +15,10 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** The book's chapter 3 Envoy configs, or undefined when the shared corpus is absent. */
-export function ch3Dir(): string | undefined {
-  const dir = join(repoRoot(), '..', 'shared', 'corpus', 'book', 'ch3');
-  return existsSync(dir) ? dir : undefined;
+/** The book's chapter 3 Envoy configs (samples/book/ch3). */
+export function ch3Dir(): string {
+  return join(repoRoot(), 'samples', 'book', 'ch3');
 }
-
-/** Skip reason for tests that need the corpus. */
-export const NO_CORPUS = 'shared corpus not found at <repo root>/../shared/corpus/book/ch3';
 
 /** 1-based line of the first line containing `needle` (throws if absent, so tests stay honest). */
 export function lineOf(text: string, needle: string): number {

@@ -11,7 +11,7 @@ import { buildClusters } from './clusters.js';
 import { hashPolicyFor } from './hash-policy.js';
 import { parseClusterName } from './names.js';
 import type { KubeObject } from '../../registry/input.js';
-import { catalogMesh, dr, FakePush, haveBook, pushFromRegistry, readYaml, service, sidecar } from './test-support.js';
+import { catalogMesh, dr, FakePush, pushFromRegistry, readYaml, service, sidecar } from './test-support.js';
 
 const json = (c: Cluster): JsonObject => toJson(ClusterSchema, c, { registry, useProtoFieldName: true }) as JsonObject;
 const byName = (cs: Cluster[], name: string): JsonObject => {
@@ -25,7 +25,7 @@ const MAIN = `outbound|80||${CATALOG}`;
 const withDr = (spec: DestinationRuleSpec) => buildClusters(catalogMesh([dr('catalog', 'istioinaction', spec)]), sidecar());
 
 describe('buildClusters', () => {
-  it('gives the ch2 catalog DestinationRule its three outbound clusters for port 80', { skip: !haveBook }, () => {
+  it('gives the ch2 catalog DestinationRule its three outbound clusters for port 80', () => {
     for (const file of ['ch2/catalog-destinationrule.yaml', 'ch5/catalog-dest-rule.yaml']) {
       const rules = readYaml<DestinationRuleSpec>(file).map((r) => ({ ...r, metadata: { ...r.metadata, namespace: 'istioinaction' } }));
       const names = buildClusters(catalogMesh(rules), sidecar()).map((c) => c.name);
@@ -250,7 +250,7 @@ describe('TLS', () => {
 });
 
 describe('DNS ServiceEntry', () => {
-  it('ch5 forum ServiceEntry -> STRICT_DNS with a load_assignment and DNS settings', { skip: !haveBook }, () => {
+  it('ch5 forum ServiceEntry -> STRICT_DNS with a load_assignment and DNS settings', () => {
     const objects = readYaml('ch5/forum-serviceentry.yaml') as unknown as KubeObject[];
     const host = 'jsonplaceholder.typicode.com';
     const push = pushFromRegistry(objects);

@@ -1,13 +1,12 @@
 // Test helpers: a small in-memory PushContext (services, instances, DestinationRules), a sidecar
-// ProxyNode, the book corpus location (STRAIT_SHARED, default <repo>/../shared) and YAML loading.
+// ProxyNode, the book corpus location (samples/book) and YAML loading.
 import type { RequestAuthentication } from '../../security/authn/request-authentications.js';
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
 import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
 import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js';
 import type { ConfigObject } from '../../config/object.js';
@@ -18,11 +17,9 @@ import { ConfigErrorLog, type ConfigError } from '../../model/config-errors.js';
 import type { KubeObject } from '../../registry/input.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { ServiceRegistry } from '../../registry/registry.js';
+import { BOOK_DIR } from '../../../../samples/book-corpus.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
-export const SHARED = process.env.STRAIT_SHARED ?? join(root, '..', 'shared');
-export const BOOK = join(SHARED, 'corpus', 'book');
-export const haveBook = existsSync(BOOK);
+export const BOOK = BOOK_DIR;
 
 export function readYaml<T = unknown>(file: string): ConfigObject<T>[] {
   return parseAllDocuments(readFileSync(join(BOOK, file), 'utf8'))

@@ -1,8 +1,7 @@
 // Test support for the listener translator: a small in-memory PushContext, book YAML loading and
 // Kubernetes TLS secrets made from PEM files (as `kubectl create secret tls|generic` would).
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ConfigObject } from '../../config/object.js';
 import type { GatewaySpec } from '../../config/kinds/gateway.js';
@@ -19,10 +18,9 @@ import { requestAuthenticationsFor, type RequestAuthentication } from '../../sec
 import { authorizationPoliciesFor, type AuthorizationPolicy } from '../../security/authz/policies.js';
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
 import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
+import { BOOK_DIR } from '../../../../samples/book-corpus.js';
 
-/** The shared corpus: STRAIT_SHARED, else `<repo>/../shared` (dist/src/pilot/translate/listener -> repo). */
-export const SHARED = process.env['STRAIT_SHARED'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', '..', 'shared');
-export const BOOK = join(SHARED, 'corpus', 'book');
+export const BOOK = BOOK_DIR;
 
 /** The config objects of a book YAML file; objects without a namespace get `namespace`. */
 export function loadBook(rel: string, namespace: string): ConfigObject[] {

@@ -16,9 +16,9 @@ import type { PathError } from '../../../proxy/bootstrap/config-error.js';
 import { httpRoutes } from './http-route.js';
 import { defaultRoute } from './virtual-host.js';
 import type { ClusterResolver, HTTPRoute } from './inputs.js';
-import { SHARED } from './test-support.js';
+import { BOOK_DIR } from '../../../../samples/book-corpus.js';
 
-const BOOK = join(SHARED, 'corpus', 'book');
+const BOOK = BOOK_DIR;
 const resolve: ClusterResolver = (d) => `outbound|${d.port?.number ?? 80}|${d.subset ?? ''}|${d.host}.istioinaction.svc.cluster.local`;
 
 function vsRoutes(file: string): Route[] {

@@ -1,5 +1,5 @@
 // Test doubles for the route translators: a small in-memory PushContext over given config and
-// services, book-corpus loading (STRAIT_SHARED), and proxies as istiod would see them.
+// services, book-corpus loading (samples/book), and proxies as istiod would see them.
 import type { RequestAuthentication } from '../../security/authn/request-authentications.js';
 import { telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../../telemetry/effective.js';
 import { noAuthorizationPolicies, type AuthorizationPolicies } from '../../security/authz/policies.js';
@@ -19,12 +19,12 @@ import type { Protocol } from '../../registry/protocol.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { qualifyGateway } from './vs-routes.js';
 import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
+import { BOOK_DIR } from '../../../../samples/book-corpus.js';
 
-export const SHARED = process.env.STRAIT_SHARED ?? join(process.cwd(), '..', 'shared');
 
 /** The documents of a book corpus file, with `namespace` filled in where the file leaves it out. */
 export function bookObjects(file: string, namespace = 'istioinaction'): ConfigObject[] {
-  return parseAllDocuments(readFileSync(join(SHARED, 'corpus', 'book', file), 'utf8'))
+  return parseAllDocuments(readFileSync(join(BOOK_DIR, file), 'utf8'))
     .map((d) => d.toJS() as ConfigObject | null)
     .filter((o): o is ConfigObject => o !== null && typeof o === 'object')
     .map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? namespace } }));
