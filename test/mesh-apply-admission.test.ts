@@ -14,17 +14,7 @@ import { startControlApi } from '../src/mesh/local/control-api.js';
 import { PROFILES } from '../src/mesh/local/profiles.js';
 import { straitWithHome } from './lib/strait-cli.js';
 import { REPO_ROOT, STRAIT_BIN } from './lib/proxy-process.js';
-
-const vs = (name: string, extra: string): string => `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: ${name}
-spec:
-  hosts: [catalog]
-  http:
-  - route:
-    - destination: {host: catalog}
-${extra}`;
+import { catalogVirtualService as vs } from './lib/catalog-virtual-service.js';
 
 const TWO = `${vs('good', '      weight: 100\n')}---\n${vs('bad', '      wieght: 100\n')}`;
 const REFUSAL = 'VirtualService istioinaction/bad: spec.http[0].route[0].wieght: unknown field "spec.http[0].route[0].wieght"';

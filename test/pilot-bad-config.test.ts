@@ -6,7 +6,6 @@
 // And `strait pilot` skips, logs and counts an invalid object of its watched directory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,25 +18,16 @@ import { defaultTranslators } from '../src/pilot/xds/default-translators.js';
 import { defaultMeshConfig } from '../src/pilot/model/mesh-config.js';
 import { CLUSTER_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../src/xds/server/index.js';
 import { curl } from './lib/curl.js';
-import { startProxy, STRAIT_BIN, terminate, type RunningProxy } from './lib/proxy-process.js';
-import { freePort } from './lib/sandbox.js';
+import { catalogWorkloadYaml } from './lib/catalog-gateway-mesh.js';
+import { startPilot } from './lib/pilot-process.js';
+import { startProxy, type RunningProxy } from './lib/proxy-process.js';
 import { straitWithHome } from './lib/strait-cli.js';
 import { waitFor } from './lib/wait.js';
 
 const GATEWAY_IP = '127.67.0.10';
 const APP_IP = '127.67.0.1';
 
-const MESH = `apiVersion: v1
-kind: Service
-metadata: { name: catalog, namespace: istioinaction }
-spec: { selector: { app: catalog }, ports: [{ name: http, port: 80, targetPort: 3000 }] }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: catalog-0, namespace: istioinaction, labels: { app: catalog } }
-spec: { containers: [{ name: catalog, image: istioinaction/catalog, ports: [{ containerPort: 3000 }] }] }
-status: { podIP: ${APP_IP}, phase: Running, conditions: [{ type: Ready, status: "True" }] }
----
+const MESH = `${catalogWorkloadYaml('catalog-0', APP_IP)}---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: { name: catalog-gateway, namespace: istioinaction }
@@ -150,19 +140,14 @@ test('strait pilot: an invalid object in the watched directory is skipped, logge
   const dir = mkdtempSync(join(tmpdir(), 'strait-pilot-invalid-'));
   writeFileSync(join(dir, 'mesh.yaml'), MESH);
   writeFileSync(join(dir, 'bad-vs.yaml'), catalogVs('1').replace('destination: { host: catalog } }', 'destination: { host: catalog }, weight: -1 }'));
-  const [xdsPort, monPort] = [await freePort(), await freePort()];
-  const pilot = spawn(process.execPath, [STRAIT_BIN, 'pilot', '--config-dir', dir, '--xds-port', String(xdsPort), '--monitoring-port', String(monPort)],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  pilot.stderr!.on('data', (d) => { out += d; });
+  const pilot = await startPilot(dir);
   t.after(async () => {
-    if (pilot.exitCode === null) await terminate(pilot);
+    await pilot.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const get = (path: string): Promise<string> => fetch(`http://127.0.0.1:${monPort}${path}`).then((r) => r.text());
-  const metrics = await waitFor(`pilot to listen\n${out}`, 15_000, () => get('/metrics').catch(() => undefined));
+  const metrics = await pilot.monitoring('/metrics');
   assert.match(metrics, /^galley_validation_failed\{group="networking\.istio\.io",version="v1",resource="virtualservices",reason="invalid_resource"\} 1$/m);
-  assert.match(out, /\twarn\tconfig: bad-vs\.yaml:7: VirtualService istioinaction\/catalog: spec\.http\[0\]\.route\[0\]\.weight: weight -1 < 0 \(not admitted\)\n/);
-  const configz = JSON.parse(await get('/debug/configz')) as { kind: string }[];
+  assert.match(pilot.output(), /\twarn\tconfig: bad-vs\.yaml:7: VirtualService istioinaction\/catalog: spec\.http\[0\]\.route\[0\]\.weight: weight -1 < 0 \(not admitted\)\n/);
+  const configz = JSON.parse(await pilot.monitoring('/debug/configz')) as { kind: string }[];
   assert.deepEqual(configz.map((o) => o.kind).sort(), ['Gateway', 'Pod', 'Service']);
 });

@@ -3,17 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { admit, readManifests } from './admission.js';
-
-const vs = (name: string, route: string): string => `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: ${name}
-spec:
-  hosts: [catalog]
-  http:
-  - route:
-    - destination: {host: catalog}
-${route}`;
+import { catalogVirtualService as vs } from '../../../test/lib/catalog-virtual-service.js';
 
 test('one valid and one invalid VirtualService: the valid one is accepted, the other refused with its line and path', () => {
   const text = `${vs('good', '      weight: 100\n')}---\n${vs('bad', '      wieght: 100\n')}`;
