@@ -74,8 +74,8 @@ export class RbacFilter implements StreamDecoderFilter {
     if (s.shadow !== null) {
       const d = s.shadow.decide(input);
       (d.allowed ? stats.shadow_allowed : stats.shadow_denied).inc();
-      if (d.policyId !== '') fields[`${s.shadowRulesStatPrefix}${RBAC_METADATA.shadowEffectivePolicyId}`] = d.policyId;
-      fields[`${s.shadowRulesStatPrefix}${RBAC_METADATA.shadowEngineResult}`] = d.allowed ? RBAC_METADATA.allowed : RBAC_METADATA.denied;
+      if (d.policyId !== '') fields[s.keys.shadowEffectivePolicyId] = d.policyId;
+      fields[s.keys.shadowEngineResult] = d.allowed ? RBAC_METADATA.allowed : RBAC_METADATA.denied;
     }
     if (s.enforced === null) {
       info.setDynamicMetadata(RBAC_FILTER_NAME, fields);
@@ -83,8 +83,8 @@ export class RbacFilter implements StreamDecoderFilter {
     }
     const d = s.enforced.decide(input);
     if (d.logHint !== undefined) info.setDynamicMetadata(RBAC_METADATA.commonNamespace, { [RBAC_METADATA.accessLogHint]: d.logHint });
-    if (d.policyId !== '') fields[`${s.rulesStatPrefix}${RBAC_METADATA.enforcedEffectivePolicyId}`] = d.policyId;
-    fields[`${s.rulesStatPrefix}${RBAC_METADATA.enforcedEngineResult}`] = d.allowed ? RBAC_METADATA.allowed : RBAC_METADATA.denied;
+    if (d.policyId !== '') fields[s.keys.effectivePolicyId] = d.policyId;
+    fields[s.keys.engineResult] = d.allowed ? RBAC_METADATA.allowed : RBAC_METADATA.denied;
     info.setDynamicMetadata(RBAC_FILTER_NAME, fields);
     if (d.allowed) {
       stats.allowed.inc();
