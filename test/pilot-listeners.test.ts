@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { toJson } from '@bufbuild/protobuf';
 import { ListenerSchema, type Listener } from '../src/xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { registry } from '../src/xds/registry.js';
-import { buildListeners } from '../src/pilot/translate/listener/index.js';
+import { buildListenersOf } from '../src/pilot/translate/listener/test-support.js';
 import { BOOK, fakeInstance, fakeProxy, fakePush, fakeService, loadBook, tlsSecretData } from '../src/pilot/translate/listener/test-support.js';
 import { curl } from './lib/curl.js';
 import { startEchoUpstream, type EchoUpstream } from './lib/echo-upstream.js';
@@ -58,9 +58,9 @@ before(async () => {
   const secrets = { 'istio-system/webapp-credential': tlsSecretData('ch4/certs/3_application/certs/webapp.istioinaction.io.cert.pem',
     'ch4/certs/3_application/private/webapp.istioinaction.io.key.pem') };
   const configs = [...loadBook('ch2/ingress-gateway.yaml', 'istioinaction'), ...loadBook('ch4/coolstore-gw-tls.yaml', 'istio-system')];
-  const gateway = buildListeners(fakePush({ configs, secrets, proxyInstances: gwInstances }), fakeProxy('router', 'istio-system', { bindAddress: HOST }));
+  const gateway = buildListenersOf(fakePush({ configs, secrets, proxyInstances: gwInstances }), fakeProxy('router', 'istio-system', { bindAddress: HOST }));
   const catalog = fakeService('catalog.istioinaction.svc.cluster.local', 'istioinaction', [{ name: 'http', port: 80, protocol: 'HTTP' }], ['10.96.0.10']);
-  const sidecar = buildListeners(fakePush({ services: [catalog], proxyInstances: [fakeInstance(catalog.hostname, 'http', 80, inboundPort)] }),
+  const sidecar = buildListenersOf(fakePush({ services: [catalog], proxyInstances: [fakeInstance(catalog.hostname, 'http', 80, inboundPort)] }),
     fakeProxy('sidecar', 'istioinaction', { bindAddress: HOST, httpProxyPort }));
   const routes: Record<string, J> = {
     [`http.${gatewayPort}`]: routeTo(`http.${gatewayPort}`, ['*'], WEBAPP),

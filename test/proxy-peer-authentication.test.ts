@@ -17,7 +17,7 @@ import { buildPushContext } from '../src/pilot/model/build-push-context.js';
 import { defaultMeshConfig } from '../src/pilot/model/mesh-config.js';
 import { proxyNodeId, type ProxyNode } from '../src/pilot/model/proxy.js';
 import { ServiceRegistry } from '../src/pilot/registry/registry.js';
-import { buildListeners } from '../src/pilot/translate/listener/index.js';
+import { buildListenersOf } from '../src/pilot/translate/listener/test-support.js';
 import { ListenerSchema } from '../src/xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { registry } from '../src/xds/registry.js';
 import { curl } from './lib/curl.js';
@@ -81,7 +81,7 @@ function generatedInbound(yaml: string): Record<string, unknown> {
     labels: { app: 'catalog', 'security.istio.io/tlsMode': 'istio' }, serviceAccount: 'catalog', bindAddress: '127.0.0.1',
     appAddress: '127.0.0.1', httpProxyPort: 0, metadata: {},
   };
-  const l = buildListeners(push, proxy).find((x) => x.name === 'virtualInbound');
+  const l = buildListenersOf(push, proxy).find((x) => x.name === 'virtualInbound');
   assert.ok(l);
   const j = toJson(ListenerSchema, l, { registry }) as { address: { socketAddress: { portValue: number } } };
   j.address.socketAddress.portValue = 0;

@@ -8,6 +8,7 @@ import { loadConfigText } from '../../src/pilot/config/yaml-loader.js';
 import { buildPushContext } from '../../src/pilot/model/build-push-context.js';
 import { defaultMeshConfig, type MeshConfig } from '../../src/pilot/model/mesh-config.js';
 import { proxyNodeId, type ProxyNode } from '../../src/pilot/model/proxy.js';
+import { allViewsIn } from '../../src/pilot/model/proxy-views.js';
 import type { PushContext } from '../../src/pilot/model/push-context.js';
 import { ServiceRegistry } from '../../src/pilot/registry/registry.js';
 import type { ServiceInstance } from '../../src/pilot/registry/model.js';
@@ -106,7 +107,8 @@ export function meshOf(files: readonly string[], extra = '', meshConfig: Partial
     sidecar: (app, ns = 'istioinaction') =>
       node('sidecar', podOf((i) => i.labels['app'] === app && i.workload.split('/')[1] === ns, `${ns}/${app}`), ns),
     gateway: () => node('router', podOf((i) => i.labels['istio'] === 'ingressgateway', 'ingress gateway'), 'istio-system'),
-    configFor: (proxy) => {
+    configFor: (node) => {
+      const proxy = allViewsIn(push, node);
       const clusters = buildClusters(push, proxy);
       const endpoints: ClusterLoadAssignment[] = [];
       for (const c of clusters) {

@@ -13,6 +13,7 @@ import { selects } from '../registry/workload.js';
 import { configVisibleTo, egressAllows, egressHosts, indexByKind } from './config-index.js';
 import type { MeshConfig } from './mesh-config.js';
 import type { ProxyNode } from './proxy.js';
+import { labelsKey, type ProxyScope } from './proxy-views.js';
 import type { PushContext } from './push-context.js';
 import type { TelemetrySpec } from '../config/kinds/telemetry.js';
 import { telemetriesFor, telemetryPlan, type TelemetryMode, type TelemetryPlan } from '../telemetry/effective.js';
@@ -56,11 +57,9 @@ class Context implements PushContext {
   private readonly sidecars: SC[];
   private readonly gateways: GW[];
   private readonly telemetries: ConfigObject<TelemetrySpec>[];
-  private readonly telemetryPlans = new WeakMap<ProxyNode, Map<TelemetryMode, TelemetryPlan>>();
+
   private readonly authorizationPolicies: AuthorizationPolicy[];
-  private readonly authzByProxy = new WeakMap<ProxyNode, AuthorizationPolicies>();
   private readonly requestAuthentications: RequestAuthentication[];
-  private readonly authnByProxy = new WeakMap<ProxyNode, RequestAuthentication[]>();
   private readonly secrets = new Map<string, Record<string, string>>();
   /** The namespace of the first service of each hostname, and DestinationRules by namespace. */
   private readonly serviceNamespace = new Map<string, string>();
@@ -71,8 +70,8 @@ class Context implements PushContext {
   private readonly instancesByWorkload = new Map<string, ServiceInstance[]>();
   private readonly instancesByAddress = new Map<string, ServiceInstance[]>();
   private readonly memo = new Map<string, unknown>();
-  /** Each proxy's scope key (role, namespace, Sidecar), computed once per push. */
-  private readonly scopes = new WeakMap<ProxyNode, string>();
+  /** The node id of the proxy being built, for the config errors recorded meanwhile. */
+  private building = '';
   private readonly errors: ConfigErrorLog;
 
   constructor(input: PushContextInput) {
@@ -151,8 +150,12 @@ class Context implements PushContext {
     });
   }
 
-  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void {
-    this.errors.record(obj, proxy?.id ?? '', err);
+  reportConfigError(obj: ConfigObject, err: unknown): void {
+    this.errors.record(obj, this.building, err);
+  }
+
+  buildingFor(proxyId: string): void {
+    this.building = proxyId;
   }
 
   configErrors(): ConfigError[] {
@@ -166,56 +169,44 @@ class Context implements PushContext {
     return v;
   }
 
-  /** The key of everything that scopes a proxy's view: namespace, Sidecar, type. */
-  private scope(proxy: ProxyNode): string {
-    let key = this.scopes.get(proxy);
-    if (key === undefined) {
-      const sc = this.sidecarFor(proxy);
-      key = `${proxy.type}/${proxy.namespace}/${sc ? `${nsOf(sc)}/${sc.metadata.name}` : ''}`;
-      this.scopes.set(proxy, key);
-    }
-    return key;
+  /** The key of everything that decides what a proxy sees: role, namespace, labels (its Sidecar and every selector). */
+  private scope(proxy: ProxyScope): string {
+    return `${proxy.type}/${proxy.namespace}/${labelsKey(proxy.labels)}`;
   }
 
-  telemetryFor(proxy: ProxyNode, mode: TelemetryMode): TelemetryPlan {
-    let plans = this.telemetryPlans.get(proxy);
-    if (plans === undefined) this.telemetryPlans.set(proxy, (plans = new Map()));
-    let plan = plans.get(mode);
-    if (plan === undefined) {
-      plan = telemetryPlan(telemetriesFor(this.telemetries, proxy, this.mesh.rootNamespace), this.mesh, mode);
-      plans.set(mode, plan);
-    }
-    return plan;
+  /** The key of what decides which services and VirtualServices a proxy sees: role, namespace and its Sidecar. */
+  private visibility(proxy: ProxyScope): string {
+    const sc = this.sidecarFor(proxy);
+    return `${proxy.type}/${proxy.namespace}/${sc ? `${nsOf(sc)}/${sc.metadata.name}` : ''}`;
   }
 
-  authorizationPoliciesFor(proxy: ProxyNode): AuthorizationPolicies {
-    let p = this.authzByProxy.get(proxy);
-    if (p === undefined) {
-      p = authorizationPoliciesFor(this.authorizationPolicies, proxy, this.mesh.rootNamespace);
-      this.authzByProxy.set(proxy, p);
-    }
-    return p;
+  telemetryFor(proxy: ProxyScope, mode: TelemetryMode): TelemetryPlan {
+    return this.cached(`tel:${this.scope(proxy)}:${mode}`,
+      () => telemetryPlan(telemetriesFor(this.telemetries, proxy, this.mesh.rootNamespace), this.mesh, mode));
   }
 
-  requestAuthenticationsFor(proxy: ProxyNode): RequestAuthentication[] {
-    let p = this.authnByProxy.get(proxy);
-    if (p === undefined) {
-      p = requestAuthenticationsFor(this.requestAuthentications, proxy, this.mesh.rootNamespace);
-      this.authnByProxy.set(proxy, p);
-    }
-    return p;
+  authorizationPoliciesFor(proxy: ProxyScope): AuthorizationPolicies {
+    return this.cached(`authz:${this.scope(proxy)}`, () => authorizationPoliciesFor(this.authorizationPolicies, proxy, this.mesh.rootNamespace));
   }
 
-  sidecarFor(proxy: ProxyNode): SC | undefined {
+  requestAuthenticationsFor(proxy: ProxyScope): RequestAuthentication[] {
+    return this.cached(`authn:${this.scope(proxy)}`, () => requestAuthenticationsFor(this.requestAuthentications, proxy, this.mesh.rootNamespace));
+  }
+
+  sidecarFor(proxy: ProxyScope): SC | undefined {
     if (proxy.type !== 'sidecar') return undefined;
+    return this.cached(`sc:${this.scope(proxy)}`, () => this.findSidecar(proxy));
+  }
+
+  private findSidecar(proxy: ProxyScope): SC | undefined {
     const inNs = this.sidecars.filter((s) => nsOf(s) === proxy.namespace);
     return inNs.find((s) => s.spec.workloadSelector?.labels !== undefined && selects(s.spec.workloadSelector.labels, proxy.labels))
       ?? inNs.find((s) => s.spec.workloadSelector === undefined)
       ?? this.sidecars.find((s) => nsOf(s) === this.mesh.rootNamespace && s.spec.workloadSelector === undefined);
   }
 
-  servicesFor(proxy: ProxyNode): Service[] {
-    return this.cached(`svc:${this.scope(proxy)}`, () => {
+  servicesFor(proxy: ProxyScope): Service[] {
+    return this.cached(`svc:${this.visibility(proxy)}`, () => {
       const sc = this.sidecarFor(proxy);
       const egress = sc !== undefined && (sc.spec.egress?.length ?? 0) > 0 ? egressHosts(sc) : undefined;
       const seen = new Set<string>();
@@ -228,14 +219,14 @@ class Context implements PushContext {
     });
   }
 
-  serviceFor(proxy: ProxyNode, host: string): Service | undefined {
+  serviceFor(proxy: ProxyScope, host: string): Service | undefined {
     const fqdn = resolveShortname(host, proxy.namespace);
-    const index = this.cached(`svcidx:${this.scope(proxy)}`, () => new Map(this.servicesFor(proxy).map((s) => [s.hostname, s])));
+    const index = this.cached(`svcidx:${this.visibility(proxy)}`, () => new Map(this.servicesFor(proxy).map((s) => [s.hostname, s])));
     return index.get(fqdn) ?? this.registry.lookup(host, proxy.namespace);
   }
 
-  virtualServicesFor(proxy: ProxyNode, gateways: readonly string[]): VS[] {
-    return this.cached(`vs:${this.scope(proxy)}:${gateways.join(',')}`, () => {
+  virtualServicesFor(proxy: ProxyScope, gateways: readonly string[]): VS[] {
+    return this.cached(`vs:${this.visibility(proxy)}:${gateways.join(',')}`, () => {
       const sc = this.sidecarFor(proxy);
       const egress = sc !== undefined && (sc.spec.egress?.length ?? 0) > 0 ? egressHosts(sc) : undefined;
       const bound = gateways.length === 1 ? this.vsByGateway.get(gateways[0]) ?? []
@@ -249,8 +240,8 @@ class Context implements PushContext {
     return this.vss.find((v) => nsOf(v) === namespace && v.metadata.name === name);
   }
 
-  destinationRuleFor(proxy: ProxyNode, fqdn: string): DR | undefined {
-    return this.cached(`dr:${proxy.namespace}:${fqdn}:${proxy.type}`, () => {
+  destinationRuleFor(proxy: ProxyScope, fqdn: string): DR | undefined {
+    return this.cached(`dr:${this.scope(proxy)}:${fqdn}`, () => {
       const svcNs = this.serviceNamespace.get(fqdn);
       const applies = (d: DR): boolean => {
         const sel = d.spec.workloadSelector?.matchLabels;
@@ -267,7 +258,7 @@ class Context implements PushContext {
     });
   }
 
-  gatewaysFor(proxy: ProxyNode): GW[] {
+  gatewaysFor(proxy: ProxyScope): GW[] {
     if (proxy.type !== 'router') return [];
     return this.gateways.filter((g) => selects(g.spec.selector ?? {}, proxy.labels));
   }
@@ -276,7 +267,7 @@ class Context implements PushContext {
     return this.registry.instancesByPort(fqdn, port, subsetLabels);
   }
 
-  proxyInstances(proxy: ProxyNode): ServiceInstance[] {
+  proxyInstances(proxy: Pick<ProxyNode, 'namespace' | 'workloadName' | 'ipAddresses'>): ServiceInstance[] {
     return this.cached(`in:${proxy.namespace}/${proxy.workloadName}/${proxy.ipAddresses.join(',')}`, () => {
       const out = new Set(this.instancesByWorkload.get(`Pod/${proxy.namespace}/${proxy.workloadName}`) ?? []);
       for (const ip of proxy.ipAddresses) for (const i of this.instancesByAddress.get(ip) ?? []) out.add(i);

@@ -1,5 +1,5 @@
 // The ProxyNode of a connecting Envoy/Strait node: the istiod-style node id and its metadata
-// (NAMESPACE, LABELS, NAME, INSTANCE_IPS, SERVICE_ACCOUNT, HTTP_PROXY_PORT, Strait's local addresses).
+// (NAMESPACE, LABELS, NAME, INSTANCE_IPS, SERVICE_ACCOUNT, HTTP_PROXY_PORT, Strait's local addresses) and locality.
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { parseProxyNodeId, type ProxyNode } from './proxy.js';
 
@@ -37,6 +37,7 @@ export function proxyFromNode(node: Node): ProxyNode {
     bindAddress: str(md[BIND_ADDRESS_KEY]) ?? '0.0.0.0',
     appAddress: str(md[APP_ADDRESS_KEY]) ?? '127.0.0.1',
     httpProxyPort: Number(str(md['HTTP_PROXY_PORT']) ?? 0) || 0,
+    ...(node.locality ? { locality: { region: node.locality.region, zone: node.locality.zone, subzone: node.locality.subZone } } : {}),
     metadata,
   };
 }

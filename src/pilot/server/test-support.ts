@@ -66,9 +66,11 @@ export class TestAdsProxy {
   private closed = false;
   private readonly loop: Promise<void>;
 
-  constructor(port: number, readonly nodeId: string, metadata: JsonObject, subscriptions: readonly Subscription[]) {
+  /** `locality`: the node's locality (Envoy's node.locality), as a proxy started with --service-zone etc. sends it. */
+  constructor(port: number, readonly nodeId: string, metadata: JsonObject, subscriptions: readonly Subscription[],
+    locality?: { region?: string; zone?: string; subZone?: string }) {
     this.client = sotwClient(port);
-    const node = { id: nodeId, cluster: 'test', metadata, userAgentName: 'test-proxy' };
+    const node = { id: nodeId, cluster: 'test', metadata, userAgentName: 'test-proxy', ...(locality ? { locality } : {}) };
     for (const s of subscriptions) this.client.send({ node, typeUrl: s.typeUrl, resourceNames: s.names ?? [] });
     this.loop = this.run(new Map(subscriptions.map((s) => [s.typeUrl, s.names ?? []])));
   }

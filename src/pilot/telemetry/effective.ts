@@ -5,7 +5,7 @@ import type {
   AccessLoggingRule, CustomTag, MetricsOverride, MetricsRule, ProviderRef, TelemetrySpec, TracingRule, WorkloadMode,
 } from '../config/kinds/telemetry.js';
 import type { ExtensionProvider, MeshConfig } from '../model/mesh-config.js';
-import type { ProxyNode } from '../model/proxy.js';
+import type { ProxyScope } from '../model/proxy-views.js';
 import { selects } from '../registry/workload.js';
 
 /** Which side of a call a listener reports: CLIENT (outbound, gateways) or SERVER (inbound). */
@@ -30,7 +30,7 @@ export interface TelemetryPlan {
 type Telemetry = ConfigObject<TelemetrySpec>;
 
 /** The Telemetry objects for a proxy, least specific first (root namespace, namespace, workload). */
-export function telemetriesFor(all: readonly Telemetry[], proxy: ProxyNode, rootNamespace: string): Telemetry[] {
+export function telemetriesFor(all: readonly Telemetry[], proxy: ProxyScope, rootNamespace: string): Telemetry[] {
   const noSelector = (t: Telemetry): boolean => t.spec.selector?.matchLabels === undefined;
   const ns = (t: Telemetry): string => t.metadata.namespace ?? '';
   const byName = (a: Telemetry, b: Telemetry): number => a.metadata.name.localeCompare(b.metadata.name);

@@ -4,14 +4,13 @@
 import { toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
 import { reflect, type ReflectMessage } from '@bufbuild/protobuf/reflect';
 import type { ConfigObject } from '../config/object.js';
-import type { ProxyNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 
 /**
- * `build()`: what `obj` gives `proxy`'s config. When it throws, or `check` throws on what it built,
+ * `build()`: what `obj` gives the proxy's config. When it throws, or `check` throws on what it built,
  * `fallback()` (the config without `obj`) is used instead and the push records `obj` as left out.
  */
-export function isolated<T>(push: PushContext, proxy: ProxyNode, obj: ConfigObject, build: () => T, fallback: () => T,
+export function isolated<T>(push: PushContext, obj: ConfigObject, build: () => T, fallback: () => T,
   check?: (built: T) => void): T {
   try {
     const built = build();
@@ -20,7 +19,7 @@ export function isolated<T>(push: PushContext, proxy: ProxyNode, obj: ConfigObje
   } catch (e) {
     // When the config without `obj` fails too, `obj` is not (alone) to blame: that error goes up.
     const without = fallback();
-    push.reportConfigError(obj, proxy, e);
+    push.reportConfigError(obj, e);
     return without;
   }
 }

@@ -1,8 +1,8 @@
-// Turns a push context into per-proxy xDS snapshots, building each piece once for everything that
-// shares it: routes per scope (role, namespace, labels, Sidecar, HTTP proxy port), a service port's
-// clusters per (role, service, DestinationRule), listeners and inbound clusters per proxy shape
-// (scope, addresses, own service ports), endpoints per cluster. Shared pieces are the same packed
-// resources, so the xDS server encodes each once. An endpoints-only push rebuilds just EDS.
+// Turns a push context into per-proxy xDS snapshots, building each piece once for every proxy that
+// shares it. Each translator gets a narrow view of the proxy (model/proxy-views.ts) and the piece's
+// cache key is that view, so proxies share a piece only when nothing the translator reads differs
+// (istiod's cache keys). Shared pieces are the same packed resources, so the xDS server encodes each
+// once. An endpoints-only push rebuilds just EDS.
 // What fails to build is contained: a resource keeps its previous version (or is left out), a type
 // its previous snapshot, and each failure is returned to the caller; the rest is still pushed.
 import { create, type Message } from '@bufbuild/protobuf';
@@ -15,6 +15,9 @@ import {
 } from '../../xds/server/index.js';
 import { errorMessage } from '../model/config-errors.js';
 import type { ProxyNode } from '../model/proxy.js';
+import {
+  clustersView, endpointsView, listenersView, routesView, viewKey, type ClustersView, type EndpointsView,
+} from '../model/proxy-views.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
 import { encode } from '../translate/isolate.js';
@@ -74,20 +77,6 @@ export function edsServiceNames(clusters: readonly Cluster[]): string[] {
     .map((c) => c.edsClusterConfig?.serviceName || c.name);
 }
 
-const labelsKey = (l: Record<string, string>): string => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(',');
-
-/** What routes and outbound clusters of a proxy depend on. */
-export function scopeKey(push: PushContext, p: ProxyNode): string {
-  const sc = push.sidecarFor(p);
-  return [p.type, p.namespace, labelsKey(p.labels), sc ? `${sc.metadata.namespace}/${sc.metadata.name}` : '', p.httpProxyPort].join('|');
-}
-
-/** What a proxy's listeners and inbound clusters depend on beyond its scope. */
-function shapeKey(push: PushContext, p: ProxyNode, scope: string): string {
-  const inst = push.proxyInstances(p).map((i) => `${i.hostname}:${i.servicePort}:${i.port}`).sort().join(',');
-  return [scope, p.bindAddress, p.appAddress, inst].join('|');
-}
-
 /** Every type a snapshot carries. */
 export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE]);
 
@@ -97,11 +86,11 @@ interface Timed<T> { value: T; ms: number; failures: GenerationFailure[] }
 interface Failed { error: string }
 interface Eds { ts: TypeSnapshot; failures: GenerationFailure[] }
 
-
 /**
  * Generates snapshots for one push context; make a new one per full push. Each piece is built on
- * first use and shared after: routes per scope, service clusters per (role, service, rule),
- * listeners and the CDS list per shape, EDS lists per set of names.
+ * first use and shared after, keyed by the view its translator reads: routes, listeners, outbound
+ * clusters, a service port's clusters (with its service, rule and identities), the CDS list, and each
+ * endpoint assignment and EDS list.
  */
 export class SnapshotGenerator {
   private readonly routes = new Map<string, Timed<TypeSnapshot> | Failed>();
@@ -111,11 +100,11 @@ export class SnapshotGenerator {
   private readonly carried?: ReadonlyMap<string, Outbound>;
   private readonly listeners = new Map<string, Timed<TypeSnapshot> | Failed>();
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
-  /** Each cluster's packed assignment: null when it has none, a failure when it could not be built. */
+  /** Each (endpoints view, cluster)'s packed assignment: null when it has none, a failure when it could not be built. */
   private readonly endpointCache = new Map<string, SnapshotResource | null | GenerationFailure>();
   private edsVersion: string;
-  /** EDS type snapshots by what names them (a shape's EDS name list, or the EDS snapshot an endpoints push replaces). */
-  private edsOf = new WeakMap<object, Eds>();
+  /** EDS type snapshots by what names them (a CDS list's EDS names, or the EDS snapshot an endpoints push replaces), then by endpoints view. */
+  private edsOf = new WeakMap<object, Map<string, Eds>>();
   private readonly noSecrets: TypeSnapshot;
 
   /** `previous`: the generator of the last full push, whose unchanged service clusters are reused. */
@@ -133,8 +122,13 @@ export class SnapshotGenerator {
   generate(proxy: ProxyNode, previous?: Snapshot, types: ReadonlySet<string> = ALL_TYPES):
     { snapshot: Snapshot; times: GenerationTimes; failures: GenerationFailure[] } {
     const keep = (t: string): TypeSnapshot | undefined => (previous !== undefined && !types.has(t) ? previous.get(t) : undefined);
-    const scope = scopeKey(this.push, proxy);
-    const shape = shapeKey(this.push, proxy, scope);
+    this.push.buildingFor(proxy.id);
+    const instances = this.push.proxyInstances(proxy);
+    const routes = routesView(proxy, instances);
+    const listeners = listenersView(proxy, instances);
+    const clusters = clustersView(proxy);
+    const listenersKey = viewKey(listeners);
+    const clustersKey = viewKey(clusters);
     const times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
     const failures: GenerationFailure[] = [];
     const built = <T>(typeUrl: string, make: () => Timed<T>): Timed<T> | undefined => {
@@ -150,25 +144,25 @@ export class SnapshotGenerator {
     const version = this.push.version;
     let lds = keep(LISTENER_TYPE);
     if (lds === undefined) {
-      const l = built(LISTENER_TYPE, () => this.cached(this.listeners, shape,
-        (fail) => typeSnapshot(version, packAll(this.tr.listeners(this.push, proxy), LISTENER_TYPE, fail, previous?.get(LISTENER_TYPE)))));
+      const l = built(LISTENER_TYPE, () => this.cached(this.listeners, listenersKey,
+        (fail) => typeSnapshot(version, packAll(this.tr.listeners(this.push, listeners), LISTENER_TYPE, fail, previous?.get(LISTENER_TYPE)))));
       lds = l?.value ?? previous?.get(LISTENER_TYPE);
       times.lds = l?.ms ?? 0;
     }
     let rds = keep(ROUTE_TYPE);
     if (rds === undefined) {
-      const r = built(ROUTE_TYPE, () => this.cached(this.routes, scope,
-        (fail) => typeSnapshot(version, packAll(this.tr.routes(this.push, proxy), ROUTE_TYPE, fail, previous?.get(ROUTE_TYPE)))));
+      const r = built(ROUTE_TYPE, () => this.cached(this.routes, viewKey(routes),
+        (fail) => typeSnapshot(version, packAll(this.tr.routes(this.push, routes), ROUTE_TYPE, fail, previous?.get(ROUTE_TYPE)))));
       rds = r?.value ?? previous?.get(ROUTE_TYPE);
       times.rds = r?.ms ?? 0;
     }
     let cds = keep(CLUSTER_TYPE);
     let eds = keep(ENDPOINT_TYPE);
     if (cds === undefined || eds === undefined) {
-      const c = built(CLUSTER_TYPE, () => this.cached(this.clusters, shape, (fail) => {
-        const ob = this.outboundOf(proxy, scope);
+      const c = built(CLUSTER_TYPE, () => this.cached(this.clusters, `${clustersKey}|${listenersKey}`, (fail) => {
+        const ob = this.outboundOf(clusters, clustersKey);
         ob.failures.forEach(fail);
-        const inbound = this.tr.inboundClusters(this.push, proxy);
+        const inbound = this.tr.inboundClusters(this.push, listeners);
         return {
           ts: typeSnapshot(version, ob.packed, packAll(inbound, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE))),
           edsNames: [...ob.edsNames, ...edsServiceNames(inbound)],
@@ -186,7 +180,7 @@ export class SnapshotGenerator {
         cds ??= c.value.ts;
         const t0 = performance.now();
         if (eds === undefined) {
-          const e = this.endpoints(proxy, c.value.edsNames, c.value.edsNames);
+          const e = this.endpoints(endpointsView(proxy), c.value.edsNames, c.value.edsNames);
           eds = e.ts;
           failures.push(...e.failures);
         }
@@ -215,7 +209,8 @@ export class SnapshotGenerator {
     for (const t of old.typeUrls()) types.set(t, old.get(t)!);
     let failures: GenerationFailure[] = [];
     if (oldEds !== undefined) {
-      const e = this.endpoints(proxy, [...oldEds.resources.keys()], oldEds);
+      this.push.buildingFor(proxy.id);
+      const e = this.endpoints(endpointsView(proxy), [...oldEds.resources.keys()], oldEds);
       types.set(ENDPOINT_TYPE, e.ts);
       failures = e.failures;
     }
@@ -239,10 +234,10 @@ export class SnapshotGenerator {
     return hit;
   }
 
-  /** The outbound and fixed clusters of a scope; a service port whose clusters cannot be built is left out (a failure). */
-  private outboundOf(proxy: ProxyNode, scope: string): Outbound {
-    // The value carries its failures: every proxy of the scope reports them.
-    return this.cached(this.outbound, scope, () => {
+  /** The outbound and fixed clusters of a clusters view; a service port whose clusters cannot be built is left out (a failure). */
+  private outboundOf(proxy: ClustersView, key: string): Outbound {
+    // The value carries its failures: every proxy of the view reports them.
+    return this.cached(this.outbound, key, () => {
       const packed: SnapshotResource[] = [];
       const edsNames: string[] = [];
       const failures: GenerationFailure[] = [];
@@ -264,18 +259,17 @@ export class SnapshotGenerator {
   }
 
   /**
-   * A service port's clusters, shared by every proxy of the same role that picks the same
-   * DestinationRule, and kept across pushes while the service, the rule, the workload identities and
-   * tlsModes behind the port, the PeerAuthentications and the mesh settings are the same (istiod's CDS
-   * cache keys on the same).
+   * A service port's clusters, shared by every proxy with the same clusters view, and kept across
+   * pushes while the service, the DestinationRule, the workload identities and tlsModes behind the
+   * port, the PeerAuthentications and the mesh settings are the same (istiod's CDS cache keys on the same).
    */
-  private clustersOf(proxy: ProxyNode, svc: Service, port: ServicePort): Outbound {
+  private clustersOf(proxy: ClustersView, svc: Service, port: ServicePort): Outbound {
     const dr = this.push.destinationRuleFor(proxy, svc.hostname);
     const instances = this.push.instancesByPort(svc.hostname, port.port);
     const identities = [...new Set(instances.map((i) => i.identity))].sort();
     // Auto mTLS reads the destination's PeerAuthentications, and passthrough destinations their endpoints' tlsMode.
     const tlsModes = [...new Set(instances.map((i) => i.tlsMode))].sort();
-    const key = JSON.stringify([proxy.type, svc, port.port, dr?.metadata.namespace, dr?.metadata.name, dr?.spec ?? null, identities, tlsModes,
+    const key = JSON.stringify([proxy, svc, port.port, dr?.metadata.namespace, dr?.metadata.name, dr?.spec ?? null, identities, tlsModes,
       this.push.peerAuthentication.version, this.push.mesh]);
     let c = this.serviceClusters.get(key) ?? this.carried?.get(key);
     if (c !== undefined) this.serviceClusters.set(key, c);
@@ -288,14 +282,17 @@ export class SnapshotGenerator {
     return c;
   }
 
-  /** The EDS snapshot of `names`, shared by every proxy that asks with the same `key`; an assignment that fails is left out. */
-  private endpoints(proxy: ProxyNode, names: readonly string[], key: object): Eds {
-    const hit = this.edsOf.get(key);
+  /** The EDS snapshot of `names`, shared by every proxy with the same view that asks with the same `key`; an assignment that fails is left out. */
+  private endpoints(proxy: EndpointsView, names: readonly string[], key: object): Eds {
+    const vk = viewKey(proxy);
+    let byView = this.edsOf.get(key);
+    if (byView === undefined) this.edsOf.set(key, (byView = new Map()));
+    const hit = byView.get(vk);
     if (hit) return hit;
     const out: SnapshotResource[] = [];
     const failures: GenerationFailure[] = [];
     for (const n of names) {
-      let r = this.endpointCache.get(n);
+      let r = this.endpointCache.get(`${vk}|${n}`);
       if (r === undefined) {
         try {
           const cla = this.tr.endpoints(this.push, proxy, n);
@@ -303,14 +300,14 @@ export class SnapshotGenerator {
         } catch (e) {
           r = { typeUrl: ENDPOINT_TYPE, resource: n, message: errorMessage(e) };
         }
-        this.endpointCache.set(n, r);
+        this.endpointCache.set(`${vk}|${n}`, r);
       }
       if (r === null) continue;
       if ('message' in r) failures.push(r);
       else out.push(r);
     }
     const eds = { ts: typeSnapshot(this.edsVersion, out), failures };
-    this.edsOf.set(key, eds);
+    byView.set(vk, eds);
     return eds;
   }
 }

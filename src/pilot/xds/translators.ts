@@ -4,24 +4,23 @@ import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.j
 import type { ClusterLoadAssignment } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
-import type { ProxyNode } from '../model/proxy.js';
+import type { ClustersView, EndpointsView, ListenersView, ProxyScope, RoutesView } from '../model/proxy-views.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
 
 /**
- * The generator calls these with what each depends on, so it can share the results: routes per
- * scope (role, namespace, labels, Sidecar), a service port's clusters per (role, service,
- * DestinationRule), listeners and inbound clusters per proxy shape, endpoints per cluster.
+ * The generator calls each with a narrow view of the proxy (model/proxy-views.ts) and shares the
+ * result among proxies whose view is the same: a translator reads nothing of a proxy its view has not.
  */
 export interface Translators {
-  listeners(push: PushContext, proxy: ProxyNode): Listener[];
-  routes(push: PushContext, proxy: ProxyNode): RouteConfiguration[];
+  listeners(push: PushContext, proxy: ListenersView): Listener[];
+  routes(push: PushContext, proxy: RoutesView): RouteConfiguration[];
   /** The outbound|<port>|<subset>|<fqdn> clusters of one service port. */
-  serviceClusters(push: PushContext, proxy: ProxyNode, svc: Service, port: ServicePort): Cluster[];
+  serviceClusters(push: PushContext, proxy: ClustersView, svc: Service, port: ServicePort): Cluster[];
   /** PassthroughCluster, BlackHoleCluster, InboundPassthroughCluster as the role has them. */
-  fixedClusters(push: PushContext, proxy: ProxyNode): Cluster[];
+  fixedClusters(push: PushContext, proxy: ProxyScope): Cluster[];
   /** The proxy's own `inbound|<port>||` clusters. */
-  inboundClusters(push: PushContext, proxy: ProxyNode): Cluster[];
+  inboundClusters(push: PushContext, proxy: ListenersView): Cluster[];
   /** The ClusterLoadAssignment of an EDS cluster (by its service name), undefined when unknown. */
-  endpoints(push: PushContext, proxy: ProxyNode, clusterName: string): ClusterLoadAssignment | undefined;
+  endpoints(push: PushContext, proxy: EndpointsView, clusterName: string): ClusterLoadAssignment | undefined;
 }

@@ -11,7 +11,7 @@ import { registry } from '../../../xds/registry.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { ProxyNode } from '../../model/proxy.js';
 import type { Service } from '../../registry/model.js';
-import { buildListeners } from '../../translate/listener/index.js';
+import { buildListenersOf } from '../../translate/listener/test-support.js';
 import { proxyLoadError } from '../../translate/listener/proxy-load.js';
 import { fakeInstance, fakeProxy, fakePush, fakeService } from '../../translate/listener/test-support.js';
 import { FAKE_JWKS, jwtAuthentication } from './jwt-filter.js';
@@ -41,7 +41,7 @@ function httpFilters(configs: ConfigObject[], proxy: ProxyNode, services: Servic
   const instances = proxy.type === 'router'
     ? [fakeInstance('istio-ingressgateway.istio-system.svc.cluster.local', 'http2', 80, 8080)]
     : [fakeInstance('catalog.istioinaction.svc.cluster.local', 'http', 80, 3000)];
-  const ls = buildListeners(fakePush({ configs: [...configs, GATEWAY], services, proxyInstances: instances }), proxy);
+  const ls = buildListenersOf(fakePush({ configs: [...configs, GATEWAY], services, proxyInstances: instances }), proxy);
   const out: { names: string[]; jwt: J[] }[] = [];
   for (const l of ls) {
     assert.equal(proxyLoadError(l), '', `the proxy loads ${l.name}`);

@@ -20,7 +20,7 @@ import type { RbacInput } from '../../../proxy/filters/rbac/input.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy.js';
-import { buildListeners } from '../../translate/listener/index.js';
+import { buildListenersOf } from '../../translate/listener/test-support.js';
 import { proxyLoadError } from '../../translate/listener/proxy-load.js';
 import { fakeInstance, fakeProxy, fakePush, fakeService } from '../../translate/listener/test-support.js';
 
@@ -50,7 +50,7 @@ const GATEWAY: ConfigObject = { apiVersion: 'networking.istio.io/v1', kind: 'Gat
 function listeners(configs: ConfigObject[], proxy: ProxyNode, mesh: Partial<MeshConfig> = {}): Listener[] {
   const services = [fakeService('db.istioinaction.svc.cluster.local', 'istioinaction', [{ name: 'tcp', port: 5432, targetPort: 5432, protocol: 'TCP' }])];
   const proxyInstances = proxy.type === 'router' ? [GATEWAY_INSTANCE] : [HTTP_INSTANCE, TCP_INSTANCE];
-  const ls = buildListeners(fakePush({ configs: proxy.type === 'router' ? [...configs, GATEWAY] : configs, services, proxyInstances, mesh }), proxy);
+  const ls = buildListenersOf(fakePush({ configs: proxy.type === 'router' ? [...configs, GATEWAY] : configs, services, proxyInstances, mesh }), proxy);
   for (const l of ls) assert.equal(proxyLoadError(l), '', `the proxy loads ${l.name}`);
   return ls;
 }

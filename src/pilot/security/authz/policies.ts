@@ -3,7 +3,7 @@
 // grouped by action in config order.
 import type { AuthorizationPolicySpec, PolicyTargetReference } from '../../config/kinds/authorization-policy.js';
 import type { ConfigObject } from '../../config/object.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ProxyScope } from '../../model/proxy-views.js';
 import { selects } from '../../registry/workload.js';
 
 export type AuthorizationPolicy = ConfigObject<AuthorizationPolicySpec>;
@@ -36,7 +36,7 @@ function targetRefs(spec: PolicySelection): PolicyTargetReference[] {
  * only to the Gateway API gateway they name (Service targets are for waypoints, which Strait has not);
  * otherwise an empty selector takes every workload, and a selector the workloads whose labels it matches.
  */
-export function policyApplies(p: ConfigObject<PolicySelection>, proxy: ProxyNode): boolean {
+export function policyApplies(p: ConfigObject<PolicySelection>, proxy: ProxyScope): boolean {
   const refs = targetRefs(p.spec);
   if (refs.length > 0) {
     const gateway = proxy.labels[GATEWAY_NAME_LABEL];
@@ -48,7 +48,7 @@ export function policyApplies(p: ConfigObject<PolicySelection>, proxy: ProxyNode
 }
 
 /** The policies for `proxy`, root namespace first, each list in the given (istiod's config) order. */
-export function authorizationPoliciesFor(all: readonly AuthorizationPolicy[], proxy: ProxyNode, rootNamespace: string): AuthorizationPolicies {
+export function authorizationPoliciesFor(all: readonly AuthorizationPolicy[], proxy: ProxyScope, rootNamespace: string): AuthorizationPolicies {
   const out = noAuthorizationPolicies();
   const namespaces = proxy.namespace === rootNamespace ? [rootNamespace] : [rootNamespace, proxy.namespace];
   for (const ns of namespaces) {

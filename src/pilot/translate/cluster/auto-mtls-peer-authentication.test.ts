@@ -9,7 +9,7 @@ import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import { buildEndpoints } from '../endpoint/endpoints.js';
-import { buildClusters } from './clusters.js';
+import { buildClustersOf } from './test-support.js';
 import { dr, FakePush, instance, service, sidecar } from './test-support.js';
 
 const NS = 'istioinaction';
@@ -27,7 +27,7 @@ function mesh(policies: ConfigObject<PeerAuthenticationSpec>[], rules: ConfigObj
 }
 
 const mainCluster = (push: FakePush): Cluster => {
-  const c = buildClusters(push, sidecar()).find((x) => x.name === MAIN);
+  const c = buildClustersOf(push, sidecar()).find((x) => x.name === MAIN);
   assert.ok(c);
   return c;
 };
@@ -97,11 +97,11 @@ describe('auto mTLS and PeerAuthentication', () => {
   it('a headless destination with an endpoint without sidecar gets no auto mTLS (BestEffortInferServiceMTLSMode)', () => {
     const headless = service('db', NS, { resolution: 'Passthrough', addresses: [] });
     const push = new FakePush([headless], [instance(headless, '10.0.2.1', {}), instance(headless, '10.0.2.2', {}, { tlsMode: 'disabled' })]);
-    const c = buildClusters(push, sidecar()).find((x) => x.name === `outbound|80||db.${NS}.svc.cluster.local`);
+    const c = buildClustersOf(push, sidecar()).find((x) => x.name === `outbound|80||db.${NS}.svc.cluster.local`);
     assert.ok(c);
     assert.equal(c.transportSocket, undefined);
     const allSidecars = new FakePush([headless], [instance(headless, '10.0.2.1', {})]);
-    const tls = buildClusters(allSidecars, sidecar()).find((x) => x.name === `outbound|80||db.${NS}.svc.cluster.local`);
+    const tls = buildClustersOf(allSidecars, sidecar()).find((x) => x.name === `outbound|80||db.${NS}.svc.cluster.local`);
     assert.equal(tls?.transportSocket?.name, 'envoy.transport_sockets.tls');
   });
 });

@@ -7,7 +7,7 @@ import {
 import { AggregatedConfigSourceSchema, ApiVersion, ConfigSourceSchema } from '../../../xds/gen/envoy/config/core/v3/config_source_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { LocalityLbEndpoints } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ClustersView } from '../../model/proxy-views.js';
 import type { Service, ServicePort } from '../../registry/model.js';
 import { durationOfMs } from '../route/durations.js';
 import { setH2, setUseDownstreamProtocol, type ClusterDraft } from './draft.js';
@@ -17,14 +17,12 @@ import { isHttp2Port, isUnsupportedPort } from './protocols.js';
 /** Mesh dnsRefreshRate default (60s). */
 export const DNS_REFRESH_RATE_MS = 60_000;
 
-const isV4 = (ip: string): boolean => /^\d+\.\d+\.\d+\.\d+$/.test(ip);
-
 export interface BaseClusterInput {
   name: string;
   type: Cluster_DiscoveryType;
   endpoints: LocalityLbEndpoints[];
   port: ServicePort;
-  proxy: ProxyNode;
+  proxy: Pick<ClustersView, 'type' | 'ipv6Only'>;
   /** Services recorded in the istio.services metadata. */
   services: Service[];
 }
@@ -39,9 +37,7 @@ export function baseCluster(inp: BaseClusterInput): ClusterDraft | undefined {
   });
   const dns = inp.type === Cluster_DiscoveryType.STRICT_DNS || inp.type === Cluster_DiscoveryType.LOGICAL_DNS;
   if (dns) {
-    const ips = inp.proxy.ipAddresses;
-    const allV6 = ips.length > 0 && ips.every((ip) => ip.includes(':'));
-    c.dnsLookupFamily = ips.every(isV4) || !allV6 ? Cluster_DnsLookupFamily.V4_ONLY : Cluster_DnsLookupFamily.V6_ONLY;
+    c.dnsLookupFamily = inp.proxy.ipv6Only ? Cluster_DnsLookupFamily.V6_ONLY : Cluster_DnsLookupFamily.V4_ONLY;
     // Istio also sets typed_dns_resolver_config (c-ares, udp_max_queries 100) and dns_jitter; the
     // Envoy API we build against requires c-ares `resolvers` and has no dns_jitter, so both are left out.
     c.dnsRefreshRate = durationOfMs(DNS_REFRESH_RATE_MS);

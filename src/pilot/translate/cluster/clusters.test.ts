@@ -7,11 +7,12 @@ import { ClusterSchema, type Cluster } from '../../../xds/gen/envoy/config/clust
 import { RouteAction_HashPolicySchema } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { registry } from '../../../xds/registry.js';
 import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js';
-import { buildClusters } from './clusters.js';
+import { buildClustersOf } from './test-support.js';
 import { hashPolicyFor } from './hash-policy.js';
 import { parseClusterName } from './names.js';
 import type { KubeObject } from '../../registry/input.js';
 import { catalogMesh, dr, FakePush, pushFromRegistry, readYaml, service, sidecar } from './test-support.js';
+import { allViewsIn } from '../../model/proxy-views.js';
 
 const json = (c: Cluster): JsonObject => toJson(ClusterSchema, c, { registry, useProtoFieldName: true }) as JsonObject;
 const byName = (cs: Cluster[], name: string): JsonObject => {
@@ -22,13 +23,13 @@ const byName = (cs: Cluster[], name: string): JsonObject => {
 const CATALOG = 'catalog.istioinaction.svc.cluster.local';
 const V1 = `outbound|80|version-v1|${CATALOG}`;
 const MAIN = `outbound|80||${CATALOG}`;
-const withDr = (spec: DestinationRuleSpec) => buildClusters(catalogMesh([dr('catalog', 'istioinaction', spec)]), sidecar());
+const withDr = (spec: DestinationRuleSpec) => buildClustersOf(catalogMesh([dr('catalog', 'istioinaction', spec)]), sidecar());
 
 describe('buildClusters', () => {
   it('gives the ch2 catalog DestinationRule its three outbound clusters for port 80', () => {
     for (const file of ['ch2/catalog-destinationrule.yaml', 'ch5/catalog-dest-rule.yaml']) {
       const rules = readYaml<DestinationRuleSpec>(file).map((r) => ({ ...r, metadata: { ...r.metadata, namespace: 'istioinaction' } }));
-      const names = buildClusters(catalogMesh(rules), sidecar()).map((c) => c.name);
+      const names = buildClustersOf(catalogMesh(rules), sidecar()).map((c) => c.name);
       assert.deepEqual(names.filter((n) => n.startsWith('outbound')),
         [MAIN, `outbound|80|version-v1|${CATALOG}`, `outbound|80|version-v2|${CATALOG}`], file);
     }
@@ -36,7 +37,7 @@ describe('buildClusters', () => {
 
   it('builds EDS clusters with Istio defaults, metadata and the sidecar fixed clusters', () => {
     const push = catalogMesh([dr('catalog', 'istioinaction', { host: 'catalog', subsets: [{ name: 'version-v1', labels: { version: 'v1' } }] })]);
-    const cs = buildClusters(push, sidecar());
+    const cs = buildClustersOf(push, sidecar());
     assert.deepEqual(cs.map((c) => c.name), [MAIN, V1, 'BlackHoleCluster', 'PassthroughCluster', 'InboundPassthroughCluster']);
     const main = byName(cs, MAIN);
     assert.equal(main.type, 'EDS');
@@ -65,13 +66,13 @@ describe('buildClusters', () => {
   });
 
   it('gives gateways outbound clusters and BlackHole only', () => {
-    const names = buildClusters(catalogMesh(), sidecar({ type: 'router' })).map((c) => c.name);
+    const names = buildClustersOf(catalogMesh(), sidecar({ type: 'router' })).map((c) => c.name);
     assert.deepEqual(names, [MAIN, 'BlackHoleCluster']);
   });
 
   it('builds a STATIC inbound cluster to the app address for the proxy\'s own instances', () => {
     const push = catalogMesh();
-    const cs = buildClusters(push, sidecar({ ipAddresses: ['10.0.1.1'], appAddress: '127.0.0.1' }));
+    const cs = buildClustersOf(push, sidecar({ ipAddresses: ['10.0.1.1'], appAddress: '127.0.0.1' }));
     const inbound = byName(cs, 'inbound|3000||');
     assert.equal(inbound.type, 'STATIC');
     assert.deepEqual((inbound.load_assignment as JsonObject).endpoints, [{ lb_endpoints: [{ endpoint: { address: {
@@ -84,7 +85,7 @@ describe('buildClusters', () => {
 
   it('uses h2 for gRPC ports and the downstream protocol for unnamed ports on sidecars', () => {
     const svc = service('grpc', 'ns', { ports: [{ name: 'grpc', port: 9000, protocol: 'GRPC' }, { name: 'x', port: 81, protocol: 'Unsupported' }] });
-    const cs = buildClusters(new FakePush([svc], [], [], { enableAutoMtls: false }), sidecar());
+    const cs = buildClustersOf(new FakePush([svc], [], [], { enableAutoMtls: false }), sidecar());
     const opts = (n: string) => ((byName(cs, n).typed_extension_protocol_options as JsonObject)['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] as JsonObject);
     assert.deepEqual(opts(`outbound|9000||grpc.ns.svc.cluster.local`).explicit_http_config, { http2_protocol_options: {} });
     assert.ok(opts(`outbound|81||grpc.ns.svc.cluster.local`).use_downstream_protocol_config);
@@ -100,19 +101,19 @@ describe('discovery types by resolution', () => {
       serviceAccount: '', identity: '', network: '', weight: 1, tlsMode: 'disabled', healthy: true, workload: '',
     });
     const push = new FakePush([headless, rr], [inst(rr.hostname, 'api.example.com', 80), inst(rr.hostname, 'api2.example.com', 80)]);
-    const cs = buildClusters(push, sidecar());
+    const cs = buildClustersOf(push, sidecar());
     const db = byName(cs, 'outbound|5432||db.ns.svc.cluster.local');
     assert.equal(db.type, 'ORIGINAL_DST');
     assert.equal(db.lb_policy, 'CLUSTER_PROVIDED');
     const ext = byName(cs, 'outbound|80||api.example.com');
     assert.equal(ext.type, 'LOGICAL_DNS');
     assert.equal((((ext.load_assignment as JsonObject).endpoints as JsonObject[])[0].lb_endpoints as JsonObject[]).length, 1);
-    assert.equal(byName(buildClusters(push, sidecar({ type: 'router' })), 'outbound|5432||db.ns.svc.cluster.local').type, 'EDS');
+    assert.equal(byName(buildClustersOf(push, sidecar({ type: 'router' })), 'outbound|5432||db.ns.svc.cluster.local').type, 'EDS');
   });
 
   it('drops a DNS cluster without endpoints, as istiod', () => {
     const push = new FakePush([service('ext', 'ns', { hostname: 'gone.example.com', resolution: 'DNS' })], []);
-    assert.deepEqual(buildClusters(push, sidecar({ type: 'router' })).map((c) => c.name), ['BlackHoleCluster']);
+    assert.deepEqual(buildClustersOf(push, sidecar({ type: 'router' })).map((c) => c.name), ['BlackHoleCluster']);
   });
 });
 
@@ -178,12 +179,12 @@ describe('DestinationRule traffic policy', () => {
     const spec: DestinationRuleSpec = { host: 'catalog', trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } } },
       subsets: [{ name: 'version-v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true, maglev: { tableSize: 65537 } } } } }] };
     const push = catalogMesh([dr('catalog', 'istioinaction', spec)]);
-    const cs = buildClusters(push, sidecar());
+    const cs = buildClustersOf(push, sidecar());
     assert.equal(byName(cs, MAIN).lb_policy, 'RING_HASH');
     assert.deepEqual(byName(cs, MAIN).ring_hash_lb_config, { minimum_ring_size: '1024' });
     assert.equal(byName(cs, V1).lb_policy, 'MAGLEV');
     assert.deepEqual(byName(cs, V1).maglev_lb_config, { table_size: '65537' });
-    const hp = (s: string) => hashPolicyFor(push, sidecar(), CATALOG, 80, s).map((h) => toJson(RouteAction_HashPolicySchema, h, { useProtoFieldName: true }));
+    const hp = (s: string) => hashPolicyFor(push, allViewsIn(push, sidecar()), CATALOG, 80, s).map((h) => toJson(RouteAction_HashPolicySchema, h, { useProtoFieldName: true }));
     assert.deepEqual(hp(''), [{ header: { header_name: 'x-user' } }]);
     assert.deepEqual(hp('version-v1'), [{ connection_properties: { source_ip: true } }]);
   });
@@ -200,7 +201,7 @@ describe('TLS', () => {
   const socket = (c: JsonObject) => ((c.transport_socket as JsonObject).typed_config as JsonObject);
 
   it('auto mTLS: tlsMode-istio (ISTIO_MUTUAL over SDS) and tlsMode-disabled (raw_buffer) socket matches', () => {
-    const c = byName(buildClusters(catalogMesh(), sidecar()), MAIN);
+    const c = byName(buildClustersOf(catalogMesh(), sidecar()), MAIN);
     assert.equal(c.transport_socket, undefined);
     const [istio, plain] = c.transport_socket_matches as JsonObject[];
     assert.equal(istio.name, 'tlsMode-istio');
@@ -219,13 +220,13 @@ describe('TLS', () => {
     assert.equal((combined.validation_context_sds_secret_config as JsonObject).name, 'ROOTCA');
     assert.deepEqual(plain, { name: 'tlsMode-disabled', match: {}, transport_socket: { name: 'envoy.transport_sockets.raw_buffer',
       typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } } });
-    assert.equal(byName(buildClusters(catalogMesh([], { enableAutoMtls: false }), sidecar()), MAIN).transport_socket_matches, undefined);
+    assert.equal(byName(buildClustersOf(catalogMesh([], { enableAutoMtls: false }), sidecar()), MAIN).transport_socket_matches, undefined);
   });
 
   it('ISTIO_MUTUAL from a DestinationRule sets transport_socket with the subset SNI; certs can be files', () => {
     const spec: DestinationRuleSpec = { host: 'catalog', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } }, subsets: [{ name: 'version-v1', labels: { version: 'v1' } }] };
     const push = catalogMesh([dr('catalog', 'istioinaction', spec)]);
-    const cs = buildClusters(push, sidecar(), { istioMutualCerts: { certChain: '/c/cert.pem', privateKey: '/c/key.pem', rootCert: '/c/root.pem' } });
+    const cs = buildClustersOf(push, sidecar(), { istioMutualCerts: { certChain: '/c/cert.pem', privateKey: '/c/key.pem', rootCert: '/c/root.pem' } });
     const ctx = socket(byName(cs, V1));
     assert.equal(ctx.sni, `outbound_.80_.version-v1_.${CATALOG}`);
     const common = ctx.common_tls_context as JsonObject;
@@ -254,7 +255,7 @@ describe('DNS ServiceEntry', () => {
     const objects = readYaml('ch5/forum-serviceentry.yaml') as unknown as KubeObject[];
     const host = 'jsonplaceholder.typicode.com';
     const push = pushFromRegistry(objects);
-    const c = byName(buildClusters(push, sidecar()), `outbound|80||${host}`);
+    const c = byName(buildClustersOf(push, sidecar()), `outbound|80||${host}`);
     assert.equal(c.type, 'STRICT_DNS');
     assert.equal(c.dns_lookup_family, 'V4_ONLY');
     assert.equal(c.respect_dns_ttl, true);

@@ -6,7 +6,7 @@ import {
   RouteAction_HashPolicy_HeaderSchema, RouteAction_HashPolicy_QueryParameterSchema, type RouteAction_HashPolicy,
 } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { ConsistentHashLB } from '../../config/kinds/destination-rule.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ClustersView } from '../../model/proxy-views.js';
 import type { PushContext } from '../../model/push-context.js';
 import { duration } from '../route/durations.js';
 import { policyFor } from './policy-merge.js';
@@ -41,7 +41,7 @@ export function consistentHashPolicy(ch: ConsistentHashLB): RouteAction_HashPoli
 }
 
 /** The hash policy for routes to `fqdn:port` (and `subset`), from the proxy's DestinationRule. */
-export function hashPolicyFor(push: PushContext, proxy: ProxyNode, fqdn: string, port: number, subset = ''): RouteAction_HashPolicy[] {
+export function hashPolicyFor(push: PushContext, proxy: ClustersView, fqdn: string, port: number, subset = ''): RouteAction_HashPolicy[] {
   const dr = push.destinationRuleFor(proxy, fqdn)?.spec;
   const ch = policyFor(dr, port, subset)?.loadBalancer?.consistentHash;
   return ch === undefined ? [] : consistentHashPolicy(ch);

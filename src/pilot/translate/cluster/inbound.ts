@@ -5,10 +5,10 @@ import { create } from '@bufbuild/protobuf';
 import { EndpointSchema, LbEndpointSchema, LocalityLbEndpointsSchema } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ListenersView, OwnPort } from '../../model/proxy-views.js';
 import { isolated } from '../isolate.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { Service, ServiceInstance } from '../../registry/model.js';
+import type { Service } from '../../registry/model.js';
 import { socketAddress } from '../endpoint/lb-endpoints.js';
 import { baseCluster } from './base.js';
 import { copyDraft, finish, type ClusterDraft } from './draft.js';
@@ -18,9 +18,9 @@ import { checkClusters } from './outbound.js';
 import { portLevelPolicy } from './policy-merge.js';
 import { applyTrafficPolicy } from './traffic-policy.js';
 
-export function buildInboundClusters(push: PushContext, proxy: ProxyNode): Cluster[] {
-  const byPort = new Map<number, ServiceInstance[]>();
-  for (const i of push.proxyInstances(proxy)) byPort.set(i.port, [...(byPort.get(i.port) ?? []), i]);
+export function buildInboundClusters(push: PushContext, proxy: ListenersView): Cluster[] {
+  const byPort = new Map<number, OwnPort[]>();
+  for (const i of proxy.ownPorts) byPort.set(i.port, [...(byPort.get(i.port) ?? []), i]);
   const out: Cluster[] = [];
   for (const [targetPort, instances] of byPort) {
     const first = instances[0];
@@ -40,7 +40,9 @@ export function buildInboundClusters(push: PushContext, proxy: ProxyNode): Clust
       })],
     })];
     const d = baseCluster({
-      name: inboundClusterName(targetPort), type: Cluster_DiscoveryType.STATIC, endpoints, port, proxy,
+      name: inboundClusterName(targetPort), type: Cluster_DiscoveryType.STATIC, endpoints, port,
+      // STATIC: no DNS lookups, so the IP family does not matter.
+      proxy: { type: proxy.type, ipv6Only: false },
       services: svc.meshExternal ? [] : [...services.values()],
     });
     if (d === undefined) continue;
@@ -56,7 +58,7 @@ export function buildInboundClusters(push: PushContext, proxy: ProxyNode): Clust
     const drObj = push.destinationRuleFor(proxy, svc.hostname);
     // A DestinationRule that cannot be applied is left out (recorded); the cluster is built without it.
     out.push(drObj === undefined ? applied(d, undefined)
-      : isolated(push, proxy, drObj, () => [applied(copyDraft(d), drObj)], () => [applied(d, undefined)], checkClusters)[0]!);
+      : isolated(push, drObj, () => [applied(copyDraft(d), drObj)], () => [applied(d, undefined)], checkClusters)[0]!);
   }
   return out;
 }

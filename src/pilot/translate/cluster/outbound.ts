@@ -4,7 +4,7 @@
 import { ClusterSchema, Cluster_DiscoveryType, type Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { DestinationRuleSpec } from '../../config/kinds/destination-rule.js';
 import type { ConfigObject } from '../../config/object.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ClustersView } from '../../model/proxy-views.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { Service, ServicePort } from '../../registry/model.js';
 import { localityLbEndpoints } from '../endpoint/lb-endpoints.js';
@@ -27,7 +27,7 @@ export interface ClusterBuildOptions {
 }
 
 /** istiod's convertResolution. */
-export function discoveryTypeFor(proxy: ProxyNode, svc: Service): Cluster_DiscoveryType {
+export function discoveryTypeFor(proxy: ClustersView, svc: Service): Cluster_DiscoveryType {
   switch (svc.resolution) {
     case 'DNS': return Cluster_DiscoveryType.STRICT_DNS;
     case 'DNSRoundRobin': return Cluster_DiscoveryType.LOGICAL_DNS;
@@ -75,15 +75,15 @@ function dnsEndpoints(push: PushContext, svc: Service, port: number, type: Clust
 export const checkClusters = encodes(ClusterSchema);
 
 /** The clusters of one service port, with its DestinationRule applied when that can be done. */
-export function buildOutboundClusters(push: PushContext, proxy: ProxyNode, svc: Service, port: ServicePort,
+export function buildOutboundClusters(push: PushContext, proxy: ClustersView, svc: Service, port: ServicePort,
   opts: ClusterBuildOptions = {}): Cluster[] {
   const drObj = push.destinationRuleFor(proxy, svc.hostname);
   const without = (): Cluster[] => outboundClusters(push, proxy, svc, port, undefined, opts);
   if (drObj === undefined) return without();
-  return isolated(push, proxy, drObj, () => outboundClusters(push, proxy, svc, port, drObj, opts), without, checkClusters);
+  return isolated(push, drObj, () => outboundClusters(push, proxy, svc, port, drObj, opts), without, checkClusters);
 }
 
-function outboundClusters(push: PushContext, proxy: ProxyNode, svc: Service, port: ServicePort,
+function outboundClusters(push: PushContext, proxy: ClustersView, svc: Service, port: ServicePort,
   drObj: ConfigObject<DestinationRuleSpec> | undefined, opts: ClusterBuildOptions): Cluster[] {
   const dr = drObj?.spec;
   const type = discoveryTypeFor(proxy, svc);

@@ -11,7 +11,7 @@ import type { PathError } from '../../../proxy/bootstrap/config-error.js';
 import { buildUpstreamTls } from '../../../proxy/tls/transport-socket.js';
 import { clusterConfigErrors } from '../../../proxy/upstream/cluster-manager.js';
 import { formatErrors, schemaErrors } from '../../../proxy/xds/validation.js';
-import { buildClusters } from './clusters.js';
+import { buildClustersOf } from './test-support.js';
 import { catalogMesh, dr, FakePush, service, sidecar } from './test-support.js';
 
 let dir = '';
@@ -53,7 +53,7 @@ function generated(): Cluster[] {
     healthy: true, workload: '',
   }]);
   const certs = { certChain: cert, privateKey: key, rootCert: cert };
-  return [...buildClusters(push, sidecar({ ipAddresses: ['10.0.1.1'] }), { istioMutualCerts: certs }), ...buildClusters(dnsPush, sidecar()).slice(0, 1)];
+  return [...buildClustersOf(push, sidecar({ ipAddresses: ['10.0.1.1'] }), { istioMutualCerts: certs }), ...buildClustersOf(dnsPush, sidecar()).slice(0, 1)];
 }
 
 describe('generated clusters in our proxy', () => {
@@ -69,7 +69,7 @@ describe('generated clusters in our proxy', () => {
 
   it('ISTIO_MUTUAL over SDS (Istio\'s form, no cert files given) loads: default and ROOTCA come from the sds-grpc source', () => {
     const push = catalogMesh([dr('catalog', 'istioinaction', { host: 'catalog', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } })]);
-    const c = buildClusters(push, sidecar())[0];
+    const c = buildClustersOf(push, sidecar())[0];
     assert.equal(errorsOf(c), '');
   });
 
@@ -79,9 +79,9 @@ describe('generated clusters in our proxy', () => {
       assert.ok(c, 'an auto-mTLS cluster');
       return c;
     };
-    const sds = withMatches(buildClusters(catalogMesh(), sidecar()));
+    const sds = withMatches(buildClustersOf(catalogMesh(), sidecar()));
     assert.equal(errorsOf(sds), '');
-    const files = withMatches(buildClusters(catalogMesh(), sidecar(), { istioMutualCerts: { certChain: cert, privateKey: key, rootCert: cert } }));
+    const files = withMatches(buildClustersOf(catalogMesh(), sidecar(), { istioMutualCerts: { certChain: cert, privateKey: key, rootCert: cert } }));
     assert.equal(errorsOf(files), '');
   });
 });

@@ -18,6 +18,10 @@ import type { KubeObject } from '../../registry/input.js';
 import type { Service, ServiceInstance } from '../../registry/model.js';
 import { ServiceRegistry } from '../../registry/registry.js';
 import { BOOK_DIR } from '../../../../samples/book-corpus.js';
+import type { Cluster } from '../../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { allViewsIn } from '../../model/proxy-views.js';
+import { buildClusters } from './clusters.js';
+import type { ClusterBuildOptions } from './outbound.js';
 
 export const BOOK = BOOK_DIR;
 
@@ -61,7 +65,8 @@ export class FakePush implements PushContext {
   }
   secret() { return undefined; }
   private readonly errors = new ConfigErrorLog('test');
-  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void { this.errors.record(obj, proxy?.id ?? '', err); }
+  reportConfigError(obj: ConfigObject, err: unknown): void { this.errors.record(obj, '', err); }
+  buildingFor(): void { /* errors name no proxy here */ }
   configErrors(): ConfigError[] { return this.errors.list(); }
 }
 
@@ -110,4 +115,9 @@ export function pushFromRegistry(objects: KubeObject[], rules: ConfigObject<Dest
   reg.upsertAll(objects);
   const services = reg.services();
   return new FakePush(services, services.flatMap((s) => reg.instances(s.hostname, s.namespace)), rules);
+}
+
+/** The clusters of `node` (its views taken from `push`, as the generator takes them). */
+export function buildClustersOf(push: PushContext, node: ProxyNode, opts: ClusterBuildOptions = {}): Cluster[] {
+  return buildClusters(push, allViewsIn(push, node), opts);
 }

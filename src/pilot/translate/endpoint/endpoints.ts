@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from '../../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { EndpointsView } from '../../model/proxy-views.js';
 import type { PushContext } from '../../model/push-context.js';
 import { parseClusterName } from '../cluster/names.js';
 import { policyFor } from '../cluster/policy-merge.js';
@@ -14,7 +14,7 @@ import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality.js';
 export interface EndpointBuildOptions { sendUnhealthyEndpoints?: boolean }
 
 /** The assignment of an `outbound|<port>|<subset>|<host>` EDS cluster; undefined for other names or unknown hosts. */
-export function buildEndpoints(push: PushContext, proxy: ProxyNode, clusterName: string,
+export function buildEndpoints(push: PushContext, proxy: EndpointsView, clusterName: string,
   opts: EndpointBuildOptions = {}): ClusterLoadAssignment | undefined {
   const n = parseClusterName(clusterName);
   if (n === undefined || n.direction !== 'outbound') return undefined;

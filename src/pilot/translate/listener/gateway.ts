@@ -13,7 +13,7 @@ import type { ConfigObject } from '../../config/object.js';
 import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
 import type { Destination, RouteDestination } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ListenersView } from '../../model/proxy-views.js';
 import { encodes, isolated } from '../isolate.js';
 import { gatewayRouteName, isPassthroughServer, listenerName, outboundClusterName } from '../names.js';
 import { tcpFilters } from './telemetry.js';
@@ -37,8 +37,8 @@ export interface GatewayBuildIssue { gateway: string; server: string; reason: st
  * The port a server's listener binds: istiod resolves the server port through the gateway's own
  * service (service port 80 -> pod port 8080); without such an instance the server port itself.
  */
-export function gatewayListenPort(push: PushContext, proxy: ProxyNode, server: GatewayServer): number {
-  const inst = push.proxyInstances(proxy).find((i) => i.servicePort === server.port.number);
+export function gatewayListenPort(push: PushContext, proxy: ListenersView, server: GatewayServer): number {
+  const inst = proxy.ownPorts.find((i) => i.servicePort === server.port.number);
   return inst?.port ?? server.port.targetPort ?? server.port.number;
 }
 
@@ -49,14 +49,14 @@ function sniHosts(hosts: readonly string[]): string[] {
 }
 
 /** A VirtualService destination's cluster: short hosts are relative to the VirtualService's namespace. */
-function destinationCluster(push: PushContext, proxy: ProxyNode, d: Destination, vsNamespace: string): string {
+function destinationCluster(push: PushContext, proxy: ListenersView, d: Destination, vsNamespace: string): string {
   const host = d.host.includes('.') ? d.host : `${d.host}.${vsNamespace}.svc.cluster.local`;
   const svc = push.serviceFor(proxy, host) ?? push.serviceFor(proxy, d.host);
   const port = d.port?.number ?? (svc?.ports.length === 1 ? svc.ports[0].port : 0);
   return outboundClusterName(port, d.subset ?? '', svc?.hostname ?? host);
 }
 
-function weighted(push: PushContext, proxy: ProxyNode, route: readonly RouteDestination[], ns: string): WeightedCluster[] {
+function weighted(push: PushContext, proxy: ListenersView, route: readonly RouteDestination[], ns: string): WeightedCluster[] {
   return route.map((r) => ({ name: destinationCluster(push, proxy, r.destination, ns), weight: r.weight ?? (route.length === 1 ? 100 : 0) }));
 }
 
@@ -68,12 +68,12 @@ function bindsPort(match: { port?: number; gateways?: string[] } | undefined, po
   return match.gateways === undefined || match.gateways.length === 0 || match.gateways.some((g) => g === gw || g === name);
 }
 
-function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): FilterChain[] {
+function tlsPassthroughChains(push: PushContext, proxy: ListenersView, ref: GatewayServerRef): FilterChain[] {
   const gw = `${ref.namespace}/${ref.name}`;
   const chains: FilterChain[] = [];
   const seen = new Set<string>();
   for (const vs of push.virtualServicesFor(proxy, [gw])) {
-    const built = isolated(push, proxy, vs, () => {
+    const built = isolated(push, vs, () => {
       const own: FilterChain[] = [];
       const taken = new Set<string>();
       for (const r of vs.spec.tls ?? []) {
@@ -97,10 +97,10 @@ function tlsPassthroughChains(push: PushContext, proxy: ProxyNode, ref: GatewayS
   return chains;
 }
 
-function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): FilterChain | undefined {
+function tcpChain(push: PushContext, proxy: ListenersView, ref: GatewayServerRef): FilterChain | undefined {
   const gw = `${ref.namespace}/${ref.name}`;
   for (const vs of push.virtualServicesFor(proxy, [gw])) {
-    const [chain] = isolated(push, proxy, vs, () => {
+    const [chain] = isolated(push, vs, () => {
       for (const r of vs.spec.tcp ?? []) {
         const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
         if (!matches || r.route === undefined || r.route.length === 0) continue;
@@ -119,7 +119,7 @@ function tcpChain(push: PushContext, proxy: ProxyNode, ref: GatewayServerRef): F
 interface ServerChains { chains: FilterChain[]; plainHttp: boolean }
 
 /** The chains of one server; plain HTTP servers of a port share one chain, built by the first (`plainHttp` taken). */
-function serverChains(push: PushContext, proxy: ProxyNode, port: number, ref: GatewayServerRef, plainHttpTaken: boolean,
+function serverChains(push: PushContext, proxy: ListenersView, port: number, ref: GatewayServerRef, plainHttpTaken: boolean,
   issues: GatewayBuildIssue[]): ServerChains {
   const statPrefix = `outbound_${listenerName(WILDCARD, port)}`;
   const s = ref.server;
@@ -160,11 +160,11 @@ function serverChains(push: PushContext, proxy: ProxyNode, port: number, ref: Ga
 }
 
 /** Builds the chains of one listen port; servers that cannot be served are reported and skipped. */
-function portChains(push: PushContext, proxy: ProxyNode, port: number, refs: GatewayServerRef[], issues: GatewayBuildIssue[]): FilterChain[] {
+function portChains(push: PushContext, proxy: ListenersView, port: number, refs: GatewayServerRef[], issues: GatewayBuildIssue[]): FilterChain[] {
   const chains: FilterChain[] = [];
   let plainHttp = false;
   for (const ref of refs) {
-    const built = isolated(push, proxy, ref.gateway, () => serverChains(push, proxy, port, ref, plainHttp, issues),
+    const built = isolated(push, ref.gateway, () => serverChains(push, proxy, port, ref, plainHttp, issues),
       () => ({ chains: [], plainHttp: false }), (b) => checkChains(b.chains));
     plainHttp ||= built.plainHttp;
     chains.push(...built.chains);
@@ -173,10 +173,10 @@ function portChains(push: PushContext, proxy: ProxyNode, port: number, refs: Gat
 }
 
 /** The gateway listeners of a router proxy, by ascending listen port; ports with no usable chain are left out. */
-export function gatewayListeners(push: PushContext, proxy: ProxyNode, issues: GatewayBuildIssue[] = []): Listener[] {
+export function gatewayListeners(push: PushContext, proxy: ListenersView, issues: GatewayBuildIssue[] = []): Listener[] {
   const byPort = new Map<number, GatewayServerRef[]>();
   for (const gw of push.gatewaysFor(proxy)) {
-    const servers = isolated(push, proxy, gw, () => (gw.spec.servers ?? []).map((server) => ({ server, port: gatewayListenPort(push, proxy, server) })), () => []);
+    const servers = isolated(push, gw, () => (gw.spec.servers ?? []).map((server) => ({ server, port: gatewayListenPort(push, proxy, server) })), () => []);
     for (const { server, port } of servers) {
       const list = byPort.get(port) ?? [];
       list.push({ server, gateway: gw, name: gw.metadata.name, namespace: gw.metadata.namespace ?? proxy.namespace });

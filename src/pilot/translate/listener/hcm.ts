@@ -14,7 +14,7 @@ import {
   type HttpConnectionManager, type HttpFilter,
 } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ListenersView } from '../../model/proxy-views.js';
 import type { TelemetryMode, TelemetryPlan } from '../../telemetry/effective.js';
 import { accessLogs } from './access-log.js';
 import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
@@ -58,13 +58,13 @@ export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan, authz: readon
 }
 
 /** The cluster of a visible mesh service serving `host:port` (istiod's model.LookupCluster), for remote JWKS. */
-const clusterLookup = (push: PushContext, proxy: ProxyNode): ClusterLookup => (host, port) => {
+const clusterLookup = (push: PushContext, proxy: ListenersView): ClusterLookup => (host, port) => {
   const svc = push.serviceFor(proxy, host);
   return svc !== undefined && svc.ports.some((p) => p.port === port) ? outboundClusterName(port, '', svc.hostname) : undefined;
 };
 
 /** istiod's inbound/gateway security filters: the JWT filter of RequestAuthentications, then the RBAC filters. */
-function securityHttpFilters(push: PushContext, proxy: ProxyNode): HttpFilter[] {
+function securityHttpFilters(push: PushContext, proxy: ListenersView): HttpFilter[] {
   return [
     ...jwtAuthnHttpFilters(push.requestAuthenticationsFor(proxy), clusterLookup(push, proxy)),
     ...authzHttpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
@@ -72,7 +72,7 @@ function securityHttpFilters(push: PushContext, proxy: ProxyNode): HttpFilter[] 
 }
 
 /** The HttpConnectionManager message for `proxy`, with the telemetry its Telemetry resources give this class. */
-export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ProxyNode): HttpConnectionManager {
+export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ListenersView): HttpConnectionManager {
   const gateway = opts.class === 'gateway';
   const inbound = opts.class === 'sidecar-inbound';
   const plan = push.telemetryFor(proxy, telemetryMode(opts.class));
@@ -110,6 +110,6 @@ export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ProxyNode):
 }
 
 /** The HCM as a network filter. */
-export function hcmFilter(opts: HcmOptions, push: PushContext, proxy: ProxyNode): Filter {
+export function hcmFilter(opts: HcmOptions, push: PushContext, proxy: ListenersView): Filter {
   return typedFilter(HCM_FILTER, HttpConnectionManagerSchema, buildHcm(opts, push, proxy));
 }

@@ -8,7 +8,7 @@ import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/lis
 import { registry } from '../../../xds/registry.js';
 import type { ConfigObject } from '../../config/object.js';
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
-import { buildListeners } from './index.js';
+import { buildListenersOf } from './test-support.js';
 import { proxyLoadError } from './proxy-load.js';
 import { fakeInstance, fakeProxy, fakePush, fakeService, loadBook } from './test-support.js';
 
@@ -24,7 +24,7 @@ function pa(namespace: string, spec: PeerAuthenticationSpec, name = 'default'): 
 }
 
 function inbound(policies: ConfigObject[], workloadSds = true): { l: Listener; j: J } {
-  const ls = buildListeners(fakePush({ mesh: { workloadSds }, services: [catalog, db], proxyInstances: instances, configs: policies }), proxy);
+  const ls = buildListenersOf(fakePush({ mesh: { workloadSds }, services: [catalog, db], proxyInstances: instances, configs: policies }), proxy);
   const l = ls.find((x) => x.name === 'virtualInbound');
   assert.ok(l);
   assert.equal(proxyLoadError(l), '', 'the proxy loads virtualInbound');
@@ -104,7 +104,7 @@ test('gateways are untouched by PeerAuthentication: the same listeners under a S
   const configs = loadBook('ch4/coolstore-gw.yaml', NS);
   const gw = fakeProxy('router', 'istio-system');
   const gwInstances = [fakeInstance('istio-ingressgateway.istio-system.svc.cluster.local', 'http2', 80, 8080)];
-  const build = (extra: ConfigObject[]) => buildListeners(fakePush({ mesh: { workloadSds: true }, configs: [...configs, ...extra],
+  const build = (extra: ConfigObject[]) => buildListenersOf(fakePush({ mesh: { workloadSds: true }, configs: [...configs, ...extra],
     proxyInstances: gwInstances }), gw).map((l) => toJson(ListenerSchema, l, { registry }));
   const plain = build([]);
   assert.deepEqual(plain.map((l) => (l as J).name), ['0.0.0.0_8080']);

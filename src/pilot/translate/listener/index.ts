@@ -2,7 +2,7 @@
 // (sidecar: virtualOutbound, per-port outbound, explicit HTTP proxy, virtualInbound; router: gateways).
 import type { Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ListenersView } from '../../model/proxy-views.js';
 import { gatewayListeners, type GatewayBuildIssue } from './gateway.js';
 import { httpProxyListener } from './http-proxy.js';
 import { virtualInboundListener } from './sidecar-inbound.js';
@@ -12,7 +12,7 @@ export type { GatewayBuildIssue } from './gateway.js';
 export { gatewayListenPort } from './gateway.js';
 
 /** Every listener istiod would send the proxy over LDS. `issues` collects gateway servers skipped. */
-export function buildListeners(push: PushContext, proxy: ProxyNode, issues: GatewayBuildIssue[] = []): Listener[] {
+export function buildListeners(push: PushContext, proxy: ListenersView, issues: GatewayBuildIssue[] = []): Listener[] {
   // istiod builds the explicit HTTP proxy for sidecars only.
   if (proxy.type === 'router') return gatewayListeners(push, proxy, issues);
   const out = [virtualOutboundListener(push, proxy), ...outboundServiceListeners(push, proxy)];

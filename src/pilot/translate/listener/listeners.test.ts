@@ -6,7 +6,8 @@ import { toJson, type JsonObject } from '@bufbuild/protobuf';
 import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import { registry } from '../../../xds/registry.js';
 import type { ConfigObject } from '../../config/object.js';
-import { buildListeners, type GatewayBuildIssue } from './index.js';
+import type { GatewayBuildIssue } from './index.js';
+import { buildListenersOf } from './test-support.js';
 import { proxyLoadError } from './proxy-load.js';
 import { fakeInstance, fakeProxy, fakePush, fakeService, loadBook, tlsSecretData } from './test-support.js';
 
@@ -31,7 +32,7 @@ function assertLoads(ls: Listener[]): void {
 
 test('ch2 ingress gateway: 0.0.0.0_8080 (service port 80 -> pod 8080) with RDS http.8080', () => {
   const configs = loadBook('ch2/ingress-gateway.yaml', 'istioinaction');
-  const ls = buildListeners(fakePush({ configs, proxyInstances: gatewayInstances }), gatewayProxy);
+  const ls = buildListenersOf(fakePush({ configs, proxyInstances: gatewayInstances }), gatewayProxy);
   assert.deepEqual(ls.map((l) => l.name), ['0.0.0.0_8080']);
   const l = byName(ls, '0.0.0.0_8080');
   assert.deepEqual(l.address, { socketAddress: { address: '0.0.0.0', portValue: 8080 } });
@@ -50,7 +51,7 @@ test('ch4 SIMPLE TLS: credentialName secret inlined, SNI match, ALPN h2/http1.1,
   const configs = loadBook('ch4/coolstore-gw-tls.yaml', GW_NS);
   const secrets = { [`${GW_NS}/webapp-credential`]: tlsSecretData('ch4/certs/3_application/certs/webapp.istioinaction.io.cert.pem',
     'ch4/certs/3_application/private/webapp.istioinaction.io.key.pem') };
-  const ls = buildListeners(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
+  const ls = buildListenersOf(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
   assert.deepEqual(ls.map((l) => l.name), ['0.0.0.0_8080', '0.0.0.0_8443']);
   const l = byName(ls, '0.0.0.0_8443');
   assert.equal(l.listenerFilters[0].name, 'envoy.filters.listener.tls_inspector');
@@ -73,12 +74,12 @@ test('ch4 MUTUAL TLS: client certificates required, CA from the -cacert secret',
       'ch4/certs/3_application/private/webapp.istioinaction.io.key.pem'),
     [`${GW_NS}/webapp-credential-mtls-cacert`]: { 'ca.crt': tlsSecretData('ch4/certs/2_intermediate/certs/ca-chain.cert.pem', 'ch4/certs/2_intermediate/certs/ca-chain.cert.pem')['tls.crt'] },
   };
-  const ls = buildListeners(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
+  const ls = buildListenersOf(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
   const tls = byName(ls, '0.0.0.0_8443').filterChains[0].transportSocket.typedConfig;
   assert.equal(tls.requireClientCertificate, true);
   const tls13 = loadBook('ch4/coolstore-gw-mtls.yaml', GW_NS).map((o) => ({ ...o, spec: { ...(o.spec as J),
     servers: (o.spec as J).servers.map((s: J) => (s.tls ? { ...s, tls: { ...s.tls, minProtocolVersion: 'TLSV1_3' } } : s)) } }));
-  const params = byName(buildListeners(fakePush({ configs: tls13, secrets, proxyInstances: gatewayInstances }), gatewayProxy), '0.0.0.0_8443')
+  const params = byName(buildListenersOf(fakePush({ configs: tls13, secrets, proxyInstances: gatewayInstances }), gatewayProxy), '0.0.0.0_8443')
     .filterChains[0].transportSocket.typedConfig.commonTlsContext.tlsParams;
   assert.deepEqual(params, { tlsMinimumProtocolVersion: 'TLSv1_3' });
   assert.ok(tls.commonTlsContext.validationContext.trustedCa.inlineBytes);
@@ -93,14 +94,14 @@ test('ch4 multi TLS: one chain per server with its own SNI and certificate; a mi
     [`${GW_NS}/catalog-credential`]: tlsSecretData('ch4/certs2/3_application/certs/catalog.istioinaction.io.cert.pem',
       'ch4/certs2/3_application/private/catalog.istioinaction.io.key.pem'),
   };
-  const ls = buildListeners(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
+  const ls = buildListenersOf(fakePush({ configs, secrets, proxyInstances: gatewayInstances }), gatewayProxy);
   const chains = byName(ls, '0.0.0.0_8443').filterChains as J[];
   assert.deepEqual(chains.map((c) => c.filterChainMatch.serverNames), [['webapp.istioinaction.io'], ['catalog.istioinaction.io']]);
   assert.deepEqual(chains.map((c) => filterOf(c).rds.routeConfigName),
     ['https.443.https-webapp.coolstore-gateway.istio-system', 'https.443.https-catalog.coolstore-gateway.istio-system']);
   assertLoads(ls);
   const issues: GatewayBuildIssue[] = [];
-  const partial = buildListeners(fakePush({ configs, secrets: { [`${GW_NS}/webapp-credential`]: secrets[`${GW_NS}/webapp-credential`] } }), gatewayProxy, issues);
+  const partial = buildListenersOf(fakePush({ configs, secrets: { [`${GW_NS}/webapp-credential`]: secrets[`${GW_NS}/webapp-credential`] } }), gatewayProxy, issues);
   assert.equal(byName(partial, '0.0.0.0_443').filterChains.length, 1);
   assert.deepEqual(issues, [{ gateway: 'istio-system/coolstore-gateway', server: 'https-catalog', reason: 'secret istio-system/catalog-credential not found' }]);
 });
@@ -110,18 +111,18 @@ test('ch4 TCP gateway: tcp_proxy to the VirtualService tcp route, weighted clust
   const vs = (route: unknown[]): ConfigObject => ({ apiVersion: 'networking.istio.io/v1alpha3', kind: 'VirtualService',
     metadata: { name: 'tcp-echo-vs-from-gw', namespace: 'istioinaction' },
     spec: { hosts: ['*'], gateways: ['istio-system/echo-tcp-gateway'], tcp: [{ match: [{ port: 31400 }], route }] } });
-  const one = buildListeners(fakePush({ configs: [...gw, vs([{ destination: { host: 'tcp-echo-service', port: { number: 2701 } } }])] }), gatewayProxy);
+  const one = buildListenersOf(fakePush({ configs: [...gw, vs([{ destination: { host: 'tcp-echo-service', port: { number: 2701 } } }])] }), gatewayProxy);
   const tcp = filterOf(byName(one, '0.0.0.0_31400').filterChains[0]);
   assert.equal(tcp.cluster, 'outbound|2701||tcp-echo-service.istioinaction.svc.cluster.local');
   assert.equal(tcp.statPrefix, 'outbound|2701||tcp-echo-service.istioinaction.svc.cluster.local');
   assertLoads(one);
-  const two = buildListeners(fakePush({ configs: [...gw, vs([
+  const two = buildListenersOf(fakePush({ configs: [...gw, vs([
     { destination: { host: 'tcp-echo-service', port: { number: 2701 }, subset: 'v1' }, weight: 80 },
     { destination: { host: 'tcp-echo-service', port: { number: 2701 }, subset: 'v2' }, weight: 20 }])] }), gatewayProxy);
   assert.deepEqual(filterOf(byName(two, '0.0.0.0_31400').filterChains[0]).weightedClusters.clusters, [
     { name: 'outbound|2701|v1|tcp-echo-service.istioinaction.svc.cluster.local', weight: 80 },
     { name: 'outbound|2701|v2|tcp-echo-service.istioinaction.svc.cluster.local', weight: 20 }]);
-  assert.deepEqual(buildListeners(fakePush({ configs: gw }), gatewayProxy), [], 'no tcp route: no listener');
+  assert.deepEqual(buildListenersOf(fakePush({ configs: gw }), gatewayProxy), [], 'no tcp route: no listener');
 });
 
 test('TLS PASSTHROUGH gateway: tls_inspector and a chain per VirtualService sniHosts', () => {
@@ -132,7 +133,7 @@ test('TLS PASSTHROUGH gateway: tls_inspector and a chain per VirtualService sniH
       spec: { hosts: ['simple.sni.istioinaction.io'], gateways: ['istio-system/sni-gw'], tls: [{ match: [{ port: 31400, sniHosts: ['simple.sni.istioinaction.io'] }],
         route: [{ destination: { host: 'simple-tls-service-1', port: { number: 80 } } }] }] } },
   ];
-  const ls = buildListeners(fakePush({ configs }), gatewayProxy);
+  const ls = buildListenersOf(fakePush({ configs }), gatewayProxy);
   const l = byName(ls, '0.0.0.0_31400');
   assert.equal(l.listenerFilters[0].name, 'envoy.filters.listener.tls_inspector');
   assert.deepEqual(l.filterChains[0].filterChainMatch.serverNames, ['simple.sni.istioinaction.io']);
@@ -147,7 +148,7 @@ const sniffed = fakeService('legacy.istioinaction.svc.cluster.local', NS, [{ nam
 
 test('sidecar: virtualOutbound, 0.0.0.0_80 over RDS "80", <vip>_5432 tcp_proxy, unknown protocol as TCP', () => {
   const proxy = fakeProxy('sidecar', NS, { bindAddress: '127.0.0.5' });
-  const ls = buildListeners(fakePush({ services: [catalog, db, sniffed] }), proxy);
+  const ls = buildListenersOf(fakePush({ services: [catalog, db, sniffed] }), proxy);
   assert.deepEqual(ls.map((l) => l.name), ['virtualOutbound', '0.0.0.0_80', '10.96.0.20_5432', '0.0.0.0_9000', 'virtualInbound']);
   const vo = byName(ls, 'virtualOutbound');
   assert.deepEqual(vo.address, { socketAddress: { address: '127.0.0.5', portValue: 15001 } });
@@ -173,7 +174,7 @@ test('sidecar: virtualOutbound, 0.0.0.0_80 over RDS "80", <vip>_5432 tcp_proxy, 
 
 test('sidecar: REGISTRY_ONLY (mesh or Sidecar) sends the catch-all to BlackHoleCluster; access log when accessLogFile is set', () => {
   const proxy = fakeProxy('sidecar', NS);
-  const blocked = buildListeners(fakePush({ mesh: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, accessLogFile: '/dev/stdout' }, services: [catalog] }), proxy);
+  const blocked = buildListenersOf(fakePush({ mesh: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, accessLogFile: '/dev/stdout' }, services: [catalog] }), proxy);
   const chains = byName(blocked, 'virtualOutbound').filterChains as J[];
   assert.equal(filterOf(chains[1]).cluster, 'BlackHoleCluster');
   const log = filterOf(byName(blocked, '0.0.0.0_80').filterChains[0]).accessLog[0];
@@ -183,13 +184,13 @@ test('sidecar: REGISTRY_ONLY (mesh or Sidecar) sends the catch-all to BlackHoleC
   assertLoads(blocked);
   const sidecar: ConfigObject = { apiVersion: 'networking.istio.io/v1beta1', kind: 'Sidecar', metadata: { name: 'default', namespace: NS },
     spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } };
-  const viaSidecar = buildListeners(fakePush({ services: [catalog], configs: [sidecar] }), proxy);
+  const viaSidecar = buildListenersOf(fakePush({ services: [catalog], configs: [sidecar] }), proxy);
   assert.equal(filterOf((byName(viaSidecar, 'virtualOutbound').filterChains as J[])[1]).cluster, 'BlackHoleCluster');
 });
 
 test('sidecar: explicit HTTP proxy listener 127.0.0.1_<port> with RDS http_proxy and absolute URLs allowed', () => {
   const proxy = fakeProxy('sidecar', NS, { bindAddress: '127.0.0.5', httpProxyPort: 15080 });
-  const ls = buildListeners(fakePush({ services: [catalog] }), proxy);
+  const ls = buildListenersOf(fakePush({ services: [catalog] }), proxy);
   const hp = byName(ls, '127.0.0.1_15080');
   assert.deepEqual(hp.address, { socketAddress: { address: '127.0.0.5', portValue: 15080 } });
   const hcm = filterOf(hp.filterChains[0]);
@@ -202,7 +203,7 @@ test('sidecar: explicit HTTP proxy listener 127.0.0.1_<port> with RDS http_proxy
 test('sidecar: virtualInbound chains per target port, inline inbound route, additional addresses on the target ports', () => {
   const proxy = fakeProxy('sidecar', NS, { bindAddress: '127.0.0.5' });
   const instances = [fakeInstance(catalog.hostname, 'http', 80, 3000), fakeInstance(db.hostname, 'tcp-db', 5432, 5432)];
-  const ls = buildListeners(fakePush({ services: [catalog, db], proxyInstances: instances }), proxy);
+  const ls = buildListenersOf(fakePush({ services: [catalog, db], proxyInstances: instances }), proxy);
   const vi = byName(ls, 'virtualInbound');
   assert.deepEqual(vi.address, { socketAddress: { address: '127.0.0.5', portValue: 15006 } });
   assert.deepEqual(vi.additionalAddresses, [

@@ -8,9 +8,8 @@ import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/lis
 import { RouteSchema, VirtualHostSchema } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { RouteConfigurationSchema, type RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ListenersView, OwnPort } from '../../model/proxy-views.js';
 import { protocolFromPortName, type Protocol } from '../../registry/protocol.js';
-import type { ServiceInstance } from '../../registry/model.js';
 import { BLACKHOLE_CLUSTER, inboundClusterName, listenerName, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT } from '../names.js';
 import { durationOfMs } from '../route/durations.js';
 import { tcpFilters } from './telemetry.js';
@@ -46,7 +45,7 @@ export function inboundRouteConfig(port: number, hostname: string): RouteConfigu
 }
 
 /** The protocol of an instance's service port: from the registry's service, else from the port name. */
-function instanceProtocol(push: PushContext, proxy: ProxyNode, i: ServiceInstance): Protocol {
+function instanceProtocol(push: PushContext, proxy: ListenersView, i: OwnPort): Protocol {
   const port = push.serviceFor(proxy, i.hostname)?.ports.find((p) => p.port === i.servicePort);
   return port?.protocol ?? protocolFromPortName(i.servicePortName);
 }
@@ -56,7 +55,7 @@ function instanceProtocol(push: PushContext, proxy: ProxyNode, i: ServiceInstanc
  * port's mTLS mode, all named `0.0.0.0_<port>`. Without SDS the mTLS chains cannot be built and are
  * left out (see MeshConfig.workloadSds).
  */
-function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance): FilterChain[] {
+function inboundChains(push: PushContext, proxy: ListenersView, i: OwnPort): FilterChain[] {
   const name = listenerName(WILDCARD, i.port);
   const http = isHttpProtocol(instanceProtocol(push, proxy, i));
   const filters = http
@@ -79,12 +78,12 @@ function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance):
  * that dial <bindAddress>:<targetPort> land here without iptables. Istio's InboundPassthroughCluster
  * chains are left out: with no capture, only the instance ports can arrive.
  */
-export function virtualInboundListener(push: PushContext, proxy: ProxyNode): Listener {
+export function virtualInboundListener(push: PushContext, proxy: ListenersView): Listener {
   const chains: FilterChain[] = [create(FilterChainSchema, {
     name: INBOUND_BLACKHOLE_CHAIN, filterChainMatch: { destinationPort: VIRTUAL_INBOUND_PORT }, filters: [tcpProxyFilter(BLACKHOLE_CLUSTER)],
   })];
   const ports: number[] = [];
-  for (const i of push.proxyInstances(proxy)) {
+  for (const i of proxy.ownPorts) {
     if (ports.includes(i.port) || i.port === VIRTUAL_INBOUND_PORT) continue;
     ports.push(i.port);
     chains.push(...inboundChains(push, proxy, i));

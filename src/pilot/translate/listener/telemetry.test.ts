@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import type { ConfigObject } from '../../config/object.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy.js';
-import { buildListeners } from './index.js';
+import { buildListenersOf } from './test-support.js';
 import { fakeInstance, fakeProxy, fakePush, fakeService, loadBook } from './test-support.js';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,7 +24,7 @@ const catalog = fakeService('catalog.istioinaction.svc.cluster.local', 'istioina
 function hcms(configs: ConfigObject[], proxy: ProxyNode, mesh: Partial<MeshConfig> = {}): J[] {
   const push = fakePush({ configs, mesh, services: [catalog], proxyInstances: proxy.type === 'router'
     ? [fakeInstance('istio-ingressgateway.istio-system.svc.cluster.local', 'http2', 80, 8080)] : [webappInstance] });
-  return buildListeners(push, proxy).map(json).flatMap((l) => l.filterChains ?? [])
+  return buildListenersOf(push, proxy).map(json).flatMap((l) => l.filterChains ?? [])
     .map((c: J) => c.filters[0].typedConfig).filter((t: J) => t['@type'].endsWith('HttpConnectionManager'));
 }
 

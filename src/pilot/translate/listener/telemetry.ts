@@ -12,7 +12,7 @@ import { Tracing_HttpSchema, type Tracing_Http } from '../../../xds/gen/envoy/co
 import { TypedStructSchema } from '../../../xds/gen/xds/type/v3/typed_struct_pb.js';
 import { FilterSchema, type Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import type { CustomTag as TelemetryTag, MetricsOverride } from '../../config/kinds/telemetry.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { ListenersView } from '../../model/proxy-views.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import type { TelemetryMode, TelemetryPlan, TracingPlan } from '../../telemetry/effective.js';
 import { outboundClusterName } from '../names.js';
@@ -91,11 +91,10 @@ export function tcpFilters(target: string | WeightedCluster[], plan: TelemetryPl
 }
 
 /** The workload's canonical service and revision, as the injector labels them. */
-export function canonicalNames(proxy: ProxyNode): { service: string; revision: string } {
+export function canonicalNames(proxy: ListenersView): { service: string; revision: string } {
   const l = proxy.labels;
-  const workload = proxy.metadata['WORKLOAD_NAME'] ?? proxy.workloadName;
   return {
-    service: l['service.istio.io/canonical-name'] ?? l['app.kubernetes.io/name'] ?? l['app'] ?? workload,
+    service: l['service.istio.io/canonical-name'] ?? l['app.kubernetes.io/name'] ?? l['app'] ?? proxy.workloadName,
     revision: l['service.istio.io/canonical-revision'] ?? l['app.kubernetes.io/version'] ?? l['version'] ?? 'latest',
   };
 }
@@ -112,13 +111,13 @@ function customTag(tag: string, t: TelemetryTag): CustomTag | undefined {
 }
 
 /** The istio.* tags istiod puts on every span, then the Telemetry's custom tags. */
-function spanTags(plan: TracingPlan, proxy: ProxyNode, trustDomain: string): CustomTag[] {
+function spanTags(plan: TracingPlan, proxy: ListenersView, trustDomain: string): CustomTag[] {
   const names = canonicalNames(proxy);
   const literal = (tag: string, value: string): CustomTag => create(CustomTagSchema, { tag, type: { case: 'literal', value: { value } } });
   const tags = [
     literal('istio.canonical_revision', names.revision), literal('istio.canonical_service', names.service),
-    literal('istio.cluster_id', proxy.metadata['CLUSTER_ID'] ?? 'Kubernetes'),
-    literal('istio.mesh_id', proxy.metadata['MESH_ID'] ?? trustDomain), literal('istio.namespace', proxy.namespace),
+    literal('istio.cluster_id', proxy.clusterId),
+    literal('istio.mesh_id', proxy.meshId || trustDomain), literal('istio.namespace', proxy.namespace),
   ];
   for (const [tag, t] of Object.entries(plan.customTags).sort(([a], [b]) => a.localeCompare(b))) {
     const c = customTag(tag, t);
@@ -128,7 +127,7 @@ function spanTags(plan: TracingPlan, proxy: ProxyNode, trustDomain: string): Cus
 }
 
 /** The provider section: Zipkin to `outbound|port||service` at /api/v2/spans, or OTLP/HTTP; null = the bootstrap's tracer. */
-function tracingProvider(plan: TracingPlan, proxy: ProxyNode): Tracing_Http | undefined {
+function tracingProvider(plan: TracingPlan, proxy: ListenersView): Tracing_Http | undefined {
   const p = plan.provider;
   if (p?.zipkin !== undefined) {
     const zipkin = create(ZipkinConfigSchema, {
@@ -150,7 +149,7 @@ function tracingProvider(plan: TracingPlan, proxy: ProxyNode): Tracing_Http | un
 }
 
 /** The HCM `tracing` section for a plan: sampling percentages, tags and (with a Telemetry provider) the tracer. */
-export function hcmTracing(plan: TracingPlan, proxy: ProxyNode, trustDomain: string): HttpConnectionManager_Tracing {
+export function hcmTracing(plan: TracingPlan, proxy: ListenersView, trustDomain: string): HttpConnectionManager_Tracing {
   const maxTag = plan.provider?.zipkin?.maxTagLength;
   return create(HttpConnectionManager_TracingSchema, {
     clientSampling: { value: 100 }, randomSampling: { value: plan.samplingPercent }, overallSampling: { value: 100 },

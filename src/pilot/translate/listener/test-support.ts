@@ -19,6 +19,9 @@ import { authorizationPoliciesFor, type AuthorizationPolicy } from '../../securi
 import type { PeerAuthenticationSpec } from '../../config/kinds/peer-authentication.js';
 import { PeerAuthenticationIndex } from '../../security/peer-authentication.js';
 import { BOOK_DIR } from '../../../../samples/book-corpus.js';
+import type { Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
+import { allViewsIn } from '../../model/proxy-views.js';
+import { buildListeners, type GatewayBuildIssue } from './index.js';
 
 export const BOOK = BOOK_DIR;
 
@@ -97,9 +100,15 @@ export function fakePush(input: FakePushInput): PushContext {
     proxyInstances: () => input.proxyInstances ?? [],
     secret: (ns, name) => input.secrets?.[`${ns}/${name}`],
     telemetryFor: (proxy, mode) => telemetryPlan(telemetriesFor(ofKind<TelemetrySpec>('Telemetry'), proxy, mesh.rootNamespace), mesh, mode),
-    reportConfigError: (obj, proxy, err) => errors.record(obj, proxy?.id ?? '', err),
+    reportConfigError: (obj, err) => errors.record(obj, '', err),
+    buildingFor: () => undefined,
     configErrors: () => errors.list(),
     authorizationPoliciesFor: (proxy) => authorizationPoliciesFor(configs.filter((c): c is AuthorizationPolicy => c.kind === 'AuthorizationPolicy'), proxy, mesh.rootNamespace),
     requestAuthenticationsFor: (proxy) => requestAuthenticationsFor(configs.filter((c): c is RequestAuthentication => c.kind === 'RequestAuthentication'), proxy, mesh.rootNamespace),
   };
+}
+
+/** The listeners of `node` (its views taken from `push`, as the generator takes them). */
+export function buildListenersOf(push: PushContext, node: ProxyNode, issues?: GatewayBuildIssue[]): Listener[] {
+  return buildListeners(push, allViewsIn(push, node), issues);
 }

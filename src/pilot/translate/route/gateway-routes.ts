@@ -6,7 +6,7 @@ import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/
 import type { ConfigObject } from '../../config/object.js';
 import type { GatewayServer, GatewaySpec } from '../../config/kinds/gateway.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { RoutesView } from '../../model/proxy-views.js';
 import { isolated } from '../isolate.js';
 import { gatewayRouteName } from '../names.js';
 import { gatewayHostsFor } from './hosts.js';
@@ -27,17 +27,17 @@ export interface BoundServer {
  * Istio's gateway port resolution: a server port that is a port of a Service selecting this gateway
  * workload binds that Service port's target port; otherwise the server port itself.
  */
-export function resolveServerPort(push: PushContext, proxy: ProxyNode, port: number): number {
-  const target = push.proxyInstances(proxy).find((i) => i.servicePort === port);
+export function resolveServerPort(push: PushContext, proxy: RoutesView, port: number): number {
+  const target = proxy.ownPorts.find((i) => i.servicePort === port);
   return target !== undefined && target.port > 0 ? target.port : port;
 }
 
 /** The proxy's gateway servers grouped by route configuration name (HTTP and terminated HTTPS only). */
-export function gatewayServersByRoute(push: PushContext, proxy: ProxyNode): Map<string, BoundServer[]> {
+export function gatewayServersByRoute(push: PushContext, proxy: RoutesView): Map<string, BoundServer[]> {
   const out = new Map<string, BoundServer[]>();
   for (const gateway of push.gatewaysFor(proxy)) {
     const ns = gateway.metadata.namespace ?? 'default';
-    const named = isolated(push, proxy, gateway, () => (gateway.spec.servers ?? []).map((server) => {
+    const named = isolated(push, gateway, () => (gateway.spec.servers ?? []).map((server) => {
       const listenerPort = resolveServerPort(push, proxy, server.port.number);
       return { name: gatewayRouteName(server, gateway.metadata.name, ns, listenerPort), bound: { gateway, server, listenerPort } };
     }), () => []);
@@ -57,7 +57,7 @@ export function catchAllLast(routes: readonly Route[]): Route[] {
 }
 
 /** One gateway route configuration from its servers; VSs for the same host are merged (routes appended in VS order). */
-export function gatewayRouteConfig(push: PushContext, proxy: ProxyNode, name: string, servers: readonly BoundServer[]): RouteConfiguration {
+export function gatewayRouteConfig(push: PushContext, proxy: RoutesView, name: string, servers: readonly BoundServer[]): RouteConfiguration {
   const byHost = new Map<string, VirtualHost>();
   // Virtual hosts are named with the Gateway's own server port (`*:80`), as istiod's buildGatewayRoutes,
   // while the route configuration is named with the port the listener binds (`http.8080`).

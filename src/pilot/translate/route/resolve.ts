@@ -4,7 +4,7 @@ import { create } from '@bufbuild/protobuf';
 import { RouteAction_HashPolicySchema, type RouteAction_HashPolicy } from '../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { LoadBalancerSettings } from '../../config/kinds/destination-rule.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { RoutesView } from '../../model/proxy-views.js';
 import { outboundClusterName } from '../names.js';
 import { duration } from './durations.js';
 import type { ClusterResolver, Destination } from './inputs.js';
@@ -15,14 +15,14 @@ export function resolveShortname(host: string, namespace: string, domainSuffix =
 }
 
 /** The port of a destination: its own, else the service's only port, else the route (listener) port. */
-export function destinationPort(push: PushContext, proxy: ProxyNode, d: Destination, fqdn: string, routePort: number): number {
+export function destinationPort(push: PushContext, proxy: RoutesView, d: Destination, fqdn: string, routePort: number): number {
   if (d.port?.number !== undefined && d.port.number > 0) return d.port.number;
   const svc = push.serviceFor(proxy, fqdn);
   return svc !== undefined && svc.ports.length === 1 ? svc.ports[0].port : routePort;
 }
 
 /** A resolver for the routes of a VirtualService in `namespace`; hosts not in the registry still get their cluster name. */
-export function clusterResolver(push: PushContext, proxy: ProxyNode, namespace: string, routePort: number): ClusterResolver {
+export function clusterResolver(push: PushContext, proxy: RoutesView, namespace: string, routePort: number): ClusterResolver {
   return (d) => {
     const fqdn = resolveShortname(d.host, namespace, push.mesh.trustDomain || 'cluster.local');
     return outboundClusterName(destinationPort(push, proxy, d, fqdn, routePort), d.subset ?? '', fqdn);
@@ -30,7 +30,7 @@ export function clusterResolver(push: PushContext, proxy: ProxyNode, namespace: 
 }
 
 /** The load balancer settings that apply to a destination: subset over port level over top level. */
-function loadBalancerFor(push: PushContext, proxy: ProxyNode, fqdn: string, port: number, subset: string): LoadBalancerSettings | undefined {
+function loadBalancerFor(push: PushContext, proxy: RoutesView, fqdn: string, port: number, subset: string): LoadBalancerSettings | undefined {
   const dr = push.destinationRuleFor(proxy, fqdn)?.spec;
   if (dr === undefined) return undefined;
   const pick = (tp: typeof dr.trafficPolicy): LoadBalancerSettings | undefined =>
@@ -40,7 +40,7 @@ function loadBalancerFor(push: PushContext, proxy: ProxyNode, fqdn: string, port
 }
 
 /** Istio's consistentHashToHashPolicy for one destination; undefined without a consistentHash LB. */
-export function hashPolicy(push: PushContext, proxy: ProxyNode, fqdn: string, port: number, subset = ''): RouteAction_HashPolicy | undefined {
+export function hashPolicy(push: PushContext, proxy: RoutesView, fqdn: string, port: number, subset = ''): RouteAction_HashPolicy | undefined {
   const ch = loadBalancerFor(push, proxy, fqdn, port, subset)?.consistentHash;
   if (ch === undefined) return undefined;
   if (ch.httpHeaderName !== undefined) {

@@ -12,6 +12,7 @@ import type { PathError } from '../../../proxy/bootstrap/config-error.js';
 import type { ConfigObject } from '../../config/object.js';
 import { buildRouteConfigurations } from './route-configurations.js';
 import { bookObjects, FakePushContext, proxy, service, type FakeInput } from './test-support.js';
+import { allViewsIn } from '../../model/proxy-views.js';
 
 const CATALOG = 'catalog.istioinaction.svc.cluster.local';
 const WEBAPP = 'webapp.istioinaction.svc.cluster.local';
@@ -28,7 +29,8 @@ function valid(rc: RouteConfiguration): RouteConfiguration {
 }
 
 function build(input: FakeInput, p = sidecar, names?: string[]): Map<string, RouteConfiguration> {
-  const rcs = buildRouteConfigurations(new FakePushContext({ services, ...input }), p, names);
+  const push = new FakePushContext({ services, ...input });
+  const rcs = buildRouteConfigurations(push, allViewsIn(push, p), names);
   return new Map(rcs.map((r) => [r.name, valid(r)]));
 }
 

@@ -2,13 +2,13 @@
 // ports and http_proxy, or gateway servers), or just the ones an RDS request names.
 import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { RoutesView } from '../../model/proxy-views.js';
 import { HTTP_PROXY_ROUTE, sidecarRouteName } from '../names.js';
 import { gatewayRouteConfig, gatewayServersByRoute } from './gateway-routes.js';
 import { httpProxyRouteConfig, sidecarHttpPorts, sidecarRouteConfig } from './sidecar-routes.js';
 
 /** The proxy's route configurations, in name order of generation; `names` limits them (unknown names are skipped). */
-export function buildRouteConfigurations(push: PushContext, proxy: ProxyNode, names?: readonly string[]): RouteConfiguration[] {
+export function buildRouteConfigurations(push: PushContext, proxy: RoutesView, names?: readonly string[]): RouteConfiguration[] {
   const wanted = (n: string): boolean => names === undefined || names.includes(n);
   const out: RouteConfiguration[] = [];
   if (proxy.type === 'router') {

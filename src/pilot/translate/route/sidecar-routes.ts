@@ -5,7 +5,7 @@ import type { RouteConfiguration } from '../../../xds/gen/envoy/config/route/v3/
 import type { ConfigObject } from '../../config/object.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { RoutesView } from '../../model/proxy-views.js';
 import type { Service } from '../../registry/model.js';
 import type { Protocol } from '../../registry/protocol.js';
 import { HTTP_PROXY_ROUTE, outboundClusterName, sidecarRouteName } from '../names.js';
@@ -22,19 +22,19 @@ export function isHttpRouted(p: Protocol): boolean {
 }
 
 /** The proxy's outbound traffic policy: its Sidecar's, else the mesh's. */
-export function outboundMode(push: PushContext, proxy: ProxyNode): 'ALLOW_ANY' | 'REGISTRY_ONLY' {
+export function outboundMode(push: PushContext, proxy: RoutesView): 'ALLOW_ANY' | 'REGISTRY_ONLY' {
   return push.sidecarFor(proxy)?.spec.outboundTrafficPolicy?.mode ?? push.mesh.outboundTrafficPolicy.mode;
 }
 
 /** The HTTP port numbers of the services visible to the proxy, ascending. */
-export function sidecarHttpPorts(push: PushContext, proxy: ProxyNode): number[] {
+export function sidecarHttpPorts(push: PushContext, proxy: RoutesView): number[] {
   const ports = new Set<number>();
   for (const s of push.servicesFor(proxy)) for (const p of s.ports) if (isHttpRouted(p.protocol)) ports.add(p.port);
   return [...ports].sort((a, b) => a - b);
 }
 
 /** Whether any host of the VS names (or wildcard-matches) a visible service with an HTTP port. */
-function vsMatchesService(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>): boolean {
+function vsMatchesService(push: PushContext, proxy: RoutesView, vs: ConfigObject<VirtualServiceSpec>): boolean {
   const ns = vs.metadata.namespace ?? 'default';
   const hosts = (vs.spec.hosts ?? []).map((h) => resolveShortname(h, ns, push.mesh.trustDomain || 'cluster.local'));
   return push.servicesFor(proxy).some((s) => s.ports.some((p) => isHttpRouted(p.protocol)) && hosts.some((h) => hostsMatch(h, s.hostname)));
@@ -43,7 +43,7 @@ function vsMatchesService(push: PushContext, proxy: ProxyNode, vs: ConfigObject<
 interface HostRoutes { host: string; service?: Service; routes: Route[] }
 
 /** Per port: the hosts with routes, VirtualService hosts first (in VS order, a service claimed by its first VS), then defaults. */
-function hostRoutesForPort(push: PushContext, proxy: ProxyNode, vss: ConfigObject<VirtualServiceSpec>[], services: Service[], port: number): HostRoutes[] {
+function hostRoutesForPort(push: PushContext, proxy: RoutesView, vss: ConfigObject<VirtualServiceSpec>[], services: Service[], port: number): HostRoutes[] {
   const claimed = new Set<string>();
   const out: HostRoutes[] = [];
   for (const vs of vss) {
@@ -75,12 +75,12 @@ function hostRoutesForPort(push: PushContext, proxy: ProxyNode, vss: ConfigObjec
   return out;
 }
 
-function domainsOf(h: HostRoutes, proxy: ProxyNode): string[] {
+function domainsOf(h: HostRoutes, proxy: RoutesView): string[] {
   return h.service !== undefined ? sidecarDomains(h.host, h.service.namespace, proxy.namespace, h.service.addresses) : [h.host];
 }
 
 /** The route configuration `<port>` of a sidecar. */
-export function sidecarRouteConfig(push: PushContext, proxy: ProxyNode, port: number): RouteConfiguration {
+export function sidecarRouteConfig(push: PushContext, proxy: RoutesView, port: number): RouteConfiguration {
   const services = push.servicesFor(proxy).filter((s) => s.ports.some((p) => p.port === port && isHttpRouted(p.protocol)));
   const vss = push.virtualServicesFor(proxy, ['mesh']);
   const hosts: VirtualHost[] = hostRoutesForPort(push, proxy, vss, services, port)
@@ -95,7 +95,7 @@ export const MAX_DIRECT_RESPONSE_BODY_BYTES = 1024 * 1024;
  * istiod's outbound route configuration: domains deduplicated in build order (VirtualService hosts
  * first), then hosts sorted by name, the catch-all last; the port is ignored in host matching.
  */
-function outboundRouteConfig(push: PushContext, proxy: ProxyNode, name: string, hosts: VirtualHost[]): RouteConfiguration {
+function outboundRouteConfig(push: PushContext, proxy: RoutesView, name: string, hosts: VirtualHost[]): RouteConfiguration {
   const rc = routeConfiguration(name, hosts, { sidecar: true });
   rc.virtualHosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   rc.virtualHosts.push(catchAllVirtualHost(outboundMode(push, proxy)));
@@ -107,7 +107,7 @@ function outboundRouteConfig(push: PushContext, proxy: ProxyNode, name: string, 
  * `http_proxy` (RDSHttpProxy): every service on every HTTP port, each service domain also as
  * `host:port` (istiod adds ports when the listener port is 0), the port ignored in host matching.
  */
-export function httpProxyRouteConfig(push: PushContext, proxy: ProxyNode): RouteConfiguration {
+export function httpProxyRouteConfig(push: PushContext, proxy: RoutesView): RouteConfiguration {
   const vss = push.virtualServicesFor(proxy, ['mesh']);
   const all = push.servicesFor(proxy);
   const hosts: VirtualHost[] = [];

@@ -115,6 +115,7 @@ export class FakePushContext implements PushContext {
   proxyInstances(): ServiceInstance[] { return this.instances; }
   secret(): Record<string, string> | undefined { return undefined; }
   private readonly errors = new ConfigErrorLog('test');
-  reportConfigError(obj: ConfigObject, proxy: ProxyNode | undefined, err: unknown): void { this.errors.record(obj, proxy?.id ?? '', err); }
+  reportConfigError(obj: ConfigObject, err: unknown): void { this.errors.record(obj, '', err); }
+  buildingFor(): void { /* errors name no proxy here */ }
   configErrors(): ConfigError[] { return this.errors.list(); }
 }

@@ -7,7 +7,7 @@ import { RouteAction_HashPolicySchema, RouteSchema, type Route } from '../../../
 import type { ConfigObject } from '../../config/object.js';
 import type { VirtualServiceSpec } from '../../config/kinds/virtual-service.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyNode } from '../../model/proxy.js';
+import type { RoutesView } from '../../model/proxy-views.js';
 import { encodes, isolated } from '../isolate.js';
 import { expandedRoutes } from './delegate.js';
 import { httpRoutes } from './http-route.js';
@@ -29,7 +29,7 @@ const subsetOf = (want: Record<string, string>, have: Record<string, string>): b
   Object.entries(want).every(([k, v]) => have[k] === v);
 
 /** Whether a match condition applies to this proxy and context (match.gateways override the VS's gateways). */
-export function matchApplies(m: HTTPMatchRequest, vs: ConfigObject<VirtualServiceSpec>, proxy: ProxyNode, ctx: RouteContext): boolean {
+export function matchApplies(m: HTTPMatchRequest, vs: ConfigObject<VirtualServiceSpec>, proxy: RoutesView, ctx: RouteContext): boolean {
   const ns = vs.metadata.namespace ?? 'default';
   if (m.port !== undefined && m.port !== 0 && m.port !== ctx.port) return false;
   // istiod's sourceMatchHTTP: match.gateways, when set, decide alone (sourceLabels are then not checked).
@@ -44,7 +44,7 @@ export function vsConfigPath(vs: ConfigObject<VirtualServiceSpec>): string {
 }
 
 /** Adds hash_policy from the destination's DestinationRule when the route forwards to one cluster (or all agree). */
-export function addHashPolicy(push: PushContext, proxy: ProxyNode, r: Route): void {
+export function addHashPolicy(push: PushContext, proxy: RoutesView, r: Route): void {
   if (r.action.case !== 'route') return;
   const a = r.action.value;
   const names = a.clusterSpecifier.case === 'cluster' ? [a.clusterSpecifier.value]
@@ -69,17 +69,17 @@ const encodedSpecs = new WeakSet<object>();
  * The Envoy routes of a (delegate-expanded) VirtualService for this proxy and context; [] when none
  * apply, or when they cannot be built or encoded (the VirtualService is then recorded as left out).
  */
-export function virtualServiceRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
+export function virtualServiceRoutes(push: PushContext, proxy: RoutesView, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
   const spec = vs.spec as object;
   const check = (routes: Route[]): void => {
     if (encodedSpecs.has(spec)) return;
     encodeRoutes(routes);
     if (routes.length > 0 && !(vs.spec.http ?? []).some((r) => r.delegate !== undefined)) encodedSpecs.add(spec);
   };
-  return isolated(push, proxy, vs, () => buildRoutes(push, proxy, vs, ctx), () => [], check);
+  return isolated(push, vs, () => buildRoutes(push, proxy, vs, ctx), () => [], check);
 }
 
-function buildRoutes(push: PushContext, proxy: ProxyNode, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
+function buildRoutes(push: PushContext, proxy: RoutesView, vs: ConfigObject<VirtualServiceSpec>, ctx: RouteContext): Route[] {
   const metadata = create(MetadataSchema, { filterMetadata: { istio: { config: vsConfigPath(vs) } } });
   const out: Route[] = [];
   for (const { route, namespace } of expandedRoutes(push, vs)) {
