@@ -69,14 +69,13 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   if (flags.serviceNode !== undefined) options.serviceNode = flags.serviceNode;
   if (flags.adminAddressPath !== undefined) options.adminAddressPath = flags.adminAddressPath;
   const { startProxy } = await import('../../proxy/server/index.js');
-  const { CONFIG_BUILD_ERRORS } = await import('../../proxy/server/validate.js');
+  const { ProxyConfigError } = await import('../../proxy/bootstrap/config-error.js');
   if (flags.agentConfig !== undefined) await runAgent(flags.agentConfig);
   try {
     await startProxy(options);
   } catch (e) {
     // Errors found while building clusters, routes and loggers carry their field path.
-    const name = (e as Error | null)?.name ?? '';
-    if (CONFIG_BUILD_ERRORS.has(name)) throw new CliError(`error initializing configuration '${configPath}': ${(e as Error).message}`);
+    if (e instanceof ProxyConfigError) throw new CliError(`error initializing configuration '${configPath}': ${e.message}`);
     throw e;
   }
 }

@@ -4,6 +4,12 @@
 /** Envoy's message when neither --config-path nor --config-yaml is given. */
 export const NO_CONFIG_MESSAGE = 'At least one of --config-path or --config-yaml or Options::configProto() should be non-empty';
 
+/**
+ * An error found while building the proxy's objects from config (clusters, listeners, routes, TLS
+ * contexts, loggers, xDS settings): the user's config, not a bug. Each area has its subclass.
+ */
+export class ProxyConfigError extends Error {}
+
 /** One step of a field path: a proto field name, a list index, or a map key. */
 export type PathSeg = string | number | { key: string };
 

@@ -1,8 +1,9 @@
 // Route configuration errors: Envoy's message plus the config field (proto names) it belongs to.
 // Thrown only while compiling a RouteConfiguration; matching a request never throws.
+import { ProxyConfigError } from '../bootstrap/config-error.js';
 
 /** A RouteConfiguration that cannot be compiled; `path` names the field, e.g. `.virtual_hosts[0].domains`. */
-export class RouteConfigError extends Error {
+export class RouteConfigError extends ProxyConfigError {
   /** The message without the field path (Envoy's wording where Envoy has one). */
   readonly detail: string;
   /** The field, relative to where the route configuration sits in the whole config. */

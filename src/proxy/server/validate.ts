@@ -1,17 +1,13 @@
 // --mode validate beyond the schema: builds every static cluster and listener (TLS contexts,
 // filter chains, routes, loggers) without binding or connecting, and collects their errors.
 import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
-import { formatPath, type ConfigError } from '../bootstrap/config-error.js';
+import { formatPath, ProxyConfigError, type ConfigError } from '../bootstrap/config-error.js';
 import { create } from '@bufbuild/protobuf';
 import { NodeSchema } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { ActiveListener } from '../listener/listener.js';
 import { secretManager } from '../secret/secret-manager.js';
 import { StatsStore } from '../stats/store.js';
 import { clusterConfigErrors, createClusterManager } from '../upstream/cluster-manager.js';
-
-/** Errors of config building that are the user's config, not a bug (by Error.name). */
-export const CONFIG_BUILD_ERRORS: ReadonlySet<string> = new Set(['ClusterConfigError', 'RouteConfigError',
-  'AccessLogConfigError', 'ListenerConfigError', 'TlsConfigError', 'XdsConfigError']);
 
 /** The build errors of a loaded bootstrap, each with its field path; [] when it would start. */
 export async function buildErrors(bootstrap: Bootstrap): Promise<ConfigError[]> {
@@ -31,8 +27,8 @@ export async function buildErrors(bootstrap: Bootstrap): Promise<ConfigError[]> 
     try {
       new ActiveListener(l, { clusterManager, stats }, `.static_resources.listeners[${i}]`);
     } catch (e) {
-      if (!CONFIG_BUILD_ERRORS.has((e as Error).name)) throw e;
-      errors.push({ path: '', message: (e as Error).message });
+      if (!(e instanceof ProxyConfigError)) throw e;
+      errors.push({ path: '', message: e.message });
     }
   });
   return errors;

@@ -2,7 +2,7 @@
 // (Envoy's cluster initialisation), and adds, replaces or removes clusters later (CDS).
 import { equals } from '@bufbuild/protobuf';
 import { ClusterSchema, type Cluster as ClusterConfig } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
-import { formatPath, type PathError, type PathSeg } from '../bootstrap/config-error.js';
+import { ProxyConfigError, formatPath, type PathError, type PathSeg } from '../bootstrap/config-error.js';
 import { StatsStore, type Counter, type Gauge } from '../stats/store.js';
 import { ClusterImpl } from './cluster.js';
 import { systemLookup, type LookupFn } from './dns-resolver.js';
@@ -25,7 +25,7 @@ export interface ClusterManagerOptions {
 }
 
 /** A cluster config that cannot be used; `errors` carry field paths. */
-export class ClusterConfigError extends Error {
+export class ClusterConfigError extends ProxyConfigError {
   constructor(readonly errors: readonly PathError[]) {
     super(errors.map((e) => `${formatPath(e.path)}: ${e.message}`).join('\n'));
     this.name = 'ClusterConfigError';

@@ -2,9 +2,10 @@
 // cluster and its address) and which of LDS/CDS go over ADS; anything Strait can't do is an error.
 import type { Bootstrap } from '../../xds/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
 import { ApiConfigSource_ApiType, ApiVersion, type ConfigSource } from '../../xds/gen/envoy/config/core/v3/config_source_pb.js';
+import { ProxyConfigError } from '../bootstrap/config-error.js';
 
 /** A dynamic_resources setting Strait cannot run. */
-export class XdsConfigError extends Error {
+export class XdsConfigError extends ProxyConfigError {
   constructor(path: string, detail: string) {
     super(`.dynamic_resources${path}: ${detail}`);
     this.name = 'XdsConfigError';
