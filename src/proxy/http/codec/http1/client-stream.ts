@@ -2,7 +2,7 @@
 // upgrade framing; trailers) and carries the ResponseDecoder its response goes to.
 import type { HeaderMap, RequestHead } from '../../headers.js';
 import type { RequestEncoder, ResponseDecoder, WatermarkListener } from '../types.js';
-import { CRLF, LAST_CHUNK, bodilessMethod, hasToken, headerBlock, trailerBlock } from './wire.js';
+import { CRLF, bodilessMethod, framePiece, frameTrailers, hasToken, headerBlock } from './wire.js';
 
 /** What a stream needs from its connection. */
 export interface ClientStreamOwner {
@@ -83,21 +83,12 @@ export class ClientStream implements RequestEncoder {
 
   encodeData(chunk: Buffer, endStream: boolean): void {
     if (!this.headersSent || this.requestComplete || this.reset || this.finished) return;
-    let prefix = this.pendingHead ?? '';
+    const prefix = this.pendingHead ?? '';
     this.pendingHead = null;
-    const conn = this.conn;
-    if (this.chunked) {
-      if (chunk.length > 0) {
-        prefix += chunk.length.toString(16) + CRLF;
-        conn.write(prefix, chunk, endStream ? CRLF + LAST_CHUNK : CRLF);
-      } else {
-        conn.write(prefix, null, endStream ? LAST_CHUNK : '');
-      }
-    } else {
-      conn.write(prefix, chunk, '');
-      // An upgraded stream's end is the end of our side of the connection.
-      if (endStream && this.upgrade) conn.endSocket();
-    }
+    const [before, body, after] = framePiece(this.chunked, prefix, chunk, endStream);
+    this.conn.write(before, body, after);
+    // An upgraded stream's end is the end of our side of the connection.
+    if (endStream && this.upgrade && !this.chunked) this.conn.endSocket();
     if (endStream) this.onRequestComplete();
   }
 
@@ -105,11 +96,8 @@ export class ClientStream implements RequestEncoder {
     if (!this.headersSent || this.requestComplete || this.reset || this.finished) return;
     const prefix = this.pendingHead ?? '';
     this.pendingHead = null;
-    if (this.chunked) this.conn.write(prefix, null, trailerBlock(trailers));
-    else {
-      this.conn.write(prefix, null, '');
-      if (this.upgrade) this.conn.endSocket();
-    }
+    this.conn.write(prefix, null, frameTrailers(this.chunked, trailers));
+    if (this.upgrade && !this.chunked) this.conn.endSocket();
     this.onRequestComplete();
   }
 

@@ -3,8 +3,7 @@
 import { HeaderMap, type HttpProtocol, type RequestHead, type ResponseHead } from '../../headers.js';
 import type { RequestDecoder, ResponseEncoder, ServerConnectionCallbacks, StreamResetReason,
   WatermarkListener } from '../types.js';
-import { CONTINUE_100, CRLF, LAST_CHUNK, errorResponse, hasToken, headerBlock, reasonPhrase, statusLine,
-  trailerBlock } from './wire.js';
+import { CONTINUE_100, CRLF, errorResponse, framePiece, frameTrailers, hasToken, headerBlock, reasonPhrase, statusLine } from './wire.js';
 import { EMPTY } from './connection-base.js';
 import { INVALID_TRANSFER_ENCODING, INVALID_URL, transferEncodingRefused, type ProtocolError } from './protocol-errors.js';
 
@@ -286,38 +285,24 @@ export class ServerStream implements ResponseEncoder {
 
   encodeData(chunk: Buffer, endStream: boolean): void {
     if (!this.responseStarted || this.responseComplete || this.reset) return;
-    let prefix = this.pendingHead ?? '';
+    const prefix = this.pendingHead ?? '';
     this.pendingHead = null;
-    const conn = this.conn;
-    if (this.chunked) {
-      if (chunk.length > 0) {
-        prefix += chunk.length.toString(16) + CRLF;
-        if (endStream) conn.writeLast(prefix, chunk, CRLF + LAST_CHUNK);
-        else conn.write(prefix, chunk, CRLF);
-      } else if (endStream) {
-        conn.writeLast(prefix, null, LAST_CHUNK);
-      } else {
-        conn.write(prefix, null, '');
-      }
-    } else if (endStream) {
-      conn.writeLast(prefix, this.discardBody ? null : chunk, '');
-      if (this.rawResponse) conn.endSocket();
-    } else {
-      conn.write(prefix, this.discardBody ? null : chunk, '');
+    const [before, body, after] = framePiece(this.chunked, prefix, this.discardBody ? null : chunk, endStream);
+    if (!endStream) {
+      this.conn.write(before, body, after);
+      return;
     }
-    if (endStream) this.onResponseComplete();
+    this.conn.writeLast(before, body, after);
+    if (this.rawResponse && !this.chunked) this.conn.endSocket();
+    this.onResponseComplete();
   }
 
   encodeTrailers(trailers: HeaderMap): void {
     if (!this.responseStarted || this.responseComplete || this.reset) return;
     const prefix = this.pendingHead ?? '';
     this.pendingHead = null;
-    // Without chunked framing (content-length, HTTP/1.0) trailers cannot be sent and are dropped.
-    if (this.chunked) this.conn.writeLast(prefix, null, trailerBlock(trailers));
-    else {
-      this.conn.writeLast(prefix, null, '');
-      if (this.rawResponse) this.conn.endSocket();
-    }
+    this.conn.writeLast(prefix, null, frameTrailers(this.chunked, trailers));
+    if (this.rawResponse && !this.chunked) this.conn.endSocket();
     this.onResponseComplete();
   }
 

@@ -63,6 +63,21 @@ export function trailerBlock(t: HeaderMap): string {
   return text + CRLF;
 }
 
+/**
+ * One piece of an outgoing body (request or response) as `[before, body, after]`: with chunked framing
+ * its size line and CRLF (the last chunk when it ends the body), else the bytes as they are.
+ * `prefix`: what goes first (a head held back until the first body bytes).
+ */
+export function framePiece(chunked: boolean, prefix: string, chunk: Buffer | null, endStream: boolean): [string, Buffer | null, string] {
+  if (!chunked) return [prefix, chunk, ''];
+  const size = chunk === null ? 0 : chunk.length;
+  if (size > 0) return [prefix + size.toString(16) + CRLF, chunk, endStream ? CRLF + LAST_CHUNK : CRLF];
+  return [prefix, null, endStream ? LAST_CHUNK : ''];
+}
+
+/** The end of a body that has trailers: chunked framing sends them; without it (content-length, close-delimited) they are dropped. */
+export const frameTrailers = (chunked: boolean, t: HeaderMap): string => (chunked ? trailerBlock(t) : '');
+
 /** Whether a comma-separated header value holds `token` (lower-case), ignoring case and spaces. */
 export function hasToken(value: string, token: string): boolean {
   const v = value.toLowerCase();
