@@ -4,6 +4,7 @@ import type { StreamInfo } from '../http/stream-info.js';
 import { AccessLogConfigError } from './errors.js';
 import { FormatPart, LiteralPart } from './format-part.js';
 import { makeCommandPart } from './operators.js';
+import { scanFormat } from './command-syntax.js';
 
 /** Envoy's default access-log format (one line, ending in a newline). */
 export const DEFAULT_FORMAT =
@@ -18,42 +19,16 @@ export interface Formatter {
   format(info: StreamInfo): string;
 }
 
-/**
- * Envoy's command syntax: `%COMMAND(SUBCOMMAND):LENGTH%`, COMMAND in [A-Z0-9_], no ')' in
- * SUBCOMMAND. Sticky, used only while parsing config.
- */
-const COMMAND_RE = /%([A-Z0-9_]+)(?:\((.*?)\))?(?::([0-9]+))?%/y;
-
 /** Parses a format string into parts; throws AccessLogConfigError with Envoy's message on bad input. */
 export function parseFormat(format: string): FormatPart[] {
   const parts: FormatPart[] = [];
-  let literal = '';
-  let pos = 0;
-  while (pos < format.length) {
-    if (format.charCodeAt(pos) !== 37 /* % */) {
-      literal += format[pos++];
-      continue;
-    }
-    if (format.charCodeAt(pos + 1) === 37) {
-      literal += '%';
-      pos += 2;
-      continue;
-    }
-    if (literal !== '') {
-      parts.push(new LiteralPart(literal));
-      literal = '';
-    }
-    COMMAND_RE.lastIndex = pos;
-    const m = COMMAND_RE.exec(format);
-    if (m === null) {
-      throw new AccessLogConfigError(
-        `Incorrect configuration: ${format}. Couldn't find valid command at position ${pos}`);
-    }
-    const maxLength = m[3] === undefined ? -1 : Number(m[3]);
-    parts.push(makeCommandPart(m[1], m[2], maxLength));
-    pos = COMMAND_RE.lastIndex;
+  try {
+    for (const t of scanFormat(format)) parts.push('literal' in t ? new LiteralPart(t.literal) : makeCommandPart(t.command, t.sub, t.maxLength));
+  } catch (e) {
+    if (e instanceof AccessLogConfigError) throw e;
+    throw new AccessLogConfigError((e as Error).message);
   }
-  if (literal !== '' || format === '') parts.push(new LiteralPart(literal));
+  if (format === '') parts.push(new LiteralPart(''));
   return parts;
 }
 

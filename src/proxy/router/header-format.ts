@@ -3,6 +3,7 @@
 import type { StreamInfo } from '../http/stream-info.js';
 import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { makeCommandPart } from '../accesslog/operators.js';
+import { scanFormat } from '../accesslog/command-syntax.js';
 import type { FormatPart } from '../accesslog/format-part.js';
 
 /**
@@ -87,9 +88,6 @@ function headerPart(response: boolean, sub: string, maxLength: number): ValuePar
   return new HeaderValue(response, main, alt, maxLength);
 }
 
-/** Envoy's command syntax `%COMMAND(SUBCOMMAND):LENGTH%`; sticky, used only while parsing config. */
-const COMMAND_RE = /%([A-Z0-9_]+)(?:\((.*?)\))?(?::([0-9]+))?%/y;
-
 /** A compiled header value: a constant, or parts rendered per request. */
 export interface CompiledValue {
   /** The value when it has no operators, else null. */
@@ -101,32 +99,21 @@ export interface CompiledValue {
 export function compileHeaderValue(format: string): CompiledValue {
   const parts: ValuePart[] = [];
   let literal = '';
-  let pos = 0;
-  while (pos < format.length) {
-    if (format.charCodeAt(pos) !== 37 /* % */) {
-      literal += format[pos++];
+  for (const t of scanFormat(format)) {
+    if ('literal' in t) {
+      literal += t.literal;
       continue;
     }
-    if (format.charCodeAt(pos + 1) === 37) {
-      literal += '%';
-      pos += 2;
-      continue;
-    }
-    COMMAND_RE.lastIndex = pos;
-    const m = COMMAND_RE.exec(format);
-    if (m === null) throw new Error(`Incorrect configuration: ${format}. Couldn't find valid command at position ${pos}`);
     if (literal !== '') {
       parts.push(new LiteralValue(literal));
       literal = '';
     }
-    const maxLength = m[3] === undefined ? -1 : Number(m[3]);
-    if (m[1] === 'REQ' || m[1] === 'RESP') {
-      if (m[2] === undefined || m[2] === '') throw new Error(`${m[1]} requires parameters`);
-      parts.push(headerPart(m[1] === 'RESP', m[2], maxLength));
+    if (t.command === 'REQ' || t.command === 'RESP') {
+      if (t.sub === undefined || t.sub === '') throw new Error(`${t.command} requires parameters`);
+      parts.push(headerPart(t.command === 'RESP', t.sub, t.maxLength));
     } else {
-      parts.push(new StreamInfoValue(makeCommandPart(m[1], m[2], maxLength)));
+      parts.push(new StreamInfoValue(makeCommandPart(t.command, t.sub, t.maxLength)));
     }
-    pos = COMMAND_RE.lastIndex;
   }
   if (parts.length === 0) return { literal, parts };
   if (literal !== '') parts.push(new LiteralValue(literal));
