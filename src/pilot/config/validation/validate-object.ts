@@ -12,7 +12,7 @@ import * as net from './networking.js';
 import * as sec from './security.js';
 import * as k8s from './kubernetes.js';
 
-type SpecValidator = (spec: Obj, f: Findings) => void;
+type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
 const VALIDATORS: Record<string, SpecValidator> = {
   VirtualService: net.validateVirtualService,
@@ -68,7 +68,7 @@ export function validateObject(o: ConfigObject): ValidationResult {
         const spec = asObj(o.spec);
         const v = VALIDATORS[o.kind];
         if (!spec && SPEC_REQUIRED.has(o.kind)) f.error('spec', 'spec is required');
-        else if (v && spec) v(spec, f);
+        else if (v && spec) v(spec, f, o.metadata);
       }
     }
   }
