@@ -11,6 +11,7 @@ import { documentSchema } from './schema/index.js';
 import * as net from './networking.js';
 import * as sec from './security.js';
 import * as k8s from './kubernetes.js';
+import * as wl from './workload.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
@@ -20,6 +21,8 @@ const VALIDATORS: Record<string, SpecValidator> = {
   Gateway: net.validateGateway,
   ServiceEntry: net.validateServiceEntry,
   Sidecar: net.validateSidecar,
+  WorkloadEntry: wl.validateWorkloadEntry,
+  WorkloadGroup: wl.validateWorkloadGroup,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
@@ -27,7 +30,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
 };
 
 /** Kinds that need a spec (Istio rejects a missing spec for them). */
-const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry']);
+const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup']);
 
 /** True when the object's apiVersion/kind is in the supported table. */
 export function isKnownKind(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): boolean {
