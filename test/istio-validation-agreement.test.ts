@@ -11,7 +11,7 @@ import { REPO_ROOT } from './lib/proxy-process.js';
 
 const DIR = join(REPO_ROOT, 'test', 'fixtures', 'istio-validation');
 /** The agreement reached (valid/invalid verdicts equal to Istio's); a change that lowers it fails. */
-const MIN_AGREEMENT = 0.98;
+const MIN_AGREEMENT = 0.99;
 
 interface Case {
   id: string;
@@ -71,6 +71,7 @@ test('strait validate agrees with Istio on its validation test data', (t) => {
   for (const [kind, k] of [...perKind].sort()) t.diagnostic(`${kind}: ${k.agree}/${k.cases}`);
   const agree = cases.length - disagreements.length;
   t.diagnostic(`agreement: ${agree}/${cases.length} = ${((100 * agree) / cases.length).toFixed(1)}%`);
+  for (const d of disagreements) t.diagnostic(`disagreement: ${d}`);
   for (const w of warningMismatches) t.diagnostic(`warning mismatch: ${w}`);
   assert.ok(agree / cases.length >= MIN_AGREEMENT, `agreement ${agree}/${cases.length} below ${MIN_AGREEMENT}; disagreements:\n${disagreements.join('\n')}`);
 });

@@ -12,6 +12,7 @@ import * as net from './networking.js';
 import * as sec from './security.js';
 import * as k8s from './kubernetes.js';
 import * as wl from './workload.js';
+import { validateTelemetry } from './telemetry.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
@@ -23,6 +24,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
   Sidecar: net.validateSidecar,
   WorkloadEntry: wl.validateWorkloadEntry,
   WorkloadGroup: wl.validateWorkloadGroup,
+  Telemetry: validateTelemetry,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
