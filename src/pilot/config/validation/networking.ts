@@ -298,24 +298,3 @@ function isIpOrCidr(a: string): boolean {
   if (family === 0 || rest.length > 0) return false;
   return len === undefined || (/^\d+$/.test(len) && Number(len) <= (family === 6 ? 128 : 32));
 }
-
-/** Sidecar. */
-export function validateSidecar(spec: Obj, f: Findings): void {
-  const egress = asArr(spec['egress']);
-  let portless = 0;
-  egress.forEach((e, i) => {
-    const eo = asObj(e) ?? {};
-    if (!eo['port']) portless++;
-    const hosts = asArr(eo['hosts']);
-    if (hosts.length === 0) f.error(`spec.egress[${i}].hosts`, 'egress listener must contain at least one host');
-    hosts.forEach((h, j) => {
-      if (typeof h !== 'string' || h.split('/').length !== 2) {
-        f.error(`spec.egress[${i}].hosts[${j}]`, `sidecar: host must be of form namespace/dnsName: ${String(h)}`);
-      }
-    });
-  });
-  if (portless > 1) f.error('spec.egress', 'sidecar: at most one egress listener without a port is allowed');
-  if (egress.length === 0 && asArr(spec['ingress']).length === 0 && !spec['outboundTrafficPolicy']) {
-    f.warn('spec', 'sidecar: missing egress');
-  }
-}

@@ -13,6 +13,7 @@ import * as sec from './security.js';
 import * as k8s from './kubernetes.js';
 import * as wl from './workload.js';
 import { validateTelemetry } from './telemetry.js';
+import { validateSidecar } from './sidecar.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
@@ -21,7 +22,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
   DestinationRule: net.validateDestinationRule,
   Gateway: net.validateGateway,
   ServiceEntry: net.validateServiceEntry,
-  Sidecar: net.validateSidecar,
+  Sidecar: validateSidecar,
   WorkloadEntry: wl.validateWorkloadEntry,
   WorkloadGroup: wl.validateWorkloadGroup,
   Telemetry: validateTelemetry,
