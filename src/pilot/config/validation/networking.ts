@@ -1,9 +1,7 @@
 // Validation of networking.istio.io kinds (VirtualService, DestinationRule, Gateway, ServiceEntry,
 // Sidecar), after Istio's pkg/config/validation, beyond what their schema checks.
 import { Findings } from './field-error.js';
-import { isIP } from 'node:net';
-import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, isDns1123Label, type Obj } from './common.js';
-import { checkWorkloadEntry } from './workload.js';
+import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, type Obj } from './common.js';
 
 /** Istio's validateStringMatch, regex part: `where` is Istio's name for the field in its message. */
 function checkStringMatch(f: Findings, path: string, where: string, m: unknown): void {
@@ -234,67 +232,4 @@ export function validateGateway(spec: Obj, f: Findings): void {
       }
     }
   });
-}
-
-/** ServiceEntry. */
-export function validateServiceEntry(spec: Obj, f: Findings): void {
-  const hosts = asArr(spec['hosts']);
-  if (hosts.length === 0) f.error('spec.hosts', 'service entry must have at least one host');
-  hosts.forEach((h, i) => {
-    if (typeof h !== 'string') return;
-    if (h === '*') return f.error(`spec.hosts[${i}]`, 'invalid host *');
-    const e = checkWildcardDomain(h);
-    if (e) f.error(`spec.hosts[${i}]`, e);
-  });
-  const names = new Set<string>();
-  const numbers = new Set<number>();
-  asArr(spec['ports']).forEach((pt, i) => {
-    const po = asObj(pt) ?? {};
-    const e = checkPort(po['number']);
-    if (e) f.error(`spec.ports[${i}].number`, e);
-    if (po['targetPort'] !== undefined && po['targetPort'] !== 0) {
-      const te = checkPort(po['targetPort']);
-      if (te) f.error(`spec.ports[${i}].targetPort`, te);
-    }
-    if (typeof po['number'] === 'number') {
-      if (numbers.has(po['number'])) f.error(`spec.ports[${i}].number`, `port number ${po['number']} already defined`);
-      numbers.add(po['number']);
-    }
-    if (typeof po['name'] === 'string') {
-      if (names.has(po['name'])) f.error(`spec.ports[${i}].name`, `port name ${po['name']} already defined`);
-      else if (!isDns1123Label(po['name'])) f.error(`spec.ports[${i}].name`, `invalid port name "${po['name']}": must be a DNS-1123 label`);
-      names.add(po['name']);
-    }
-  });
-  const resolution = spec['resolution'] ?? 'NONE';
-  let cidr = false;
-  asArr(spec['addresses']).forEach((a, i) => {
-    if (typeof a !== 'string') return;
-    cidr ||= a.includes('/');
-    if (!isIpOrCidr(a)) f.error(`spec.addresses[${i}]`, `invalid address ${a}: must be an IP address or a CIDR range`);
-  });
-  if (cidr && resolution !== 'NONE' && resolution !== 'STATIC') f.error('spec.addresses', 'CIDR addresses are allowed only for NONE/STATIC resolution types');
-  const selector = asObj(spec['workloadSelector']);
-  for (const [k, v] of Object.entries(asObj(selector?.['labels']) ?? {})) {
-    if (k === '') f.error('spec.workloadSelector.labels', `empty key is not supported in selector: "${k}=${String(v)}"`);
-    if (k.includes('*') || String(v).includes('*')) f.error(`spec.workloadSelector.labels.${k}`, `wildcard is not supported in selector: "${k}=${String(v)}"`);
-  }
-  const endpoints = asArr(spec['endpoints']);
-  if (selector && endpoints.length > 0) f.error('spec', 'only one of WorkloadSelector or Endpoints is allowed in Service Entry');
-  if (resolution === 'STATIC' && endpoints.length === 0 && !selector) {
-    f.error('spec.endpoints', 'endpoints must be provided if service entry discovery mode is static');
-  }
-  if (resolution === 'NONE' && endpoints.length > 0) f.error('spec.endpoints', 'no endpoints should be provided for resolution type none');
-  if (resolution === 'DNS_ROUND_ROBIN' && endpoints.length > 1) f.error('spec.endpoints', 'DNS_ROUND_ROBIN mode cannot have multiple endpoints');
-  if (resolution === 'STATIC' || resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN') {
-    endpoints.forEach((ep, i) => checkWorkloadEntry(asObj(ep) ?? {}, `spec.endpoints[${i}]`, f, resolution !== 'STATIC', names));
-  }
-}
-
-/** agent.ValidateIPSubnet: an IP address or a CIDR range. */
-function isIpOrCidr(a: string): boolean {
-  const [ip = '', len, ...rest] = a.split('/');
-  const family = isIP(ip);
-  if (family === 0 || rest.length > 0) return false;
-  return len === undefined || (/^\d+$/.test(len) && Number(len) <= (family === 6 ? 128 : 32));
 }

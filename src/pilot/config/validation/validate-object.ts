@@ -14,6 +14,7 @@ import * as k8s from './kubernetes.js';
 import * as wl from './workload.js';
 import { validateTelemetry } from './telemetry.js';
 import { validateSidecar } from './sidecar.js';
+import { validateServiceEntry } from './serviceentry.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
@@ -21,7 +22,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
   VirtualService: net.validateVirtualService,
   DestinationRule: net.validateDestinationRule,
   Gateway: net.validateGateway,
-  ServiceEntry: net.validateServiceEntry,
+  ServiceEntry: validateServiceEntry,
   Sidecar: validateSidecar,
   WorkloadEntry: wl.validateWorkloadEntry,
   WorkloadGroup: wl.validateWorkloadGroup,

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { Findings } from './field-error.js';
-import { asArr, asObj, checkPort, checkWildcardDomain, isDns1123Label, type Obj } from './common.js';
+import { asArr, asObj, checkPort, isDns1123Label, isFqdn, labelsProblem, type Obj } from './common.js';
 
 const UNIX_PREFIX = 'unix://';
 /** The CRD pattern of a probe's HTTP header name. */
@@ -26,6 +26,7 @@ export function checkWorkloadEntry(we: Obj, at: string, f: Findings, allowFqdn: 
   const ports = asObj(we['ports']) ?? {};
   if (addr === '') {
     if (typeof we['network'] !== 'string' || we['network'] === '') f.error(`${at}.address`, 'address is required');
+    else f.warn(`${at}.address`, 'address is unset with network defined: the workload is reached only through its network\'s gateway');
   } else if (addr.startsWith(UNIX_PREFIX)) {
     const bad = unixAddressProblem(addr.slice(UNIX_PREFIX.length));
     if (bad !== undefined) f.error(`${at}.address`, bad);
@@ -33,8 +34,10 @@ export function checkWorkloadEntry(we: Obj, at: string, f: Findings, allowFqdn: 
     if (servicePorts !== undefined && servicePorts.size !== 1) f.error(at, 'exactly 1 service port required for unix endpoints');
   } else if (isIP(addr) === 0) {
     if (!allowFqdn) f.error(`${at}.address`, `endpoint address "${addr}" is not a valid IP address`);
-    else if (checkWildcardDomain(addr) !== undefined || addr.includes('*')) f.error(`${at}.address`, `endpoint address "${addr}" is not a valid FQDN or an IP address`);
+    else if (!isFqdn(addr)) f.error(`${at}.address`, `endpoint address "${addr}" is not a valid FQDN or an IP address`);
   }
+  const badLabels = labelsProblem(asObj(we['labels']) ?? {});
+  if (badLabels !== undefined) f.error(`${at}.labels`, badLabels);
   for (const [name, port] of Object.entries(ports)) {
     if (servicePorts !== undefined && !servicePorts.has(name)) f.error(`${at}.ports.${name}`, `endpoint port ${String(port)} is not defined by the service entry`);
     if (!isDns1123Label(name)) f.error(`${at}.ports`, `invalid port name "${name}": must be a DNS-1123 label`);
