@@ -1,7 +1,8 @@
 // Validation of networking.istio.io kinds (VirtualService, DestinationRule, Gateway, ServiceEntry,
 // Sidecar), after Istio's pkg/config/validation, beyond what their schema checks.
 import { Findings } from './field-error.js';
-import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, type Obj } from './common.js';
+import { isIP } from 'node:net';
+import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, isDns1123Label, isFqdn, type Obj } from './common.js';
 
 /** Istio's validateStringMatch, regex part: `where` is Istio's name for the field in its message. */
 function checkStringMatch(f: Findings, path: string, where: string, m: unknown): void {
@@ -91,29 +92,106 @@ function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void
     if (e) f.error(`${p}.mirrorPercentage.value`, e);
   }
   if (r['mirror'] !== undefined) checkDestination(f, `${p}.mirror`, r['mirror']);
+  if (r['mirrorPercent'] !== undefined) f.warn(`${p}.mirrorPercent`, 'using deprecated setting "mirrorPercent", use "mirrorPercentage" instead');
+  checkAuthorityRewrite(f, p, r);
+}
+
+/** validateAuthorityRewrite: the authority is rewritten in one place only (rewrite.authority or one :authority/host header). */
+function checkAuthorityRewrite(f: Findings, p: string, r: Obj): void {
+  const request = asObj(asObj(r['headers'])?.['request']);
+  const authorityHeaders = ['set', 'add'].flatMap((op) => Object.keys(asObj(request?.[op]) ?? {}).filter((k) => [':authority', 'host'].includes(k.toLowerCase())));
+  const rewrite = asObj(r['rewrite'])?.['authority'];
+  if (authorityHeaders.length + (typeof rewrite === 'string' && rewrite !== '' ? 1 : 0) > 1) {
+    f.error(`${p}.headers.request`, 'authority header cannot be set multiple times');
+  }
+}
+
+/** The SNI-DNAT host form (`outbound_.<port>_.<subset>_.<host>`) a gateway-bound VirtualService may use. */
+const SNI_DNAT_HOST = /^outbound_\.\d+_\.[^_]*_\.(.+)$/;
+
+/** host.Name.Matches: equal, or one a wildcard covering the other. */
+function hostsOverlap(a: string, b: string): boolean {
+  const covers = (w: string, h: string): boolean => w.startsWith('*') && h.endsWith(w.slice(1));
+  return a === b || covers(a, b) || covers(b, a);
+}
+
+/** validateGatewayNames: `namespace/name` of DNS labels, or a legacy FQDN (a warning). */
+function checkGatewayNames(f: Findings, path: string, names: unknown[]): void {
+  for (const [i, g] of names.entries()) {
+    const name = String(g);
+    const slash = name.indexOf('/');
+    if (slash < 0) {
+      if (name.includes('.')) {
+        const [n, ns] = name.split('.');
+        f.warn(`${path}[${i}]`, `using legacy gatewayName format "${name}"; prefer the <namespace>/<name> format: "${ns ?? ''}/${n ?? ''}"`);
+      }
+      if (!isFqdn(name)) f.error(`${path}[${i}]`, `invalid gateway name "${name}"`);
+      return;
+    }
+    const ns = name.slice(0, slash);
+    const gw = name.slice(slash + 1);
+    if (ns === '' || gw === '') f.error(`${path}[${i}]`, 'config namespace and gateway name cannot be empty');
+    if (!isDns1123Label(ns)) f.error(`${path}[${i}]`, `invalid value for namespace: "${ns}"`);
+    if (!isDns1123Label(gw)) f.error(`${path}[${i}]`, `invalid value for gateway name: "${gw}"`);
+  }
+}
+
+/** The hosts of a VirtualService: valid domains, `*` only on gateways, no two that overlap. */
+function checkVirtualServiceHosts(f: Findings, hosts: unknown[], appliesToGateway: boolean, appliesToMesh: boolean): void {
+  let allValid = true;
+  hosts.forEach((h, i) => {
+    if (typeof h !== 'string') return f.error(`spec.hosts[${i}]`, 'host must be a string');
+    const dnat = appliesToGateway ? SNI_DNAT_HOST.exec(h) : null;
+    const e = h === '*' ? undefined : checkWildcardDomain(dnat?.[1] ?? h);
+    if (e && isIP(h) === 0) {
+      f.error(`spec.hosts[${i}]`, e);
+      allValid = false;
+    } else if (!e && appliesToMesh && h === '*') {
+      f.error(`spec.hosts[${i}]`, 'wildcard host * is not allowed for virtual services bound to the mesh gateway');
+      allValid = false;
+    }
+  });
+  if (!allValid) return;
+  const names = hosts.map(String);
+  names.forEach((a, i) => names.slice(i + 1).forEach((b) => {
+    if (hostsOverlap(a, b)) f.error(`spec.hosts[${i}]`, `duplicate hosts in virtual service: ${a} & ${b}`);
+  }));
 }
 
 /** VirtualService. */
 export function validateVirtualService(spec: Obj, f: Findings): void {
   const hosts = asArr(spec['hosts']);
+  const gateways = asArr(spec['gateways']);
   const delegate = hosts.length === 0;
-  if (delegate && asArr(spec['gateways']).length > 0) f.error('spec.gateways', 'gateways should be empty in delegate virtual service');
-  const seen = new Set<string>();
-  hosts.forEach((h, i) => {
-    if (typeof h !== 'string') return f.error(`spec.hosts[${i}]`, 'host must be a string');
-    if (seen.has(h)) f.error(`spec.hosts[${i}]`, `duplicate hosts in virtual service: ${h}`);
-    seen.add(h);
-    if (h !== '*' && !h.includes('/')) {
-      const e = checkWildcardDomain(h);
-      if (e) f.error(`spec.hosts[${i}]`, e);
-    }
-  });
+  if (delegate && gateways.length > 0) f.error('spec.gateways', 'gateways should be empty in delegate virtual service');
+  checkGatewayNames(f, 'spec.gateways', gateways);
+  const appliesToGateway = gateways.some((g) => g !== 'mesh');
+  const appliesToMesh = gateways.length === 0 || gateways.includes('mesh');
+  checkVirtualServiceHosts(f, hosts, appliesToGateway, appliesToMesh);
+  if (!appliesToGateway) {
+    asArr(spec['http']).forEach((r, i) => asArr(asObj(r)?.['match']).forEach((m, j) => {
+      for (const k of ['headers', 'withoutHeaders']) {
+        if (Object.keys(asObj(asObj(m)?.[k]) ?? {}).some((h) => h.startsWith('@request.auth.claims'))) {
+          f.error(`spec.http[${i}].match[${j}].${k}`, 'JWT claim based routing is only supported for gateway, found claim in a virtual service bound to the mesh');
+        }
+      }
+    }));
+  }
   if (!spec['http'] && !spec['tcp'] && !spec['tls']) f.error('spec', 'http, tcp or tls must be provided in virtual service');
   asArr(spec['http']).forEach((r, i) => checkHttpRoute(f, `spec.http[${i}]`, asObj(r) ?? {}, delegate));
   for (const proto of ['tcp', 'tls']) {
     asArr(spec[proto]).forEach((r, i) => {
       const ro = asObj(r) ?? {};
       if (asArr(ro['route']).length === 0) f.error(`spec.${proto}[${i}].route`, 'route is required');
+      if (proto === 'tls') {
+        asArr(ro['match']).forEach((m, j) => asArr(asObj(m)?.['sniHosts']).forEach((h, k) => {
+          const at = `spec.tls[${i}].match[${j}].sniHosts[${k}]`;
+          const sni = String(h);
+          if (isIP(sni) !== 0) return f.warn(at, 'using an IP address as an SNI host is not supported by TLS clients');
+          const e = sni === '*' ? undefined : checkWildcardDomain(SNI_DNAT_HOST.exec(sni)?.[1] ?? sni);
+          if (e) f.error(at, e);
+        }));
+      }
       asArr(ro['route']).forEach((d, j) => {
         const dd = asObj(d) ?? {};
         checkDestination(f, `spec.${proto}[${i}].route[${j}].destination`, dd['destination']);

@@ -58,7 +58,8 @@ function checkProbe(probe: unknown, f: Findings): void {
   for (const k of ['periodSeconds', 'initialDelaySeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold']) {
     if (typeof p[k] === 'number' && p[k] < 0) f.error(`spec.probe.${k}`, `${k} must be non-negative`);
   }
-  for (const k of ['httpGet', 'tcpSocket', 'grpc']) {
+  if (!['httpGet', 'tcpSocket', 'exec'].some((k) => p[k] !== undefined)) f.error('spec.probe', 'unknown health check method: one of httpGet, tcpSocket, exec is required');
+  for (const k of ['httpGet', 'tcpSocket']) {
     const m = asObj(p[k]);
     if (!m) continue;
     const e = checkPort(m['port']);
@@ -78,8 +79,13 @@ function checkProbe(probe: unknown, f: Findings): void {
   if (exec && asArr(exec['command']).length === 0) f.error('spec.probe.exec.command', 'exec.command is required');
 }
 
-/** WorkloadGroup: a template (not validated as an entry: its address is filled in per workload) and its probe. */
+/** WorkloadGroup: a template (not validated as an entry: its address is filled in per workload), its metadata and probe. */
 export function validateWorkloadGroup(spec: Obj, f: Findings): void {
   if (!asObj(spec['template'])) f.error('spec.template', 'template is required');
+  const meta = asObj(spec['metadata']) ?? {};
+  const badLabels = labelsProblem(asObj(meta['labels']) ?? {});
+  if (badLabels !== undefined) f.error('spec.metadata.labels', badLabels);
+  const badKeys = labelsProblem(Object.fromEntries(Object.keys(asObj(meta['annotations']) ?? {}).map((k) => [k, ''])));
+  if (badKeys !== undefined) f.error('spec.metadata.annotations', badKeys.replace('label key', 'annotation key'));
   checkProbe(spec['probe'], f);
 }

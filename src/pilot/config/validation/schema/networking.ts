@@ -164,7 +164,6 @@ const workloadGroup = obj({
     httpGet: obj({ path: str, port: uint, host: str, scheme: str, httpHeaders: arr(obj({ name: str, value: str })) }, 'port'),
     tcpSocket: obj({ host: str, port: uint }, 'port'),
     exec: obj({ command: strs }),
-    grpc: obj({ port: uint, service: str }),
   }),
 }, 'template');
 
