@@ -2,7 +2,8 @@
 // Sidecar), after Istio's pkg/config/validation, beyond what their schema checks.
 import { Findings } from './field-error.js';
 import { isIP } from 'node:net';
-import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, isDns1123Label, isFqdn, type Obj } from './common.js';
+import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, exportToProblems, isDns1123Label, isFqdn, type Obj } from './common.js';
+import type { ObjectMeta } from '../object.js';
 
 /** Istio's validateStringMatch, regex part: `where` is Istio's name for the field in its message. */
 function checkStringMatch(f: Findings, path: string, where: string, m: unknown): void {
@@ -159,7 +160,8 @@ function checkVirtualServiceHosts(f: Findings, hosts: unknown[], appliesToGatewa
 }
 
 /** VirtualService. */
-export function validateVirtualService(spec: Obj, f: Findings): void {
+export function validateVirtualService(spec: Obj, f: Findings, meta?: ObjectMeta): void {
+  for (const problem of exportToProblems(meta?.namespace ?? 'default', asArr(spec['exportTo']).map(String), false)) f.error('spec.exportTo', problem);
   const hosts = asArr(spec['hosts']);
   const gateways = asArr(spec['gateways']);
   const delegate = hosts.length === 0;
@@ -201,9 +203,25 @@ export function validateVirtualService(spec: Obj, f: Findings): void {
   }
 }
 
+/** The fields a (port) traffic policy must set one of. */
+const POLICY_FIELDS = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls', 'portLevelSettings', 'tunnel', 'proxyProtocol'];
+
+/** ValidateTLS (client side): insecureSkipVerify without a CA or SANs to skip, credentialName without inline certificates. */
+function checkClientTls(f: Findings, p: string, tls: Obj): void {
+  const set = (k: string): boolean => (Array.isArray(tls[k]) ? true : typeof tls[k] === 'string' && tls[k] !== '');
+  if (tls['insecureSkipVerify'] === true) {
+    const conflicting = tls['mode'] === 'SIMPLE' ? ['caCertificates', 'credentialName', 'subjectAltNames'] : tls['mode'] === 'MUTUAL' ? ['caCertificates', 'subjectAltNames'] : [];
+    if (conflicting.some(set)) f.error(`${p}.tls.insecureSkipVerify`, 'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true');
+  }
+  if ((tls['mode'] === 'SIMPLE' || tls['mode'] === 'MUTUAL') && set('credentialName')) {
+    if (['clientCertificate', 'caCertificates', 'privateKey', 'caCrl'].some(set)) f.error(`${p}.tls`, 'cannot specify client certificates or CA certificate or CA CRL If credentialName is set');
+  }
+}
+
 function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
   const t = asObj(tp);
   if (!t) return;
+  if (!POLICY_FIELDS.some((k) => t[k] !== undefined)) f.error(p, 'traffic policy must have at least one field');
   const lb = asObj(t['loadBalancer']);
   const ch = asObj(lb?.['consistentHash']);
   if (ch) {
@@ -223,6 +241,7 @@ function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
     }
   }
   const cp = asObj(t['connectionPool']);
+  if (cp && !asObj(cp['tcp']) && !asObj(cp['http'])) f.error(`${p}.connectionPool`, 'connection pool must have at least one field');
   for (const proto of ['tcp', 'http']) {
     for (const [k, v] of Object.entries(asObj(cp?.[proto]) ?? {})) {
       if (typeof v === 'number' && v < 0) f.error(`${p}.connectionPool.${proto}.${k}`, `${k} must be >= 0`);
@@ -233,6 +252,7 @@ function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
     }
   }
   const tls = asObj(t['tls']);
+  if (tls) checkClientTls(f, p, tls);
   if (tls && tls['mode'] === 'MUTUAL' && !tls['credentialName']) {
     if (!tls['clientCertificate'] || !tls['privateKey']) {
       f.error(`${p}.tls`, 'client certificate and private key are required for MUTUAL TLS (or credentialName)');
@@ -247,7 +267,15 @@ function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
 }
 
 /** DestinationRule. */
-export function validateDestinationRule(spec: Obj, f: Findings): void {
+export function validateDestinationRule(spec: Obj, f: Findings, meta?: ObjectMeta): void {
+  const selector = asObj(spec['workloadSelector']);
+  if (selector && Object.keys(asObj(selector['matchLabels']) ?? {}).length === 0) f.warn('spec.workloadSelector', 'workload selector specified without labels');
+  const namespace = meta?.namespace ?? 'default';
+  const exportTo = asArr(spec['exportTo']).map(String);
+  for (const problem of exportToProblems(namespace, exportTo, false)) f.error('spec.exportTo', problem);
+  if (selector && exportTo.length > 0 && (exportTo.some((e) => e !== '.' && e !== namespace))) {
+    f.error('spec.exportTo', 'destination rule with workload selector cannot have exportTo beyond current namespace');
+  }
   if (typeof spec['host'] !== 'string' || spec['host'] === '') f.error('spec.host', 'host is required');
   else if (!spec['host'].includes('/')) {
     const e = checkWildcardDomain(spec['host']);
