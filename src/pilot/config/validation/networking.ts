@@ -1,5 +1,5 @@
-// Validation of networking.istio.io kinds (VirtualService, DestinationRule, Gateway, ServiceEntry,
-// Sidecar), after Istio's pkg/config/validation, beyond what their schema checks.
+// Validation of networking.istio.io VirtualService, DestinationRule and Gateway
+// after Istio's pkg/config/validation, beyond what their schema checks.
 import { Findings } from './field-error.js';
 import { isIP } from 'node:net';
 import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, exportToProblems, isDns1123Label, isFqdn, type Obj } from './common.js';
