@@ -295,6 +295,25 @@ export function validateDestinationRule(spec: Obj, f: Findings, meta?: ObjectMet
   });
 }
 
+/**
+ * A Gateway server host (ValidateNamespaceSlashWildcardHostname for gateways): `[namespace/]dnsName`, the
+ * namespace `*`, `.` or a label, the name `*`, an IP, or a domain with dots and no partial wildcard.
+ */
+function gatewayHostProblem(host: string): string | undefined {
+  const parts = host.split('/');
+  if (parts.length > 2) return `host must be of form namespace/dnsName: ${host}`;
+  const dns = parts[parts.length - 1] ?? '';
+  if (parts.length === 2) {
+    const ns = parts[0] ?? '';
+    if (ns === '' || dns === '') return 'config namespace and dnsName in host entry cannot be empty';
+    if (ns !== '*' && ns !== '.' && !isDns1123Label(ns)) return `invalid namespace value "${ns}" in host ${host}`;
+  }
+  if (dns === '*' || isIP(dns) !== 0) return undefined;
+  if (dns.startsWith('*') && !dns.startsWith('*.')) return `partial wildcard "${dns}" not allowed`;
+  if (!dns.includes('.')) return `short names (non FQDN) are not allowed: ${dns}`;
+  return checkWildcardDomain(dns);
+}
+
 /** Gateway. */
 export function validateGateway(spec: Obj, f: Findings): void {
   const servers = asArr(spec['servers']);
@@ -304,31 +323,32 @@ export function validateGateway(spec: Obj, f: Findings): void {
     const p = `spec.servers[${i}]`;
     const so = asObj(s) ?? {};
     const port = asObj(so['port']);
+    const bind = typeof so['bind'] === 'string' ? so['bind'] : '';
     if (!port) f.error(`${p}.port`, 'port is required');
     else {
-      const e = checkPort(port['number']);
-      if (e) f.error(`${p}.port.number`, e);
+      if (bind.startsWith('unix://')) {
+        if (port['number'] !== 0) f.error(`${p}.port.number`, 'port number must be 0 for unix domain socket');
+      } else {
+        const e = checkPort(port['number']);
+        if (e) f.error(`${p}.port.number`, e);
+      }
       if (typeof port['name'] === 'string' && port['name'] !== '') {
         if (portNames.has(port['name'])) f.error(`${p}.port.name`, `port names in servers must be unique: duplicate name ${port['name']}`);
         portNames.add(port['name']);
       }
       if (!port['protocol']) f.error(`${p}.port.protocol`, 'protocol is required');
     }
+    if (bind !== '' && !bind.startsWith('unix://') && isIP(bind) === 0) f.error(`${p}.bind`, `${bind} is not a valid IP`);
     const hosts = asArr(so['hosts']);
     if (hosts.length === 0) f.error(`${p}.hosts`, 'server config must contain at least one host');
     hosts.forEach((h, j) => {
-      if (typeof h !== 'string') return f.error(`${p}.hosts[${j}]`, 'host must be a string');
-      const parts = h.split('/');
-      if (parts.length > 2) return f.error(`${p}.hosts[${j}]`, `host must be of form namespace/dnsName: ${h}`);
-      const dns = parts[parts.length - 1] ?? '';
-      if (dns !== '*') {
-        const e = checkWildcardDomain(dns);
-        if (e) f.error(`${p}.hosts[${j}]`, e);
-      }
+      const bad = typeof h === 'string' ? gatewayHostProblem(h) : 'host must be a string';
+      if (bad !== undefined) f.error(`${p}.hosts[${j}]`, bad);
     });
     const tls = asObj(so['tls']);
     const proto = String(port?.['protocol'] ?? '').toUpperCase();
     if ((proto === 'HTTPS' || proto === 'TLS') && !tls) f.error(`${p}.tls`, 'server must have TLS settings for HTTPS/TLS protocols');
+    if (tls?.['httpsRedirect'] === true && proto !== 'HTTP') f.warn(`${p}.tls.httpsRedirect`, 'tls.httpsRedirect should only be used with http servers');
     if (tls && !tls['httpsRedirect']) {
       const mode = tls['mode'] ?? 'SIMPLE';
       if ((mode === 'SIMPLE' || mode === 'MUTUAL') && !tls['credentialName']) {
