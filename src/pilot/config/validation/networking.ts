@@ -61,6 +61,10 @@ function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void
   }
   if (r['redirect'] && r['route']) f.error(p, 'HTTP route cannot contain both route and redirect');
   if (r['delegate'] && delegate) f.error(`${p}.delegate`, 'delegate cannot be set in a delegate VirtualService');
+  if (r['delegate'] && !delegate) {
+    if (r['route'] !== undefined) f.error(`${p}.route`, 'root HTTP route must not specify route');
+    if (r['redirect'] !== undefined) f.error(`${p}.redirect`, 'root HTTP route must not specify redirect');
+  }
   checkHttpRouteRegexes(f, p, r);
   for (const [i, d] of asArr(r['route']).entries()) {
     const dp = `${p}.route[${i}]`;
@@ -166,6 +170,7 @@ export function validateVirtualService(spec: Obj, f: Findings, meta?: ObjectMeta
   const gateways = asArr(spec['gateways']);
   const delegate = hosts.length === 0;
   if (delegate && gateways.length > 0) f.error('spec.gateways', 'gateways should be empty in delegate virtual service');
+  if (delegate && (asArr(spec['tcp']).length > 0 || asArr(spec['tls']).length > 0)) f.error('spec', 'only http route is allowed in delegate virtual service');
   checkGatewayNames(f, 'spec.gateways', gateways);
   const appliesToGateway = gateways.some((g) => g !== 'mesh');
   const appliesToMesh = gateways.length === 0 || gateways.includes('mesh');
