@@ -28,3 +28,16 @@ test('strait validate: 0 for a good file, 1 with path and line for a bad one', (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('strait validate refuses what Istio refuses in a security policy, naming the field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strait-validate-'));
+  try {
+    const ap = join(dir, 'ap.yaml');
+    writeFileSync(ap, 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: sa, namespace: bar}\nspec:\n  rules:\n  - from:\n    - source: {serviceAccounts: [bar/sa], namespaces: [bar]}\n');
+    const ko = spawnSync(process.execPath, [bin, 'validate', '-f', ap], { encoding: 'utf8' });
+    assert.equal(ko.status, 1, ko.stdout);
+    assert.match(ko.stderr, /ap\.yaml:7: AuthorizationPolicy bar\/sa: spec\.rules\[0\]\.from\[0\]\.source: cannot set serviceAccounts with namespaces or principals/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

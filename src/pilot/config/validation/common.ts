@@ -86,3 +86,45 @@ export function checkRe2(re: string, where: string): string | undefined {
   const e = goRegexpError(re);
   return e === undefined ? undefined : `"${where}": ${e}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
 }
+
+const FQDN_LABEL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+
+/** Istio's ValidateFQDN: DNS-1123 labels (any case), no wildcard, an optional trailing dot, at most 255 characters. */
+export function isFqdn(s: string): boolean {
+  const name = s.endsWith('.') ? s.slice(0, -1) : s;
+  return name.length > 0 && s.length <= 255 && name.split('.').every((l) => l.length <= 63 && FQDN_LABEL.test(l));
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Kubernetes label validation (labels.Instance.Validate): qualified-name keys, label values. */
+export function labelsProblem(labels: Readonly<Record<string, unknown>>): string | undefined {
+  for (const [k, v] of Object.entries(labels)) {
+    const slash = k.lastIndexOf('/');
+    const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
+    const name = slash >= 0 ? k.slice(slash + 1) : k;
+    if ((prefix !== undefined && !isDns1123Subdomain(prefix)) || name.length > 63 || !LABEL_NAME.test(name)) return `invalid label key "${k}"`;
+    const value = String(v);
+    if (value !== '' && (value.length > 63 || !LABEL_NAME.test(value))) return `invalid label value "${value}" for key "${k}"`;
+  }
+  return undefined;
+}
+
+/** Istio's validateExportTo: `.`, `*`, namespaces (and `~` for a ServiceEntry), no duplicates, `*` and `~` alone. */
+export function exportToProblems(namespace: string, exportTo: readonly string[], serviceEntry: boolean): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const e of exportTo) {
+    const key = e === '.' ? namespace : e;
+    if (seen.has(key)) {
+      problems.push(key !== e ? `duplicate entries in exportTo: . and current namespace ${namespace}` : `duplicate entries in exportTo for entry ${e}`);
+      continue;
+    }
+    if (e === '~' && !serviceEntry) problems.push('exportTo ~ (none) is not allowed for Istio configuration objects');
+    else if (e !== '~' && e !== '*' && e !== '.' && !isDns1123Label(key)) problems.push(`invalid namespace in exportTo: ${e}`);
+    else seen.add(key);
+  }
+  if (seen.has('*') && exportTo.length > 1) problems.push('cannot have both public (*) and non-public exportTo values for a resource');
+  if (seen.has('~') && exportTo.length > 1) problems.push('cannot export service entry to no one (~) and someone');
+  return problems;
+}

@@ -1,7 +1,9 @@
-// Validation of networking.istio.io kinds (VirtualService, DestinationRule, Gateway, ServiceEntry,
-// Sidecar), after Istio's pkg/config/validation, beyond what their schema checks.
+// Validation of networking.istio.io VirtualService, DestinationRule and Gateway
+// after Istio's pkg/config/validation, beyond what their schema checks.
 import { Findings } from './field-error.js';
-import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, type Obj } from './common.js';
+import { isIP } from 'node:net';
+import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, exportToProblems, isDns1123Label, isFqdn, type Obj } from './common.js';
+import type { ObjectMeta } from '../object.js';
 
 /** Istio's validateStringMatch, regex part: `where` is Istio's name for the field in its message. */
 function checkStringMatch(f: Findings, path: string, where: string, m: unknown): void {
@@ -59,6 +61,10 @@ function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void
   }
   if (r['redirect'] && r['route']) f.error(p, 'HTTP route cannot contain both route and redirect');
   if (r['delegate'] && delegate) f.error(`${p}.delegate`, 'delegate cannot be set in a delegate VirtualService');
+  if (r['delegate'] && !delegate) {
+    if (r['route'] !== undefined) f.error(`${p}.route`, 'root HTTP route must not specify route');
+    if (r['redirect'] !== undefined) f.error(`${p}.redirect`, 'root HTTP route must not specify redirect');
+  }
   checkHttpRouteRegexes(f, p, r);
   for (const [i, d] of asArr(r['route']).entries()) {
     const dp = `${p}.route[${i}]`;
@@ -91,29 +97,108 @@ function checkHttpRoute(f: Findings, p: string, r: Obj, delegate: boolean): void
     if (e) f.error(`${p}.mirrorPercentage.value`, e);
   }
   if (r['mirror'] !== undefined) checkDestination(f, `${p}.mirror`, r['mirror']);
+  if (r['mirrorPercent'] !== undefined) f.warn(`${p}.mirrorPercent`, 'using deprecated setting "mirrorPercent", use "mirrorPercentage" instead');
+  checkAuthorityRewrite(f, p, r);
+}
+
+/** validateAuthorityRewrite: the authority is rewritten in one place only (rewrite.authority or one :authority/host header). */
+function checkAuthorityRewrite(f: Findings, p: string, r: Obj): void {
+  const request = asObj(asObj(r['headers'])?.['request']);
+  const authorityHeaders = ['set', 'add'].flatMap((op) => Object.keys(asObj(request?.[op]) ?? {}).filter((k) => [':authority', 'host'].includes(k.toLowerCase())));
+  const rewrite = asObj(r['rewrite'])?.['authority'];
+  if (authorityHeaders.length + (typeof rewrite === 'string' && rewrite !== '' ? 1 : 0) > 1) {
+    f.error(`${p}.headers.request`, 'authority header cannot be set multiple times');
+  }
+}
+
+/** The SNI-DNAT host form (`outbound_.<port>_.<subset>_.<host>`) a gateway-bound VirtualService may use. */
+const SNI_DNAT_HOST = /^outbound_\.\d+_\.[^_]*_\.(.+)$/;
+
+/** host.Name.Matches: equal, or one a wildcard covering the other. */
+function hostsOverlap(a: string, b: string): boolean {
+  const covers = (w: string, h: string): boolean => w.startsWith('*') && h.endsWith(w.slice(1));
+  return a === b || covers(a, b) || covers(b, a);
+}
+
+/** validateGatewayNames: `namespace/name` of DNS labels, or a legacy FQDN (a warning). */
+function checkGatewayNames(f: Findings, path: string, names: unknown[]): void {
+  for (const [i, g] of names.entries()) {
+    const name = String(g);
+    const slash = name.indexOf('/');
+    if (slash < 0) {
+      if (name.includes('.')) {
+        const [n, ns] = name.split('.');
+        f.warn(`${path}[${i}]`, `using legacy gatewayName format "${name}"; prefer the <namespace>/<name> format: "${ns ?? ''}/${n ?? ''}"`);
+      }
+      if (!isFqdn(name)) f.error(`${path}[${i}]`, `invalid gateway name "${name}"`);
+      return;
+    }
+    const ns = name.slice(0, slash);
+    const gw = name.slice(slash + 1);
+    if (ns === '' || gw === '') f.error(`${path}[${i}]`, 'config namespace and gateway name cannot be empty');
+    if (!isDns1123Label(ns)) f.error(`${path}[${i}]`, `invalid value for namespace: "${ns}"`);
+    if (!isDns1123Label(gw)) f.error(`${path}[${i}]`, `invalid value for gateway name: "${gw}"`);
+  }
+}
+
+/** The hosts of a VirtualService: valid domains, `*` only on gateways, no two that overlap. */
+function checkVirtualServiceHosts(f: Findings, hosts: unknown[], appliesToGateway: boolean, appliesToMesh: boolean): void {
+  let allValid = true;
+  hosts.forEach((h, i) => {
+    if (typeof h !== 'string') return f.error(`spec.hosts[${i}]`, 'host must be a string');
+    const dnat = appliesToGateway ? SNI_DNAT_HOST.exec(h) : null;
+    const e = h === '*' ? undefined : checkWildcardDomain(dnat?.[1] ?? h);
+    if (e && isIP(h) === 0) {
+      f.error(`spec.hosts[${i}]`, e);
+      allValid = false;
+    } else if (!e && appliesToMesh && h === '*') {
+      f.error(`spec.hosts[${i}]`, 'wildcard host * is not allowed for virtual services bound to the mesh gateway');
+      allValid = false;
+    }
+  });
+  if (!allValid) return;
+  const names = hosts.map(String);
+  names.forEach((a, i) => names.slice(i + 1).forEach((b) => {
+    if (hostsOverlap(a, b)) f.error(`spec.hosts[${i}]`, `duplicate hosts in virtual service: ${a} & ${b}`);
+  }));
 }
 
 /** VirtualService. */
-export function validateVirtualService(spec: Obj, f: Findings): void {
+export function validateVirtualService(spec: Obj, f: Findings, meta?: ObjectMeta): void {
+  for (const problem of exportToProblems(meta?.namespace ?? 'default', asArr(spec['exportTo']).map(String), false)) f.error('spec.exportTo', problem);
   const hosts = asArr(spec['hosts']);
+  const gateways = asArr(spec['gateways']);
   const delegate = hosts.length === 0;
-  if (delegate && asArr(spec['gateways']).length > 0) f.error('spec.gateways', 'gateways should be empty in delegate virtual service');
-  const seen = new Set<string>();
-  hosts.forEach((h, i) => {
-    if (typeof h !== 'string') return f.error(`spec.hosts[${i}]`, 'host must be a string');
-    if (seen.has(h)) f.error(`spec.hosts[${i}]`, `duplicate hosts in virtual service: ${h}`);
-    seen.add(h);
-    if (h !== '*' && !h.includes('/')) {
-      const e = checkWildcardDomain(h);
-      if (e) f.error(`spec.hosts[${i}]`, e);
-    }
-  });
+  if (delegate && gateways.length > 0) f.error('spec.gateways', 'gateways should be empty in delegate virtual service');
+  if (delegate && (asArr(spec['tcp']).length > 0 || asArr(spec['tls']).length > 0)) f.error('spec', 'only http route is allowed in delegate virtual service');
+  checkGatewayNames(f, 'spec.gateways', gateways);
+  const appliesToGateway = gateways.some((g) => g !== 'mesh');
+  const appliesToMesh = gateways.length === 0 || gateways.includes('mesh');
+  checkVirtualServiceHosts(f, hosts, appliesToGateway, appliesToMesh);
+  if (!appliesToGateway) {
+    asArr(spec['http']).forEach((r, i) => asArr(asObj(r)?.['match']).forEach((m, j) => {
+      for (const k of ['headers', 'withoutHeaders']) {
+        if (Object.keys(asObj(asObj(m)?.[k]) ?? {}).some((h) => h.startsWith('@request.auth.claims'))) {
+          f.error(`spec.http[${i}].match[${j}].${k}`, 'JWT claim based routing is only supported for gateway, found claim in a virtual service bound to the mesh');
+        }
+      }
+    }));
+  }
   if (!spec['http'] && !spec['tcp'] && !spec['tls']) f.error('spec', 'http, tcp or tls must be provided in virtual service');
   asArr(spec['http']).forEach((r, i) => checkHttpRoute(f, `spec.http[${i}]`, asObj(r) ?? {}, delegate));
   for (const proto of ['tcp', 'tls']) {
     asArr(spec[proto]).forEach((r, i) => {
       const ro = asObj(r) ?? {};
       if (asArr(ro['route']).length === 0) f.error(`spec.${proto}[${i}].route`, 'route is required');
+      if (proto === 'tls') {
+        asArr(ro['match']).forEach((m, j) => asArr(asObj(m)?.['sniHosts']).forEach((h, k) => {
+          const at = `spec.tls[${i}].match[${j}].sniHosts[${k}]`;
+          const sni = String(h);
+          if (isIP(sni) !== 0) return f.warn(at, 'using an IP address as an SNI host is not supported by TLS clients');
+          const e = sni === '*' ? undefined : checkWildcardDomain(SNI_DNAT_HOST.exec(sni)?.[1] ?? sni);
+          if (e) f.error(at, e);
+        }));
+      }
       asArr(ro['route']).forEach((d, j) => {
         const dd = asObj(d) ?? {};
         checkDestination(f, `spec.${proto}[${i}].route[${j}].destination`, dd['destination']);
@@ -123,9 +208,25 @@ export function validateVirtualService(spec: Obj, f: Findings): void {
   }
 }
 
+/** The fields a (port) traffic policy must set one of. */
+const POLICY_FIELDS = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls', 'portLevelSettings', 'tunnel', 'proxyProtocol'];
+
+/** ValidateTLS (client side): insecureSkipVerify without a CA or SANs to skip, credentialName without inline certificates. */
+function checkClientTls(f: Findings, p: string, tls: Obj): void {
+  const set = (k: string): boolean => (Array.isArray(tls[k]) ? true : typeof tls[k] === 'string' && tls[k] !== '');
+  if (tls['insecureSkipVerify'] === true) {
+    const conflicting = tls['mode'] === 'SIMPLE' ? ['caCertificates', 'credentialName', 'subjectAltNames'] : tls['mode'] === 'MUTUAL' ? ['caCertificates', 'subjectAltNames'] : [];
+    if (conflicting.some(set)) f.error(`${p}.tls.insecureSkipVerify`, 'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true');
+  }
+  if ((tls['mode'] === 'SIMPLE' || tls['mode'] === 'MUTUAL') && set('credentialName')) {
+    if (['clientCertificate', 'caCertificates', 'privateKey', 'caCrl'].some(set)) f.error(`${p}.tls`, 'cannot specify client certificates or CA certificate or CA CRL If credentialName is set');
+  }
+}
+
 function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
   const t = asObj(tp);
   if (!t) return;
+  if (!POLICY_FIELDS.some((k) => t[k] !== undefined)) f.error(p, 'traffic policy must have at least one field');
   const lb = asObj(t['loadBalancer']);
   const ch = asObj(lb?.['consistentHash']);
   if (ch) {
@@ -145,6 +246,7 @@ function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
     }
   }
   const cp = asObj(t['connectionPool']);
+  if (cp && !asObj(cp['tcp']) && !asObj(cp['http'])) f.error(`${p}.connectionPool`, 'connection pool must have at least one field');
   for (const proto of ['tcp', 'http']) {
     for (const [k, v] of Object.entries(asObj(cp?.[proto]) ?? {})) {
       if (typeof v === 'number' && v < 0) f.error(`${p}.connectionPool.${proto}.${k}`, `${k} must be >= 0`);
@@ -155,6 +257,7 @@ function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
     }
   }
   const tls = asObj(t['tls']);
+  if (tls) checkClientTls(f, p, tls);
   if (tls && tls['mode'] === 'MUTUAL' && !tls['credentialName']) {
     if (!tls['clientCertificate'] || !tls['privateKey']) {
       f.error(`${p}.tls`, 'client certificate and private key are required for MUTUAL TLS (or credentialName)');
@@ -169,7 +272,15 @@ function checkTrafficPolicy(f: Findings, p: string, tp: unknown): void {
 }
 
 /** DestinationRule. */
-export function validateDestinationRule(spec: Obj, f: Findings): void {
+export function validateDestinationRule(spec: Obj, f: Findings, meta?: ObjectMeta): void {
+  const selector = asObj(spec['workloadSelector']);
+  if (selector && Object.keys(asObj(selector['matchLabels']) ?? {}).length === 0) f.warn('spec.workloadSelector', 'workload selector specified without labels');
+  const namespace = meta?.namespace ?? 'default';
+  const exportTo = asArr(spec['exportTo']).map(String);
+  for (const problem of exportToProblems(namespace, exportTo, false)) f.error('spec.exportTo', problem);
+  if (selector && exportTo.length > 0 && (exportTo.some((e) => e !== '.' && e !== namespace))) {
+    f.error('spec.exportTo', 'destination rule with workload selector cannot have exportTo beyond current namespace');
+  }
   if (typeof spec['host'] !== 'string' || spec['host'] === '') f.error('spec.host', 'host is required');
   else if (!spec['host'].includes('/')) {
     const e = checkWildcardDomain(spec['host']);
@@ -189,6 +300,25 @@ export function validateDestinationRule(spec: Obj, f: Findings): void {
   });
 }
 
+/**
+ * A Gateway server host (ValidateNamespaceSlashWildcardHostname for gateways): `[namespace/]dnsName`, the
+ * namespace `*`, `.` or a label, the name `*`, an IP, or a domain with dots and no partial wildcard.
+ */
+function gatewayHostProblem(host: string): string | undefined {
+  const parts = host.split('/');
+  if (parts.length > 2) return `host must be of form namespace/dnsName: ${host}`;
+  const dns = parts[parts.length - 1] ?? '';
+  if (parts.length === 2) {
+    const ns = parts[0] ?? '';
+    if (ns === '' || dns === '') return 'config namespace and dnsName in host entry cannot be empty';
+    if (ns !== '*' && ns !== '.' && !isDns1123Label(ns)) return `invalid namespace value "${ns}" in host ${host}`;
+  }
+  if (dns === '*' || isIP(dns) !== 0) return undefined;
+  if (dns.startsWith('*') && !dns.startsWith('*.')) return `partial wildcard "${dns}" not allowed`;
+  if (!dns.includes('.')) return `short names (non FQDN) are not allowed: ${dns}`;
+  return checkWildcardDomain(dns);
+}
+
 /** Gateway. */
 export function validateGateway(spec: Obj, f: Findings): void {
   const servers = asArr(spec['servers']);
@@ -198,31 +328,32 @@ export function validateGateway(spec: Obj, f: Findings): void {
     const p = `spec.servers[${i}]`;
     const so = asObj(s) ?? {};
     const port = asObj(so['port']);
+    const bind = typeof so['bind'] === 'string' ? so['bind'] : '';
     if (!port) f.error(`${p}.port`, 'port is required');
     else {
-      const e = checkPort(port['number']);
-      if (e) f.error(`${p}.port.number`, e);
+      if (bind.startsWith('unix://')) {
+        if (port['number'] !== 0) f.error(`${p}.port.number`, 'port number must be 0 for unix domain socket');
+      } else {
+        const e = checkPort(port['number']);
+        if (e) f.error(`${p}.port.number`, e);
+      }
       if (typeof port['name'] === 'string' && port['name'] !== '') {
         if (portNames.has(port['name'])) f.error(`${p}.port.name`, `port names in servers must be unique: duplicate name ${port['name']}`);
         portNames.add(port['name']);
       }
       if (!port['protocol']) f.error(`${p}.port.protocol`, 'protocol is required');
     }
+    if (bind !== '' && !bind.startsWith('unix://') && isIP(bind) === 0) f.error(`${p}.bind`, `${bind} is not a valid IP`);
     const hosts = asArr(so['hosts']);
     if (hosts.length === 0) f.error(`${p}.hosts`, 'server config must contain at least one host');
     hosts.forEach((h, j) => {
-      if (typeof h !== 'string') return f.error(`${p}.hosts[${j}]`, 'host must be a string');
-      const parts = h.split('/');
-      if (parts.length > 2) return f.error(`${p}.hosts[${j}]`, `host must be of form namespace/dnsName: ${h}`);
-      const dns = parts[parts.length - 1] ?? '';
-      if (dns !== '*') {
-        const e = checkWildcardDomain(dns);
-        if (e) f.error(`${p}.hosts[${j}]`, e);
-      }
+      const bad = typeof h === 'string' ? gatewayHostProblem(h) : 'host must be a string';
+      if (bad !== undefined) f.error(`${p}.hosts[${j}]`, bad);
     });
     const tls = asObj(so['tls']);
     const proto = String(port?.['protocol'] ?? '').toUpperCase();
     if ((proto === 'HTTPS' || proto === 'TLS') && !tls) f.error(`${p}.tls`, 'server must have TLS settings for HTTPS/TLS protocols');
+    if (tls?.['httpsRedirect'] === true && proto !== 'HTTP') f.warn(`${p}.tls.httpsRedirect`, 'tls.httpsRedirect should only be used with http servers');
     if (tls && !tls['httpsRedirect']) {
       const mode = tls['mode'] ?? 'SIMPLE';
       if ((mode === 'SIMPLE' || mode === 'MUTUAL') && !tls['credentialName']) {
@@ -232,64 +363,4 @@ export function validateGateway(spec: Obj, f: Findings): void {
       }
     }
   });
-}
-
-/** ServiceEntry. */
-export function validateServiceEntry(spec: Obj, f: Findings): void {
-  const hosts = asArr(spec['hosts']);
-  if (hosts.length === 0) f.error('spec.hosts', 'service entry must have at least one host');
-  hosts.forEach((h, i) => {
-    if (typeof h !== 'string') return;
-    if (h === '*') return f.error(`spec.hosts[${i}]`, 'invalid host *');
-    const e = checkWildcardDomain(h);
-    if (e) f.error(`spec.hosts[${i}]`, e);
-  });
-  const names = new Set<string>();
-  const numbers = new Set<number>();
-  asArr(spec['ports']).forEach((pt, i) => {
-    const po = asObj(pt) ?? {};
-    const e = checkPort(po['number']);
-    if (e) f.error(`spec.ports[${i}].number`, e);
-    if (typeof po['number'] === 'number') {
-      if (numbers.has(po['number'])) f.error(`spec.ports[${i}].number`, `port number ${po['number']} already defined`);
-      numbers.add(po['number']);
-    }
-    if (typeof po['name'] === 'string') {
-      if (names.has(po['name'])) f.error(`spec.ports[${i}].name`, `port name ${po['name']} already defined`);
-      names.add(po['name']);
-    }
-  });
-  const resolution = spec['resolution'] ?? 'NONE';
-  const endpoints = asArr(spec['endpoints']);
-  if (resolution === 'STATIC' && endpoints.length === 0 && !spec['workloadSelector']) {
-    f.error('spec.endpoints', 'endpoints must be provided if service entry discovery mode is static');
-  }
-  if (resolution === 'NONE' && endpoints.length > 0) f.error('spec.endpoints', 'no endpoints should be provided for resolution type none');
-  endpoints.forEach((ep, i) => {
-    const eo = asObj(ep) ?? {};
-    if (resolution === 'STATIC' && typeof eo['address'] === 'string' && !/^[0-9a-fA-F.:]+$/.test(eo['address']) && !eo['address'].startsWith('unix://')) {
-      f.error(`spec.endpoints[${i}].address`, `endpoint address ${eo['address']} is not a valid IP address`);
-    }
-  });
-}
-
-/** Sidecar. */
-export function validateSidecar(spec: Obj, f: Findings): void {
-  const egress = asArr(spec['egress']);
-  let portless = 0;
-  egress.forEach((e, i) => {
-    const eo = asObj(e) ?? {};
-    if (!eo['port']) portless++;
-    const hosts = asArr(eo['hosts']);
-    if (hosts.length === 0) f.error(`spec.egress[${i}].hosts`, 'egress listener must contain at least one host');
-    hosts.forEach((h, j) => {
-      if (typeof h !== 'string' || h.split('/').length !== 2) {
-        f.error(`spec.egress[${i}].hosts[${j}]`, `sidecar: host must be of form namespace/dnsName: ${String(h)}`);
-      }
-    });
-  });
-  if (portless > 1) f.error('spec.egress', 'sidecar: at most one egress listener without a port is allowed');
-  if (egress.length === 0 && asArr(spec['ingress']).length === 0 && !spec['outboundTrafficPolicy']) {
-    f.warn('spec', 'sidecar: missing egress');
-  }
 }

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { Findings } from './field-error.js';
 import { parseJwks } from '../../../proxy/filters/http/jwt_authn/jwks.js';
 import { asArr, asObj, type Obj } from './common.js';
+import type { ObjectMeta } from '../object.js';
 
 
 /** Istio's validateWorkloadSelector for a `selector` at `path`: no empty keys, no wildcards; no labels is a warning. */
@@ -192,8 +193,8 @@ function validateCustomRule(ro: Obj, at: string, f: Findings): void {
   });
 }
 
-/** AuthorizationPolicy, as Istio's webhook (ValidateAuthorizationPolicy), plus Strait's CUSTOM warning. */
-export function validateAuthorizationPolicy(spec: Obj, f: Findings): void {
+/** Istio's validatePolicyTargetReferences: one of selector, targetRef, targetRefs; each checked. */
+export function checkPolicyTarget(spec: Obj, f: Findings): void {
   const selector = spec['selector'] === undefined ? undefined : asObj(spec['selector']) ?? {};
   const refs = asArr(spec['targetRefs']);
   if ([selector !== undefined, spec['targetRef'] !== undefined, refs.length > 0].filter(Boolean).length > 1) {
@@ -202,8 +203,28 @@ export function validateAuthorizationPolicy(spec: Obj, f: Findings): void {
   checkWorkloadSelector(spec['selector'], 'spec.selector', f);
   if (spec['targetRef'] !== undefined) validateTargetRef(spec['targetRef'], 'spec.targetRef', f);
   refs.forEach((r, i) => validateTargetRef(r, `spec.targetRefs[${i}]`, f));
+}
 
+const DRY_RUN = 'istio.io/dry-run';
+/** strconv.ParseBool's spellings. */
+const BOOLS: Readonly<Record<string, boolean>> = Object.fromEntries([
+  ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((k) => [k, true]), ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((k) => [k, false]),
+]);
+
+/** Istio's validateAuthorizationPolicyDryRun: a boolean, and dry-run only for ALLOW and DENY. */
+function checkDryRun(annotations: Readonly<Record<string, string>> | undefined, action: string, f: Findings): void {
+  const v = annotations?.[DRY_RUN];
+  if (v === undefined) return;
+  const dryRun = BOOLS[v];
+  if (dryRun === undefined) return f.error(`metadata.annotations.${DRY_RUN}`, `invalid dry-run annotation value: ${v}`);
+  if (dryRun && action !== 'ALLOW' && action !== 'DENY') f.error(`metadata.annotations.${DRY_RUN}`, `dry-run is only supported for ALLOW and DENY actions, found ${action}`);
+}
+
+/** AuthorizationPolicy, as Istio's webhook (ValidateAuthorizationPolicy), plus Strait's CUSTOM warning. */
+export function validateAuthorizationPolicy(spec: Obj, f: Findings, meta?: ObjectMeta): void {
+  checkPolicyTarget(spec, f);
   const action = String(spec['action'] ?? 'ALLOW');
+  checkDryRun(meta?.annotations, action, f);
   const rules = asArr(spec['rules']);
   const noRules = rules.length === 0;
   if (action === 'CUSTOM') {
@@ -268,10 +289,26 @@ export function validateAuthorizationPolicy(spec: Obj, f: Findings): void {
   });
 }
 
-/** RequestAuthentication. */
-export function validateRequestAuthentication(spec: Obj, f: Findings): void {
+/** ValidateStrictHTTPHeaderName: what an outputClaimToHeaders header may be called. */
+const STRICT_HEADER_NAME = /^[-_A-Za-z0-9]+$/;
+
+/** What Istio's validateJwtRule checks beyond the schema: the JWT header names it writes. */
+function checkClaimHeaders(v: unknown, at: string, f: Findings): void {
+  asArr(v).forEach((c, j) => {
+    const header = asObj(c)?.['header'];
+    if (typeof header === 'string' && header !== '' && !STRICT_HEADER_NAME.test(header)) {
+      f.error(`${at}.outputClaimToHeaders[${j}].header`, `invalid header name "${header}": must match ${STRICT_HEADER_NAME.source}`);
+    }
+  });
+}
+
+/** RequestAuthentication, as Istio's ValidateRequestAuthentication. */
+export function validateRequestAuthentication(spec: Obj, f: Findings, meta?: ObjectMeta): void {
+  if (meta?.annotations?.[DRY_RUN] !== undefined) f.error(`metadata.annotations.${DRY_RUN}`, `unsupported annotation ${DRY_RUN}, please remove the annotation`);
+  checkPolicyTarget(spec, f);
   asArr(spec['jwtRules']).forEach((r, i) => {
     const ro = asObj(r) ?? {};
+    checkClaimHeaders(ro['outputClaimToHeaders'], `spec.jwtRules[${i}]`, f);
     if (typeof ro['issuer'] !== 'string' || ro['issuer'] === '') f.error(`spec.jwtRules[${i}].issuer`, 'issuer must be set');
     if (typeof ro['jwksUri'] === 'string') {
       try {

@@ -11,15 +11,22 @@ import { documentSchema } from './schema/index.js';
 import * as net from './networking.js';
 import * as sec from './security.js';
 import * as k8s from './kubernetes.js';
+import * as wl from './workload.js';
+import { validateTelemetry } from './telemetry.js';
+import { validateSidecar } from './sidecar.js';
+import { validateServiceEntry } from './serviceentry.js';
 
-type SpecValidator = (spec: Obj, f: Findings) => void;
+type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
 const VALIDATORS: Record<string, SpecValidator> = {
   VirtualService: net.validateVirtualService,
   DestinationRule: net.validateDestinationRule,
   Gateway: net.validateGateway,
-  ServiceEntry: net.validateServiceEntry,
-  Sidecar: net.validateSidecar,
+  ServiceEntry: validateServiceEntry,
+  Sidecar: validateSidecar,
+  WorkloadEntry: wl.validateWorkloadEntry,
+  WorkloadGroup: wl.validateWorkloadGroup,
+  Telemetry: validateTelemetry,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
@@ -27,7 +34,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
 };
 
 /** Kinds that need a spec (Istio rejects a missing spec for them). */
-const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry']);
+const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup']);
 
 /** True when the object's apiVersion/kind is in the supported table. */
 export function isKnownKind(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): boolean {
@@ -68,7 +75,7 @@ export function validateObject(o: ConfigObject): ValidationResult {
         const spec = asObj(o.spec);
         const v = VALIDATORS[o.kind];
         if (!spec && SPEC_REQUIRED.has(o.kind)) f.error('spec', 'spec is required');
-        else if (v && spec) v(spec, f);
+        else if (v && spec) v(spec, f, o.metadata);
       }
     }
   }

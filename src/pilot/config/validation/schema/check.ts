@@ -56,7 +56,12 @@ export function checkStructure(value: unknown, schema: Schema, path: string, out
       return;
     case 'array':
       if (!Array.isArray(value)) return wrongType('array');
-      value.forEach((item, i) => checkStructure(item, schema.items, `${path}[${i}]`, out));
+      // a null item is not pruned: it fails the item's type
+      value.forEach((item, i) => {
+        const at = `${path}[${i}]`;
+        if (item === null) out.push({ path: at, message: `Invalid value: "null": ${at} in body must be of type ${schema.items.type}: "null"`, unknownField: false });
+        else checkStructure(item, schema.items, at, out);
+      });
       return;
     case 'map':
       if (actual !== 'object') return wrongType('object');

@@ -84,7 +84,7 @@ const loadBalancer = obj({
   }),
   localityLbSetting: obj({ distribute: arr(obj({ from: str, to: map(uint) })), failover, failoverPriority: strs, enabled: bool }),
   warmupDurationSecs: dur,
-  warmup: obj({ duration: dur, minimumPercent: range(0, 100), aggression: { type: 'number', minimum: 0 } }, 'duration'),
+  warmup: obj({ duration: dur, minimumPercent: range(0, 100), aggression: { type: 'number', minimum: 1 } }, 'duration'),
   zoneAwareLbSetting: obj({ enabled: bool, failover, failoverPriority: strs, minClusterSize: range(1, 4294967295, 'integer') }),
 });
 
@@ -159,7 +159,12 @@ const sidecar = obj({
 const workloadGroup = obj({
   metadata: obj({ labels: strMap, annotations: strMap }),
   template: workloadEntry,
-  probe: any,
+  probe: obj({
+    initialDelaySeconds: int, timeoutSeconds: int, periodSeconds: int, successThreshold: int, failureThreshold: int,
+    httpGet: obj({ path: str, port: uint, host: str, scheme: str, httpHeaders: arr(obj({ name: str, value: str })) }, 'port'),
+    tcpSocket: obj({ host: str, port: uint }, 'port'),
+    exec: obj({ command: strs }),
+  }),
 }, 'template');
 
 /** Spec schema per networking.istio.io kind. */
