@@ -13,7 +13,7 @@ import { protocolFromPortName, type Protocol } from '../../registry/protocol.js'
 import type { ServiceInstance } from '../../registry/model.js';
 import { BLACKHOLE_CLUSTER, inboundClusterName, listenerName, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT } from '../names.js';
 import { durationOfMs } from '../route/durations.js';
-import { tcpFilters } from './telemetry.js';
+import { tcpFilters, tcpMetadataExchangeFilter } from './telemetry.js';
 import { authzTcpFilters } from '../../security/authz/builder.js';
 import { hcmFilter } from './hcm.js';
 import { isHttpProtocol } from './sidecar-outbound.js';
@@ -61,14 +61,15 @@ function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance):
   const http = isHttpProtocol(instanceProtocol(push, proxy, i));
   const filters = http
     ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    : [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+    // istiod's buildCompleteNetworkFilters: metadata exchange first, so RBAC and stats see the peer.
+    : [tcpMetadataExchangeFilter(), ...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
       ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
   const mode = mtlsModeForPort(push.peerAuthentication.forWorkload(proxy.namespace, proxy.labels), i.port);
   return chainMatchOptions(mode, http).filter((o) => !o.mtls || push.mesh.workloadSds).map((o) => create(FilterChainSchema, {
     name,
     filterChainMatch: { destinationPort: i.port, transportProtocol: o.transportProtocol, applicationProtocols: [...o.applicationProtocols] },
     filters: [...filters],
-    transportSocket: o.mtls ? inboundMtlsSocket() : undefined,
+    transportSocket: o.mtls ? inboundMtlsSocket(http) : undefined,
   }));
 }
 
