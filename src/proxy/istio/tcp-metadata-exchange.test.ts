@@ -1,5 +1,5 @@
 // Unit tests of Istio's TCP metadata exchange: the frame's bytes, reading it across chunks, what passes
-// on for truncated and garbage input (never a throw), the filter config and the ALPN gate.
+// on for truncated and garbage input (never a throw), the filter config, the ALPN gate, cluster filters.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -13,6 +13,9 @@ import {
 import { ExchangeConfigError, MetadataExchangeConfig, parseMetadataExchange } from './tcp-metadata-exchange.js';
 import { TypedStructSchema } from '../../xds/gen/xds/type/v3/typed_struct_pb.js';
 import { NodeSchema } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { FilterSchema as ClusterFilterSchema } from '../../xds/gen/envoy/config/cluster/v3/filter_pb.js';
+import type { PathError } from '../bootstrap/config-error.js';
+import { upstreamNetworkFilters } from '../upstream/upstream-filters.js';
 
 const METADATA = {
   NAME: 'tcp-echo-7f9c-abcde', NAMESPACE: 'default', WORKLOAD_NAME: 'tcp-echo', CLUSTER_ID: 'Kubernetes',
@@ -178,4 +181,25 @@ test('the exchange runs only on its ALPN; it sends its frame once and counts as 
   assert.deepEqual(bad.read(Buffer.from('not a frame')), Buffer.from('not a frame'));
   assert.equal(bad.peer, undefined);
   assert.equal(v('initial_header_not_found'), 2);
+});
+
+test('a cluster\'s filters: the upstream exchange is read; any other upstream filter is refused with its path', () => {
+  const mx = anyPack(TypedStructSchema, create(TypedStructSchema, {
+    typeUrl: 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', value: { protocol: 'istio-peer-exchange' },
+  }));
+  const errors: PathError[] = [];
+  const cfg = upstreamNetworkFilters([create(ClusterFilterSchema, { name: 'istio.metadata_exchange', typedConfig: mx })], errors);
+  assert.deepEqual(errors, []);
+  assert.equal(cfg?.fields.protocol, 'istio-peer-exchange');
+  const other = anyPack(TypedStructSchema, create(TypedStructSchema, { typeUrl: 'type.googleapis.com/acme.Compressor', value: {} }));
+  const bad = anyPack(TypedStructSchema, create(TypedStructSchema, {
+    typeUrl: 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', value: { protocol: '' },
+  }));
+  upstreamNetworkFilters([create(ClusterFilterSchema, { name: 'acme', typedConfig: other }),
+    create(ClusterFilterSchema, { name: 'mx' }), create(ClusterFilterSchema, { name: 'mx', typedConfig: bad })], errors);
+  assert.deepEqual(errors, [
+    { path: ['filters', 0, 'typed_config', { key: '@type' }], message: 'Didn\'t find a registered implementation for \'acme\' with type URL: \'acme.Compressor\'' },
+    { path: ['filters', 1, 'typed_config'], message: 'upstream network filter \'mx\' needs a typed_config' },
+    { path: ['filters', 2, 'typed_config', 'protocol'], message: 'value length must be at least 1 characters' },
+  ]);
 });
