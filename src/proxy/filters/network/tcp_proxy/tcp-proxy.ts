@@ -188,12 +188,9 @@ export class TcpProxySession implements TransportOwner {
     this.upstreamConnected = true;
     const ci = this.clusterInfo!;
     ci.stats.upstream_cx_connect_ms.record(performance.now() - this.upstreamCreatedMs);
-    if (up instanceof TLSSocket) {
-      this.info.upstreamSsl = downstreamSsl(up);
-      this.upExchange = ci.peerExchange?.start(up.alpnProtocol || undefined, this.cfg.localNode, this.cfg.rootStats) ?? null;
-    } else {
-      this.upExchange = ci.peerExchange?.start(undefined, this.cfg.localNode, this.cfg.rootStats) ?? null;
-    }
+    const secure = up instanceof TLSSocket ? up : undefined;
+    if (secure !== undefined) this.info.upstreamSsl = downstreamSsl(secure);
+    this.upExchange = ci.peerExchange?.start(secure?.alpnProtocol || undefined, this.cfg.localNode, this.cfg.rootStats) ?? null;
     this.maybeReady();
     if (up.localAddress !== undefined) {
       this.info.upstreamLocalAddress = up.localAddress.includes(':')
@@ -314,6 +311,7 @@ export class TcpProxySession implements TransportOwner {
   private onUpstreamEnd(): void {
     const rest = this.endThrough(this.upExchange, UPSTREAM_PEER);
     if (rest.length > 0) {
+      this.sendOwnFrame(this.downExchange, true);
       this.countSent(rest.length);
       this.downstream.write(rest);
     }
@@ -322,7 +320,10 @@ export class TcpProxySession implements TransportOwner {
 
   private onDownstreamEnd(up: Socket): void {
     const rest = this.endThrough(this.downExchange, DOWNSTREAM_PEER);
-    if (rest.length > 0) up.write(rest);
+    if (rest.length > 0) {
+      this.sendOwnFrame(this.upExchange, false);
+      up.write(rest);
+    }
     up.end();
   }
 
