@@ -154,6 +154,9 @@ test('the config: TypedStruct JSON or the message\'s own bytes; a bad one names 
   fails({ protocol: 7 }, 'protocol');
   fails({ protocol: 'p', bogus: 1 }, 'bogus');
   fails({ protocol: 'p', additional_labels: ['x'] }, 'additional_labels');
+  const garbage = create(AnySchema, { typeUrl: raw.typeUrl, value: new Uint8Array([0x0a, 0x7f, 0x41]) });
+  assert.throws(() => parseMetadataExchange(undefined, garbage), (e: unknown) => e instanceof ExchangeConfigError && e.field === ''
+    && /^cannot decode type\.googleapis\.com\/envoy\.tcp\.metadataexchange/.test(e.message));
 });
 
 test('the exchange runs only on its ALPN; it sends its frame once and counts as Istio', () => {

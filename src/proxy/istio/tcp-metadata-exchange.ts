@@ -14,7 +14,7 @@ export interface MetadataExchangeFields {
   readonly protocol: string;
 }
 
-/** A config error: the field (relative to the typed_config) and why. */
+/** A config error: the field (relative to the typed_config; '' for the whole of it) and why. */
 export class ExchangeConfigError extends Error {
   constructor(readonly field: string, detail: string) {
     super(detail);
@@ -38,12 +38,16 @@ export function parseMetadataExchange(json: JsonObject | undefined, any: Any): M
     const l = json['additional_labels'] ?? json['additionalLabels'] ?? [];
     labels = Array.isArray(l) ? l : [l];
   } else {
-    const r = new BinaryReader(any.value);
-    while (r.pos < r.len) {
-      const [field, wire] = r.tag();
-      if (field === 1 && wire === WireType.LengthDelimited) protocol = r.string();
-      else if (field === 3 && wire === WireType.LengthDelimited) labels.push(r.string());
-      else r.skip(wire);
+    try {
+      const r = new BinaryReader(any.value);
+      while (r.pos < r.len) {
+        const [field, wire] = r.tag();
+        if (field === 1 && wire === WireType.LengthDelimited) protocol = r.string();
+        else if (field === 3 && wire === WireType.LengthDelimited) labels.push(r.string());
+        else r.skip(wire);
+      }
+    } catch (e) {
+      throw new ExchangeConfigError('', `cannot decode ${any.typeUrl}: ${(e as Error).message}`);
     }
   }
   if (typeof protocol !== 'string') throw new ExchangeConfigError('protocol', 'expected a string');

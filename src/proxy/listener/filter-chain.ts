@@ -35,7 +35,7 @@ function metadataExchange(json: JsonObject | undefined, any: Any, at: string): M
   try {
     return new MetadataExchangeConfig(parseMetadataExchange(json, any));
   } catch (e) {
-    if (e instanceof ExchangeConfigError) listenerFail(`${at}.${e.field}`, e.message);
+    if (e instanceof ExchangeConfigError) listenerFail(e.field === '' ? at : `${at}.${e.field}`, e.message);
     throw e;
   }
 }

@@ -37,7 +37,7 @@ export function upstreamNetworkFilters(filters: readonly Filter[], errors: PathE
       exchange = new MetadataExchangeConfig(parseMetadataExchange(tc.json, any));
     } catch (e) {
       if (!(e instanceof ExchangeConfigError)) throw e;
-      errors.push({ path: [...at, 'typed_config', e.field], message: e.message });
+      errors.push({ path: [...at, 'typed_config', ...(e.field === '' ? [] : [e.field])], message: e.message });
     }
   });
   return exchange;
