@@ -73,6 +73,8 @@ test('the mTLS chain\'s DownstreamTlsContext: SDS default and ROOTCA, client cer
     },
     requireClientCertificate: true,
   });
+  // Metadata exchange leads every inbound chain (idle on HTTP ones, whose ALPN never offers its protocol).
+  assert.deepEqual(j.filterChains[1].filters.map((f: { name: string }) => f.name), ['istio.metadata_exchange', 'envoy.filters.network.http_connection_manager']);
   // TCP chains offer istio-peer-exchange first (ALPNDownstreamWithMxc), for the chain's metadata exchange filter.
   const tcp = j.filterChains[3];
   assert.deepEqual(tcp.transportSocket, { ...http, typedConfig: { ...http.typedConfig,

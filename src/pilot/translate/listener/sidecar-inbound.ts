@@ -59,9 +59,10 @@ function instanceProtocol(push: PushContext, proxy: ProxyNode, i: ServiceInstanc
 function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance): FilterChain[] {
   const name = listenerName(WILDCARD, i.port);
   const http = isHttpProtocol(instanceProtocol(push, proxy, i));
+  // istiod's buildInboundNetworkFiltersForHTTP / buildCompleteNetworkFilters: metadata exchange first on
+  // every inbound chain (on HTTP chains it stays idle: their ALPN never offers istio-peer-exchange).
   const filters = http
-    ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    // istiod's buildCompleteNetworkFilters: metadata exchange first, so RBAC and stats see the peer.
+    ? [tcpMetadataExchangeFilter(), hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
     : [tcpMetadataExchangeFilter(), ...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
       ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
   const mode = mtlsModeForPort(push.peerAuthentication.forWorkload(proxy.namespace, proxy.labels), i.port);

@@ -45,7 +45,7 @@ const TCP_MX_VALUE: JsonObject = { protocol: 'istio-peer-exchange', enable_disco
 /** The filter name istiod gives both sides of the exchange. */
 export const METADATA_EXCHANGE_FILTER = 'istio.metadata_exchange';
 
-/** istiod's TCPListenerMx: first on inbound TCP chains, it exchanges metadata with a client sidecar over Istio mTLS. */
+/** istiod's TCPListenerMx: first on inbound chains, it exchanges metadata with a client sidecar over Istio mTLS. */
 export function tcpMetadataExchangeFilter(): Filter {
   return create(FilterSchema, { name: METADATA_EXCHANGE_FILTER, configType: { case: 'typedConfig', value: typedStruct(TCP_MX_TYPE, TCP_MX_VALUE) } });
 }
