@@ -1,5 +1,6 @@
 // Test helper: a throw-away PKI made with the openssl CLI in a temp dir: a CA, server certificates
-// for example.com / *.example.org (+ IP 127.0.0.1), a client certificate, and a second, unrelated CA.
+// for example.com / *.example.org (+ IP 127.0.0.1), a client certificate, and a second, unrelated CA;
+// workload certificates with SPIFFE URIs on demand.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,4 +72,10 @@ export function makeTestPki(): TestPki {
     read: (path: string) => readFileSync(path),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A workload certificate from the PKI's CA, as Istio's: its only SAN a SPIFFE URI, for servers and clients. */
+export function makeWorkloadCert(pki: TestPki, name: string, spiffe: string): { cert: string; key: string } {
+  leaf(pki.dir, name, name, `subjectAltName=URI:${spiffe}\nextendedKeyUsage=serverAuth,clientAuth`);
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
 }

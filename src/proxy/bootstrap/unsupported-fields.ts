@@ -124,7 +124,7 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly Rule[]>> = {
     only('per_connection_buffer_limit_bytes', BUFFER_LIMIT), 'upstream_http_protocol_options',
     'dns_resolvers', offOnly('use_tcp_for_dns_lookups'), 'dns_resolution_config', 'typed_dns_resolver_config',
     { field: 'lb_subset_config', note: 'subset load balancing' }, only('protocol_selection', 0),
-    offOnly('close_connections_on_host_health_failure'), offOnly('ignore_health_on_host_removal'), 'filters',
+    offOnly('close_connections_on_host_health_failure'), offOnly('ignore_health_on_host_removal'),
     'load_balancing_policy', 'lrs_server', offOnly('lrs_report_endpoint_metrics'), offOnly('track_timeout_budgets'),
     'upstream_config', 'track_cluster_stats', 'preconnect_policy', offOnly('connection_pool_per_downstream_connection'),
   ],

@@ -73,6 +73,8 @@ export class StreamInfo {
   requestedServerName = '';
   /** The downstream connection's TLS facts (peer certificate, URI SANs); undefined for plaintext. */
   downstreamSsl?: DownstreamSsl;
+  /** The upstream connection's TLS facts, as the same structure (tcp_proxy sets it; its peer is the server). */
+  upstreamSsl?: DownstreamSsl;
   attemptCount = 0;
   /** Facts filters share for one stream (Envoy's filter state), by key, e.g. the discovered peers. */
   readonly filterState = new Map<string, unknown>();

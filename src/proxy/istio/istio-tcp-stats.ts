@@ -1,6 +1,6 @@
 // istio.stats as a network filter before tcp_proxy: Istio's TCP metrics per connection (opened,
-// bytes both ways every tcp_reporting_duration and at close, closed). The peer stays unknown:
-// TCP metadata exchange needs Istio mTLS (ALPN istio-peer-exchange), which Strait has not built.
+// bytes both ways every tcp_reporting_duration and at close, closed), labelled once the peer is known:
+// from the TCP metadata exchange (ALPN istio-peer-exchange), principals from the mTLS certificates.
 import type { JsonObject } from '@bufbuild/protobuf';
 import { TrafficDirection, type Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { formatResponseFlags, type StreamInfo } from '../http/stream-info.js';
@@ -10,7 +10,7 @@ import type { Tag } from '../stats/tag-extractor.js';
 import type { ClusterManager } from '../upstream/types.js';
 import type { AttributeContext } from './expressions.js';
 import { IstioMetrics, type IstioMetric } from './istio-metrics.js';
-import { peerFromMetadata, type PeerInfo } from './peer-info.js';
+import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata, type PeerInfo } from './peer-info.js';
 import { parseStatsConfig } from './stats-config.js';
 import { clusterIstioMetadata, reporterOf, standardLabels, type Reporter } from './standard-labels.js';
 
@@ -24,17 +24,22 @@ export interface IstioTcpStatsContext {
 }
 
 class Tracker implements TcpConnectionTracker {
+  /** As Istio's: nothing is reported before the peer is known (or the connection closes). */
+  private ready = false;
   private opened = false;
   private sent = 0;
   private received = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly owner: IstioTcpStats, private readonly info: StreamInfo) {
-    this.timer = setInterval(() => this.report(), owner.metrics.config.tcpReportingMs);
+    this.timer = setInterval(() => {
+      if (this.ready) this.report();
+    }, owner.metrics.config.tcpReportingMs);
     this.timer.unref();
   }
 
-  onUpstreamConnected(): void {
+  onReady(): void {
+    this.ready = true;
     this.report();
   }
 
@@ -92,14 +97,25 @@ export class IstioTcpStats implements TcpConnectionObserver {
   }
 
   labels(info: StreamInfo): [Tag[], AttributeContext] {
+    const client = this.reporter === 'source';
+    const downstream = info.filterState.get(DOWNSTREAM_PEER) as PeerInfo | undefined;
+    const upstream = info.filterState.get(UPSTREAM_PEER) as PeerInfo | undefined;
+    // A client's peer is the server of its upstream TLS; a server's is the client of its downstream TLS.
+    const ssl = client ? info.upstreamSsl : info.downstreamSsl;
+    const peerSan = ssl?.peerCertificatePresented === true ? ssl.uriSanPeerCertificate[0] : undefined;
+    const localSan = ssl?.uriSanLocalCertificate[0];
     const tags = standardLabels({
       reporter: this.reporter,
-      source: this.reporter === 'source' ? this.self : undefined,
-      destination: this.reporter === 'destination' ? this.self : undefined,
-      sourcePrincipal: 'unknown', destinationPrincipal: 'unknown', service: clusterIstioMetadata(this.clusterManager, info.upstreamCluster)?.service,
+      source: client ? this.self : downstream,
+      destination: client ? upstream : this.self,
+      sourcePrincipal: (client ? localSan : peerSan) ?? 'unknown',
+      destinationPrincipal: (client ? peerSan : localSan) ?? 'unknown',
+      service: clusterIstioMetadata(this.clusterManager, info.upstreamCluster)?.service,
       protocol: 'tcp', responseFlags: formatResponseFlags(info.responseFlags),
-      securityPolicy: this.reporter === 'source' ? 'unknown' : 'none',
+      securityPolicy: client ? 'unknown' : peerSan !== undefined && localSan !== undefined ? 'mutual_tls' : 'none',
     });
-    return [tags, { nodeMetadata: this.nodeMetadata, clusterName: info.upstreamCluster }];
+    return [tags, {
+      nodeMetadata: this.nodeMetadata, clusterName: info.upstreamCluster, upstreamPeer: upstream, downstreamPeer: downstream,
+    }];
   }
 }

@@ -36,10 +36,14 @@ function sorted(v: JsonValue): JsonValue {
   return out;
 }
 
+/** The Struct's binary form, map entries in key order (as Istio's deterministic serialization). */
+export function structBytes(struct: JsonObject): Uint8Array {
+  return toBinary(StructSchema, fromJson(StructSchema, sorted(struct)));
+}
+
 /** Standard base64 of the Struct's binary form. */
 export function encodePeerMetadata(struct: JsonObject): string {
-  const msg = fromJson(StructSchema, sorted(struct));
-  return Buffer.from(toBinary(StructSchema, msg)).toString('base64');
+  return Buffer.from(structBytes(struct)).toString('base64');
 }
 
 /** The Struct in a header value (padded or not); undefined when it does not decode. */

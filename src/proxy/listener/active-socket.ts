@@ -211,6 +211,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
         remoteAddress: joinHostPort(i.remoteIp, i.remotePort),
         localAddress: joinHostPort(i.localIp, i.localPort),
         serverName: i.serverName,
+        alpn, ssl: tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined,
       });
     }
     this.owner.onConnectionCreated(conn, socket);

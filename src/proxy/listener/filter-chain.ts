@@ -1,5 +1,8 @@
 // One built filter chain: its transport (plain or downstream TLS), the network RBAC filters that gate
-// it, and its terminal network filter (http_connection_manager, or tcp_proxy after Istio's istio.stats).
+// it, and its terminal network filter (http_connection_manager, or tcp_proxy after Istio's
+// istio.metadata_exchange and istio.stats).
+import type { JsonObject } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
 import type { FilterChain } from '../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { TcpProxy } from '../../xds/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
@@ -9,6 +12,9 @@ import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { TcpConnectionObserver } from '../filters/network/tcp_proxy/observer.js';
 import { IstioTcpStats } from '../istio/istio-tcp-stats.js';
 import { STATS_PLUGIN_TYPE } from '../istio/stats-config.js';
+import {
+  ExchangeConfigError, METADATA_EXCHANGE_TYPE, MetadataExchangeConfig, parseMetadataExchange,
+} from '../istio/tcp-metadata-exchange.js';
 import { formatPath } from '../bootstrap/config-error.js';
 import { TcpProxyConfig } from '../filters/network/tcp_proxy/config.js';
 import type { HcmConfig } from '../http/conn-manager/config.js';
@@ -23,8 +29,16 @@ import { listenerFail } from './errors.js';
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 const NETWORK_RBAC_TYPE = 'envoy.extensions.filters.network.rbac.v3.RBAC';
-/** istio.metadata_exchange: accepted and inert (TCP exchange needs Istio mTLS, not built). */
-const METADATA_EXCHANGE_TYPE = 'envoy.tcp.metadataexchange.config.MetadataExchange';
+
+/** An istio.metadata_exchange network filter's config; errors name the field. */
+function metadataExchange(json: JsonObject | undefined, any: Any, at: string): MetadataExchangeConfig {
+  try {
+    return new MetadataExchangeConfig(parseMetadataExchange(json, any));
+  } catch (e) {
+    if (e instanceof ExchangeConfigError) listenerFail(e.field === '' ? at : `${at}.${e.field}`, e.message);
+    throw e;
+  }
+}
 
 /** What building a listener's filter chains needs from the server. */
 export type ListenerContext = Omit<HcmContext, 'fieldPath'> & { readonly stats: StatsStore };
@@ -58,6 +72,7 @@ export class FilterChainImpl {
     this.handshakeTimeoutMs = durationMs(proto.transportSocketConnectTimeout, 0);
     let terminal: TerminalFilter | null = null;
     const observers: TcpConnectionObserver[] = [];
+    let peerExchange: MetadataExchangeConfig | undefined;
     const rbac: NetworkRbacConfig[] = [];
     for (let i = 0; i < proto.filters.length; i++) {
       const f = proto.filters[i];
@@ -72,14 +87,15 @@ export class FilterChainImpl {
       } else if (typeName === NETWORK_RBAC_TYPE) {
         rbac.push(new NetworkRbacConfig(msg as NetworkRbac, ctx.stats, `${at}.typed_config`));
       } else if (typeName === METADATA_EXCHANGE_TYPE) {
-        // Nothing to do without Istio mTLS: the peer of a TCP connection stays unknown.
+        // Before an HCM it stays inert: Istio's HTTP chains never negotiate its ALPN (h2, http/1.1 only).
+        peerExchange = metadataExchange(tc.json, f.configType.value, `${at}.typed_config`);
       } else if (typeName === HCM_TYPE) {
         if (observers.length > 0) listenerFail(at, 'the istio.stats network filter is only supported before tcp_proxy');
         terminal = { kind: 'hcm', config: buildHcmConfig(msg as HttpConnectionManager, { ...ctx, fieldPath: `${at}.typed_config` }) };
       } else if (typeName === TCP_PROXY_TYPE) {
         terminal = { kind: 'tcp_proxy', config: new TcpProxyConfig(msg as TcpProxy, {
           clusterManager: ctx.clusterManager, stats: ctx.stats, fieldPath: `${at}.typed_config`,
-          localNode: ctx.localNode, trafficDirection: ctx.trafficDirection, observers,
+          localNode: ctx.localNode, trafficDirection: ctx.trafficDirection, observers, peerExchange,
         }) };
       } else {
         listenerFail(at, `network filter '${f.name}' (${typeName}) is not supported by Strait`);

@@ -13,6 +13,8 @@ import { ClusterStatsImpl, sanitizeStatName } from './cluster-stats.js';
 import { lookupFamilyName, type DnsLookupFamily } from './dns-resolver.js';
 import { createResourceManagers, type ResourceManagerImpl } from './resource-manager.js';
 import { TransportSocketMatcher } from './transport-socket-matcher.js';
+import { upstreamNetworkFilters } from './upstream-filters.js';
+import type { MetadataExchangeConfig } from '../istio/tcp-metadata-exchange.js';
 import type { ClusterInfo } from './types.js';
 
 /** The key and type name of the upstream HTTP protocol options extension. */
@@ -54,6 +56,8 @@ export class ClusterInfoImpl implements ClusterInfo {
   readonly stats: ClusterStatsImpl;
   /** transport_socket and transport_socket_matches, compiled when the cluster is loaded. */
   readonly transportSockets: TransportSocketMatcher;
+  /** `filters`: the upstream istio.metadata_exchange filter, the one upstream network filter Strait has. */
+  readonly peerExchange: MetadataExchangeConfig | undefined;
   readonly resourceManagers: readonly [ResourceManagerImpl, ResourceManagerImpl];
   readonly maxRequestsPerConnection: number;
   readonly statName: string;
@@ -124,6 +128,7 @@ export class ClusterInfoImpl implements ClusterInfo {
     this.stats = new ClusterStatsImpl(scope);
     this.resourceManagers = createResourceManagers(scope, config.circuitBreakers);
     this.transportSockets = TransportSocketMatcher.build(config, scope, errors);
+    this.peerExchange = upstreamNetworkFilters(config.filters, errors);
   }
 }
 

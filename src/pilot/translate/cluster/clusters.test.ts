@@ -223,6 +223,16 @@ describe('TLS', () => {
     assert.equal(byName(buildClustersOf(catalogMesh([], { enableAutoMtls: false }), sidecar()), MAIN).transport_socket_matches, undefined);
   });
 
+  it('every outbound cluster, subsets too, carries the upstream TCP metadata exchange filter (istiod\'s TCPClusterMx)', () => {
+    const cs = withDr({ host: 'catalog', subsets: [{ name: 'version-v1', labels: { version: 'v1' } }] });
+    const mx = { name: 'istio.metadata_exchange', typed_config: { '@type': 'type.googleapis.com/xds.type.v3.TypedStruct',
+      type_url: 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange',
+      value: { protocol: 'istio-peer-exchange', enable_discovery: true } } };
+    assert.deepEqual(byName(cs, MAIN).filters, [mx]);
+    assert.deepEqual(byName(cs, V1).filters, [mx]);
+    assert.equal(byName(cs, 'PassthroughCluster').filters, undefined);
+  });
+
   it('ISTIO_MUTUAL from a DestinationRule sets transport_socket with the subset SNI; certs can be files', () => {
     const spec: DestinationRuleSpec = { host: 'catalog', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } }, subsets: [{ name: 'version-v1', labels: { version: 'v1' } }] };
     const push = catalogMesh([dr('catalog', 'istioinaction', spec)]);

@@ -18,6 +18,7 @@ import { policyFor, type ResolvedPolicy } from './policy-merge.js';
 import { applyTrafficPolicy } from './traffic-policy.js';
 import type { IstioMutualCerts } from './tls.js';
 import type { MtlsMode } from '../../security/peer-authentication.js';
+import { clusterMetadataExchangeFilter } from '../listener/telemetry.js';
 
 export interface ClusterBuildOptions {
   /** Workload cert files for ISTIO_MUTUAL instead of SDS `default`/`ROOTCA` (our proxy has no SDS client). */
@@ -107,6 +108,8 @@ function outboundClusters(push: PushContext, proxy: ClustersView, svc: Service, 
     setIstioField(main, 'config', configPath(drObj));
     if (topPolicy?.tls?.mode === 'SIMPLE' || topPolicy?.tls?.mode === 'MUTUAL') setIstioField(main, 'alpn_override', 'false');
   }
+  // istiod's applyMetadataExchange: every outbound cluster, the exchange runs where mTLS negotiates its ALPN.
+  main.cluster.filters = [clusterMetadataExchangeFilter()];
   const out = [finish(main)];
   for (const subset of dr?.subsets ?? []) {
     const policy = policyFor(dr, port.port, subset.name);
@@ -124,6 +127,7 @@ function outboundClusters(push: PushContext, proxy: ClustersView, svc: Service, 
     maybeApplyEdsConfig(sc);
     if (drObj !== undefined) setIstioField(sc, 'config', configPath(drObj));
     setSubset(sc, subset.name);
+    sc.cluster.filters = [clusterMetadataExchangeFilter()];
     if (policy?.tls?.mode === 'SIMPLE' || policy?.tls?.mode === 'MUTUAL') setIstioField(sc, 'alpn_override', 'false');
     out.push(finish(sc));
   }

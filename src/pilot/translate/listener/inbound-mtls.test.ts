@@ -73,8 +73,16 @@ test('the mTLS chain\'s DownstreamTlsContext: SDS default and ROOTCA, client cer
     },
     requireClientCertificate: true,
   });
-  // TCP chains too: no istio-peer-exchange, as their chains carry no metadata exchange filter (PILOT_DISABLE_MX_ALPN).
-  assert.deepEqual(j.filterChains[3].transportSocket, http);
+  // Metadata exchange leads every inbound chain (idle on HTTP ones, whose ALPN never offers its protocol).
+  assert.deepEqual(j.filterChains[1].filters.map((f: { name: string }) => f.name), ['istio.metadata_exchange', 'envoy.filters.network.http_connection_manager']);
+  // TCP chains offer istio-peer-exchange first (ALPNDownstreamWithMxc), for the chain's metadata exchange filter.
+  const tcp = j.filterChains[3];
+  assert.deepEqual(tcp.transportSocket, { ...http, typedConfig: { ...http.typedConfig,
+    commonTlsContext: { ...http.typedConfig.commonTlsContext, alpnProtocols: ['istio-peer-exchange', 'h2', 'http/1.1'] } } });
+  assert.deepEqual(tcp.filters.map((f: { name: string }) => f.name), ['istio.metadata_exchange', 'istio.stats', 'envoy.filters.network.tcp_proxy']);
+  assert.deepEqual(tcp.filters[0].typedConfig, { '@type': 'type.googleapis.com/xds.type.v3.TypedStruct',
+    typeUrl: 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange',
+    value: { protocol: 'istio-peer-exchange', enable_discovery: true } });
 });
 
 test('STRICT: only the TLS chain, any ALPN; a plaintext connection matches no chain', () => {

@@ -19,12 +19,10 @@ import { tlsInspectorFilter } from './protos.js';
 
 /** Every ALPN an Istio mTLS client sends (istiod's allIstioMtlsALPNs): what PERMISSIVE's TLS chain matches. */
 export const ALL_ISTIO_MTLS_ALPNS = ['istio', 'istio-peer-exchange', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2'];
-/**
- * The inbound TLS context's ALPN (istiod's ALPNHttp / ALPNDownstream). istiod adds istio-peer-exchange
- * on TCP chains for metadata exchange; Strait's inbound TCP chains have no metadata exchange filter, so
- * they answer as istiod with PILOT_DISABLE_MX_ALPN: a client then never starts an exchange nobody reads.
- */
+/** The inbound TLS context's ALPN on HTTP chains (istiod's ALPNDownstream). */
 export const INBOUND_ALPN = ['h2', 'http/1.1'];
+/** On TCP chains (istiod's ALPNDownstreamWithMxc): istio-peer-exchange first, for the chain's metadata exchange filter. */
+export const INBOUND_ALPN_WITH_MX = ['istio-peer-exchange', 'h2', 'http/1.1'];
 /** istiod's SupportedCiphers for sidecar servers. */
 export const SUPPORTED_CIPHERS = [
   'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-GCM-SHA256',
@@ -60,13 +58,13 @@ export function chainMatchOptions(mode: Exclude<MtlsMode, 'UNKNOWN'>, http: bool
 /**
  * istiod's BuildInboundTLS: the workload certificate (SDS `default`) presented, a client certificate
  * required and checked against the mesh root (SDS `ROOTCA`, no SAN restriction), TLS 1.2-1.3 with
- * Istio's cipher suites, and ALPN h2 and http/1.1.
+ * Istio's cipher suites, and ALPN h2 and http/1.1 (TCP chains offer istio-peer-exchange first).
  */
-export function inboundMtlsSocket(): TransportSocket {
+export function inboundMtlsSocket(http: boolean): TransportSocket {
   const ctx = create(DownstreamTlsContextSchema, {
     requireClientCertificate: true,
     commonTlsContext: create(CommonTlsContextSchema, {
-      alpnProtocols: INBOUND_ALPN,
+      alpnProtocols: http ? INBOUND_ALPN : INBOUND_ALPN_WITH_MX,
       tlsParams: create(TlsParametersSchema, {
         cipherSuites: SUPPORTED_CIPHERS,
         tlsMinimumProtocolVersion: TlsParameters_TlsProtocol.TLSv1_2,

@@ -12,7 +12,7 @@ import type { ListenersView, OwnPort } from '../../model/proxy-views.js';
 import { protocolFromPortName, type Protocol } from '../../registry/protocol.js';
 import { BLACKHOLE_CLUSTER, inboundClusterName, listenerName, VIRTUAL_INBOUND_LISTENER, VIRTUAL_INBOUND_PORT } from '../names.js';
 import { durationOfMs } from '../route/durations.js';
-import { tcpFilters } from './telemetry.js';
+import { tcpFilters, tcpMetadataExchangeFilter } from './telemetry.js';
 import { authzTcpFilters } from '../../security/authz/builder.js';
 import { hcmFilter } from './hcm.js';
 import { isHttpProtocol } from './sidecar-outbound.js';
@@ -58,16 +58,18 @@ function instanceProtocol(push: PushContext, proxy: ListenersView, i: OwnPort): 
 function inboundChains(push: PushContext, proxy: ListenersView, i: OwnPort): FilterChain[] {
   const name = listenerName(WILDCARD, i.port);
   const http = isHttpProtocol(instanceProtocol(push, proxy, i));
+  // istiod's buildInboundNetworkFiltersForHTTP / buildCompleteNetworkFilters: metadata exchange first on
+  // every inbound chain (on HTTP chains it stays idle: their ALPN never offers istio-peer-exchange).
   const filters = http
-    ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    : [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+    ? [tcpMetadataExchangeFilter(), hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
+    : [tcpMetadataExchangeFilter(), ...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
       ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
   const mode = mtlsModeForPort(push.peerAuthentication.forWorkload(proxy.namespace, proxy.labels), i.port);
   return chainMatchOptions(mode, http).filter((o) => !o.mtls || push.mesh.workloadSds).map((o) => create(FilterChainSchema, {
     name,
     filterChainMatch: { destinationPort: i.port, transportProtocol: o.transportProtocol, applicationProtocols: [...o.applicationProtocols] },
     filters: [...filters],
-    transportSocket: o.mtls ? inboundMtlsSocket() : undefined,
+    transportSocket: o.mtls ? inboundMtlsSocket(http) : undefined,
   }));
 }
 

@@ -25,7 +25,7 @@ function hcms(configs: ConfigObject[], proxy: ProxyNode, mesh: Partial<MeshConfi
   const push = fakePush({ configs, mesh, services: [catalog], proxyInstances: proxy.type === 'router'
     ? [fakeInstance('istio-ingressgateway.istio-system.svc.cluster.local', 'http2', 80, 8080)] : [webappInstance] });
   return buildListenersOf(push, proxy).map(json).flatMap((l) => l.filterChains ?? [])
-    .map((c: J) => c.filters[0].typedConfig).filter((t: J) => t['@type'].endsWith('HttpConnectionManager'));
+    .flatMap((c: J) => c.filters.map((f: J) => f.typedConfig)).filter((t: J) => t['@type'].endsWith('HttpConnectionManager'));
 }
 
 const filter = (hcm: J, name: string): J | undefined => hcm.httpFilters.find((f: J) => f.name === name);

@@ -1,5 +1,6 @@
 // What a Telemetry plan adds to an HCM, as istiod writes it: the metadata exchange and istio.stats
-// HTTP filters (TypedStruct configs), and the tracing section (Zipkin or OpenTelemetry provider).
+// HTTP filters (TypedStruct configs), and the tracing section (Zipkin or OpenTelemetry provider); and
+// the TCP metadata exchange filters of inbound TCP chains and outbound clusters.
 import { create, type JsonObject } from '@bufbuild/protobuf';
 import { anyPack, type Any } from '@bufbuild/protobuf/wkt';
 import { CustomTagSchema, type CustomTag } from '../../../xds/gen/envoy/type/tracing/v3/custom_tag_pb.js';
@@ -11,6 +12,7 @@ import {
 import { Tracing_HttpSchema, type Tracing_Http } from '../../../xds/gen/envoy/config/trace/v3/http_tracer_pb.js';
 import { TypedStructSchema } from '../../../xds/gen/xds/type/v3/typed_struct_pb.js';
 import { FilterSchema, type Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
+import { FilterSchema as ClusterFilterSchema, type Filter as ClusterFilter } from '../../../xds/gen/envoy/config/cluster/v3/filter_pb.js';
 import type { CustomTag as TelemetryTag, MetricsOverride } from '../../config/kinds/telemetry.js';
 import type { ListenersView } from '../../model/proxy-views.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
@@ -35,6 +37,22 @@ export function metadataExchangeFilter(mode: TelemetryMode): HttpFilter {
     ? { downstream_discovery: headers, downstream_propagation: headers }
     : { upstream_discovery: headers, upstream_propagation: headers };
   return create(HttpFilterSchema, { name: 'istio.metadata_exchange', configType: { case: 'typedConfig', value: typedStruct(PEER_METADATA_TYPE, value) } });
+}
+
+/** istiod's TCP metadata exchange config (xdsfilters tcpMx): ALPN istio-peer-exchange, workload discovery on. */
+const TCP_MX_TYPE = 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange';
+const TCP_MX_VALUE: JsonObject = { protocol: 'istio-peer-exchange', enable_discovery: true };
+/** The filter name istiod gives both sides of the exchange. */
+export const METADATA_EXCHANGE_FILTER = 'istio.metadata_exchange';
+
+/** istiod's TCPListenerMx: first on inbound chains, it exchanges metadata with a client sidecar over Istio mTLS. */
+export function tcpMetadataExchangeFilter(): Filter {
+  return create(FilterSchema, { name: METADATA_EXCHANGE_FILTER, configType: { case: 'typedConfig', value: typedStruct(TCP_MX_TYPE, TCP_MX_VALUE) } });
+}
+
+/** istiod's TCPClusterMx: the upstream side, in an outbound cluster's `filters`. */
+export function clusterMetadataExchangeFilter(): ClusterFilter {
+  return create(ClusterFilterSchema, { name: METADATA_EXCHANGE_FILTER, typedConfig: typedStruct(TCP_MX_TYPE, TCP_MX_VALUE) });
 }
 
 /** Telemetry's metric enum -> the istio.stats metric name (without `istio_`). */

@@ -7,6 +7,7 @@ import { listenerFail } from '../../../listener/errors.js';
 import type { StatsStore } from '../../../stats/store.js';
 import type { ClusterManager } from '../../../upstream/types.js';
 import { durationMs } from '../../../util/duration.js';
+import type { MetadataExchangeConfig } from '../../../istio/tcp-metadata-exchange.js';
 import type { TcpConnectionObserver } from './observer.js';
 import { createTcpProxyStats, type TcpProxyStats } from './stats.js';
 
@@ -25,6 +26,8 @@ export interface TcpProxyContext {
   readonly trafficDirection?: TrafficDirection;
   /** The network filters before tcp_proxy that watch its connections (istio.stats). */
   readonly observers?: readonly TcpConnectionObserver[];
+  /** The chain's istio.metadata_exchange filter (the downstream side of the exchange). */
+  readonly peerExchange?: MetadataExchangeConfig;
 }
 
 /** One weighted cluster. */
@@ -46,6 +49,10 @@ export class TcpProxyConfig {
   readonly maxConnectAttempts: number;
   readonly accessLoggers: readonly AccessLogger[];
   readonly observers: readonly TcpConnectionObserver[];
+  readonly peerExchange: MetadataExchangeConfig | undefined;
+  /** The proxy's node (what the exchange sends) and the root stats store (its counters). */
+  readonly localNode: Node | undefined;
+  readonly rootStats: StatsStore;
   private readonly clusters: readonly WeightedCluster[];
   private readonly totalWeight: number;
 
@@ -79,6 +86,9 @@ export class TcpProxyConfig {
     this.stats = createTcpProxyStats(ctx.stats.scope(`tcp.${proto.statPrefix}`));
     this.accessLoggers = defaultAccessLogManager.createAll(proto.accessLog, `${at}.access_log`);
     this.observers = ctx.observers ?? [];
+    this.peerExchange = ctx.peerExchange;
+    this.localNode = ctx.localNode;
+    this.rootStats = ctx.stats;
   }
 
   /** The cluster for a new connection (by weight when there are several, as Envoy's random pick). */

@@ -1,8 +1,13 @@
 // One downstream connection under envoy.filters.network.tcp_proxy: picks a host, connects (up to
 // max_connect_attempts), pipes bytes both ways with back-pressure and half-close, logs at the end.
+// Istio's metadata exchange runs on either side (the chain's filter, the cluster's upstream filter).
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { StreamInfo } from '../../../http/stream-info.js';
 import type { TcpConnectionTracker } from './observer.js';
+import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata } from '../../../istio/peer-info.js';
+import type { PeerExchange } from '../../../istio/tcp-metadata-exchange.js';
+import { downstreamSsl, type DownstreamSsl } from '../../../tls/downstream-ssl.js';
 import { HeaderMap, type RequestHead } from '../../../http/headers.js';
 import type { ClusterInfoImpl } from '../../../upstream/cluster-info.js';
 import type { HostImpl } from '../../../upstream/host.js';
@@ -27,7 +32,13 @@ export interface DownstreamMeta {
   readonly localAddress: string;
   /** SNI seen by tls_inspector or the TLS handshake ('' = none). */
   readonly serverName: string;
+  /** The ALPN protocol the downstream TLS handshake negotiated. */
+  readonly alpn?: string;
+  /** The downstream TLS facts (undefined for plaintext). */
+  readonly ssl?: DownstreamSsl;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function onConnectTimer(s: TcpProxySession): void {
   s.onConnectTimeout();
@@ -69,6 +80,11 @@ export class TcpProxySession implements TransportOwner {
   private idleTimer: NodeJS.Timeout | null = null;
   private durationTimer: NodeJS.Timeout | null = null;
   private lastActivityMs = 0;
+  /** The metadata exchange with the downstream peer (the chain's filter) and with the upstream (the cluster's). */
+  private readonly downExchange: PeerExchange | null;
+  private upExchange: PeerExchange | null = null;
+  /** The trackers were told the connection is ready. */
+  private ready = false;
   private readonly onDownstreamData = (c: Buffer): void => this.downstreamData(c);
   private readonly onUpstreamData = (c: Buffer): void => this.upstreamData(c);
 
@@ -79,7 +95,9 @@ export class TcpProxySession implements TransportOwner {
     info.downstreamDirectRemoteAddress = meta.remoteAddress;
     info.downstreamLocalAddress = meta.localAddress;
     info.requestedServerName = meta.serverName;
+    info.downstreamSsl = meta.ssl;
     this.info = info;
+    this.downExchange = cfg.peerExchange?.start(meta.alpn, cfg.localNode, cfg.rootStats) ?? null;
     this.trackers = cfg.observers.map((o) => o.onOpen(info));
     // As Envoy's tcp_proxy: a FIN from one side is passed on, the other side may keep sending.
     downstream.allowHalfOpen = true;
@@ -170,18 +188,21 @@ export class TcpProxySession implements TransportOwner {
     this.upstreamConnected = true;
     const ci = this.clusterInfo!;
     ci.stats.upstream_cx_connect_ms.record(performance.now() - this.upstreamCreatedMs);
-    for (const t of this.trackers) t.onUpstreamConnected();
+    const secure = up instanceof TLSSocket ? up : undefined;
+    if (secure !== undefined) this.info.upstreamSsl = downstreamSsl(secure);
+    this.upExchange = ci.peerExchange?.start(secure?.alpnProtocol || undefined, this.cfg.localNode, this.cfg.rootStats) ?? null;
+    this.maybeReady();
     if (up.localAddress !== undefined) {
       this.info.upstreamLocalAddress = up.localAddress.includes(':')
         ? `[${up.localAddress}]:${up.localPort}` : `${up.localAddress}:${up.localPort}`;
     }
     up.allowHalfOpen = true;
     up.on('data', this.onUpstreamData);
-    up.on('end', () => this.downstream.end());
+    up.on('end', () => this.onUpstreamEnd());
     up.on('drain', () => this.onUpstreamDrain());
     const down = this.downstream;
     down.on('data', this.onDownstreamData);
-    down.on('end', () => up.end());
+    down.on('end', () => this.onDownstreamEnd(up));
     down.on('drain', () => this.onDownstreamDrain());
     down.resume();
     this.lastActivityMs = performance.now();
@@ -190,11 +211,14 @@ export class TcpProxySession implements TransportOwner {
 
   // ---- data, both ways ----
 
-  private downstreamData(chunk: Buffer): void {
-    const n = chunk.length;
+  private downstreamData(raw: Buffer): void {
+    const n = raw.length;
     this.cfg.stats.downstream_cx_rx_bytes_total.inc(n);
     this.info.bytesReceived += n;
     this.lastActivityMs = performance.now();
+    const chunk = this.fromPeer(this.downExchange, raw, DOWNSTREAM_PEER, true);
+    if (chunk === null) return;
+    this.sendOwnFrame(this.upExchange, false);
     if (!this.upstream!.write(chunk) && !this.downstreamPaused) {
       this.downstreamPaused = true;
       this.downstream.pause();
@@ -209,11 +233,12 @@ export class TcpProxySession implements TransportOwner {
     this.cfg.stats.downstream_flow_control_resumed_reading_total.inc();
   }
 
-  private upstreamData(chunk: Buffer): void {
-    const n = chunk.length;
-    this.cfg.stats.downstream_cx_tx_bytes_total.inc(n);
-    this.info.bytesSent += n;
+  private upstreamData(raw: Buffer): void {
     this.lastActivityMs = performance.now();
+    const chunk = this.fromPeer(this.upExchange, raw, UPSTREAM_PEER, false);
+    if (chunk === null) return;
+    this.sendOwnFrame(this.downExchange, true);
+    this.countSent(chunk.length);
     if (!this.downstream.write(chunk) && !this.upstreamPaused) {
       this.upstreamPaused = true;
       this.upstream!.pause();
@@ -226,6 +251,80 @@ export class TcpProxySession implements TransportOwner {
     this.upstreamPaused = false;
     this.upstream.resume();
     this.clusterInfo!.stats.upstream_flow_control_resumed_reading_total.inc();
+  }
+
+  private countSent(n: number): void {
+    this.cfg.stats.downstream_cx_tx_bytes_total.inc(n);
+    this.info.bytesSent += n;
+  }
+
+  // ---- Istio's metadata exchange ----
+
+  /**
+   * Bytes from one peer through its exchange: this side's frame goes out first (it precedes whatever
+   * this side sends back), the peer's frame is taken off. null when there is nothing to pass on yet.
+   */
+  private fromPeer(x: PeerExchange | null, raw: Buffer, key: string, downstream: boolean): Buffer | null {
+    if (x === null) return raw;
+    this.sendOwnFrame(x, downstream);
+    const was = x.settled;
+    const rest = x.read(raw);
+    if (!was && x.settled) this.onPeerSettled(x, key);
+    return rest === null || rest.length === 0 ? null : rest;
+  }
+
+  /** Writes this proxy's frame to the downstream or upstream peer, once, before any other byte. */
+  private sendOwnFrame(x: PeerExchange | null, downstream: boolean): void {
+    const frame = x?.takeFrame() ?? null;
+    if (frame === null) return;
+    if (downstream) {
+      this.countSent(frame.length);
+      this.downstream.write(frame);
+    } else {
+      this.upstream?.write(frame);
+    }
+  }
+
+  /** The peer's frame was read (or will not come): its metadata goes where istio.stats reads peers. */
+  private onPeerSettled(x: PeerExchange, key: string): void {
+    if (x.peer !== undefined) this.info.filterState.set(key, peerFromMetadata(x.peer.id, x.peer.metadata));
+    this.maybeReady();
+  }
+
+  /** Ready for the trackers once the upstream is connected and both exchanges are over. */
+  private maybeReady(): void {
+    if (this.ready || !this.upstreamConnected) return;
+    if (this.downExchange !== null && !this.downExchange.settled) return;
+    if (this.upExchange !== null && !this.upExchange.settled) return;
+    this.ready = true;
+    for (const t of this.trackers) t.onReady();
+  }
+
+  /** The peer half-closed: a partial frame it left is passed on as data, then the FIN. */
+  private endThrough(x: PeerExchange | null, key: string): Buffer {
+    if (x === null || x.settled) return EMPTY;
+    const rest = x.end();
+    this.onPeerSettled(x, key);
+    return rest;
+  }
+
+  private onUpstreamEnd(): void {
+    const rest = this.endThrough(this.upExchange, UPSTREAM_PEER);
+    if (rest.length > 0) {
+      this.sendOwnFrame(this.downExchange, true);
+      this.countSent(rest.length);
+      this.downstream.write(rest);
+    }
+    this.downstream.end();
+  }
+
+  private onDownstreamEnd(up: Socket): void {
+    const rest = this.endThrough(this.downExchange, DOWNSTREAM_PEER);
+    if (rest.length > 0) {
+      this.sendOwnFrame(this.upExchange, false);
+      up.write(rest);
+    }
+    up.end();
   }
 
   // ---- timers ----
