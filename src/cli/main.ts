@@ -13,6 +13,8 @@ import { registerInstallCommands } from './commands/install.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerPrecheckCommand } from './commands/precheck.js';
 import { registerMeshClientCommands } from './commands/mesh-client.js';
+import { registerGetCommand } from './commands/get.js';
+import { registerLogsCommand } from './commands/logs.js';
 import { registerProxyConfigCommand } from './commands/proxy-config.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
 import { registerZipkinCommand } from './commands/zipkin.js';
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerDashboardCommand(program);
   registerPrecheckCommand(program);
   registerMeshClientCommands(program);
+  registerGetCommand(program);
+  registerLogsCommand(program);
   registerProxyConfigCommand(program);
   registerProxyStatusCommand(program);
   registerZipkinCommand(program);
