@@ -17,7 +17,7 @@ const WATCH_INTERVAL_MS = 1000;
 
 async function items(r: ResourceType, s: MeshState, ns: string | undefined, name: string | undefined): Promise<Manifest[]> {
   const all = r.kind === 'Pod' ? await podObjects(s, ns)
-    : (await meshObjects(s)).filter((o) => o.kind === r.kind && (ns === undefined || o.metadata.namespace === ns));
+    : (await meshObjects(s)).filter((o) => o.kind === r.kind && (ns === undefined || r.kind === 'Namespace' || o.metadata.namespace === ns));
   const found = all.filter((o) => name === undefined || o.metadata.name === name);
   if (name !== undefined && found.length === 0) throw new CliError(`Error from server (NotFound): ${groupResource(r)} "${name}" not found`);
   return found.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
@@ -46,7 +46,12 @@ async function watch(r: ResourceType, ns: string | undefined, name: string | und
     for (const o of changed) seen.set(`${o.metadata.namespace}/${o.metadata.name}`, fingerprint(o));
     const keys = new Set(now.map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
     for (const k of [...seen.keys()].filter((k) => !keys.has(k))) seen.delete(k);
-    if (changed.length > 0) process.stdout.write(print(r, changed, format, { allNamespaces, header: false, single: false }, s));
+    // kubectl -w prints each changed object: a row, a name, or the object itself (YAML documents apart).
+    if (format === 'json' || format === 'yaml') {
+      for (const o of changed) process.stdout.write(`${format === 'yaml' ? '---\n' : ''}${print(r, [o], format, { allNamespaces, header: false, single: true }, s)}`);
+    } else if (changed.length > 0) {
+      process.stdout.write(print(r, changed, format, { allNamespaces, header: false, single: false }, s));
+    }
   }
 }
 
