@@ -59,7 +59,7 @@ test('strait apply refuses invalid objects as Istio\'s webhook does and applies 
     'as a VirtualService: strict decoding error: unknown field "spec.http[0].route[0].wieght"\n');
   const listed = await strait(['get', 'virtualservices', '-n', 'istioinaction']);
   assert.equal(listed.code, 0, listed.stderr);
-  assert.equal(listed.stdout, 'NAME\ngood\n');
+  assert.equal(listed.stdout, 'NAME   GATEWAYS   HOSTS\ngood   []         ["catalog"]\n');
   assert.deepEqual(await pilotConfigs(), ['istioinaction/good']);
   assert.deepEqual(readdirSync(mesh.configDir).filter((f) => f.startsWith('VirtualService')), ['VirtualService.istioinaction.good.yaml']);
 

@@ -1,12 +1,12 @@
-// `strait apply/delete/get/chaos/logs/exec` against the running local mesh (kubectl's jobs, and
+// `strait apply/delete/chaos/exec` against the running local mesh (kubectl's jobs, and
 // the book's bin/chaos.sh), through the control API and the pods that mesh.json names.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { manifestFiles } from '../manifest-files.js';
-import { findPod, podLogFile, readMeshState, runDir, type MeshState } from '../../mesh/local/state.js';
-import { tabulate } from '../istioctl/tab-writer.js';
+import { readMeshState, type MeshState } from '../../mesh/local/state.js';
+import { resolvePod } from '../pod-ref.js';
 
 function readInputs(paths: readonly string[]): { source: string; text: string }[] {
   return paths.flatMap((p) => manifestFiles(p, 'error')).map((f) => ({ source: f === '-' ? 'stdin' : f, text: readFileSync(f === '-' ? 0 : f, 'utf8') }));
@@ -35,37 +35,6 @@ async function change(action: 'apply' | 'delete', flags: { filename: string[]; n
   if (failed) process.exitCode = 1;
 }
 
-type Obj = { kind: string; metadata: { name: string; namespace?: string } };
-
-const KIND_ALIASES: Record<string, string> = {
-  po: 'Pod', pod: 'Pod', pods: 'Pod', svc: 'Service', service: 'Service', services: 'Service',
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
-  gw: 'Gateway', gateway: 'Gateway', gateways: 'Gateway', vs: 'VirtualService', virtualservice: 'VirtualService', virtualservices: 'VirtualService',
-  dr: 'DestinationRule', destinationrule: 'DestinationRule', destinationrules: 'DestinationRule',
-  se: 'ServiceEntry', serviceentry: 'ServiceEntry', serviceentries: 'ServiceEntry',
-};
-
-
-async function get(kindArg: string, flags: { namespace?: string; allNamespaces?: boolean }): Promise<void> {
-  const kind = KIND_ALIASES[kindArg.toLowerCase()] ?? kindArg;
-  const s = readMeshState();
-  const ns = flags.allNamespaces ? undefined : flags.namespace ?? 'default';
-  let rows: string[][];
-  if (kind === 'Pod') {
-    rows = s.pods.filter((p) => !ns || p.namespace === ns).map((p) => [...(ns ? [] : [p.namespace]), p.name, p.type === 'sidecar' ? '2/2' : '1/1', 'Running', p.podIp]);
-    rows.unshift([...(ns ? [] : ['NAMESPACE']), 'NAME', 'READY', 'STATUS', 'IP']);
-  } else {
-    const r = await fetch(`${s.controlUrl}/objects`).catch(() => { throw new CliError('error: the local mesh does not answer'); });
-    const objs = (await r.json() as Obj[]).filter((o) => o.kind.toLowerCase() === kind.toLowerCase() && (!ns || o.metadata.namespace === ns));
-    rows = [[...(ns ? [] : ['NAMESPACE']), 'NAME'], ...objs.map((o) => [...(ns ? [] : [o.metadata.namespace ?? '']), o.metadata.name])];
-  }
-  if (rows.length === 1) {
-    process.stderr.write(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
-    return;
-  }
-  process.stdout.write(tabulate(rows, 3)); // kubectl's columns: 3 spaces apart
-}
-
 async function chaos(service: string, args: string[], flags: { namespace?: string }): Promise<void> {
   const { parseChaosArgs, sendChaos } = await import('../../../samples/catalog/chaos-client.js');
   let command;
@@ -81,15 +50,9 @@ async function chaos(service: string, args: string[], flags: { namespace?: strin
   pods.forEach((p, i) => process.stdout.write(`${p.name}: ${answers[i]!.status}\n`));
 }
 
-async function logs(ref: string, flags: { namespace?: string; container?: string }): Promise<void> {
-  const pod = findPod(readMeshState(), ref, flags.namespace);
-  const file = podLogFile(runDir(), pod.name, flags.container === 'istio-proxy' || pod.type === 'router' ? 'istio-proxy' : 'app');
-  process.stdout.write(existsSync(file) ? readFileSync(file, 'utf8') : '');
-}
-
 async function exec(ref: string, command: string[], flags: { namespace?: string }): Promise<void> {
   if (command.length === 0) throw new CliError('error: you must specify at least one command for the container');
-  const pod = findPod(readMeshState(), ref, flags.namespace);
+  const pod = resolvePod(readMeshState(), ref, flags.namespace);
   const proxy = `http://${pod.podIp}:${pod.httpProxyPort}`;
   const env = pod.httpProxyPort ? { ...process.env, HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: 'localhost', no_proxy: 'localhost' } : process.env;
   const code = await new Promise<number>((resolve) => {
@@ -102,7 +65,7 @@ async function exec(ref: string, command: string[], flags: { namespace?: string 
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** Adds apply, delete, get, chaos, logs and exec. */
+/** Adds apply, delete, chaos and exec. */
 export function registerMeshClientCommands(program: Command): void {
   for (const action of ['apply', 'delete'] as const) {
     program.command(action).description(`${action === 'apply' ? 'apply' : 'delete'} manifests in the running local mesh (as kubectl ${action} -f)`)
@@ -110,13 +73,8 @@ export function registerMeshClientCommands(program: Command): void {
       .option('-n, --namespace <ns>', 'namespace of objects that name none', 'default')
       .action((flags: { filename: string[]; namespace?: string }) => change(action, flags));
   }
-  program.command('get <kind>').description('list objects of a kind in the running local mesh (pods, services, deployments, gateways, virtualservices ...)')
-    .option('-n, --namespace <ns>', 'namespace', 'default').option('-A, --all-namespaces', 'every namespace')
-    .action(get);
   program.command('chaos <service> <args...>').description('the book\'s bin/chaos.sh: `chaos catalog 500 50`, `chaos catalog 500 delete`, `chaos catalog latency 1000`')
     .option('-n, --namespace <ns>', 'namespace of the service').action(chaos);
-  program.command('logs <pod>').description('print a pod\'s log (POD, POD.NS or deploy/NAME); -c istio-proxy for its proxy')
-    .option('-n, --namespace <ns>', 'namespace').option('-c, --container <name>', 'the app (default) or istio-proxy').action(logs);
   program.command('exec <pod> <command...>').description('run a command "in" a pod: with HTTP_PROXY set to its sidecar, as `strait exec deploy/sleep -- curl http://catalog/items`')
     .option('-n, --namespace <ns>', 'namespace').action(exec);
 }

@@ -30,9 +30,8 @@ async function precheck(): Promise<string[]> {
   return issues;
 }
 
-/** Adds `x precheck` (istioctl's experimental group). */
-export function registerPrecheckCommand(program: Command): void {
-  const x = program.command('x').alias('experimental').description('experimental commands, as istioctl x');
+/** Adds `precheck` to istioctl's experimental group `x` (experimental.ts). */
+export function registerPrecheckCommand(x: Command): void {
   x.command('precheck').description('check that the local mesh can be started on this machine').action(async () => {
     const issues = await precheck();
     if (issues.length === 0) {
@@ -42,5 +41,4 @@ export function registerPrecheckCommand(program: Command): void {
     for (const i of issues) process.stdout.write(`Error: ${i}\n`);
     process.exitCode = 1;
   });
-  x.commands.forEach((c) => c.exitOverride());
 }

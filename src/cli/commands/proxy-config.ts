@@ -1,8 +1,9 @@
-// `strait proxy-config|pc routes|clusters|listeners|endpoints|secret|bootstrap|log POD[.NS]`: like
+// `strait proxy-config|pc all|routes|clusters|listeners|endpoints|secret|bootstrap|log POD[.NS]`: like
 // istioctl proxy-config, reads a local mesh pod's proxy admin API and prints istioctl's tables.
 import type { Command } from 'commander';
 import { port } from '../option-parsers.js';
-import { findPod, readMeshState, type PodState } from '../../mesh/local/state.js';
+import { readMeshState, type PodState } from '../../mesh/local/state.js';
+import { resolvePod } from '../pod-ref.js';
 import { fetchJson, fetchText } from '../istioctl/admin-client.js';
 import { filteredClusters, clusterTable } from '../istioctl/cluster-table.js';
 import { bootstrapOf, section } from '../istioctl/config-dump.js';
@@ -19,7 +20,7 @@ interface Common {
 }
 
 function podOf(ref: string, opts: Common): { pod: PodState; admin: string } {
-  const pod = findPod(readMeshState(), ref, opts.namespace);
+  const pod = resolvePod(readMeshState(), ref, opts.namespace);
   return { pod, admin: `http://${pod.podIp}:${pod.adminPort}` };
 }
 
@@ -44,6 +45,20 @@ function sub(parent: Command, name: string, alias: string, description: string):
 export function registerProxyConfigCommand(program: Command): void {
   const pc = program.command('proxy-config').alias('pc')
     .description('retrieve information about a local mesh proxy\'s configuration (like istioctl proxy-config)');
+
+  sub(pc, 'all', 'a', 'the clusters, listeners, routes, endpoints and secrets of a pod\'s proxy (-o json|yaml: its /config_dump)')
+    .action(async (ref: string, o: Common) => {
+      const { pod, admin } = podOf(ref, o);
+      const what = `the proxy of ${pod.name}.${pod.namespace}`;
+      const dump = await fetchJson(`${admin}/config_dump`, what);
+      if (parseOutput(o.output) !== 'short') {
+        emit(o, () => '', () => dump);
+        return;
+      }
+      const clusters = await fetchJson(`${admin}/clusters?format=json`, what);
+      process.stdout.write([clusterTable(dump, {}), listenerTable(dump, {}), routeTable(dump, {}),
+        endpointTable(rowsFromClusters(clusters), {}), secretTable(dump)].join('\n'));
+    });
 
   sub(pc, 'routes', 'route', 'the route configurations of a pod\'s proxy')
     .option('--name <name>', 'only the route configuration of this name')

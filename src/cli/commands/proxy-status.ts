@@ -5,18 +5,23 @@ import type { Command } from 'commander';
 import { readMeshState } from '../../mesh/local/state.js';
 import { baseUrl, fetchJson } from '../istioctl/admin-client.js';
 import { parseOutput, render } from '../istioctl/output.js';
-import { statusNotes, statusTable } from '../istioctl/status-table.js';
+import { arr, obj, str } from '../istioctl/json-access.js';
+import { proxyName, statusNotes, statusTable } from '../istioctl/status-table.js';
+import { resolvePod } from '../pod-ref.js';
 
 /** Adds the `proxy-status` (`ps`) command. */
 export function registerProxyStatusCommand(program: Command): void {
-  program.command('proxy-status').alias('ps')
-    .description('the xDS sync status of each proxy in the local mesh (like istioctl proxy-status)')
+  program.command('proxy-status [pod]').alias('ps')
+    .description('the xDS sync status of each proxy in the local mesh, or of one pod\'s (like istioctl proxy-status)')
+    .option('-n, --namespace <ns>', 'the pod\'s namespace')
     .option('-o, --output <format>', 'output format: short, json or yaml', 'short')
-    .action(async (o: { output?: string }) => {
+    .action(async (ref: string | undefined, o: { namespace?: string; output?: string }) => {
       const format = parseOutput(o.output);
       const state = readMeshState();
+      const pod = ref === undefined ? undefined : resolvePod(state, ref, o.namespace);
       const pilot = baseUrl(state.monitoringAddress);
-      const syncz = await fetchJson(`${pilot}/debug/syncz`, 'pilot');
+      const all = await fetchJson(`${pilot}/debug/syncz`, 'pilot');
+      const syncz = pod ? arr(all).filter((r) => proxyName(str(obj(r)['proxy'])) === `${pod.name}.${pod.namespace}`) : all;
       if (format !== 'short') {
         process.stdout.write(render(syncz, format));
         return;

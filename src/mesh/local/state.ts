@@ -106,19 +106,3 @@ export function readMeshState(): MeshState {
   }
   return s;
 }
-
-/** Finds a pod by `NAME[.NS]`, `deploy/NAME` or a prefix of a pod name, as istioctl does. */
-export function findPod(state: MeshState, ref: string, namespace?: string): PodState {
-  let name = ref;
-  let ns = namespace;
-  const deploy = /^(?:deploy|deployment|deployments)\/(.+)$/.exec(ref);
-  if (!deploy && !ns && ref.includes('.')) [name, ns] = [ref.slice(0, ref.indexOf('.')), ref.slice(ref.indexOf('.') + 1)];
-  const inNs = state.pods.filter((p) => !ns || p.namespace === ns);
-  const found = deploy
-    ? inNs.find((p) => p.deployment === deploy[1])
-    : inNs.find((p) => p.name === name) ?? inNs.find((p) => p.name.startsWith(name));
-  if (!found) {
-    throw new CliError(`Error: ${deploy ? `deployments.apps "${deploy[1]}"` : `pods "${name}"`} not found${ns ? ` in namespace ${ns}` : ''}`);
-  }
-  return found;
-}
