@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { findPod, readMeshState } from '../../mesh/local/state.js';
+import { findProxyPod, readMeshState } from '../../mesh/local/state.js';
 
 /** The addons `strait up --addons` runs. */
 const RUN_ADDONS = ['zipkin', 'prometheus'] as const;
@@ -14,7 +14,7 @@ function urlOf(name: string, pod: string | undefined, namespace: string | undefi
   const s = readMeshState();
   if (name === 'envoy') {
     if (!pod) throw new CliError('Error: specify a pod or --selector (strait dashboard envoy POD[.NS] or deploy/NAME)');
-    const p = findPod(s, pod, namespace);
+    const p = findProxyPod(s, pod, namespace);
     return `http://${p.podIp}:${p.adminPort}`;
   }
   if (name === 'controlz' || name === 'istiod-debug') return `http://${s.monitoringAddress}/debug`;

@@ -1,11 +1,11 @@
-// `strait apply/delete/get/chaos/logs/exec` against the running local mesh (kubectl's jobs, and
+// `strait apply/delete/get/label/chaos/logs/exec` against the running local mesh (kubectl's jobs, and
 // the book's bin/chaos.sh), through the control API and the pods that mesh.json names.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { manifestFiles } from '../manifest-files.js';
-import { findPod, podLogFile, readMeshState, runDir, type MeshState } from '../../mesh/local/state.js';
+import { findPod, findProxyPod, httpProxyOf, podLogFile, readMeshState, runDir, type MeshState } from '../../mesh/local/state.js';
 import { tabulate } from '../istioctl/tab-writer.js';
 
 function readInputs(paths: readonly string[]): { source: string; text: string }[] {
@@ -43,7 +43,20 @@ const KIND_ALIASES: Record<string, string> = {
   gw: 'Gateway', gateway: 'Gateway', gateways: 'Gateway', vs: 'VirtualService', virtualservice: 'VirtualService', virtualservices: 'VirtualService',
   dr: 'DestinationRule', destinationrule: 'DestinationRule', destinationrules: 'DestinationRule',
   se: 'ServiceEntry', serviceentry: 'ServiceEntry', serviceentries: 'ServiceEntry',
+  ns: 'Namespace', namespace: 'Namespace', namespaces: 'Namespace',
 };
+
+/** kubectl's `label namespace NAME key=value|key- ...` (namespaces only: what injection reads). */
+async function label(kindArg: string, name: string, changes: string[], flags: { overwrite?: boolean }): Promise<void> {
+  if (KIND_ALIASES[kindArg.toLowerCase()] !== 'Namespace') throw new CliError(`error: strait label changes namespaces only (as \`strait label namespace NAME istio-injection=enabled\`)`);
+  if (changes.length === 0) throw new CliError('error: at least one label update is required');
+  const s = readMeshState();
+  const q = new URLSearchParams({ name, overwrite: String(flags.overwrite === true) });
+  for (const c of changes) q.append('label', c);
+  const a = await send(s, `/label?${q}`, '');
+  for (const l of a.lines ?? []) process.stdout.write(`${l}\n`);
+  for (const e of a.errors ?? []) { process.stderr.write(`${e}\n`); process.exitCode = 1; }
+}
 
 
 async function get(kindArg: string, flags: { namespace?: string; allNamespaces?: boolean }): Promise<void> {
@@ -56,7 +69,8 @@ async function get(kindArg: string, flags: { namespace?: string; allNamespaces?:
     rows.unshift([...(ns ? [] : ['NAMESPACE']), 'NAME', 'READY', 'STATUS', 'IP']);
   } else {
     const r = await fetch(`${s.controlUrl}/objects`).catch(() => { throw new CliError('error: the local mesh does not answer'); });
-    const objs = (await r.json() as Obj[]).filter((o) => o.kind.toLowerCase() === kind.toLowerCase() && (!ns || o.metadata.namespace === ns));
+    const clusterScoped = kind === 'Namespace';
+    const objs = (await r.json() as Obj[]).filter((o) => o.kind.toLowerCase() === kind.toLowerCase() && (clusterScoped || !ns || o.metadata.namespace === ns));
     rows = [[...(ns ? [] : ['NAMESPACE']), 'NAME'], ...objs.map((o) => [...(ns ? [] : [o.metadata.namespace ?? '']), o.metadata.name])];
   }
   if (rows.length === 1) {
@@ -82,7 +96,8 @@ async function chaos(service: string, args: string[], flags: { namespace?: strin
 }
 
 async function logs(ref: string, flags: { namespace?: string; container?: string }): Promise<void> {
-  const pod = findPod(readMeshState(), ref, flags.namespace);
+  const state = readMeshState();
+  const pod = flags.container === 'istio-proxy' ? findProxyPod(state, ref, flags.namespace) : findPod(state, ref, flags.namespace);
   const file = podLogFile(runDir(), pod.name, flags.container === 'istio-proxy' || pod.type === 'router' ? 'istio-proxy' : 'app');
   process.stdout.write(existsSync(file) ? readFileSync(file, 'utf8') : '');
 }
@@ -90,8 +105,9 @@ async function logs(ref: string, flags: { namespace?: string; container?: string
 async function exec(ref: string, command: string[], flags: { namespace?: string }): Promise<void> {
   if (command.length === 0) throw new CliError('error: you must specify at least one command for the container');
   const pod = findPod(readMeshState(), ref, flags.namespace);
-  const proxy = `http://${pod.podIp}:${pod.httpProxyPort}`;
-  const env = pod.httpProxyPort ? { ...process.env, HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: 'localhost', no_proxy: 'localhost' } : process.env;
+  // Its sidecar's explicit proxy, or for a pod with no sidecar the mesh's service proxy (cluster DNS + kube-proxy).
+  const proxy = httpProxyOf(pod);
+  const env = proxy ? { ...process.env, HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: 'localhost', no_proxy: 'localhost' } : process.env;
   const code = await new Promise<number>((resolve) => {
     const c = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
     c.once('error', (e) => { process.stderr.write(`error: ${e.message}\n`); resolve(127); });
@@ -102,7 +118,7 @@ async function exec(ref: string, command: string[], flags: { namespace?: string 
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** Adds apply, delete, get, chaos, logs and exec. */
+/** Adds apply, delete, get, label, chaos, logs and exec. */
 export function registerMeshClientCommands(program: Command): void {
   for (const action of ['apply', 'delete'] as const) {
     program.command(action).description(`${action === 'apply' ? 'apply' : 'delete'} manifests in the running local mesh (as kubectl ${action} -f)`)
@@ -113,10 +129,12 @@ export function registerMeshClientCommands(program: Command): void {
   program.command('get <kind>').description('list objects of a kind in the running local mesh (pods, services, deployments, gateways, virtualservices ...)')
     .option('-n, --namespace <ns>', 'namespace', 'default').option('-A, --all-namespaces', 'every namespace')
     .action(get);
+  program.command('label <kind> <name> <labels...>').description('add, change (--overwrite) or remove (key-) a namespace\'s labels, as `strait label namespace default istio-injection=enabled`; pods created afterwards follow them')
+    .option('--overwrite', 'allow changing a label\'s value').action(label);
   program.command('chaos <service> <args...>').description('the book\'s bin/chaos.sh: `chaos catalog 500 50`, `chaos catalog 500 delete`, `chaos catalog latency 1000`')
     .option('-n, --namespace <ns>', 'namespace of the service').action(chaos);
   program.command('logs <pod>').description('print a pod\'s log (POD, POD.NS or deploy/NAME); -c istio-proxy for its proxy')
     .option('-n, --namespace <ns>', 'namespace').option('-c, --container <name>', 'the app (default) or istio-proxy').action(logs);
-  program.command('exec <pod> <command...>').description('run a command "in" a pod: with HTTP_PROXY set to its sidecar, as `strait exec deploy/sleep -- curl http://catalog/items`')
+  program.command('exec <pod> <command...>').description('run a command "in" a pod: with HTTP_PROXY set to its sidecar (or, with none, the mesh\'s service proxy), as `strait exec deploy/sleep -- curl http://catalog/items`')
     .option('-n, --namespace <ns>', 'namespace').action(exec);
 }

@@ -2,7 +2,7 @@
 // istioctl proxy-config, reads a local mesh pod's proxy admin API and prints istioctl's tables.
 import type { Command } from 'commander';
 import { port } from '../option-parsers.js';
-import { findPod, readMeshState, type PodState } from '../../mesh/local/state.js';
+import { findProxyPod, readMeshState, type PodState } from '../../mesh/local/state.js';
 import { fetchJson, fetchText } from '../istioctl/admin-client.js';
 import { filteredClusters, clusterTable } from '../istioctl/cluster-table.js';
 import { bootstrapOf, section } from '../istioctl/config-dump.js';
@@ -19,7 +19,7 @@ interface Common {
 }
 
 function podOf(ref: string, opts: Common): { pod: PodState; admin: string } {
-  const pod = findPod(readMeshState(), ref, opts.namespace);
+  const pod = findProxyPod(readMeshState(), ref, opts.namespace);
   return { pod, admin: `http://${pod.podIp}:${pod.adminPort}` };
 }
 
