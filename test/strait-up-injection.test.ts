@@ -8,6 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { curl } from './lib/curl.js';
+import { straitWithHome } from './lib/strait-cli.js';
 import { newHome, startMesh } from './lib/strait-up.js';
 import { waitFor } from './lib/wait.js';
 import type { MeshState, PodState } from '../src/mesh/local/state.js';
@@ -30,7 +31,9 @@ const refused = (host: string, port: number): Promise<boolean> => new Promise((r
 
 test('strait up: pods outside an injected namespace have no sidecar; STRICT mTLS refuses them', { timeout: 170_000 }, async (t) => {
   const home = newHome('strait-inject-');
-  const mesh = await startMesh(t, home, ['--pod-network', '127.97', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'], 60_000);
+  // The default profile (the ingress gateway, no egress gateway) and the built-in demo.
+  assert.equal((await straitWithHome(home, ['install', '--set', 'profile=default', '-y'])).code, 0);
+  const mesh = await startMesh(t, home, ['--pod-network', '127.97', '--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'], 90_000);
   const { run } = mesh;
   const pods = (): PodState[] => (JSON.parse(readFileSync(join(home, 'mesh.json'), 'utf8')) as MeshState).pods;
   const sleepYaml = join(BOOK_DIR, '..', 'sleep', 'sleep.yaml');
