@@ -22,7 +22,8 @@ import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js
 import { sidecarInjected } from './injection.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
 import { portForward, type PortForward } from './port-forward.js';
-import { startServiceProxy, type Endpoint, type ServiceProxy } from './service-proxy.js';
+import { serviceEndpoints } from './service-endpoints.js';
+import { startServiceProxy, type ServiceProxy } from './service-proxy.js';
 import type { Profile } from './profiles.js';
 import type { MeshState, PodState } from './state.js';
 import { manifestKey, workloadOf, type Manifest, type WorkloadSpec } from './workloads.js';
@@ -288,29 +289,11 @@ export class LocalMesh {
   private serviceProxyFor(namespace: string): Promise<string> {
     let proxy = this.serviceProxies.get(namespace);
     if (!proxy) {
-      proxy = startServiceProxy({ host: '127.0.0.1', namespace, resolve: (ns, host, port) => this.resolveService(ns, host, port) });
+      proxy = startServiceProxy({ host: '127.0.0.1', namespace, resolve: (ns, host, port) =>
+        serviceEndpoints((n, name) => this.objects.get(`Service/${n}/${name}`), this.podStates(), ns, host, port) });
       this.serviceProxies.set(namespace, proxy);
     }
     return proxy.then((p) => p.address);
-  }
-
-  /**
-   * Cluster DNS and kube-proxy for a client in `namespace`: `name`, `name.ns`, `name.ns.svc[.cluster.local]` -> the
-   * Service's port -> the pods its selector picks, at their address and the target port (numeric, or the port itself).
-   */
-  private resolveService(namespace: string, host: string, port: number): Endpoint[] | undefined {
-    const [name, ns = namespace, ...rest] = host.split('.');
-    if (!['', 'svc', 'svc.cluster.local'].includes(rest.join('.'))) return undefined;
-    const svc = this.objects.get(`Service/${ns}/${name}`);
-    if (!svc) return undefined;
-    const spec = svc.spec ?? {};
-    const ports = Array.isArray(spec['ports']) ? spec['ports'] as { port?: number; targetPort?: number | string }[] : [];
-    const served = ports.find((p) => p.port === port);
-    const target = typeof served?.targetPort === 'number' ? served.targetPort : served?.targetPort === undefined ? port : NaN;
-    const selector = (spec['selector'] ?? {}) as Record<string, string>;
-    if (!served || Number.isNaN(target) || Object.keys(selector).length === 0) return [];
-    return this.podStates().filter((p) => p.namespace === ns && Object.entries(selector).every(([k, v]) => p.labels[k] === v))
-      .map((p) => ({ host: p.podIp, port: target }));
   }
 
   /**
