@@ -312,7 +312,7 @@ export class LocalMesh {
       if (!m) return { lines: [], errors: [`error: invalid label spec: ${c}`] };
       const [, k, v, remove] = m as unknown as [string, string, string | undefined, string | undefined];
       if (remove) { delete labels[k]; continue; }
-      if (labels[k] !== undefined && labels[k] !== v && !overwrite) {
+      if (labels[k] !== undefined && !overwrite) { // kubectl: even for the same value
         return { lines: [], errors: [`error: '${k}' already has a value (${labels[k]}), and --overwrite is false`] };
       }
       labels[k] = v!;
