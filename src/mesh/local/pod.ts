@@ -63,6 +63,7 @@ export class LocalPod {
   private app?: Child;
   /** Why start() failed, for ready() to report. */
   private startFailure?: Error;
+  private stopped = false;
 
   /**
    * `extras.zipkin`: the collector the proxy reports spans to (Istio's defaultConfig.tracing.zipkin.address), when one runs;
@@ -82,7 +83,7 @@ export class LocalPod {
     if (s.type === 'app') {
       try {
         s.serviceProxy = await this.extras.serviceProxy;
-        this.app = this.startApp(this.workload!);
+        if (!this.stopped) this.app = this.startApp(this.workload!); // not after a stop that came first
       } catch (e) {
         this.startFailure = e as Error;
       }
@@ -185,6 +186,7 @@ export class LocalPod {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all([this.app?.stop(), this.proxy?.stop()]);
   }
 }
