@@ -13,7 +13,12 @@ import { waitFor } from './lib/wait.js';
 import { findOnPath } from '../src/mesh/local/addons/prometheus.js';
 import type { MeshState } from '../src/mesh/local/state.js';
 
-const ECHO = `apiVersion: apps/v1
+const ECHO = `# The namespace labelled for injection, as \`kubectl label namespace default istio-injection=enabled\`.
+apiVersion: v1
+kind: Namespace
+metadata: { name: default, labels: { istio-injection: enabled } }
+---
+apiVersion: apps/v1
 kind: Deployment
 metadata: { name: echo }
 spec:

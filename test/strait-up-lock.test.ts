@@ -13,7 +13,12 @@ import { straitWithHome } from './lib/strait-cli.js';
 import { isRunning, launchMesh, newHome, startMesh } from './lib/strait-up.js';
 import { waitFor } from './lib/wait.js';
 
-const MANIFESTS = `apiVersion: apps/v1
+const MANIFESTS = `# The namespace labelled for injection, as \`kubectl label namespace default istio-injection=enabled\`.
+apiVersion: v1
+kind: Namespace
+metadata: { name: default, labels: { istio-injection: enabled } }
+---
+apiVersion: apps/v1
 kind: Deployment
 metadata: { name: echo }
 spec:

@@ -38,3 +38,10 @@ export function resolvePod(state: MeshState, ref: string, namespace?: string): P
   const what = r.kind === 'deployment' ? `deployments.apps "${r.name}"` : `pods "${r.name}"`;
   throw new CliError(`Error from server (NotFound): ${what} not found`);
 }
+
+/** resolvePod, for commands that talk to the pod's proxy: an error for a pod that has none. */
+export function resolveProxyPod(state: MeshState, ref: string, namespace?: string): PodState {
+  const pod = resolvePod(state, ref, namespace);
+  if (pod.type === 'app') throw new CliError(`Error: pod ${pod.name}.${pod.namespace} has no sidecar (not injected): container istio-proxy is not valid for pod ${pod.name}`);
+  return pod;
+}

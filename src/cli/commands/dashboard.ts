@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { readMeshState } from '../../mesh/local/state.js';
-import { resolvePod } from '../pod-ref.js';
+import { resolveProxyPod } from '../pod-ref.js';
 
 /** The addons `strait up --addons` runs. */
 const RUN_ADDONS = ['zipkin', 'prometheus'] as const;
@@ -15,7 +15,7 @@ function urlOf(name: string, pod: string | undefined, namespace: string | undefi
   const s = readMeshState();
   if (name === 'envoy') {
     if (!pod) throw new CliError('Error: specify a pod or --selector (strait dashboard envoy POD[.NS] or deploy/NAME)');
-    const p = resolvePod(s, pod, namespace);
+    const p = resolveProxyPod(s, pod, namespace);
     return `http://${p.podIp}:${p.adminPort}`;
   }
   if (name === 'controlz' || name === 'istiod-debug') return `http://${s.monitoringAddress}/debug`;

@@ -25,7 +25,8 @@ export function lastLines(text: string, n: number): string {
 /** The container's log file: the app's (named after its Deployment) or istio-proxy's; kubectl's error for another name. */
 function logFileOf(pod: PodState, container: string | undefined): string {
   const proxy = container === 'istio-proxy' || pod.type === 'router';
-  if (container !== undefined && !proxy && container !== pod.deployment) {
+  // A pod not injected has only its app container.
+  if (container !== undefined && ((!proxy && container !== pod.deployment) || (proxy && pod.type === 'app'))) {
     throw new CliError(`error: container ${container} is not valid for pod ${pod.name}`);
   }
   return podLogFile(runDir(), pod.name, proxy ? 'istio-proxy' : 'app');

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { port } from '../option-parsers.js';
 import { readMeshState, type PodState } from '../../mesh/local/state.js';
-import { resolvePod } from '../pod-ref.js';
+import { resolveProxyPod } from '../pod-ref.js';
 import { fetchJson, fetchText } from '../istioctl/admin-client.js';
 import { filteredClusters, clusterTable } from '../istioctl/cluster-table.js';
 import { bootstrapOf, section } from '../istioctl/config-dump.js';
@@ -20,7 +20,7 @@ interface Common {
 }
 
 function podOf(ref: string, opts: Common): { pod: PodState; admin: string } {
-  const pod = resolvePod(readMeshState(), ref, opts.namespace);
+  const pod = resolveProxyPod(readMeshState(), ref, opts.namespace);
   return { pod, admin: `http://${pod.podIp}:${pod.adminPort}` };
 }
 

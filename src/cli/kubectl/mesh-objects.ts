@@ -26,14 +26,16 @@ export async function podStartTime(p: PodState, now = Date.now()): Promise<strin
 
 /**
  * A pod as kubectl shows it, with only what Strait knows: its labels, service account, the app container
- * (the Deployment's ports) beside istio-proxy (a gateway has only istio-proxy), its address and start time.
+ * (the Deployment's ports) beside istio-proxy (a gateway has only istio-proxy, a pod not injected only the app),
+ * its address and start time.
  */
 export function podObject(p: PodState, startTime: string | undefined): Manifest {
   const containers = [
-    ...(p.type === 'sidecar' ? [{ name: p.deployment, ports: p.appPorts.map((port) => ({ containerPort: port, protocol: 'TCP' })) }] : []),
-    { name: 'istio-proxy', ports: [{ containerPort: p.adminPort, name: 'admin', protocol: 'TCP' }] },
+    ...(p.type !== 'router' ? [{ name: p.deployment, ports: p.appPorts.map((port) => ({ containerPort: port, protocol: 'TCP' })) }] : []),
+    ...(p.type !== 'app' ? [{ name: 'istio-proxy', ports: [{ containerPort: p.adminPort, name: 'admin', protocol: 'TCP' }] }] : []),
   ];
-  const running = startTime !== undefined;
+  // A pod without a sidecar has no admin to ask its start time; it runs while the mesh lists it.
+  const running = startTime !== undefined || p.type === 'app';
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: p.name, namespace: p.namespace, labels: p.labels },

@@ -1,5 +1,5 @@
 // The control API of a running `strait up` (127.0.0.1, a free port named in mesh.json): what
-// `strait apply/delete/get/down` talk to. Bodies are YAML; answers are kubectl-style lines; apply
+// `strait apply/delete/get/label/down` talk to. Bodies are YAML; answers are kubectl-style lines; apply
 // admits objects as Istio's validating webhook does (422 when any was refused).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +50,11 @@ export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unkno
           onChange();
           const errors = [...read.errors, ...r.errors];
           return json(res, read.errors.length > 0 ? 400 : r.errors.length > 0 ? 404 : 200, { lines: r.lines, errors });
+        }
+        if (req.method === 'POST' && u.pathname === '/label') {
+          const r = mesh.labelNamespace(u.searchParams.get('name') ?? '', u.searchParams.getAll('label'), u.searchParams.get('overwrite') === 'true');
+          onChange();
+          return json(res, r.errors.length > 0 ? 400 : 200, r);
         }
         if (req.method === 'POST' && u.pathname === '/down') {
           json(res, 200, { lines: ['stopping'] });

@@ -1,5 +1,6 @@
 // The local mesh behind `strait up`: pilot and the mesh CA in this process over a config directory, gateways
-// and one pod per Deployment replica (proxy + agent, and app processes on their own loopback addresses).
+// and one pod per Deployment replica (proxy + agent, and app processes on their own loopback addresses; a pod
+// that Istio's injection rules leave without a sidecar runs its app alone, behind the namespace's service proxy).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,8 +19,11 @@ import type { ChildLedger } from './child-ledger.js';
 import { MeshAddons } from './addons/addons.js';
 import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
+import { sidecarInjected } from './injection.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
 import { portForward, type PortForward } from './port-forward.js';
+import { serviceEndpoints } from './service-endpoints.js';
+import { startServiceProxy, type ServiceProxy } from './service-proxy.js';
 import type { Profile } from './profiles.js';
 import type { MeshState, PodState } from './state.js';
 import { manifestKey, workloadOf, type Manifest, type WorkloadSpec } from './workloads.js';
@@ -75,6 +79,8 @@ export class LocalMesh {
   /** What each pod's agent gets its certificate with: the CA's address, the root, and per-pod tokens. */
   private security?: { caAddress: string; rootCertFile: string; tokens: Map<string, WorkloadIdentity> };
   private forward?: PortForward;
+  /** The service proxy of each namespace with pods that have no sidecar (started with the first one). */
+  private readonly serviceProxies = new Map<string, Promise<ServiceProxy>>();
   private addons?: MeshAddons;
   /** Settles when the addons have started (or failed to): stop waits for it, not to leave Prometheus behind. */
   private addonsStarted?: Promise<void>;
@@ -146,7 +152,9 @@ export class LocalMesh {
     const lines: ChangeLine[] = [];
     const warnings: string[] = [];
     const pods: LocalPod[] = [];
-    for (const o of objects) {
+    // Namespaces first: their labels decide the injection of the pods the same input creates in them.
+    const namespacesFirst = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace')];
+    for (const o of namespacesFirst) {
       const key = manifestKey(o);
       const old = this.objects.get(key);
       const same = old !== undefined && JSON.stringify(old) === JSON.stringify(o);
@@ -196,6 +204,7 @@ export class LocalMesh {
 
   async stop(): Promise<void> {
     await this.forward?.close();
+    await Promise.all([...this.serviceProxies.values()].map(async (p) => (await p.catch(() => undefined))?.close()));
     await this.addonsStarted?.catch(() => undefined);
     await this.addons?.stop();
     this.addons = undefined;
@@ -239,19 +248,28 @@ export class LocalMesh {
     return this.startPod(`Deployment/istio-system/${g.deployment}`, undefined, g);
   }
 
+  /** The labels of a namespace: its Namespace object's (none when no object declares it, as Kubernetes' default). */
+  private namespaceLabels(namespace: string): Record<string, string> {
+    return this.objects.get(`Namespace//${namespace}`)?.metadata.labels ?? {};
+  }
+
   private startPod(ownerKey: string, w: WorkloadSpec | undefined, g?: GatewaySpec): LocalPod {
     const { podIp, appAddress } = this.addresses.allocate();
     const deployment = w?.deployment ?? g!.deployment;
+    const injected = w === undefined || sidecarInjected(this.namespaceLabels(w.namespace), w.labels, w.annotations);
     // The injector's label: endpoints with it get auto mTLS from clients.
-    const labels = w ? { ...w.labels, 'security.istio.io/tlsMode': 'istio' } : g!.labels;
+    const labels = w ? (injected ? { ...w.labels, 'security.istio.io/tlsMode': 'istio' } : w.labels) : g!.labels;
+    const type = w ? (injected ? 'sidecar' : 'app') : 'router';
     const state: PodState = {
       name: `${deployment}-${randomBytes(4).toString('hex').slice(0, 5)}`, namespace: w?.namespace ?? 'istio-system',
       deployment, labels, serviceAccount: w?.serviceAccount ?? `${deployment}-service-account`,
-      type: w ? 'sidecar' : 'router', podIp, appAddress,
-      appPorts: w?.ports ?? [], adminPort: ADMIN_PORT, httpProxyPort: w ? HTTP_PROXY_PORT : 0,
+      // A pod with no sidecar: its app on the pod's address, as a Kubernetes pod's container.
+      type, podIp, appAddress: type === 'app' ? podIp : appAddress,
+      appPorts: w?.ports ?? [], adminPort: type === 'app' ? 0 : ADMIN_PORT, httpProxyPort: type === 'sidecar' ? HTTP_PROXY_PORT : 0,
     };
     const pod = new LocalPod(state, w, { ...this.o.paths, runDir: this.o.runDir }, { host: '127.0.0.1', port: this.pilot!.xdsPort },
-      this.o.ledger, { ...(this.zipkinIp ? { zipkin: { host: this.zipkinIp, port: ZIPKIN_PORT } } : {}),
+      this.o.ledger, type === 'app' ? { serviceProxy: this.serviceProxyFor(state.namespace) } : {
+        ...(this.zipkinIp ? { zipkin: { host: this.zipkinIp, port: ZIPKIN_PORT } } : {}),
         ...(this.security ? { security: { ...this.security, token: this.issueToken(state) } } : {}) });
     this.pods.set(ownerKey, [...this.pods.get(ownerKey) ?? [], pod]);
     const podObject: Manifest = {
@@ -265,6 +283,46 @@ export class LocalMesh {
     void pod.start();
     this.addons?.podsChanged(this.podStates());
     return pod;
+  }
+
+  /** host:port of the service proxy of `namespace`'s pods with no sidecar (started on first use, on 127.0.0.1). */
+  private serviceProxyFor(namespace: string): Promise<string> {
+    let proxy = this.serviceProxies.get(namespace);
+    if (!proxy) {
+      proxy = startServiceProxy({ host: '127.0.0.1', namespace, resolve: (ns, host, port) =>
+        serviceEndpoints((n, name) => this.objects.get(`Service/${n}/${name}`), this.podStates(), ns, host, port) });
+      this.serviceProxies.set(namespace, proxy);
+    }
+    return proxy.then((p) => p.address);
+  }
+
+  /**
+   * kubectl's `label namespace NAME key=value|key- ...`: changes the Namespace's labels (the object is made for a namespace
+   * that has objects but no Namespace of its own). As in Kubernetes, pods already running keep what they were given.
+   */
+  labelNamespace(name: string, changes: readonly string[], overwrite: boolean): { lines: ChangeLine[]; errors: string[] } {
+    const key = `Namespace//${name}`;
+    const known = this.objects.has(key) || name === 'default' || name === 'istio-system' ||
+      [...this.objects.values()].some((o) => o.metadata.namespace === name);
+    if (!known) return { lines: [], errors: [`Error from server (NotFound): namespaces "${name}" not found`] };
+    const old = this.objects.get(key) ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+    const labels = { ...old.metadata.labels };
+    for (const c of changes) {
+      const m = /^([A-Za-z0-9][-A-Za-z0-9_./]{0,252})(?:=([-A-Za-z0-9_.]{0,63})|(-))$/.exec(c);
+      if (!m) return { lines: [], errors: [`error: invalid label spec: ${c}`] };
+      const [, k, v, remove] = m as unknown as [string, string, string | undefined, string | undefined];
+      if (remove) { delete labels[k]; continue; }
+      if (labels[k] !== undefined && !overwrite) { // kubectl: even for the same value
+        return { lines: [], errors: [`error: '${k}' already has a value (${labels[k]}), and --overwrite is false`] };
+      }
+      labels[k] = v!;
+    }
+    if (JSON.stringify(labels) === JSON.stringify(old.metadata.labels ?? {})) return { lines: [`namespace/${name} not labeled`], errors: [] };
+    const updated: Manifest = { ...old, metadata: { ...old.metadata, labels } };
+    this.objects.set(key, updated);
+    this.writeObject(key, updated);
+    this.source?.rescan();
+    return { lines: [`namespace/${name} labeled`], errors: [] };
   }
 
   /** A new token for a pod's agent, proving the pod's service account to the CA (Istio: its projected token). */

@@ -1,6 +1,8 @@
 // One local pod: its proxy (a `strait proxy` process on a mesh bootstrap, bound to the pod's own loopback
-// address, with the pod agent's SDS) and, for workloads, its app process with HTTP_PROXY pointing at the sidecar.
+// address, with the pod agent's SDS) and, for workloads, its app process with HTTP_PROXY pointing at the sidecar;
+// a workload that was not injected runs its app alone on the pod's address, HTTP_PROXY at the mesh's service proxy.
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import type { AgentConfig } from '../agent/agent.js';
 import { proxyBootstrap } from '../agent/bootstrap.js';
@@ -9,7 +11,7 @@ import { proxyNodeId } from '../../pilot/model/proxy.js';
 import { sampleForImage } from '../../../samples/registry.js';
 import type { ChildLedger } from './child-ledger.js';
 import { startChild, type Child } from './processes.js';
-import { podLogFile, type PodState } from './state.js';
+import { httpProxyOf, podLogFile, type PodState } from './state.js';
 import type { WorkloadSpec } from './workloads.js';
 
 /** The sidecar's explicit HTTP proxy port (the app's HTTP_PROXY). */
@@ -59,21 +61,34 @@ export interface PodSecurity {
 export class LocalPod {
   private proxy?: Child;
   private app?: Child;
+  /** Why start() failed, for ready() to report. */
+  private startFailure?: Error;
+  private stopped = false;
 
   /**
    * `extras.zipkin`: the collector the proxy reports spans to (Istio's defaultConfig.tracing.zipkin.address), when one runs;
-   * `extras.security`: the mesh CA the pod's agent gets its certificate from, when the mesh has one.
+   * `extras.security`: the mesh CA the pod's agent gets its certificate from, when the mesh has one;
+   * `extras.serviceProxy`: for a pod with no sidecar (type 'app'), the host:port of its namespace's service proxy.
    */
   constructor(readonly state: PodState, private readonly workload: WorkloadSpec | undefined, private readonly paths: PodPaths,
     private readonly xds: { host: string; port: number }, private readonly ledger: ChildLedger,
-    private readonly extras: { zipkin?: { host: string; port: number }; security?: PodSecurity } = {}) {}
+    private readonly extras: { zipkin?: { host: string; port: number }; security?: PodSecurity; serviceProxy?: Promise<string> } = {}) {}
 
   get proxyLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'istio-proxy'); }
   get appLog(): string { return podLogFile(this.paths.runDir, this.state.name, 'app'); }
 
-  /** Starts the proxy and the app; resolves when the proxy's admin answers /ready. */
+  /** Starts the proxy and the app (a pod with no sidecar: the app only, once its service proxy listens). */
   async start(): Promise<void> {
     const s = this.state;
+    if (s.type === 'app') {
+      try {
+        s.serviceProxy = await this.extras.serviceProxy;
+        if (!this.stopped) this.app = this.startApp(this.workload!); // not after a stop that came first
+      } catch (e) {
+        this.startFailure = e as Error;
+      }
+      return;
+    }
     const podDir = join(this.paths.runDir, 'pods');
     const agentArgs = this.extras.security ? ['--agent-config', this.writeAgentConfig(this.extras.security)] : [];
     const boot = proxyBootstrap({ type: s.type, podName: s.name, namespace: s.namespace, podIp: s.podIp, appAddress: s.appAddress,
@@ -104,7 +119,7 @@ export class LocalPod {
 
   private startApp(w: WorkloadSpec): Child {
     const s = this.state;
-    const proxy = `http://${s.podIp}:${s.httpProxyPort}`;
+    const proxy = httpProxyOf(s) ?? '';
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'], HOME: process.env['HOME'], ...w.env,
       HOSTNAME: s.name, POD_NAME: s.name, POD_NAMESPACE: s.namespace, HOST: s.appAddress,
@@ -125,6 +140,7 @@ export class LocalPod {
    * bound; rejects with a PodStartError when it exits, a listener fails (EADDRINUSE ...), or on timeout.
    */
   async ready(timeoutMs: number): Promise<void> {
+    if (this.state.type === 'app') return this.appReady(timeoutMs);
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.proxy?.exited.then(() => { exited = true; });
@@ -136,11 +152,28 @@ export class LocalPod {
     throw new PodStartError(`${this.ref}: its proxy was not ready in ${timeoutMs / 1000} s (log: ${this.proxyLog})`);
   }
 
+  /** A pod with no sidecar is ready when its app accepts connections on each of its ports; rejects when the app exits. */
+  private async appReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const accepts = (port: number): Promise<boolean> => new Promise((res) => {
+      const c = net.connect({ host: this.state.podIp, port }, () => { c.destroy(); res(true); });
+      c.once('error', () => res(false));
+    });
+    while (Date.now() < deadline) {
+      if (this.startFailure) throw new PodStartError(`${this.ref}: ${this.startFailure.message}`);
+      if (this.app?.proc.exitCode != null) throw new PodStartError(`${this.ref}: its app exited: ${failureIn(this.appLog)} (log: ${this.appLog})`);
+      if (this.app && (await Promise.all(this.state.appPorts.map(accepts))).every(Boolean)) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new PodStartError(`${this.ref}: its app did not listen in ${timeoutMs / 1000} s (log: ${this.appLog})`);
+  }
+
   private get ref(): string { return `pod ${this.state.name}.${this.state.namespace}`; }
 
   /** One look at the proxy's admin: whether it is this pod's proxy, LIVE, with no listener warming; throws on a failed listener. */
   private async serving(): Promise<boolean> {
     const s = this.state;
+    if (s.type === 'app') return false; // no proxy (appReady)
     const admin = `http://${s.podIp}:${s.adminPort}`;
     const info = await getJson(`${admin}/server_info`) as { state?: string; node?: { id?: string } } | undefined;
     // A proxy on this address that is not this pod's (one a killed mesh left behind) does not count.
@@ -153,6 +186,7 @@ export class LocalPod {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all([this.app?.stop(), this.proxy?.stop()]);
   }
 }

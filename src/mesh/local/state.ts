@@ -14,8 +14,8 @@ export interface PodState {
   labels: Record<string, string>;
   /** The pod's service account: its identity is spiffe://cluster.local/ns/<namespace>/sa/<serviceAccount>. */
   serviceAccount: string;
-  /** 'sidecar' for workloads, 'router' for gateways. */
-  type: 'sidecar' | 'router';
+  /** 'sidecar' for injected workloads, 'router' for gateways, 'app' for a workload with no sidecar (not injected). */
+  type: 'sidecar' | 'router' | 'app';
   /** The pod's loopback address: every proxy listener and the admin bind here. */
   podIp: string;
   /** Where the app listens (the inbound listener forwards here). */
@@ -24,8 +24,10 @@ export interface PodState {
   appPorts: number[];
   /** The proxy's admin port (on podIp). */
   adminPort: number;
-  /** The explicit HTTP proxy port the app is given (HTTP_PROXY), 0 = none. */
+  /** The sidecar's explicit HTTP proxy port the app is given (HTTP_PROXY), 0 = none. */
   httpProxyPort: number;
+  /** For an 'app' pod: host:port of the mesh's service proxy (its HTTP_PROXY: cluster DNS and kube-proxy's job). */
+  serviceProxy?: string;
 }
 
 /** URLs of the observability addons running with the mesh (`strait up --addons`). */
@@ -105,4 +107,10 @@ export function readMeshState(): MeshState {
     throw new CliError(`no local mesh is running (${stateFile()} names process ${s.pid}, which has exited; start one with \`strait up\`)`);
   }
   return s;
+}
+
+/** The HTTP_PROXY a pod's app (and `strait exec` in it) is given: its sidecar's, or the mesh's service proxy. */
+export function httpProxyOf(pod: PodState): string | undefined {
+  if (pod.type === 'app') return pod.serviceProxy ? `http://${pod.serviceProxy}` : undefined;
+  return pod.httpProxyPort ? `http://${pod.podIp}:${pod.httpProxyPort}` : undefined;
 }

@@ -37,7 +37,7 @@ test('objects without a namespace get the given one; cluster-scoped kinds do not
 test('a Deployment becomes its workload: replicas, labels, ports, env (fieldRef resolved)', () => {
   const w = workloadOf(parse(DEPLOYMENT, 'x.yaml', 'istioinaction')[0]!)!;
   assert.deepEqual({ ...w }, {
-    deployment: 'catalog-v2', namespace: 'istioinaction', replicas: 2, labels: { app: 'catalog', version: 'v2' },
+    deployment: 'catalog-v2', namespace: 'istioinaction', replicas: 2, labels: { app: 'catalog', version: 'v2' }, annotations: {},
     serviceAccount: 'catalog', image: 'istioinaction/catalog:latest', ports: [3000],
     env: { KUBERNETES_NAMESPACE: 'istioinaction', SHOW_IMAGE: 'true' }, args: [], command: undefined,
   });

@@ -18,7 +18,9 @@ export interface WorkloadSpec {
   deployment: string;
   namespace: string;
   replicas: number;
+  /** The pod template's labels and annotations (sidecar.istio.io/inject ...). */
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   serviceAccount: string;
   image: string;
   ports: number[];
@@ -59,8 +61,8 @@ export function workloadOf(o: Manifest): WorkloadSpec | undefined {
     if (typeof e['value'] === 'string') env[e['name']] = e['value'];
     else if (obj(obj(e['valueFrom'])['fieldRef'])['fieldPath'] === 'metadata.namespace') env[e['name']] = o.metadata.namespace ?? 'default';
   }
-  const annotations = { ...o.metadata.annotations, ...obj(obj(template['metadata'])['annotations']) as Record<string, string> };
-  const raw = annotations[COMMAND_ANNOTATION];
+  const podAnnotations = obj(obj(template['metadata'])['annotations']) as Record<string, string>;
+  const raw = { ...o.metadata.annotations, ...podAnnotations }[COMMAND_ANNOTATION];
   let command: string[] | undefined;
   if (raw !== undefined) command = raw.trim().startsWith('[') ? JSON.parse(raw) as string[] : ['/bin/sh', '-c', raw];
   return {
@@ -68,6 +70,7 @@ export function workloadOf(o: Manifest): WorkloadSpec | undefined {
     namespace: o.metadata.namespace ?? 'default',
     replicas: typeof spec['replicas'] === 'number' ? spec['replicas'] : 1,
     labels: obj(obj(template['metadata'])['labels']) as Record<string, string>,
+    annotations: podAnnotations,
     serviceAccount: typeof podSpec['serviceAccountName'] === 'string' ? podSpec['serviceAccountName'] : 'default',
     image: typeof container['image'] === 'string' ? container['image'] : '',
     ports: arr(container['ports']).map((p) => Number(obj(p)['containerPort'])).filter((p) => p > 0),

@@ -144,7 +144,10 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
         si.durationMs = performance.now() - this.acceptedMs;
         this.owner.logConnection(si);
       }
-      this.socket.destroy();
+      // Envoy closes a socket whose first bytes its listener filters only peeked: with them unread, the kernel
+      // answers with a reset (a plaintext request to a STRICT inbound: curl's "Connection reset by peer").
+      if (this.socket.readableLength > 0) this.socket.resetAndDestroy();
+      else this.socket.destroy();
       return;
     }
     this.chain = chain;

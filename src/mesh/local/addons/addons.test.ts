@@ -48,10 +48,11 @@ test('a prometheus that exits at start: a warning naming its log, the mesh goes 
   assert.deepEqual(Object.keys(addons.urls), ['zipkin']);
 });
 
-test('envoy-stats targets: each proxy\'s 15090 with namespace, pod, app and version', () => {
-  const pod = (name: string, labels: Record<string, string>): PodState => ({ name, namespace: 'ns', deployment: name, labels, serviceAccount: 'default', type: 'sidecar',
-    podIp: `127.77.0.${name.length}`, appAddress: '', appPorts: [], adminPort: 15000, httpProxyPort: 15080 });
-  assert.deepEqual(envoyStatsTargets([pod('web-1', { app: 'web', version: 'v2', other: 'x' }), pod('gw', { istio: 'ingressgateway' })]), [
+test('envoy-stats targets: each proxy\'s 15090 with namespace, pod, app and version (pods with no sidecar have none)', () => {
+  const pod = (name: string, labels: Record<string, string>, type: PodState['type'] = 'sidecar'): PodState => ({ name, namespace: 'ns', deployment: name, labels,
+    serviceAccount: 'default', type, podIp: `127.77.0.${name.length}`, appAddress: '', appPorts: [], adminPort: 15000, httpProxyPort: 15080 });
+  assert.deepEqual(envoyStatsTargets([pod('web-1', { app: 'web', version: 'v2', other: 'x' }), pod('gw', { istio: 'ingressgateway' }),
+    pod('sleep', { app: 'sleep' }, 'app')]), [
     { targets: ['127.77.0.5:15090'], labels: { namespace: 'ns', pod: 'web-1', app: 'web', version: 'v2' } },
     { targets: ['127.77.0.2:15090'], labels: { namespace: 'ns', pod: 'gw' } },
   ]);

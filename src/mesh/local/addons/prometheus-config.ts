@@ -9,7 +9,7 @@ export interface FileSdGroup { targets: string[]; labels: Record<string, string>
 
 /** The envoy-stats targets: one group per proxy, with the labels Istio's kubernetes_sd relabelling gives. */
 export function envoyStatsTargets(pods: readonly PodState[]): FileSdGroup[] {
-  return pods.map((p) => {
+  return pods.filter((p) => p.type !== 'app').map((p) => {
     const labels: Record<string, string> = { namespace: p.namespace, pod: p.name };
     if (p.labels['app']) labels['app'] = p.labels['app'];
     if (p.labels['version']) labels['version'] = p.labels['version'];
