@@ -25,7 +25,7 @@ load at a fixed rate, alternating configurations in rounds; CPU of each sidecar,
   --rate <n>            req/s over keep-alive connections (default 1000)
   --newconn-rate <n>    req/s with a new connection per request, 0 to skip (default 200)
   --before <strait.js>  also run both configurations with another build's CLI (side by side)
-  --profile <dir>       write --cpu-prof profiles of the sidecars there
+  --profile <dir>       write --cpu-prof profiles of the sidecars there (runs node without the CLI's shebang flags)
   --out <file>          JSON results (default bench/results/mtls-cost.json)`;
 
 type Mode = 'keepalive' | 'newconn';
@@ -59,17 +59,28 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function startPair(name: string, cli: string, dir: string, pki: MeshPki | null, upstreamPort: number,
-  env: NodeJS.ProcessEnv): Promise<Pair> {
+/** How to start a sidecar: through the CLI's shebang, or (to profile) node with these flags before the CLI. */
+interface Launch {
+  cli: string;
+  nodeFlags?: string[];
+}
+
+function startSidecar(name: string, launch: Launch, config: string): ManagedProcess {
+  const args = ['proxy', '-c', config];
+  return launch.nodeFlags === undefined ? startProcess(name, launch.cli, args)
+    : startProcess(name, process.execPath, [...launch.nodeFlags, launch.cli, ...args]);
+}
+
+async function startPair(name: string, launch: Launch, dir: string, pki: MeshPki | null, upstreamPort: number): Promise<Pair> {
   const serverPorts = { admin: await freePort(), inbound: await freePort(), upstream: upstreamPort };
   const clientPorts = { admin: await freePort(), keepAlive: await freePort(), newConnection: await freePort(), serverSidecar: serverPorts.inbound };
   const serverConfig = path.join(dir, `${name}-server.json`);
   const clientConfig = path.join(dir, `${name}-client.json`);
   writeFileSync(serverConfig, serverSidecarBootstrap(serverPorts, pki));
   writeFileSync(clientConfig, clientSidecarBootstrap(clientPorts, pki));
-  // Through the CLI's shebang, as `npx strait` runs it; one process each, as a sidecar.
-  const server = startProcess(`${name} server sidecar`, cli, ['proxy', '-c', serverConfig], env);
-  const client = startProcess(`${name} client sidecar`, cli, ['proxy', '-c', clientConfig], env);
+  // One process each, as a sidecar.
+  const server = startSidecar(`${name} server sidecar`, launch, serverConfig);
+  const client = startSidecar(`${name} client sidecar`, launch, clientConfig);
   const urls = { keepalive: `http://127.0.0.1:${clientPorts.keepAlive}/`, newconn: `http://127.0.0.1:${clientPorts.newConnection}/` };
   await client.waitReady(urls.keepalive, BODY_BYTES, 30_000);
   await client.waitReady(urls.newconn, BODY_BYTES, 30_000);
@@ -181,10 +192,10 @@ async function main(): Promise<number> {
     console.error('mtls-cost: nginx and openssl are needed; install with: apt-get install -y nginx-light openssl');
     return 1;
   }
-  const env = values.profile === undefined ? process.env
-    : { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` };
-  const builds: [string, string][] = [['', path.join(REPO_ROOT, 'bin', 'strait.js')]];
-  if (values.before !== undefined) builds.push(['-before', path.resolve(values.before)]);
+  // Profiling runs node itself (the shebang's flags do not apply then).
+  const nodeFlags = values.profile === undefined ? undefined : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`];
+  const builds: [string, Launch][] = [['', { cli: path.join(REPO_ROOT, 'bin', 'strait.js'), nodeFlags }]];
+  if (values.before !== undefined) builds.push(['-before', { cli: path.resolve(values.before), nodeFlags }]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'strait-mtls-bench-'));
   const runs: Run[] = [];
   const pairs: Pair[] = [];
@@ -196,9 +207,9 @@ async function main(): Promise<number> {
   try {
     await upstream.waitReady(`http://127.0.0.1:${upstreamPort}/`, BODY_BYTES, 10_000);
     const pki = makeMeshPki(dir, ['client', 'server']);
-    for (const [suffix, cli] of builds) {
-      pairs.push(await startPair(`plain${suffix}`, cli, dir, null, upstreamPort, env));
-      pairs.push(await startPair(`mtls${suffix}`, cli, dir, pki, upstreamPort, env));
+    for (const [suffix, launch] of builds) {
+      pairs.push(await startPair(`plain${suffix}`, launch, dir, null, upstreamPort));
+      pairs.push(await startPair(`mtls${suffix}`, launch, dir, pki, upstreamPort));
     }
     const modes = (['keepalive', 'newconn'] as const).filter((m) => rates[m] > 0);
     for (const pair of pairs) for (const mode of modes) await runOpenLoop({ url: pair.urls[mode], rate: rates[mode], durationS: WARMUP_S, keepAlive: mode === 'keepalive' });
