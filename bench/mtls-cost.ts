@@ -23,7 +23,7 @@ load at a fixed rate, alternating configurations in rounds; CPU of each sidecar,
   --rounds <n>          rounds (default 5)
   --duration <s>        seconds per measured run (default 10)
   --rate <n>            req/s over keep-alive connections (default 1000)
-  --newconn-rate <n>    req/s with a new connection per request, 0 to skip (default 200)
+  --newconn-rate <n>    req/s with a new connection per request, 0 to skip (default 50)
   --before <strait.js>  also run both configurations with another build's CLI (side by side)
   --profile <dir>       write --cpu-prof profiles of the sidecars there (runs node without the CLI's shebang flags)
   --out <file>          JSON results (default bench/results/mtls-cost.json)`;
@@ -185,7 +185,7 @@ async function main(): Promise<number> {
   }
   const rounds = Number(values.rounds ?? 5);
   const durationS = Number(values.duration ?? 10);
-  const rates: Record<Mode, number> = { keepalive: Number(values.rate ?? 1000), newconn: Number(values['newconn-rate'] ?? 200) };
+  const rates: Record<Mode, number> = { keepalive: Number(values.rate ?? 1000), newconn: Number(values['newconn-rate'] ?? 50) };
   const out = values.out ?? path.join(REPO_ROOT, 'bench', 'results', 'mtls-cost.json');
   const nginx = findTool('nginx');
   if (nginx === undefined || findTool('openssl') === undefined) {

@@ -1,6 +1,8 @@
 // Envoy bootstraps of the mTLS benchmark's two sidecars, shaped as istiod's: the client sidecar's
 // outbound listeners and cluster (Istio mTLS origination, or plaintext), the server sidecar's inbound
 // listener (STRICT mTLS behind tls_inspector, or plaintext) in front of the upstream.
+import { ALPN_IN_MESH } from '../../src/pilot/translate/cluster/tls.js';
+import { ALL_ISTIO_MTLS_ALPNS, INBOUND_ALPN, SUPPORTED_CIPHERS } from '../../src/pilot/translate/listener/inbound-mtls.js';
 import type { MeshPki } from './mesh-pki.js';
 
 const TYPE = 'type.googleapis.com/envoy.extensions.';
@@ -11,15 +13,6 @@ const DOWNSTREAM_TLS = `${TYPE}transport_sockets.tls.v3.DownstreamTlsContext`;
 const HTTP_OPTIONS = `${TYPE}upstreams.http.v3.HttpProtocolOptions`;
 const TLS_INSPECTOR = `${TYPE}filters.listener.tls_inspector.v3.TlsInspector`;
 
-/** What istiod puts in an Istio mTLS client's ALPN (ALPNInMesh), and the inbound chain's (ALPNHttp). */
-const ALPN_IN_MESH = ['istio-peer-exchange', 'istio'];
-const INBOUND_ALPN = ['h2', 'http/1.1'];
-/** Every ALPN an Istio mTLS client sends: the inbound TLS chain matches them. */
-const ISTIO_MTLS_ALPNS = ['istio', 'istio-peer-exchange', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2'];
-const SIDECAR_CIPHERS = [
-  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'AES128-GCM-SHA256',
-];
 const TLS_PARAMS = { tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3' };
 const SERVER_HOST = 'server.default.svc.cluster.local';
 
@@ -68,7 +61,7 @@ function inboundMtlsSocket(pki: MeshPki, self: string): object {
     typed_config: {
       '@type': DOWNSTREAM_TLS, require_client_certificate: true,
       common_tls_context: {
-        alpn_protocols: INBOUND_ALPN, tls_params: { ...TLS_PARAMS, cipher_suites: SIDECAR_CIPHERS },
+        alpn_protocols: INBOUND_ALPN, tls_params: { ...TLS_PARAMS, cipher_suites: SUPPORTED_CIPHERS },
         tls_certificates: [{ certificate_chain: file(me.cert), private_key: file(me.key) }],
         validation_context: { trusted_ca: file(pki.rootCert) },
       },
@@ -120,7 +113,7 @@ export function serverSidecarBootstrap(ports: { admin: number; inbound: number; 
   const chain = pki === null
     ? { filters: [hcm('inbound_0.0.0.0_80', cluster)] }
     : {
-      filter_chain_match: { transport_protocol: 'tls', application_protocols: ISTIO_MTLS_ALPNS },
+      filter_chain_match: { transport_protocol: 'tls', application_protocols: ALL_ISTIO_MTLS_ALPNS },
       transport_socket: inboundMtlsSocket(pki, 'server'),
       filters: [hcm('inbound_0.0.0.0_80', cluster)],
     };
