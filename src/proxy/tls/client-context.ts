@@ -32,6 +32,8 @@ function noHostnameCheck(): undefined {
 interface ClientMaterial {
   readonly secureContext: tls.SecureContext;
   readonly validation: CertValidation | null;
+  /** Sessions of handshakes this material verified, newest first (Envoy's session keys). */
+  readonly sessions: Buffer[];
 }
 
 /** A compiled UpstreamTlsContext; with SDS secrets it follows their updates. */
@@ -40,6 +42,8 @@ export class ClientTlsContext {
   readonly sni: string;
   /** ALPN from the context ([] = the connection pool's fallback: h2 or http/1.1). */
   readonly alpn: readonly string[];
+  /** max_session_keys: how many sessions are kept to resume (0 = no resumption). */
+  private readonly maxSessionKeys: number;
   private readonly material: SecretBacked<ClientMaterial>;
 
   /** `path` is the field path of the UpstreamTlsContext (the transport socket's typed_config). */
@@ -48,6 +52,7 @@ export class ClientTlsContext {
     const common = proto.commonTlsContext;
     this.sni = proto.sni;
     this.alpn = common?.alpnProtocols ?? [];
+    this.maxSessionKeys = proto.maxSessionKeys ?? 1;
     const params = nodeTlsParams(common?.tlsParams, false, [...commonPath, 'tls_params']);
     this.material = new SecretBacked(common, commonPath, (c) => {
       const certs = loadCertificates(c, commonPath);
@@ -58,7 +63,7 @@ export class ClientTlsContext {
         options.key = certs.key;
         options.cert = certs.cert;
       }
-      return { secureContext: createSecureContext(options, validation, commonPath), validation };
+      return { secureContext: createSecureContext(options, validation, commonPath), validation, sessions: [] };
     });
   }
 
@@ -80,21 +85,47 @@ export class ClientTlsContext {
     if (localAddress !== undefined) opts.localAddress = localAddress;
     if (this.sni !== '') opts.servername = this.sni;
     if (alpn.length > 0) opts.ALPNProtocols = [...alpn];
+    // As Envoy's client contexts: offer the newest session kept, saving the server's and our signatures.
+    if (this.maxSessionKeys > 0 && material.sessions.length > 0) opts.session = material.sessions[0];
     const socket = tls.connect(opts);
     socket.setNoDelay(true);
     let secure = false;
+    let verified = false;
+    let pending: Buffer | undefined;
     socket.once('secureConnect', () => {
       secure = true;
-      if (this.verifyPeer(socket, material.validation, stats)) onReady();
+      verified = this.verifyPeer(socket, material.validation, stats);
+      if (!verified) return;
+      if (pending !== undefined) this.keepSession(material, pending);
+      onReady();
     });
+    // A session is kept only once its handshake passed our checks (TLS 1.2 tells it before 'secureConnect').
+    if (this.maxSessionKeys > 0) {
+      socket.on('session', (session: Buffer) => {
+        if (verified) this.keepSession(material, session);
+        else pending = session;
+      });
+    }
     socket.on('error', (e: Error & { code?: string }) => {
       if (!secure && e.code?.startsWith('ERR_SSL_') === true) stats.counters.connection_error.inc();
     });
     return socket;
   }
 
-  /** Envoy's checks after the handshake; false (and the socket destroyed) when the peer fails them. */
+  private keepSession(material: ClientMaterial, session: Buffer): void {
+    material.sessions.unshift(session);
+    if (material.sessions.length > this.maxSessionKeys) material.sessions.length = this.maxSessionKeys;
+  }
+
+  /**
+   * Envoy's checks after the handshake; false (and the socket destroyed) when the peer fails them. A resumed
+   * session was verified by this material when it was made, and is not checked again (BoringSSL's way).
+   */
   private verifyPeer(socket: TLSSocket, validation: CertValidation | null, stats: SslStats): boolean {
+    if (socket.isSessionReused()) {
+      stats.onHandshake(socket, true);
+      return true;
+    }
     const peerPresent = socket.getPeerCertificate(false)?.raw !== undefined;
     if (validation !== null) {
       const r = validation.verify(socket, chainErrorOf(socket, false));

@@ -1,8 +1,10 @@
 // Downstream TLS (Envoy's DownstreamTlsContext): the secure context built per filter chain (again
 // on each SDS secret update), and the server handshake on an accepted socket with ALPN, client certificates and ssl.* stats.
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import type { DownstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import { toBinary } from '@bufbuild/protobuf';
+import { CommonTlsContextSchema, type CommonTlsContext, type DownstreamTlsContext } from '../../xds/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { PathSeg } from '../bootstrap/config-error.js';
 import { loadCertificates } from './certificates.js';
 import { HelloState } from './client-hello.js';
@@ -25,6 +27,22 @@ export interface ServerTlsOwner {
 interface ServerMaterial {
   readonly secureContext: tls.SecureContext;
   readonly validation: CertValidation | null;
+}
+
+/**
+ * OpenSSL's session id context (at most 32 bytes), which a server that asks for client certificates
+ * needs before it resumes any session: as Envoy's, a hash of what a session's verification depended
+ * on (the certificates served, the trust and its checks), so a changed context resumes nothing old.
+ */
+function sessionIdContext(c: CommonTlsContext | undefined, certs: readonly Buffer[], requireClientCert: boolean): string {
+  const h = createHash('sha256');
+  for (const cert of certs) h.update(cert);
+  if (c !== undefined) {
+    // The context without its keys and certificates (hashed above): the validation context, SDS names, params.
+    h.update(toBinary(CommonTlsContextSchema, { ...c, tlsCertificates: [] }));
+  }
+  h.update(requireClientCert ? '1' : '0');
+  return h.digest('hex').slice(0, 32);
 }
 
 /** A compiled DownstreamTlsContext; with SDS secrets it follows their updates. */
@@ -51,7 +69,11 @@ export class ServerTlsContext {
       if (certs.cert.length === 0) tlsFail(commonPath, 'No TLS certificates found for server context');
       const validation = c === undefined ? null : compileValidation(c, commonPath);
       // Envoy's server contexts prefer their own cipher order.
-      const options: tls.SecureContextOptions = { key: certs.key, cert: certs.cert, ...params, honorCipherOrder: true };
+      const options: tls.SecureContextOptions = {
+        key: certs.key, cert: certs.cert, ...params, honorCipherOrder: true,
+        // Without it OpenSSL fails (internal_error) every resumption a client offers when client certificates are asked for.
+        sessionIdContext: sessionIdContext(c, certs.cert, this.requireClientCert),
+      };
       return { secureContext: createSecureContext(options, validation, commonPath), validation };
     });
   }
