@@ -61,7 +61,7 @@ function inboundChains(push: PushContext, proxy: ProxyNode, i: ServiceInstance):
   const http = isHttpProtocol(instanceProtocol(push, proxy, i));
   const filters = http
     ? [hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    : [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+    : [...authzTcpFilters(push, proxy),
       ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
   const mode = mtlsModeForPort(push.peerAuthentication.forWorkload(proxy.namespace, proxy.labels), i.port);
   return chainMatchOptions(mode, http).filter((o) => !o.mtls || push.mesh.workloadSds).map((o) => create(FilterChainSchema, {
