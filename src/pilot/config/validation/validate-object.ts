@@ -11,6 +11,7 @@ import { documentSchema } from './schema/index.js';
 import * as net from './networking.js';
 import * as sec from './security.js';
 import * as k8s from './kubernetes.js';
+import { isMeshConfigMap, meshConfigOfMapData } from '../../model/mesh-config-map.js';
 
 type SpecValidator = (spec: Obj, f: Findings) => void;
 
@@ -69,6 +70,8 @@ export function validateObject(o: ConfigObject): ValidationResult {
         const v = VALIDATORS[o.kind];
         if (!spec && SPEC_REQUIRED.has(o.kind)) f.error('spec', 'spec is required');
         else if (v && spec) v(spec, f);
+        // Strait refuses a mesh config it cannot run (istiod would log it and keep the previous one).
+        if (isMeshConfigMap(o)) for (const e of meshConfigOfMapData(spec?.['data']).errors) f.error(e.path, e.message);
       }
     }
   }
