@@ -41,9 +41,9 @@ test('install --set meshConfig.* and values.pilot.traceSampling are saved for `s
       defaultConfig: { tracing: { sampling: 10 } } },
     values: { pilot: { traceSampling: 50 } },
   });
-  const field = await strait(home, ['install', '--set', 'meshConfig.enablePrometheusMerge=true']);
+  const field = await strait(home, ['install', '--set', 'meshConfig.enableEnvoyAccessLogService=true']);
   assert.equal(field.code, 1);
-  assert.match(field.stderr, /^Error: --set meshConfig\.enablePrometheusMerge: unsupported meshConfig field \(Strait supports outboundTrafficPolicy\.mode, /);
+  assert.match(field.stderr, /^Error: --set meshConfig\.enableEnvoyAccessLogService: unsupported meshConfig field \(Strait supports outboundTrafficPolicy\.mode, /);
   const value = await strait(home, ['install', '--set', 'meshConfig.outboundTrafficPolicy.mode=BLOCK']);
   assert.equal(value.code, 1);
   assert.equal(value.stderr, 'Error: --set meshConfig.outboundTrafficPolicy.mode: unsupported value "BLOCK" (supported: ALLOW_ANY, REGISTRY_ONLY)\n');

@@ -12,6 +12,7 @@ import { isMeshConfigMap, meshConfigOfMapData } from './mesh-config-map.js';
 import { defaultMeshConfig } from './mesh-config.js';
 import { validateObject } from '../config/validation/validate-object.js';
 import type { ConfigObject } from '../config/object.js';
+import { BOOK_DIR } from '../../../samples/book-corpus.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'test', 'fixtures', 'ext-authz', 'mesh-configmap.yaml');
 
@@ -26,6 +27,17 @@ test("the chapter 9 ConfigMap: the provider (port as text, as the book writes it
   assert.deepEqual(mesh.extensionProviders[2], { name: 'sample-ext-authz-http', envoyExtAuthzHttp: {
     service: 'ext-authz.istioinaction.svc.cluster.local', port: 8000, includeRequestHeadersInCheck: ['x-ext-authz'] } });
   assert.equal(isMeshConfigMap({ ...cm, metadata: { name: 'istio', namespace: 'default' } }), false);
+});
+
+test("the book's chapter 7 ConfigMap (an installed mesh config, REGISTRY_ONLY) is taken as it is", () => {
+  const cm = parse(readFileSync(join(BOOK_DIR, 'ch7', 'istio-cm.yaml'), 'utf8')) as { data: unknown };
+  const { overrides, errors } = meshConfigOfMapData(cm.data);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(overrides, { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, accessLogFile: '/dev/stdout', rootNamespace: 'istio-system',
+    trustDomain: 'cluster.local' });
+  const other = meshConfigOfMapData({ mesh: 'defaultConfig: {tracing: {zipkin: {address: "collector.example:9411"}}}' });
+  assert.deepEqual(other.errors, [{ path: 'data.mesh.defaultConfig.tracing.zipkin.address',
+    message: 'unsupported value "collector.example:9411" (Strait accepts zipkin.istio-system:9411, where strait up --addons runs its collector)' }]);
 });
 
 test('the supported fields map onto MeshConfig', () => {
@@ -46,7 +58,8 @@ test('the supported fields map onto MeshConfig', () => {
 
 test('unsupported fields and bad values are refused with their path and what is supported; nothing is applied', () => {
   const { overrides, errors } = meshConfigFromYaml([
-    'enablePrometheusMerge: true',
+    'enableEnvoyAccessLogService: true',
+    'enablePrometheusMerge: false',
     'outboundTrafficPolicy: {mode: BLOCK}',
     'defaultConfig: {tracing: {sampling: 200}, holdApplicationUntilProxyStarts: true}',
     'extensionProviders:',
@@ -58,7 +71,8 @@ test('unsupported fields and bad values are refused with their path and what is 
   ].join('\n'));
   assert.deepEqual(overrides, {});
   const by = new Map(errors.map((e) => [e.path, e.message]));
-  assert.match(by.get('enablePrometheusMerge')!, /^unsupported meshConfig field \(Strait supports outboundTrafficPolicy\.mode, connectTimeout, .*defaultConfig\.tracing\.sampling.*extensionProviders\[\] \(envoyExtAuthzHttp, envoyExtAuthzGrpc, zipkin/);
+  assert.match(by.get('enableEnvoyAccessLogService')!, /^unsupported meshConfig field \(Strait supports outboundTrafficPolicy\.mode, connectTimeout, .*defaultConfig\.tracing\.sampling.*extensionProviders\[\] \(envoyExtAuthzHttp, envoyExtAuthzGrpc, zipkin/);
+  assert.equal(by.get('enablePrometheusMerge'), 'unsupported value false (Strait accepts true, Istio\'s default)');
   assert.equal(by.get('outboundTrafficPolicy.mode'), 'unsupported value "BLOCK" (supported: ALLOW_ANY, REGISTRY_ONLY)');
   assert.equal(by.get('defaultConfig.tracing.sampling'), 'cannot use 200 as a percentage from 0 to 100');
   assert.match(by.get('defaultConfig.holdApplicationUntilProxyStarts')!, /^unsupported meshConfig field/);

@@ -10,7 +10,9 @@ export interface MeshConfigFinding {
 }
 
 type Scalar = 'string' | 'bool' | 'uint' | 'duration' | 'percent' | 'strings' | 'stringMap';
-type FieldType = Scalar | { readonly enum: readonly string[] } | { readonly object: Schema } | { readonly list: Schema };
+/** A field accepted only with values that match what Strait does anyway (`means` says what that is). */
+interface Fixed { readonly fixed: (v: unknown) => boolean; readonly means: string }
+type FieldType = Scalar | Fixed | { readonly enum: readonly string[] } | { readonly object: Schema } | { readonly list: Schema };
 type Schema = { readonly [field: string]: FieldType };
 
 const BODY: Schema = { maxRequestBytes: 'uint', allowPartialMessage: 'bool', packAsBytes: 'bool' };
@@ -34,7 +36,10 @@ const PROVIDERS: Schema = {
 };
 const PROVIDER_KINDS = Object.keys(PROVIDERS).filter((k) => k !== 'name');
 
-/** The meshConfig fields Strait implements. */
+/** The Zipkin collector of `strait up --addons`. */
+const ZIPKIN_ADDON = 'zipkin.istio-system:9411';
+
+/** The meshConfig fields Strait implements (and a few it accepts only with the values it matches anyway). */
 const MESH: Schema = {
   outboundTrafficPolicy: { object: { mode: { enum: ['ALLOW_ANY', 'REGISTRY_ONLY'] } } },
   connectTimeout: 'duration',
@@ -46,7 +51,15 @@ const MESH: Schema = {
   accessLogEncoding: { enum: ['TEXT', 'JSON'] },
   ingressSelector: 'string',
   enableTracing: 'bool',
-  defaultConfig: { object: { tracing: { object: { sampling: 'percent' } } } },
+  defaultConfig: { object: {
+    tracing: { object: { sampling: 'percent', zipkin: { object: { address: {
+      fixed: (v) => v === ZIPKIN_ADDON || v === `${ZIPKIN_ADDON.replace(':', '.svc:')}` || v === `${ZIPKIN_ADDON.replace(':', '.svc.cluster.local:')}`,
+      means: `${ZIPKIN_ADDON}, where strait up --addons runs its collector` } } } } },
+    // strait up tells every proxy where pilot is, and sets their environment itself.
+    discoveryAddress: { fixed: (v) => typeof v === 'string', means: "any address: strait up's proxies are given pilot's" },
+    proxyMetadata: { fixed: (v) => isObj(v) && Object.keys(v).length === 0, means: 'an empty map' },
+  } },
+  enablePrometheusMerge: { fixed: (v) => v === true, means: "true, Istio's default" },
   extensionProviders: { list: PROVIDERS },
   defaultProviders: { object: { metrics: 'strings', tracing: 'strings', accessLogging: 'strings' } },
 };
@@ -106,7 +119,9 @@ function walk(s: Schema, input: Record<string, unknown>, path: string, errors: M
     }
     if (v === null) continue;
     if (typeof t === 'string') out[k] = scalar(t, v, p, errors);
-    else if ('enum' in t) {
+    else if ('fixed' in t) {
+      if (!t.fixed(v)) errors.push({ path: p, message: `unsupported value ${JSON.stringify(v)} (Strait accepts ${t.means})` });
+    } else if ('enum' in t) {
       if (typeof v === 'string' && t.enum.includes(v)) out[k] = v;
       else errors.push({ path: p, message: `unsupported value ${JSON.stringify(v)} (supported: ${t.enum.join(', ')})` });
     } else if ('object' in t) {
