@@ -228,6 +228,11 @@ test('errors: a 5xx or a timeout of the server is 403; failure_mode_allow lets t
   assert.equal(await stat('http.failopen.ext_authz.failure_mode_allowed'), 1);
   assert.equal(await stat('http.failclosed.ext_authz.error'), 1);
   assert.equal(await stat('http.failclosed.ext_authz.failure_mode_allowed'), 0);
+  // Envoy's copies in the route's cluster (every listener routes to `app`): 2 ok, 3 denied, 4 errors, 1 allowed on failure.
+  assert.equal(await stat('cluster.app.ext_authz.ok'), 2);
+  assert.equal(await stat('cluster.app.ext_authz.denied'), 3);
+  assert.equal(await stat('cluster.app.ext_authz.error'), 4);
+  assert.equal(await stat('cluster.app.ext_authz.failure_mode_allowed'), 1);
 });
 
 test('grpc_service is refused at load with its field path', async () => {

@@ -7,7 +7,7 @@ import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/he
 import { log } from '../../../log.js';
 import { fail } from '../../../router/errors.js';
 import { runtime } from '../../../runtime/runtime.js';
-import type { Counter } from '../../../stats/store.js';
+import type { Counter, StatsStore } from '../../../stats/store.js';
 import type { Cancellable } from '../../../upstream/types.js';
 import { statPrefixJoin } from '../../rbac/stats.js';
 import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
@@ -58,8 +58,10 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
   readonly settings: ExtAuthzSettings;
   readonly stats: ExtAuthzStats;
   private readonly names: readonly string[];
+  private readonly store: StatsStore;
 
   constructor(proto: ExtAuthz, ctx: HttpFilterContext) {
+    this.store = ctx.stats;
     this.settings = compileExtAuthz(proto, ctx.fieldPath);
     const base = statPrefixJoin(`http.${ctx.statPrefix}.`, 'ext_authz.');
     const prefix = this.settings.statPrefix === '' ? base : statPrefixJoin(base, `${this.settings.statPrefix}.`);
@@ -79,6 +81,13 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     if (per === null) return null;
     if (per.disabled) return { disabled: true, body: null, disableBodyBuffering: false };
     return per.config === null ? null : compileRoute(per.config);
+  }
+
+  /** Envoy's copy of a decision in the route's cluster: `cluster.<name>.ext_authz.<outcome>`. */
+  countInCluster(cb: DecoderFilterCallbacks, outcome: 'ok' | 'denied' | 'error' | 'failure_mode_allowed'): void {
+    const name = cb.route()?.clusterName ?? '';
+    const cluster = name === '' ? undefined : cb.clusterManager.get(name);
+    if (cluster !== undefined) this.store.counter(`cluster.${cluster.info.statName}.ext_authz.${outcome}`).inc();
   }
 
   /** filter_enabled and filter_enabled_metadata (both must hold when set). */
@@ -200,19 +209,23 @@ export class ExtAuthzFilter implements StreamDecoderFilter, StreamEncoderFilter 
       }
       this.responseHeaders = r.responseHeadersToAdd;
       stats.ok.inc();
+      this.factory.countInCluster(this.cb, 'ok');
       this.cb.continueDecoding();
       return;
     }
     if (r.kind === 'denied') {
       stats.denied.inc();
+      this.factory.countInCluster(this.cb, 'denied');
       const headers = new HeaderMap();
       for (const [k, v] of r.headers) if (!NOT_FOR_CLIENT.has(k)) headers.add(k, v);
       this.cb.sendLocalReply({ status: r.status, body: r.body, headers, details: 'ext_authz_denied', flag: 'UAEX' });
       return;
     }
     stats.error.inc();
+    this.factory.countInCluster(this.cb, 'error');
     if (settings.failureModeAllow) {
       stats.failure_mode_allowed.inc();
+      this.factory.countInCluster(this.cb, 'failure_mode_allowed');
       if (settings.failureModeAllowHeaderAdd) this.head!.headers.set(FAILURE_MODE_ALLOWED_HEADER, 'true');
       this.cb.continueDecoding();
       return;
