@@ -213,7 +213,6 @@ export function validateAuthorizationPolicy(spec: Obj, f: Findings): void {
       f.error('spec.provider.name', '`provider.name` must not be empty');
     }
     rules.forEach((r, i) => validateCustomRule(asObj(r) ?? {}, `spec.rules[${i}]`, f));
-    f.warn('spec.action', 'CUSTOM (ext_authz) is not supported by Strait: the workloads this policy selects deny every request');
   }
   if (spec['provider'] !== undefined && action !== 'CUSTOM') f.error('spec.provider', `\`provider\` must not be with non CUSTOM action, found ${action}`);
   if (action === 'DENY' && noRules) {
