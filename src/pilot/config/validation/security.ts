@@ -192,7 +192,7 @@ function validateCustomRule(ro: Obj, at: string, f: Findings): void {
   });
 }
 
-/** AuthorizationPolicy, as Istio's webhook (ValidateAuthorizationPolicy), plus Strait's CUSTOM warning. */
+/** AuthorizationPolicy, as Istio's webhook (ValidateAuthorizationPolicy). */
 export function validateAuthorizationPolicy(spec: Obj, f: Findings): void {
   const selector = spec['selector'] === undefined ? undefined : asObj(spec['selector']) ?? {};
   const refs = asArr(spec['targetRefs']);
