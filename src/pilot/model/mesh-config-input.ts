@@ -81,7 +81,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const DURATION = /^\d+(\.\d{1,9})?s$/;
 
 /** Protobuf JSON duration text ("0.5s") in milliseconds. */
-export function durationTextMs(s: string): number {
+function durationTextMs(s: string): number {
   return Math.round(Number(s.slice(0, -1)) * 1000);
 }
 
