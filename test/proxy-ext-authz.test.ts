@@ -112,6 +112,10 @@ before(async () => {
         }),
         listener('failopen', { http_service: service('dead'), failure_mode_allow: true, failure_mode_allow_header_add: true }),
         listener('failclosed', { http_service: service('dead'), status_on_error: { code: 503 } }),
+        // 0% enabled: the check is skipped, or with deny_at_disable the request is refused without one.
+        listener('off', { http_service: service('authz'), filter_enabled: { default_value: { numerator: 0 }, runtime_key: 'ext_authz.off' } }),
+        listener('offdeny', { http_service: service('authz'), filter_enabled: { default_value: { numerator: 0 }, runtime_key: 'ext_authz.off' },
+          deny_at_disable: { default_value: true, runtime_key: 'ext_authz.deny' } }),
       ],
       clusters: [cluster('app', echo.port), cluster('sample', sample.port), cluster('authz', authzPort), cluster('dead', deadPort)],
     },
@@ -233,6 +237,17 @@ test('errors: a 5xx or a timeout of the server is 403; failure_mode_allow lets t
   assert.equal(await stat('cluster.app.ext_authz.denied'), 3);
   assert.equal(await stat('cluster.app.ext_authz.error'), 4);
   assert.equal(await stat('cluster.app.ext_authz.failure_mode_allowed'), 1);
+});
+
+test('filter_enabled at 0% skips the check; with deny_at_disable the request is refused', async () => {
+  checks.length = 0;
+  assert.equal((await curl(`${await base('off')}/deny`)).status, 200);
+  const refused = await curl(`${await base('offdeny')}/allow`);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body, '');
+  assert.equal(checks.length, 0, 'no check request was sent');
+  assert.equal(await stat('http.off.ext_authz.disabled'), 1);
+  assert.equal(await stat('http.offdeny.ext_authz.disabled'), 1);
 });
 
 test('grpc_service is refused at load with its field path', async () => {
