@@ -3,6 +3,7 @@
 import type { RunningServer } from './lib/http-server.js';
 import { listenOptionsFromListenAddr } from './lib/http-server.js';
 import { CATALOG_DEFAULT_PORT, startCatalog } from './catalog/main.js';
+import { EXT_AUTHZ_HTTP_PORT, startExtAuthz } from './ext-authz/main.js';
 import { FAKE_SERVICE_DEFAULT_LISTEN_ADDR, startFakeService } from './fake-service/main.js';
 import { FORUM_DEFAULT_PORT, startForum } from './forum/main.js';
 import { startJsonplaceholder } from './forum/jsonplaceholder.js';
@@ -70,6 +71,11 @@ const httpEcho: SampleEntry = {
   start: (a) => startHttpEcho(a),
 };
 
+const extAuthz: SampleEntry = {
+  sample: 'ext-authz', protocol: 'http', defaultPort: EXT_AUTHZ_HTTP_PORT, containerPort: fixed(EXT_AUTHZ_HTTP_PORT),
+  start: (a) => startExtAuthz(a),
+};
+
 /** Image name (as normalizeImageName gives it) -> sample. */
 export const SAMPLE_IMAGES: Readonly<Record<string, SampleEntry>> = {
   'istioinaction/catalog': catalog,
@@ -82,6 +88,9 @@ export const SAMPLE_IMAGES: Readonly<Record<string, SampleEntry>> = {
   'curlimages/curl': sleep,
   'cjimti/go-echo': tcpEcho,
   'hashicorp/http-echo': httpEcho,
+  // Istio's samples/extauthz: built as gcr.io/istio-testing/ext-authz, published as docker.io/istio/ext-authz.
+  'istio-testing/ext-authz': extAuthz,
+  'istio/ext-authz': extAuthz,
 };
 
 /** Samples no image names, that local mode runs for a mesh-external host (ch5's ServiceEntry egress). */

@@ -27,3 +27,32 @@ test('install saves the profile; bad profiles and settings are errors; verify-in
   assert.equal(verify.code, 1);
   assert.match(verify.stderr, /no local mesh is running/);
 });
+
+test('install --set meshConfig.* and values.pilot.traceSampling are saved for `strait up`; unsupported ones are refused', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'strait-install-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const ok = await strait(home, ['install', '--set', 'profile=demo', '--set', 'meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY',
+    '--set', 'meshConfig.accessLogFile=/dev/stdout', '--set', 'meshConfig.enableTracing=true',
+    '--set', 'meshConfig.defaultConfig.tracing.sampling=10', '--set', 'values.pilot.traceSampling=50']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(home, 'install.json'), 'utf8')), {
+    profile: 'demo',
+    meshConfig: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, accessLogFile: '/dev/stdout', enableTracing: true,
+      defaultConfig: { tracing: { sampling: 10 } } },
+    values: { pilot: { traceSampling: 50 } },
+  });
+  const field = await strait(home, ['install', '--set', 'meshConfig.enableEnvoyAccessLogService=true']);
+  assert.equal(field.code, 1);
+  assert.match(field.stderr, /^Error: --set meshConfig\.enableEnvoyAccessLogService: unsupported meshConfig field \(Strait supports outboundTrafficPolicy\.mode, /);
+  const value = await strait(home, ['install', '--set', 'meshConfig.outboundTrafficPolicy.mode=BLOCK']);
+  assert.equal(value.code, 1);
+  assert.equal(value.stderr, 'Error: --set meshConfig.outboundTrafficPolicy.mode: unsupported value "BLOCK" (supported: ALLOW_ANY, REGISTRY_ONLY)\n');
+  const sampling = await strait(home, ['install', '--set', 'values.pilot.traceSampling=high']);
+  assert.equal(sampling.code, 1);
+  assert.match(sampling.stderr, /values\.pilot\.traceSampling must be a percentage from 0 to 100/);
+  const other = await strait(home, ['install', '--set', 'values.pilot.resources=1']);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /unsupported --set values\.pilot\.resources=1 \(supported: profile=minimal\|default\|demo, meshConfig\.<field>/);
+  // Nothing refused was saved: the first install's settings stand.
+  assert.equal((JSON.parse(readFileSync(join(home, 'install.json'), 'utf8')) as { profile: string }).profile, 'demo');
+});

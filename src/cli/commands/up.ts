@@ -44,13 +44,19 @@ function takeLock<T>(acquire: (file: string) => T, file: string): T {
 const whoHolds = (where: string): string => `\`ss -ltnp 'sport = :${where.slice(where.lastIndexOf(':') + 1)}'\` shows it`;
 
 async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
-  const [{ LocalMesh }, { admit }, state, { startControlApi }, { packageInfo }, { installedProfile }, { acquireMeshLock },
-    { ChildLedger }, { PodStartError }] = await Promise.all([
+  const [{ LocalMesh }, { admit }, state, { startControlApi }, { packageInfo }, { installedProfile, installedMeshConfig }, { acquireMeshLock },
+    { ChildLedger }, { PodStartError }, { meshConfigOverrides }] = await Promise.all([
     import('../../mesh/local/local-mesh.js'), import('../../mesh/local/admission.js'), import('../../mesh/local/state.js'),
     import('../../mesh/local/control-api.js'), import('../package-info.js'), import('../../mesh/local/profiles.js'),
     import('../../mesh/local/mesh-lock.js'), import('../../mesh/local/child-ledger.js'), import('../../mesh/local/pod.js'),
+    import('../../pilot/model/mesh-config-input.js'),
   ]);
   const profile = installedProfile();
+  const installed = meshConfigOverrides(installedMeshConfig());
+  if (installed.errors.length > 0) {
+    throw new CliError(`${installed.errors.map((e) => `Error: ${state.straitHome()}/install.json: meshConfig.${e.path}: ${e.message}`).join('\n')}\n` +
+      'error: the mesh was not started: run `strait install` again');
+  }
   const files = dir === undefined ? [join(ROOT, 'samples', 'demo', 'istioinaction.yaml')] : manifestFiles(dir, 'strait up');
   const namespace = dir === undefined ? 'istioinaction' : flags.namespace;
   const admissions = files.map((f) => admit(readFileSync(f, 'utf8'), f, namespace, new Set()));
@@ -69,7 +75,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
     runDir: state.runDir(), caDir: join(state.straitHome(), 'ca'), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
     // With a picked xDS port (--xds-port 0), the CA picks its own too, so meshes side by side never collide.
     caPort: flags.caPort ?? (flags.xdsPort === 0 ? 0 : 15012),
-    ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile,
+    ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile, meshConfig: installed.overrides,
     podNetwork: flags.podNetwork, addons: flags.addons, ledger,
     paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
     log: (level, msg) => { if (level === 'warn' || level === 'error') process.stderr.write(`${level}\t${msg}\n`); },

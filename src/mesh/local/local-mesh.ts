@@ -9,7 +9,9 @@ import { DirectorySource } from '../../pilot/config/directory-source.js';
 import { MemoryConfigStore } from '../../pilot/config/store.js';
 import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
-import { defaultMeshConfig } from '../../pilot/model/mesh-config.js';
+import { defaultMeshConfig, type MeshConfig } from '../../pilot/model/mesh-config.js';
+import { applyMeshConfig } from '../../pilot/model/mesh-config-input.js';
+import { isMeshConfigMap, meshConfigOfMapData } from '../../pilot/model/mesh-config-map.js';
 import { startCaServer, type CaServer } from '../../pilot/ca/ca-server.js';
 import { MeshCa } from '../../pilot/ca/mesh-ca.js';
 import type { WorkloadIdentity } from '../../pilot/ca/spiffe.js';
@@ -43,6 +45,8 @@ export interface LocalMeshOptions {
   version: string;
   /** Which gateways run (Istio's install profile). */
   profile: Profile;
+  /** `strait install --set meshConfig.*`: applied over the profile's mesh config; the istio ConfigMap applies over both. */
+  meshConfig: Partial<MeshConfig>;
   /** The second octet of the pods' loopback addresses (addresses.ts). */
   podNetwork: number;
   /** Whether the observability addons (zipkin, Prometheus) run too. */
@@ -101,9 +105,7 @@ export class LocalMesh {
       onProblem: (m) => this.o.log('warn', `config: ${m}`), onRejected: (o) => this.pilot?.recordRejectedConfig(o),
     });
     this.pilot = new DiscoveryServer({
-      source: this.store, translators: defaultTranslators, mesh: {
-        ...defaultMeshConfig(), enableAutoMtls: true, workloadSds: true, tracingSampling: this.o.profile.traceSampling, accessLogFile: this.o.profile.accessLogFile,
-      },
+      source: this.store, translators: defaultTranslators, mesh: this.baseMesh(),
       xdsHost: '127.0.0.1', xdsPort: this.o.xdsPort, monitoringHost: '127.0.0.1', monitoringPort: this.o.monitoringPort,
       debounceAfterMs: 20, debounceMaxMs: 1000, version: this.o.version, log: this.o.log,
     });
@@ -121,6 +123,25 @@ export class LocalMesh {
     })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
     if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
+  }
+
+  /** The mesh config before any istio ConfigMap: Istio's defaults, the profile's, then the install's --set meshConfig.*. */
+  private baseMesh(): MeshConfig {
+    return applyMeshConfig({
+      ...defaultMeshConfig(), enableAutoMtls: true, workloadSds: true, tracingSampling: this.o.profile.traceSampling,
+      accessLogFile: this.o.profile.accessLogFile,
+    }, this.o.meshConfig);
+  }
+
+  /** The istio ConfigMap of istio-system changed (`data` undefined: deleted): pilot runs its mesh config (a full push). */
+  private meshConfigMapChanged(data: unknown): void {
+    const { overrides, errors } = meshConfigOfMapData(data);
+    // Admission refused a map with errors; one that gets here anyway (a bad --set file) keeps the mesh as it is.
+    if (errors.length > 0) {
+      this.o.log('warn', `configmap istio-system/istio: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+      return;
+    }
+    this.pilot?.setMesh(applyMeshConfig(this.baseMesh(), overrides));
   }
 
   /** Opens the mesh CA (the cacerts Secret of istio-system, else the self-signed root in caDir) and serves it. */
@@ -161,6 +182,7 @@ export class LocalMesh {
       lines.push(`${kindRef(o)} ${old === undefined ? 'created' : same ? 'unchanged' : 'configured'}`);
       if (same) continue;
       this.objects.set(key, o);
+      if (isMeshConfigMap(o)) this.meshConfigMapChanged((o as { data?: unknown }).data ?? {});
       const w = workloadOf(o);
       // Pilot sees a Deployment's pods as the Pod objects written here, not the Deployment itself
       // (from which its registry would make up pods of its own).
@@ -190,6 +212,7 @@ export class LocalMesh {
         continue;
       }
       rmSync(this.objectFile(key), { force: true });
+      if (isMeshConfigMap(o)) this.meshConfigMapChanged(undefined);
       await this.stopPods(key);
       lines.push(`${kindRef(o)} deleted`);
     }

@@ -1,5 +1,6 @@
 // Istio's install profiles as the local mesh reads them (minimal: the control plane; default:
-// + ingress gateway; demo: + egress gateway, 100% trace sampling, access logs), saved by `strait install` in $STRAIT_HOME.
+// + ingress gateway; demo: + egress gateway, 100% trace sampling, access logs), saved by `strait install` in $STRAIT_HOME
+// with its --set meshConfig.* and values.pilot.traceSampling settings.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { straitHome } from './state.js';
@@ -21,19 +22,38 @@ export const DEFAULT_PROFILE = 'demo';
 
 const file = (): string => join(straitHome(), 'install.json');
 
-export function saveProfile(name: string): Profile {
-  const p = PROFILES[name];
-  if (!p) throw new Error(`unknown profile "${name}" (one of ${Object.keys(PROFILES).join(', ')})`);
+/** What `strait install` saved: the profile, the meshConfig object of its --set meshConfig.*, values.pilot.traceSampling. */
+export interface InstallSettings {
+  profile: string;
+  meshConfig?: Record<string, unknown>;
+  values?: { pilot?: { traceSampling?: number } };
+}
+
+export function saveInstall(settings: InstallSettings): Profile {
+  const p = PROFILES[settings.profile];
+  if (!p) throw new Error(`unknown profile "${settings.profile}" (one of ${Object.keys(PROFILES).join(', ')})`);
   mkdirSync(straitHome(), { recursive: true });
-  writeFileSync(file(), JSON.stringify({ profile: name }, null, 2));
+  writeFileSync(file(), JSON.stringify(settings, null, 2));
   return p;
 }
 
-export function installedProfile(): Profile {
+function installed(): InstallSettings {
   try {
-    const name = (JSON.parse(readFileSync(file(), 'utf8')) as { profile?: string }).profile;
-    return PROFILES[name ?? ''] ?? PROFILES[DEFAULT_PROFILE]!;
+    return JSON.parse(readFileSync(file(), 'utf8')) as InstallSettings;
   } catch {
-    return PROFILES[DEFAULT_PROFILE]!;
+    return { profile: DEFAULT_PROFILE };
   }
+}
+
+/** The profile `strait up` runs, its trace sampling as values.pilot.traceSampling set it. */
+export function installedProfile(): Profile {
+  const s = installed();
+  const p = PROFILES[s.profile ?? ''] ?? PROFILES[DEFAULT_PROFILE]!;
+  const sampling = s.values?.pilot?.traceSampling;
+  return typeof sampling === 'number' ? { ...p, traceSampling: sampling } : p;
+}
+
+/** The meshConfig object `strait install --set meshConfig.*` saved ({} when none). */
+export function installedMeshConfig(): Record<string, unknown> {
+  return installed().meshConfig ?? {};
 }

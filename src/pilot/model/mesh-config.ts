@@ -1,9 +1,49 @@
 // The MeshConfig fields the translators read (istio.io/api mesh/v1alpha1), with istiod's defaults,
 // including the extension providers Telemetry resources name.
 
-/** meshConfig.extensionProviders[]: where telemetry goes (only the kinds Strait's proxy speaks). */
+/** envoyExtAuthzHttp.includeRequestBodyInCheck (and the gRPC provider's). */
+export interface ExtAuthzRequestBody {
+  maxRequestBytes?: number;
+  allowPartialMessage?: boolean;
+  packAsBytes?: boolean;
+}
+
+/** meshConfig.extensionProviders[].envoyExtAuthzHttp: an HTTP authorization server for CUSTOM policies. */
+export interface EnvoyExtAuthzHttpProvider {
+  /** `<namespace>/<hostname>` or a registry hostname (`ext-authz.foo.svc.cluster.local`). */
+  service: string;
+  port: number;
+  /** A protobuf JSON duration ("0.5s"); istiod's default 600s. */
+  timeout?: string;
+  pathPrefix?: string;
+  failOpen?: boolean;
+  /** An HTTP status code as text ("503"); Envoy's default 403. */
+  statusOnError?: string;
+  includeRequestHeadersInCheck?: string[];
+  /** Deprecated: used when includeRequestHeadersInCheck is empty. */
+  includeHeadersInCheck?: string[];
+  includeAdditionalHeadersInCheck?: Record<string, string>;
+  headersToUpstreamOnAllow?: string[];
+  headersToDownstreamOnDeny?: string[];
+  headersToDownstreamOnAllow?: string[];
+  includeRequestBodyInCheck?: ExtAuthzRequestBody;
+}
+
+/** meshConfig.extensionProviders[].envoyExtAuthzGrpc: a gRPC authorization server (Strait's proxy has no gRPC ext_authz client). */
+export interface EnvoyExtAuthzGrpcProvider {
+  service: string;
+  port: number;
+  timeout?: string;
+  failOpen?: boolean;
+  statusOnError?: string;
+  includeRequestBodyInCheck?: ExtAuthzRequestBody;
+}
+
+/** meshConfig.extensionProviders[]: where telemetry goes and who CUSTOM authorization asks (only the kinds Strait's proxy speaks). */
 export interface ExtensionProvider {
   name: string;
+  envoyExtAuthzHttp?: EnvoyExtAuthzHttpProvider;
+  envoyExtAuthzGrpc?: EnvoyExtAuthzGrpcProvider;
   envoyFileAccessLog?: { path?: string; logFormat?: { text?: string; labels?: Record<string, string> } };
   /** `service` is a registry hostname (`zipkin.istio-system.svc.cluster.local`). */
   zipkin?: { service: string; port: number; maxTagLength?: number; path?: string };

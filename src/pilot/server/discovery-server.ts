@@ -67,7 +67,7 @@ export interface GenerationStats { version: string; proxies: number; totalMs: nu
 export class DiscoveryServer {
   readonly metrics = new PilotMetrics();
   readonly registry: ServiceRegistry;
-  readonly mesh: MeshConfig;
+  private meshConfig: MeshConfig;
   /** What could not be pushed: objects left out, proxies' failed types. */
   readonly pushStatus: PushStatus;
   private xds?: XdsServer;
@@ -91,7 +91,7 @@ export class DiscoveryServer {
   private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
   constructor(private readonly opts: DiscoveryServerOptions) {
-    this.mesh = opts.mesh ?? defaultMeshConfig();
+    this.meshConfig = opts.mesh ?? defaultMeshConfig();
     this.log = opts.log ?? (() => {});
     this.pushStatus = new PushStatus(this.metrics, this.log);
     // The registry is given the config objects themselves (with their source).
@@ -106,6 +106,17 @@ export class DiscoveryServer {
   /** An object that failed validation at intake (not admitted): counted as istiod's webhook counts it. */
   recordRejectedConfig(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): void {
     this.metrics.recordValidationFailed(o);
+  }
+
+  /** The mesh config the push contexts are built with. */
+  get mesh(): MeshConfig { return this.meshConfig; }
+
+  /** Replaces the mesh config (istiod's mesh watcher): a full push of every type to every proxy. */
+  setMesh(mesh: MeshConfig): void {
+    this.meshConfig = mesh;
+    this.affectedRoles.add('sidecar');
+    this.affectedRoles.add('router');
+    this.debouncer?.enqueue(pushRequest(true, 'global', [], Date.now()));
   }
 
   get xdsPort(): number { return this.xds?.port ?? 0; }

@@ -53,6 +53,11 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     routeTypeName: 'envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
   },
   {
+    category: 'http filter', name: 'envoy.filters.http.ext_authz',
+    typeName: 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+    routeTypeName: 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute',
+  },
+  {
     category: 'access logger', name: 'envoy.access_loggers.file',
     typeName: 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
   },

@@ -5,6 +5,8 @@ import type { CorsPolicy } from '../../xds/gen/envoy/extensions/filters/http/cor
 import { checkCorsPolicy } from '../filters/http/cors/index.js';
 import type { RBACPerRoute } from '../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
 import { checkRbacPerRouteConfig } from '../filters/http/rbac/index.js';
+import type { ExtAuthzPerRoute } from '../../xds/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js';
+import { checkExtAuthzPerRouteConfig } from '../filters/http/ext_authz/ext-authz-filter.js';
 import { RouteConfigError } from '../router/errors.js';
 import type { PathError, PathSeg } from './config-error.js';
 
@@ -14,6 +16,7 @@ type Check = (msg: Message, fieldPath: string) => void;
 const CHECKS: Record<string, Check> = {
   'envoy.extensions.filters.http.cors.v3.CorsPolicy': (m, p) => checkCorsPolicy(m as CorsPolicy, p),
   'envoy.extensions.filters.http.rbac.v3.RBACPerRoute': (m, p) => checkRbacPerRouteConfig(m as RBACPerRoute, p),
+  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute': (m, p) => checkExtAuthzPerRouteConfig(m as ExtAuthzPerRoute, p),
 };
 
 /** `.a[0].b["key"]` (a router error path) as path segments. */

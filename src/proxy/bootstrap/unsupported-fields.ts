@@ -101,6 +101,15 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly Rule[]>> = {
     'strict_check_headers', offOnly('respect_expected_rq_timeout'), offOnly('suppress_grpc_request_failure_code_stats'),
     'upstream_http_filters',
   ],
+  // gRPC-only fields (the check request's attributes) are refused with grpc_service.
+  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz': [
+    { field: 'grpc_service', note: 'only http_service' }, { field: 'transport_api_version', accepts: (v) => v === 0 || v === 2 },
+    offOnly('validate_mutations'), 'metadata_context_namespaces', 'typed_metadata_context_namespaces',
+    'route_metadata_context_namespaces', 'route_typed_metadata_context_namespaces', 'bootstrap_metadata_labels_key',
+    offOnly('include_tls_session'), offOnly('charge_cluster_response_stats'), offOnly('encode_raw_headers'),
+    'decoder_header_mutation_rules', 'enable_dynamic_metadata_ingestion',
+  ],
+  'envoy.extensions.filters.http.ext_authz.v3.BufferSettings': [offOnly('pack_as_bytes')],
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': [
     'downstream_idle_timeout', 'upstream_idle_timeout', 'hash_policy', 'access_log_flush_interval',
     offOnly('flush_access_log_on_connected'), 'access_log_options',

@@ -220,7 +220,7 @@ function checkDryRun(annotations: Readonly<Record<string, string>> | undefined, 
   if (dryRun && action !== 'ALLOW' && action !== 'DENY') f.error(`metadata.annotations.${DRY_RUN}`, `dry-run is only supported for ALLOW and DENY actions, found ${action}`);
 }
 
-/** AuthorizationPolicy, as Istio's webhook (ValidateAuthorizationPolicy), plus Strait's CUSTOM warning. */
+/** AuthorizationPolicy, as Istio's webhook (ValidateAuthorizationPolicy). */
 export function validateAuthorizationPolicy(spec: Obj, f: Findings, meta?: ObjectMeta): void {
   checkPolicyTarget(spec, f);
   const action = String(spec['action'] ?? 'ALLOW');
@@ -234,7 +234,6 @@ export function validateAuthorizationPolicy(spec: Obj, f: Findings, meta?: Objec
       f.error('spec.provider.name', '`provider.name` must not be empty');
     }
     rules.forEach((r, i) => validateCustomRule(asObj(r) ?? {}, `spec.rules[${i}]`, f));
-    f.warn('spec.action', 'CUSTOM (ext_authz) is not supported by Strait: the workloads this policy selects deny every request');
   }
   if (spec['provider'] !== undefined && action !== 'CUSTOM') f.error('spec.provider', `\`provider\` must not be with non CUSTOM action, found ${action}`);
   if (action === 'DENY' && noRules) {

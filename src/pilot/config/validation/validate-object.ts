@@ -15,6 +15,7 @@ import * as wl from './workload.js';
 import { validateTelemetry } from './telemetry.js';
 import { validateSidecar } from './sidecar.js';
 import { validateServiceEntry } from './serviceentry.js';
+import { isMeshConfigMap, meshConfigOfMapData } from '../../model/mesh-config-map.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
 
@@ -76,6 +77,8 @@ export function validateObject(o: ConfigObject): ValidationResult {
         const v = VALIDATORS[o.kind];
         if (!spec && SPEC_REQUIRED.has(o.kind)) f.error('spec', 'spec is required');
         else if (v && spec) v(spec, f, o.metadata);
+        // Strait refuses a mesh config it cannot run (istiod would log it and keep the previous one).
+        if (isMeshConfigMap(o)) for (const e of meshConfigOfMapData(spec?.['data']).errors) f.error(e.path, e.message);
       }
     }
   }

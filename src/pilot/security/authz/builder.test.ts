@@ -229,7 +229,7 @@ test('dry-run policies become shadow rules and enforce nothing', () => {
   assert.equal(decide(filters, {}), 'allowed');
 });
 
-test('CUSTOM (no ext_authz in Strait) fails closed as istiod does for a provider it cannot serve', () => {
+test('CUSTOM with a provider meshConfig does not define fails closed as istiod does', () => {
   const filters = inboundRbac(fixture('custom-authorization-policy.yaml'), webapp);
   assert.deepEqual(rbacJson(filters[0]), { rules: { action: 'DENY', policies: { 'default-deny-all-due-to-bad-CUSTOM-action': {
     permissions: [{ any: true }], principals: [{ any: true }] } } } });

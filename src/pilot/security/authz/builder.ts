@@ -1,14 +1,18 @@
 // istiod's authorization builder (pilot/pkg/security/authz/builder): a proxy's AuthorizationPolicies
 // as Envoy RBAC filters, HTTP (envoy.filters.http.rbac) or network (envoy.filters.network.rbac), in
-// istiod's order: CUSTOM, then AUDIT (as LOG), DENY, ALLOW. Dry-run policies become shadow rules.
+// istiod's order: CUSTOM (with its ext_authz filter), then AUDIT (as LOG), DENY, ALLOW. Dry-run policies become shadow rules.
 import { create, fromJson } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { FilterSchema, type Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import { RBACSchema as HttpRbacSchema } from '../../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
 import { RBACSchema as NetworkRbacSchema } from '../../../xds/gen/envoy/extensions/filters/network/rbac/v3/rbac_pb.js';
 import { HttpFilterSchema, type HttpFilter } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { ExtAuthzSchema } from '../../../xds/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js';
 import { registry } from '../../../xds/registry.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
+import type { ProxyScope } from '../../model/proxy-views.js';
+import type { PushContext } from '../../model/push-context.js';
+import { EXT_AUTHZ_MATCH_PREFIX, EXT_AUTHZ_SHADOW_STAT_PREFIX, HTTP_EXT_AUTHZ_FILTER, resolveProvider, type ResolvedProvider } from './ext-authz.js';
 import type { Json } from './matchers.js';
 import type { AuthorizationPolicies, AuthorizationPolicy } from './policies.js';
 import { AuthzRuleError, generatePolicy, ruleModel, type RbacAction } from './rule-model.js';
@@ -22,7 +26,7 @@ const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
 /** A policy without rules: a policy that never matches (an ALLOW policy of it denies everything). */
 const MATCH_NEVER: Json = { permissions: [{ notRule: { any: true } }], principals: [{ notId: { any: true } }] };
 const MATCH_ALL: Json = { permissions: [{ any: true }], principals: [{ any: true }] };
-/** What istiod sends when a CUSTOM action cannot be served: deny everything. */
+/** What istiod sends when a CUSTOM provider cannot be served: deny everything. */
 const DEFAULT_DENY_ALL: Json = { action: 'DENY', policies: { 'default-deny-all-due-to-bad-CUSTOM-action': MATCH_ALL } };
 
 /** istiod's policy names: `ns[<ns>]-policy[<name>]-rule[<i>]`. */
@@ -95,23 +99,59 @@ function builtAll(p: AuthorizationPolicies, forTcp: boolean, mesh: MeshConfig): 
   return out;
 }
 
-/**
- * CUSTOM (ext_authz) policies: Strait has no ext_authz filter, so it does what istiod does when a
- * CUSTOM provider cannot be served: one RBAC filter denying every request (validation warns).
- */
-function customFallback(p: AuthorizationPolicies): Json[] {
-  return p.custom.length > 0 ? [{ rules: DEFAULT_DENY_ALL }] : [];
+/** The CUSTOM policies of a proxy with what their provider resolves to (undefined: none). */
+function customPlan(push: PushContext, proxy: ProxyScope): { policies: AuthorizationPolicy[]; provider: ResolvedProvider } | undefined {
+  const policies = push.authorizationPoliciesFor(proxy).custom;
+  if (policies.length === 0) return undefined;
+  const names = policies.map((p) => p.spec.provider?.name ?? '');
+  const provider: ResolvedProvider = names.some((n) => n !== names[0])
+    ? { error: `only 1 provider can be used per workload, found multiple providers: [${names.join(' ')}]` }
+    : resolveProvider(push.mesh.extensionProviders, names[0], push.servicesFor(proxy));
+  // istiod logs the failure and denies every request; Strait also lists it with the policy (push_status, analyze).
+  if ('error' in provider) {
+    for (const p of policies) push.reportConfigError(p, new Error(`failed to process CUSTOM action, will generate deny configs: ${provider.error}`));
+  }
+  return { policies, provider };
+}
+
+/** The RBAC filter that records which CUSTOM rule matched (shadow rules named istio-ext-authz-...), for ext_authz. */
+function customShadowRules(policies: readonly AuthorizationPolicy[], mesh: MeshConfig): Json {
+  // Dry-run CUSTOM policies are left out: they never send a request to the authorization server.
+  const built = build(policies.filter((p) => !isDryRun(p)), 'DENY', false, mesh);
+  const rules = (built?.['rules'] as Json | undefined) ?? { action: 'DENY', policies: {} };
+  const named: Record<string, Json> = {};
+  for (const [name, policy] of Object.entries(rules['policies'] as Record<string, Json>)) named[`${EXT_AUTHZ_MATCH_PREFIX}-${name}`] = policy;
+  return { shadowRules: { action: 'DENY', policies: named }, shadowRulesStatPrefix: EXT_AUTHZ_SHADOW_STAT_PREFIX };
+}
+
+function extAuthzFilter(config: Json): HttpFilter {
+  const msg = fromJson(ExtAuthzSchema, config, { registry });
+  return create(HttpFilterSchema, { name: HTTP_EXT_AUTHZ_FILTER, configType: { case: 'typedConfig', value: anyPack(ExtAuthzSchema, msg) } });
 }
 
 /**
- * The HTTP filters of inbound and gateway HCMs: CUSTOM first, then AUDIT, DENY and ALLOW
- * (istiod puts the request authentication filters between CUSTOM and the rest).
+ * The CUSTOM filters of inbound and gateway HCMs, first in the chain (istiod puts the request authentication
+ * filters after them): an RBAC filter in shadow mode marking the requests the CUSTOM rules match, then the
+ * provider's ext_authz filter enabled by that mark; a provider that cannot be served denies every request.
  */
-export function authzHttpFilters(p: AuthorizationPolicies, mesh: MeshConfig): HttpFilter[] {
-  return [...customFallback(p), ...builtAll(p, false, mesh)].map(httpFilter);
+export function customHttpFilters(push: PushContext, proxy: ProxyScope): HttpFilter[] {
+  const plan = customPlan(push, proxy);
+  if (plan === undefined) return [];
+  if ('error' in plan.provider) return [httpFilter({ rules: DEFAULT_DENY_ALL })];
+  return [httpFilter(customShadowRules(plan.policies, push.mesh)), extAuthzFilter(plan.provider.http)];
 }
 
-/** The network filters of inbound and gateway TCP chains, before istio.stats and tcp_proxy. */
-export function authzTcpFilters(p: AuthorizationPolicies, mesh: MeshConfig): Filter[] {
-  return [...customFallback(p), ...builtAll(p, true, mesh)].map(networkFilter);
+/** The AUDIT, DENY and ALLOW filters of inbound and gateway HCMs, after the request authentication filters. */
+export function authzHttpFilters(push: PushContext, proxy: ProxyScope): HttpFilter[] {
+  return builtAll(push.authorizationPoliciesFor(proxy), false, push.mesh).map(httpFilter);
+}
+
+/**
+ * The network filters of inbound and gateway TCP chains, before istio.stats and tcp_proxy. An HTTP provider
+ * does not apply to TCP (istiod skips it); a provider that cannot be served denies every connection.
+ */
+export function authzTcpFilters(push: PushContext, proxy: ProxyScope): Filter[] {
+  const plan = customPlan(push, proxy);
+  const custom = plan !== undefined && 'error' in plan.provider ? [{ rules: DEFAULT_DENY_ALL }] : [];
+  return [...custom, ...builtAll(push.authorizationPoliciesFor(proxy), true, push.mesh)].map(networkFilter);
 }

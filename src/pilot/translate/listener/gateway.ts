@@ -84,7 +84,7 @@ function tlsPassthroughChains(push: PushContext, proxy: ListenersView, ref: Gate
           names.forEach((h) => taken.add(h));
           own.push(create(FilterChainSchema, {
             filterChainMatch: { serverNames: names },
-            filters: [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+            filters: [...authzTcpFilters(push, proxy),
               ...tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh)],
           }));
         }
@@ -105,7 +105,7 @@ function tcpChain(push: PushContext, proxy: ListenersView, ref: GatewayServerRef
         const matches = r.match === undefined || r.match.length === 0 || r.match.some((m) => bindsPort(m, ref.server.port.number, gw));
         if (!matches || r.route === undefined || r.route.length === 0) continue;
         return [create(FilterChainSchema, {
-          filters: [...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+          filters: [...authzTcpFilters(push, proxy),
               ...tcpFilters(weighted(push, proxy, r.route, vs.metadata.namespace ?? proxy.namespace), push.telemetryFor(proxy, 'CLIENT'), push.mesh)],
         })];
       }

@@ -19,7 +19,7 @@ import type { TelemetryMode, TelemetryPlan } from '../../telemetry/effective.js'
 import { accessLogs } from './access-log.js';
 import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
 import { hcmTracing, istioStatsFilter, metadataExchangeFilter } from './telemetry.js';
-import { authzHttpFilters } from '../../security/authz/builder.js';
+import { authzHttpFilters, customHttpFilters } from '../../security/authz/builder.js';
 import { jwtAuthnHttpFilters, type ClusterLookup } from '../../security/authn/jwt-filter.js';
 import { outboundClusterName } from '../names.js';
 
@@ -63,11 +63,12 @@ const clusterLookup = (push: PushContext, proxy: ListenersView): ClusterLookup =
   return svc !== undefined && svc.ports.some((p) => p.port === port) ? outboundClusterName(port, '', svc.hostname) : undefined;
 };
 
-/** istiod's inbound/gateway security filters: the JWT filter of RequestAuthentications, then the RBAC filters. */
+/** istiod's inbound/gateway security filters: CUSTOM's (ext_authz), the JWT filter of RequestAuthentications, then the RBAC filters. */
 function securityHttpFilters(push: PushContext, proxy: ListenersView): HttpFilter[] {
   return [
+    ...customHttpFilters(push, proxy),
     ...jwtAuthnHttpFilters(push.requestAuthenticationsFor(proxy), clusterLookup(push, proxy)),
-    ...authzHttpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+    ...authzHttpFilters(push, proxy),
   ];
 }
 

@@ -62,7 +62,7 @@ function inboundChains(push: PushContext, proxy: ListenersView, i: OwnPort): Fil
   // every inbound chain (on HTTP chains it stays idle: their ALPN never offers istio-peer-exchange).
   const filters = http
     ? [tcpMetadataExchangeFilter(), hcmFilter({ class: 'sidecar-inbound', statPrefix: `inbound_${name}`, route: inboundRouteConfig(i.port, i.hostname) }, push, proxy)]
-    : [tcpMetadataExchangeFilter(), ...authzTcpFilters(push.authorizationPoliciesFor(proxy), push.mesh),
+    : [tcpMetadataExchangeFilter(), ...authzTcpFilters(push, proxy),
       ...tcpFilters(inboundClusterName(i.port), push.telemetryFor(proxy, 'SERVER'), push.mesh)];
   const mode = mtlsModeForPort(push.peerAuthentication.forWorkload(proxy.namespace, proxy.labels), i.port);
   return chainMatchOptions(mode, http).filter((o) => !o.mtls || push.mesh.workloadSds).map((o) => create(FilterChainSchema, {

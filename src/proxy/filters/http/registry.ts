@@ -15,6 +15,7 @@ import { makeFaultFilterFactory } from './fault/index.js';
 import { makeLocalRateLimitFilterFactory } from './local_ratelimit/index.js';
 import { makeCorsFilterFactory } from './cors/index.js';
 import { makeRbacFilterFactory } from './rbac/index.js';
+import { EXT_AUTHZ_TYPE, makeExtAuthzFilterFactory } from './ext_authz/ext-authz-filter.js';
 import { makePeerMetadataFilterFactory } from '../../istio/peer-metadata-filter.js';
 import { PEER_METADATA_TYPE } from '../../istio/peer-metadata-config.js';
 import { makeIstioStatsFilterFactory } from '../../istio/istio-stats-filter.js';
@@ -52,6 +53,7 @@ const BY_TYPE: Record<string, { name: string; make: Maker }> = {
   'envoy.extensions.filters.http.cors.v3.Cors': { name: 'envoy.filters.http.cors', make: makeCorsFilterFactory },
   [JWT_AUTHN_TYPE]: { name: 'envoy.filters.http.jwt_authn', make: makeJwtAuthnFilterFactory },
   'envoy.extensions.filters.http.rbac.v3.RBAC': { name: 'envoy.filters.http.rbac', make: makeRbacFilterFactory },
+  [EXT_AUTHZ_TYPE]: { name: 'envoy.filters.http.ext_authz', make: makeExtAuthzFilterFactory },
   // Istio's own filters: their configs have no proto here, they come as TypedStruct JSON.
   [PEER_METADATA_TYPE]: { name: 'envoy.filters.http.peer_metadata', make: makePeerMetadataFilterFactory },
   [STATS_PLUGIN_TYPE]: { name: 'istio.stats', make: makeIstioStatsFilterFactory },
