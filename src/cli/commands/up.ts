@@ -1,6 +1,6 @@
-// `strait up [DIR]` and `strait down`: the whole mesh on this machine (pilot, gateways, a pod per
-// Deployment replica), the built-in ch2 demo when no DIR is given; one per $STRAIT_HOME (mesh-lock.ts);
-// down stops a running one, or what one that died without stopping left running.
+// `strait up [DIR]`, `strait down [--purge]` and `strait reset`: the whole mesh on this machine (pilot, gateways,
+// a pod per Deployment replica) with the objects applied before (applied-objects.ts), DIR's, or the ch2 demo in a
+// new home; one per $STRAIT_HOME (mesh-lock.ts); down stops a running one, or what one that died without stopping left.
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
