@@ -1,5 +1,6 @@
 // `npm run build`: the generated protos (gen-protos.mjs skips when its inputs are unchanged), then tsc
 // --incremental, skipped when dist/ is newer than every source: `npm start` after `npm install` starts at once.
+// It leaves the checkout's own modification time as it found it, so npx keeps trusting npm's record of node_modules.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,17 @@ function newestSource() {
   for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(join(root, d));
   return newest;
 }
+
+/**
+ * npm's record of node_modules (node_modules/.package-lock.json) counts as out of date once the checkout's
+ * directory is newer than it; then every `npx strait` reads the whole node_modules tree first (seconds, with
+ * no output). Creating dist/ and build/ here would make it so after `npm install`: the time is put back after.
+ */
+const rootTimes = statSync(root);
+const restoreRootTime = () => {
+  if (statSync(root).mtimeMs !== rootTimes.mtimeMs) utimesSync(root, rootTimes.atime, rootTimes.mtime);
+};
+process.on('exit', restoreRootTime);
 
 execFileSync(process.execPath, [join(root, 'scripts', 'gen-protos.mjs')], { stdio: 'inherit' });
 if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource()) {
