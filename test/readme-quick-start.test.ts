@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './lib/proxy-process.js';
 import { straitWithHome } from './lib/strait-cli.js';
@@ -22,13 +22,13 @@ export function quickStartCommands(readme: string): string[][] {
     .map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l !== ''));
 }
 
-interface Result { code: number; out: string }
+interface Result { code: number; stdout: string; out: string }
 type Expectation = (r: Result) => void;
 const ok = (re: RegExp): Expectation => (r) => { assert.equal(r.code, 0, r.out); assert.match(r.out, re); };
 
 /** What each command of the second block shows (by its beginning). */
 const EXPECTED: [RegExp, Expectation][] = [
-  [/^curl http:\/\/127\.0\.0\.1:8080\/api\/catalog$/, (r) => { assert.equal(r.code, 0, r.out); assert.equal((JSON.parse(r.out) as unknown[]).length, 4); }],
+  [/^curl http:\/\/127\.0\.0\.1:8080\/api\/catalog$/, (r) => { assert.equal(r.code, 0, r.out); assert.equal((JSON.parse(r.stdout) as unknown[]).length, 4); }],
   [/^npx strait get pods/, ok(/^catalog-\w+\s+2\/2\s+Running/m)],
   [/^npx strait chaos catalog 500 50$/, ok(/^catalog-\w+: \d{3}$/m)],
   [/^npx strait apply -f samples\/book\/ch2\/catalog-virtualservice\.yaml/, ok(/virtualservice\.networking\.istio\.io\/catalog (created|configured)/)],
@@ -53,8 +53,18 @@ function sh(line: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 120_0
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { err += d; });
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out: out + err }); });
+    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, stdout: out, out: out + err }); });
   });
+}
+
+/** Removes what `npx strait` in `checkout` left in npm's cache: npx installs the checkout (file:) under _npx/<hash>. */
+function forgetNpxInstall(checkout: string): void {
+  const npx = join(process.env['npm_config_cache'] ?? join(homedir(), '.npm'), '_npx');
+  if (!existsSync(npx)) return;
+  for (const d of readdirSync(npx)) {
+    const manifest = join(npx, d, 'package.json');
+    if (existsSync(manifest) && readFileSync(manifest, 'utf8').includes(`"${checkout}"`)) rmSync(join(npx, d), { recursive: true, force: true });
+  }
 }
 
 test('README quick start, as written, from a fresh clone', { timeout: 600_000 }, async (t) => {
@@ -88,6 +98,7 @@ test('README quick start, as written, from a fresh clone', { timeout: 600_000 },
     }
     if (existsSync(join(home, 'mesh.pids'))) await straitWithHome(home, ['down']);
     rmSync(work, { recursive: true, force: true });
+    forgetNpxInstall(clone);
   });
   await waitFor('npm start to be ready', 120_000, () => (/mesh ready/.test(startOut) ? true : start.exitCode !== null ? false : undefined), 100)
     .then((ready) => assert.ok(ready, `npm start exited:\n${startOut}`), (e: Error) => { throw new Error(`${e.message}\n${startOut}`); });
