@@ -85,7 +85,19 @@ function writeAllFiles() {
 
 const stamp = join(out, '.stamp');
 const want = JSON.stringify(ENTRIES);
-if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && statSync(stamp).mtimeMs > statSync(fileURLToPath(import.meta.url)).mtimeMs) {
+/** The newest modification time of this script and Strait's own protos (proto/): the inputs besides ENTRIES. */
+function newestInput() {
+  let newest = statSync(fileURLToPath(import.meta.url)).mtimeMs;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else newest = Math.max(newest, statSync(join(dir, e.name)).mtimeMs);
+    }
+  };
+  walk(join(root, 'proto'));
+  return newest;
+}
+if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && statSync(stamp).mtimeMs > newestInput()) {
   process.exit(0);
 }
 

@@ -114,7 +114,7 @@ test('a VirtualService pilot cannot translate is left out; the rest is pushed, c
 
   // strait proxy-status and strait analyze, against a mesh.json that names this pilot.
   const state: MeshState = { pid: process.pid, controlUrl: 'http://127.0.0.1:1', xdsAddress: `127.0.0.1:${ds.xdsPort}`,
-    monitoringAddress: `127.0.0.1:${ds.monitoringPort}`, configDir, ingressAddress: '', pods: [], addons: {} };
+    monitoringAddress: `127.0.0.1:${ds.monitoringPort}`, configDir, ingressAddress: '', ingressPorts: [], pods: [], addons: {} };
   writeFileSync(join(home, 'mesh.json'), JSON.stringify(state));
   const columns = (stdout: string): Map<string, string[]> =>
     new Map(stdout.trim().split('\n').slice(1).map((l) => l.split(/ {2,}/)).map((c) => [c[0]!, c.slice(2, 6)]));

@@ -125,7 +125,7 @@ test('strait dashboard zipkin when the mesh runs without addons: one line, exit 
   t.after(() => rmSync(home, { recursive: true, force: true }));
   // A mesh.json as `strait up` without --addons writes it (its pid: this live process).
   const state: MeshState = { pid: process.pid, controlUrl: 'http://127.0.0.1:1', xdsAddress: '127.0.0.1:1', monitoringAddress: '127.0.0.1:1',
-    configDir: home, ingressAddress: '', pods: [], addons: {} };
+    configDir: home, ingressAddress: '', ingressPorts: [], pods: [], addons: {} };
   writeFileSync(join(home, 'mesh.json'), JSON.stringify(state));
   for (const name of ['zipkin', 'prometheus']) {
     const r = await straitWithHome(home, ['dashboard', name]);

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOK_DIR } from '../../../samples/book-corpus.js';
@@ -10,9 +12,11 @@ import { BOOK_DIR } from '../../../samples/book-corpus.js';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const bin = join(repo, 'bin', 'strait.js');
 const BOOK = BOOK_DIR;
+const home = mkdtempSync(join(tmpdir(), 'strait-analyze-'));
 
 function strait(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [bin, 'analyze', ...args], { encoding: 'utf8' });
+  // A home with no mesh: the files alone are analyzed, whatever runs in ~/.strait.
+  return spawnSync(process.execPath, [bin, 'analyze', ...args], { encoding: 'utf8', env: { ...process.env, STRAIT_HOME: home } });
 }
 
 test('strait analyze: IST0101 and exit 79, then a clean run and exit 0', () => {

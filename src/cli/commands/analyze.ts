@@ -1,9 +1,9 @@
-// `strait analyze [-f FILE|DIR ...] [-n NS | -A]`: like `istioctl analyze`, reports cross-resource
-// problems (IST codes) in manifests, or in the running local mesh: its config directory, and the
-// objects its pilot could not translate (IST0001, from /debug/push_status); exit 79 on errors.
+// `strait analyze [-f FILE|DIR ...] [-n NS | -A] [--use-kube=false]`: like `istioctl analyze`, reports
+// cross-resource problems (IST codes) in the running local mesh (its config directory, and the objects its
+// pilot could not translate: IST0001 from /debug/push_status) together with the files given; exit 79 on errors.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { loadConfigText, formatLoadError } from '../../pilot/config/yaml-loader.js';
 import type { ConfigObject } from '../../pilot/config/object.js';
@@ -56,21 +56,36 @@ interface AnalyzeOpts {
   filename?: string[];
   namespace: string;
   allNamespaces?: boolean;
+  useKube: boolean;
+}
+
+/** istioctl's bool flag: `--use-kube`, `--use-kube=false`. */
+function bool(value: string): boolean {
+  if (/^(true|1|t)$/i.test(value)) return true;
+  if (/^(false|0|f)$/i.test(value)) return false;
+  throw new InvalidArgumentError('expected true or false');
 }
 
 /** Adds the `analyze` subcommand. */
 export function registerAnalyzeCommand(program: Command): void {
   program
     .command('analyze')
-    .description('analyze Istio configuration and print validation messages (like istioctl analyze)')
-    .option('-f, --filename <path>', 'file or directory to analyze (repeatable); default: the running mesh\'s config', (v: string, prev: string[] = []) => [...prev, v])
+    .description('analyze Istio configuration and print validation messages (like istioctl analyze): the running mesh\'s objects and the files given')
+    .option('-f, --filename <path>', 'file or directory to analyze (repeatable), with the running mesh\'s objects unless --use-kube=false', (v: string, prev: string[] = []) => [...prev, v])
     .option('-n, --namespace <ns>', 'namespace for objects without one, and the one analyzed', 'default')
     .option('-A, --all-namespaces', 'analyze all namespaces')
+    .option('--use-kube [bool]', 'analyze the running mesh\'s objects too; --use-kube=false analyzes the files only', bool, true)
     .action(async (opts: AnalyzeOpts) => {
       const files = opts.filename ?? [];
-      const mesh = files.length > 0 ? undefined : runningMesh();
-      if (files.length === 0 && mesh === undefined) throw new CliError('no input: give -f FILE|DIR or start a mesh with strait up');
-      const { objects, parseErrors } = loadInputs(mesh ? [mesh.configDir] : files);
+      const mesh = opts.useKube ? runningMesh() : undefined;
+      if (files.length === 0 && mesh === undefined) {
+        throw new CliError(opts.useKube ? 'no input: give -f FILE|DIR or start a mesh with strait up' : 'no input: give -f FILE|DIR (--use-kube=false analyzes files only)');
+      }
+      const fromMesh = mesh ? loadInputs([mesh.configDir]) : { objects: [], parseErrors: [] };
+      const fromFiles = loadInputs(files);
+      // The files' objects come last: one of the same kind, namespace and name replaces the mesh's (analyze's normalize).
+      const objects = [...fromMesh.objects, ...fromFiles.objects];
+      const parseErrors = [...fromMesh.parseErrors, ...fromFiles.parseErrors];
       for (const e of parseErrors) process.stderr.write(`Error(s) adding files: ${e}\n`);
       const all = Boolean(opts.allNamespaces);
       const target = all ? 'all namespaces' : `namespace: ${opts.namespace}`;

@@ -1,5 +1,5 @@
-// `strait dashboard NAME`: as istioctl dashboard, the URL of a mesh component's UI: envoy (a
-// pod's admin), controlz (the control plane's :15014), the zipkin and prometheus addons; --browser opens it.
+// `strait dashboard NAME`: as istioctl dashboard, the URL of a mesh component's UI: envoy (a pod's admin),
+// controlz (the control plane's debug page on :15014, checked to answer), the zipkin and prometheus addons; --browser opens it.
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
@@ -29,6 +29,13 @@ function urlOf(name: string, pod: string | undefined, namespace: string | undefi
   throw new CliError(`Error: unknown dashboard "${name}" (one of envoy, controlz, ${[...RUN_ADDONS, ...OTHER_ADDONS].join(', ')})`);
 }
 
+/** Refuses (exit 1) a URL that does not answer 200 within 5 s, naming `what` and why. */
+async function mustAnswer(url: string, what: string): Promise<void> {
+  const why = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    .then(async (r) => { await r.body?.cancel(); return r.ok ? undefined : `HTTP ${r.status}`; }, (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
+  if (why !== undefined) throw new CliError(`Error: ${what} does not answer at ${url} (${why})`);
+}
+
 /** Adds the `dashboard` subcommand (alias dash, d). */
 export function registerDashboardCommand(program: Command): void {
   program
@@ -37,8 +44,9 @@ export function registerDashboardCommand(program: Command): void {
     .description('print (or open, with --browser) the URL of a dashboard: envoy POD, controlz, zipkin, prometheus')
     .option('-n, --namespace <ns>', 'namespace of the pod')
     .option('--browser', 'open the URL with xdg-open')
-    .action((name: string, pod: string | undefined, flags: { namespace?: string; browser?: boolean }) => {
+    .action(async (name: string, pod: string | undefined, flags: { namespace?: string; browser?: boolean }) => {
       const url = urlOf(name, pod, flags.namespace);
+      if (name === 'controlz' || name === 'istiod-debug') await mustAnswer(url, 'the control plane');
       process.stdout.write(`${url}\n`);
       if (flags.browser) spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
     });

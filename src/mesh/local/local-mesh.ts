@@ -23,7 +23,8 @@ import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
 import { sidecarInjected } from './injection.js';
 import { ADMIN_PORT, HTTP_PROXY_PORT, LocalPod, type PodPaths } from './pod.js';
-import { portForward, type PortForward } from './port-forward.js';
+import type { PortForward } from './port-forward.js';
+import { GATEWAY_HTTP_PORT, publishGatewayPorts, type PublishedPort } from './gateway-ports.js';
 import { serviceEndpoints } from './service-endpoints.js';
 import { startServiceProxy, type ServiceProxy } from './service-proxy.js';
 import type { Profile } from './profiles.js';
@@ -75,6 +76,8 @@ export class LocalMesh {
   private readonly store = new MemoryConfigStore();
   private readonly addresses: AddressPool;
   private readonly objects = new Map<string, Manifest>();
+  /** The keys of the objects the mesh installs itself (the gateways' Services), not the user's. */
+  private readonly installed = new Set<string>();
   private readonly pods = new Map<string, LocalPod[]>();
   private readonly podTokens = new Map<string, string>();
   private source?: DirectorySource;
@@ -82,7 +85,9 @@ export class LocalMesh {
   private caServer?: CaServer;
   /** What each pod's agent gets its certificate with: the CA's address, the root, and per-pod tokens. */
   private security?: { caAddress: string; rootCertFile: string; tokens: Map<string, WorkloadIdentity> };
-  private forward?: PortForward;
+  private forwards: PortForward[] = [];
+  /** The ingress gateway's ports published on ingressHost (gateway-ports.ts). */
+  private published: PublishedPort[] = [];
   /** The service proxy of each namespace with pods that have no sidecar (started with the first one). */
   private readonly serviceProxies = new Map<string, Promise<ServiceProxy>>();
   private addons?: MeshAddons;
@@ -122,7 +127,7 @@ export class LocalMesh {
       this.o.progress(`${p.state.type === 'router' ? 'gateway' : 'pod'} ${p.state.name}.${p.state.namespace} ready on ${p.state.podIp}`);
     })]);
     const ingress = this.o.profile.ingress ? gateways[0]!.state : undefined;
-    if (ingress) this.forward = await portForward(this.o.ingressHost, this.o.ingressPort, { host: ingress.podIp, port: 8080 });
+    if (ingress) ({ forwards: this.forwards, published: this.published } = await publishGatewayPorts(INGRESS_GATEWAY.service, ingress.podIp, this.o.ingressHost, this.o.ingressPort));
   }
 
   /** The mesh config before any istio ConfigMap: Istio's defaults, the profile's, then the install's --set meshConfig.*. */
@@ -158,12 +163,15 @@ export class LocalMesh {
   }
 
   /** host:port of the published ingress gateway, '' when the profile has none. */
-  get ingressAddress(): string { return this.forward ? `${this.o.ingressHost}:${this.forward.port}` : ''; }
+  get ingressAddress(): string { return this.published.find((p) => p.targetPort === GATEWAY_HTTP_PORT)?.address ?? ''; }
+
+  /** Every published port of the ingress gateway, [] when the profile has none. */
+  get ingressPorts(): PublishedPort[] { return this.published; }
 
   state(pid: number, controlUrl: string): MeshState {
     return {
       pid, controlUrl, xdsAddress: `127.0.0.1:${this.pilot?.xdsPort}`, monitoringAddress: `127.0.0.1:${this.pilot?.monitoringPort}`,
-      configDir: this.configDir, ingressAddress: this.ingressAddress,
+      configDir: this.configDir, ingressAddress: this.ingressAddress, ingressPorts: this.published,
       pods: this.podStates(), addons: this.addons?.urls ?? {},
     };
   }
@@ -183,6 +191,7 @@ export class LocalMesh {
       if (same) continue;
       this.objects.set(key, o);
       if (isMeshConfigMap(o)) this.meshConfigMapChanged((o as { data?: unknown }).data ?? {});
+      this.installed.delete(key);
       const w = workloadOf(o);
       // Pilot sees a Deployment's pods as the Pod objects written here, not the Deployment itself
       // (from which its registry would make up pods of its own).
@@ -225,8 +234,13 @@ export class LocalMesh {
     return [...this.objects.values()];
   }
 
+  /** The objects the user applied (what `strait up` applies again after `strait down`). */
+  applied(): Manifest[] {
+    return this.list().filter((o) => !this.installed.has(manifestKey(o)));
+  }
+
   async stop(): Promise<void> {
-    await this.forward?.close();
+    await Promise.all(this.forwards.map((f) => f.close()));
     await Promise.all([...this.serviceProxies.values()].map(async (p) => (await p.catch(() => undefined))?.close()));
     await this.addonsStarted?.catch(() => undefined);
     await this.addons?.stop();
@@ -267,6 +281,7 @@ export class LocalMesh {
 
   private startGateway(g: GatewaySpec): LocalPod {
     this.objects.set(manifestKey(g.service), g.service);
+    this.installed.add(manifestKey(g.service));
     this.writeObject(manifestKey(g.service), g.service);
     return this.startPod(`Deployment/istio-system/${g.deployment}`, undefined, g);
   }

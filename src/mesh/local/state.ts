@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from '../../cli/cli-error.js';
+import type { PublishedPort } from './gateway-ports.js';
 
 /** One local pod: its sidecar (or gateway proxy) and its app. */
 export interface PodState {
@@ -47,6 +48,8 @@ export interface MeshState {
   configDir: string;
   /** Where the ingress gateway's port 8080 is published (host:port). */
   ingressAddress: string;
+  /** Every target port of the ingress gateway's Service and where it is published (the book's port-forwards). */
+  ingressPorts: PublishedPort[];
   pods: PodState[];
   /** Empty when the mesh runs without addons. */
   addons: MeshAddonUrls;
@@ -69,6 +72,11 @@ export function podLogFile(dir: string, pod: string, container: 'app' | 'istio-p
 
 export function stateFile(): string {
   return join(straitHome(), 'mesh.json');
+}
+
+/** The objects applied to the mesh, kept across `strait down` and `strait up` (applied-objects.ts). */
+export function appliedObjectsFile(): string {
+  return join(straitHome(), 'objects.yaml');
 }
 
 /** The lock of the `strait up` that owns the mesh (mesh-lock.ts). */

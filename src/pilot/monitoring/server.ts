@@ -4,8 +4,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PilotMetrics } from './metrics.js';
 
-/** An extra GET handler: path (without query) -> JSON-able value or text. */
+/** An extra GET handler: path (without query) -> JSON-able value, text, or an HtmlPage. */
 export type DebugRoute = (query: URLSearchParams) => Promise<unknown> | unknown;
+
+/** What a route answers as a page (text/html) rather than JSON or text. */
+export class HtmlPage {
+  constructor(readonly html: string) {}
+}
 
 export interface MonitoringServer {
   readonly port: number;
@@ -32,7 +37,8 @@ export async function startMonitoringServer(metrics: PilotMetrics, opts: {
     const route = opts.routes?.[url.pathname];
     if (route === undefined) return reply(404, 'text/plain', '404 page not found\n');
     void Promise.resolve().then(() => route(url.searchParams)).then(
-      (v) => (typeof v === 'string' ? reply(200, 'text/plain', v) : reply(200, 'application/json', `${JSON.stringify(v, null, 2)}\n`)),
+      (v) => (v instanceof HtmlPage ? reply(200, 'text/html; charset=utf-8', v.html)
+        : typeof v === 'string' ? reply(200, 'text/plain', v) : reply(200, 'application/json', `${JSON.stringify(v, null, 2)}\n`)),
       (e: Error) => reply(500, 'text/plain', `${e.message}\n`));
   });
   await new Promise<void>((resolve, reject) => {

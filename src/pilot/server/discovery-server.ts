@@ -177,7 +177,7 @@ export class DiscoveryServer {
     if (this.opts.monitoringPort !== null) {
       this.monitoring = await startMonitoringServer(this.metrics, {
         host: this.opts.monitoringHost, port: this.opts.monitoringPort ?? 15014, version: this.opts.version,
-        routes: debugRoutes(this),
+        routes: debugRoutes(this, this.opts.version ?? 'unknown'),
       });
     }
   }

@@ -1,0 +1,51 @@
+// `npm run build`: the generated protos (gen-protos.mjs skips when its inputs are unchanged), then tsc
+// --incremental, skipped when dist/ is newer than every source: `npm start` after `npm install` starts at once.
+// It leaves the checkout's own modification time as it found it, so npx keeps trusting npm's record of node_modules.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Written after every build that succeeded: dist/ is up to date with the sources older than it. */
+const stamp = join(root, 'dist', '.build-stamp');
+const SOURCE_DIRS = ['src', 'test', 'bench', 'samples'];
+
+/** The newest modification time among the TypeScript sources, tsconfig.json and package.json. */
+function newestSource() {
+  let newest = Math.max(statSync(join(root, 'tsconfig.json')).mtimeMs, statSync(join(root, 'package.json')).mtimeMs);
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') || e.name === '.stamp') newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(join(root, d));
+  return newest;
+}
+
+/**
+ * npm's record of node_modules (node_modules/.package-lock.json) counts as out of date once the checkout's
+ * directory is newer than it; then every `npx strait` reads the whole node_modules tree first (seconds, with
+ * no output). Creating dist/ and build/ here would make it so after `npm install`: the time is put back after.
+ */
+const rootTimes = statSync(root);
+const restoreRootTime = () => {
+  if (statSync(root).mtimeMs !== rootTimes.mtimeMs) utimesSync(root, rootTimes.atime, rootTimes.mtime);
+};
+process.on('exit', restoreRootTime);
+
+execFileSync(process.execPath, [join(root, 'scripts', 'gen-protos.mjs')], { stdio: 'inherit' });
+if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource()) {
+  console.log('dist/ is up to date');
+} else {
+  const started = Date.now();
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  // The build info lives in dist/: removing dist/ makes the next build a full one (tsc does not check its outputs).
+  execFileSync(process.execPath, [tsc, '-p', root, '--incremental', '--tsBuildInfoFile', join(root, 'dist', '.tsbuildinfo')], { stdio: 'inherit' });
+  // Dated when tsc started: a source edited while it ran is newer, and the next build compiles it.
+  writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
+  utimesSync(stamp, new Date(started), new Date(started));
+  console.log(`compiled into dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
