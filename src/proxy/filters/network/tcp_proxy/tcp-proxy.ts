@@ -7,7 +7,7 @@ import { HeaderMap, type RequestHead } from '../../../http/headers.js';
 import type { ClusterInfoImpl } from '../../../upstream/cluster-info.js';
 import type { HostImpl } from '../../../upstream/host.js';
 import { connectFailure } from '../../../upstream/pool/connect-error.js';
-import { openTransport, type TransportOwner } from '../../../upstream/pool/transport.js';
+import { connectionInfo, openTransport, type TransportOwner } from '../../../upstream/pool/transport.js';
 import type { LoadBalancerContext, Resource } from '../../../upstream/types.js';
 import type { TcpProxyConfig } from './config.js';
 
@@ -171,10 +171,9 @@ export class TcpProxySession implements TransportOwner {
     const ci = this.clusterInfo!;
     ci.stats.upstream_cx_connect_ms.record(performance.now() - this.upstreamCreatedMs);
     for (const t of this.trackers) t.onUpstreamConnected();
-    if (up.localAddress !== undefined) {
-      this.info.upstreamLocalAddress = up.localAddress.includes(':')
-        ? `[${up.localAddress}]:${up.localPort}` : `${up.localAddress}:${up.localPort}`;
-    }
+    const conn = connectionInfo(up);
+    this.info.upstreamLocalAddress = conn.localAddress;
+    this.info.upstreamSsl = conn.ssl;
     up.allowHalfOpen = true;
     up.on('data', this.onUpstreamData);
     up.on('end', () => this.downstream.end());
