@@ -2,21 +2,32 @@
 // the profile `strait up` runs; verify-install checks the running mesh has each of its parts ready.
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { PROFILES, installedProfile, saveProfile } from '../../mesh/local/profiles.js';
+import { MESH_CONFIG_SETTINGS, PROFILES, installedProfile, saveProfile, type MeshConfigSettings } from '../../mesh/local/profiles.js';
 import { readMeshState } from '../../mesh/local/state.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+const meshSetting = (key: string): typeof MESH_CONFIG_SETTINGS[number] | undefined =>
+  MESH_CONFIG_SETTINGS.find((k) => key === `meshConfig.${k}`);
+
 function install(flags: { set?: string[] }): void {
   let name = 'default';
+  const meshConfig: MeshConfigSettings = {};
   for (const kv of flags.set ?? []) {
     const [key, value] = [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)];
-    if (key !== 'profile' || !kv.includes('=')) throw new CliError(`Error: unsupported --set ${kv} (only profile=${Object.keys(PROFILES).join('|')})`);
+    const setting = meshSetting(key);
+    if (kv.includes('=') && setting !== undefined) {
+      meshConfig[setting] = value;
+      continue;
+    }
+    if (key !== 'profile' || !kv.includes('=')) {
+      throw new CliError(`Error: unsupported --set ${kv} (only profile=${Object.keys(PROFILES).join('|')}, ${MESH_CONFIG_SETTINGS.map((k) => `meshConfig.${k}`).join(', ')})`);
+    }
     name = value;
   }
   const p = PROFILES[name];
   if (!p) throw new CliError(`Error: unknown profile "${name}"; available profiles: ${Object.keys(PROFILES).join(', ')}`);
-  saveProfile(name);
+  saveProfile(name, meshConfig);
   const parts = ['✔ Strait core installed', '✔ Istiod (strait pilot) installed'];
   if (p.ingress) parts.push('✔ Ingress gateways installed');
   if (p.egress) parts.push('✔ Egress gateways installed');
@@ -53,7 +64,7 @@ async function verifyInstall(): Promise<void> {
 /** Adds `install` and `verify-install`. */
 export function registerInstallCommands(program: Command): void {
   program.command('install').description('choose the install profile `strait up` runs: minimal, default (+ ingress gateway), demo (+ egress gateway)')
-    .option('--set <key=value>', 'profile=NAME (repeatable, as istioctl)', collect)
+    .option('--set <key=value>', 'profile=NAME, meshConfig.accessLogFile=PATH, meshConfig.accessLogFormat=FORMAT (repeatable, as istioctl)', collect)
     .option('-y, --skip-confirmation', 'accepted for istioctl compatibility (nothing to confirm)')
     .action(install);
   program.command('verify-install').description('check that the running mesh has every part of its profile ready').action(verifyInstall);

@@ -97,6 +97,7 @@ export class LocalMesh {
     this.pilot = new DiscoveryServer({
       source: this.store, translators: defaultTranslators, mesh: {
         ...defaultMeshConfig(), enableAutoMtls: true, workloadSds: true, tracingSampling: this.o.profile.traceSampling, accessLogFile: this.o.profile.accessLogFile,
+        accessLogFormat: this.o.profile.accessLogFormat,
       },
       xdsHost: '127.0.0.1', xdsPort: this.o.xdsPort, monitoringHost: '127.0.0.1', monitoringPort: this.o.monitoringPort,
       debounceAfterMs: 20, debounceMaxMs: 1000, version: this.o.version, log: this.o.log,
