@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { curl, type CurlResult } from './lib/curl.js';
 import { sClient } from './lib/s-client.js';
+import { straitWithHome } from './lib/strait-cli.js';
 import { newHome, startMesh } from './lib/strait-up.js';
 import { waitFor } from './lib/wait.js';
 import { MeshCa } from '../src/pilot/ca/mesh-ca.js';
@@ -19,6 +20,10 @@ import { BOOK_DIR } from '../samples/book-corpus.js';
 const CH9 = join(BOOK_DIR, 'ch9');
 const ISSUER = 'auth@istioinaction.io';
 const HOST = ['-H', 'Host: webapp.istioinaction.io'];
+/** meshConfig.accessLogFormat: who called (the client certificate's URI SAN) and whom we called (the server's). */
+const LOG_FORMAT = '"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%" %RESPONSE_CODE% %UPSTREAM_CLUSTER% '
+  + 'downstream_peer=%DOWNSTREAM_PEER_URI_SAN% upstream_peer=%UPSTREAM_PEER_URI_SAN%';
+const spiffe = (sa: string): string => `spiffe://cluster.local/ns/istioinaction/sa/${sa}`;
 
 const sh = (cmd: string, args: string[]): Promise<void> => new Promise((resolve, reject) => {
   execFile(cmd, args, (err, _so, se) => (err ? reject(new Error(`${cmd}: ${se}`)) : resolve()));
@@ -35,9 +40,14 @@ test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => 
   const home = newHome('strait-up-ch9-');
   const tmp = mkdtempSync(join(tmpdir(), 'strait-ch9-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const install = await straitWithHome(home, ['install', '--set', 'profile=demo', '--set', `meshConfig.accessLogFormat=${LOG_FORMAT}`]);
+  assert.equal(install.code, 0, install.stderr);
   const mesh = await startMesh(t, home, ['--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'], 90_000);
   const { state, run } = mesh;
   const pod = (d: string) => state.pods.find((p) => p.deployment === d)!;
+  /** Waits for an access log line of the deployment's proxy that matches `re`. */
+  const logLine = (d: string, re: RegExp): Promise<string> => waitFor(`${d}'s access log to show ${re}`, 10_000, () =>
+    readFileSync(join(home, 'run', 'logs', `${pod(d).name}.istio-proxy.log`), 'utf8').split('\n').find((l) => re.test(l)), 100);
   const catalog = pod('catalog');
   const webapp = pod('webapp');
   assert.equal(catalog.serviceAccount, 'catalog');
@@ -72,7 +82,7 @@ test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => 
   const http = 'GET /items HTTP/1.1\r\nHost: catalog\r\nConnection: close\r\n\r\n';
   const noCert = await sClient(`${catalog.podIp}:3000`, ['-showcerts', '-ign_eof', '-CAfile', rootCa], http);
   const serverCert = firstCert(noCert.stdout);
-  assert.equal(serverCert.subjectAltName, 'URI:spiffe://cluster.local/ns/istioinaction/sa/catalog');
+  assert.equal(serverCert.subjectAltName, `URI:${spiffe('catalog')}`);
   assert.match(noCert.stdout, /Verify return code: 0 \(ok\)/);
   assert.doesNotMatch(noCert.stdout, /HTTP\/1\.1/, 'no answer without a client certificate');
   assert.match(noCert.stdout + noCert.stderr, /alert certificate required/);
@@ -93,6 +103,13 @@ test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => 
   assert.match(fromWebapp, /connection_security_policy="mutual_tls"/);
   assert.match(fromWebapp, /source_principal="spiffe:\/\/cluster\.local\/ns\/istioinaction\/sa\/webapp"/);
   assert.match(fromWebapp, /destination_principal="spiffe:\/\/cluster\.local\/ns\/istioinaction\/sa\/catalog"/);
+
+  // Access logs name the peers where the format asks: catalog's inbound its caller (webapp, or the openssl
+  // client's identity), webapp's outbound the server it reached, the gateway's the webapp it reached.
+  await logLine('catalog', new RegExp(`"GET /items" 200 inbound\\|3000\\|\\| downstream_peer=${spiffe('webapp')} upstream_peer=-$`));
+  await logLine('catalog', new RegExp(`"GET /items" 200 inbound\\|3000\\|\\| downstream_peer=${spiffe('sleep')} upstream_peer=-$`));
+  await logLine('webapp', new RegExp(`"GET /items" 200 outbound\\|80\\|\\|catalog\\.istioinaction\\.svc\\.cluster\\.local downstream_peer=- upstream_peer=${spiffe('catalog')}$`));
+  await logLine('istio-ingressgateway', new RegExp(`"GET /api/catalog" 200 outbound\\|80\\|\\|webapp\\.istioinaction\\.svc\\.cluster\\.local downstream_peer=- upstream_peer=${spiffe('webapp')}$`));
 
   // 2. Deny all, then allow the gateway and webapp (catalog still denies webapp: webapp answers 500),
   // then catalog for webapp's identity only.
