@@ -38,12 +38,16 @@ const firstCert = (out: string): X509Certificate => {
 
 test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => {
   const home = newHome('strait-up-ch9-');
+  let lap = Date.now();
+  const laps: string[] = [];
+  const done = (what: string): void => { laps.push(`${what} ${((Date.now() - lap) / 1000).toFixed(1)} s`); lap = Date.now(); };
   const tmp = mkdtempSync(join(tmpdir(), 'strait-ch9-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const install = await straitWithHome(home, ['install', '--set', 'profile=demo', '--set', `meshConfig.accessLogFormat=${LOG_FORMAT}`]);
   assert.equal(install.code, 0, install.stderr);
   const mesh = await startMesh(t, home, ['--ingress-port', '0', '--xds-port', '0', '--monitoring-port', '0'], 90_000);
   const { state, run } = mesh;
+  done('mesh up');
   const pod = (d: string) => state.pods.find((p) => p.deployment === d)!;
   /** Waits for an access log line of the deployment's proxy that matches `re`. */
   const logLine = (d: string, re: RegExp): Promise<string> => waitFor(`${d}'s access log to show ${re}`, 10_000, () =>
@@ -111,6 +115,8 @@ test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => 
   await logLine('webapp', new RegExp(`"GET /items" 200 outbound\\|80\\|\\|catalog\\.istioinaction\\.svc\\.cluster\\.local downstream_peer=- upstream_peer=${spiffe('catalog')}$`));
   await logLine('istio-ingressgateway', new RegExp(`"GET /api/catalog" 200 outbound\\|80\\|\\|webapp\\.istioinaction\\.svc\\.cluster\\.local downstream_peer=- upstream_peer=${spiffe('webapp')}$`));
 
+  done('STRICT mTLS, metrics, access logs');
+
   // 2. Deny all, then allow the gateway and webapp (catalog still denies webapp: webapp answers 500),
   // then catalog for webapp's identity only.
   await apply('policy-deny-all-mesh.yaml');
@@ -126,6 +132,8 @@ test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => 
   const sleepDenied = await sClient(`${catalog.podIp}:3000`, ['-quiet', '-CAfile', rootCa, '-cert', join(tmp, 'cert.pem'), '-key', join(tmp, 'key.pem')], http);
   assert.match(sleepDenied.stdout, /HTTP\/1\.1 403 Forbidden/);
   assert.match(sleepDenied.stdout, /RBAC: access denied/);
+
+  done('authorization');
 
   // 3. End users at the gateway: a RequestAuthentication for auth@istioinaction.io and a DENY without a request principal.
   const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -157,10 +165,13 @@ spec:
   const otherIssuer = await get(bearer(await token('old-auth@istioinaction.io', 'user')));
   assert.equal(otherIssuer.status, 401);
   assert.equal(otherIssuer.body, 'Jwt issuer is not configured');
-  // Only admins: the GET rule for everyone goes, an ALLOW on the group claim comes.
-  await remove('policy-allow-view-gw.yaml');
+  // Only admins: an ALLOW on the group claim comes, then the GET rule for everyone goes (in this order, no
+  // push in between denies everyone).
   await apply('enduser/allow-mesh-all-ops-admin.yaml');
+  await remove('policy-allow-view-gw.yaml');
   await expect(403, bearer(user), '403 for a user token');
   assert.equal((await get(bearer(admin))).status, 200);
   assert.equal((await get(bearer(user))).status, 403);
+  done('end-user JWTs');
+  t.diagnostic(laps.join(', '));
 });
