@@ -92,6 +92,11 @@ test('strait up runs the book\'s chapter 9', { timeout: 170_000 }, async (t) => 
   assert.match(noCert.stdout + noCert.stderr, /alert certificate required/);
   t.diagnostic(`without a client certificate: ${/.*alert.*/i.exec(noCert.stdout + noCert.stderr)?.[0]}`);
 
+  // A workload-level PERMISSIVE (the mesh stays STRICT): webapp takes plaintext again, catalog still does not.
+  await apply('workload-permissive-peer-authn.yaml');
+  await waitFor('webapp to take plaintext again', 15_000, async () => ((await curl(`http://${webapp.podIp}:8080/api/catalog`).catch(() => undefined))?.status === 200 ? true : undefined), 100);
+  assert.equal(await curl(direct).then(() => 'answered', () => 'refused'), 'refused');
+
   const ca = await MeshCa.open({ dir: join(home, 'ca') });
   await sh('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/O=sleep', '-keyout', join(tmp, 'key.pem'), '-out', join(tmp, 'csr.pem')]);
   const chain = await ca.sign(readFileSync(join(tmp, 'csr.pem'), 'utf8'), ['spiffe://cluster.local/ns/istioinaction/sa/sleep']);
