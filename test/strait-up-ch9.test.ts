@@ -170,6 +170,11 @@ spec:
   const otherIssuer = await get(bearer(await token('old-auth@istioinaction.io', 'user')));
   assert.equal(otherIssuer.status, 401);
   assert.equal(otherIssuer.body, 'Jwt issuer is not configured');
+  const expiredJwt = await new SignJWT({ group: 'user' }).setProtectedHeader({ alg: 'RS256', kid: 'ch9' }).setIssuer(ISSUER)
+    .setSubject('user@istioinaction.io').setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(privateKey);
+  const expired = await get(bearer(expiredJwt));
+  assert.equal(expired.status, 401);
+  assert.equal(expired.body, 'Jwt is expired');
   // Only admins: an ALLOW on the group claim comes, then the GET rule for everyone goes (in this order, no
   // push in between denies everyone).
   await apply('enduser/allow-mesh-all-ops-admin.yaml');
