@@ -1,5 +1,5 @@
-// Test helper: `openssl s_client` to 127.0.0.1:<port> sending one HTTP/1.1 request, its output
-// collected; every run is bounded to 10 s.
+// Test helper: `openssl s_client` to 127.0.0.1:<port> (or host:port) sending one HTTP/1.1 request, its
+// output collected; every run is bounded to 10 s.
 import { spawn } from 'node:child_process';
 
 /** What s_client printed and how it exited. */
@@ -9,10 +9,10 @@ export interface SClientResult {
   code: number | null;
 }
 
-/** Runs `openssl s_client -connect 127.0.0.1:<port> ARGS...` and writes `request` to it. */
-export function sClient(port: number, args: string[], request = 'GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n'): Promise<SClientResult> {
+/** Runs `openssl s_client -connect 127.0.0.1:<port> ARGS...` (or `host:port` given as a string) and writes `request` to it. */
+export function sClient(port: number | string, args: string[], request = 'GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n'): Promise<SClientResult> {
   return new Promise((resolve) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('openssl', ['s_client', '-connect', typeof port === 'number' ? `127.0.0.1:${port}` : port, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

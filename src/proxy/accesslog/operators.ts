@@ -7,6 +7,7 @@ import { AccessLogConfigError } from './errors.js';
 import { TimeFormat, DEFAULT_TIME_PATTERN } from './time-format.js';
 import { FormatPart, type PartValue } from './format-part.js';
 import { HeaderSource, makeHeaderPart } from './header-operators.js';
+import { TLS_SIMPLE_OPERATORS, TLS_TIME_OPERATORS } from './tls-operators.js';
 
 /** A value fixed at config time (HOSTNAME, ENVIRONMENT). */
 class ConstantPart extends FormatPart {
@@ -347,6 +348,9 @@ const COMMANDS = new Map<string, CommandSpec>([
     },
   }],
 ]);
+
+for (const [name, make] of TLS_SIMPLE_OPERATORS) COMMANDS.set(name, simple(make));
+for (const [name, make] of TLS_TIME_OPERATORS) COMMANDS.set(name, { syntax: PARAMS_OPTIONAL, make });
 
 /** Builds the part for `%COMMAND(sub):maxLength%`; maxLength is -1 when absent. */
 export function makeCommandPart(command: string, sub: string | undefined, maxLength: number): FormatPart {

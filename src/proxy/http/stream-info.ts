@@ -1,7 +1,7 @@
 // Per-request facts gathered while a stream runs: timings, flags, bytes, upstream host.
 // Access logs, stats and tracing read it; the connection manager and router fill it in.
 import type { RequestHead, ResponseHead, HeaderMap } from './headers.js';
-import type { DownstreamSsl } from '../tls/downstream-ssl.js';
+import type { SslConnectionInfo } from '../tls/ssl-connection-info.js';
 
 /** Envoy's response flags, in the order they are printed (comma-joined). */
 export const RESPONSE_FLAGS = [
@@ -72,9 +72,9 @@ export class StreamInfo {
   downstreamDirectRemoteAddress = '';
   requestedServerName = '';
   /** The downstream connection's TLS facts (peer certificate, URI SANs); undefined for plaintext. */
-  downstreamSsl?: DownstreamSsl;
-  /** The upstream connection's TLS facts, as the same structure (tcp_proxy sets it; its peer is the server). */
-  upstreamSsl?: DownstreamSsl;
+  downstreamSsl?: SslConnectionInfo;
+  /** The upstream connection's TLS facts (the server's certificate); undefined for plaintext or before one. */
+  upstreamSsl?: SslConnectionInfo;
   attemptCount = 0;
   /** Facts filters share for one stream (Envoy's filter state), by key, e.g. the discovered peers. */
   readonly filterState = new Map<string, unknown>();

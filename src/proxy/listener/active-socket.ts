@@ -7,7 +7,7 @@ import { HcmConnection } from '../http/conn-manager/connection.js';
 import { StreamInfo } from '../http/stream-info.js';
 import { log } from '../log.js';
 import type { RbacInput } from '../filters/rbac/input.js';
-import { downstreamSsl } from '../tls/downstream-ssl.js';
+import { sslConnectionInfo } from '../tls/ssl-connection-info.js';
 import type { ServerTlsOwner } from '../tls/server-context.js';
 import { plainIp } from './cidr.js';
 import type { FilterChainImpl } from './filter-chain.js';
@@ -214,7 +214,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
         remoteAddress: joinHostPort(i.remoteIp, i.remotePort),
         localAddress: joinHostPort(i.localIp, i.localPort),
         serverName: i.serverName,
-        alpn, ssl: tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined,
+        alpn, ssl: tls && socket instanceof TLSSocket ? sslConnectionInfo(socket) : undefined,
       });
     }
     this.owner.onConnectionCreated(conn, socket);
@@ -231,7 +231,7 @@ export class ActiveSocket implements ListenerFilterCallbacks, ServerTlsOwner {
     const i = this.info;
     const input: RbacInput = {
       localIp: i.localIp, localPort: i.localPort, sourceIp: i.remoteIp, directRemoteIp: i.directRemoteIp, remoteIp: i.remoteIp,
-      serverName: i.serverName, ssl: tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined, head: undefined,
+      serverName: i.serverName, ssl: tls && socket instanceof TLSSocket ? sslConnectionInfo(socket) : undefined, head: undefined,
       metadata: {},
     };
     for (const f of filters) {

@@ -4,6 +4,7 @@ import type { Cluster as ClusterConfig } from '../../xds/gen/envoy/config/cluste
 import type { Counter, Gauge, Histogram } from '../stats/store.js';
 import type { HttpProtocol, RequestHead } from '../http/headers.js';
 import type { RequestEncoder, ResponseDecoder } from '../http/codec/types.js';
+import type { SslConnectionInfo } from '../tls/ssl-connection-info.js';
 
 /** Envoy's health flags, in the order `/clusters` prints them. */
 export const enum HealthFlag {
@@ -202,9 +203,17 @@ export interface LoadBalancerContext {
 /** Why a pool could not give a stream. */
 export type PoolFailureReason = 'overflow' | 'local connection failure' | 'remote connection failure' | 'connection timeout';
 
+/** The connection a pooled stream runs on (Envoy's upstream connection info), for access logs. */
+export interface UpstreamConnectionInfo {
+  /** Our end of the connection, `ip:port`. */
+  readonly localAddress: string;
+  /** Its TLS facts; undefined for plaintext. */
+  readonly ssl: SslConnectionInfo | undefined;
+}
+
 /** Told when a pooled stream is ready or could not be made. */
 export interface PoolCallbacks {
-  onPoolReady(encoder: RequestEncoder, host: Host, protocol: HttpProtocol): void;
+  onPoolReady(encoder: RequestEncoder, host: Host, protocol: HttpProtocol, connection: UpstreamConnectionInfo): void;
   /** transportFailure is e.g. "delayed connect error: Connection refused" or "". */
   onPoolFailure(reason: PoolFailureReason, transportFailure: string, host: Host): void;
 }

@@ -33,7 +33,9 @@ const ISTIO_JSON_LOG_FORMAT: JsonObject = {
 function fileAccessLog(p: ExtensionProvider, mesh: MeshConfig): AccessLog {
   const f = p.envoyFileAccessLog ?? {};
   const labels = f.logFormat?.labels;
-  const text = f.logFormat?.text ?? (mesh.accessLogFormat !== '' ? mesh.accessLogFormat : ISTIO_TEXT_LOG_FORMAT);
+  const custom = f.logFormat?.text ?? mesh.accessLogFormat;
+  // Istio's fileAccessLogFormat: a custom format gets a newline when it has none.
+  const text = custom === '' ? ISTIO_TEXT_LOG_FORMAT : custom.endsWith('\n') ? custom : `${custom}\n`;
   const file = create(FileAccessLogSchema, {
     path: f.path ?? '/dev/stdout',
     accessLogFormat: {

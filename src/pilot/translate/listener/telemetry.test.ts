@@ -42,6 +42,13 @@ test('ch4 enable-ingress-gw-access-logs: the gateway HCM logs to /dev/stdout in 
   assert.equal(hcms(loadBook('ch2/ingress-gateway.yaml', 'istioinaction'), gatewayProxy)[0].accessLog, undefined);
 });
 
+test('a custom access log format gets the newline Istio inserts when it has none', () => {
+  const configs = [...loadBook('ch2/ingress-gateway.yaml', 'istioinaction'), ...loadBook('ch4/enable-ingress-gw-access-logs.yaml', 'istio-system')];
+  const format = (mesh: Partial<MeshConfig>): string => hcms(configs, gatewayProxy, mesh)[0].accessLog[0].typedConfig.logFormat.textFormatSource.inlineString;
+  assert.equal(format({ accessLogFormat: 'peer=%DOWNSTREAM_PEER_URI_SAN%' }), 'peer=%DOWNSTREAM_PEER_URI_SAN%\n');
+  assert.equal(format({ accessLogFormat: 'peer=%DOWNSTREAM_PEER_URI_SAN%\n' }), 'peer=%DOWNSTREAM_PEER_URI_SAN%\n');
+});
+
 test('ch7 add-dimensions-telemetry: istio.stats gets the UPSERT dimensions and the REMOVE tag for requests_total', () => {
   const configs = loadBook('ch7/metrics/v2/add-dimensions-telemetry.yaml', 'istioinaction');
   for (const h of hcms(configs, webapp)) {

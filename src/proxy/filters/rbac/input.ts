@@ -2,7 +2,7 @@
 // the request headers (HTTP only) and the dynamic metadata, read from a stream's StreamInfo.
 import type { RequestHead } from '../../http/headers.js';
 import type { DynamicMetadata, StreamInfo } from '../../http/stream-info.js';
-import type { DownstreamSsl } from '../../tls/downstream-ssl.js';
+import type { SslConnectionInfo } from '../../tls/ssl-connection-info.js';
 
 /** The facts an RBAC engine reads. */
 export interface RbacInput {
@@ -18,7 +18,7 @@ export interface RbacInput {
   /** SNI ('' = none). */
   readonly serverName: string;
   /** TLS facts; undefined on a plaintext connection. */
-  readonly ssl: DownstreamSsl | undefined;
+  readonly ssl: SslConnectionInfo | undefined;
   /** Request headers; undefined for the network filter. */
   readonly head: RequestHead | undefined;
   readonly metadata: DynamicMetadata;

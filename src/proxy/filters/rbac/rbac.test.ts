@@ -8,7 +8,7 @@ import { registry } from '../../../xds/registry.js';
 import { HeaderMap, type RequestHead } from '../../http/headers.js';
 import { RouteConfigError } from '../../router/errors.js';
 import { StatsStore } from '../../stats/store.js';
-import type { DownstreamSsl } from '../../tls/downstream-ssl.js';
+import type { SslConnectionInfo } from '../../tls/ssl-connection-info.js';
 import { RbacEngine, responseDetail } from './engine.js';
 import type { RbacInput } from './input.js';
 import { createRbacStats } from './stats.js';
@@ -22,7 +22,7 @@ function head(method: string, path: string, headers: Record<string, string> = {}
   return { method, path, authority, scheme: 'http', protocol: 'HTTP/1.1', headers: h };
 }
 
-function ssl(uris: string[], dns: string[] = [], subject = ''): DownstreamSsl {
+function ssl(uris: string[], dns: string[] = [], subject = ''): SslConnectionInfo {
   return { peerCertificatePresented: true, uriSanPeerCertificate: uris, dnsSanPeerCertificate: dns, subjectPeerCertificate: subject, uriSanLocalCertificate: [], peerCertificateDer: undefined };
 }
 

@@ -3,7 +3,7 @@
 // stream timers of an HTTP/1 request whose headers are still arriving) and keeps `downstream_cx_*` stats.
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { downstreamSsl, type DownstreamSsl } from '../../tls/downstream-ssl.js';
+import { sslConnectionInfo, type SslConnectionInfo } from '../../tls/ssl-connection-info.js';
 import { createServerConnection } from '../codec/index.js';
 import type { ResponseEncoder, ServerConnection, ServerConnectionCallbacks } from '../codec/types.js';
 import type { HcmConfig } from './config.js';
@@ -48,7 +48,7 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
   readonly localAddress: string;
   readonly localPort: number;
   /** The connection's TLS facts; undefined for plaintext. */
-  readonly ssl: DownstreamSsl | undefined;
+  readonly ssl: SslConnectionInfo | undefined;
   /** The SNI the client sent ('' = none), lower-cased. */
   readonly serverName: string;
   private readonly streams = new Set<ActiveStream>();
@@ -76,7 +76,7 @@ export class HcmConnection implements ServerConnectionCallbacks, HeaderPhaseOwne
     this.remoteAddress = joinHostPort(this.remoteIp, socket.remotePort);
     this.localAddress = joinHostPort(this.localIp, socket.localPort);
     this.localPort = socket.localPort ?? 0;
-    this.ssl = tls && socket instanceof TLSSocket ? downstreamSsl(socket) : undefined;
+    this.ssl = tls && socket instanceof TLSSocket ? sslConnectionInfo(socket) : undefined;
     this.serverName = socket instanceof TLSSocket && typeof socket.servername === 'string' ? socket.servername.toLowerCase() : '';
     const stats = config.stats;
     stats.downstream_cx_total.inc();

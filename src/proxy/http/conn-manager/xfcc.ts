@@ -2,7 +2,7 @@
 // header is removed, kept, appended to or replaced; set_current_client_cert_details which peer facts go in.
 import { createHash } from 'node:crypto';
 import type { HeaderMap } from '../headers.js';
-import type { DownstreamSsl } from '../../tls/downstream-ssl.js';
+import type { SslConnectionInfo } from '../../tls/ssl-connection-info.js';
 
 /** HttpConnectionManager.ForwardClientCertDetails. */
 export type ForwardClientCert = 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY';
@@ -18,7 +18,7 @@ export interface XfccPolicy {
 const XFCC = 'x-forwarded-client-cert';
 
 /** The details Envoy writes for the connection's peer: By, Hash, then the configured ones. */
-function details(policy: XfccPolicy, ssl: DownstreamSsl, der: Buffer): string {
+function details(policy: XfccPolicy, ssl: SslConnectionInfo, der: Buffer): string {
   const parts: string[] = [];
   for (const uri of ssl.uriSanLocalCertificate) parts.push(`By=${uri}`);
   parts.push(`Hash=${createHash('sha256').update(der).digest('hex')}`);
@@ -32,7 +32,7 @@ function details(policy: XfccPolicy, ssl: DownstreamSsl, der: Buffer): string {
 }
 
 /** Applies the policy to a request's headers; `ssl` is the downstream connection's TLS (undefined: plaintext). */
-export function mutateXfcc(headers: HeaderMap, policy: XfccPolicy, ssl: DownstreamSsl | undefined): void {
+export function mutateXfcc(headers: HeaderMap, policy: XfccPolicy, ssl: SslConnectionInfo | undefined): void {
   const forward = policy.forward;
   if (forward === 'ALWAYS_FORWARD_ONLY') return;
   const der = ssl?.peerCertificateDer;

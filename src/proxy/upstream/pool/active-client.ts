@@ -5,8 +5,8 @@ import { createClientConnection } from '../../http/codec/index.js';
 import type { ClientConnection, ClientConnectionCallbacks } from '../../http/codec/types.js';
 import type { ClusterInfoImpl } from '../cluster-info.js';
 import type { HostImpl } from '../host.js';
-import type { Resource } from '../types.js';
-import { alpnFallbackFor, openTransport, type TransportOwner } from './transport.js';
+import type { Resource, UpstreamConnectionInfo } from '../types.js';
+import { alpnFallbackFor, connectionInfo, openTransport, type TransportOwner } from './transport.js';
 
 /** Where a connection is in its life. */
 export const enum ClientState {
@@ -41,6 +41,8 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
   state = ClientState.Connecting;
   codec: ClientConnection | null = null;
   readonly socket: Socket;
+  /** Its local address and TLS facts, once connected. */
+  connection: UpstreamConnectionInfo | null = null;
   /** Streams handed out by newStream but not yet opened on the codec. */
   reserved = 0;
   /** Streams this connection may still start (max_requests_per_connection). */
@@ -111,6 +113,7 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
     if (this.state !== ClientState.Connecting) return;
     this.info.stats.upstream_cx_connect_ms.record(performance.now() - this.createdMs);
     this.codec = createClientConnection(this.socket, this.info.protocol, this);
+    this.connection = connectionInfo(this.socket);
     this.state = ClientState.Connected;
     const maxDuration = this.info.maxConnectionDurationMs;
     if (maxDuration > 0) this.durationTimer = setTimeout(onMaxDuration, maxDuration, this);

@@ -186,7 +186,7 @@ export class ConnPoolImpl implements ConnPool, ClientOwner, PendingOwner {
       this.stats.upstream_cx_max_requests.inc();
       c.state = ClientState.Draining;
     }
-    s.callbacks.onPoolReady(encoder, this.host, this.protocol);
+    s.callbacks.onPoolReady(encoder, this.host, this.protocol, c.connection!);
   }
 
   private enqueue(s: PendingStream): void {

@@ -2,7 +2,10 @@
 // transport socket says (transport_socket_matches, else the cluster's transport_socket), from the cluster's
 // upstream_bind_config source address, with its TCP keepalive. Used by the HTTP pools and the TCP proxy.
 import { connect, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { HttpProtocol } from '../../http/headers.js';
+import { sslConnectionInfo } from '../../tls/ssl-connection-info.js';
+import type { UpstreamConnectionInfo } from '../types.js';
 import type { ClusterInfoImpl } from '../cluster-info.js';
 import type { TransportMatchSubject } from '../transport-socket-matcher.js';
 
@@ -47,4 +50,11 @@ export function openTransport(host: TransportTarget, info: ClusterInfoImpl, alpn
   }
   if (info.tcpKeepaliveMs !== undefined) socket.setKeepAlive(true, info.tcpKeepaliveMs);
   return socket;
+}
+
+/** A connected transport's local address (`ip:port`, IPv6 in brackets; '' for a pipe) and TLS facts. */
+export function connectionInfo(socket: Socket): UpstreamConnectionInfo {
+  const ip = socket.localAddress;
+  const localAddress = ip === undefined ? '' : ip.includes(':') ? `[${ip}]:${socket.localPort}` : `${ip}:${socket.localPort}`;
+  return { localAddress, ssl: socket instanceof TLSSocket ? sslConnectionInfo(socket) : undefined };
 }

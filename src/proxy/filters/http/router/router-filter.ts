@@ -338,6 +338,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   onUpstreamReady(req: UpstreamRequest): void {
     req.host.outlier?.putResult(OutlierResult.LocalOriginConnectSuccess);
     const info = this.cb.streamInfo;
+    info.upstreamLocalAddress = req.connection!.localAddress;
+    info.upstreamSsl = req.connection!.ssl;
     const head = this.upstreamHead!;
     const h = head.headers.clone();
     const expected = this.perTryTimeoutMs > 0 ? this.perTryTimeoutMs : this.timeoutMs;

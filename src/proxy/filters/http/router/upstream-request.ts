@@ -2,7 +2,7 @@
 // request, and hands the response back to the router. A retry is a new UpstreamRequest.
 import type { HeaderMap, HttpProtocol, RequestHead, ResponseHead } from '../../../http/headers.js';
 import type { RequestEncoder, ResponseDecoder, StreamResetReason, WatermarkListener } from '../../../http/codec/types.js';
-import type { Cancellable, Host, PoolCallbacks, PoolFailureReason } from '../../../upstream/types.js';
+import type { Cancellable, Host, PoolCallbacks, PoolFailureReason, UpstreamConnectionInfo } from '../../../upstream/types.js';
 
 /** What an attempt reports to its router. */
 export interface UpstreamRequestOwner {
@@ -20,6 +20,8 @@ export interface UpstreamRequestOwner {
 export class UpstreamRequest implements ResponseDecoder, PoolCallbacks, WatermarkListener {
   encoder: RequestEncoder | null = null;
   protocol: HttpProtocol | null = null;
+  /** The connection the stream runs on, once the pool gave one. */
+  connection: UpstreamConnectionInfo | null = null;
   pending: Cancellable | null = null;
   /** Monotonic ms when the request was handed to the pool. */
   readonly startMs = performance.now();
@@ -35,7 +37,7 @@ export class UpstreamRequest implements ResponseDecoder, PoolCallbacks, Watermar
   constructor(private readonly owner: UpstreamRequestOwner, readonly host: Host) {}
 
   // ---- PoolCallbacks ----
-  onPoolReady(encoder: RequestEncoder, _host: Host, protocol: HttpProtocol): void {
+  onPoolReady(encoder: RequestEncoder, _host: Host, protocol: HttpProtocol, connection: UpstreamConnectionInfo): void {
     this.pending = null;
     if (this.done) {
       encoder.resetStream();
@@ -43,6 +45,7 @@ export class UpstreamRequest implements ResponseDecoder, PoolCallbacks, Watermar
     }
     this.encoder = encoder;
     this.protocol = protocol;
+    this.connection = connection;
     encoder.setWatermarkListener(this);
     this.owner.onUpstreamReady(this);
   }

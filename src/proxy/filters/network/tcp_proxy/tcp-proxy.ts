@@ -7,12 +7,12 @@ import { StreamInfo } from '../../../http/stream-info.js';
 import type { TcpConnectionTracker } from './observer.js';
 import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata } from '../../../istio/peer-info.js';
 import type { PeerExchange } from '../../../istio/tcp-metadata-exchange.js';
-import { downstreamSsl, type DownstreamSsl } from '../../../tls/downstream-ssl.js';
+import type { SslConnectionInfo } from '../../../tls/ssl-connection-info.js';
 import { HeaderMap, type RequestHead } from '../../../http/headers.js';
 import type { ClusterInfoImpl } from '../../../upstream/cluster-info.js';
 import type { HostImpl } from '../../../upstream/host.js';
 import { connectFailure } from '../../../upstream/pool/connect-error.js';
-import { openTransport, type TransportOwner } from '../../../upstream/pool/transport.js';
+import { connectionInfo, openTransport, type TransportOwner } from '../../../upstream/pool/transport.js';
 import type { LoadBalancerContext, Resource } from '../../../upstream/types.js';
 import type { TcpProxyConfig } from './config.js';
 
@@ -35,7 +35,7 @@ export interface DownstreamMeta {
   /** The ALPN protocol the downstream TLS handshake negotiated. */
   readonly alpn?: string;
   /** The downstream TLS facts (undefined for plaintext). */
-  readonly ssl?: DownstreamSsl;
+  readonly ssl?: SslConnectionInfo;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -188,14 +188,12 @@ export class TcpProxySession implements TransportOwner {
     this.upstreamConnected = true;
     const ci = this.clusterInfo!;
     ci.stats.upstream_cx_connect_ms.record(performance.now() - this.upstreamCreatedMs);
+    const conn = connectionInfo(up);
+    this.info.upstreamLocalAddress = conn.localAddress;
+    this.info.upstreamSsl = conn.ssl;
     const secure = up instanceof TLSSocket ? up : undefined;
-    if (secure !== undefined) this.info.upstreamSsl = downstreamSsl(secure);
     this.upExchange = ci.peerExchange?.start(secure?.alpnProtocol || undefined, this.cfg.localNode, this.cfg.rootStats) ?? null;
     this.maybeReady();
-    if (up.localAddress !== undefined) {
-      this.info.upstreamLocalAddress = up.localAddress.includes(':')
-        ? `[${up.localAddress}]:${up.localPort}` : `${up.localAddress}:${up.localPort}`;
-    }
     up.allowHalfOpen = true;
     up.on('data', this.onUpstreamData);
     up.on('end', () => this.onUpstreamEnd());
