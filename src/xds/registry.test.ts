@@ -65,3 +65,9 @@ test('a fresh process resolves nested Anys in JSON and writes them back', () => 
   assert.equal(hcm.httpFilters[0]!.typedConfig['typeUrl'], 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors');
   assert.deepEqual(hcm.httpFilters[1]!.typedConfig, { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC', rules: { action: 'DENY' } });
 });
+
+test('generated files keep their real dependencies, in import order (file-desc.ts)', () => {
+  for (const file of ALL_FILES) {
+    assert.deepEqual(file.dependencies.map((d) => d.proto.name), file.proto.dependency, file.proto.name);
+  }
+});
