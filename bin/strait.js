@@ -9,7 +9,9 @@ if (!existsSync(main)) {
   process.stderr.write('strait: dist/ is missing: run `npm run build` first\n');
   process.exit(1);
 }
-const cli = await import(main.href);
+// `strait proxy` (a sidecar's start-up) loads only its own command: docs/performance.md.
+const entry = process.argv[2] === 'proxy' ? new URL('../dist/src/cli/proxy-main.js', import.meta.url) : main;
+const cli = await import(entry.href);
 cli.installProcessGuards();
 const code = await cli.run(process.argv);
 // On success the proxy may still be serving: let the event loop decide when to exit (with the

@@ -74,3 +74,13 @@ export function treePeakRssBytes(root: number): number {
   }
   return kb * 1024;
 }
+
+/** The current resident set size (VmRSS) of one process, in bytes (0 if it has ended). */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,6 +1,7 @@
 // What both ADS variants share: one grpc-js channel and bidi stream, the node, responses applied
 // one at a time in arrival order, connected state, and reconnect with jittered back-off.
-import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
 import type { Node } from '../gen/envoy/config/core/v3/base_pb.js';
 import { JitteredBackoff } from './backoff.js';
 import type { ClientLog, ResourceHandler } from './types.js';
@@ -36,11 +37,20 @@ export interface XdsClient {
   close(): void;
 }
 
-type Stream<Req, Resp> = grpc.ClientDuplexStream<Req, Resp>;
+type Stream<Req, Resp> = Grpc.ClientDuplexStream<Req, Resp>;
+
+// grpc-js (CommonJS) is required when the first client is made: a proxy on a static config never
+// loads it (14 MB and 0.1 s of its start-up: docs/performance.md).
+const require = createRequire(import.meta.url);
+let grpcModule: typeof Grpc | undefined;
+function grpcJs(): typeof Grpc {
+  grpcModule ??= require('@grpc/grpc-js') as typeof Grpc;
+  return grpcModule;
+}
 
 /** The stream lifecycle; subclasses speak the protocol. */
 export abstract class StreamClient<Req, Resp extends { typeUrl: string }> {
-  private readonly client: grpc.Client;
+  private readonly client: Grpc.Client;
   protected readonly log: ClientLog;
   private readonly backoff: JitteredBackoff;
   protected stream: Stream<Req, Resp> | null = null;
@@ -52,8 +62,9 @@ export abstract class StreamClient<Req, Resp extends { typeUrl: string }> {
   /** Responses queued or being applied; requests for name changes wait until it is 0. */
   protected busy = 0;
 
-  constructor(protected readonly options: AdsClientOptions, private readonly method: grpc.MethodDefinition<Req, Resp>,
+  constructor(protected readonly options: AdsClientOptions, private readonly method: Grpc.MethodDefinition<Req, Resp>,
     private readonly label: string) {
+    const grpc = grpcJs();
     this.client = new grpc.Client(options.target, grpc.credentials.createInsecure(), {
       'grpc.keepalive_time_ms': 30_000,
       'grpc.initial_reconnect_backoff_ms': 250,
@@ -113,13 +124,13 @@ export abstract class StreamClient<Req, Resp extends { typeUrl: string }> {
     if (this.closed) return;
     this.retryTimer = null;
     const m = this.method;
-    const md = new grpc.Metadata();
+    const md = new (grpcJs().Metadata)();
     for (const [k, v] of this.options.initialMetadata ?? []) md.add(k, v);
     const stream = this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, md);
     this.stream = stream;
     this.nodeSent = false;
     stream.on('data', (resp: Resp) => this.onResponse(stream, resp));
-    stream.on('error', (err: grpc.ServiceError) => this.onStreamEnd(stream, `${err.code} ${err.details}`));
+    stream.on('error', (err: Grpc.ServiceError) => this.onStreamEnd(stream, `${err.code} ${err.details}`));
     stream.on('end', () => this.onStreamEnd(stream, 'stream ended'));
     this.onOpen(stream);
   }

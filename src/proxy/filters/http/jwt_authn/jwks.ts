@@ -1,7 +1,7 @@
 // A provider's JSON Web Key Set: inline (local_jwks) or fetched from remote_jwks.http_uri through
 // the proxy's cluster (one of its hosts, plain HTTP GET), cached for cache_duration and fetched again after.
 import http from 'node:http';
-import { importJWK, compactVerify, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { ClusterManager } from '../../../upstream/types.js';
 import { HeaderMap } from '../../../http/headers.js';
 import type { ParsedJwt } from './token.js';
@@ -12,8 +12,17 @@ export interface KeySet {
   readonly keys: readonly JWK[];
 }
 
+// jose is imported on first use, started when a JWKS is parsed: a proxy with no jwt_authn
+// filter never loads its 46 modules (docs/performance.md).
+let jose: Promise<typeof import('jose')> | undefined;
+function loadJose(): Promise<typeof import('jose')> {
+  jose ??= import('jose');
+  return jose;
+}
+
 /** Parses a JWKS document (or a single JWK, as Envoy accepts); throws with the reason. */
 export function parseJwks(text: string): KeySet {
+  loadJose().catch(() => undefined); // a failure shows when a token is verified
   const doc = JSON.parse(text) as unknown;
   if (typeof doc !== 'object' || doc === null) throw new Error('Jwks is not a JSON object');
   const keys = (doc as { keys?: unknown }).keys;
@@ -28,6 +37,7 @@ export async function verifySignature(jwt: ParsedJwt, set: KeySet): Promise<JwtS
   const candidates = set.keys.filter((k) => (jwt.kid === undefined || k.kid === undefined || k.kid === jwt.kid)
     && (k.alg === undefined || k.alg === jwt.alg));
   if (candidates.length === 0) return 'JwksKidAlgMismatch';
+  const { importJWK, compactVerify } = await loadJose();
   for (const jwk of candidates) {
     try {
       const key = await importJWK(jwk, jwt.alg);
