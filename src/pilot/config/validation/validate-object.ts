@@ -2,7 +2,7 @@
 // decoding (unknown fields), the object's validation (metadata, the kind's structural schema), then
 // the per-kind semantic validator; the first step that finds errors refuses the object.
 import type { ConfigObject } from '../object.js';
-import { lookupKind } from '../kinds.js';
+import { lookupKind, notAppliedWarning } from '../kinds.js';
 import { documentOf } from '../yaml-loader.js';
 import { Findings, formatFinding, type RefusalStage, type ValidationResult } from './field-error.js';
 import { asObj, isDns1123Label, isDns1123Subdomain, type Obj } from './common.js';
@@ -15,6 +15,7 @@ import * as wl from './workload.js';
 import { validateTelemetry } from './telemetry.js';
 import { validateSidecar } from './sidecar.js';
 import { validateServiceEntry } from './serviceentry.js';
+import { validateProxyConfig } from './proxy-config.js';
 import { isMeshConfigMap, meshConfigOfMapData } from '../../model/mesh-config-map.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
@@ -28,6 +29,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
   WorkloadEntry: wl.validateWorkloadEntry,
   WorkloadGroup: wl.validateWorkloadGroup,
   Telemetry: validateTelemetry,
+  ProxyConfig: validateProxyConfig,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
@@ -78,6 +80,7 @@ export function validateObject(o: ConfigObject): ValidationResult {
         if (!spec && SPEC_REQUIRED.has(o.kind)) f.error('spec', 'spec is required');
         else if (v && spec) v(spec, f, o.metadata);
         // Strait refuses a mesh config it cannot run (istiod would log it and keep the previous one).
+        if (info.notApplied) f.warn('kind', notAppliedWarning(o.kind));
         if (isMeshConfigMap(o)) for (const e of meshConfigOfMapData(spec?.['data']).errors) f.error(e.path, e.message);
       }
     }
