@@ -184,3 +184,15 @@ test('ProxyConfig: Istio\'s schema and rules, and a warning that it has no effec
   assert.match(errorsOf(doc('  selector:\n    matchLabels: {"": x}\n'))[0]!, /empty key is not supported in selector/);
   assert.match(errorsOf(doc('  concurency: 2\n'))[0]!, /unknown field "spec\.concurency"/);
 });
+
+test('WasmPlugin: Istio\'s schema and rules, and a warning that it has no effect in Strait', () => {
+  const doc = (spec: string): string => `apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: wp\nspec:\n${spec}`;
+  const { objects } = loadConfigText(doc('  url: oci://example.com/filter:1\n  phase: AUTHN\n'), 'wp.yaml');
+  const ok = validateObject(objects[0]!);
+  assert.deepEqual(ok.errors, []);
+  assert.match(ok.warnings[0]!.formatted, /WasmPlugin has no effect in Strait/);
+  assert.match(errorsOf(doc('  url: ftp://example.com/f.wasm\n'))[0]!, /spec\.url: url must have schema one of/);
+  assert.match(errorsOf(doc('  url: http://x\n  sha256: ABC\n'))[0]!, /spec\.sha256/);
+  assert.match(errorsOf(doc('  url: http://x\n  vmConfig: {env: [{name: a, valueFrom: HOST, value: b}]}\n'))[0]!, /value may only be set when valueFrom is INLINE/);
+  assert.match(errorsOf(doc('  phase: AUTHN\n'))[0]!, /spec\.url/);
+});

@@ -16,6 +16,7 @@ import { validateTelemetry } from './telemetry.js';
 import { validateSidecar } from './sidecar.js';
 import { validateServiceEntry } from './serviceentry.js';
 import { validateProxyConfig } from './proxy-config.js';
+import { validateWasmPlugin } from './wasm-plugin.js';
 import { isMeshConfigMap, meshConfigOfMapData } from '../../model/mesh-config-map.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
@@ -30,6 +31,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
   WorkloadGroup: wl.validateWorkloadGroup,
   Telemetry: validateTelemetry,
   ProxyConfig: validateProxyConfig,
+  WasmPlugin: validateWasmPlugin,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
@@ -37,7 +39,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
 };
 
 /** Kinds that need a spec (Istio rejects a missing spec for them). */
-const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup']);
+const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup', 'WasmPlugin']);
 
 /** True when the object's apiVersion/kind is in the supported table. */
 export function isKnownKind(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): boolean {
