@@ -77,3 +77,26 @@ test('an invalid object is not admitted: reported once per version with its file
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a ProxyConfig is validated and kept, with one line saying it has no effect in Strait', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strait-dirsrc-'));
+  const problems: string[] = [];
+  const store = new MemoryConfigStore();
+  const src = new DirectorySource(dir, store, { onProblem: (m) => problems.push(m) });
+  const pc = (concurrency: number): string =>
+    `apiVersion: networking.istio.io/v1beta1\nkind: ProxyConfig\nmetadata:\n  name: pc\n  namespace: apps\nspec:\n  concurrency: ${concurrency}\n`;
+  try {
+    writeFileSync(join(dir, 'pc.yaml'), pc(2));
+    src.rescan();
+    src.rescan();
+    assert.equal((store.get('ProxyConfig', 'apps', 'pc')?.spec as { concurrency: number }).concurrency, 2);
+    assert.deepEqual(problems, ['pc.yaml:1: ProxyConfig apps/pc: ProxyConfig has no effect in Strait: it is validated and kept, but nothing applies it']);
+    writeFileSync(join(dir, 'pc.yaml'), pc(-1));
+    src.rescan();
+    assert.ok(problems[1]?.includes('spec.concurrency'), problems.join('\n'));
+    assert.equal((store.get('ProxyConfig', 'apps', 'pc')?.spec as { concurrency: number }).concurrency, 2, 'the invalid version is not admitted');
+  } finally {
+    src.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,7 @@ import type { ConfigObject } from './object.js';
 import type { ConfigStore } from './store.js';
 import type { FieldError } from './validation/field-error.js';
 import { loadConfigText, formatLoadError } from './yaml-loader.js';
+import { lookupKind, notAppliedWarning } from './kinds.js';
 import { validateObject, isKnownKind } from './validation/validate-object.js';
 
 /** Options of a DirectorySource. */
@@ -125,6 +126,7 @@ export class DirectorySource {
           JSON.stringify(probe.metadata.labels ?? {}) === JSON.stringify(o.metadata.labels ?? {}) &&
           JSON.stringify(probe.metadata.annotations ?? {}) === JSON.stringify(o.metadata.annotations ?? {});
         const stored = unchanged ? probe : (() => {
+          if (lookupKind(o.apiVersion, o.kind)?.notApplied) this.problem(`${file}:${o.source?.line ?? 1}: ${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}: ${notAppliedWarning(o.kind)}`);
           const r = this.store.apply(o);
           return r.ok ? r.object : undefined;
         })();

@@ -7,6 +7,8 @@ export interface KindInfo {
   group: string;
   versions: readonly string[];
   namespaced: boolean;
+  /** Validated and kept, as Istio's apiserver would, but nothing in Strait acts on it. */
+  notApplied?: true;
 }
 
 const NET = ['v1alpha3', 'v1beta1', 'v1'] as const;
@@ -18,6 +20,8 @@ export const KINDS: readonly KindInfo[] = [
     (kind) => ({ kind, group: 'networking.istio.io', versions: NET, namespaced: true })),
   ...['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].map(
     (kind) => ({ kind, group: 'security.istio.io', versions: SEC, namespaced: true })),
+  { kind: 'ProxyConfig', group: 'networking.istio.io', versions: ['v1beta1'], namespaced: true, notApplied: true },
+  { kind: 'WasmPlugin', group: 'extensions.istio.io', versions: ['v1alpha1'], namespaced: true, notApplied: true },
   { kind: 'Telemetry', group: 'telemetry.istio.io', versions: ['v1alpha1', 'v1'], namespaced: true },
   { kind: 'Namespace', group: '', versions: ['v1'], namespaced: false },
   ...['Service', 'Pod', 'ServiceAccount', 'Secret', 'ConfigMap'].map(
@@ -31,6 +35,11 @@ export function lookupKind(apiVersion: string, kind: string): KindInfo | undefin
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
   return KINDS.find((k) => k.kind === kind && k.group === group && k.versions.includes(version));
+}
+
+/** The warning for an object of a kind Strait keeps without acting on it. */
+export function notAppliedWarning(kind: string): string {
+  return `${kind} has no effect in Strait: it is validated and kept, but nothing applies it`;
 }
 
 /** Finds a kind by name alone (kinds are unique by name in this table). */

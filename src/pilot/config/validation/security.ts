@@ -8,7 +8,8 @@ import type { ObjectMeta } from '../object.js';
 
 
 /** Istio's validateWorkloadSelector for a `selector` at `path`: no empty keys, no wildcards; no labels is a warning. */
-function checkWorkloadSelector(selector: unknown, path: string, f: Findings): void {
+/** Istio's validateWorkloadSelector of a `matchLabels` selector. */
+export function checkWorkloadSelector(selector: unknown, path: string, f: Findings): void {
   const sel = asObj(selector);
   if (!sel) return;
   const labels = asObj(sel['matchLabels']) ?? {};

@@ -172,3 +172,27 @@ test('an unknown kind is an error of validateObject and not a known kind', () =>
   assert.equal(isKnownKind(o), false);
   assert.match(validateObject(o).errors[0]?.message ?? '', /unknown kind Canary/);
 });
+
+test('ProxyConfig: Istio\'s schema and rules, and a warning that it has no effect in Strait', () => {
+  const doc = (spec: string): string => `apiVersion: networking.istio.io/v1beta1\nkind: ProxyConfig\nmetadata:\n  name: pc\n  namespace: apps\nspec:\n${spec}`;
+  const { objects } = loadConfigText(doc('  concurrency: 2\n  environmentVariables: {A: b}\n  image: {imageType: distroless}\n'), 'pc.yaml');
+  const ok = validateObject(objects[0]!);
+  assert.deepEqual(ok.errors, []);
+  assert.deepEqual(ok.warnings.map((w) => w.formatted), ['pc.yaml:2: ProxyConfig apps/pc: kind: ProxyConfig has no effect in Strait: it is validated and kept, but nothing applies it']);
+  assert.equal(errorsOf(doc('  concurrency: -1\n')).length, 1);
+  assert.match(errorsOf(doc('  concurrency: -1\n'))[0]!, /spec\.concurrency/);
+  assert.match(errorsOf(doc('  selector:\n    matchLabels: {"": x}\n'))[0]!, /empty key is not supported in selector/);
+  assert.match(errorsOf(doc('  concurency: 2\n'))[0]!, /unknown field "spec\.concurency"/);
+});
+
+test('WasmPlugin: Istio\'s schema and rules, and a warning that it has no effect in Strait', () => {
+  const doc = (spec: string): string => `apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: wp\nspec:\n${spec}`;
+  const { objects } = loadConfigText(doc('  url: oci://example.com/filter:1\n  phase: AUTHN\n'), 'wp.yaml');
+  const ok = validateObject(objects[0]!);
+  assert.deepEqual(ok.errors, []);
+  assert.match(ok.warnings[0]!.formatted, /WasmPlugin has no effect in Strait/);
+  assert.match(errorsOf(doc('  url: ftp://example.com/f.wasm\n'))[0]!, /spec\.url: url must have schema one of/);
+  assert.match(errorsOf(doc('  url: http://x\n  sha256: ABC\n'))[0]!, /spec\.sha256/);
+  assert.match(errorsOf(doc('  url: http://x\n  vmConfig: {env: [{name: a, valueFrom: HOST, value: b}]}\n'))[0]!, /value may only be set when valueFrom is INLINE/);
+  assert.match(errorsOf(doc('  phase: AUTHN\n'))[0]!, /spec\.url/);
+});

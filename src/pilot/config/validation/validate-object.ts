@@ -2,7 +2,7 @@
 // decoding (unknown fields), the object's validation (metadata, the kind's structural schema), then
 // the per-kind semantic validator; the first step that finds errors refuses the object.
 import type { ConfigObject } from '../object.js';
-import { lookupKind } from '../kinds.js';
+import { lookupKind, notAppliedWarning } from '../kinds.js';
 import { documentOf } from '../yaml-loader.js';
 import { Findings, formatFinding, type RefusalStage, type ValidationResult } from './field-error.js';
 import { asObj, isDns1123Label, isDns1123Subdomain, type Obj } from './common.js';
@@ -15,6 +15,8 @@ import * as wl from './workload.js';
 import { validateTelemetry } from './telemetry.js';
 import { validateSidecar } from './sidecar.js';
 import { validateServiceEntry } from './serviceentry.js';
+import { validateProxyConfig } from './proxy-config.js';
+import { validateWasmPlugin } from './wasm-plugin.js';
 import { isMeshConfigMap, meshConfigOfMapData } from '../../model/mesh-config-map.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
@@ -28,6 +30,8 @@ const VALIDATORS: Record<string, SpecValidator> = {
   WorkloadEntry: wl.validateWorkloadEntry,
   WorkloadGroup: wl.validateWorkloadGroup,
   Telemetry: validateTelemetry,
+  ProxyConfig: validateProxyConfig,
+  WasmPlugin: validateWasmPlugin,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,
@@ -35,7 +39,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
 };
 
 /** Kinds that need a spec (Istio rejects a missing spec for them). */
-const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup']);
+const SPEC_REQUIRED = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup', 'WasmPlugin']);
 
 /** True when the object's apiVersion/kind is in the supported table. */
 export function isKnownKind(o: Pick<ConfigObject, 'apiVersion' | 'kind'>): boolean {
@@ -78,6 +82,7 @@ export function validateObject(o: ConfigObject): ValidationResult {
         if (!spec && SPEC_REQUIRED.has(o.kind)) f.error('spec', 'spec is required');
         else if (v && spec) v(spec, f, o.metadata);
         // Strait refuses a mesh config it cannot run (istiod would log it and keep the previous one).
+        if (info.notApplied) f.warn('kind', notAppliedWarning(o.kind));
         if (isMeshConfigMap(o)) for (const e of meshConfigOfMapData(spec?.['data']).errors) f.error(e.path, e.message);
       }
     }

@@ -167,6 +167,14 @@ const workloadGroup = obj({
   }),
 }, 'template');
 
+/** networking.istio.io/v1beta1 ProxyConfig (concurrency is an Int32Value, at least 0). */
+const proxyConfig = obj({
+  selector: matchLabels,
+  concurrency: { type: 'integer', minimum: 0, maximum: 2147483647 },
+  environmentVariables: strMap,
+  image: obj({ imageType: str }),
+});
+
 /** Spec schema per networking.istio.io kind. */
 export const NETWORKING_SPECS: Readonly<Record<string, Schema>> = {
   VirtualService: virtualService,
@@ -176,4 +184,5 @@ export const NETWORKING_SPECS: Readonly<Record<string, Schema>> = {
   Sidecar: sidecar,
   WorkloadEntry: workloadEntry,
   WorkloadGroup: workloadGroup,
+  ProxyConfig: proxyConfig,
 };
