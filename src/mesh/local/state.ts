@@ -46,6 +46,8 @@ export interface MeshState {
   /** Where the ingress gateway's port 8080 is published (host:port). */
   ingressAddress: string;
   pods: PodState[];
+  /** The dashboard's URL (src/dashboard), when it runs. */
+  dashboard?: string;
   /** Empty when the mesh runs without addons. */
   addons: MeshAddonUrls;
 }
