@@ -59,7 +59,7 @@ async function fetchJson(url: string): Promise<unknown> {
 async function api(o: DashboardServerOptions, path: string, q: URLSearchParams, res: http.ServerResponse): Promise<void> {
   const json = (v: unknown): void => send(res, 200, JSON.stringify(v), 'application/json');
   const now = Date.now();
-  if (path === '/api/graph') return json(deriveGraph(o.db, now - minutesOf(q, [1, 5, 15, 60], 1) * 60_000, now));
+  if (path === '/api/graph') return json(deriveGraph(o.db, now - minutesOf(q, [0.5, 1, 5, 15, 60], 0.5) * 60_000, now));
   if (path === '/api/entities') return json(entities(o.db));
   if (path === '/api/signals') {
     const kind = q.get('kind');

@@ -22,7 +22,7 @@ export interface Signals {
   tcpSentBps: number[]; tcpReceivedBps: number[];
 }
 
-/** 60 steps over the period; each step's rate is over max(2 steps, 20 s) so a 5 s scrape always has two samples. */
+/** 60 steps over the period; each step's rate is over max(2 steps, 20 s), several scrapes wide. */
 export function signals(db: Tsdb, q: SignalsQuery, nowMs: number): Signals {
   const stepMs = (q.minutes * 60_000) / 60;
   const windowMs = Math.max(2 * stepMs, 20_000);

@@ -48,7 +48,7 @@ export function counterIncrease(points: ReadonlyArray<readonly [number, number]>
 }
 
 export interface TsdbOptions {
-  /** Points kept per series (at a 5 s scrape, 720 = one hour). */
+  /** Points kept per series (at a 2 s scrape, 1800 = one hour). */
   capacity: number;
   /** Series kept at most; samples of further new series are dropped (and counted). */
   maxSeries: number;

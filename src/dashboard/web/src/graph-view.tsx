@@ -26,14 +26,14 @@ const STYLE: cytoscape.StylesheetJson = [
 ];
 
 export function GraphView() {
-  const [minutes, setMinutes] = useState(1);
+  const [minutes, setMinutes] = useState(0.5);
   const { data: g, error } = usePoll<Graph>(`api/graph?minutes=${minutes}`);
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<cytoscape.Core | undefined>(undefined);
   const [selected, setSelected] = useState<string>();
 
   useEffect(() => {
-    cy.current = cytoscape({ container: box.current, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.3, maxZoom: 3 });
+    cy.current = cytoscape({ container: box.current, style: STYLE, minZoom: 0.3, maxZoom: 3 });
     cy.current.on('tap', 'node', (ev) => setSelected(ev.target.id() as string));
     cy.current.on('tap', (ev) => { if (ev.target === cy.current) setSelected(undefined); });
     return () => cy.current?.destroy();
@@ -66,7 +66,7 @@ export function GraphView() {
       <header class="toolbar">
         <h2>Graph</h2>
         <label>Traffic over the last <select value={minutes} onChange={(e) => setMinutes(Number(e.currentTarget.value))}>
-          {[1, 5, 15, 60].map((m) => <option value={m}>{m} min</option>)}
+          {[0.5, 1, 5, 15, 60].map((m) => <option value={m}>{m < 1 ? `${m * 60} s` : `${m} min`}</option>)}
         </select></label>
         <span class="legend">{(Object.keys(HEALTH_COLOUR) as Health[]).map((h) => <span><i style={{ background: HEALTH_COLOUR[h] }} />{h}</span>)}<span>🔒 mTLS</span></span>
         {error && <span class="error">{error}</span>}
@@ -82,7 +82,7 @@ export function GraphView() {
         )}
       </div>
       {g && <EdgeTable g={g} edges={g.edges} testid="edge-table" />}
-      {g && g.edges.length === 0 && <p class="empty">No requests seen yet: the proxies are scraped every 5 s.</p>}
+      {g && g.edges.length === 0 && <p class="empty">No requests seen yet: the proxies are scraped every 2 s.</p>}
     </section>
   );
 }

@@ -35,4 +35,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+// index.html paints a header at once (first paint does not wait for the bundle); the app replaces it.
+const root = document.getElementById('app')!;
+root.textContent = '';
+render(<App />, root);
