@@ -1,5 +1,6 @@
 // The mesh graph as Kiali draws it, derived from the proxies' istio_requests_total and duration buckets
-// (reporter="source"): workload -> service -> workload edges with request rate, error rate, p99, mTLS and health.
+// (reporter="source"; mTLS from reporter="destination"): workload -> service -> workload edges with request rate,
+// error rate, p99, mTLS and health.
 import { quantilesBy, ratesBy } from './queries.js';
 import type { Labels, Tsdb } from './tsdb.js';
 
@@ -52,9 +53,13 @@ function legEdges(db: Tsdb, leg: (l: Labels) => string, fromMs: number, toMs: nu
   const all = ratesBy(db, 'istio_requests_total', bySource, leg, fromMs, toMs);
   const errors = ratesBy(db, 'istio_requests_total', (l) => bySource(l) && failed(l), leg, fromMs, toMs);
   const clientErrors = ratesBy(db, 'istio_requests_total', (l) => bySource(l) && clientFailed(l), leg, fromMs, toMs);
-  const mtls = ratesBy(db, 'istio_requests_total', (l) => bySource(l) && l['connection_security_policy'] === 'mutual_tls', leg, fromMs, toMs);
+  // Only the server side knows the connection's security (the client reports connection_security_policy="unknown").
+  const byDestination = (l: Labels): boolean => l['reporter'] === 'destination';
+  const served = ratesBy(db, 'istio_requests_total', byDestination, leg, fromMs, toMs);
+  const mtls = ratesBy(db, 'istio_requests_total', (l) => byDestination(l) && l['connection_security_policy'] === 'mutual_tls', leg, fromMs, toMs);
   const tcp = ratesBy(db, 'istio_tcp_sent_bytes_total', bySource, leg, fromMs, toMs);
-  const tcpMtls = ratesBy(db, 'istio_tcp_sent_bytes_total', (l) => bySource(l) && l['connection_security_policy'] === 'mutual_tls', leg, fromMs, toMs);
+  const tcpServed = ratesBy(db, 'istio_tcp_received_bytes_total', byDestination, leg, fromMs, toMs);
+  const tcpMtls = ratesBy(db, 'istio_tcp_received_bytes_total', (l) => byDestination(l) && l['connection_security_policy'] === 'mutual_tls', leg, fromMs, toMs);
   const p99 = quantilesBy(db, 'istio_request_duration_milliseconds_bucket', [0.99], bySource, leg, fromMs, toMs);
   const ids = new Set([...db.select('istio_requests_total', bySource), ...db.select('istio_tcp_sent_bytes_total', bySource)].map((s) => leg(s.labels)));
   return [...ids].map((id) => {
@@ -63,7 +68,8 @@ function legEdges(db: Tsdb, leg: (l: Labels) => string, fromMs: number, toMs: nu
     const tcpBps = tcp.get(id) ?? 0;
     const errorRate = rps > 0 ? (errors.get(id) ?? 0) / rps : 0;
     const clientErrorRate = rps > 0 ? (clientErrors.get(id) ?? 0) / rps : 0;
-    const mtlsShare = rps > 0 ? (mtls.get(id) ?? 0) / rps : tcpBps > 0 ? (tcpMtls.get(id) ?? 0) / tcpBps : 0;
+    const [sv, tsv] = [served.get(id) ?? 0, tcpServed.get(id) ?? 0];
+    const mtlsShare = sv > 0 ? (mtls.get(id) ?? 0) / sv : tsv > 0 ? (tcpMtls.get(id) ?? 0) / tsv : 0;
     return { id, source, target, rps, tcpBps, errorRate, clientErrorRate, p99: p99.get(id)?.[0] ?? NaN, mtls: mtlsShare >= 0.5,
       health: healthOf(rps, errorRate, clientErrorRate) };
   });

@@ -62,7 +62,7 @@ test('the exposition parser reads names, escaped label values and values, and sk
 const hop = (src: string, dst: string, code: string, ns = 'istioinaction'): Record<string, string> => ({
   reporter: 'source', source_workload: src, source_workload_namespace: src === 'istio-ingressgateway' ? 'istio-system' : ns,
   destination_service_name: dst, destination_service_namespace: ns, destination_workload: dst, destination_workload_namespace: ns,
-  response_code: code, request_protocol: 'http', connection_security_policy: 'mutual_tls',
+  response_code: code, request_protocol: 'http', connection_security_policy: 'unknown',
 });
 
 test('the graph: gateway -> webapp -> catalog with rates, error rate, p99 and health', () => {
@@ -72,7 +72,8 @@ test('the graph: gateway -> webapp -> catalog with rates, error rate, p99 and he
     db.add('istio_requests_total', hop('istio-ingressgateway', 'webapp', '200'), t, 200 * k);
     db.add('istio_requests_total', hop('webapp', 'catalog', '200'), t, 150 * k);
     db.add('istio_requests_total', hop('webapp', 'catalog', '500'), t, 50 * k);
-    db.add('istio_requests_total', { ...hop('webapp', 'catalog', '200'), reporter: 'destination' }, t, 1000 * k); // not the graph's
+    // The server's side: not counted in the rates, but it knows the connection was mutual TLS (the client says "unknown").
+    db.add('istio_requests_total', { ...hop('webapp', 'catalog', '200'), reporter: 'destination', connection_security_policy: 'mutual_tls' }, t, 1000 * k);
     for (const [le, n] of [['10', 100], ['50', 190], ['100', 200], ['+Inf', 200]] as const) {
       db.add('istio_request_duration_milliseconds_bucket', { ...hop('webapp', 'catalog', '200'), le }, t, n * k);
     }
@@ -87,7 +88,7 @@ test('the graph: gateway -> webapp -> catalog with rates, error rate, p99 and he
   assert.ok(Math.abs(toCatalog.p99 - 90) < 1e-9, String(toCatalog.p99)); // rank 198 in (50,100]: 50 + 50 * 8/10
   assert.equal(edge('service:istioinaction/catalog>workload:istioinaction/catalog')!.rps, 20);
   const fromGateway = edge('workload:istio-system/istio-ingressgateway>service:istioinaction/webapp')!;
-  assert.deepEqual([fromGateway.rps, fromGateway.errorRate, fromGateway.health], [20, 0, 'healthy']);
+  assert.deepEqual([fromGateway.rps, fromGateway.errorRate, fromGateway.health, fromGateway.mtls], [20, 0, 'healthy', false]);
   assert.ok(Number.isNaN(fromGateway.p99), 'no buckets: no p99');
   assert.deepEqual(g.nodes.map((n) => `${n.kind}:${n.name}:${n.health}`).sort(),
     ['service:catalog:failure', 'service:webapp:healthy', 'workload:catalog:failure', 'workload:istio-ingressgateway:idle', 'workload:webapp:healthy']);
