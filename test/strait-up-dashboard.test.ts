@@ -71,7 +71,7 @@ test('the dashboard: graph, chaos turning an edge red, a trace\'s waterfall, sig
       }, 500);
       t.diagnostic(`rps gateway->webapp ${rates[0]}, webapp->catalog ${rates[1]}, catalog service->workload ${rates[2]} (${sent} sent)`);
       assert.equal(await edgeRow(page, 'webapp.istioinaction', 'catalog.istioinaction').getAttribute('data-health'), 'healthy');
-      assert.match(await edgeRow(page, 'webapp.istioinaction', 'catalog.istioinaction').innerText(), /🔒/, 'mTLS between the sidecars');
+      assert.match(await edgeRow(page, 'webapp.istioinaction', 'catalog.istioinaction').innerText(), /\byes\b/, 'mTLS between the sidecars');
       await page.waitForTimeout(500); // the layout's last frame
       await page.screenshot({ path: join(SHOTS, 'dashboard-graph.png') });
       // Updates every 3 s do not grow the page's memory: the heap after a garbage collection, 6 updates apart.

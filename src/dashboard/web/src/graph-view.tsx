@@ -10,18 +10,19 @@ const label = (id: string, g: Graph): string => {
   const n = g.nodes.find((x) => x.id === id);
   return n ? `${n.name}.${n.namespace}` : id;
 };
+const kindOf = (id: string): string => id.slice(0, id.indexOf(':'));
 const edgeLabel = (e: GraphEdge): string => (e.rps > 0
-  ? `${e.mtls ? '🔒 ' : ''}${fmt(e.rps)} rps${e.errorRate > 0 ? ` ${pct(e.errorRate)} err` : ''}${e.p99 !== null && Number.isFinite(e.p99) ? ` p99 ${fmt(e.p99, 0)} ms` : ''}`
-  : e.tcpBps > 0 ? `${e.mtls ? '🔒 ' : ''}${fmt(e.tcpBps / 1024, 1)} KiB/s` : '');
+  ? `${e.mtls ? 'mTLS · ' : ''}${fmt(e.rps)} rps${e.errorRate > 0 ? ` ${pct(e.errorRate)} err` : ''}${e.p99 !== null && Number.isFinite(e.p99) ? ` p99 ${fmt(e.p99, 0)} ms` : ''}`
+  : e.tcpBps > 0 ? `${e.mtls ? 'mTLS · ' : ''}${fmt(e.tcpBps / 1024, 1)} KiB/s` : '');
 
 const STYLE: cytoscape.StylesheetJson = [
-  { selector: 'node', style: { label: 'data(label)', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4, 'background-color': '#fff',
+  { selector: 'node', style: { label: 'data(label)', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4, 'text-wrap': 'wrap', 'background-color': '#fff',
     'border-width': 2, 'border-color': 'data(colour)', width: 34, height: 34 } },
   { selector: 'node[kind = "workload"]', style: { shape: 'round-rectangle' } },
   { selector: 'node[kind = "service"]', style: { shape: 'triangle' } },
   { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#0066cc' } },
   { selector: 'edge', style: { width: 2, 'line-color': 'data(colour)', 'target-arrow-color': 'data(colour)', 'target-arrow-shape': 'triangle',
-    'curve-style': 'bezier', label: 'data(label)', 'font-size': 9, 'text-rotation': 'autorotate', 'text-background-color': '#fff',
+    'curve-style': 'bezier', label: 'data(label)', 'font-size': 10, 'text-margin-y': -8, 'text-background-color': '#fff',
     'text-background-opacity': 1, 'text-background-padding': '1px' } },
 ];
 
@@ -57,7 +58,9 @@ export function GraphView() {
         if (el.empty()) { c.add({ group: 'edges', data }); added = true; } else el.data(data);
       }
     });
-    if (added) c.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.2, padding: 20 } as cytoscape.LayoutOptions).run();
+    // Kiali's left-to-right flow: breadthfirst's levels, turned on their side.
+    if (added) c.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 30,
+      transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.y * 2.2, y: p.x }) } as cytoscape.LayoutOptions).run();
   }, [g]);
 
   const node = g?.nodes.find((n) => n.id === selected);
@@ -68,7 +71,7 @@ export function GraphView() {
         <label>Traffic over the last <select value={minutes} onChange={(e) => setMinutes(Number(e.currentTarget.value))}>
           {[0.5, 1, 5, 15, 60].map((m) => <option value={m}>{m < 1 ? `${m * 60} s` : `${m} min`}</option>)}
         </select></label>
-        <span class="legend">{(Object.keys(HEALTH_COLOUR) as Health[]).map((h) => <span><i style={{ background: HEALTH_COLOUR[h] }} />{h}</span>)}<span>🔒 mTLS</span></span>
+        <span class="legend">{(Object.keys(HEALTH_COLOUR) as Health[]).map((h) => <span><i style={{ background: HEALTH_COLOUR[h] }} />{h}</span>)}<span>mTLS: both sides' certificates</span></span>
         {error && <span class="error">{error}</span>}
       </header>
       <div class="graph-body">
@@ -94,8 +97,8 @@ function EdgeTable({ g, edges, testid }: { g: Graph; edges: GraphEdge[]; testid?
       <tbody>
         {edges.map((e) => (
           <tr data-edge={`${label(e.source, g)} -> ${label(e.target, g)}`} data-health={e.health} data-rps={e.rps}>
-            <td>{label(e.source, g)}</td><td>{label(e.target, g)}</td><td>{fmt(e.rps)}</td><td>{pct(e.errorRate)}</td>
-            <td>{fmt(e.p99, 1)}</td><td>{fmt(e.tcpBps / 1024, 1)}</td><td>{e.mtls ? '🔒' : '–'}</td>
+            <td><small>{kindOf(e.source)}</small> {label(e.source, g)}</td><td><small>{kindOf(e.target)}</small> {label(e.target, g)}</td><td>{fmt(e.rps)}</td><td>{pct(e.errorRate)}</td>
+            <td>{fmt(e.p99, 1)}</td><td>{fmt(e.tcpBps / 1024, 1)}</td><td>{e.mtls ? 'yes' : 'no'}</td>
             <td><span class="dot" style={{ background: HEALTH_COLOUR[e.health] }} />{e.health}</td>
           </tr>
         ))}
