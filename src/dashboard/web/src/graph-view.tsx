@@ -34,7 +34,7 @@ export function GraphView() {
   const [selected, setSelected] = useState<string>();
 
   useEffect(() => {
-    cy.current = cytoscape({ container: box.current, style: STYLE, minZoom: 0.3, maxZoom: 3 });
+    cy.current = cytoscape({ container: box.current, style: STYLE, minZoom: 0.3, maxZoom: 1.2 });
     cy.current.on('tap', 'node', (ev) => setSelected(ev.target.id() as string));
     cy.current.on('tap', (ev) => { if (ev.target === cy.current) setSelected(undefined); });
     return () => cy.current?.destroy();
