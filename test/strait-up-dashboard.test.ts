@@ -133,7 +133,7 @@ test('the dashboard: graph, chaos turning an edge red, a trace\'s waterfall, sig
       await page.screenshot({ path: join(SHOTS, 'dashboard-signals.png') });
     });
 
-    await t.test('proxies: every proxy SYNCED, one proxy\'s listeners, clusters and endpoints', async () => {
+    await t.test('proxies: every proxy listed, webapp\'s four xDS types SYNCED, its listeners and endpoints', async () => {
       await page.goto(`${base}#/proxies`);
       const rows = page.locator('[data-testid="proxy-list"] tbody tr');
       await waitFor('every proxy listed', 10_000, async () => ((await rows.count()) === state.pods.length ? true : undefined), 200);

@@ -22,7 +22,7 @@ export class MeshDashboard {
 
   static async start(o: MeshDashboardOptions): Promise<MeshDashboard> {
     const db = new Tsdb({ capacity: RETENTION_MS / SCRAPE_INTERVAL_MS + 1, maxSeries: 2000 });
-    const scraper = new Scraper(db, () => o.proxies().map((p) => ({ pod: p.name, namespace: p.namespace, url: `http://${p.podIp}:${PROMETHEUS_PORT}/stats/prometheus` })),
+    const scraper = new Scraper(db, () => o.proxies().map((p) => ({ url: `http://${p.podIp}:${PROMETHEUS_PORT}/stats/prometheus` })),
       { intervalMs: SCRAPE_INTERVAL_MS, retentionMs: RETENTION_MS, timeoutMs: 3000 });
     const server = await startDashboardServer({ host: '127.0.0.1', port: o.port, db, proxies: o.proxies, pilotMonitoring: o.pilotMonitoring,
       collectorUrl: o.collectorUrl });

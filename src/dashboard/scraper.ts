@@ -7,7 +7,8 @@ import type { Tsdb } from './tsdb.js';
 export const KEPT_METRICS = new Set(['istio_requests_total', 'istio_request_duration_milliseconds_bucket',
   'istio_tcp_sent_bytes_total', 'istio_tcp_received_bytes_total']);
 
-export interface ScrapeTarget { pod: string; namespace: string; url: string }
+/** A proxy's stats URL. */
+export interface ScrapeTarget { url: string }
 
 export class Scraper {
   private timer?: NodeJS.Timeout;

@@ -122,7 +122,7 @@ test('the scraper reads a real /stats/prometheus and starts a series that appear
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stats/prometheus`;
   const db = new Tsdb({ capacity: 10, maxSeries: 10 });
-  const scraper = new Scraper(db, () => [{ pod: 'p', namespace: 'n', url }, { pod: 'gone', namespace: 'n', url: 'http://127.0.0.1:1/' }],
+  const scraper = new Scraper(db, () => [{ url }, { url: 'http://127.0.0.1:1/' }],
     { intervalMs: 1000, retentionMs: 60_000, timeoutMs: 1000 });
   await scraper.scrapeAll(1000);
   body += 'istio_requests_total{reporter="source",response_code="500"} 3\n';
