@@ -133,4 +133,14 @@ test('strait dashboard zipkin when the mesh runs without addons: one line, exit 
     assert.equal(r.stdout, '');
     assert.match(r.stderr, new RegExp(`^Error: no ${name} pods found in the local mesh \\(start it with \`strait up --addons\`.*\\)\n$`));
   }
+  // The dashboard's views are the mesh's own: a mesh.json without one (an older strait's) says so.
+  for (const args of [['dashboard'], ['dashboard', 'kiali']]) {
+    const r = await straitWithHome(home, args);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [1, '', 'Error: the running mesh serves no dashboard (it was started by an older strait)\n']);
+  }
+  writeFileSync(join(home, 'mesh.json'), JSON.stringify({ ...state, dashboard: 'http://127.0.0.1:20001' }));
+  assert.equal((await straitWithHome(home, ['dashboard', 'jaeger'])).stdout, 'http://127.0.0.1:20001/#/traces\n');
+  const unknown = await straitWithHome(home, ['dashboard', 'graphana']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^Error: unknown dashboard "graphana" \(one of kiali, grafana, jaeger, envoy, controlz, zipkin, prometheus, skywalking\)\n$/);
 });

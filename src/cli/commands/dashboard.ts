@@ -1,5 +1,5 @@
-// `strait dashboard NAME`: as istioctl dashboard, the URL of a mesh component's UI: envoy (a pod's admin),
-// controlz (the control plane's debug page on :15014, checked to answer), the zipkin and prometheus addons; --browser opens it.
+// `strait dashboard [NAME]`: Strait's own dashboard (kiali, grafana and jaeger open its graph, golden signals and
+// traces views) or, as istioctl dashboard, envoy (a pod's admin), controlz, the zipkin and prometheus addons; --browser opens it.
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
@@ -8,11 +8,17 @@ import { resolveProxyPod } from '../pod-ref.js';
 
 /** The addons `strait up --addons` runs. */
 const RUN_ADDONS = ['zipkin', 'prometheus'] as const;
-/** istioctl's addon dashboards that Strait does not run. */
-const OTHER_ADDONS = ['grafana', 'kiali', 'jaeger', 'skywalking'];
+/** istioctl's addon dashboards that are views of Strait's own dashboard (src/dashboard/web). */
+const VIEWS: Readonly<Record<string, string>> = { kiali: '#/graph', grafana: '#/signals', jaeger: '#/traces' };
+/** istioctl's addon dashboards that Strait does not have. */
+const OTHER_ADDONS = ['skywalking'];
 
-function urlOf(name: string, pod: string | undefined, namespace: string | undefined): string {
+function urlOf(name: string | undefined, pod: string | undefined, namespace: string | undefined): string {
   const s = readMeshState();
+  if (name === undefined || VIEWS[name] !== undefined) {
+    if (!s.dashboard) throw new CliError('Error: the running mesh serves no dashboard (it was started by an older strait)');
+    return `${s.dashboard}/${name === undefined ? '' : VIEWS[name]}`;
+  }
   if (name === 'envoy') {
     if (!pod) throw new CliError('Error: specify a pod or --selector (strait dashboard envoy POD[.NS] or deploy/NAME)');
     const p = resolveProxyPod(s, pod, namespace);
@@ -26,7 +32,7 @@ function urlOf(name: string, pod: string | undefined, namespace: string | undefi
     return url;
   }
   if (OTHER_ADDONS.includes(name)) throw new CliError(`Error: no ${name} is running in the local mesh (strait runs the zipkin and prometheus addons only)`);
-  throw new CliError(`Error: unknown dashboard "${name}" (one of envoy, controlz, ${[...RUN_ADDONS, ...OTHER_ADDONS].join(', ')})`);
+  throw new CliError(`Error: unknown dashboard "${name}" (one of ${Object.keys(VIEWS).join(', ')}, envoy, controlz, ${[...RUN_ADDONS, ...OTHER_ADDONS].join(', ')})`);
 }
 
 /** Refuses (exit 1) a URL that does not answer 200 within 5 s, naming `what` and why. */
@@ -39,12 +45,12 @@ async function mustAnswer(url: string, what: string): Promise<void> {
 /** Adds the `dashboard` subcommand (alias dash, d). */
 export function registerDashboardCommand(program: Command): void {
   program
-    .command('dashboard <name> [pod]')
+    .command('dashboard [name] [pod]')
     .aliases(['dash', 'd'])
-    .description('print (or open, with --browser) the URL of a dashboard: envoy POD, controlz, zipkin, prometheus')
+    .description('print (or open, with --browser) the URL of the mesh\'s dashboard (kiali: its graph, grafana: golden signals, jaeger: traces) or of envoy POD, controlz, zipkin, prometheus')
     .option('-n, --namespace <ns>', 'namespace of the pod')
     .option('--browser', 'open the URL with xdg-open')
-    .action(async (name: string, pod: string | undefined, flags: { namespace?: string; browser?: boolean }) => {
+    .action(async (name: string | undefined, pod: string | undefined, flags: { namespace?: string; browser?: boolean }) => {
       const url = urlOf(name, pod, flags.namespace);
       if (name === 'controlz' || name === 'istiod-debug') await mustAnswer(url, 'the control plane');
       process.stdout.write(`${url}\n`);

@@ -16,7 +16,8 @@ import { describePublishedPorts } from '../../mesh/local/gateway-ports.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const DIST = join(ROOT, 'dist');
 
-interface UpFlags { namespace: string; ingressPort: number; xdsPort: number; caPort?: number; monitoringPort: number; podNetwork: number; addons: boolean }
+interface UpFlags { namespace: string; ingressPort: number; xdsPort: number; caPort?: number; monitoringPort: number; dashboardPort?: number; podNetwork: number;
+  addons: boolean }
 
 /** --pod-network: 127.N.0.0/16 for the pods (their apps on 127.N+1), N from 1 to 253. */
 function podNetwork(value: string): number {
@@ -90,6 +91,7 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
     runDir: state.runDir(), caDir: join(state.straitHome(), 'ca'), xdsPort: flags.xdsPort, monitoringPort: flags.monitoringPort,
     // With a picked xDS port (--xds-port 0), the CA picks its own too, so meshes side by side never collide.
     caPort: flags.caPort ?? (flags.xdsPort === 0 ? 0 : 15012),
+    dashboardPort: flags.dashboardPort ?? (flags.xdsPort === 0 ? 0 : 20001),
     ingressHost: '127.0.0.1', ingressPort: flags.ingressPort, version: packageInfo().version, profile, meshConfig: installed.overrides,
     podNetwork: flags.podNetwork, addons: flags.addons, ledger,
     paths: { node: process.execPath, straitBin: join(ROOT, 'bin', 'strait.js'), appEntry: join(DIST, 'src', 'mesh', 'local', 'app-process.js') },
@@ -217,6 +219,7 @@ export function registerUpCommands(program: Command): void {
     .option('--xds-port <port>', 'control plane xDS port', port, 15010)
     .option('--ca-port <port>', 'the certificate authority\'s gRPC port (TLS; default 15012, or a free one with --xds-port 0)', port)
     .option('--monitoring-port <port>', 'control plane metrics and debug port', port, 15014)
+    .option('--dashboard-port <port>', 'the dashboard\'s port on 127.0.0.1 (default 20001, Kiali\'s, or a free one with --xds-port 0; `strait dashboard` prints its URL)', port)
     .option('--pod-network <127.N>', 'loopback /16 of the pods\' addresses (their apps use 127.N+1)', podNetwork, DEFAULT_POD_NETWORK)
     .option('--addons', 'also run the observability addons: the zipkin collector and, when it is on PATH, Prometheus', false)
     .action(runUp);

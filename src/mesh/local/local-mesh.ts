@@ -18,6 +18,7 @@ import type { WorkloadIdentity } from '../../pilot/ca/spiffe.js';
 import { AddressPool } from './addresses.js';
 import { pluggedInCa } from './cacerts.js';
 import type { ChildLedger } from './child-ledger.js';
+import { MeshDashboard } from '../../dashboard/mesh-dashboard.js';
 import { MeshAddons } from './addons/addons.js';
 import { ZIPKIN_PORT } from './addons/zipkin.js';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, type GatewaySpec } from './gateways.js';
@@ -40,6 +41,8 @@ export interface LocalMeshOptions {
   paths: Omit<PodPaths, 'runDir'>;
   xdsPort: number;
   monitoringPort: number;
+  /** The dashboard's port on 127.0.0.1 (Kiali's 20001 by default); 0 picks one. */
+  dashboardPort: number;
   /** Where the ingress gateway's 8080 is published (the book's port-forward); port 0 picks one. */
   ingressHost: string;
   ingressPort: number;
@@ -91,6 +94,7 @@ export class LocalMesh {
   /** The service proxy of each namespace with pods that have no sidecar (started with the first one). */
   private readonly serviceProxies = new Map<string, Promise<ServiceProxy>>();
   private addons?: MeshAddons;
+  private dashboard?: MeshDashboard;
   /** Settles when the addons have started (or failed to): stop waits for it, not to leave Prometheus behind. */
   private addonsStarted?: Promise<void>;
   /** The collector's address when the addons run (allocated first: every proxy's bootstrap names it). */
@@ -118,6 +122,9 @@ export class LocalMesh {
     await this.pilot.start();
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
     await this.startCa(manifests);
+    this.dashboard = await MeshDashboard.start({ port: this.o.dashboardPort, proxies: () => this.podStates(),
+      pilotMonitoring: `127.0.0.1:${this.pilot.monitoringPort}`, collectorUrl: () => this.addons?.urls.zipkin });
+    this.o.progress(`dashboard on ${this.dashboard.url} (graph, golden signals, traces, proxies)`);
     this.addonsStarted = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));
@@ -172,7 +179,7 @@ export class LocalMesh {
     return {
       pid, controlUrl, xdsAddress: `127.0.0.1:${this.pilot?.xdsPort}`, monitoringAddress: `127.0.0.1:${this.pilot?.monitoringPort}`,
       configDir: this.configDir, ingressAddress: this.ingressAddress, ingressPorts: this.published,
-      pods: this.podStates(), addons: this.addons?.urls ?? {},
+      pods: this.podStates(), addons: this.addons?.urls ?? {}, ...(this.dashboard ? { dashboard: this.dashboard.url } : {}),
     };
   }
 
@@ -242,6 +249,7 @@ export class LocalMesh {
   async stop(): Promise<void> {
     await Promise.all(this.forwards.map((f) => f.close()));
     await Promise.all([...this.serviceProxies.values()].map(async (p) => (await p.catch(() => undefined))?.close()));
+    await this.dashboard?.stop();
     await this.addonsStarted?.catch(() => undefined);
     await this.addons?.stop();
     this.addons = undefined;

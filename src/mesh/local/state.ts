@@ -51,6 +51,8 @@ export interface MeshState {
   /** Every target port of the ingress gateway's Service and where it is published (the book's port-forwards). */
   ingressPorts: PublishedPort[];
   pods: PodState[];
+  /** The dashboard's URL (src/dashboard), when it runs. */
+  dashboard?: string;
   /** Empty when the mesh runs without addons. */
   addons: MeshAddonUrls;
 }
