@@ -1,5 +1,6 @@
 // The table of Envoy extensions Strait implements: names and config types per category, so the
 // loader rejects any other extension as Envoy rejects one it was not built with.
+import { HTTP_FILTER_DESCRIPTORS } from '../filters/http/descriptors.js';
 
 /** Extension categories that configs name by `name` + `typed_config`. */
 export type ExtensionCategory = 'network filter' | 'http filter' | 'listener filter' | 'access logger' | 'transport socket';
@@ -13,49 +14,16 @@ export interface ExtensionInfo {
   typeName: string;
   /** Must be the last filter of its chain (Envoy's terminal filters). */
   terminal?: boolean;
-  /** Type of its per-route config in `typed_per_filter_config`, if it has one. */
-  routeTypeName?: string;
 }
 
-/** Every extension Strait implements. Add a row here when an extension lands. */
+/** Every extension Strait implements: the HTTP filters from their descriptors, a row here for the rest. */
 export const EXTENSIONS: readonly ExtensionInfo[] = [
+  ...HTTP_FILTER_DESCRIPTORS.map((d): ExtensionInfo => ({
+    category: 'http filter', name: d.name, typeName: d.typeName, terminal: d.terminal,
+  })),
   {
     category: 'network filter', name: 'envoy.filters.network.http_connection_manager', terminal: true,
     typeName: 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.router', terminal: true,
-    typeName: 'envoy.extensions.filters.http.router.v3.Router',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.fault',
-    typeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
-    routeTypeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.local_ratelimit',
-    typeName: 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
-    routeTypeName: 'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.cors',
-    typeName: 'envoy.extensions.filters.http.cors.v3.Cors',
-    routeTypeName: 'envoy.extensions.filters.http.cors.v3.CorsPolicy',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.jwt_authn',
-    typeName: 'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
-    routeTypeName: 'envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.rbac',
-    typeName: 'envoy.extensions.filters.http.rbac.v3.RBAC',
-    routeTypeName: 'envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
-  },
-  {
-    category: 'http filter', name: 'envoy.filters.http.ext_authz',
-    typeName: 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
-    routeTypeName: 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute',
   },
   {
     category: 'access logger', name: 'envoy.access_loggers.file',
@@ -89,7 +57,7 @@ export const EXTENSIONS: readonly ExtensionInfo[] = [
     category: 'network filter', name: 'envoy.filters.network.tcp_proxy', terminal: true,
     typeName: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   },
-  // Istio's proxy extensions; their configs come as TypedStruct (no protos in Strait).
+  // Istio's network extensions; their configs come as TypedStruct (no protos in Strait).
   { category: 'http filter', name: 'envoy.filters.http.peer_metadata', typeName: 'io.istio.http.peer_metadata.Config' },
   { category: 'http filter', name: 'istio.stats', typeName: 'stats.PluginConfig' },
   { category: 'http filter', name: 'istio_authn', typeName: 'istio.envoy.config.filter.http.authn.v2alpha1.FilterConfig' },
@@ -120,9 +88,4 @@ export function findExtension(category: ExtensionCategory, name: string, typeNam
 /** Envoy's error for an extension it has no implementation of. */
 export function missingExtensionMessage(name: string, typeName: string | undefined): string {
   return `Didn't find a registered implementation for '${name}' with type URL: '${typeName ?? ''}'`;
-}
-
-/** Finds a per-route config's filter: by the config's type, as Envoy does. */
-export function findRouteConfigExtension(typeName: string): ExtensionInfo | undefined {
-  return EXTENSIONS.find((e) => e.category === 'http filter' && e.routeTypeName === typeName);
 }

@@ -15,10 +15,11 @@ import {
 import type { PathError, PathSeg } from './config-error.js';
 import { registry } from '../../xds/registry.js';
 import { checkRouteFilterConfig } from './route-config-checks.js';
+import { findPerRouteDescriptor } from '../filters/http/descriptors.js';
 import { checkTracingProvider } from '../tracing/config-checks.js';
 import { typedConfigType } from '../filters/typed-config.js';
 import {
-  findExtension, findRouteConfigExtension, missingExtensionMessage, typeNameOf, type ExtensionCategory, type ExtensionInfo,
+  findExtension, missingExtensionMessage, typeNameOf, type ExtensionCategory, type ExtensionInfo,
 } from './extensions.js';
 
 /** Something configured by `name` + an optional `typed_config` (filters, loggers, sockets). */
@@ -265,7 +266,7 @@ class SemanticChecker {
         inner = fc.config;
         innerPath = [...innerPath, 'config'];
       }
-      if (!findRouteConfigExtension(typeName)) {
+      if (!findPerRouteDescriptor(typeName)) {
         this.err([...path, { key: name }], missingExtensionMessage(name, typeName));
         continue;
       }

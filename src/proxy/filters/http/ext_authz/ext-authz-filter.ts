@@ -5,7 +5,6 @@ import type { ExtAuthz, ExtAuthzPerRoute } from '../../../../xds/gen/envoy/exten
 import { registry } from '../../../../xds/registry.js';
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import { log } from '../../../log.js';
-import { fail } from '../../../router/errors.js';
 import { runtime } from '../../../runtime/runtime.js';
 import type { Counter, StatsStore } from '../../../stats/store.js';
 import type { Cancellable } from '../../../upstream/types.js';
@@ -232,15 +231,4 @@ export class ExtAuthzFilter implements StreamDecoderFilter, StreamEncoderFilter 
     }
     this.cb.sendLocalReply({ status: settings.statusOnError, body: '', details: 'ext_authz_error', flag: 'UAEX' });
   }
-}
-
-/** Builds the filter's factory from its unpacked typed_config. */
-export function makeExtAuthzFilterFactory(config: unknown, ctx: HttpFilterContext): ExtAuthzFilterFactory {
-  if (config === undefined) return fail(ctx.fieldPath, 'one of grpc_service or http_service is required');
-  return new ExtAuthzFilterFactory(config as ExtAuthz, ctx);
-}
-
-/** Checks an ExtAuthzPerRoute given as typed_per_filter_config; throws a RouteConfigError naming `fieldPath`. */
-export function checkExtAuthzPerRouteConfig(config: ExtAuthzPerRoute, fieldPath: string): void {
-  compileExtAuthzPerRoute(config, fieldPath);
 }

@@ -11,7 +11,7 @@ import { registry } from '../../../../xds/registry.js';
 import { staticCluster } from '../../../upstream/test-support.js';
 import { startEchoUpstream, type EchoUpstream } from '../../../../../test/lib/echo-upstream.js';
 import { curl } from '../../../../../test/lib/curl.js';
-import { makeFaultFilterFactory } from './index.js';
+import { FAULT_DESCRIPTOR } from './descriptor.js';
 import { startFilterHarness, statValue, type FilterHarness } from './test-support.js';
 
 const FAULT = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
@@ -59,7 +59,7 @@ before(async () => {
         ],
       }],
     },
-  }, (ctx) => [makeFaultFilterFactory(filterConfig, { ...ctx, filterName: 'envoy.filters.http.fault' })]);
+  }, (ctx) => [FAULT_DESCRIPTOR.make(filterConfig, { ...ctx, filterName: 'envoy.filters.http.fault' })]);
 });
 
 after(async () => {

@@ -13,8 +13,10 @@ import { HeaderMap } from '../../../http/headers.js';
 import { FilterStatus } from '../types.js';
 import { filterContext, RecordingCallbacks, statValue } from '../fault/test-support.js';
 import { LocalRateLimitFilterFactory } from './local-ratelimit-filter.js';
-import { checkLocalRateLimitPerRouteConfig } from './index.js';
+import { LOCAL_RATELIMIT_DESCRIPTOR } from './descriptor.js';
 import { compileLocalRateLimit } from './local-ratelimit-config.js';
+
+const checkPerRoute = LOCAL_RATELIMIT_DESCRIPTOR.checkPerRoute!;
 
 const TYPE = 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
 const ALWAYS = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: 'local_rate_limit_enabled' };
@@ -211,6 +213,6 @@ test('configs Strait cannot serve are rejected with the field path', () => {
     assert.throws(() => compileLocalRateLimit(proto(json), { store }, '.tc', perRoute),
       (err: unknown) => err instanceof RouteConfigError && re.test(err.message), JSON.stringify(json));
   }
-  assert.throws(() => checkLocalRateLimitPerRouteConfig(proto({ stat_prefix: 'p' }), '.r'), /token bucket must be set/);
-  assert.doesNotThrow(() => checkLocalRateLimitPerRouteConfig(proto(basic()), '.r'));
+  assert.throws(() => checkPerRoute(proto({ stat_prefix: 'p' }), '.r'), /token bucket must be set/);
+  assert.doesNotThrow(() => checkPerRoute(proto(basic()), '.r'));
 });

@@ -12,7 +12,7 @@ import { staticCluster } from '../../../upstream/test-support.js';
 import { startEchoUpstream, type EchoUpstream } from '../../../../../test/lib/echo-upstream.js';
 import { curl } from '../../../../../test/lib/curl.js';
 import { startFilterHarness, statValue, type FilterHarness } from '../fault/test-support.js';
-import { makeLocalRateLimitFilterFactory } from './index.js';
+import { LOCAL_RATELIMIT_DESCRIPTOR } from './descriptor.js';
 
 const TYPE = 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
 const ALWAYS = { runtime_key: 'local_rate_limit_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } };
@@ -62,7 +62,7 @@ before(async () => {
         ],
       }],
     },
-  }, (ctx) => [makeLocalRateLimitFilterFactory(filterConfig, { ...ctx, filterName: 'envoy.filters.http.local_ratelimit' })]);
+  }, (ctx) => [LOCAL_RATELIMIT_DESCRIPTOR.make(filterConfig, { ...ctx, filterName: 'envoy.filters.http.local_ratelimit' })]);
 });
 
 after(async () => {

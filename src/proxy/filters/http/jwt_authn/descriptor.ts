@@ -1,0 +1,15 @@
+// The JWT authentication filter's extension descriptor (envoy.filters.http.jwt_authn): a
+// JwtAuthentication typed_config (required) and a PerRouteConfig per route.
+import type { JwtAuthentication } from '../../../../xds/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
+import type { HttpFilterDescriptor } from '../descriptor.js';
+import { JwtAuthnFilterFactory } from './jwt-authn-filter.js';
+
+export const JWT_AUTHN_DESCRIPTOR: HttpFilterDescriptor = {
+  name: 'envoy.filters.http.jwt_authn',
+  typeName: 'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+  routeTypeName: 'envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig',
+  make: (c, ctx) => {
+    if (c === undefined) throw new Error(`${ctx.fieldPath}: jwt_authn needs a JwtAuthentication typed_config`);
+    return new JwtAuthnFilterFactory(c as JwtAuthentication, ctx);
+  },
+};
