@@ -69,7 +69,8 @@ function stateOf(t: TypeStatus): SyncState {
 
 /** What a control plane hears of its proxies: connects, disconnects, ACKs and NACKs (for metrics and pushes). */
 export interface XdsEvents {
-  connected?(node: Node, snapshotKey: string): void;
+  /** `variant`: state of the world or delta, which decides what a snapshot change sends the stream. */
+  connected?(node: Node, snapshotKey: string, variant: 'sotw' | 'delta'): void;
   disconnected?(node: Node, snapshotKey: string): void;
   acked?(node: Node, typeUrl: string, version: string): void;
   nacked?(node: Node, typeUrl: string, nack: NackRecord): void;
@@ -160,7 +161,7 @@ export class StatusBoard {
   /** Adds a stream when its first request names the node. */
   add(s: StreamStatus): void {
     this.streams.add(s);
-    this.events.connected?.(s.node, s.snapshotKey);
+    this.events.connected?.(s.node, s.snapshotKey, s.variant);
   }
 
   /** Removes a stream when it ends. */

@@ -31,17 +31,27 @@ function entryOf(any: Any): Buffer {
   return e;
 }
 
+/**
+ * A response as its own part (version, type URL, nonce: a few bytes) and its resources part, which
+ * is the same buffer for every response carrying the same list. `shared` is undefined for lists too
+ * small to be worth sharing (then `own` is the whole response).
+ */
+export function discoveryResponseParts(m: DiscoveryResponse): { own: Buffer; shared?: Buffer } {
+  const resources = m.resources;
+  if (resources.length < 2) return { own: Buffer.from(toBinary(DiscoveryResponseSchema, m)) };
+  let shared = lists.get(resources);
+  if (shared === undefined) {
+    shared = Buffer.concat(resources.map(entryOf));
+    lists.set(resources, shared);
+  }
+  const own = Buffer.from(toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, {
+    versionInfo: m.versionInfo, canary: m.canary, typeUrl: m.typeUrl, nonce: m.nonce, controlPlane: m.controlPlane,
+  })));
+  return { own, shared };
+}
+
 /** The wire form of a DiscoveryResponse, identical in meaning to toBinary's. */
 export function encodeDiscoveryResponse(m: DiscoveryResponse): Buffer {
-  const resources = m.resources;
-  if (resources.length < 2) return Buffer.from(toBinary(DiscoveryResponseSchema, m));
-  let bytes = lists.get(resources);
-  if (bytes === undefined) {
-    bytes = Buffer.concat(resources.map(entryOf));
-    lists.set(resources, bytes);
-  }
-  const head = toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, {
-    versionInfo: m.versionInfo, canary: m.canary, typeUrl: m.typeUrl, nonce: m.nonce, controlPlane: m.controlPlane,
-  }));
-  return Buffer.concat([head, bytes]);
+  const { own, shared } = discoveryResponseParts(m);
+  return shared === undefined ? own : Buffer.concat([own, shared]);
 }
