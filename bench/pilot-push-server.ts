@@ -93,7 +93,8 @@ process.on('message', (m: { kind: string; what?: string }) => {
     process.send!({ kind: 'changed' });
   } else if (m.kind === 'usage') {
     const cpu = process.cpuUsage();
-    process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss,
+    const mem = process.memoryUsage();
+    process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: mem.rss, heapBytes: mem.heapUsed, buffersBytes: mem.arrayBuffers,
       version: ds.pushContext.version, connected: ds.connectedProxies().length, unconverged: ds.unconverged(),
       generation: ds.generationStats(), pushedTypes: ds.lastPushTypes(), pushedRoles: ds.lastPushRoles() });
   } else if (m.kind === 'stop') {

@@ -42,6 +42,8 @@ const { streams, close } = await openStreams(ready.port as number, proxies, Math
 });
 const connectMs = Date.now() - t0;
 const idle = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+/** The pilot's RSS at every poll: its peak during the pushes. */
+const rss: number[] = [idle.rssBytes as number];
 const allMs: number[] = [];
 const perProxy: number[] = [];
 const genAvg: number[] = [];
@@ -67,6 +69,7 @@ for (let p = 0; p < pushes; p++) {
   };
   for (;;) {
     const u = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+    rss.push(u.rssBytes as number);
     version = u.version as string;
     types = (u.pushedTypes as string[]).filter((t) => TYPES.includes(t));
     const roles = u.pushedRoles as string[];
@@ -104,12 +107,15 @@ const result = {
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
   cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
   rssMb: (after.rssBytes as number) / 2 ** 20,
+  // What the RSS holds at the end: the JS heap, and buffers (responses queued on sockets among them).
+  heapMb: (after.heapBytes as number) / 2 ** 20, buffersMb: (after.buffersBytes as number) / 2 ** 20,
+  peakRssMb: Math.max(...rss) / 2 ** 20,
 };
 console.log(`change: ${change}${delta ? ' (delta xDS)' : ''}${flag('sidecar') ? ' (Sidecar-scoped)' : ''}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
-console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB |');
+console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB (peak) |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(`| ${services} | ${proxies} | ${result.allConvergedMedianMs.toFixed(0)} | ${result.perProxyP50Ms.toFixed(0)} | ${result.perProxyP99Ms.toFixed(0)} | ` +
-  `${result.generationPerProxyMedianMs.toFixed(2)} | ${result.cpuMsPerPush.toFixed(0)} | ${result.rssMb.toFixed(0)} |`);
+  `${result.generationPerProxyMedianMs.toFixed(2)} | ${result.cpuMsPerPush.toFixed(0)} | ${result.rssMb.toFixed(0)} (${result.peakRssMb.toFixed(0)}) |`);
 const out = arg('out', join(here, '..', '..', 'bench', 'results', 'pilot-push.json'));
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length,

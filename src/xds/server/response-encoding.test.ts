@@ -20,6 +20,17 @@ test('responses decode to what was encoded, with whole and partly shared resourc
   }
 });
 
+test('long lists decode whole when they share some runs and differ inside others', () => {
+  const base = Array.from({ length: 300 }, (_, i) => any(1 + (i % 7)));
+  const changed = [...base];
+  changed[200] = any(9);
+  const shorter = base.slice(0, 290);
+  for (const [i, resources] of [base, changed, shorter, base].entries()) {
+    const m = create(DiscoveryResponseSchema, { versionInfo: `v${i}`, typeUrl: 'type.googleapis.com/x.Y', nonce: String(i), resources });
+    assert.ok(equals(DiscoveryResponseSchema, fromBinary(DiscoveryResponseSchema, encodeDiscoveryResponse(m)), m), `list ${i}`);
+  }
+});
+
 test('delta responses decode to what was encoded, with shared Resources and removals', () => {
   const shared = [1, 2, 3].map((n) => create(ResourceSchema, { name: `r${n}`, version: `h${n}`, resource: any(n) }));
   const lists = [shared, shared.slice(1), [shared[0], create(ResourceSchema, { name: 'r4', version: 'h4', resource: any(4) })], []];
