@@ -146,7 +146,10 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     st.needsAnswer.clear();
     const firstWildcard = st.wildcard && !st.answeredWildcard;
     if (st.wildcard) st.answeredWildcard = true;
-    if (resources.length === 0 && removed.length === 0 && !firstWildcard) return;
+    if (resources.length === 0 && removed.length === 0 && !firstWildcard) {
+      this.status!.upToDate(typeUrl, ts.version);
+      return;
+    }
     const nonce = this.ctx.nextNonce();
     const response = create(DeltaDiscoveryResponseSchema, {
       systemVersionInfo: ts.version, typeUrl, removedResources: removed, nonce, controlPlane: this.ctx.controlPlane,

@@ -121,6 +121,17 @@ export class StreamStatus {
   }
 
   /** Records that the client already runs `version` (a reconnect the server did not need to answer). */
+  /**
+   * A delta stream that needs nothing of a new version (no resource it holds changed) holds that
+   * version once its last response is ACKed: it is SYNCED to it, not STALE.
+   */
+  upToDate(typeUrl: string, version: string): void {
+    const t = this.type(typeUrl);
+    if (t.sentNonce === undefined) return;
+    t.sentVersion = version;
+    if (t.ackedNonce === t.sentNonce) t.ackedVersion = version;
+  }
+
   alreadyHas(typeUrl: string, version: string): void {
     const t = this.type(typeUrl);
     t.ackedVersion = version;
