@@ -11,6 +11,7 @@ import { benchPodIp } from './lib/pilot-mesh.js';
 const services = Number(process.argv[2] ?? 1000);
 const pods = Number(process.argv[3] ?? 2000);
 const namespaces = Number(process.argv[4] ?? 10);
+const sidecarScoped = process.argv[5] === 'sidecar';
 
 const obj = (apiVersion: string, kind: string, name: string, namespace: string, spec: unknown, extra: Record<string, unknown> = {}): ConfigObject =>
   ({ apiVersion, kind, metadata: { name, namespace, creationTimestamp: '2026-12-01T00:00:00Z', ...extra }, spec } as ConfigObject);
@@ -40,6 +41,15 @@ for (let i = 0; i < 3; i++) {
 for (let n = 0; n < namespaces; n++) {
   const ns = `bench-${n}`;
   put(obj('v1', 'Service', 'sleep', ns, { selector: { app: 'sleep' }, ports: [{ name: 'http', port: 80 }] }));
+}
+// With --sidecar, each client namespace has a Sidecar (the book's ch11) whose egress is its own
+// namespace, istio-system and the one service its pods call (service-0, which the mesh VirtualService routes).
+if (sidecarScoped) {
+  for (let n = 0; n < namespaces; n++) {
+    put(obj('networking.istio.io/v1beta1', 'Sidecar', 'default', `bench-${n}`, {
+      egress: [{ hosts: ['./*', 'istio-system/*', 'istioinaction/service-0.istioinaction.svc.cluster.local'] }],
+    }));
+  }
 }
 for (let k = 0; k < pods; k++) {
   const ns = `bench-${k % namespaces}`;
@@ -83,8 +93,9 @@ process.on('message', (m: { kind: string; what?: string }) => {
     process.send!({ kind: 'changed' });
   } else if (m.kind === 'usage') {
     const cpu = process.cpuUsage();
-    process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss,
-      version: ds.pushContext.version, connected: ds.connectedProxies().length,
+    const mem = process.memoryUsage();
+    process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: mem.rss, heapBytes: mem.heapUsed, buffersBytes: mem.arrayBuffers,
+      version: ds.pushContext.version, connected: ds.connectedProxies().length, unconverged: ds.unconverged(),
       generation: ds.generationStats(), pushedTypes: ds.lastPushTypes(), pushedRoles: ds.lastPushRoles() });
   } else if (m.kind === 'stop') {
     void ds.close().then(() => process.exit(0));

@@ -5,14 +5,18 @@
 // --change virtualservice (a mesh VirtualService's timeout: LDS and RDS to every sidecar),
 // gateway (a gateway VirtualService's: LDS and RDS to the gateway) or service (a new port on one
 // Service: every type to every proxy).
-// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service]
+// --delta: the proxies use incremental xDS (as the mesh's DELTA_GRPC bootstrap), so a type is sent
+// only when a resource in it changed; converged is then pilot's own count of proxies that ACKed every
+// type their push changed, and each proxy's time is its last ACK of the push's version.
+// --sidecar: each client namespace has a Sidecar limiting egress to what its pods call (ch11).
+// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service] [--delta] [--sidecar]
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStreams, type LoadStream } from './lib/ads-load-client.js';
-import { arg, next, percentile } from './lib/bench-util.js';
+import { arg, flag, next, percentile } from './lib/bench-util.js';
 import { benchNode } from './lib/pilot-mesh.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,18 +29,21 @@ const services = Number(arg('services', '1000'));
 const proxies = Number(arg('proxies', '2000'));
 const namespaces = Number(arg('namespaces', '10'));
 const pushes = Number(arg('pushes', '5'));
+const delta = flag('delta');
 
-const child = fork(join(here, 'pilot-push-server.js'), [String(services), String(proxies), String(namespaces)], {
+const child = fork(join(here, 'pilot-push-server.js'), [String(services), String(proxies), String(namespaces), flag('sidecar') ? 'sidecar' : ''], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.PILOT_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PILOT_BENCH_PROFILE] : [],
 });
 const ready = await next(child, 'ready');
 process.stderr.write(`pilot up with ${services} services; connecting ${proxies} proxies...\n`);
 const t0 = Date.now();
 const { streams, close } = await openStreams(ready.port as number, proxies, Math.ceil(proxies / 100), {
-  types: TYPES, node: (k) => benchNode(k, namespaces),
+  types: TYPES, node: (k) => benchNode(k, namespaces), delta,
 });
 const connectMs = Date.now() - t0;
 const idle = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+/** The pilot's RSS at every poll: its peak during the pushes. */
+const rss: number[] = [idle.rssBytes as number];
 const allMs: number[] = [];
 const perProxy: number[] = [];
 const genAvg: number[] = [];
@@ -57,20 +64,24 @@ for (let p = 0; p < pushes; p++) {
   let targets: LoadStream[] = streams;
   const convergedAt = (s: LoadStream): bigint | undefined => {
     const byType = s.typeAckedAt.get(version);
-    if (!byType || !types.every((t) => byType.has(t))) return undefined;
-    return types.reduce((m, t) => (byType.get(t)! > m ? byType.get(t)! : m), 0n);
+    if (!byType || (!delta && !types.every((t) => byType.has(t)))) return undefined;
+    return [...byType.values()].reduce((m, at) => (at > m ? at : m), 0n);
   };
   for (;;) {
     const u = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+    rss.push(u.rssBytes as number);
     version = u.version as string;
     types = (u.pushedTypes as string[]).filter((t) => TYPES.includes(t));
     const roles = u.pushedRoles as string[];
     targets = streams.filter((s) => roles.includes(s.id.slice(0, s.id.indexOf('~'))));
-    if (version !== prev && targets.every((s: LoadStream) => convergedAt(s) !== undefined)) break;
+    const converged = delta ? u.unconverged === 0 : targets.every((s: LoadStream) => convergedAt(s) !== undefined);
+    if (version !== prev && converged) break;
     if (Date.now() > deadline) throw new Error(`push ${p}: not every proxy ACKed in 120 s`);
     await new Promise((r) => setTimeout(r, 10));
   }
   pushedTypes = types;
+  // A delta proxy whose push changed nothing it holds got nothing: it is not counted.
+  if (delta) targets = targets.filter((s) => convergedAt(s) !== undefined);
   pushedTo = targets.length;
   let last = 0;
   for (const s of targets) {
@@ -90,18 +101,21 @@ await new Promise((r) => child.once('exit', r));
 perProxy.sort((a, b) => a - b);
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const result = {
-  services, proxies, namespaces, pushes, connectMs, change, pushedTo, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
+  services, proxies, namespaces, pushes, connectMs, change, delta, sidecar: flag('sidecar'), pushedTo, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
   allConvergedMedianMs: med(allMs), allConvergedMs: allMs,
   perProxyP50Ms: percentile(perProxy, 50), perProxyP99Ms: percentile(perProxy, 99),
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
   cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
   rssMb: (after.rssBytes as number) / 2 ** 20,
+  // What the RSS holds at the end: the JS heap, and buffers (responses queued on sockets among them).
+  heapMb: (after.heapBytes as number) / 2 ** 20, buffersMb: (after.buffersBytes as number) / 2 ** 20,
+  peakRssMb: Math.max(...rss) / 2 ** 20,
 };
-console.log(`change: ${change}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
-console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB |');
+console.log(`change: ${change}${delta ? ' (delta xDS)' : ''}${flag('sidecar') ? ' (Sidecar-scoped)' : ''}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
+console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB (peak) |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(`| ${services} | ${proxies} | ${result.allConvergedMedianMs.toFixed(0)} | ${result.perProxyP50Ms.toFixed(0)} | ${result.perProxyP99Ms.toFixed(0)} | ` +
-  `${result.generationPerProxyMedianMs.toFixed(2)} | ${result.cpuMsPerPush.toFixed(0)} | ${result.rssMb.toFixed(0)} |`);
+  `${result.generationPerProxyMedianMs.toFixed(2)} | ${result.cpuMsPerPush.toFixed(0)} | ${result.rssMb.toFixed(0)} (${result.peakRssMb.toFixed(0)}) |`);
 const out = arg('out', join(here, '..', '..', 'bench', 'results', 'pilot-push.json'));
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length,

@@ -1,13 +1,14 @@
 // Benchmark (not a test): xDS push fan-out. N simulated proxies hold CDS streams to Strait's ADS
 // server with a 1,000-cluster snapshot; each push's time from setSnapshot to every ACK, p50/p99,
-// and the server's CPU and memory. Usage: node dist/bench/xds-fanout.js [--clients 1000,5000]
+// and the server's CPU and memory. --delta: the proxies use incremental xDS (every cluster changes
+// in each push, so delta sends them all too). Usage: node dist/bench/xds-fanout.js [--clients 1000,5000] [--delta]
 import { fork } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStreams, type LoadStream } from './lib/ads-load-client.js';
-import { arg, next, percentile } from './lib/bench-util.js';
+import { arg, flag, next, percentile } from './lib/bench-util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -31,7 +32,7 @@ async function run(clients: number, clusterCount: number, pushes: number, channe
   });
   const ready = await next(child, 'ready');
   const t0 = Date.now();
-  const { streams, close } = await openStreams(ready.port as number, clients, channels);
+  const { streams, close } = await openStreams(ready.port as number, clients, channels, { delta: flag('delta') });
   const connectMs = Date.now() - t0;
   const allAckedMs: number[] = [];
   const perStream: number[] = [];

@@ -1,15 +1,19 @@
 // A lightweight ADS client for load generation: many CDS streams over a few channels, each
-// ACKing every response. Responses are read at the wire level (version and nonce only), so the
-// generator's cost does not grow with the size of the resources the server sends.
+// ACKing every response, state of the world or delta. Responses are read at the wire level (version
+// and nonce only), so the generator's cost does not grow with the size of the resources the server sends.
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { Client, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
-import { DiscoveryRequestSchema } from '../../src/xds/gen/envoy/service/discovery/v3/discovery_pb.js';
+import { DeltaDiscoveryRequestSchema, DiscoveryRequestSchema } from '../../src/xds/gen/envoy/service/discovery/v3/discovery_pb.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+const DELTA_ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 
-/** version_info (field 1), type_url (field 4) and nonce (field 5) of a DiscoveryResponse, skipping everything else. */
+/**
+ * version_info (field 1), type_url (field 4) and nonce (field 5) of a DiscoveryResponse, skipping
+ * everything else. A DeltaDiscoveryResponse has system_version_info, type_url and nonce at the same numbers.
+ */
 export function versionAndNonce(b: Buffer): { version: string; nonce: string; typeUrl: string } {
   let version = '';
   let nonce = '';
@@ -58,6 +62,8 @@ export interface StreamOptions {
   node?: (k: number) => { id: string; cluster: string; metadata?: JsonObject };
   /** Subscribed types; default CDS only (legacy wildcard); with several, each asks for the explicit wildcard `*`. */
   types?: readonly string[];
+  /** Incremental xDS (DeltaAggregatedResources, as a DELTA_GRPC proxy) instead of state of the world. */
+  delta?: boolean;
 }
 
 /** Opens `n` ADS streams spread over `channels` connections; resolves once each got a response of every type. */
@@ -75,17 +81,22 @@ export async function openStreams(port: number, n: number, channels: number, opt
     const s: LoadStream = { id, ackedAt: new Map(), typeAckedAt: new Map() };
     const typesAcked = new Map<string, Set<string>>();
     streams.push(s);
-    const call = clients[k % channels].makeBidiStreamRequest<Buffer, Buffer>(ADS_PATH, (m) => m, (m) => m);
+    const call = clients[k % channels].makeBidiStreamRequest<Buffer, Buffer>(opts.delta ? DELTA_ADS_PATH : ADS_PATH, (m) => m, (m) => m);
     calls.push(call);
-    const request = (typeUrl: string, version: string, nonce: string, first: boolean): Buffer => Buffer.from(toBinary(DiscoveryRequestSchema,
-      create(DiscoveryRequestSchema, {
-        typeUrl, versionInfo: version, responseNonce: nonce, resourceNames: names,
-        node: first ? { id, cluster: node.cluster, metadata: node.metadata, userAgentName: 'strait-bench' } : undefined,
-      })));
+    const nodeMsg = { id, cluster: node.cluster, metadata: node.metadata, userAgentName: 'strait-bench' };
+    // `opening`: the stream's first request of this type. SotW repeats its names on every request; a
+    // delta stream subscribes once and then ACKs with the nonce alone. Only the stream's first request carries the node.
+    const request = (typeUrl: string, version: string, nonce: string, opening: boolean, withNode: boolean): Buffer => (opts.delta
+      ? Buffer.from(toBinary(DeltaDiscoveryRequestSchema, create(DeltaDiscoveryRequestSchema, {
+        typeUrl, responseNonce: nonce, resourceNamesSubscribe: opening ? names : [], node: withNode ? nodeMsg : undefined,
+      })))
+      : Buffer.from(toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, {
+        typeUrl, versionInfo: version, responseNonce: nonce, resourceNames: names, node: withNode ? nodeMsg : undefined,
+      }))));
     firsts.push(new Promise<void>((resolve) => {
       call.on('data', (b: Buffer) => {
         const { version, nonce, typeUrl } = versionAndNonce(b);
-        call.write(request(typeUrl, version, nonce, false));
+        call.write(request(typeUrl, version, nonce, false, false));
         let byType = s.typeAckedAt.get(version);
         if (!byType) s.typeAckedAt.set(version, (byType = new Map()));
         byType.set(typeUrl, process.hrtime.bigint());
@@ -100,7 +111,7 @@ export async function openStreams(port: number, n: number, channels: number, opt
       });
     }));
     call.on('error', () => {});
-    types.forEach((t, i) => call.write(request(t, '', '', i === 0)));
+    types.forEach((t, i) => call.write(request(t, '', '', true, i === 0)));
   }
   await Promise.all(firsts);
   return {

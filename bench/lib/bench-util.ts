@@ -8,6 +8,11 @@ export function arg(name: string, dflt: string): string {
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
 }
 
+/** Whether `--<name>` is on the command line. */
+export function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
 export type Msg = { kind: string; [k: string]: unknown };
 
 /** The child's next IPC message of this kind. */

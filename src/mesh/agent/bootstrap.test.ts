@@ -2,6 +2,7 @@
 // and the metadata the control plane reads back (namespace, labels, local addresses).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ApiConfigSource_ApiType } from '../../xds/gen/envoy/config/core/v3/config_source_pb.js';
 import { loadBootstrap } from '../../proxy/bootstrap/load.js';
 import { proxyFromNode } from '../../pilot/model/proxy-from-node.js';
 import { ISTIO_VERSION, proxyBootstrap, workloadFromPodName } from './bootstrap.js';
@@ -22,6 +23,8 @@ test('a sidecar bootstrap validates and carries what pilot reads of the node', (
   assert.deepEqual(p.labels, { app: 'catalog', version: 'v1', 'service.istio.io/canonical-name': 'catalog',
     'service.istio.io/canonical-revision': 'v1' });
   assert.deepEqual(loaded.bootstrap.staticResources!.listeners.map((l) => l.name), ['prometheus_stats', 'health_status']);
+  // The mesh's proxies use incremental xDS: an edit sends only what changed.
+  assert.equal(loaded.bootstrap.dynamicResources!.adsConfig!.apiType, ApiConfigSource_ApiType.DELTA_GRPC);
 });
 
 test('with a Zipkin address the bootstrap has Istio\'s zipkin tracer and a static zipkin cluster', () => {

@@ -24,7 +24,10 @@ export interface ProxyBootstrapOptions {
   healthPort?: number | null;
   /** Explicit HTTP proxy port for the app (HTTP_PROXY), 0 = none. */
   httpProxyPort?: number;
-  /** xDS API variant; default GRPC (state of the world). */
+  /**
+   * xDS API variant; default DELTA_GRPC (incremental, as istio-agent with ISTIO_DELTA_XDS): a change
+   * sends a proxy only the resources that changed, not every resource of the type again.
+   */
   apiType?: 'GRPC' | 'DELTA_GRPC';
   /** defaultConfig.tracing.zipkin.address resolved: the bootstrap's Zipkin tracer and its `zipkin` cluster. */
   zipkin?: { host: string; port: number };
@@ -132,7 +135,7 @@ export function proxyBootstrap(o: ProxyBootstrapOptions): Record<string, unknown
     node: { id: proxyNodeId(o.type, o.podIp, o.podName, o.namespace), cluster: `${app}.${o.namespace}`, metadata },
     admin: { address: socket(o.podIp, adminPort) },
     dynamic_resources: {
-      ads_config: { api_type: o.apiType ?? 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
+      ads_config: { api_type: o.apiType ?? 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
       lds_config: ADS,
       cds_config: ADS,
     },

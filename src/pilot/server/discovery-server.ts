@@ -44,7 +44,11 @@ export interface DiscoveryServerOptions {
   log?: XdsLog;
 }
 
-interface Connected { proxy: ProxyNode; key: string; userAgent: string; streams: number; pushStart?: number; pendingTypes: Set<string> }
+interface Connected {
+  proxy: ProxyNode; key: string; userAgent: string; streams: number; pushStart?: number; pendingTypes: Set<string>;
+  /** Every stream of the proxy is delta xDS: a type is sent only when a resource in it changed. */
+  delta: boolean;
+}
 
 /** Bytes of a type's resources, once per (shared) type snapshot. */
 const sizes = new WeakMap<TypeSnapshot, number>();
@@ -57,6 +61,22 @@ function sizeOf(ts: TypeSnapshot | undefined): number {
     sizes.set(ts, n);
   }
   return n;
+}
+
+/** Whether a delta stream gets anything for a type going from `a` to `b`: a resource added, changed or removed. */
+const contentChanges = new WeakMap<TypeSnapshot, WeakMap<TypeSnapshot, boolean>>();
+function contentChanged(a: TypeSnapshot | undefined, b: TypeSnapshot | undefined): boolean {
+  if (a === b) return false;
+  if (a === undefined || b === undefined) return true;
+  let byB = contentChanges.get(a);
+  if (byB === undefined) contentChanges.set(a, (byB = new WeakMap()));
+  let changed = byB.get(b);
+  if (changed === undefined) {
+    changed = a.resources.size !== b.resources.size;
+    if (!changed) for (const [n, r] of b.resources) if (a.resources.get(n)?.version !== r.version) { changed = true; break; }
+    byB.set(b, changed);
+  }
+  return changed;
 }
 
 const REGISTRY_KINDS = new Set(['Service', 'Deployment', 'Pod', 'ServiceAccount', 'Namespace', 'ServiceEntry', 'WorkloadEntry']);
@@ -141,6 +161,12 @@ export class DiscoveryServer {
     });
   }
   generationStats(): GenerationStats { return { ...this.stats }; }
+  /** Connected proxies that have not yet ACKed every type their last push changed. */
+  unconverged(): number {
+    let n = 0;
+    for (const c of this.proxies.values()) if (c.pushStart !== undefined) n++;
+    return n;
+  }
   /** The type URLs the last full push rebuilt. */
   lastPushTypes(): string[] { return [...this.pushedTypes]; }
   /** The proxy roles the last push went to. */
@@ -157,7 +183,7 @@ export class DiscoveryServer {
     this.xds = await startXdsServer({
       host: this.opts.xdsHost, port: this.opts.xdsPort ?? 15010, log: this.log, controlPlaneId: 'strait-pilot',
       events: {
-        connected: (node, key) => this.onConnect(node, key),
+        connected: (node, key, variant) => this.onConnect(node, key, variant === 'delta'),
         disconnected: (_node, key) => this.onDisconnect(key),
         acked: (node, typeUrl, version) => this.onAck(node, typeUrl, version),
         nacked: (node, typeUrl, nack) => this.onNack(node, typeUrl, nack),
@@ -289,16 +315,16 @@ export class DiscoveryServer {
     this.stats.maxMs = Math.max(this.stats.maxMs, ms);
     c.pushStart = start;
     c.pendingTypes = new Set(snapshot.typeUrls().filter((t) => before?.version(t) !== snapshot.version(t)
-      && (snapshot.get(t)?.resources.size ?? 0) > 0));
+      && (snapshot.get(t)?.resources.size ?? 0) > 0 && (!c.delta || contentChanged(before?.get(t), snapshot.get(t)))));
     for (const t of c.pendingTypes) {
       this.metrics.recordSent(metricType(t), times[metricType(t) as keyof GenerationTimes] ?? 0, sizeOf(snapshot.get(t)));
     }
     this.xds?.cache.setSnapshot(c.key, snapshot);
   }
 
-  private onConnect(node: Node, key: string): void {
+  private onConnect(node: Node, key: string, delta: boolean): void {
     const existing = this.proxies.get(key);
-    if (existing) { existing.streams++; return; }
+    if (existing) { existing.streams++; existing.delta &&= delta; return; }
     let proxy: ProxyNode;
     try {
       proxy = proxyFromNode(node);
@@ -306,7 +332,7 @@ export class DiscoveryServer {
       if (e instanceof ProxyNodeError) { this.log('warn', e.message); return; }
       throw e;
     }
-    const c: Connected = { proxy, key, userAgent: node.userAgentName || 'unknown', streams: 1, pendingTypes: new Set() };
+    const c: Connected = { proxy, key, userAgent: node.userAgentName || 'unknown', streams: 1, pendingTypes: new Set(), delta };
     this.proxies.set(key, c);
     this.countClients(c.userAgent);
     // A proxy connecting after an endpoints-only change must see its own service instances.

@@ -13,6 +13,14 @@ import { CORE_TYPES, shortTypeName, takesLegacyWildcard } from './type-urls.js';
 /** How many unanswered responses per type we remember (ACKs of older ones are treated as stale). */
 const MAX_IN_FLIGHT = 64;
 
+/** Each snapshot resource as a delta Resource, made once and shared by every stream (the encoder caches its bytes). */
+const deltaResources = new WeakMap<SnapshotResource, Resource>();
+function deltaResourceOf(r: SnapshotResource): Resource {
+  let d = deltaResources.get(r);
+  if (d === undefined) deltaResources.set(r, (d = create(ResourceSchema, { name: r.name, version: r.version, resource: r.resource })));
+  return d;
+}
+
 /** What the server knows of one type on one delta stream. */
 interface DeltaType {
   wildcard: boolean;
@@ -120,7 +128,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     const consider = (r: SnapshotResource): void => {
       if (st.known.get(r.name) === r.version) return;
       st.known.set(r.name, r.version);
-      resources.push(create(ResourceSchema, { name: r.name, version: r.version, resource: r.resource }));
+      resources.push(deltaResourceOf(r));
     };
     if (st.wildcard) for (const r of ts.resources.values()) consider(r);
     else for (const n of st.names) {
@@ -138,12 +146,17 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     st.needsAnswer.clear();
     const firstWildcard = st.wildcard && !st.answeredWildcard;
     if (st.wildcard) st.answeredWildcard = true;
-    if (resources.length === 0 && removed.length === 0 && !firstWildcard) return;
+    if (resources.length === 0 && removed.length === 0 && !firstWildcard) {
+      this.status!.upToDate(typeUrl, ts.version);
+      return;
+    }
     const nonce = this.ctx.nextNonce();
-    this.send(create(DeltaDiscoveryResponseSchema, {
-      systemVersionInfo: ts.version, resources, typeUrl, removedResources: removed, nonce,
-      controlPlane: this.ctx.controlPlane,
-    }));
+    const response = create(DeltaDiscoveryResponseSchema, {
+      systemVersionInfo: ts.version, typeUrl, removedResources: removed, nonce, controlPlane: this.ctx.controlPlane,
+    });
+    // Assigned, not passed to create(): create() would copy every shared Resource, per stream.
+    response.resources = resources;
+    this.send(response);
     st.inFlight.set(nonce, ts.version);
     if (st.inFlight.size > MAX_IN_FLIGHT) st.inFlight.delete(st.inFlight.keys().next().value!);
     this.status!.sent(typeUrl, ts.version, nonce);

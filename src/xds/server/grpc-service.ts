@@ -2,8 +2,8 @@
 // the wire (toBinary/fromBinary), method paths as gRPC spells them (/package.Service/Method).
 import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from '@bufbuild/protobuf';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import { DiscoveryResponseSchema, type DiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
-import { encodeDiscoveryResponse } from './response-encoding.js';
+import { DeltaDiscoveryResponseSchema, DiscoveryResponseSchema } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
+import { serializeDeltaDiscoveryResponse, serializeDiscoveryResponse } from './shared-frames.js';
 
 function methodOf<I extends DescMessage, O extends DescMessage>(
   service: DescService, name: string, kind: string, input: I, output: O,
@@ -15,8 +15,10 @@ function methodOf<I extends DescMessage, O extends DescMessage>(
     requestSerialize: (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
     requestDeserialize: (b: Buffer) => fromBinary(input, b),
     responseSerialize: output.typeName === DiscoveryResponseSchema.typeName
-      ? (m: MessageShape<O>) => encodeDiscoveryResponse(m as unknown as DiscoveryResponse)
-      : (m: MessageShape<O>) => Buffer.from(toBinary(output, m)),
+      ? serializeDiscoveryResponse as unknown as (m: MessageShape<O>) => Buffer
+      : output.typeName === DeltaDiscoveryResponseSchema.typeName
+        ? serializeDeltaDiscoveryResponse as unknown as (m: MessageShape<O>) => Buffer
+        : (m: MessageShape<O>) => Buffer.from(toBinary(output, m)),
     responseDeserialize: (b: Buffer) => fromBinary(output, b),
     originalName: name,
   };

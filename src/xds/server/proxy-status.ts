@@ -69,7 +69,8 @@ function stateOf(t: TypeStatus): SyncState {
 
 /** What a control plane hears of its proxies: connects, disconnects, ACKs and NACKs (for metrics and pushes). */
 export interface XdsEvents {
-  connected?(node: Node, snapshotKey: string): void;
+  /** `variant`: state of the world or delta, which decides what a snapshot change sends the stream. */
+  connected?(node: Node, snapshotKey: string, variant: 'sotw' | 'delta'): void;
   disconnected?(node: Node, snapshotKey: string): void;
   acked?(node: Node, typeUrl: string, version: string): void;
   nacked?(node: Node, typeUrl: string, nack: NackRecord): void;
@@ -120,6 +121,17 @@ export class StreamStatus {
   }
 
   /** Records that the client already runs `version` (a reconnect the server did not need to answer). */
+  /**
+   * A delta stream that needs nothing of a new version (no resource it holds changed) holds that
+   * version once its last response is ACKed: it is SYNCED to it, not STALE.
+   */
+  upToDate(typeUrl: string, version: string): void {
+    const t = this.type(typeUrl);
+    if (t.sentNonce === undefined) return;
+    t.sentVersion = version;
+    if (t.ackedNonce === t.sentNonce) t.ackedVersion = version;
+  }
+
   alreadyHas(typeUrl: string, version: string): void {
     const t = this.type(typeUrl);
     t.ackedVersion = version;
@@ -160,7 +172,7 @@ export class StatusBoard {
   /** Adds a stream when its first request names the node. */
   add(s: StreamStatus): void {
     this.streams.add(s);
-    this.events.connected?.(s.node, s.snapshotKey);
+    this.events.connected?.(s.node, s.snapshotKey, s.variant);
   }
 
   /** Removes a stream when it ends. */

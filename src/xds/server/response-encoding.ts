@@ -1,18 +1,27 @@
-// DiscoveryResponse encoding with the resources part shared: each resource (an immutable Any of
-// a snapshot) is encoded once, and so is a whole resource list (the same array, as streams share
-// a snapshot's selection); only the version, type URL and nonce are encoded per response.
-// Protobuf allows fields in any order.
+// DiscoveryResponse encoding with the resources part shared: a resource list (an immutable array of
+// a snapshot's Anys) is encoded as runs of resources, each run once for every list that holds it at
+// the same place (proxies' lists share most of their resources), so a list costs a few references,
+// not a copy per proxy; only the version, type URL and nonce are encoded per response. Delta
+// responses likewise encode each (shared, immutable) Resource once. Protobuf allows fields in any order.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
-import { DiscoveryResponseSchema, type DiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
+import {
+  DeltaDiscoveryResponseSchema, DiscoveryResponseSchema, ResourceSchema,
+  type DeltaDiscoveryResponse, type DiscoveryResponse, type Resource,
+} from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 
-/** DiscoveryResponse.resources is field 2, length-delimited: tag (2 << 3) | 2. */
+/** DiscoveryResponse.resources and DeltaDiscoveryResponse.resources are field 2, length-delimited: tag (2 << 3) | 2. */
 const RESOURCES_TAG = 0x12;
 
-/** Whole lists, keyed by the array (a list's contents never change once sent). */
-const lists = new WeakMap<readonly Any[], Buffer>();
-/** One `resources` field entry (tag, length, Any bytes) per resource. */
-const entries = new WeakMap<Any, Buffer>();
+/** Whole lists as their runs' bytes, keyed by the array (a list's contents never change once sent). */
+const lists = new WeakMap<readonly Any[], Buffer[]>();
+/** Resources per run. */
+const RUN = 128;
+/** Runs by their first and last resource (lists sharing both may still differ between them: checked). */
+const runs = new WeakMap<Any, WeakMap<Any, { anys: readonly Any[]; bytes: Buffer }[]>>();
+const MAX_CANDIDATES = 4;
+/** One delta `resources` field entry (tag, length, Resource bytes) per Resource (shared by delta streams, never mutated). */
+const deltaEntries = new WeakMap<Resource, Buffer>();
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -21,27 +30,80 @@ function varint(n: number): number[] {
   return out;
 }
 
-function entryOf(any: Any): Buffer {
-  let e = entries.get(any);
-  if (e === undefined) {
-    const body = toBinary(AnySchema, any);
-    e = Buffer.concat([Buffer.from([RESOURCES_TAG, ...varint(body.length)]), body]);
-    entries.set(any, e);
+function field2(body: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([RESOURCES_TAG, ...varint(body.length)]), body]);
+}
+
+/** The `resources` field entries of resources[from, to), shared with every list holding the same run. */
+function runOf(resources: readonly Any[], from: number, to: number): Buffer {
+  let byLast = runs.get(resources[from]);
+  if (byLast === undefined) runs.set(resources[from], (byLast = new WeakMap()));
+  let candidates = byLast.get(resources[to - 1]);
+  if (candidates === undefined) byLast.set(resources[to - 1], (candidates = []));
+  for (const c of candidates) {
+    if (c.anys.length === to - from && c.anys.every((a, i) => a === resources[from + i])) return c.bytes;
   }
+  const anys = resources.slice(from, to);
+  const bytes = Buffer.concat(anys.map((a) => field2(toBinary(AnySchema, a))));
+  candidates.unshift({ anys, bytes });
+  if (candidates.length > MAX_CANDIDATES) candidates.pop();
+  return bytes;
+}
+
+function listOf(resources: readonly Any[]): Buffer[] {
+  let l = lists.get(resources);
+  if (l === undefined) {
+    l = [];
+    for (let from = 0; from < resources.length; from += RUN) l.push(runOf(resources, from, Math.min(resources.length, from + RUN)));
+    lists.set(resources, l);
+  }
+  return l;
+}
+
+function deltaEntryOf(r: Resource): Buffer {
+  let e = deltaEntries.get(r);
+  if (e === undefined) deltaEntries.set(r, (e = field2(toBinary(ResourceSchema, r))));
   return e;
+}
+
+/** Up to this many shared chunks are written as they are; more are joined into one (one write per chunk costs too). */
+const MAX_CHUNKS = 8;
+
+/**
+ * A delta response as its own part (version, type URL, nonce, removals) and its Resources, each a
+ * buffer shared with every stream sending the same Resource. Empty `shared` when there are none.
+ */
+export function deltaResponseParts(m: DeltaDiscoveryResponse): { own: Buffer; shared: Buffer[] } {
+  if (m.resources.length === 0) return { own: Buffer.from(toBinary(DeltaDiscoveryResponseSchema, m)), shared: [] };
+  const own = Buffer.from(toBinary(DeltaDiscoveryResponseSchema, create(DeltaDiscoveryResponseSchema, {
+    systemVersionInfo: m.systemVersionInfo, typeUrl: m.typeUrl, removedResources: m.removedResources,
+    removedResourceNames: m.removedResourceNames, nonce: m.nonce, controlPlane: m.controlPlane,
+  })));
+  const shared = m.resources.map(deltaEntryOf);
+  return { own, shared: shared.length > MAX_CHUNKS ? [Buffer.concat(shared)] : shared };
+}
+
+/** The wire form of a DeltaDiscoveryResponse, identical in meaning to toBinary's. */
+export function encodeDeltaDiscoveryResponse(m: DeltaDiscoveryResponse): Buffer {
+  const { own, shared } = deltaResponseParts(m);
+  return Buffer.concat([own, ...shared]);
+}
+
+/**
+ * A response as its own part (version, type URL, nonce: a few bytes) and its resources part: the
+ * runs' buffers, the same for every response carrying the same runs. Empty `shared` for an empty list.
+ */
+export function discoveryResponseParts(m: DiscoveryResponse): { own: Buffer; shared: Buffer[] } {
+  const resources = m.resources;
+  if (resources.length === 0) return { own: Buffer.from(toBinary(DiscoveryResponseSchema, m)), shared: [] };
+  const own = Buffer.from(toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, {
+    versionInfo: m.versionInfo, canary: m.canary, typeUrl: m.typeUrl, nonce: m.nonce, controlPlane: m.controlPlane,
+  })));
+  return { own, shared: listOf(resources) };
 }
 
 /** The wire form of a DiscoveryResponse, identical in meaning to toBinary's. */
 export function encodeDiscoveryResponse(m: DiscoveryResponse): Buffer {
-  const resources = m.resources;
-  if (resources.length < 2) return Buffer.from(toBinary(DiscoveryResponseSchema, m));
-  let bytes = lists.get(resources);
-  if (bytes === undefined) {
-    bytes = Buffer.concat(resources.map(entryOf));
-    lists.set(resources, bytes);
-  }
-  const head = toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, {
-    versionInfo: m.versionInfo, canary: m.canary, typeUrl: m.typeUrl, nonce: m.nonce, controlPlane: m.controlPlane,
-  }));
-  return Buffer.concat([head, bytes]);
+  const { own, shared } = discoveryResponseParts(m);
+  return Buffer.concat([own, ...shared]);
 }

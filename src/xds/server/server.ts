@@ -13,6 +13,7 @@ import { DeltaStream } from './delta-stream.js';
 import { grpcServiceDefinition } from './grpc-service.js';
 import { StatusBoard, type ProxyStatus, type XdsEvents } from './proxy-status.js';
 import { SnapshotCache, type NodeKeyFn } from './snapshot-cache.js';
+import { installSharedFrames } from './shared-frames.js';
 import { SotwStream } from './sotw-stream.js';
 
 /** Options of startXdsServer. */
@@ -85,6 +86,8 @@ export async function startXdsServer(options: XdsServerOptions = {}): Promise<Xd
     'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 10_000,
   };
   if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
+  // Every stream's response then references one buffer of the shared resources instead of copying it.
+  installSharedFrames();
   const server = new Server(grpcOptions);
   const impl: UntypedServiceImplementation = {
     streamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
