@@ -1,5 +1,5 @@
 // Runs every compiled *.test.js under dist/ with node's test runner, two files at a time: the files that run
-// a whole local mesh (`strait up`) one after another in one lane (10 minutes a file), so two meshes never share
+// a whole local mesh (`strait up`, or a LocalMesh in the test) one after another in one lane (10 minutes a file), so two meshes never share
 // the default pod addresses and ports, and every other file in a second lane (3 minutes a file).
 // Node 20's runner has no globs, so the file lists are built here.
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ const walk = (dir) => {
 walk(join(root, 'dist'));
 const filter = process.argv[2];
 const chosen = filter ? files.filter((f) => f.includes(filter)) : files;
-const runsMesh = (f) => /^(strait-up-|readme-quick-start)/.test(basename(f));
+const runsMesh = (f) => /^(strait-up-|readme-quick-start|mesh-apply-admission)/.test(basename(f));
 
 /** One lane: its files one at a time; resolves with the runner's exit code (0 when the lane is empty). */
 const lane = (list, timeoutMs) => new Promise((resolve) => {

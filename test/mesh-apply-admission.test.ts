@@ -26,7 +26,7 @@ test('strait apply refuses invalid objects as Istio\'s webhook does and applies 
     runDir: join(home, 'run'), paths: { node: process.execPath, straitBin: STRAIT_BIN, appEntry: join(REPO_ROOT, 'dist', 'src', 'mesh', 'local', 'app-process.js') },
     caDir: join(home, 'ca'), caPort: 0, ledger: new ChildLedger(join(home, 'mesh.pids')),
     xdsPort: 0, monitoringPort: 0, dashboardPort: 0, ingressHost: '127.0.0.1', ingressPort: 0, version: 'test', profile: PROFILES['minimal']!, meshConfig: {},
-    podNetwork: 77, addons: false, log: (level, msg) => logs.push(`${level} ${msg}`), progress: () => undefined,
+    podNetwork: 91, addons: false, log: (level, msg) => logs.push(`${level} ${msg}`), progress: () => undefined,
   });
   t.after(async () => {
     await control?.close();
