@@ -70,6 +70,8 @@ class Context implements PushContext {
   private readonly instancesByWorkload = new Map<string, ServiceInstance[]>();
   private readonly instancesByAddress = new Map<string, ServiceInstance[]>();
   private readonly memo = new Map<string, unknown>();
+  /** Each view's scope key (see scope()). */
+  private readonly scopeKeys = new WeakMap<ProxyScope, string>();
   /** The node id of the proxy being built, for the config errors recorded meanwhile. */
   private building = '';
   private readonly errors: ConfigErrorLog;
@@ -169,9 +171,17 @@ class Context implements PushContext {
     return v;
   }
 
-  /** The key of everything that decides what a proxy sees: role, namespace, labels (its Sidecar and every selector). */
+  /**
+   * The key of everything that decides what a proxy sees: role, namespace, labels (its Sidecar and every
+   * selector); made once per view object (translators pass the same view to every lookup of a build).
+   */
   private scope(proxy: ProxyScope): string {
-    return `${proxy.type}/${proxy.namespace}/${labelsKey(proxy.labels)}`;
+    let key = this.scopeKeys.get(proxy);
+    if (key === undefined) {
+      key = `${proxy.type}/${proxy.namespace}/${labelsKey(proxy.labels)}`;
+      this.scopeKeys.set(proxy, key);
+    }
+    return key;
   }
 
   /** The key of what decides which services and VirtualServices a proxy sees: role, namespace and its Sidecar. */
