@@ -9,6 +9,8 @@ export interface Echo {
   httpVersion: string;
   headers: Record<string, string | string[] | undefined>;
   bodyBytes: number;
+  /** Trailers of a chunked request body (lower-case names). */
+  trailers: Record<string, string | undefined>;
   server: string;
 }
 
@@ -31,7 +33,7 @@ export async function startEchoUpstream(name = 'echo'): Promise<EchoUpstream> {
     req.on('data', (c: Buffer) => { bytes += c.length; });
     req.on('end', () => {
       const echo: Echo = { method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion,
-        headers: req.headers, bodyBytes: bytes, server: name };
+        headers: req.headers, bodyBytes: bytes, trailers: { ...req.trailers }, server: name };
       requests.push(echo);
       const url = req.url ?? '/';
       const send = (status: number): void => {

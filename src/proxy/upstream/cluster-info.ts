@@ -66,6 +66,8 @@ export class ClusterInfoImpl implements ClusterInfo {
   /** common_http_protocol_options.max_connection_duration; 0 when unset (no limit). */
   readonly maxConnectionDurationMs: number;
   readonly maxConcurrentStreams: number;
+  /** http_protocol_options.enable_trailers (HTTP/1 upstreams): request trailers are sent, else dropped. */
+  readonly http1EnableTrailers: boolean;
   readonly edsServiceName: string;
   /** common_lb_config.healthy_panic_threshold in percent (0 disables panic). */
   readonly panicThreshold: number;
@@ -109,6 +111,8 @@ export class ClusterInfoImpl implements ClusterInfo {
         'http3_protocol_options'], message: 'HTTP/3 upstreams are not supported' });
     }
     this.protocol = h2 !== undefined ? 'HTTP/2' : 'HTTP/1.1';
+    const h1 = explicit?.case === 'httpProtocolOptions' ? explicit.value : config.httpProtocolOptions;
+    this.http1EnableTrailers = h1?.enableTrailers ?? false;
     this.maxConcurrentStreams = h2?.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
     this.maxRequestsPerConnection = common?.maxRequestsPerConnection ?? config.maxRequestsPerConnection ?? 0;
     this.idleTimeoutMs = durationMs(common?.idleTimeout, DEFAULT_IDLE_TIMEOUT_MS);

@@ -52,8 +52,8 @@ export function createServerConnection(socket: Socket, codecType: CodecType, cal
 
 /** Starts a client codec on a connected socket. */
 export function createClientConnection(socket: Socket, protocol: HttpProtocol,
-  callbacks: ClientConnectionCallbacks): ClientConnection {
+  callbacks: ClientConnectionCallbacks, http1EnableTrailers = false): ClientConnection {
   return protocol === 'HTTP/2'
     ? createHttp2ClientConnection(socket, callbacks)
-    : createHttp1ClientConnection(socket, callbacks);
+    : createHttp1ClientConnection(socket, callbacks, http1EnableTrailers);
 }

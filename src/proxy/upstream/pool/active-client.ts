@@ -112,7 +112,7 @@ export class ActiveClient implements ClientConnectionCallbacks, TransportOwner {
     this.clearConnectTimer();
     if (this.state !== ClientState.Connecting) return;
     this.info.stats.upstream_cx_connect_ms.record(performance.now() - this.createdMs);
-    this.codec = createClientConnection(this.socket, this.info.protocol, this);
+    this.codec = createClientConnection(this.socket, this.info.protocol, this, this.info.http1EnableTrailers);
     this.connection = connectionInfo(this.socket);
     this.state = ClientState.Connected;
     const maxDuration = this.info.maxConnectionDurationMs;

@@ -31,7 +31,11 @@ export class Http1ClientConnection extends Http1ConnectionBase implements Client
   /** Parsing a 1xx response, which is not passed on. */
   private interim = false;
 
-  constructor(socket: Socket, private readonly callbacks: ClientConnectionCallbacks) {
+  /**
+   * @param enableTrailers the cluster's http_protocol_options.enable_trailers: without it request trailers are
+   * dropped (the body still ends with its last chunk), as Envoy's HTTP/1 codec drops proxied trailers.
+   */
+  constructor(socket: Socket, private readonly callbacks: ClientConnectionCallbacks, readonly enableTrailers = false) {
     super(socket, RESPONSE, MAX_RESPONSE_HEADERS_KB * 1024);
     socket.setNoDelay(true);
     if (socket.connecting) socket.once('connect', () => this.startReading(null));

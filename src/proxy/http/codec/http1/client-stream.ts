@@ -1,12 +1,14 @@
 // One upstream HTTP/1 request: encodes it (Host from the authority; content-length, chunked or raw
 // upgrade framing; trailers) and carries the ResponseDecoder its response goes to.
-import type { HeaderMap, RequestHead } from '../../headers.js';
+import { HeaderMap, type RequestHead } from '../../headers.js';
 import type { RequestEncoder, ResponseDecoder, WatermarkListener } from '../types.js';
 import { CRLF, bodilessMethod, framePiece, frameTrailers, hasToken, headerBlock } from './wire.js';
 
 /** What a stream needs from its connection. */
 export interface ClientStreamOwner {
   readonly aboveHighWatermark: boolean;
+  /** Request trailers are sent (http_protocol_options.enable_trailers); otherwise the body just ends. */
+  readonly enableTrailers: boolean;
   write(prefix: string, body: Buffer | null, suffix: string): void;
   readDisable(disable: boolean): void;
   endSocket(): void;
@@ -17,6 +19,9 @@ export interface ClientStreamOwner {
 function flushPendingHead(s: ClientStream): void {
   s.flushHead();
 }
+
+/** What a request's trailers become when the cluster does not enable HTTP/1 trailers. */
+const NO_TRAILERS = new HeaderMap();
 
 /** A request on one upstream connection. */
 export class ClientStream implements RequestEncoder {
@@ -96,7 +101,7 @@ export class ClientStream implements RequestEncoder {
     if (!this.headersSent || this.requestComplete || this.reset || this.finished) return;
     const prefix = this.pendingHead ?? '';
     this.pendingHead = null;
-    this.conn.write(prefix, null, frameTrailers(this.chunked, trailers));
+    this.conn.write(prefix, null, frameTrailers(this.chunked, this.conn.enableTrailers ? trailers : NO_TRAILERS));
     if (this.upgrade && !this.chunked) this.conn.endSocket();
     this.onRequestComplete();
   }

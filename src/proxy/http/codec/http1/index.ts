@@ -19,6 +19,7 @@ export function createHttp1ServerConnection(socket: Socket, initial: Buffer | nu
 }
 
 /** Runs the HTTP/1 client codec on a connected (or connecting) upstream socket. */
-export function createHttp1ClientConnection(socket: Socket, callbacks: ClientConnectionCallbacks): ClientConnection {
-  return new Http1ClientConnection(socket, callbacks);
+export function createHttp1ClientConnection(socket: Socket, callbacks: ClientConnectionCallbacks,
+  enableTrailers = false): ClientConnection {
+  return new Http1ClientConnection(socket, callbacks, enableTrailers);
 }
