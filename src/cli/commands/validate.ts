@@ -22,7 +22,7 @@ export function validateFiles(paths: readonly string[]): { errors: string[]; war
     errors.push(...res.errors.map(formatLoadError));
     for (const o of res.objects) {
       if (!isKnownKind(o)) {
-        // unknown kinds (IstioOperator, EnvoyFilter, Flagger Canary, RBAC ...) are reported, not failed
+        // unknown kinds (IstioOperator, Flagger Canary, RBAC ...) are reported, not failed
         warnings.push(`${name}:${o.source?.line ?? 1}: skipping unknown kind ${o.kind || '<none>'} (${o.apiVersion || 'no apiVersion'})`);
         continue;
       }

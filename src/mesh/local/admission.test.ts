@@ -34,13 +34,13 @@ test('schema and webhook refusals are told in kubectl\'s words for each; patchin
 
 test('a YAML syntax error names file:line and keeps the other documents; kinds Strait does not read are kept with a warning', () => {
   const text = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: [}\n' +
-    '---\napiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec: {configPatches: []}\n';
+    '---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: ro}\nspec: {replicas: 1}\n';
   const a = admit(text, 'mixed.yaml', 'default', new Set());
-  assert.deepEqual(a.accepted.map((m) => `${m.kind}/${m.metadata.name}`), ['Namespace/ok', 'EnvoyFilter/ef']);
+  assert.deepEqual(a.accepted.map((m) => `${m.kind}/${m.metadata.name}`), ['Namespace/ok', 'Rollout/ro']);
   assert.equal(a.refused.length, 1);
   assert.match(a.refused[0]!, /^mixed\.yaml:7:\d+: .+\nerror: error parsing mixed\.yaml: error converting YAML to JSON: yaml: line 7: .+$/);
   assert.deepEqual(a.warnings, [
-    'Warning: mixed.yaml:10: EnvoyFilter default/ef: kind: EnvoyFilter (networking.istio.io/v1alpha3) is not a kind Strait reads; kept, not validated',
+    'Warning: mixed.yaml:10: Rollout default/ro: kind: Rollout (argoproj.io/v1alpha1) is not a kind Strait reads; kept, not validated',
   ]);
 });
 

@@ -21,6 +21,7 @@ export const KINDS: readonly KindInfo[] = [
   ...['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].map(
     (kind) => ({ kind, group: 'security.istio.io', versions: SEC, namespaced: true })),
   { kind: 'ProxyConfig', group: 'networking.istio.io', versions: ['v1beta1'], namespaced: true, notApplied: true },
+  { kind: 'EnvoyFilter', group: 'networking.istio.io', versions: ['v1alpha3'], namespaced: true, notApplied: true },
   { kind: 'WasmPlugin', group: 'extensions.istio.io', versions: ['v1alpha1'], namespaced: true, notApplied: true },
   { kind: 'Telemetry', group: 'telemetry.istio.io', versions: ['v1alpha1', 'v1'], namespaced: true },
   { kind: 'Namespace', group: '', versions: ['v1'], namespaced: false },

@@ -4,6 +4,7 @@ import { Findings } from './field-error.js';
 import { isIP } from 'node:net';
 import { asArr, asObj, checkDuration, checkPercent, checkPort, checkRe2, checkWildcardDomain, exportToProblems, isDns1123Label, isFqdn, type Obj } from './common.js';
 import type { ObjectMeta } from '../object.js';
+import { warnUnreachableRules } from './vs-unreachable.js';
 
 /** Istio's validateStringMatch, regex part: `where` is Istio's name for the field in its message. */
 function checkStringMatch(f: Findings, path: string, where: string, m: unknown): void {
@@ -186,6 +187,7 @@ export function validateVirtualService(spec: Obj, f: Findings, meta?: ObjectMeta
   }
   if (!spec['http'] && !spec['tcp'] && !spec['tls']) f.error('spec', 'http, tcp or tls must be provided in virtual service');
   asArr(spec['http']).forEach((r, i) => checkHttpRoute(f, `spec.http[${i}]`, asObj(r) ?? {}, delegate));
+  warnUnreachableRules(spec, f);
   for (const proto of ['tcp', 'tls']) {
     asArr(spec[proto]).forEach((r, i) => {
       const ro = asObj(r) ?? {};

@@ -13,11 +13,16 @@ export function checkWorkloadSelector(selector: unknown, path: string, f: Findin
   const sel = asObj(selector);
   if (!sel) return;
   const labels = asObj(sel['matchLabels']) ?? {};
-  for (const [k, v] of Object.entries(labels)) {
-    if (k === '') f.error(`${path}.matchLabels`, `empty key is not supported in selector: "${k}=${String(v)}"`);
-    if (k.includes('*') || String(v).includes('*')) f.error(`${path}.matchLabels.${k}`, `wildcard is not supported in selector: "${k}=${String(v)}"`);
-  }
+  checkSelectorLabels(labels, `${path}.matchLabels`, f);
   if (Object.keys(labels).length === 0) f.warn(path, 'workload selector specified without labels');
+}
+
+/** A selector's labels at `path`: no empty keys, no wildcards in keys or values. */
+export function checkSelectorLabels(labels: Obj, path: string, f: Findings): void {
+  for (const [k, v] of Object.entries(labels)) {
+    if (k === '') f.error(path, `empty key is not supported in selector: "${k}=${String(v)}"`);
+    if (k.includes('*') || String(v).includes('*')) f.error(`${path}.${k}`, `wildcard is not supported in selector: "${k}=${String(v)}"`);
+  }
 }
 
 /** PeerAuthentication, as Istio's ValidatePeerAuthentication (its modes are the schema's enum). */

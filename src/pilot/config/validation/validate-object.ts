@@ -17,6 +17,7 @@ import { validateSidecar } from './sidecar.js';
 import { validateServiceEntry } from './serviceentry.js';
 import { validateProxyConfig } from './proxy-config.js';
 import { validateWasmPlugin } from './wasm-plugin.js';
+import { validateEnvoyFilter } from './envoy-filter.js';
 import { isMeshConfigMap, meshConfigOfMapData } from '../../model/mesh-config-map.js';
 
 type SpecValidator = (spec: Obj, f: Findings, meta: ConfigObject['metadata']) => void;
@@ -32,6 +33,7 @@ const VALIDATORS: Record<string, SpecValidator> = {
   Telemetry: validateTelemetry,
   ProxyConfig: validateProxyConfig,
   WasmPlugin: validateWasmPlugin,
+  EnvoyFilter: validateEnvoyFilter,
   PeerAuthentication: sec.validatePeerAuthentication,
   AuthorizationPolicy: sec.validateAuthorizationPolicy,
   RequestAuthentication: sec.validateRequestAuthentication,

@@ -5,8 +5,10 @@ import { objectMeta, KUBERNETES_TOP_LEVEL } from './kubernetes.js';
 import { NETWORKING_SPECS } from './networking.js';
 import { SECURITY_SPECS } from './security.js';
 import { EXTENSIONS_SPECS } from './extensions.js';
+import { envoyFilter } from './envoy-filter.js';
 
-const ISTIO_SPECS: Readonly<Record<string, Schema>> = { ...NETWORKING_SPECS, ...SECURITY_SPECS, ...EXTENSIONS_SPECS };
+const ISTIO_SPECS: Readonly<Record<string, Schema>> = { ...NETWORKING_SPECS, EnvoyFilter: envoyFilter, ...SECURITY_SPECS,
+  ...EXTENSIONS_SPECS };
 
 const DOCUMENTS = new Map<string, Schema>([
   ...Object.entries(ISTIO_SPECS).map(([kind, spec]): [string, Schema] => [kind, obj({ apiVersion: str, kind: str, metadata: objectMeta, spec, status: any })]),
