@@ -77,3 +77,13 @@ test('a Gateway port that is no port of the ingress Service: IST0104 warning', (
     'Warning [IST0104] (Gateway istioinaction/outfitters-gateway ch2/ingress-gateway.yaml:11) The gateway refers to a port that is not exposed on the workload (pod selector istio=ingressgateway; port 80)',
   ]);
 });
+
+test('rules no request reaches: IST0130 and IST0131, as istioctl reports the webhook\'s warnings', () => {
+  const vs = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: catalog, namespace: istioinaction}\nspec:\n'
+    + '  hosts: [catalog]\n  http:\n  - match: [{uri: {prefix: /items}}, {uri: {prefix: /items}}]\n    route: [{destination: {host: catalog}}]\n'
+    + '  - route: [{destination: {host: catalog}}]\n  - route: [{destination: {host: catalog}}]\n';
+  assert.deepEqual(lines([...text('vs.yaml', vs), ...load(CATALOG_SVC)]), [
+    'Warning [IST0130] (VirtualService istioinaction/catalog vs.yaml:6) VirtualService rule #2 not used (only the last rule can have no matches).',
+    'Info [IST0131] (VirtualService istioinaction/catalog vs.yaml:6) VirtualService rule #0 match #1 is not used (duplicate/overlapping match in rule #0).',
+  ]);
+});

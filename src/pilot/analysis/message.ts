@@ -1,6 +1,7 @@
 // Analysis messages as istioctl analyze prints them: level, IST code, the resource with its
 // file:line, and the text; plus the message types (codes and templates) strait reports.
 import type { ConfigObject } from '../config/object.js';
+import type { AnalysisType } from '../config/validation/field-error.js';
 
 export type Level = 'Error' | 'Warning' | 'Info';
 
@@ -54,6 +55,16 @@ export function internalError(ref: { kind: string; namespace: string; name: stri
 export function schemaValidation(obj: ConfigObject, line: number | undefined, err: string, warning: boolean): AnalysisMessage {
   return warning ? make('Warning', 'IST0133', 'SchemaWarning', obj, line, `Schema validation warning: ${err}`)
     : make('Error', 'IST0106', 'SchemaValidationError', obj, line, `Schema validation error: ${err}`);
+}
+
+/**
+ * IST0130 VirtualServiceUnreachableRule (Warning) and IST0131 VirtualServiceIneffectiveMatch (Info): the webhook's
+ * warnings that istioctl analyze reports under their own codes; `text` is the webhook's, capitalized as istioctl's.
+ */
+export function analysisAware(obj: ConfigObject, line: number | undefined, type: AnalysisType, text: string): AnalysisMessage {
+  const message = `${text.replace(/^virtualService/, 'VirtualService')}.`;
+  return type === 'VirtualServiceUnreachableRule' ? make('Warning', 'IST0130', type, obj, line, message)
+    : make('Info', 'IST0131', type, obj, line, message);
 }
 
 /** IST0101: `Referenced <what> not found: "<name>"`. */

@@ -8,6 +8,18 @@ export interface FieldError {
   message: string;
   /** `file:line: Kind ns/name: path: message` (without file:line when there is no source). */
   formatted: string;
+  /** Istio's AnalysisAwareError type, when istioctl analyze reports this warning under its own message. */
+  analysisType?: AnalysisType;
+}
+
+/** Warnings istioctl analyze reports with their own codes rather than as IST0133 SchemaWarning. */
+export type AnalysisType = 'VirtualServiceUnreachableRule' | 'VirtualServiceIneffectiveMatch';
+
+/** A finding as the validators record it. */
+export interface Finding {
+  path: string;
+  message: string;
+  analysisType?: AnalysisType;
 }
 
 /**
@@ -26,13 +38,13 @@ export interface ValidationResult {
 
 /** Collects findings for one object. */
 export class Findings {
-  readonly errors: { path: string; message: string }[] = [];
-  readonly warnings: { path: string; message: string }[] = [];
+  readonly errors: Finding[] = [];
+  readonly warnings: Finding[] = [];
   error(path: string, message: string): void {
     this.errors.push({ path, message });
   }
-  warn(path: string, message: string): void {
-    this.warnings.push({ path, message });
+  warn(path: string, message: string, analysisType?: AnalysisType): void {
+    this.warnings.push(analysisType === undefined ? { path, message } : { path, message, analysisType });
   }
 }
 

@@ -4,7 +4,7 @@
 import type { ConfigObject } from '../object.js';
 import { lookupKind, notAppliedWarning } from '../kinds.js';
 import { documentOf } from '../yaml-loader.js';
-import { Findings, formatFinding, type RefusalStage, type ValidationResult } from './field-error.js';
+import { Findings, formatFinding, type FieldError, type Finding, type RefusalStage, type ValidationResult } from './field-error.js';
 import { asObj, isDns1123Label, isDns1123Subdomain, type Obj } from './common.js';
 import { checkStructure, type StructuralFinding } from './schema/check.js';
 import { documentSchema } from './schema/index.js';
@@ -89,7 +89,7 @@ export function validateObject(o: ConfigObject): ValidationResult {
       }
     }
   }
-  const format = (e: { path: string; message: string }): ValidationResult['errors'][number] => ({ ...e, formatted: formatFinding(o, e.path, e.message) });
+  const format = (e: Finding): FieldError => ({ ...e, formatted: formatFinding(o, e.path, e.message) });
   return {
     errors: f.errors.map(format),
     warnings: f.warnings.map(format),

@@ -70,9 +70,10 @@ function covers(a: PrefixMatch, b: PrefixMatch): boolean {
 
 /** Warns of the unreachable rules and ineffective matches of one route list (`http`, `tcp` or `tls`). */
 function analyzeRoutes(routes: unknown[], kind: string, f: Findings): void {
-  const unused = (rule: string, reason: string): void => f.warn(`spec.${kind}`, `virtualService rule ${rule} not used (${reason})`);
-  const ineffective = (rule: string, match: string, dup: string): void =>
-    f.warn(`spec.${kind}`, `virtualService rule ${rule} match ${match} is not used (duplicate/overlapping match in rule ${dup})`);
+  const unused = (rule: string, reason: string): void =>
+    f.warn(`spec.${kind}`, `virtualService rule ${rule} not used (${reason})`, 'VirtualServiceUnreachableRule');
+  const ineffective = (rule: string, match: string, dup: string): void => f.warn(`spec.${kind}`,
+    `virtualService rule ${rule} match ${match} is not used (duplicate/overlapping match in rule ${dup})`, 'VirtualServiceIneffectiveMatch');
   const seen = new Map<string, number>();
   const prefixes: PrefixMatch[] = [];
   let matchAll = -1;
