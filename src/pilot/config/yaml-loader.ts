@@ -1,6 +1,6 @@
 // Reads multi-document YAML or JSON text into ConfigObjects with their source positions;
 // a syntax error comes back as a file:line:col message per document, empty documents are skipped, Lists expanded.
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, Scalar, visit, type Node, type Document } from 'yaml';
 import type { ConfigObject, ObjectMeta, SourcePosition } from './object.js';
 import { excessiveNesting, TOO_DEEP_MESSAGE } from '../../proxy/util/yaml-depth.js';
 
@@ -138,6 +138,30 @@ function docObjects(file: string, doc: Document.Parsed, counter: LineCounter): C
   return o ? [o] : [];
 }
 
+/**
+ * Reads a flow sequence item such as `2001:db8::` (in `[1.2.3.4, 2001:db8::]`) as kubectl's YAML reader
+ * (libyaml) does: a `:` directly followed by `,` or `]` is part of a plain scalar there, while YAML 1.2
+ * (the `yaml` package) ends a one-pair map's key with it. Only that shape is read again: a plain key, the
+ * `:` right after it, an empty value.
+ */
+function flowColonsAsKubectl(doc: Document, text: string): void {
+  visit(doc, {
+    Seq(_, seq) {
+      if (!seq.flow) return;
+      seq.items.forEach((item, i) => {
+        if (!isMap(item) || item.items.length !== 1) return;
+        const { key, value } = item.items[0]!;
+        if (!isScalar(key) || key.type !== 'PLAIN' || !key.range || !isScalar(value) || value.value !== null) return;
+        const end = key.range[1];
+        if (text[end] !== ':' || (text[end + 1] !== ',' && text[end + 1] !== ']')) return;
+        const plain = new Scalar(text.slice(key.range[0], end + 1));
+        plain.range = [key.range[0], end + 1, end + 1];
+        seq.items[i] = plain;
+      });
+    },
+  });
+}
+
 /** Loads every document of `text` (YAML or JSON; JSON is YAML) read from `file`. */
 export function loadConfigText(text: string, file: string): LoadResult {
   const deep = excessiveNesting(text);
@@ -155,6 +179,7 @@ export function loadConfigText(text: string, file: string): LoadResult {
       errors.push({ file, line: pos.line, col: pos.col, message: e.message.split('\n')[0] ?? e.message });
       continue;
     }
+    flowColonsAsKubectl(doc, text);
     try {
       objects.push(...docObjects(file, doc, counter));
     } catch (e) {
