@@ -92,7 +92,7 @@ test('strait apply refuses invalid objects as Istio\'s webhook does and applies 
   const deleted = await strait(['delete', '-f', two, '-n', 'istioinaction']);
   assert.equal(deleted.code, 1);
   assert.equal(deleted.stdout, 'virtualservice.networking.istio.io/good deleted\n');
-  assert.equal(deleted.stderr, 'Error from server (NotFound): virtualservice "bad" not found\n');
+  assert.equal(deleted.stderr, `Error from server (NotFound): error when deleting "${two}": virtualservices.networking.istio.io "bad" not found\n`);
   assert.deepEqual(await pilotConfigs(), []);
 
   // validate and analyze report the same error for the same file.

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { fetchControl } from '../control-api.js';
 import { manifestFiles } from '../manifest-files.js';
 import { httpProxyOf, readMeshState, type MeshState } from '../../mesh/local/state.js';
 import { resolvePod } from '../pod-ref.js';
@@ -15,9 +16,7 @@ function readInputs(paths: readonly string[]): { source: string; text: string }[
 interface ControlAnswer { lines?: string[]; warnings?: string[]; errors?: string[] }
 
 async function send(s: MeshState, path: string, body: string): Promise<ControlAnswer> {
-  const r = await fetch(`${s.controlUrl}${path}`, { method: 'POST', body }).catch(() => {
-    throw new CliError('error: the local mesh does not answer (is `strait up` still running?)');
-  });
+  const r = await fetchControl(s, path, { method: 'POST', body });
   return await r.json() as ControlAnswer;
 }
 

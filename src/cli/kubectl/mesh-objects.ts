@@ -2,13 +2,11 @@
 // /objects) and its pods as kubectl's Pod objects, built from mesh.json and each proxy's uptime.
 import type { MeshState, PodState } from '../../mesh/local/state.js';
 import type { Manifest } from '../../mesh/local/workloads.js';
-import { CliError } from '../cli-error.js';
+import { fetchControl } from '../control-api.js';
 
 /** The objects applied to the mesh (Pods are not among them: see podObject). */
 export async function meshObjects(s: MeshState): Promise<Manifest[]> {
-  const r = await fetch(`${s.controlUrl}/objects`, { signal: AbortSignal.timeout(10_000) }).catch(() => {
-    throw new CliError('error: the local mesh does not answer (is `strait up` still running?)');
-  });
+  const r = await fetchControl(s, '/objects', { signal: AbortSignal.timeout(10_000) });
   return await r.json() as Manifest[];
 }
 

@@ -1,6 +1,7 @@
 // The resource types `strait get/describe` know, as kubectl names them: the plural, short names and
 // group of each kind, and kubectl's error for a type the server does not have.
 import { CliError } from '../cli-error.js';
+import { KINDS, groupResourceOf, pluralOf } from '../../pilot/config/kinds.js';
 
 export interface ResourceType {
   kind: string;
@@ -11,27 +12,17 @@ export interface ResourceType {
   shortNames: string[];
 }
 
-const t = (kind: string, plural: string, group: string, ...shortNames: string[]): ResourceType => ({ kind, plural, group, shortNames });
+/** kubectl's short names of the kinds that have them. */
+const SHORT_NAMES: Readonly<Record<string, string[]>> = {
+  Pod: ['po'], Service: ['svc'], ServiceAccount: ['sa'], ConfigMap: ['cm'], Namespace: ['ns'], Deployment: ['deploy'],
+  Gateway: ['gw'], VirtualService: ['vs'], DestinationRule: ['dr'], ServiceEntry: ['se'], WorkloadEntry: ['we'], WorkloadGroup: ['wg'],
+  PeerAuthentication: ['pa'], RequestAuthentication: ['ra'], AuthorizationPolicy: ['ap'], Telemetry: ['telemetry'],
+};
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [
-  t('Pod', 'pods', '', 'po'),
-  t('Service', 'services', '', 'svc'),
-  t('ServiceAccount', 'serviceaccounts', '', 'sa'),
-  t('ConfigMap', 'configmaps', '', 'cm'),
-  t('Secret', 'secrets', ''),
-  t('Namespace', 'namespaces', '', 'ns'),
-  t('Deployment', 'deployments', 'apps', 'deploy'),
-  t('Gateway', 'gateways', 'networking.istio.io', 'gw'),
-  t('VirtualService', 'virtualservices', 'networking.istio.io', 'vs'),
-  t('DestinationRule', 'destinationrules', 'networking.istio.io', 'dr'),
-  t('ServiceEntry', 'serviceentries', 'networking.istio.io', 'se'),
-  t('Sidecar', 'sidecars', 'networking.istio.io'),
-  t('WorkloadEntry', 'workloadentries', 'networking.istio.io', 'we'),
-  t('PeerAuthentication', 'peerauthentications', 'security.istio.io', 'pa'),
-  t('RequestAuthentication', 'requestauthentications', 'security.istio.io', 'ra'),
-  t('AuthorizationPolicy', 'authorizationpolicies', 'security.istio.io', 'ap'),
-  t('Telemetry', 'telemetries', 'telemetry.istio.io', 'telemetry'),
-];
+/** Every kind the mesh keeps, as kubectl names it. */
+export const RESOURCE_TYPES: readonly ResourceType[] = KINDS.map((k) => ({
+  kind: k.kind, plural: pluralOf(k.kind), group: k.group, shortNames: SHORT_NAMES[k.kind] ?? [],
+}));
 
 /** The type `arg` names (singular, plural, short name, any of them with `.group`); kubectl's error otherwise. */
 export function resourceType(arg: string): ResourceType {
@@ -51,5 +42,5 @@ export function qualifiedName(r: ResourceType, name: string): string {
 
 /** The resource as kubectl names it in NotFound errors: pods, deployments.apps, virtualservices.networking.istio.io. */
 export function groupResource(r: ResourceType): string {
-  return r.group ? `${r.plural}.${r.group}` : r.plural;
+  return groupResourceOf(r.kind);
 }

@@ -46,7 +46,7 @@ export function startControlApi(mesh: LocalMesh, stateOf: (url: string) => unkno
         }
         if (req.method === 'POST' && u.pathname === '/delete') {
           const read = readManifests(await readBody(req), source, ns);
-          const r = await mesh.deleteObjects(read.objects.map((o) => o.manifest));
+          const r = await mesh.deleteObjects(read.objects.map((o) => o.manifest), source);
           onChange();
           const errors = [...read.errors, ...r.errors];
           return json(res, read.errors.length > 0 ? 400 : r.errors.length > 0 ? 404 : 200, { lines: r.lines, errors });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { DirectorySource } from '../../pilot/config/directory-source.js';
 import { MemoryConfigStore } from '../../pilot/config/store.js';
+import { groupResourceOf } from '../../pilot/config/kinds.js';
 import { DiscoveryServer } from '../../pilot/server/discovery-server.js';
 import { defaultTranslators } from '../../pilot/xds/default-translators.js';
 import { defaultMeshConfig, type MeshConfig } from '../../pilot/model/mesh-config.js';
@@ -217,14 +218,14 @@ export class LocalMesh {
     return { lines, warnings, pods };
   }
 
-  /** Deletes objects (and a Deployment's pods). */
-  async deleteObjects(objects: Manifest[]): Promise<{ lines: ChangeLine[]; errors: string[] }> {
+  /** Deletes objects (and a Deployment's pods) read from `source`. */
+  async deleteObjects(objects: Manifest[], source: string): Promise<{ lines: ChangeLine[]; errors: string[] }> {
     const lines: ChangeLine[] = [];
     const errors: string[] = [];
     for (const o of objects) {
       const key = manifestKey(o);
       if (!this.objects.delete(key)) {
-        errors.push(`Error from server (NotFound): ${o.kind.toLowerCase()} "${o.metadata.name}" not found`);
+        errors.push(`Error from server (NotFound): error when deleting "${source}": ${groupResourceOf(o.kind)} "${o.metadata.name}" not found`);
         continue;
       }
       rmSync(this.objectFile(key), { force: true });

@@ -47,3 +47,15 @@ export function notAppliedWarning(kind: string): string {
 export function kindByName(kind: string): KindInfo | undefined {
   return KINDS.find((k) => k.kind === kind);
 }
+
+/** The lower-case plural a Kubernetes API serves a kind under (virtualservices, authorizationpolicies). */
+export function pluralOf(kind: string): string {
+  const k = kind.toLowerCase();
+  return k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`;
+}
+
+/** The kind as the apiserver names it in errors: pods, deployments.apps, virtualservices.networking.istio.io. */
+export function groupResourceOf(kind: string): string {
+  const group = kindByName(kind)?.group ?? '';
+  return group === '' ? pluralOf(kind) : `${pluralOf(kind)}.${group}`;
+}
