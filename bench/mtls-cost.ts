@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './lib/bench-util.js';
 import { upstreamNginxConf } from './lib/configs.js';
 import { makeMeshPki, type MeshPki } from './lib/mesh-pki.js';
 import { runOpenLoop, type OpenLoopResult } from './lib/open-loop.js';
@@ -54,10 +55,6 @@ interface Run {
   loadAvg1: number;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** How to start a sidecar: through the CLI's shebang, or (to profile) node with these flags before the CLI. */
 interface Launch {

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { RE2JS } from 're2js';
 import { RE2 as WasmRe2 } from 're2-wasm';
-import { arg } from './lib/bench-util.js';
+import { arg, median } from './lib/bench-util.js';
 import { Re2 } from '../src/proxy/util/re2.js';
 
 const SAMPLES = Number(arg('samples', '21'));
@@ -90,10 +90,6 @@ const ENGINES: Engine[] = [
   },
 ];
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[(s.length - 1) >> 1]!;
-};
 
 let sink = 0;
 const keep = (v: unknown): void => { if (v === true || typeof v === 'string') sink++; };

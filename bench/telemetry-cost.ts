@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './lib/bench-util.js';
 import { straitBootstrapYaml, upstreamNginxConf, type BenchTelemetry } from './lib/configs.js';
 import { runHey, type HeyResult } from './lib/hey.js';
 import { treeCpuSeconds } from './lib/proc-usage.js';
@@ -19,10 +20,6 @@ const HEY_CPUS = Math.max(1, os.cpus().length - 1);
 
 interface Run { variant: 'off' | 'on'; cpuMsPer1000: number; p50: number; p99: number; okRps: number }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** A Zipkin collector stand-in that accepts span batches and counts spans. */
 async function startSpanSink(): Promise<{ port: number; spans: () => number; close: () => void }> {
