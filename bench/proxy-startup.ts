@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BOOK_DIR } from '../samples/book-corpus.js';
 import { percentile } from './lib/bench-util.js';
-import { rssBytes, treeCpuSeconds } from './lib/proc-usage.js';
+import { memoryShares, treeCpuSeconds } from './lib/proc-usage.js';
 import { sleep } from './lib/processes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,11 +16,12 @@ const USAGE = `Usage: node dist/bench/proxy-startup.js [--runs N] [--idle-ms MS]
 
 Spawns bin/strait.js proxy (as a user runs it, with its shebang's node flags) on the book's
 ch3 simple.yaml (ports 0, upstream 127.0.0.1) --runs times (default 10), and reports per tree:
-spawn -> admin /ready 200 (median, p90, min ms), the proxy's CPU ms by then, and its VmRSS
-after --idle-ms (default 3000) idle. --before TREE: another built checkout to compare, run
+spawn -> admin /ready 200 (median, p90, min ms), the proxy's CPU ms by then, and its RSS and
+private memory (USS: what one more proxy costs; RSS also counts the node binary's pages every
+node process shares) after --idle-ms (default 3000) idle. --before TREE: another built checkout to compare, run
 alternately with this one so both see the same machine load.`;
 
-interface Sample { readyMs: number; cpuMs: number; rssMb: number }
+interface Sample { readyMs: number; cpuMs: number; rssMb: number; ussMb: number }
 
 /** The ch3 config with the addresses a single machine can run. */
 function ch3Config(): string {
@@ -53,7 +54,8 @@ async function startOnce(tree: string, config: string, dir: string, idleMs: numb
     }
     const cpuMs = treeCpuSeconds(child.pid!) * 1000;
     await sleep(idleMs);
-    return { readyMs, cpuMs, rssMb: rssBytes(child.pid!) / 1e6 };
+    const mem = memoryShares(child.pid!);
+    return { readyMs, cpuMs, rssMb: mem.rss / 1e6, ussMb: mem.uss / 1e6 };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     if (child.exitCode === null) child.kill('SIGTERM');
@@ -66,8 +68,10 @@ function summary(name: string, samples: readonly Sample[]): string {
   const ready = sorted((s) => s.readyMs);
   const cpu = sorted((s) => s.cpuMs);
   const rss = sorted((s) => s.rssMb);
+  const uss = sorted((s) => s.ussMb);
   return `| ${name} | ${samples.length} | ${percentile(ready, 50).toFixed(0)} | ${percentile(ready, 90).toFixed(0)} | ${ready[0]!.toFixed(0)} `
-    + `| ${percentile(cpu, 50).toFixed(0)} | ${percentile(rss, 50).toFixed(1)} (${rss[0]!.toFixed(1)}-${rss[rss.length - 1]!.toFixed(1)}) |`;
+    + `| ${percentile(cpu, 50).toFixed(0)} | ${percentile(rss, 50).toFixed(1)} (${rss[0]!.toFixed(1)}-${rss[rss.length - 1]!.toFixed(1)}) `
+    + `| ${percentile(uss, 50).toFixed(1)} |`;
 }
 
 async function main(): Promise<void> {
@@ -91,8 +95,9 @@ async function main(): Promise<void> {
       for (const [name, tree] of trees) samples.get(name)!.push(await startOnce(tree, config, dir, idleMs));
     }
     process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores\n`);
-    process.stdout.write('| Tree | Runs | Spawn to /ready median ms | p90 ms | min ms | CPU ms by ready (median) | Idle RSS MB median (range) |\n');
-    process.stdout.write('|---|---|---|---|---|---|---|\n');
+    process.stdout.write('| Tree | Runs | Spawn to /ready median ms | p90 ms | min ms | CPU ms by ready (median) | Idle RSS MB median (range) '
+      + '| Idle private (USS) MB median |\n');
+    process.stdout.write('|---|---|---|---|---|---|---|---|\n');
     for (const [name] of trees) process.stdout.write(`${summary(name, samples.get(name)!)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

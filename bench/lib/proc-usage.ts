@@ -75,12 +75,23 @@ export function treePeakRssBytes(root: number): number {
   return kb * 1024;
 }
 
-/** The current resident set size (VmRSS) of one process, in bytes (0 if it has ended). */
-export function rssBytes(pid: number): number {
+/** A process's memory three ways, in bytes (/proc/<pid>/smaps_rollup; zeros when it is gone). */
+export interface MemoryShares {
+  /** Resident set: every page it maps, shared ones (the node binary, libraries) counted whole. */
+  rss: number;
+  /** Proportional set: shared pages divided among the processes mapping them. */
+  pss: number;
+  /** Unique (private) set: the pages only this process maps, what one more of it costs. */
+  uss: number;
+}
+
+export function memoryShares(pid: number): MemoryShares {
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? 0) * 1024;
+    return { rss: kb('Rss'), pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty') };
   } catch {
-    return 0;
+    return { rss: 0, pss: 0, uss: 0 };
   }
 }
+
