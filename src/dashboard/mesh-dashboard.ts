@@ -1,5 +1,6 @@
 // The dashboard as `strait up` runs it: a store sized for an hour at the scrape interval (at most 2000 series of
 // 1801 points, under 60 MB), the scraper over the mesh's proxies, and the server of the page and its API on 127.0.0.1.
+import type { ConfigObject } from '../pilot/config/object.js';
 import { Scraper } from './scraper.js';
 import { startDashboardServer, type DashboardProxy, type DashboardServer } from './server.js';
 import { Tsdb } from './tsdb.js';
@@ -14,6 +15,8 @@ export interface MeshDashboardOptions {
   port: number;
   proxies: () => readonly DashboardProxy[];
   pilotMonitoring: string;
+  config: () => readonly ConfigObject[];
+  configDir: string;
   collectorUrl: () => string | undefined;
 }
 
@@ -25,7 +28,7 @@ export class MeshDashboard {
     const scraper = new Scraper(db, () => o.proxies().map((p) => ({ url: `http://${p.podIp}:${PROMETHEUS_PORT}/stats/prometheus` })),
       { intervalMs: SCRAPE_INTERVAL_MS, retentionMs: RETENTION_MS, timeoutMs: 3000 });
     const server = await startDashboardServer({ host: '127.0.0.1', port: o.port, db, proxies: o.proxies, pilotMonitoring: o.pilotMonitoring,
-      collectorUrl: o.collectorUrl });
+      config: o.config, configDir: o.configDir, collectorUrl: o.collectorUrl });
     scraper.start();
     return new MeshDashboard(scraper, server);
   }

@@ -17,7 +17,6 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   destinationSubsetAnalyzer,
   conflictingMeshHostsAnalyzer,
   gatewayPortAnalyzer,
-  schemaValidationAnalyzer,
 ];
 
 export interface AnalyzeOptions {
