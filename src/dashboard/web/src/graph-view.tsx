@@ -26,6 +26,21 @@ const STYLE: cytoscape.StylesheetJson = [
     'text-background-opacity': 1, 'text-background-padding': '1px' } },
 ];
 
+type TextureCaches = Record<string, { lookup?: { idsByKey?: Map<unknown, Set<unknown>> } } | undefined>;
+
+/**
+ * cytoscape (3.35) keeps, in each texture cache's lookup, a key and a Set for every label an element ever had and
+ * never drops them once empty: with rates in the edge labels, a few per update, so the page's memory grew for as long
+ * as it stayed open. Drops the keys no element uses any more.
+ */
+function dropUnusedTextureKeys(c: cytoscape.Core): void {
+  const data = (c as unknown as { renderer(): { data?: TextureCaches } | undefined }).renderer()?.data;
+  for (const cache of ['eleTxrCache', 'lblTxrCache', 'slbTxrCache', 'tlbTxrCache']) {
+    const ids = data?.[cache]?.lookup?.idsByKey;
+    if (ids) for (const [key, set] of ids) if (set.size === 0) ids.delete(key);
+  }
+}
+
 export function GraphView() {
   const [minutes, setMinutes] = useState(0.5);
   const { data: g, error } = usePoll<Graph>(`api/graph?minutes=${minutes}`);
@@ -58,6 +73,7 @@ export function GraphView() {
         if (el.empty()) { c.add({ group: 'edges', data }); added = true; } else el.data(data);
       }
     });
+    dropUnusedTextureKeys(c);
     // Kiali's left-to-right flow: breadthfirst's levels, turned on their side.
     if (added) c.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 30,
       transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.y * 2.2, y: p.x }) } as cytoscape.LayoutOptions).run();
