@@ -1,7 +1,7 @@
 // The dashboard on `strait up --addons`, driven by Playwright (playwright-core) in Debian's Chromium: the graph shows
 // istio-ingressgateway -> webapp -> catalog with non-zero rates, `strait chaos catalog 500 50` turns webapp -> catalog red
 // within 15 s, a trace's waterfall shows the gateway's, webapp's and catalog's spans, the Istio config view lists a
-// VirtualService to a missing host with IST0101 and shows its YAML, and the page's memory stays flat over a dozen
+// VirtualService to a missing host with IST0101 and shows its YAML, and the page's memory stays flat over ten
 // updates; screenshots of each view (into
 // $STRAIT_SCREENSHOTS_DIR when set, as `STRAIT_SCREENSHOTS_DIR=docs/img` refreshes the docs' images; else a temporary folder).
 import { test } from 'node:test';
@@ -93,31 +93,32 @@ test('the dashboard: graph, chaos turning an edge red, a trace\'s waterfall, sig
       assert.equal(graph.nodes.find((n) => n.id === 'workload:istio-system/istio-ingressgateway')?.health, 'healthy', JSON.stringify(graph.nodes));
     });
 
-    await t.test('memory: a dozen graph updates leave the page\'s objects and (after a garbage collection) its heap flat', async () => {
+    await t.test('memory: ten graph updates leave the page\'s objects and (after a garbage collection) its heap flat', async (st) => {
       const cdp = await page.context().newCDPSession(page);
-      t.after(() => cdp.detach());
+      st.after(() => cdp.detach());
       let updates = 0;
       const onRequest = (r: { url(): string }): void => { if (r.url().includes('/api/graph?')) updates++; };
       page.on('request', onRequest);
-      t.after(() => page.off('request', onRequest));
+      st.after(() => { page.off('request', onRequest); });
       const measure = async () => {
         const [objects, sets] = [await objectsOf(cdp, 'Object.prototype'), await objectsOf(cdp, 'Set.prototype')];
         await cdp.send('HeapProfiler.collectGarbage');
         return { objects, sets, heap: (await cdp.send('Runtime.getHeapUsage')).usedSize };
       };
-      // Two updates to warm up (the first ones compile the update path), then twelve (36 s at one per 3 s).
-      await waitFor('two graph updates', 10_000, () => (updates >= 2 ? true : undefined), 100);
+      // Three updates to warm up (the first ones compile the update path), then ten (30 s at one per 3 s).
+      await waitFor('three graph updates', 20_000, () => (updates >= 3 ? true : undefined), 100);
       const before = await measure();
       const from = updates;
-      await waitFor('twelve graph updates', 45_000, () => (updates - from >= 12 ? true : undefined), 200);
+      await waitFor('ten graph updates', 40_000, () => (updates - from >= 10 ? true : undefined), 200);
       const after = await measure();
-      t.diagnostic(`after ${updates - from} updates: objects ${before.objects} -> ${after.objects}, sets ${before.sets} -> ${after.sets}, ` +
+      st.diagnostic(`after ${updates - from} updates: objects ${before.objects} -> ${after.objects}, sets ${before.sets} -> ${after.sets}, ` +
         `heap ${(before.heap / 1e6).toFixed(3)} -> ${(after.heap / 1e6).toFixed(3)} MB`);
-      // A retained answer would add dozens of objects per update, cytoscape's label keys (graph-view.ts) a Set per label
-      // change; V8's compiled code of the page's hot paths still grows the heap a little, early on.
-      assert.ok(after.objects - before.objects < 150, `objects grew by ${after.objects - before.objects}`);
-      assert.ok(after.sets - before.sets < 5, `sets grew by ${after.sets - before.sets}`);
-      assert.ok(after.heap - before.heap < 400_000, `the heap grew ${after.heap - before.heap} bytes`);
+      // A retained answer would add dozens of objects per update; cytoscape's label caches, untrimmed (cytoscape-caches.ts),
+      // added 3 to 4 objects and 1 to 2 Sets per update (34 and 17 over ten). V8's compiled code of the page's hot paths still grows the heap
+      // a little (100-300 KB over the first minute, slowing): the heap's bound is a looser one.
+      assert.ok(after.objects - before.objects < 12, `objects grew by ${after.objects - before.objects}`);
+      assert.ok(after.sets - before.sets < 3, `sets grew by ${after.sets - before.sets}`);
+      assert.ok(after.heap - before.heap < 512 * 1024, `the heap grew ${after.heap - before.heap} bytes`);
     });
 
     await t.test('`strait chaos catalog 500 50` turns webapp -> catalog red within 15 s', async () => {

@@ -2,6 +2,7 @@
 // labelled with request rate, error rate and p99, coloured by health, a lock where mTLS; a click shows a node's detail.
 import cytoscape from 'cytoscape';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { trimLabelCaches } from './cytoscape-caches';
 import { fmt, pct, usePoll, type Graph, type GraphEdge, type Health } from './api';
 
 export const HEALTH_COLOUR: Record<Health, string> = { healthy: '#3f9c35', degraded: '#ec7a08', failure: '#cc0000', idle: '#8a8d90' };
@@ -25,21 +26,6 @@ const STYLE: cytoscape.StylesheetJson = [
     'curve-style': 'bezier', label: 'data(label)', 'font-size': 10, 'text-margin-y': -8, 'text-background-color': '#fff',
     'text-background-opacity': 1, 'text-background-padding': '1px' } },
 ];
-
-type TextureCaches = Record<string, { lookup?: { idsByKey?: Map<unknown, Set<unknown>> } } | undefined>;
-
-/**
- * cytoscape (3.35) keeps, in each texture cache's lookup, a key and a Set for every label an element ever had and
- * never drops them once empty: with rates in the edge labels, a few per update, so the page's memory grew for as long
- * as it stayed open. Drops the keys no element uses any more.
- */
-function dropUnusedTextureKeys(c: cytoscape.Core): void {
-  const data = (c as unknown as { renderer(): { data?: TextureCaches } | undefined }).renderer()?.data;
-  for (const cache of ['eleTxrCache', 'lblTxrCache', 'slbTxrCache', 'tlbTxrCache']) {
-    const ids = data?.[cache]?.lookup?.idsByKey;
-    if (ids) for (const [key, set] of ids) if (set.size === 0) ids.delete(key);
-  }
-}
 
 export function GraphView() {
   const [minutes, setMinutes] = useState(0.5);
@@ -73,7 +59,7 @@ export function GraphView() {
         if (el.empty()) { c.add({ group: 'edges', data }); added = true; } else el.data(data);
       }
     });
-    dropUnusedTextureKeys(c);
+    trimLabelCaches(c);
     // Kiali's left-to-right flow: breadthfirst's levels, turned on their side.
     if (added) c.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 30,
       transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.y * 2.2, y: p.x }) } as cytoscape.LayoutOptions).run();
