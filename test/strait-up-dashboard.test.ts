@@ -206,9 +206,11 @@ test('the dashboard: graph, chaos turning an edge red, a trace\'s waterfall, sig
     });
 
     // The store is bounded: it reports its series (a few hundred for the demo) under its cap, none dropped.
-    const store = await (await fetch(`${base}api/store`)).json() as { series: number; dropped: number; maxSeries: number };
+    // Its samples came from the Prometheus addon's query API when one runs (Prometheus on PATH), else from its own scraper.
+    const store = await (await fetch(`${base}api/store`)).json() as { series: number; dropped: number; maxSeries: number; source: string };
     t.diagnostic(`store: ${JSON.stringify(store)}`);
     assert.ok(store.series > 0 && store.series < store.maxSeries && store.dropped === 0);
+    assert.equal(store.source, state.addons.prometheus ? 'prometheus' : 'scraper');
     traffic = false;
     await loop;
     await run(['down']);

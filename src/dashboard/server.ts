@@ -18,6 +18,9 @@ import type { Tsdb } from './tsdb.js';
 /** Where `npm run build` puts the page (dist/dashboard-web, beside dist/src). */
 export const WEB_DIR = fileURLToPath(new URL('../../dashboard-web/', import.meta.url));
 
+/** Where the store's samples come from: the dashboard's own scraper, or the Prometheus addon's query API. */
+export type MetricsSource = 'scraper' | 'prometheus';
+
 /** A proxy the proxies view lists (a pod or gateway of the mesh). */
 export interface DashboardProxy { name: string; namespace: string; type: string; podIp: string; adminPort: number }
 
@@ -33,6 +36,7 @@ export interface DashboardServerOptions {
   configDir: string;
   /** The trace collector's base URL, when one runs. */
   collectorUrl: () => string | undefined;
+  metricsSource: () => MetricsSource;
   webDir?: string;
 }
 
@@ -88,7 +92,7 @@ async function api(o: DashboardServerOptions, path: string, q: URLSearchParams, 
     const sq: SignalsQuery = { kind, name, namespace, direction, minutes: minutesOf(q, [5, 15, 60], 5) };
     return json(signals(o.db, sq, now));
   }
-  if (path === '/api/store') return json({ series: o.db.size, dropped: o.db.dropped, capacity: o.db.o.capacity, maxSeries: o.db.o.maxSeries });
+  if (path === '/api/store') return json({ series: o.db.size, dropped: o.db.dropped, capacity: o.db.o.capacity, maxSeries: o.db.o.maxSeries, source: o.metricsSource() });
   if (path.startsWith('/api/zipkin/')) {
     const base = o.collectorUrl();
     if (!base) throw new ApiError(503, 'no trace collector is running (start the mesh with `strait up --addons`)');

@@ -124,12 +124,12 @@ test('the scraper reads a real /stats/prometheus and starts a series that appear
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stats/prometheus`;
   const db = new Tsdb({ capacity: 10, maxSeries: 10 });
-  const scraper = new Scraper(db, () => [{ url }, { url: 'http://127.0.0.1:1/' }],
-    { intervalMs: 1000, retentionMs: 60_000, timeoutMs: 1000 });
+  const scraper = new Scraper(db, () => [{ url }, { url: 'http://127.0.0.1:1/' }], { timeoutMs: 1000 });
   await scraper.scrapeAll(1000);
   body += 'istio_requests_total{reporter="source",response_code="500"} 3\n';
   await scraper.scrapeAll(6000);
   assert.deepEqual(db.select('istio_requests_total').map((s) => [s.labels['response_code'], s.points()]),
     [['200', [[1000, 10], [6000, 10]]], ['500', [[1000, 0], [6000, 3]]]]);
+  assert.equal(db.select('istio_requests_total')[0]!.labels['instance'], new URL(url).host, 'labelled with the proxy as Prometheus labels it');
   assert.equal(db.select('envoy_cluster_upstream_rq').length, 0, 'only Istio\'s standard metrics are kept');
 });

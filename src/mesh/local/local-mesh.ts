@@ -124,7 +124,8 @@ export class LocalMesh {
     await this.startCa(manifests);
     this.dashboard = await MeshDashboard.start({ port: this.o.dashboardPort, proxies: () => this.podStates(),
       pilotMonitoring: `127.0.0.1:${this.pilot.monitoringPort}`,
-      config: () => this.store.all(), configDir: this.configDir, collectorUrl: () => this.addons?.urls.zipkin });
+      config: () => this.store.all(), configDir: this.configDir, collectorUrl: () => this.addons?.urls.zipkin,
+      prometheusUrl: () => this.addons?.urls.prometheus });
     this.o.progress(`dashboard on ${this.dashboard.url} (graph, golden signals, traces, Istio config, proxies)`);
     this.addonsStarted = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
