@@ -1,8 +1,8 @@
 // The dashboard on `strait up --addons`, driven by Playwright (playwright-core) in Debian's Chromium: the graph shows
 // istio-ingressgateway -> webapp -> catalog with non-zero rates, `strait chaos catalog 500 50` turns webapp -> catalog red
 // within 15 s, a trace's waterfall shows the gateway's, webapp's and catalog's spans, the Istio config view lists a
-// VirtualService to a missing host with IST0101 and shows its YAML, and the page's memory stays flat over ten
-// updates; screenshots of each view (into
+// VirtualService to a missing host with IST0101 and shows its YAML, the page's memory stays flat over ten updates,
+// and the metrics came from the Prometheus addon when it runs; screenshots of each view (into
 // $STRAIT_SCREENSHOTS_DIR when set, as `STRAIT_SCREENSHOTS_DIR=docs/img` refreshes the docs' images; else a temporary folder).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
