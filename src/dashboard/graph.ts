@@ -1,6 +1,6 @@
 // The mesh graph as Kiali draws it, derived from the proxies' istio_requests_total and duration buckets
 // (reporter="source"; mTLS from reporter="destination"): workload -> service -> workload edges with request rate,
-// error rate, p99, mTLS and health.
+// error rate, p99, mTLS and health (nodes' from their edges', as Kiali's).
 import { quantilesBy, ratesBy } from './queries.js';
 import type { Labels, Tsdb } from './tsdb.js';
 
@@ -23,6 +23,7 @@ export interface Graph { fromMs: number; toMs: number; nodes: GraphNode[]; edges
 
 const wl = (name: string, ns: string): string => `workload:${ns}/${name}`;
 const svc = (name: string, ns: string): string => `service:${ns}/${name}`;
+const kindOf = (id: string): string => id.slice(0, id.indexOf(':'));
 
 /** Kiali's default tolerances: 5xx >= 0.1% degraded, > 10% failure; 4xx >= 10% degraded, > 20% failure. */
 export function healthOf(rps: number, errorRate: number, clientErrorRate: number): Health {
@@ -85,9 +86,13 @@ export function deriveGraph(db: Tsdb, fromMs: number, toMs: number): Graph {
     }
   }
   const edges = [...legEdges(db, clientLeg, fromMs, toMs), ...legEdges(db, serviceLeg, fromMs, toMs)];
+  // Kiali's health: a service's from its inbound requests, a workload's from its inbound and its outbound ones (a
+  // gateway, which reports no inbound requests, from the requests it sends on).
   for (const e of edges) {
-    const target = nodes.get(e.target);
-    if (target) target.health = worse(target.health, e.health);
+    for (const id of kindOf(e.source) === 'workload' ? [e.target, e.source] : [e.target]) {
+      const n = nodes.get(id);
+      if (n) n.health = worse(n.health, e.health);
+    }
   }
   return { fromMs, toMs, nodes: [...nodes.values()], edges };
 }

@@ -1,5 +1,5 @@
-// The dashboard's scraper: every few seconds, each proxy's /stats/prometheus (port 15090) into the store,
-// keeping Istio's standard request and TCP metrics only; series of pods gone for an hour are forgotten.
+// The dashboard's scraper: each proxy's /stats/prometheus (port 15090) into the store, keeping Istio's standard request
+// and TCP metrics only, labelled with the proxy's `instance` (host:port) as Prometheus labels them (replicas' series apart).
 import { parsePrometheusText } from './prom-text.js';
 import type { Tsdb } from './tsdb.js';
 
@@ -11,30 +11,17 @@ export const KEPT_METRICS = new Set(['istio_requests_total', 'istio_request_dura
 export interface ScrapeTarget { url: string }
 
 export class Scraper {
-  private timer?: NodeJS.Timeout;
   /** When each target was last scraped (a series first seen after that starts from 0 then: its counter was 0). */
   private readonly lastScrape = new Map<string, number>();
-  private running?: Promise<void>;
 
   constructor(private readonly db: Tsdb, private readonly targets: () => readonly ScrapeTarget[],
-    private readonly o: { intervalMs: number; retentionMs: number; timeoutMs: number }) {}
+    private readonly o: { timeoutMs: number }) {}
 
-  start(): void {
-    this.timer = setInterval(() => { if (!this.running) this.running = this.scrapeAll().finally(() => { this.running = undefined; }); }, this.o.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** One round over every target (exported for tests). */
+  /** One round over every target. */
   async scrapeAll(now = Date.now()): Promise<void> {
     const targets = this.targets();
     await Promise.all(targets.map((t) => this.scrape(t, now)));
     for (const url of this.lastScrape.keys()) if (!targets.some((t) => t.url === url)) this.lastScrape.delete(url);
-    this.db.evictOlderThan(now - this.o.retentionMs);
   }
 
   private async scrape(t: ScrapeTarget, now: number): Promise<void> {
@@ -47,9 +34,11 @@ export class Scraper {
       return; // a pod starting or going away: its next scrape counts
     }
     const prev = this.lastScrape.get(t.url);
+    const instance = new URL(t.url).host;
     for (const s of parsePrometheusText(text, (n) => KEPT_METRICS.has(n))) {
-      if (prev !== undefined && !this.db.has(s.name, s.labels)) this.db.add(s.name, s.labels, prev, 0);
-      this.db.add(s.name, s.labels, now, s.value);
+      const labels = { ...s.labels, instance };
+      if (prev !== undefined && !this.db.has(s.name, labels)) this.db.add(s.name, labels, prev, 0);
+      this.db.add(s.name, labels, now, s.value);
     }
     this.lastScrape.set(t.url, now);
   }

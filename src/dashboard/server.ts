@@ -1,17 +1,25 @@
 // The dashboard's HTTP server in the `strait up` process: the built page (dist/dashboard-web) and its JSON API:
-// graph, entities, signals (from the scraped store), traces (the collector's Zipkin API), proxies (pilot's syncz, admin).
+// graph, entities, signals (from the scraped store), traces (the collector's Zipkin API), proxies (pilot's syncz, admin),
+// and the Istio config with its analysis (the mesh's objects through `strait analyze`'s analyzers, pilot's push_status).
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import type { ConfigObject } from '../pilot/config/object.js';
+import type { PushStatusDocument } from '../pilot/server/push-status.js';
+import { pushStatusMessages } from '../pilot/analysis/push-status-messages.js';
 import { deriveGraph } from './graph.js';
+import { isIstioResource, istioConfig, resourceYaml } from './istio-config.js';
 import { summarizeProxyConfig } from './proxy-config.js';
 import { entities, signals, type SignalsQuery } from './signals.js';
 import type { Tsdb } from './tsdb.js';
 
 /** Where `npm run build` puts the page (dist/dashboard-web, beside dist/src). */
 export const WEB_DIR = fileURLToPath(new URL('../../dashboard-web/', import.meta.url));
+
+/** Where the store's samples come from: the dashboard's own scraper, or the Prometheus addon's query API. */
+export type MetricsSource = 'scraper' | 'prometheus';
 
 /** A proxy the proxies view lists (a pod or gateway of the mesh). */
 export interface DashboardProxy { name: string; namespace: string; type: string; podIp: string; adminPort: number }
@@ -21,10 +29,14 @@ export interface DashboardServerOptions {
   port: number;
   db: Tsdb;
   proxies: () => readonly DashboardProxy[];
-  /** host:port of pilot's monitoring server (its /debug/syncz). */
+  /** host:port of pilot's monitoring server (its /debug/syncz and /debug/push_status). */
   pilotMonitoring: string;
+  /** The mesh's config objects (what pilot reads), and the directory their files are in. */
+  config: () => readonly ConfigObject[];
+  configDir: string;
   /** The trace collector's base URL, when one runs. */
   collectorUrl: () => string | undefined;
+  metricsSource: () => MetricsSource;
   webDir?: string;
 }
 
@@ -50,6 +62,15 @@ function minutesOf(q: URLSearchParams, allowed: readonly number[], dflt: number)
   return m;
 }
 
+/** A path segment, %-decoded; a malformed one is the client's mistake. */
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ApiError(400, `malformed path segment ${JSON.stringify(raw)}`);
+  }
+}
+
 async function fetchJson(url: string): Promise<unknown> {
   const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (r.status !== 200) throw new ApiError(502, `${url} answered ${r.status}`);
@@ -71,7 +92,7 @@ async function api(o: DashboardServerOptions, path: string, q: URLSearchParams, 
     const sq: SignalsQuery = { kind, name, namespace, direction, minutes: minutesOf(q, [5, 15, 60], 5) };
     return json(signals(o.db, sq, now));
   }
-  if (path === '/api/store') return json({ series: o.db.size, dropped: o.db.dropped, capacity: o.db.o.capacity, maxSeries: o.db.o.maxSeries });
+  if (path === '/api/store') return json({ series: o.db.size, dropped: o.db.dropped, capacity: o.db.o.capacity, maxSeries: o.db.o.maxSeries, source: o.metricsSource() });
   if (path.startsWith('/api/zipkin/')) {
     const base = o.collectorUrl();
     if (!base) throw new ApiError(503, 'no trace collector is running (start the mesh with `strait up --addons`)');
@@ -85,10 +106,23 @@ async function api(o: DashboardServerOptions, path: string, q: URLSearchParams, 
       return { ...p, sync: row ?? null };
     }));
   }
+  if (path === '/api/istio-config') {
+    // As `strait analyze`: without pilot's answer, the analyzers' messages alone and why.
+    const status = await fetchJson(`http://${o.pilotMonitoring}/debug/push_status`).then((d) => ({ messages: pushStatusMessages(d as Partial<PushStatusDocument>, o.configDir) }),
+      (e: Error) => ({ messages: [], error: `pilot's push status: ${e.message}` }));
+    return json({ resources: istioConfig(o.config(), status.messages), ...('error' in status ? { pilotError: status.error } : {}) });
+  }
+  const c = /^\/api\/istio-config\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
+  if (c) {
+    const [namespace, kind, name] = c.slice(1).map(segment) as [string, string, string];
+    const obj = o.config().find((x) => isIstioResource(x) && x.kind === kind && (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
+    if (!obj) throw new ApiError(404, `no Istio resource ${kind} ${namespace}/${name}`);
+    return json({ yaml: resourceYaml(obj) });
+  }
   const m = /^\/api\/proxies\/([^/]+)\/config$/.exec(path);
   if (m) {
-    const p = o.proxies().find((x) => `${x.name}.${x.namespace}` === decodeURIComponent(m[1]!));
-    if (!p) throw new ApiError(404, `no proxy ${decodeURIComponent(m[1]!)}`);
+    const p = o.proxies().find((x) => `${x.name}.${x.namespace}` === segment(m[1]!));
+    if (!p) throw new ApiError(404, `no proxy ${segment(m[1]!)}`);
     const admin = `http://${p.podIp}:${p.adminPort}`;
     const [dump, clusters] = await Promise.all([fetchJson(`${admin}/config_dump`), fetchJson(`${admin}/clusters?format=json`)]);
     return json(summarizeProxyConfig(dump, clusters));

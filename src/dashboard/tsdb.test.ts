@@ -90,8 +90,10 @@ test('the graph: gateway -> webapp -> catalog with rates, error rate, p99 and he
   const fromGateway = edge('workload:istio-system/istio-ingressgateway>service:istioinaction/webapp')!;
   assert.deepEqual([fromGateway.rps, fromGateway.errorRate, fromGateway.health, fromGateway.mtls], [20, 0, 'healthy', false]);
   assert.ok(Number.isNaN(fromGateway.p99), 'no buckets: no p99');
+  // As Kiali: a service by its inbound requests, a workload by its inbound and outbound ones (the gateway by what it
+  // sends, webapp failing too as a quarter of its calls to catalog fail).
   assert.deepEqual(g.nodes.map((n) => `${n.kind}:${n.name}:${n.health}`).sort(),
-    ['service:catalog:failure', 'service:webapp:healthy', 'workload:catalog:failure', 'workload:istio-ingressgateway:idle', 'workload:webapp:healthy']);
+    ['service:catalog:failure', 'service:webapp:healthy', 'workload:catalog:failure', 'workload:istio-ingressgateway:healthy', 'workload:webapp:failure']);
   assert.deepEqual([healthOf(0, 0, 0), healthOf(1, 0.001, 0), healthOf(1, 0, 0.1), healthOf(1, 0, 0.21)], ['idle', 'degraded', 'degraded', 'failure']);
 });
 
@@ -122,12 +124,12 @@ test('the scraper reads a real /stats/prometheus and starts a series that appear
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stats/prometheus`;
   const db = new Tsdb({ capacity: 10, maxSeries: 10 });
-  const scraper = new Scraper(db, () => [{ url }, { url: 'http://127.0.0.1:1/' }],
-    { intervalMs: 1000, retentionMs: 60_000, timeoutMs: 1000 });
+  const scraper = new Scraper(db, () => [{ url }, { url: 'http://127.0.0.1:1/' }], { timeoutMs: 1000 });
   await scraper.scrapeAll(1000);
   body += 'istio_requests_total{reporter="source",response_code="500"} 3\n';
   await scraper.scrapeAll(6000);
   assert.deepEqual(db.select('istio_requests_total').map((s) => [s.labels['response_code'], s.points()]),
     [['200', [[1000, 10], [6000, 10]]], ['500', [[1000, 0], [6000, 3]]]]);
+  assert.equal(db.select('istio_requests_total')[0]!.labels['instance'], new URL(url).host, 'labelled with the proxy as Prometheus labels it');
   assert.equal(db.select('envoy_cluster_upstream_rq').length, 0, 'only Istio\'s standard metrics are kept');
 });

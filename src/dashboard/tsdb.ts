@@ -69,6 +69,9 @@ export class Tsdb {
 
   has(name: string, labels: Labels): boolean { return this.series.has(keyOf(name, labels)); }
 
+  /** The time of a series' last sample (-Infinity for none). */
+  lastTime(name: string, labels: Labels): number { return this.series.get(keyOf(name, labels))?.lastTime ?? -Infinity; }
+
   add(name: string, labels: Labels, timeMs: number, value: number): void {
     const key = keyOf(name, labels);
     let s = this.series.get(key);

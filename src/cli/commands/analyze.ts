@@ -2,7 +2,6 @@
 // cross-resource problems (IST codes) in the running local mesh (its config directory, and the objects its
 // pilot could not translate: IST0001 from /debug/push_status) together with the files given; exit 79 on errors.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { loadConfigText, formatLoadError } from '../../pilot/config/yaml-loader.js';
@@ -10,7 +9,8 @@ import type { ConfigObject } from '../../pilot/config/object.js';
 import { readMeshState, type MeshState } from '../../mesh/local/state.js';
 import { manifestFiles } from '../manifest-files.js';
 import { analyze } from '../../pilot/analysis/index.js';
-import { formatMessage, internalError, sortMessages, type AnalysisMessage } from '../../pilot/analysis/message.js';
+import { formatMessage, sortMessages, type AnalysisMessage } from '../../pilot/analysis/message.js';
+import { pushStatusMessages } from '../../pilot/analysis/push-status-messages.js';
 import type { PushStatusDocument } from '../../pilot/server/push-status.js';
 import { baseUrl, fetchJson } from '../istioctl/admin-client.js';
 
@@ -47,9 +47,7 @@ function runningMesh(): MeshState | undefined {
  * translate it (files named as analyze reads them, under the config directory).
  */
 async function pilotMessages(mesh: MeshState): Promise<AnalysisMessage[]> {
-  const status = await fetchJson(`${baseUrl(mesh.monitoringAddress)}/debug/push_status`, 'pilot') as Partial<PushStatusDocument>;
-  return (status.configErrors ?? []).map((e) => internalError({ ...e, file: e.file === undefined ? undefined : join(mesh.configDir, e.file) },
-    `pilot could not translate this resource and leaves it out of the config it pushes to proxies: ${e.message}`));
+  return pushStatusMessages(await fetchJson(`${baseUrl(mesh.monitoringAddress)}/debug/push_status`, 'pilot') as Partial<PushStatusDocument>, mesh.configDir);
 }
 
 interface AnalyzeOpts {

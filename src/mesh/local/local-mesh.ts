@@ -124,8 +124,10 @@ export class LocalMesh {
     this.o.progress(`control plane (strait pilot) xDS 127.0.0.1:${this.pilot.xdsPort}, monitoring 127.0.0.1:${this.pilot.monitoringPort}`);
     await this.startCa(manifests);
     this.dashboard = await MeshDashboard.start({ port: this.o.dashboardPort, proxies: () => this.podStates(),
-      pilotMonitoring: `127.0.0.1:${this.pilot.monitoringPort}`, collectorUrl: () => this.addons?.urls.zipkin });
-    this.o.progress(`dashboard on ${this.dashboard.url} (graph, golden signals, traces, proxies)`);
+      pilotMonitoring: `127.0.0.1:${this.pilot.monitoringPort}`,
+      config: () => this.store.all(), configDir: this.configDir, collectorUrl: () => this.addons?.urls.zipkin,
+      prometheusUrl: () => this.addons?.urls.prometheus });
+    this.o.progress(`dashboard on ${this.dashboard.url} (graph, golden signals, traces, Istio config, proxies)`);
     this.addonsStarted = this.o.addons ? this.startAddons() : undefined;
     const wanted = [this.o.profile.ingress ? INGRESS_GATEWAY : undefined, this.o.profile.egress ? EGRESS_GATEWAY : undefined];
     const gateways = wanted.filter((g) => g !== undefined).map((g) => this.startGateway(g));

@@ -53,3 +53,9 @@ export function usePoll<T>(path: string | undefined, everyMs = POLL_MS): { data?
 
 export const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 export const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+export type ValidationStatus = 'error' | 'warning' | 'info' | 'valid';
+export interface IstioConfigItem {
+  kind: string; apiVersion: string; namespace: string; name: string; status: ValidationStatus;
+  messages: Array<{ level: 'Error' | 'Warning' | 'Info'; code: string; name: string; text: string }>;
+}
+export interface IstioConfig { resources: IstioConfigItem[]; pilotError?: string }

@@ -2,6 +2,7 @@
 // labelled with request rate, error rate and p99, coloured by health, a lock where mTLS; a click shows a node's detail.
 import cytoscape from 'cytoscape';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { trimLabelCaches } from './cytoscape-caches';
 import { fmt, pct, usePoll, type Graph, type GraphEdge, type Health } from './api';
 
 export const HEALTH_COLOUR: Record<Health, string> = { healthy: '#3f9c35', degraded: '#ec7a08', failure: '#cc0000', idle: '#8a8d90' };
@@ -58,6 +59,7 @@ export function GraphView() {
         if (el.empty()) { c.add({ group: 'edges', data }); added = true; } else el.data(data);
       }
     });
+    trimLabelCaches(c);
     // Kiali's left-to-right flow: breadthfirst's levels, turned on their side.
     if (added) c.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 30,
       transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.y * 2.2, y: p.x }) } as cytoscape.LayoutOptions).run();

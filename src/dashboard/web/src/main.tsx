@@ -1,14 +1,15 @@
 // The dashboard page: one view per hash (#/graph as Kiali, #/signals as Istio's Grafana dashboards,
-// #/traces as Jaeger, #/proxies), rendered by Preact.
+// #/traces as Jaeger, #/istio as Kiali's Istio Config, #/proxies), rendered by Preact.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { ConfigView } from './config-view';
 import { GraphView } from './graph-view';
 import { ProxiesView } from './proxies-view';
 import { SignalsView } from './signals-view';
 import { TracesView } from './traces-view';
 import './style.css';
 
-const VIEWS = { graph: ['Graph', GraphView], signals: ['Golden signals', SignalsView], traces: ['Traces', TracesView], proxies: ['Proxies', ProxiesView] } as const;
+const VIEWS = { graph: ['Graph', GraphView], signals: ['Golden signals', SignalsView], traces: ['Traces', TracesView], istio: ['Istio config', ConfigView], proxies: ['Proxies', ProxiesView] } as const;
 type ViewName = keyof typeof VIEWS;
 
 const current = (): ViewName => {
