@@ -13,6 +13,7 @@ import type { ChildLedger } from './child-ledger.js';
 import { startChild, type Child } from './processes.js';
 import { httpProxyOf, podLogFile, type PodState } from './state.js';
 import type { WorkloadSpec } from './workloads.js';
+import { shebangNodeFlags } from './node-flags.js';
 
 /** The sidecar's explicit HTTP proxy port (the app's HTTP_PROXY). */
 export const HTTP_PROXY_PORT = 15080;
@@ -98,7 +99,9 @@ export class LocalPod {
       ...(this.extras.security ? { sdsSocket: this.sdsSocket } : {}) });
     const bootFile = join(podDir, `${s.name}.json`);
     writeFileSync(bootFile, JSON.stringify(boot));
-    this.proxy = startChild(this.paths.node, [this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1', ...agentArgs],
+    // The proxy runs with bin/strait.js's own node flags (its shebang's), as `strait proxy` does.
+    const nodeFlags = shebangNodeFlags(this.paths.straitBin);
+    this.proxy = startChild(this.paths.node, [...nodeFlags, this.paths.straitBin, 'proxy', '-c', bootFile, '--drain-time-s', '1', ...agentArgs],
       process.env, this.proxyLog, this.ledger);
     if (this.workload) this.app = this.startApp(this.workload);
   }
