@@ -107,6 +107,11 @@ test('retry_policy and hedge_policy: the route\'s, else the virtual host\'s (who
   assert.equal(own.retryPolicy?.retryOn, 'connect-failure');
   assert.equal(own.retryPolicy?.numRetries, undefined);
   assert.equal(actionOf({ cluster: 'c' }).retryPolicy, undefined);
+  // Compiled with the route, as the router reads it: the inherited policy's count, the own one's per-try timeout.
+  assert.equal(inherited.retry.numRetries, 3);
+  assert.equal(own.retry.numRetries, 1, "Envoy's default");
+  assert.equal(own.retry.perTryTimeoutMs, 1000);
+  assert.equal(actionOf({ cluster: 'c' }).retry.retryOn, 0, 'no policy: nothing retried');
 });
 
 test('other route action fields pass through compiled', () => {

@@ -1,5 +1,5 @@
 // RouteAction compiled once: cluster specifier (cluster, cluster_header, weighted_clusters), timeouts,
-// retry/hedge policies (route's, else the virtual host's), rewrites and upgrade configs.
+// retry/hedge and mirror policies (route's, else the virtual host's), rewrites and upgrade configs.
 import type {
   RouteAction as RouteActionProto, RouteAction_RequestMirrorPolicy, VirtualHost, WeightedCluster,
 } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
@@ -15,6 +15,8 @@ import { pickBelow } from './route-match.js';
 import { compileRegexRewrite } from './string-match.js';
 import { compilePerFilterConfigs } from '../filters/http/per-route-compile.js';
 import type { PerRouteEnv } from '../filters/http/descriptor.js';
+import { CompiledRetryPolicy } from '../filters/http/router/retry-state.js';
+import { compileMirrorPolicies } from '../filters/http/router/mirror-policy.js';
 import { DEFAULT_ROUTE_TIMEOUT_MS, type ForwardAction, type WeightedClusterEntry, type WeightedClusters } from './types.js';
 
 const UINT32_MAX = 4294967295;
@@ -167,6 +169,7 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
   let mirrors: readonly RouteAction_RequestMirrorPolicy[] = a.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = vh.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = ctx.configMirrorPolicies;
+  const retryPolicy = a.retryPolicy ?? vh.retryPolicy;
   return {
     kind: 'route',
     cluster,
@@ -182,10 +185,12 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     },
     maxGrpcTimeoutMs: optionalMs(a.maxGrpcTimeout),
     grpcTimeoutOffsetMs: optionalMs(a.grpcTimeoutOffset),
-    retryPolicy: a.retryPolicy ?? vh.retryPolicy,
+    retryPolicy,
+    retry: new CompiledRetryPolicy(retryPolicy),
     hedgePolicy: a.hedgePolicy ?? vh.hedgePolicy,
     hashPolicy: a.hashPolicy,
     requestMirrorPolicies: mirrors,
+    mirrors: compileMirrorPolicies(mirrors),
     priority: a.priority === RoutingPriority.HIGH ? 'high' : 'default',
     prefixRewrite: a.prefixRewrite,
     regexRewrite: a.regexRewrite === undefined ? null : compileRegexRewrite(a.regexRewrite, `${path}.regex_rewrite`),

@@ -10,6 +10,8 @@ import type { HeaderMutation } from './header-mutation.js';
 import type { RouteMatcher } from './route-match.js';
 import type { RegexRewrite } from './string-match.js';
 import type { CompiledCorsPolicy } from '../filters/http/cors/cors-policy.js';
+import type { CompiledRetryPolicy } from '../filters/http/router/retry-state.js';
+import type { MirrorPolicy } from '../filters/http/router/mirror-policy.js';
 
 /** Envoy's default route timeout (RouteAction.timeout unset). */
 export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
@@ -84,11 +86,15 @@ export interface ForwardAction {
   readonly maxGrpcTimeoutMs: number | undefined;
   /** grpc_timeout_offset: subtracted from grpc-timeout under max_grpc_timeout. */
   readonly grpcTimeoutOffsetMs: number | undefined;
-  /** The route's retry_policy, else the virtual host's (the router parses it). */
+  /** The route's retry_policy, else the virtual host's. */
   readonly retryPolicy: RetryPolicy | undefined;
+  /** That retry policy, compiled with the route. */
+  readonly retry: CompiledRetryPolicy;
   readonly hedgePolicy: HedgePolicy | undefined;
   readonly hashPolicy: readonly RouteAction_HashPolicy[];
   readonly requestMirrorPolicies: readonly RouteAction_RequestMirrorPolicy[];
+  /** Those mirror policies, compiled with the route. */
+  readonly mirrors: readonly MirrorPolicy[];
   readonly priority: 'default' | 'high';
   readonly prefixRewrite: string;
   readonly regexRewrite: RegexRewrite | null;
