@@ -123,9 +123,9 @@ test('other route action fields pass through compiled', () => {
   });
   assert.equal(a.priority, 'high');
   assert.equal(a.clusterNotFoundResponseCode, 404);
-  assert.equal(a.hashPolicy.length, 2);
-  assert.equal(a.hashPolicy[0].policySpecifier.case, 'header');
-  assert.equal(a.hashPolicy[1].terminal, true);
+  // Compiled with the route: the header's hash, ended there (terminal) only if the first policy yields none.
+  assert.notEqual(a.hash?.generate(req('/', { headers: { 'x-user': 'alice' } }), '1.2.3.4', null), undefined);
+  assert.equal(actionOf({ cluster: 'c' }).hash, null);
   assert.deepEqual([...a.upgradeConfigs], [['websocket', true], ['h2c', false]]);
   assert.equal(a.autoHostRewrite, true);
   assert.equal(a.appendXForwardedHost, true);

@@ -163,7 +163,6 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     }
     upgradeConfigs.set(type, u.enabled ?? true);
   });
-  if (a.hashPolicy.length !== 0) compileHashPolicy(a.hashPolicy, `${path}.hash_policy`);
   const vh = ctx.virtualHost;
   checkMirrorPolicies(a.requestMirrorPolicies, `${path}.request_mirror_policies`);
   let mirrors: readonly RouteAction_RequestMirrorPolicy[] = a.requestMirrorPolicies;
@@ -188,7 +187,7 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     retryPolicy,
     retry: new CompiledRetryPolicy(retryPolicy),
     hedgePolicy: a.hedgePolicy ?? vh.hedgePolicy,
-    hashPolicy: a.hashPolicy,
+    hash: a.hashPolicy.length === 0 ? null : compileHashPolicy(a.hashPolicy, `${path}.hash_policy`),
     requestMirrorPolicies: mirrors,
     mirrors: compileMirrorPolicies(mirrors),
     priority: a.priority === RoutingPriority.HIGH ? 'high' : 'default',

@@ -1,12 +1,13 @@
 // The compiled, immutable shape of a route table: virtual hosts, routes, their actions, and the
 // result of matching one request. Built by route-table.ts; read by the router filter and the HCM.
 import type {
-  HedgePolicy, Route, RouteAction as RouteActionProto, RouteAction_HashPolicy, RouteAction_RequestMirrorPolicy,
+  HedgePolicy, Route, RouteAction as RouteActionProto, RouteAction_RequestMirrorPolicy,
   RetryPolicy, VirtualHost, WeightedCluster_ClusterWeight,
 } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { Metadata } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { RequestHead } from '../http/headers.js';
 import type { HeaderMutation } from './header-mutation.js';
+import type { CompiledHashPolicy } from './hash-policy.js';
 import type { RouteMatcher } from './route-match.js';
 import type { RegexRewrite } from './string-match.js';
 import type { CompiledCorsPolicy } from '../filters/http/cors/cors-policy.js';
@@ -91,7 +92,8 @@ export interface ForwardAction {
   /** That retry policy, compiled with the route. */
   readonly retry: CompiledRetryPolicy;
   readonly hedgePolicy: HedgePolicy | undefined;
-  readonly hashPolicy: readonly RouteAction_HashPolicy[];
+  /** hash_policy, compiled (null when the route has none). */
+  readonly hash: CompiledHashPolicy | null;
   readonly requestMirrorPolicies: readonly RouteAction_RequestMirrorPolicy[];
   /** Those mirror policies, compiled with the route. */
   readonly mirrors: readonly MirrorPolicy[];

@@ -13,7 +13,7 @@ import { sendDirectResponse, sendRedirect } from './local-actions.js';
 import { applyMutations } from '../../../router/header-mutation.js';
 import { finalizeRequestHeaders } from '../../../router/finalize.js';
 import {
-  computeHashKey, generatedCookieValue, setCookieHeaderValue, type HashCookieSink,
+  generatedCookieValue, setCookieHeaderValue, type HashCookieSink,
 } from '../../../router/hash-policy.js';
 import type { RouteAction_HashPolicy_CookieAttribute } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import { ShadowSet } from './shadow-writer.js';
@@ -119,8 +119,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     }
     this.cluster = cluster;
     const lbPolicy = cluster.info.lbPolicy;
-    if (action.hashPolicy.length !== 0 && (lbPolicy === 'RING_HASH' || lbPolicy === 'MAGLEV')) {
-      this.hashKey = computeHashKey(action.hashPolicy, head, cb.streamInfo.downstreamRemoteAddress, this);
+    if (action.hash !== null && (lbPolicy === 'RING_HASH' || lbPolicy === 'MAGLEV')) {
+      this.hashKey = action.hash.generate(head, cb.streamInfo.downstreamRemoteAddress, this);
     }
     this.priority = action.priority === 'high' ? 1 : 0;
     this.resources = cluster.info.resourceManagers[this.priority];
