@@ -52,3 +52,8 @@ export function formatConfigError(e: ConfigError): string {
   }
   return where + (e.path ? `${e.path}: ` : '') + e.message;
 }
+
+/** Envoy's error for an extension it has no implementation of. */
+export function missingExtensionMessage(name: string, typeName: string | undefined): string {
+  return `Didn't find a registered implementation for '${name}' with type URL: '${typeName ?? ''}'`;
+}

@@ -84,8 +84,3 @@ export function findExtension(category: ExtensionCategory, name: string, typeNam
   if (typeName) return EXTENSIONS.find((e) => e.category === category && e.typeName === typeName);
   return EXTENSIONS.find((e) => e.category === category && e.name === name);
 }
-
-/** Envoy's error for an extension it has no implementation of. */
-export function missingExtensionMessage(name: string, typeName: string | undefined): string {
-  return `Didn't find a registered implementation for '${name}' with type URL: '${typeName ?? ''}'`;
-}

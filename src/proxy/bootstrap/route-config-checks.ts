@@ -1,8 +1,9 @@
-// Checks of per-route filter configs that go beyond the schema (Envoy builds them at load): the
-// filter descriptor's compile run on the typed_per_filter_config message, its errors placed under the entry's path.
-import type { Message } from '@bufbuild/protobuf';
-import { findPerRouteDescriptor } from '../filters/http/descriptors.js';
+// A static bootstrap's per-route filter configs, compiled as the route table will compile them (into
+// throwaway objects) so that loading the file reports every bad entry with its field path and position.
+import type { Any } from '@bufbuild/protobuf/wkt';
+import { compilePerFilterConfigs } from '../filters/http/per-route-compile.js';
 import { RouteConfigError } from '../router/errors.js';
+import { StatsStore } from '../stats/store.js';
 import type { PathError, PathSeg } from './config-error.js';
 
 /** `.a[0].b["key"]` (a router error path) as path segments. */
@@ -14,12 +15,10 @@ function segments(rel: string): PathSeg[] {
   return segs;
 }
 
-/** Runs the per-route check of the filter whose per-route type `msg` is, if it has one; errors go to `errors` under `path`. */
-export function checkRouteFilterConfig(msg: Message, path: readonly PathSeg[], errors: PathError[]): void {
-  const check = findPerRouteDescriptor(msg.$typeName)?.checkPerRoute;
-  if (check === undefined) return;
+/** Compiles the typed_per_filter_config entry `name` at `path` (the map's); its error, if any, goes to `errors`. */
+export function checkRouteFilterConfig(name: string, any: Any, path: readonly PathSeg[], errors: PathError[]): void {
   try {
-    check(msg, '');
+    compilePerFilterConfigs({ [name]: any }, '', { stats: new StatsStore() });
   } catch (e) {
     if (!(e instanceof RouteConfigError)) throw e;
     errors.push({ path: [...path, ...segments(e.path)], message: e.detail });

@@ -8,18 +8,16 @@ import type { Address } from '../../xds/gen/envoy/config/core/v3/address_pb.js';
 import type { Filter, FilterChain } from '../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import type { Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
-import { FilterConfigSchema, type Route } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import type { Route } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import {
   HttpConnectionManagerSchema, type HttpConnectionManager,
 } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import type { PathError, PathSeg } from './config-error.js';
-import { registry } from '../../xds/registry.js';
+import { missingExtensionMessage, type PathError, type PathSeg } from './config-error.js';
 import { checkRouteFilterConfig } from './route-config-checks.js';
-import { findPerRouteDescriptor } from '../filters/http/descriptors.js';
 import { checkTracingProvider } from '../tracing/config-checks.js';
 import { typedConfigType } from '../filters/typed-config.js';
 import {
-  findExtension, missingExtensionMessage, typeNameOf, type ExtensionCategory, type ExtensionInfo,
+  findExtension, typeNameOf, type ExtensionCategory, type ExtensionInfo,
 } from './extensions.js';
 
 /** Something configured by `name` + an optional `typed_config` (filters, loggers, sockets). */
@@ -46,18 +44,19 @@ export function checkSemantics(b: Bootstrap): PathError[] {
 
 /**
  * The checks of one listener from xDS (LDS): extensions, terminal filters, and inline route tables
- * against the clusters the proxy has now (`clusterNames`). Paths are relative to the listener.
+ * against the clusters the proxy has now (`clusterNames`). Paths are relative to the listener. Per-route
+ * filter configs are left to the listener's build (their one compile; its error is the NACK).
  */
 export function checkListenerSemantics(l: Listener, clusterNames: Iterable<string>): PathError[] {
-  return new SemanticChecker(clusterNames).listener(l, []);
+  return new SemanticChecker(clusterNames, false).listener(l, []);
 }
 
 /**
- * The checks of one route table from xDS (RDS): unique domains, per-filter configs, and, when
- * validate_clusters is set (its default is false for RDS, as Envoy's), known clusters.
+ * The checks of one route table from xDS (RDS): unique domains and, when validate_clusters is set (its
+ * default is false for RDS, as Envoy's), known clusters. Per-filter configs are compiled by the table's build.
  */
 export function checkRouteConfigSemantics(rc: RouteConfiguration, clusterNames: Iterable<string>): PathError[] {
-  return new SemanticChecker(clusterNames).routeConfig(rc, [], false);
+  return new SemanticChecker(clusterNames, false).routeConfig(rc, [], false);
 }
 
 /** `unpack()`, or undefined when the Any's bytes do not decode (the schema checks report those, with their path). */
@@ -73,7 +72,8 @@ class SemanticChecker {
   private readonly errors: PathError[] = [];
   private readonly clusterNames: Set<string>;
 
-  constructor(clusterNames: Iterable<string> = []) {
+  /** @param compilePerRoute check typed_per_filter_config entries (a bootstrap's; not an RDS table's). */
+  constructor(clusterNames: Iterable<string> = [], private readonly compilePerRoute = true) {
     this.clusterNames = new Set(clusterNames);
   }
 
@@ -252,26 +252,13 @@ class SemanticChecker {
     });
   }
 
-  /** typed_per_filter_config entries must be configs of a filter Strait implements. */
+  /**
+   * A bootstrap's typed_per_filter_config entries, compiled as its route tables will be, so each error
+   * gets its place in the file. RDS tables skip this: building the table is their one compile, and its
+   * error is the NACK.
+   */
   private perFilterConfigs(map: { [name: string]: Any }, path: PathSeg[]): void {
-    for (const [name, any] of Object.entries(map)) {
-      let typeName = typeNameOf(any.typeUrl);
-      let inner = any;
-      let innerPath: PathSeg[] = [...path, { key: name }];
-      if (typeName === FilterConfigSchema.typeName) {
-        // The wrapper that can mark a per-route config optional.
-        const fc = decodable(() => anyUnpack(any, FilterConfigSchema));
-        if (!fc || fc.isOptional || fc.disabled || !fc.config) continue;
-        typeName = typeNameOf(fc.config.typeUrl);
-        inner = fc.config;
-        innerPath = [...innerPath, 'config'];
-      }
-      if (!findPerRouteDescriptor(typeName)) {
-        this.err([...path, { key: name }], missingExtensionMessage(name, typeName));
-        continue;
-      }
-      const msg = registry.getMessage(typeName) ? decodable(() => anyUnpack(inner, registry)) : undefined;
-      if (msg) checkRouteFilterConfig(msg, innerPath, this.errors);
-    }
+    if (!this.compilePerRoute) return;
+    for (const [name, any] of Object.entries(map)) checkRouteFilterConfig(name, any, path, this.errors);
   }
 }

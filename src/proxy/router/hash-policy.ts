@@ -210,7 +210,12 @@ class FilterStateHash implements HashMethod {
 export class CompiledHashPolicy {
   constructor(private readonly methods: readonly HashMethod[]) {}
 
-  /** Envoy's generateHash: each hash rotated left by one, then xored with the next; `terminal` stops once there is a hash. */
+  /**
+   * The request's hash key (Envoy's generateHash: each hash rotated left by one, then xored with the next;
+   * `terminal` stops once there is a hash), or undefined when no policy yields one. `remoteIp` is the
+   * downstream address after x-forwarded-for processing (%DOWNSTREAM_REMOTE_ADDRESS%); a `:port` suffix, as
+   * StreamInfo keeps it, is ignored. `cookies` takes the cookies that cookie policies with a ttl generate.
+   */
   generate(head: RequestHead, remoteIp: string, cookies: HashCookieSink | null): bigint | undefined {
     let have = false;
     let h = 0;
@@ -234,12 +239,9 @@ export class CompiledHashPolicy {
   }
 }
 
-const compiled = new WeakMap<readonly RouteAction_HashPolicy[], CompiledHashPolicy>();
-const NO_HASH = new CompiledHashPolicy([]);
-
 /**
- * Compiles a route's hash_policy and caches it for computeHashKey; throws RouteConfigError at
- * `path` (e.g. `.virtual_hosts[0].routes[1].route.hash_policy`). Route compilation calls it.
+ * Compiles a route's hash_policy; throws RouteConfigError at `path` (e.g.
+ * `.virtual_hosts[0].routes[1].route.hash_policy`). Route compilation calls it once per route action.
  */
 export function compileHashPolicy(policies: readonly RouteAction_HashPolicy[], path: string): CompiledHashPolicy {
   const methods: HashMethod[] = [];
@@ -276,34 +278,5 @@ export function compileHashPolicy(policies: readonly RouteAction_HashPolicy[], p
         fail(at, 'one of header, cookie, connection_properties, query_parameter or filter_state is required');
     }
   });
-  const c = new CompiledHashPolicy(methods);
-  compiled.set(policies, c);
-  return c;
-}
-
-/** The compiled form of a route's hash_policy array (cached per array; compiled here if routes did not). */
-export function hashPolicyFor(policies: readonly RouteAction_HashPolicy[]): CompiledHashPolicy {
-  let c = compiled.get(policies);
-  if (c === undefined) {
-    try {
-      c = compileHashPolicy(policies, '.hash_policy');
-    } catch {
-      // Bad configs are rejected when routes compile; traffic never throws.
-      c = NO_HASH;
-    }
-    compiled.set(policies, c);
-  }
-  return c;
-}
-
-/**
- * The request's hash key from the route's hash_policy, or undefined when no policy yields one.
- * `downstreamRemoteIp` is the downstream address after x-forwarded-for processing (Envoy's
- * %DOWNSTREAM_REMOTE_ADDRESS%); a `:port` suffix, as StreamInfo keeps it, is ignored. `cookies`
- * takes the cookies that cookie policies with a ttl generate.
- */
-export function computeHashKey(policies: readonly RouteAction_HashPolicy[], head: RequestHead,
-  downstreamRemoteIp: string, cookies: HashCookieSink | null = null): bigint | undefined {
-  if (policies.length === 0) return undefined;
-  return hashPolicyFor(policies).generate(head, downstreamRemoteIp, cookies);
+  return new CompiledHashPolicy(methods);
 }

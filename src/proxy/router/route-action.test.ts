@@ -107,6 +107,11 @@ test('retry_policy and hedge_policy: the route\'s, else the virtual host\'s (who
   assert.equal(own.retryPolicy?.retryOn, 'connect-failure');
   assert.equal(own.retryPolicy?.numRetries, undefined);
   assert.equal(actionOf({ cluster: 'c' }).retryPolicy, undefined);
+  // Compiled with the route, as the router reads it: the inherited policy's count, the own one's per-try timeout.
+  assert.equal(inherited.retry.numRetries, 3);
+  assert.equal(own.retry.numRetries, 1, "Envoy's default");
+  assert.equal(own.retry.perTryTimeoutMs, 1000);
+  assert.equal(actionOf({ cluster: 'c' }).retry.retryOn, 0, 'no policy: nothing retried');
 });
 
 test('other route action fields pass through compiled', () => {
@@ -118,9 +123,9 @@ test('other route action fields pass through compiled', () => {
   });
   assert.equal(a.priority, 'high');
   assert.equal(a.clusterNotFoundResponseCode, 404);
-  assert.equal(a.hashPolicy.length, 2);
-  assert.equal(a.hashPolicy[0].policySpecifier.case, 'header');
-  assert.equal(a.hashPolicy[1].terminal, true);
+  // Compiled with the route: the header's hash, ended there (terminal) only if the first policy yields none.
+  assert.notEqual(a.hash?.generate(req('/', { headers: { 'x-user': 'alice' } }), '1.2.3.4', null), undefined);
+  assert.equal(actionOf({ cluster: 'c' }).hash, null);
   assert.deepEqual([...a.upgradeConfigs], [['websocket', true], ['h2c', false]]);
   assert.equal(a.autoHostRewrite, true);
   assert.equal(a.appendXForwardedHost, true);

@@ -1,5 +1,5 @@
 // RouteAction compiled once: cluster specifier (cluster, cluster_header, weighted_clusters), timeouts,
-// retry/hedge policies (route's, else the virtual host's), rewrites and upgrade configs.
+// retry/hedge and mirror policies (route's, else the virtual host's), rewrites and upgrade configs.
 import type {
   RouteAction as RouteActionProto, RouteAction_RequestMirrorPolicy, VirtualHost, WeightedCluster,
 } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
@@ -13,6 +13,10 @@ import { fail } from './errors.js';
 import { compileHeaderMutation } from './header-mutation.js';
 import { pickBelow } from './route-match.js';
 import { compileRegexRewrite } from './string-match.js';
+import { compilePerFilterConfigs } from '../filters/http/per-route-compile.js';
+import type { PerRouteEnv } from '../filters/http/descriptor.js';
+import { CompiledRetryPolicy } from '../filters/http/router/retry-state.js';
+import { compileMirrorPolicies } from '../filters/http/router/mirror-policy.js';
 import { DEFAULT_ROUTE_TIMEOUT_MS, type ForwardAction, type WeightedClusterEntry, type WeightedClusters } from './types.js';
 
 const UINT32_MAX = 4294967295;
@@ -27,7 +31,7 @@ function notFoundStatus(c: NotFoundCode): number {
   return 503;
 }
 
-function compileWeighted(w: WeightedCluster, routeName: string, path: string): WeightedClusters {
+function compileWeighted(w: WeightedCluster, ctx: ActionContext, path: string): WeightedClusters {
   let total = 0;
   const clusters = w.clusters.map((c, i): WeightedClusterEntry => {
     const p = `${path}.clusters[${i}]`;
@@ -38,7 +42,7 @@ function compileWeighted(w: WeightedCluster, routeName: string, path: string): W
     if (c.weight === undefined) fail(`${p}.weight`, "Field 'weight' is missing");
     total += c.weight;
     if (total > UINT32_MAX) {
-      fail(path, `The sum of weights of all weighted clusters of route ${routeName} exceeds ${UINT32_MAX}`);
+      fail(path, `The sum of weights of all weighted clusters of route ${ctx.routeName} exceeds ${UINT32_MAX}`);
     }
     return {
       name: c.name,
@@ -49,7 +53,7 @@ function compileWeighted(w: WeightedCluster, routeName: string, path: string): W
         `${p}.request_headers_to_add`, `${p}.request_headers_to_remove`),
       responseHeaders: compileHeaderMutation(c.responseHeadersToAdd, c.responseHeadersToRemove,
         `${p}.response_headers_to_add`, `${p}.response_headers_to_remove`),
-      typedPerFilterConfig: c.typedPerFilterConfig,
+      perFilterConfig: compilePerFilterConfigs(c.typedPerFilterConfig, `${p}.typed_per_filter_config`, ctx.perRoute),
       metadataMatch: c.metadataMatch,
       proto: c,
     };
@@ -100,6 +104,8 @@ export interface ActionContext {
   readonly virtualHost: VirtualHost;
   /** The route configuration's request_mirror_policies (inherited when the route and vhost have none). */
   readonly configMirrorPolicies: readonly RouteAction_RequestMirrorPolicy[];
+  /** For the weighted clusters' typed_per_filter_config. */
+  readonly perRoute: PerRouteEnv;
 }
 
 /** Envoy's validateMirrorClusterSpecifier: exactly one of cluster and cluster_header per mirror policy. */
@@ -130,7 +136,7 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
       clusterHeader = spec.value.toLowerCase();
       break;
     case 'weightedClusters':
-      weightedClusters = compileWeighted(spec.value, ctx.routeName, `${path}.weighted_clusters`);
+      weightedClusters = compileWeighted(spec.value, ctx, `${path}.weighted_clusters`);
       break;
     case 'clusterSpecifierPlugin': case 'inlineClusterSpecifierPlugin':
       fail(`${path}.${spec.case === 'clusterSpecifierPlugin' ? 'cluster_specifier_plugin' : 'inline_cluster_specifier_plugin'}`,
@@ -157,12 +163,12 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     }
     upgradeConfigs.set(type, u.enabled ?? true);
   });
-  if (a.hashPolicy.length !== 0) compileHashPolicy(a.hashPolicy, `${path}.hash_policy`);
   const vh = ctx.virtualHost;
   checkMirrorPolicies(a.requestMirrorPolicies, `${path}.request_mirror_policies`);
   let mirrors: readonly RouteAction_RequestMirrorPolicy[] = a.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = vh.requestMirrorPolicies;
   if (mirrors.length === 0) mirrors = ctx.configMirrorPolicies;
+  const retryPolicy = a.retryPolicy ?? vh.retryPolicy;
   return {
     kind: 'route',
     cluster,
@@ -178,10 +184,12 @@ export function compileForwardAction(a: RouteActionProto, ctx: ActionContext, pa
     },
     maxGrpcTimeoutMs: optionalMs(a.maxGrpcTimeout),
     grpcTimeoutOffsetMs: optionalMs(a.grpcTimeoutOffset),
-    retryPolicy: a.retryPolicy ?? vh.retryPolicy,
+    retryPolicy,
+    retry: new CompiledRetryPolicy(retryPolicy),
     hedgePolicy: a.hedgePolicy ?? vh.hedgePolicy,
-    hashPolicy: a.hashPolicy,
+    hash: a.hashPolicy.length === 0 ? null : compileHashPolicy(a.hashPolicy, `${path}.hash_policy`),
     requestMirrorPolicies: mirrors,
+    mirrors: compileMirrorPolicies(mirrors),
     priority: a.priority === RoutingPriority.HIGH ? 'high' : 'default',
     prefixRewrite: a.prefixRewrite,
     regexRewrite: a.regexRewrite === undefined ? null : compileRegexRewrite(a.regexRewrite, `${path}.regex_rewrite`),

@@ -1,7 +1,6 @@
-// compileRouteConfig: a RouteConfiguration becomes an immutable RouteTable once, at config time;
-// RouteTable.route() picks the virtual host and the first matching route with no regex or closure work.
+// compileRouteConfig: a RouteConfiguration becomes an immutable RouteTable once, at config time, per-route
+// filter configs included; RouteTable.route() picks the virtual host and first matching route with no regex work.
 import { create } from '@bufbuild/protobuf';
-import type { Any } from '@bufbuild/protobuf/wkt';
 import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
 import type { Metadata } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import {
@@ -9,6 +8,10 @@ import {
   type HedgePolicy, type RetryPolicy, type Route, type VirtualHost,
 } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RequestHead } from '../http/headers.js';
+import { StatsStore } from '../stats/store.js';
+import type { PerRouteEnv } from '../filters/http/descriptor.js';
+import { compilePerFilterConfigs } from '../filters/http/per-route-compile.js';
+import { compileCorsPolicy, type CompiledCorsPolicy } from '../filters/http/cors/cors-policy.js';
 import { DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES, SSL_REDIRECT, compileDirectResponse, compileRedirect } from './direct-response.js';
 import { DomainIndex } from './domain-index.js';
 import { fail } from './errors.js';
@@ -17,13 +20,18 @@ import { checkMirrorPolicies, compileForwardAction, pickWeightedIndex } from './
 import { RouteMatcher } from './route-match.js';
 import { pathEnd } from './rewrite.js';
 import type {
-  CompiledRoute, CompiledRouteConfig, CompiledVirtualHost, RouteActionSpec, RouteMatchResult, WeightedClusterEntry,
+  CompiledRoute, CompiledRouteConfig, CompiledVirtualHost, PerFilterConfigs, RouteActionSpec, RouteMatchResult, WeightedClusterEntry,
 } from './types.js';
 
 /** Options for compileRouteConfig. */
 export interface CompileOptions {
   /** Where the RouteConfiguration sits in the whole config, prefixed to error paths (e.g. `.static_resources...route_config`). */
   readonly fieldPath?: string;
+  /**
+   * The proxy's root stats store: per-route filter configs compiled with the table keep their stats
+   * there (local_ratelimit's `<stat_prefix>.http_local_rate_limit.*`). A store of its own when absent.
+   */
+  readonly stats?: StatsStore;
 }
 
 class MatchResult implements RouteMatchResult {
@@ -52,12 +60,13 @@ class VirtualHostImpl implements CompiledVirtualHost {
   readonly includeIsTimeoutRetryHeader: boolean;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
-  readonly typedPerFilterConfig: { readonly [name: string]: Any };
+  readonly perFilterConfig: PerFilterConfigs;
+  readonly corsPolicy: CompiledCorsPolicy | null;
   /** The answer to plain-text requests when require_tls applies. */
   sslResult: RouteMatchResult | null = null;
 
-  constructor(readonly proto: VirtualHost, path: string,
-    readonly routeConfigTypedPerFilterConfig: { readonly [name: string]: Any }) {
+  constructor(readonly proto: VirtualHost, path: string, readonly routeConfigPerFilterConfig: PerFilterConfigs,
+    env: PerRouteEnv) {
     this.name = proto.name;
     this.domains = proto.domains;
     this.requireTls = proto.requireTls === TlsRequirement.ALL ? 'ALL'
@@ -71,7 +80,8 @@ class VirtualHostImpl implements CompiledVirtualHost {
       `${path}.request_headers_to_add`, `${path}.request_headers_to_remove`);
     this.responseHeaders = compileHeaderMutation(proto.responseHeadersToAdd, proto.responseHeadersToRemove,
       `${path}.response_headers_to_add`, `${path}.response_headers_to_remove`);
-    this.typedPerFilterConfig = proto.typedPerFilterConfig;
+    this.perFilterConfig = compilePerFilterConfigs(proto.typedPerFilterConfig, `${path}.typed_per_filter_config`, env);
+    this.corsPolicy = proto.cors === undefined ? null : compileCorsPolicy(proto.cors, `${path}.cors`);
     checkMirrorPolicies(proto.requestMirrorPolicies, `${path}.request_mirror_policies`);
   }
 }
@@ -80,7 +90,8 @@ class RouteImpl implements CompiledRoute {
   readonly name: string;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
-  readonly typedPerFilterConfig: { readonly [name: string]: Any };
+  readonly perFilterConfig: PerFilterConfigs;
+  readonly corsPolicy: CompiledCorsPolicy | null;
   readonly metadata: Metadata | undefined;
   /** The result for routes whose outcome does not depend on the request. */
   private fixed: RouteMatchResult | null = null;
@@ -90,13 +101,15 @@ class RouteImpl implements CompiledRoute {
   private responseMutations: HeaderMutation[] = [];
 
   constructor(readonly proto: Route, readonly virtualHost: VirtualHostImpl, readonly matcher: RouteMatcher,
-    readonly action: RouteActionSpec, path: string) {
+    readonly action: RouteActionSpec, path: string, env: PerRouteEnv) {
     this.name = proto.name;
     this.requestHeaders = compileHeaderMutation(proto.requestHeadersToAdd, proto.requestHeadersToRemove,
       `${path}.request_headers_to_add`, `${path}.request_headers_to_remove`);
     this.responseHeaders = compileHeaderMutation(proto.responseHeadersToAdd, proto.responseHeadersToRemove,
       `${path}.response_headers_to_add`, `${path}.response_headers_to_remove`);
-    this.typedPerFilterConfig = proto.typedPerFilterConfig;
+    this.perFilterConfig = compilePerFilterConfigs(proto.typedPerFilterConfig, `${path}.typed_per_filter_config`, env);
+    const cors = action.kind === 'route' ? action.proto.cors : undefined;
+    this.corsPolicy = cors === undefined ? null : compileCorsPolicy(cors, `${path}.route.cors`);
     this.metadata = proto.metadata;
   }
 
@@ -139,12 +152,12 @@ class RouteImpl implements CompiledRoute {
 }
 
 function compileAction(route: Route, vhost: VirtualHost, configProto: RouteConfiguration, maxBody: number,
-  path: string): RouteActionSpec {
+  path: string, perRoute: PerRouteEnv): RouteActionSpec {
   const a = route.action;
   switch (a.case) {
     case 'route':
       return compileForwardAction(a.value, {
-        routeName: route.name, virtualHost: vhost, configMirrorPolicies: configProto.requestMirrorPolicies,
+        routeName: route.name, virtualHost: vhost, configMirrorPolicies: configProto.requestMirrorPolicies, perRoute,
       }, `${path}.route`);
     case 'redirect': return compileRedirect(a.value, `${path}.redirect`);
     case 'directResponse': return compileDirectResponse(a.value, maxBody, `${path}.direct_response`);
@@ -155,9 +168,9 @@ function compileAction(route: Route, vhost: VirtualHost, configProto: RouteConfi
 }
 
 /** The synthetic route a require_tls virtual host answers plain-text requests with. */
-function sslRedirectRoute(vh: VirtualHostImpl): RouteImpl {
+function sslRedirectRoute(vh: VirtualHostImpl, env: PerRouteEnv): RouteImpl {
   const proto = create(RouteSchema, { match: create(RouteMatchSchema, { pathSpecifier: { case: 'prefix', value: '' } }) });
-  return new RouteImpl(proto, vh, new RouteMatcher(proto.match, ''), SSL_REDIRECT, '');
+  return new RouteImpl(proto, vh, new RouteMatcher(proto.match, ''), SSL_REDIRECT, '', env);
 }
 
 /** An immutable route table (see CompiledRouteConfig). */
@@ -170,11 +183,10 @@ export class RouteTable implements CompiledRouteConfig {
   readonly ignorePathParametersInPathMatching: boolean;
   readonly validateClusters: boolean | undefined;
   readonly maxDirectResponseBodySizeBytes: number;
-  readonly typedPerFilterConfig: { readonly [name: string]: Any };
   private readonly hosts: VirtualHostImpl[];
   private readonly domains: DomainIndex;
 
-  constructor(readonly proto: RouteConfiguration, fieldPath = '') {
+  constructor(readonly proto: RouteConfiguration, fieldPath = '', env: PerRouteEnv = { stats: new StatsStore() }) {
     const cfg = proto;
     this.name = cfg.name;
     if (cfg.vhds !== undefined) fail(`${fieldPath}.vhds`, 'VHDS is not supported by Strait');
@@ -187,7 +199,7 @@ export class RouteTable implements CompiledRouteConfig {
     this.ignorePathParametersInPathMatching = cfg.ignorePathParametersInPathMatching;
     this.validateClusters = cfg.validateClusters;
     this.maxDirectResponseBodySizeBytes = cfg.maxDirectResponseBodySizeBytes ?? DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES;
-    this.typedPerFilterConfig = cfg.typedPerFilterConfig;
+    const configLevel = compilePerFilterConfigs(cfg.typedPerFilterConfig, `${fieldPath}.typed_per_filter_config`, env);
     checkMirrorPolicies(cfg.requestMirrorPolicies, `${fieldPath}.request_mirror_policies`);
     const levels = {
       request: compileHeaderMutation(cfg.requestHeadersToAdd, cfg.requestHeadersToRemove,
@@ -199,16 +211,16 @@ export class RouteTable implements CompiledRouteConfig {
     this.hosts = cfg.virtualHosts.map((v, i) => {
       const vp = `${fieldPath}.virtual_hosts[${i}]`;
       if (v.matcher !== undefined) fail(`${vp}.matcher`, 'matcher trees in virtual hosts are not supported by Strait');
-      const vh = new VirtualHostImpl(v, vp, cfg.typedPerFilterConfig);
+      const vh = new VirtualHostImpl(v, vp, configLevel, env);
       v.routes.forEach((r, j) => {
         const rp = `${vp}.routes[${j}]`;
         const route = new RouteImpl(r, vh, new RouteMatcher(r.match, `${rp}.match`),
-          compileAction(r, v, cfg, this.maxDirectResponseBodySizeBytes, rp), rp);
+          compileAction(r, v, cfg, this.maxDirectResponseBodySizeBytes, rp, env), rp, env);
         route.prepare(levels);
         vh.routes.push(route);
       });
       // Envoy's SslRedirectRoute applies no header mutations.
-      vh.sslResult = new MatchResult(vh, sslRedirectRoute(vh), '', null, [], []);
+      vh.sslResult = new MatchResult(vh, sslRedirectRoute(vh, env), '', null, [], []);
       return vh;
     });
     this.virtualHosts = this.hosts;
@@ -254,5 +266,5 @@ export class RouteTable implements CompiledRouteConfig {
 
 /** Compiles a RouteConfiguration; throws RouteConfigError (with the field path) on a config Envoy would reject. */
 export function compileRouteConfig(cfg: RouteConfiguration, options: CompileOptions = {}): RouteTable {
-  return new RouteTable(cfg, options.fieldPath ?? '');
+  return new RouteTable(cfg, options.fieldPath ?? '', options.stats === undefined ? undefined : { stats: options.stats });
 }

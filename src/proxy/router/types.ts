@@ -1,18 +1,34 @@
 // The compiled, immutable shape of a route table: virtual hosts, routes, their actions, and the
 // result of matching one request. Built by route-table.ts; read by the router filter and the HCM.
-import type { Any } from '@bufbuild/protobuf/wkt';
 import type {
-  HedgePolicy, Route, RouteAction as RouteActionProto, RouteAction_HashPolicy, RouteAction_RequestMirrorPolicy,
+  HedgePolicy, Route, RouteAction as RouteActionProto, RouteAction_RequestMirrorPolicy,
   RetryPolicy, VirtualHost, WeightedCluster_ClusterWeight,
 } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { Metadata } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import type { RequestHead } from '../http/headers.js';
 import type { HeaderMutation } from './header-mutation.js';
+import type { CompiledHashPolicy } from './hash-policy.js';
 import type { RouteMatcher } from './route-match.js';
 import type { RegexRewrite } from './string-match.js';
+import type { CompiledCorsPolicy } from '../filters/http/cors/cors-policy.js';
+import type { CompiledRetryPolicy } from '../filters/http/router/retry-state.js';
+import type { MirrorPolicy } from '../filters/http/router/mirror-policy.js';
 
 /** Envoy's default route timeout (RouteAction.timeout unset). */
 export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
+
+/** One typed_per_filter_config entry, compiled with the route table by its filter's descriptor. */
+export interface RouteFilterConfig {
+  /** FilterConfig.disabled: the filter does nothing on this route. */
+  readonly disabled: boolean;
+  /** The per-route config's message type ('' when the entry carries none). */
+  readonly typeName: string;
+  /** What the descriptor's compilePerRoute made of it (the message itself when the filter has none). */
+  readonly config: unknown;
+}
+
+/** One level's typed_per_filter_config, compiled: by the key (a filter's configured or canonical name). */
+export type PerFilterConfigs = ReadonlyMap<string, RouteFilterConfig>;
 
 /** One cluster of a weighted_clusters action. */
 export interface WeightedClusterEntry {
@@ -25,7 +41,7 @@ export interface WeightedClusterEntry {
   readonly hostRewriteLiteral: string;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
-  readonly typedPerFilterConfig: { readonly [name: string]: Any };
+  readonly perFilterConfig: PerFilterConfigs;
   readonly metadataMatch: Metadata | undefined;
   readonly proto: WeightedCluster_ClusterWeight;
 }
@@ -71,11 +87,16 @@ export interface ForwardAction {
   readonly maxGrpcTimeoutMs: number | undefined;
   /** grpc_timeout_offset: subtracted from grpc-timeout under max_grpc_timeout. */
   readonly grpcTimeoutOffsetMs: number | undefined;
-  /** The route's retry_policy, else the virtual host's (the router parses it). */
+  /** The route's retry_policy, else the virtual host's. */
   readonly retryPolicy: RetryPolicy | undefined;
+  /** That retry policy, compiled with the route. */
+  readonly retry: CompiledRetryPolicy;
   readonly hedgePolicy: HedgePolicy | undefined;
-  readonly hashPolicy: readonly RouteAction_HashPolicy[];
+  /** hash_policy, compiled (null when the route has none). */
+  readonly hash: CompiledHashPolicy | null;
   readonly requestMirrorPolicies: readonly RouteAction_RequestMirrorPolicy[];
+  /** Those mirror policies, compiled with the route. */
+  readonly mirrors: readonly MirrorPolicy[];
   readonly priority: 'default' | 'high';
   readonly prefixRewrite: string;
   readonly regexRewrite: RegexRewrite | null;
@@ -134,7 +155,9 @@ export interface CompiledRoute {
   readonly action: RouteActionSpec;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
-  readonly typedPerFilterConfig: { readonly [name: string]: Any };
+  readonly perFilterConfig: PerFilterConfigs;
+  /** The route action's deprecated `cors` field, compiled (null when unset or not a forwarding route). */
+  readonly corsPolicy: CompiledCorsPolicy | null;
   readonly metadata: Metadata | undefined;
   /** The route as configured (decorator, tracing, stat_prefix ...); '' name and a synthetic proto for SSL redirects. */
   readonly proto: Route;
@@ -153,9 +176,11 @@ export interface CompiledVirtualHost {
   readonly includeIsTimeoutRetryHeader: boolean;
   readonly requestHeaders: HeaderMutation | null;
   readonly responseHeaders: HeaderMutation | null;
-  readonly typedPerFilterConfig: { readonly [name: string]: Any };
+  readonly perFilterConfig: PerFilterConfigs;
   /** The route configuration's typed_per_filter_config (the least specific level). */
-  readonly routeConfigTypedPerFilterConfig: { readonly [name: string]: Any };
+  readonly routeConfigPerFilterConfig: PerFilterConfigs;
+  /** The virtual host's deprecated `cors` field, compiled (null when unset). */
+  readonly corsPolicy: CompiledCorsPolicy | null;
   readonly proto: VirtualHost;
 }
 

@@ -2,7 +2,7 @@
 // runs (on tcp_proxy connections); any other is refused with Envoy's missing-extension error.
 import type { Filter } from '../../xds/gen/envoy/config/cluster/v3/filter_pb.js';
 import type { PathError } from '../bootstrap/config-error.js';
-import { missingExtensionMessage } from '../bootstrap/extensions.js';
+import { missingExtensionMessage } from '../bootstrap/config-error.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import {
   ExchangeConfigError, METADATA_EXCHANGE_TYPE, MetadataExchangeConfig, parseMetadataExchange,

@@ -91,7 +91,7 @@ export class RdsRegistry implements ResourceHandler {
     const errors = [...schemaErrors(RouteConfigurationSchema, rc), ...checkRouteConfigSemantics(rc, this.clusterNames())];
     if (errors.length > 0) return formatErrors(errors);
     try {
-      return compileRouteConfig(rc, { fieldPath: '' });
+      return compileRouteConfig(rc, { fieldPath: '', stats: this.store });
     } catch (e) {
       return (e as Error).message;
     }

@@ -3,6 +3,12 @@
 import type { Message } from '@bufbuild/protobuf';
 import type { HttpFilterFactory } from './types.js';
 import type { HttpFilterContext } from './registry.js';
+import type { StatsStore } from '../../stats/store.js';
+
+/** What compiling a per-route config may use: the proxy's root stats store (as Envoy's server scope). */
+export interface PerRouteEnv {
+  readonly stats: StatsStore;
+}
 
 /** Everything Strait knows about one HTTP filter it implements. */
 export interface HttpFilterDescriptor {
@@ -17,8 +23,9 @@ export interface HttpFilterDescriptor {
   /** Builds the filter's factory from its unpacked typed_config (undefined = none given). */
   readonly make: (config: unknown, ctx: HttpFilterContext) => HttpFilterFactory;
   /**
-   * Compiles a per-route config as the filter will at request time; throws a RouteConfigError
-   * naming `fieldPath` (relative to the entry) when it is invalid. Absent: nothing beyond the schema.
+   * Compiles a per-route config into what the filter reads at request time; the route table calls it
+   * once per typed_per_filter_config entry. Throws a RouteConfigError naming the field under
+   * `fieldPath` when it is invalid. Absent: the filter reads the message itself.
    */
-  readonly checkPerRoute?: (config: Message, fieldPath: string) => void;
+  readonly compilePerRoute?: (config: Message, fieldPath: string, env: PerRouteEnv) => unknown;
 }

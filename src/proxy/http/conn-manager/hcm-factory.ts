@@ -68,7 +68,7 @@ export function buildHcmConfig(proto: HttpConnectionManager, ctx: HcmContext): H
   const stats = createHcmStats(hcmScope);
   let routes: RouteConfigProvider;
   if (proto.routeSpecifier.case === 'routeConfig') {
-    const table = compileRouteConfig(proto.routeSpecifier.value, { fieldPath: `${ctx.fieldPath}.route_config` });
+    const table = compileRouteConfig(proto.routeSpecifier.value, { fieldPath: `${ctx.fieldPath}.route_config`, stats: ctx.stats });
     routes = { current: () => table };
   } else if (proto.routeSpecifier.case === 'rds' && ctx.rds !== undefined) {
     const rds = proto.routeSpecifier.value;

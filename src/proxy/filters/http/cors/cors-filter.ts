@@ -5,7 +5,7 @@ import type { HttpFilterContext } from '../registry.js';
 import {
   FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter, type StreamEncoderFilter,
 } from '../types.js';
-import { perRouteNames } from '../fault/per-route.js';
+import { perRouteNames } from '../per-route.js';
 import { createCorsStats, type CorsStats } from './cors-stats.js';
 import { RoutePolicies } from './route-policies.js';
 import type { MergedCorsPolicy } from './merged-policy.js';
@@ -18,7 +18,7 @@ export interface CorsFilterOptions {
   readonly random?: () => number;
 }
 
-/** Makes a CorsFilter per stream; holds the stats and the per-route policy cache. */
+/** Makes a CorsFilter per stream; holds the stats and the merged per-route policies. */
 export class CorsFilterFactory implements HttpFilterFactory {
   readonly name = CORS_FILTER_NAME;
   readonly stats: CorsStats;

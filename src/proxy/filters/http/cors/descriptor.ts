@@ -10,5 +10,5 @@ export const CORS_DESCRIPTOR: HttpFilterDescriptor = {
   typeName: 'envoy.extensions.filters.http.cors.v3.Cors',
   routeTypeName: 'envoy.extensions.filters.http.cors.v3.CorsPolicy',
   make: (_c, ctx) => new CorsFilterFactory(ctx),
-  checkPerRoute: (m, p) => { compileCorsPolicy(m as CorsPolicy, p); },
+  compilePerRoute: (m, p) => compileCorsPolicy(m as CorsPolicy, p),
 };

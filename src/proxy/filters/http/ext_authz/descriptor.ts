@@ -14,5 +14,5 @@ export const EXT_AUTHZ_DESCRIPTOR: HttpFilterDescriptor = {
     if (c === undefined) return fail(ctx.fieldPath, 'one of grpc_service or http_service is required');
     return new ExtAuthzFilterFactory(c as ExtAuthz, ctx);
   },
-  checkPerRoute: (m, p) => { compileExtAuthzPerRoute(m as ExtAuthzPerRoute, p); },
+  compilePerRoute: (m, p) => compileExtAuthzPerRoute(m as ExtAuthzPerRoute, p),
 };

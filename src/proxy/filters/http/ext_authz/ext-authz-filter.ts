@@ -1,20 +1,18 @@
 // Envoy's external authorization HTTP filter (envoy.filters.http.ext_authz) with an HTTP authorization service:
 // each enabled request waits for the server's decision; 200 allows (with its headers), others deny, failures error.
-import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
-import type { ExtAuthz, ExtAuthzPerRoute } from '../../../../xds/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js';
-import { registry } from '../../../../xds/registry.js';
+import type { ExtAuthz } from '../../../../xds/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js';
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import { log } from '../../../log.js';
 import { runtime } from '../../../runtime/runtime.js';
 import type { Counter, StatsStore } from '../../../stats/store.js';
 import type { Cancellable } from '../../../upstream/types.js';
 import { statPrefixJoin } from '../../rbac/stats.js';
-import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
+import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import type { HttpFilterContext } from '../registry.js';
 import {
   FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter, type StreamEncoderFilter,
 } from '../types.js';
-import { compileExtAuthz, compileExtAuthzPerRoute, type BodySettings, type ExtAuthzRouteSettings, type ExtAuthzSettings } from './config.js';
+import { compileExtAuthz, type BodySettings, type ExtAuthzRouteSettings, type ExtAuthzSettings } from './config.js';
 import { check, type CheckResult } from './http-client.js';
 
 /** The filter's canonical name (also its dynamic metadata namespace). */
@@ -33,22 +31,6 @@ interface ExtAuthzStats {
   readonly error: Counter;
   readonly disabled: Counter;
   readonly failure_mode_allowed: Counter;
-}
-
-const routeSettings = new WeakMap<Any, ExtAuthzRouteSettings | null>();
-
-function compileRoute(any: Any): ExtAuthzRouteSettings | null {
-  let s = routeSettings.get(any);
-  if (s !== undefined) return s;
-  s = null;
-  try {
-    const msg = anyUnpack(any, registry);
-    if (msg?.$typeName === PER_ROUTE_TYPE) s = compileExtAuthzPerRoute(msg as ExtAuthzPerRoute, 'typed_per_filter_config');
-  } catch (e) {
-    log('filter', 'warning', `ext_authz: ignoring per-route config: ${(e as Error).message}`);
-  }
-  routeSettings.set(any, s);
-  return s;
 }
 
 /** Makes the ext_authz filter of each stream; holds the compiled config and the stats. */
@@ -79,7 +61,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     const per = mostSpecificPerFilterConfig(cb.route(), this.names);
     if (per === null) return null;
     if (per.disabled) return { disabled: true, body: null, disableBodyBuffering: false };
-    return per.config === null ? null : compileRoute(per.config);
+    return compiledAs<ExtAuthzRouteSettings>(per, PER_ROUTE_TYPE) ?? null;
   }
 
   /** Envoy's copy of a decision in the route's cluster: `cluster.<name>.ext_authz.<outcome>`. */

@@ -10,5 +10,5 @@ export const FAULT_DESCRIPTOR: HttpFilterDescriptor = {
   typeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
   routeTypeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
   make: (c, ctx) => new FaultFilterFactory(c as HTTPFault | undefined, ctx),
-  checkPerRoute: (m, p) => { compileFaultSettings(m as HTTPFault, p); },
+  compilePerRoute: (m, p) => compileFaultSettings(m as HTTPFault, p),
 };

@@ -1,17 +1,14 @@
 // Envoy's fault injection filter: delays requests (a timer, then continueDecoding) and aborts them
 // with a local reply (`fault filter abort`, flag FI), per the filter's or the route's HTTPFault.
-import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
 import type { HTTPFault } from '../../../../xds/gen/envoy/extensions/filters/http/fault/v3/fault_pb.js';
-import { registry } from '../../../../xds/registry.js';
 import type { HeaderMap, RequestHead } from '../../../http/headers.js';
 import type { StatsStore } from '../../../stats/store.js';
-import { log } from '../../../log.js';
 import type { HttpFilterContext } from '../registry.js';
 import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../types.js';
 import { compileFaultSettings, DOWNSTREAM_SERVICE_CLUSTER, DOWNSTREAM_SERVICE_NODE, type AbortStatus,
   type FaultSettings } from './fault-config.js';
 import { createFaultStats, incDownstreamCluster, type FaultStats } from './fault-stats.js';
-import { mostSpecificPerFilterConfig, perRouteNames } from './per-route.js';
+import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import { sendLocalReplyWithGrpcStatus } from './grpc-reply.js';
 import { runtime } from '../../../runtime/runtime.js';
 
@@ -35,23 +32,6 @@ export interface FaultFilterContext extends HttpFilterContext {
 /** Test hooks: the random source for percentages. */
 export interface FaultFilterOptions {
   readonly random?: () => number;
-}
-
-/** Per-route HTTPFaults compiled once per Any (route tables are immutable; null = unusable). */
-const routeSettings = new WeakMap<Any, FaultSettings | null>();
-
-function compileRouteSettings(any: Any): FaultSettings | null {
-  let s = routeSettings.get(any);
-  if (s !== undefined) return s;
-  s = null;
-  try {
-    const msg = anyUnpack(any, registry);
-    if (msg?.$typeName === HTTP_FAULT_TYPE) s = compileFaultSettings(msg as HTTPFault, 'typed_per_filter_config');
-  } catch (e) {
-    log('filter', 'warning', `fault: ignoring per-route config: ${(e as Error).message}`);
-  }
-  routeSettings.set(any, s);
-  return s;
 }
 
 /** Makes a FaultFilter per stream; holds the compiled settings and the stats. */
@@ -78,7 +58,7 @@ export class FaultFilterFactory implements HttpFilterFactory {
     const per = mostSpecificPerFilterConfig(cb.route(), this.names);
     if (per === null) return this.settings;
     if (per.disabled) return null;
-    return per.config === null ? this.settings : compileRouteSettings(per.config) ?? this.settings;
+    return compiledAs<FaultSettings>(per, HTTP_FAULT_TYPE) ?? this.settings;
   }
 }
 

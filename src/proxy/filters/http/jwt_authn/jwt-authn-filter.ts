@@ -1,14 +1,12 @@
 // Envoy's jwt_authn HTTP filter: finds the requirement for the request (per-route requirement_name,
 // else the first matching rule), verifies, and answers 401/403 with Envoy's body and www-authenticate.
-import type { PerRouteConfig } from '../../../../xds/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
-import { PerRouteConfigSchema, type JwtAuthentication } from '../../../../xds/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { PerRouteConfigSchema, type JwtAuthentication, type PerRouteConfig } from '../../../../xds/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
 import { HeaderMap, type RequestHead } from '../../../http/headers.js';
 import type { Counter } from '../../../stats/store.js';
 import type { ClusterManager } from '../../../upstream/types.js';
 import type { HttpFilterContext } from '../registry.js';
 import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../types.js';
-import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
+import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import { compileJwtAuthn, type JwtAuthnSettings, type Requirement } from './config.js';
 import { RequestVerifier } from './verifier.js';
 import { JWT_STATUS, denialDetails, type JwtStatus } from './status.js';
@@ -76,16 +74,12 @@ export class JwtAuthnFilter implements StreamDecoderFilter {
 
   private choose(head: RequestHead): Choice {
     const per = mostSpecificPerFilterConfig(this.cb.route(), this.f.names);
-    if (per !== null && per.config !== null) {
-      let prc: PerRouteConfig | undefined;
-      try {
-        prc = anyUnpack(per.config, PerRouteConfigSchema);
-      } catch {
-        prc = undefined;
-      }
-      const spec = prc?.requirementSpecifier;
-      if (spec?.case === 'disabled' && spec.value) return { requirement: null };
-      if (spec?.case === 'requirementName') {
+    // The route table holds the PerRouteConfig message itself (jwt_authn compiles nothing from it).
+    const prc = per === null ? undefined : compiledAs<PerRouteConfig>(per, PerRouteConfigSchema.typeName);
+    if (prc !== undefined) {
+      const spec = prc.requirementSpecifier;
+      if (spec.case === 'disabled' && spec.value) return { requirement: null };
+      if (spec.case === 'requirementName') {
         const r = this.f.settings.requirementMap.get(spec.value);
         return r === undefined ? { error: `Wrong requirement_name: ${spec.value}. It should be one of [requirement_map]` } : { requirement: r };
       }

@@ -6,17 +6,15 @@ import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { LocalRateLimitSchema } from '../../../../xds/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit_pb.js';
 import { registry } from '../../../../xds/registry.js';
 import { RouteConfigError } from '../../../router/errors.js';
-import { oneHost, req, type RequestOptions } from '../../../router/test-support.js';
+import { req, routeConfig, type RequestOptions } from '../../../router/test-support.js';
+import { compileRouteConfig } from '../../../router/route-table.js';
 import type { CompiledRouteConfig } from '../../../router/types.js';
 import { StatsStore } from '../../../stats/store.js';
 import { HeaderMap } from '../../../http/headers.js';
 import { FilterStatus } from '../types.js';
 import { filterContext, RecordingCallbacks, statValue } from '../fault/test-support.js';
 import { LocalRateLimitFilterFactory } from './local-ratelimit-filter.js';
-import { LOCAL_RATELIMIT_DESCRIPTOR } from './descriptor.js';
 import { compileLocalRateLimit } from './local-ratelimit-config.js';
-
-const checkPerRoute = LOCAL_RATELIMIT_DESCRIPTOR.checkPerRoute!;
 
 const TYPE = 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
 const ALWAYS = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: 'local_rate_limit_enabled' };
@@ -160,12 +158,17 @@ test('a filter without a token bucket does not limit', () => {
   assert.equal(stat(e, 'ok'), 3);
 });
 
+/** A one-host route table compiled as the proxy does, its per-route configs' stats in `stats`. */
+const oneHost = (routes: JsonValue[], stats = new StatsStore()): CompiledRouteConfig =>
+  compileRouteConfig(routeConfig({ name: 'test', virtual_hosts: [{ name: 'vh', domains: ['*'], routes }] }), { stats });
+
 const routeLimit = (prefix: string, max: number, extra: Record<string, JsonValue> = {}): JsonValue => ({
   '@type': TYPE, stat_prefix: prefix, token_bucket: { max_tokens: max, tokens_per_fill: 1, fill_interval: '60s' },
   filter_enabled: ALWAYS, filter_enforced: ALWAYS, ...extra,
 });
 
 test('a route-level config has its own bucket and stats, replacing the filter-level one for that route', () => {
+  const e = setup(basic());
   const routes = oneHost([
     { match: { prefix: '/limited' }, route: { cluster: 'a' }, typed_per_filter_config: { 'envoy.filters.http.local_ratelimit': routeLimit('route_rl', 2) } },
     {
@@ -173,8 +176,7 @@ test('a route-level config has its own bucket and stats, replacing the filter-le
       typed_per_filter_config: { 'envoy.filters.http.local_ratelimit': { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true } },
     },
     { match: { prefix: '/' }, route: { cluster: 'a' } },
-  ]);
-  const e = setup(basic());
+  ], e.stats);
   assert.equal(run(e.f, '/limited', {}, routes).status, FilterStatus.Continue);
   assert.equal(run(e.f, '/limited', {}, routes).status, FilterStatus.Continue);
   assert.equal(run(e.f, '/limited', {}, routes).status, FilterStatus.StopIteration);
@@ -185,6 +187,19 @@ test('a route-level config has its own bucket and stats, replacing the filter-le
   assert.equal(statValue(e.stats, 'route_rl.http_local_rate_limit.rate_limited'), 1);
   assert.equal(statValue(e.stats, 'route_rl.http_local_rate_limit.ok'), 2);
   assert.equal(stat(e, 'rate_limited'), 1);
+});
+
+test('a route-level bucket belongs to its route table: shared by the filters that use the table, fresh in a new table', () => {
+  const json = [{ match: { prefix: '/' }, route: { cluster: 'a' }, typed_per_filter_config: { rl: routeLimit('named', 1) } }];
+  const a = setup(undefined, 'rl');
+  const b = setup(undefined, 'rl');
+  const routes = oneHost(json);
+  assert.equal(run(a.f, '/', {}, routes).status, FilterStatus.Continue);
+  // Another connection manager on the same (RDS) table draws from the same bucket, as in Envoy.
+  assert.equal(run(b.f, '/', {}, routes).status, FilterStatus.StopIteration);
+  // A new table (an RDS update) compiles the config again, with a full bucket.
+  assert.equal(run(a.f, '/', {}, oneHost(json)).status, FilterStatus.Continue);
+  assert.equal(run(a.f, '/', {}, routes).status, FilterStatus.StopIteration, 'the old table keeps its own');
 });
 
 test('a route can enable limiting when the filter config is absent (globally disabled)', () => {
@@ -213,6 +228,9 @@ test('configs Strait cannot serve are rejected with the field path', () => {
     assert.throws(() => compileLocalRateLimit(proto(json), { store }, '.tc', perRoute),
       (err: unknown) => err instanceof RouteConfigError && re.test(err.message), JSON.stringify(json));
   }
-  assert.throws(() => checkPerRoute(proto({ stat_prefix: 'p' }), '.r'), /token bucket must be set/);
-  assert.doesNotThrow(() => checkPerRoute(proto(basic()), '.r'));
+  // Per route, the table refuses a config without a token bucket when it is built.
+  const route = (rl: JsonValue) => [{ match: { prefix: '/' }, route: { cluster: 'a' }, typed_per_filter_config: { rl } }];
+  assert.throws(() => oneHost(route({ '@type': TYPE, stat_prefix: 'p' })), (err: unknown) => err instanceof RouteConfigError
+    && err.message === '.virtual_hosts[0].routes[0].typed_per_filter_config["rl"]: local rate limit token bucket must be set for per filter configs');
+  assert.doesNotThrow(() => oneHost(route(routeLimit('p', 1))));
 });

@@ -1,17 +1,14 @@
 // Envoy's local rate limit filter: a token bucket per config (the filter's, or a route's own from
 // typed_per_filter_config); over the limit it answers `local_rate_limited` (429, flag RL) when enforced.
-import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
 import type { LocalRateLimit } from '../../../../xds/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit_pb.js';
-import { registry } from '../../../../xds/registry.js';
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import type { StatsStore } from '../../../stats/store.js';
-import { log } from '../../../log.js';
 import type { HttpFilterContext } from '../registry.js';
 import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter,
   type StreamEncoderFilter } from '../types.js';
-import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
+import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import { sendLocalReplyWithGrpcStatus } from '../fault/grpc-reply.js';
-import { compileLocalRateLimit, type CompileEnv, type LocalRateLimitSettings } from './local-ratelimit-config.js';
+import { compileLocalRateLimit, type LocalRateLimitSettings } from './local-ratelimit-config.js';
 
 /** The filter's canonical extension name. */
 export const LOCAL_RATELIMIT_FILTER_NAME = 'envoy.filters.http.local_ratelimit';
@@ -27,30 +24,10 @@ export interface LocalRateLimitFilterContext extends HttpFilterContext {
   readonly fieldPath: string;
 }
 
-/** Test hooks: the random source for filter_enabled/filter_enforced and the bucket clock. */
+/** Test hooks: the random source for filter_enabled/filter_enforced and the filter-level bucket's clock. */
 export interface LocalRateLimitFilterOptions {
   readonly random?: () => number;
   readonly now?: () => number;
-}
-
-/**
- * Route-level configs by their Any, each with its own bucket, as Envoy keeps one per route config:
- * a new route table (RDS update) brings new Anys and so fresh buckets. null = unusable.
- */
-const routeConfigs = new WeakMap<Any, LocalRateLimitSettings | null>();
-
-function compileRouteConfig(any: Any, env: CompileEnv): LocalRateLimitSettings | null {
-  let s = routeConfigs.get(any);
-  if (s !== undefined) return s;
-  s = null;
-  try {
-    const msg = anyUnpack(any, registry);
-    if (msg?.$typeName === LOCAL_RATELIMIT_TYPE) s = compileLocalRateLimit(msg as LocalRateLimit, env, 'typed_per_filter_config', true);
-  } catch (e) {
-    log('filter', 'warning', `local_ratelimit: ignoring per-route config: ${(e as Error).message}`);
-  }
-  routeConfigs.set(any, s);
-  return s;
 }
 
 /** Makes a LocalRateLimitFilter per stream; holds the filter-level config and its bucket. */
@@ -59,12 +36,11 @@ export class LocalRateLimitFilterFactory implements HttpFilterFactory {
   /** The filter-level config; null when typed_config is absent (only routes configure limits). */
   readonly settings: LocalRateLimitSettings | null;
   readonly random: () => number;
-  private readonly env: CompileEnv;
   private readonly names: readonly string[];
 
   constructor(proto: LocalRateLimit | undefined, ctx: LocalRateLimitFilterContext, opts: LocalRateLimitFilterOptions = {}) {
-    this.env = { store: ctx.stats, now: opts.now };
-    this.settings = proto === undefined ? null : compileLocalRateLimit(proto, this.env, ctx.fieldPath, false);
+    this.settings = proto === undefined ? null
+      : compileLocalRateLimit(proto, { store: ctx.stats, now: opts.now }, ctx.fieldPath, false);
     this.random = opts.random ?? Math.random;
     this.names = perRouteNames(ctx.filterName, LOCAL_RATELIMIT_FILTER_NAME);
   }
@@ -79,7 +55,8 @@ export class LocalRateLimitFilterFactory implements HttpFilterFactory {
     const per = mostSpecificPerFilterConfig(cb.route(), this.names);
     if (per === null) return this.settings;
     if (per.disabled) return null;
-    return per.config === null ? this.settings : compileRouteConfig(per.config, this.env) ?? this.settings;
+    // A route's config (and its token bucket) was compiled with the route table, which owns it.
+    return compiledAs<LocalRateLimitSettings>(per, LOCAL_RATELIMIT_TYPE) ?? this.settings;
   }
 }
 

@@ -10,5 +10,5 @@ export const RBAC_DESCRIPTOR: HttpFilterDescriptor = {
   typeName: 'envoy.extensions.filters.http.rbac.v3.RBAC',
   routeTypeName: 'envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
   make: (c, ctx) => new RbacFilterFactory(c as RBAC | undefined, ctx),
-  checkPerRoute: (m, p) => { compileHttpRbacPerRoute(m as RBACPerRoute, p); },
+  compilePerRoute: (m, p) => compileHttpRbacPerRoute(m as RBACPerRoute, p),
 };

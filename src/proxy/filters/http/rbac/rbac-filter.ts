@@ -1,38 +1,18 @@
 // Envoy's HTTP RBAC filter (envoy.filters.http.rbac): the shadow engine is evaluated for stats and
 // metadata only; the enforced engine answers a refused request with 403 `RBAC: access denied`.
-import { anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
-import type { RBAC, RBACPerRoute } from '../../../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
-import { registry } from '../../../../xds/registry.js';
+import type { RBAC } from '../../../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
 import type { HeaderMap, RequestHead } from '../../../http/headers.js';
-import { log } from '../../../log.js';
 import { RBAC_METADATA, responseDetail } from '../../rbac/engine.js';
 import { rbacInput } from '../../rbac/input.js';
 import { createRbacStats, type RbacStats } from '../../rbac/stats.js';
-import { mostSpecificPerFilterConfig, perRouteNames } from '../fault/per-route.js';
+import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import type { HttpFilterContext } from '../registry.js';
 import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../types.js';
-import { compileHttpRbac, compileHttpRbacPerRoute, type HttpRbacSettings } from './rbac-config.js';
+import { compileHttpRbac, type HttpRbacSettings } from './rbac-config.js';
 
 /** The filter's canonical extension name (also its dynamic metadata namespace). */
 export const RBAC_FILTER_NAME = 'envoy.filters.http.rbac';
 const PER_ROUTE_TYPE = 'envoy.extensions.filters.http.rbac.v3.RBACPerRoute';
-
-/** Per-route configs by their Any (route tables are immutable); null = unusable (the filter's own applies). */
-const routeSettings = new WeakMap<Any, HttpRbacSettings | null>();
-
-function compileRoute(any: Any): HttpRbacSettings | null {
-  let s = routeSettings.get(any);
-  if (s !== undefined) return s;
-  s = null;
-  try {
-    const msg = anyUnpack(any, registry);
-    if (msg?.$typeName === PER_ROUTE_TYPE) s = compileHttpRbacPerRoute(msg as RBACPerRoute, 'typed_per_filter_config');
-  } catch (e) {
-    log('filter', 'warning', `rbac: ignoring per-route config: ${(e as Error).message}`);
-  }
-  routeSettings.set(any, s);
-  return s;
-}
 
 /** Makes the RBAC filter of each stream; holds the compiled config and the stats. */
 export class RbacFilterFactory implements HttpFilterFactory {
@@ -56,7 +36,7 @@ export class RbacFilterFactory implements HttpFilterFactory {
     const per = mostSpecificPerFilterConfig(cb.route(), this.names);
     if (per === null) return this.settings;
     if (per.disabled) return null;
-    return per.config === null ? this.settings : compileRoute(per.config) ?? this.settings;
+    return compiledAs<HttpRbacSettings>(per, PER_ROUTE_TYPE) ?? this.settings;
   }
 }
 

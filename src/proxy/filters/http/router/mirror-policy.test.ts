@@ -6,7 +6,7 @@ import type { JsonValue } from '@bufbuild/protobuf';
 import type { ForwardAction } from '../../../router/types.js';
 import { RouteConfigError } from '../../../router/errors.js';
 import { oneHost, req, table } from '../../../router/test-support.js';
-import { mirrorPoliciesOf, shadowAuthority } from './mirror-policy.js';
+import { shadowAuthority } from './mirror-policy.js';
 
 function action(route: JsonValue, vhostExtra: Record<string, JsonValue> = {}): ForwardAction {
   const m = oneHost([{ match: { prefix: '/' }, route }], {}, vhostExtra).route(req('/'), 0);
@@ -23,11 +23,11 @@ test('Envoy\'s shadow authority: the suffix goes before the port, IPv6 literals 
 });
 
 test('runtime_fraction defaults to every request; a set one is its default_value', () => {
-  const [all, none, tenth] = mirrorPoliciesOf(action({ cluster: 'c', request_mirror_policies: [
+  const [all, none, tenth] = action({ cluster: 'c', request_mirror_policies: [
     { cluster: 'm1' },
     { cluster: 'm2', runtime_fraction: { default_value: { numerator: 0 } } },
     { cluster_header: 'X-Mirror', runtime_fraction: { default_value: { numerator: 10, denominator: 'HUNDRED' } } },
-  ] }));
+  ] }).mirrors;
   assert.equal(all.fraction.sample(() => 0.999), true);
   assert.equal(none.fraction.sample(() => 0), false);
   assert.equal(tenth.fraction.sample(() => 0.09), true);
@@ -39,9 +39,8 @@ test('runtime_fraction defaults to every request; a set one is its default_value
 
 test('a route without mirror policies inherits the virtual host\'s', () => {
   const a = action({ cluster: 'c' }, { request_mirror_policies: [{ cluster: 'vh-mirror' }] });
-  assert.deepEqual(mirrorPoliciesOf(a).map((p) => p.cluster), ['vh-mirror']);
-  assert.equal(mirrorPoliciesOf(a), mirrorPoliciesOf(a), 'compiled once per action');
-  assert.deepEqual(mirrorPoliciesOf(action({ cluster: 'c' })), []);
+  assert.deepEqual(a.mirrors.map((p) => p.cluster), ['vh-mirror']);
+  assert.deepEqual(action({ cluster: 'c' }).mirrors, []);
 });
 
 test('cluster and cluster_header are exclusive and one is required (Envoy\'s messages, with the field)', () => {

@@ -1,8 +1,7 @@
-// A route's request_mirror_policies compiled once per route action: target cluster (or the header
-// naming it), the runtime_fraction default (100% when unset) and the -shadow authority rule.
+// A route's request_mirror_policies as compiled with its route action (router/route-action.ts): target cluster
+// (or the header naming it), the runtime_fraction default (100% when unset) and the -shadow authority rule.
 import type { RouteAction_RequestMirrorPolicy } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RequestHead } from '../../../http/headers.js';
-import type { ForwardAction } from '../../../router/types.js';
 import { portStart } from '../../../router/domain-index.js';
 import { Fraction, RuntimeFraction } from '../fault/fractional-percent.js';
 
@@ -32,16 +31,9 @@ function compile(p: RouteAction_RequestMirrorPolicy): MirrorPolicy {
   return new MirrorPolicy(p.cluster, p.clusterHeader.toLowerCase(), fraction, p.disableShadowHostSuffixAppend);
 }
 
-const byAction = new WeakMap<ForwardAction, readonly MirrorPolicy[]>();
-
-/** The compiled mirror policies of a route action (route tables are immutable: compiled once). */
-export function mirrorPoliciesOf(action: ForwardAction): readonly MirrorPolicy[] {
-  let list = byAction.get(action);
-  if (list === undefined) {
-    list = action.requestMirrorPolicies.map(compile);
-    byAction.set(action, list);
-  }
-  return list;
+/** Compiles a route action's mirror policies (checked already: one of cluster and cluster_header each). */
+export function compileMirrorPolicies(list: readonly RouteAction_RequestMirrorPolicy[]): readonly MirrorPolicy[] {
+  return list.length === 0 ? [] : list.map(compile);
 }
 
 /** Envoy's shadow authority: `host:port` becomes `host-shadow:port`, `host` becomes `host-shadow`. */

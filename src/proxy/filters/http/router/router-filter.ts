@@ -12,12 +12,10 @@ import type { ForwardAction, RouteMatchResult } from '../../../router/types.js';
 import { sendDirectResponse, sendRedirect } from './local-actions.js';
 import { applyMutations } from '../../../router/header-mutation.js';
 import { finalizeRequestHeaders } from '../../../router/finalize.js';
-import { CompiledRetryPolicy } from './retry-state.js';
 import {
-  computeHashKey, generatedCookieValue, setCookieHeaderValue, type HashCookieSink,
+  generatedCookieValue, setCookieHeaderValue, type HashCookieSink,
 } from '../../../router/hash-policy.js';
 import type { RouteAction_HashPolicy_CookieAttribute } from '../../../../xds/gen/envoy/config/route/v3/route_components_pb.js';
-import { mirrorPoliciesOf } from './mirror-policy.js';
 import { ShadowSet } from './shadow-writer.js';
 import { routeTimeoutMs } from './route-timeout.js';
 
@@ -121,8 +119,8 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
     }
     this.cluster = cluster;
     const lbPolicy = cluster.info.lbPolicy;
-    if (action.hashPolicy.length !== 0 && (lbPolicy === 'RING_HASH' || lbPolicy === 'MAGLEV')) {
-      this.hashKey = computeHashKey(action.hashPolicy, head, cb.streamInfo.downstreamRemoteAddress, this);
+    if (action.hash !== null && (lbPolicy === 'RING_HASH' || lbPolicy === 'MAGLEV')) {
+      this.hashKey = action.hash.generate(head, cb.streamInfo.downstreamRemoteAddress, this);
     }
     this.priority = action.priority === 'high' ? 1 : 0;
     this.resources = cluster.info.resourceManagers[this.priority];
@@ -130,7 +128,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
 
     const h = head.headers;
     this.timeoutMs = parseMs(h.get('x-envoy-upstream-rq-timeout-ms')) ?? routeTimeoutMs(action, head);
-    const policy = retryPolicyOf(action);
+    const policy = action.retry;
     this.perTryTimeoutMs = parseMs(h.get('x-envoy-upstream-rq-per-try-timeout-ms')) ?? policy.perTryTimeoutMs;
     if (policy.retryOn !== 0 || h.has('x-envoy-retry-on') || h.has('x-envoy-retry-grpc-on')) {
       const retry = new RetryState(policy, h);
@@ -154,7 +152,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   }
 
   private startShadows(action: ForwardAction, endStream: boolean): void {
-    this.shadows = ShadowSet.start(this.cb.clusterManager, mirrorPoliciesOf(action), this.upstreamHead!, endStream,
+    this.shadows = ShadowSet.start(this.cb.clusterManager, action.mirrors, this.upstreamHead!, endStream,
       {
         timeoutMs: this.timeoutMs,
         expectedTimeoutMs: this.config.suppressEnvoyHeaders ? 0 : this.timeoutMs > 0 ? this.timeoutMs : this.perTryTimeoutMs,
@@ -645,18 +643,6 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestOwner, 
   onBelowWriteBufferLowWatermark(): void {
     this.current?.encoder?.readDisable(false);
   }
-}
-
-/** Retry policies compiled once per route action. */
-const retryPolicies = new WeakMap<ForwardAction, CompiledRetryPolicy>();
-
-function retryPolicyOf(action: ForwardAction): CompiledRetryPolicy {
-  let p = retryPolicies.get(action);
-  if (p === undefined) {
-    p = new CompiledRetryPolicy(action.retryPolicy);
-    retryPolicies.set(action, p);
-  }
-  return p;
 }
 
 function appendForwardedHost(headers: HeaderMap, authority: string): void {
