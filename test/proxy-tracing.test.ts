@@ -133,6 +133,9 @@ before(async () => {
         listener('outbound', 'OUTBOUND', { custom_tags: [{ tag: 'mesh', literal: { value: 'strait' } },
           { tag: 'client', request_header: { name: 'x-client-name', default_value: 'unknown' } }] }, { route: { cluster: 'catalog' } }),
         listener('unsampled', 'OUTBOUND', { random_sampling: { value: 0 } }, { route: { cluster: 'catalog' } }),
+        // A route's own tracing replaces the HCM's sampling; its unset fields are 100%, as Envoy's RouteTracingImpl.
+        listener('route-traced', 'OUTBOUND', { random_sampling: { value: 0 } },
+          { route: { cluster: 'catalog' }, tracing: { custom_tags: [{ tag: 'route', literal: { value: 'items' } }] } }),
         listener('otel', 'OUTBOUND', { provider: { name: 'envoy.tracers.opentelemetry', typed_config: { '@type': OTEL_TYPE,
           service_name: 'webapp.istioinaction', http_service: { http_uri: { uri: 'http://otel-collector:4318/v1/traces',
             cluster: 'zipkin', timeout: '1s' } } } } }, { route: { cluster: 'app' } }),
@@ -142,7 +145,7 @@ before(async () => {
         cluster('dead_collector', dead)],
     },
   }));
-  for (const name of ['outbound', 'unsampled', 'otel', 'dead']) ports[name] = await webapp.listenerPort(name);
+  for (const name of ['outbound', 'unsampled', 'route-traced', 'otel', 'dead']) ports[name] = await webapp.listenerPort(name);
 });
 
 after(async () => {
@@ -218,6 +221,15 @@ test('random_sampling 0 with no incoming decision: no spans, but the context sti
   // Three flush intervals later nothing of this trace has been reported by either proxy.
   await new Promise((r) => setTimeout(r, 700));
   assert.equal(zipkinSpans().filter((s) => s.traceId === traceId).length, 0);
+});
+
+test('a route\'s tracing with no sampling of its own samples every request, though the HCM samples none', async () => {
+  const { status, echo } = await request(ports['route-traced']!);
+  assert.equal(status, 200);
+  assert.equal(echo.headers['x-b3-sampled'], '1');
+  const traceId = echo.headers['x-b3-traceid'] as string;
+  const span = await until('the route-traced client span', () => zipkinSpans().find((s) => s.traceId === traceId && s.kind === 'CLIENT'));
+  assert.equal(span.tags?.['route'], 'items');
 });
 
 test('an incoming x-b3-sampled: 1 forces the trace even where random sampling is 0', async () => {

@@ -72,18 +72,19 @@ interface RouteTracingOverride {
 
 const routeOverrides = new WeakMap<RouteTracing, RouteTracingOverride>();
 
-function fraction(p: FractionalPercent | undefined, dflt: number): number {
-  if (p === undefined) return dflt;
+/** A FractionalPercent in the basis points SamplingConfig holds; unset is 100%, as in Envoy's RouteTracingImpl. */
+function fraction(p: FractionalPercent | undefined): number {
+  if (p === undefined) return 10000;
   const per = [100, 10000, 1000000][p.denominator] ?? 100;
   return Math.min(10000, (p.numerator * 10000) / per);
 }
 
-function routeOverride(t: RouteTracing, base: SamplingConfig): RouteTracingOverride {
+/** A route's tracing replaces the HCM's three samplings whole (Envoy's ConnectionManagerImpl), unset ones at 100%. */
+function routeOverride(t: RouteTracing): RouteTracingOverride {
   let o = routeOverrides.get(t);
   if (o === undefined) {
     o = {
-      sampling: { client: fraction(t.clientSampling, base.client), random: fraction(t.randomSampling, base.random),
-        overall: fraction(t.overallSampling, base.overall) },
+      sampling: { client: fraction(t.clientSampling), random: fraction(t.randomSampling), overall: fraction(t.overallSampling) },
       customTags: compileCustomTags(t.customTags),
     };
     routeOverrides.set(t, o);
@@ -99,7 +100,7 @@ export function startStreamSpan(t: HcmTracingConfig, head: RequestHead, route: R
   info: StreamInfo): Span | null {
   const h = head.headers;
   const routeTracing = route?.route.proto.tracing;
-  const sampling = routeTracing === undefined ? t.sampling : routeOverride(routeTracing, t.sampling).sampling;
+  const sampling = routeTracing === undefined ? t.sampling : routeOverride(routeTracing).sampling;
   const reason = decideTraceReason(h, sampling, t.stats);
   if (t.driver === null) return null;
   const span = t.driver.startSpan(h, t.ingress, head.authority, reason !== 'NotTraceable', info.startMono);
@@ -198,7 +199,7 @@ export function finishStreamSpan(t: HcmTracingConfig, span: Span, info: StreamIn
     }
     const routeTracing = route?.route.proto.tracing;
     if (routeTracing !== undefined) {
-      for (const tag of routeOverride(routeTracing, t.sampling).customTags) {
+      for (const tag of routeOverride(routeTracing).customTags) {
         const v = tag.value(headers);
         if (v !== '') span.setTag(tag.tag, v);
       }
