@@ -130,22 +130,26 @@ const same = (a: State, b: State): boolean => TYPES.every((t) => {
 
 const names = (s: State, t: string): string[] => [...s.get(t)!.keys()].sort();
 
+interface Builds { listeners: number; outboundListeners: number; routes: number; endpoints: string[] }
+
 /** The default translators, counting listener and route builds and naming each endpoint assignment built. */
-function counting(): { translators: Translators; take(): { listeners: number; routes: number; endpoints: string[] } } {
+function counting(): { translators: Translators; take(): Builds } {
   let listeners = 0;
+  let outboundListeners = 0;
   let routes = 0;
   let endpoints: string[] = [];
   const translators: Translators = {
     ...defaultTranslators,
     listeners: (push, proxy) => { listeners++; return defaultTranslators.listeners(push, proxy); },
+    outboundListeners: (push, proxy) => { outboundListeners++; return defaultTranslators.outboundListeners(push, proxy); },
     routes: (push, proxy) => { routes++; return defaultTranslators.routes(push, proxy); },
     endpoints: (push, proxy, name) => { endpoints.push(name); return defaultTranslators.endpoints(push, proxy, name); },
   };
   return {
     translators,
     take: () => {
-      const out = { listeners, routes, endpoints: [...new Set(endpoints)].sort() };
-      listeners = routes = 0;
+      const out = { listeners, outboundListeners, routes, endpoints: [...new Set(endpoints)].sort() };
+      listeners = outboundListeners = routes = 0;
       endpoints = [];
       return out;
     },
@@ -167,10 +171,15 @@ test('a Service port, a pod and a VirtualService edit: delta proxies get only wh
   const sotwBefore = sotwState(sotw);
   assert.ok(same(delta.state, sotwBefore), 'delta and SotW proxies of one shape hold the same config');
   delta.take();
-  built.take();
-  /** Waits until every proxy has what a proxy connecting now gets; returns what the delta proxy was sent. */
   let builds = built.take();
-  const converge = async (what: string, n: number): Promise<Map<string, { names: string[]; removed: string[] }>> => {
+  /**
+   * Applies `objects`, waits until every proxy has what a proxy connecting then gets, and returns what
+   * the delta proxy was sent. `full`: a full push (the fresh proxy connects once it has happened).
+   */
+  const converge = async (what: string, n: number, objects: string, full = true): Promise<Map<string, { names: string[]; removed: string[] }>> => {
+    const version = ds.pushContext.version;
+    feed.put(...yamlObjects(objects));
+    if (full) await waitFor(`${what}: the push`, 10_000, () => ds.pushContext.version !== version || undefined);
     const want = await fresh(t, ds, `fresh-${n}`, `10.2.1.${n}`);
     builds = built.take();
     await waitFor(`${what}: every proxy at the new config`, 10_000, () => (same(delta.state, want) && same(sotwState(sotw), want)) || undefined);
@@ -181,8 +190,7 @@ test('a Service port, a pod and a VirtualService edit: delta proxies get only wh
   };
 
   // reviews gains port 9080: one new cluster, its endpoints, its listener and its route; nothing else is re-sent.
-  feed.put(...yamlObjects(service('reviews', `${HTTP80.slice(0, -1)}, { name: http-extra, port: 9080, targetPort: 3000 }]`)));
-  const sent = await converge('a Service port added', 1);
+  const sent = await converge('a Service port added', 1, service('reviews', `${HTTP80.slice(0, -1)}, { name: http-extra, port: 9080, targetPort: 3000 }]`));
   const NEW_CLUSTER = 'outbound|9080||reviews.default.svc.cluster.local';
   assert.deepEqual(sent.get(CLUSTER_TYPE), { names: [NEW_CLUSTER], removed: [] });
   assert.deepEqual(sent.get(ENDPOINT_TYPE), { names: [NEW_CLUSTER], removed: [] });
@@ -192,31 +200,32 @@ test('a Service port, a pod and a VirtualService edit: delta proxies get only wh
   const sotwAfter = sotwState(sotw);
   assert.deepEqual(names(sotwAfter, CLUSTER_TYPE), [...names(sotwBefore, CLUSTER_TYPE), NEW_CLUSTER].sort());
   assert.deepEqual(names(sotwAfter, LISTENER_TYPE), [...names(sotwBefore, LISTENER_TYPE), '0.0.0.0_9080'].sort());
-  // Listeners (every proxy sees reviews) and routes were built again; of the endpoints, only reviews' (new port included).
-  assert.equal(builds.listeners, 3, 'the two proxies and the fresh one (each its own listeners view)');
+  // The outbound listeners of the proxies' one scope were built again, their own listeners only for
+  // the new proxy; of the endpoints, only reviews' (new port included).
+  assert.equal(builds.outboundListeners, 1);
+  assert.equal(builds.listeners, 1, 'the fresh proxy\'s own');
   assert.deepEqual(builds.endpoints, ['outbound|80||reviews.default.svc.cluster.local', NEW_CLUSTER]);
 
   // A second reviews pod: only reviews' assignments (incremental EDS).
-  feed.put(...yamlObjects(pod('reviews-2', 'reviews', '10.1.0.4')));
-  const eds = await converge('a new endpoint', 2);
+  // (A proxy connecting before the endpoints push gets the new endpoints too: pilot rebuilds for it.)
+  const eds = await converge('a new endpoint', 2, pod('reviews-2', 'reviews', '10.1.0.4'), false);
   assert.deepEqual([...eds.keys()], [ENDPOINT_TYPE]);
   assert.deepEqual(eds.get(ENDPOINT_TYPE)?.names, ['outbound|80||reviews.default.svc.cluster.local', NEW_CLUSTER].sort());
   assert.deepEqual(builds.endpoints, ['outbound|80||reviews.default.svc.cluster.local', NEW_CLUSTER].sort());
 
   // The mesh VirtualService's timeout: the one route it is in; listeners are not rebuilt or sent.
   const routeBefore = delta.state.get(ROUTE_TYPE)!.get('80');
-  feed.put(...yamlObjects(catalogVs('7s')));
-  const vs = await converge('a VirtualService edit', 3);
+  const vs = await converge('a VirtualService edit', 3, catalogVs('7s'));
   assert.deepEqual([...vs.keys()], [ROUTE_TYPE]);
   assert.deepEqual(vs.get(ROUTE_TYPE), { names: ['80'], removed: [] });
   assert.notEqual(delta.state.get(ROUTE_TYPE)!.get('80'), routeBefore);
   // Sidecar listeners do not read VirtualServices: only the new proxy's were built; no endpoints at all.
   assert.equal(builds.listeners, 1);
+  assert.equal(builds.outboundListeners, 0);
   assert.deepEqual(builds.endpoints, []);
 
   // The port goes again: its cluster, endpoints, listener and route are removed from the delta proxy and the SotW lists.
-  feed.put(...yamlObjects(service('reviews', HTTP80)));
-  const gone = await converge('a Service port removed', 4);
+  const gone = await converge('a Service port removed', 4, service('reviews', HTTP80));
   assert.deepEqual(gone.get(CLUSTER_TYPE), { names: [], removed: [NEW_CLUSTER] });
   assert.deepEqual(gone.get(LISTENER_TYPE), { names: [], removed: ['0.0.0.0_9080'] });
   assert.ok(!sotwState(sotw).get(CLUSTER_TYPE)!.has(NEW_CLUSTER));

@@ -18,7 +18,7 @@ import {
 import { errorMessage } from '../model/config-errors.js';
 import type { ProxyNode } from '../model/proxy.js';
 import {
-  clustersView, endpointsView, listenersView, routesView, viewKey, type ClustersView, type EndpointsView,
+  clustersView, endpointsView, listenersView, outboundListenersView, routesView, viewKey, type ClustersView, type EndpointsView,
 } from '../model/proxy-views.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
@@ -92,9 +92,9 @@ interface Eds { ts: TypeSnapshot; failures: GenerationFailure[] }
 
 /**
  * Generates snapshots for one push context; make a new one per full push. Each piece is built on
- * first use and shared after, keyed by the view its translator reads: routes, listeners, outbound
- * clusters, a service port's clusters (with its service, rule and identities), the CDS list, and each
- * endpoint assignment and EDS list.
+ * first use and shared after, keyed by the view its translator reads: routes, a proxy's own
+ * listeners, a scope's outbound listeners, outbound clusters, a service port's clusters (with its
+ * service, rule and identities), the CDS list, and each endpoint assignment and EDS list.
  */
 export class SnapshotGenerator {
   private readonly routes = new PieceCache<Timed<TypeSnapshot> | Failed>(timedDeps);
@@ -102,7 +102,10 @@ export class SnapshotGenerator {
   /** A service port's clusters built or reused in this push; the previous push's, to reuse from. */
   private readonly serviceClusters = new Map<string, Outbound>();
   private readonly carried?: ReadonlyMap<string, Outbound>;
-  private readonly listeners = new PieceCache<Timed<TypeSnapshot> | Failed>(timedDeps);
+  /** A proxy's own listeners (by listeners view), a scope's per-port outbound ones, and each proxy's LDS made of the two. */
+  private readonly listeners = new PieceCache<Timed<SnapshotResource[]> | Failed>(timedDeps);
+  private readonly outboundListeners = new PieceCache<Timed<SnapshotResource[]> | Failed>(timedDeps);
+  private readonly lds = new PieceCache<{ own: SnapshotResource[]; outbound: SnapshotResource[]; ts: TypeSnapshot }>(() => NO_DEPS);
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
   /** Each (endpoints view, cluster)'s packed assignment: null when it has none, a failure when it could not be built. */
   private readonly endpointCache = new PieceCache<{ r: SnapshotResource | null | GenerationFailure; deps: Dependencies }>(
@@ -123,6 +126,8 @@ export class SnapshotGenerator {
     this.noSecrets = { version: push.version, resources: new Map() };
     if (previous !== undefined && changes !== undefined && !changes.all) {
       this.listeners.keepFrom(previous.listeners, changes);
+      this.outboundListeners.keepFrom(previous.outboundListeners, changes);
+      this.lds.keepFrom(previous.lds, changes);
       this.routes.keepFrom(previous.routes, changes);
       this.endpointCache.keepFrom(previous.endpointCache, changes);
     }
@@ -158,10 +163,14 @@ export class SnapshotGenerator {
     const version = this.push.version;
     let lds = keep(LISTENER_TYPE);
     if (lds === undefined) {
-      const l = built(LISTENER_TYPE, () => this.cached(this.listeners, listenersKey,
-        (fail, push) => typeSnapshot(version, packAll(this.tr.listeners(push, listeners), LISTENER_TYPE, fail, previous?.get(LISTENER_TYPE)))));
-      lds = l?.value ?? previous?.get(LISTENER_TYPE);
-      times.lds = l?.ms ?? 0;
+      const before = previous?.get(LISTENER_TYPE);
+      const own = built(LISTENER_TYPE, () => this.cached(this.listeners, listenersKey,
+        (fail, push) => packAll(this.tr.listeners(push, listeners), LISTENER_TYPE, fail, before)));
+      const outboundView = outboundListenersView(proxy);
+      const outbound = built(LISTENER_TYPE, () => this.cached(this.outboundListeners, viewKey(outboundView),
+        (fail, push) => packAll(this.tr.outboundListeners(push, outboundView), LISTENER_TYPE, fail, before)));
+      lds = own === undefined || outbound === undefined ? before : this.listenerSnapshot(listenersKey, own.value, outbound.value);
+      times.lds = (own?.ms ?? 0) + (outbound?.ms ?? 0);
     }
     let rds = keep(ROUTE_TYPE);
     if (rds === undefined) {
@@ -234,6 +243,15 @@ export class SnapshotGenerator {
       failures = e.failures;
     }
     return { snapshot: new Snapshot(types), failures };
+  }
+
+  /** A proxy's LDS: the same snapshot as before while its own and its outbound listeners are the same pieces. */
+  private listenerSnapshot(key: string, own: SnapshotResource[], outbound: SnapshotResource[]): TypeSnapshot {
+    const hit = this.lds.get(key);
+    if (hit !== undefined && hit.own === own && hit.outbound === outbound) return hit.ts;
+    const ts = typeSnapshot(this.push.version, own, outbound);
+    this.lds.set(key, { own, outbound, ts });
+    return ts;
   }
 
   /** The piece `key` of `m`, built by `make` on first use; one that threw throws again for every proxy that shares it. */
@@ -332,6 +350,9 @@ export class SnapshotGenerator {
     return eds;
   }
 }
+
+/** What a piece that reads nothing depends on: it is never touched by a change. */
+const NO_DEPS: Dependencies = { kinds: new Set(), serviceList: false, services: new Set(), endpoints: new Set() };
 
 const timedDeps = <T>(p: Timed<T> | Failed): Dependencies | undefined => ('error' in p || p.failures.length > 0 ? undefined : p.deps);
 
