@@ -106,7 +106,10 @@ export class SnapshotGenerator {
   private readonly listeners = new PieceCache<Timed<SnapshotResource[]> | Failed>(timedDeps);
   private readonly outboundListeners = new PieceCache<Timed<SnapshotResource[]> | Failed>(timedDeps);
   private readonly lds = new PieceCache<{ own: SnapshotResource[]; outbound: SnapshotResource[]; ts: TypeSnapshot }>(() => NO_DEPS);
+  /** A CDS list: outbound clusters (by clusters view) and a proxy's own inbound ones (by their content). */
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
+  /** A proxy's inbound clusters, by listeners view. */
+  private readonly inboundClusters = new PieceCache<Timed<Outbound> | Failed>(timedDeps);
   /** Each (endpoints view, cluster)'s packed assignment: null when it has none, a failure when it could not be built. */
   private readonly endpointCache = new PieceCache<{ r: SnapshotResource | null | GenerationFailure; deps: Dependencies }>(
     (e) => (e.r !== null && 'message' in e.r ? undefined : e.deps));
@@ -128,6 +131,7 @@ export class SnapshotGenerator {
       this.listeners.keepFrom(previous.listeners, changes);
       this.outboundListeners.keepFrom(previous.outboundListeners, changes);
       this.lds.keepFrom(previous.lds, changes);
+      this.inboundClusters.keepFrom(previous.inboundClusters, changes);
       this.routes.keepFrom(previous.routes, changes);
       this.endpointCache.keepFrom(previous.endpointCache, changes);
     }
@@ -182,17 +186,25 @@ export class SnapshotGenerator {
     let cds = keep(CLUSTER_TYPE);
     let eds = keep(ENDPOINT_TYPE);
     if (cds === undefined || eds === undefined) {
-      const c = built(CLUSTER_TYPE, () => this.cached(this.clusters, `${clustersKey}|${listenersKey}`, (fail) => {
-        const ob = this.outboundOf(clusters, clustersKey);
-        ob.failures.forEach(fail);
-        const inbound = this.tr.inboundClusters(this.push, listeners);
-        const inboundEds = edsServiceNames(inbound);
-        return {
-          ts: typeSnapshot(version, ob.packed, packAll(inbound, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE))),
-          // The outbound list itself when the proxy adds none: its EDS snapshot is then shared too.
-          edsNames: inboundEds.length === 0 ? ob.edsNames : [...ob.edsNames, ...inboundEds],
-        };
-      }));
+      const c = built(CLUSTER_TYPE, () => {
+        const inbound = this.cached(this.inboundClusters, listenersKey, (fail, push) => {
+          const made = this.tr.inboundClusters(push, listeners);
+          return { packed: packAll(made, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE)), edsNames: edsServiceNames(made), failures: [] };
+        });
+        const own = inbound.value;
+        // Proxies of one clusters view with the same inbound clusters (none, for a workload with no service) share their CDS and EDS lists.
+        const ownKey = `${own.packed.map((r) => `${r.name}@${r.version}`).join(',')}|${own.edsNames.join(',')}`;
+        const list = this.cached(this.clusters, `${clustersKey}|${ownKey}`, (fail) => {
+          const ob = this.outboundOf(clusters, clustersKey);
+          ob.failures.forEach(fail);
+          return {
+            ts: typeSnapshot(version, ob.packed, own.packed),
+            // The outbound list itself when the proxy adds none: its EDS snapshot is then shared too.
+            edsNames: own.edsNames.length === 0 ? ob.edsNames : [...ob.edsNames, ...own.edsNames],
+          };
+        });
+        return { ...list, ms: inbound.ms + list.ms, failures: [...inbound.failures, ...list.failures] };
+      });
       times.cds = c?.ms ?? 0;
       if (c === undefined) {
         // Endpoints follow the clusters they belong to: both stay as they were.
