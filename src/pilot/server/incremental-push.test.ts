@@ -1,5 +1,5 @@
 // Simulation through the real DiscoveryServer: a push rebuilds and sends only what a change touches.
-// After a Service gains a port, a new pod or a VirtualService edit, a delta proxy is sent only the
+// After a Service gains a port, a new pod, a VirtualService edit or a new DestinationRule, a delta proxy is sent only the
 // resources that changed, a state-of-the-world proxy the full lists, and both hold exactly the config
 // of a proxy of the same shape that connects afterwards (nothing stale, nothing missing). Pilot
 // builds again only the listeners, routes and endpoint assignments that read what changed.
@@ -156,7 +156,7 @@ function counting(): { translators: Translators; take(): Builds } {
   };
 }
 
-test('a Service port, a pod and a VirtualService edit: delta proxies get only what changed, SotW proxies full lists, none stale', async (t) => {
+test('a Service port, a pod, a VirtualService and a DestinationRule: delta proxies get only what changed, SotW proxies full lists, none stale', async (t) => {
   const feed = new FeedSource(yamlObjects(MESH));
   const built = counting();
   const ds = new DiscoveryServer({ source: feed, translators: built.translators, xdsPort: 0, monitoringPort: null,
@@ -224,8 +224,19 @@ test('a Service port, a pod and a VirtualService edit: delta proxies get only wh
   assert.equal(builds.outboundListeners, 0);
   assert.deepEqual(builds.endpoints, []);
 
+  // A DestinationRule with a subset: its cluster and assignment are new; nothing is stale.
+  const dr = await converge('a DestinationRule added', 5, `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: ratings, namespace: default }
+spec: { host: ratings, subsets: [{ name: v1, labels: { version: v1 } }] }`);
+  const SUBSET = 'outbound|80|v1|ratings.default.svc.cluster.local';
+  // (ratings' own cluster changes too: its metadata names the rule, as istiod's does.)
+  assert.deepEqual(dr.get(CLUSTER_TYPE), { names: [SUBSET, 'outbound|80||ratings.default.svc.cluster.local'].sort(), removed: [] });
+  assert.deepEqual(dr.get(LISTENER_TYPE), undefined);
+  assert.ok((builds.endpoints as string[]).includes(SUBSET));
+
   // The port goes again: its cluster, endpoints, listener and route are removed from the delta proxy and the SotW lists.
-  const gone = await converge('a Service port removed', 4, service('reviews', HTTP80));
+  const gone = await converge('a Service port removed', 6, service('reviews', HTTP80));
   assert.deepEqual(gone.get(CLUSTER_TYPE), { names: [], removed: [NEW_CLUSTER] });
   assert.deepEqual(gone.get(LISTENER_TYPE), { names: [], removed: ['0.0.0.0_9080'] });
   assert.ok(!sotwState(sotw).get(CLUSTER_TYPE)!.has(NEW_CLUSTER));
