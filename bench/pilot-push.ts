@@ -6,8 +6,9 @@
 // gateway (a gateway VirtualService's: LDS and RDS to the gateway) or service (a new port on one
 // Service: every type to every proxy).
 // --delta: the proxies use incremental xDS (as the mesh's DELTA_GRPC bootstrap), so a type is sent
-// only when a resource in it changed; converged is then pilot's own count of proxies that ACKed every
-// type their push changed, and each proxy's time is its last ACK of the push's version.
+// only when a resource in it changed. Either way, a type pilot did not rebuild (or rebuilt the same)
+// is not sent at all: converged is pilot's own count of proxies that ACKed every type their push
+// changed, and each proxy's time is its last ACK of the push's version (proxies sent nothing are not counted).
 // --sidecar: each client namespace has a Sidecar limiting egress to what its pods call (ch11).
 // Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service] [--delta] [--sidecar]
 import { fork } from 'node:child_process';
@@ -64,7 +65,7 @@ for (let p = 0; p < pushes; p++) {
   let targets: LoadStream[] = streams;
   const convergedAt = (s: LoadStream): bigint | undefined => {
     const byType = s.typeAckedAt.get(version);
-    if (!byType || (!delta && !types.every((t) => byType.has(t)))) return undefined;
+    if (!byType) return undefined;
     return [...byType.values()].reduce((m, at) => (at > m ? at : m), 0n);
   };
   for (;;) {
@@ -74,14 +75,14 @@ for (let p = 0; p < pushes; p++) {
     types = (u.pushedTypes as string[]).filter((t) => TYPES.includes(t));
     const roles = u.pushedRoles as string[];
     targets = streams.filter((s) => roles.includes(s.id.slice(0, s.id.indexOf('~'))));
-    const converged = delta ? u.unconverged === 0 : targets.every((s: LoadStream) => convergedAt(s) !== undefined);
+    const converged = u.unconverged === 0;
     if (version !== prev && converged) break;
     if (Date.now() > deadline) throw new Error(`push ${p}: not every proxy ACKed in 120 s`);
     await new Promise((r) => setTimeout(r, 10));
   }
   pushedTypes = types;
-  // A delta proxy whose push changed nothing it holds got nothing: it is not counted.
-  if (delta) targets = targets.filter((s) => convergedAt(s) !== undefined);
+  // A proxy whose push changed nothing it holds got nothing: it is not counted.
+  targets = targets.filter((s) => convergedAt(s) !== undefined);
   pushedTo = targets.length;
   let last = 0;
   for (const s of targets) {

@@ -19,15 +19,25 @@ export interface RoutesView extends ProxyScope {
   readonly ownPorts: readonly OwnPort[];
 }
 
-/** Listeners and inbound clusters: the routes' view, the addresses the proxy binds and serves, and the names telemetry gives it. */
-export interface ListenersView extends RoutesView {
-  readonly bindAddress: string;
-  readonly appAddress: string;
+/** The names telemetry gives a proxy (span tags, a tracer's service name): its scope, workload, cluster and mesh. */
+export interface TelemetryNamesView extends ProxyScope {
   /** The workload's name for telemetry (the injector's WORKLOAD_NAME, else the pod's name). */
   readonly workloadName: string;
   readonly clusterId: string;
   /** '' when the node names none (the trust domain then). */
   readonly meshId: string;
+}
+
+/**
+ * A sidecar's per-port outbound listeners, shared by the proxies of one scope: the scope and the
+ * telemetry names, the workload's name '' when its labels name its canonical service (then unread).
+ */
+export type OutboundListenersView = TelemetryNamesView;
+
+/** Listeners and inbound clusters: the routes' view, the addresses the proxy binds and serves, and the names telemetry gives it. */
+export interface ListenersView extends RoutesView, TelemetryNamesView {
+  readonly bindAddress: string;
+  readonly appAddress: string;
 }
 
 /** Outbound clusters: the scope, the locality (locality LB) and whether the proxy has only IPv6 addresses (DNS lookups). */
@@ -65,6 +75,16 @@ export function listenersView(p: ProxyNode, instances: readonly ServiceInstance[
   return {
     ...routesView(p, instances), bindAddress: p.bindAddress, appAddress: p.appAddress,
     workloadName: p.metadata['WORKLOAD_NAME'] ?? p.workloadName, clusterId: p.metadata['CLUSTER_ID'] ?? 'Kubernetes', meshId: p.metadata['MESH_ID'] ?? '',
+  };
+}
+
+const CANONICAL_NAME_LABELS = ['service.istio.io/canonical-name', 'app.kubernetes.io/name', 'app'];
+
+export function outboundListenersView(p: ProxyNode): OutboundListenersView {
+  const named = CANONICAL_NAME_LABELS.some((l) => p.labels[l] !== undefined);
+  return {
+    ...proxyScope(p), workloadName: named ? '' : p.metadata['WORKLOAD_NAME'] ?? p.workloadName,
+    clusterId: p.metadata['CLUSTER_ID'] ?? 'Kubernetes', meshId: p.metadata['MESH_ID'] ?? '',
   };
 }
 

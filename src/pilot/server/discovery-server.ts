@@ -25,6 +25,7 @@ import type { ConfigSource } from './config-source.js';
 import { debugRoutes } from './debug-routes.js';
 import { PushStatus } from './push-status.js';
 import { ALL_TYPES, SnapshotGenerator, type GenerationFailure, type GenerationTimes } from '../xds/generator.js';
+import { everythingChanged, mergeChanges, noChange, type ChangeSet } from '../xds/dependencies.js';
 import type { Translators } from '../xds/translators.js';
 
 export interface DiscoveryServerOptions {
@@ -108,6 +109,8 @@ export class DiscoveryServer {
   /** Connected proxies whose own workload changed: the next push sends them everything. */
   private readonly ownChanged = new Set<string>();
   private pushedRoles: ReadonlySet<NodeType> = new Set();
+  /** What changed since the push context the generator was made for: its pieces that read none of it are kept. */
+  private changes: ChangeSet = noChange();
   private stats: GenerationStats = { version: '', proxies: 0, totalMs: 0, maxMs: 0 };
 
   constructor(private readonly opts: DiscoveryServerOptions) {
@@ -134,6 +137,7 @@ export class DiscoveryServer {
   /** Replaces the mesh config (istiod's mesh watcher): a full push of every type to every proxy. */
   setMesh(mesh: MeshConfig): void {
     this.meshConfig = mesh;
+    mergeChanges(this.changes, everythingChanged());
     this.affectedRoles.add('sidecar');
     this.affectedRoles.add('router');
     this.debouncer?.enqueue(pushRequest(true, 'global', [], Date.now()));
@@ -225,6 +229,10 @@ export class DiscoveryServer {
     if (REGISTRY_KINDS.has(o.kind)) {
       const change = ev.type === 'DELETED' ? this.registry.remove(o.kind, o.metadata.namespace, o.metadata.name)
         : this.registry.upsert(o as unknown as KubeObject);
+      mergeChanges(this.changes, {
+        all: false, kinds: new Set(change.services.length + change.endpoints.length > 0 ? ['*workloads'] : []),
+        services: new Set(change.services), endpoints: new Set(change.endpoints),
+      });
       if (change.services.length > 0) this.debouncer?.enqueue(pushRequest(true, 'service', [key], now));
       else if (change.endpoints.length > 0) {
         this.workloadsStale = true;
@@ -236,6 +244,7 @@ export class DiscoveryServer {
       }
       return;
     }
+    this.changes.kinds.add(o.kind);
     this.debouncer?.enqueue(pushRequest(true, 'config', [key], now));
   }
 
@@ -263,7 +272,8 @@ export class DiscoveryServer {
     }
     this.workloadsStale = false;
     this.push = push;
-    this.generator = new SnapshotGenerator(this.push, this.opts.translators, this.generator as SnapshotGenerator | undefined);
+    this.generator = new SnapshotGenerator(this.push, this.opts.translators, this.generator as SnapshotGenerator | undefined, this.changes);
+    this.changes = noChange();
     this.metrics.pushContextInitTime.observe((performance.now() - t0) / 1000);
     this.metrics.services.set(this.registry.services().length);
     return true;
@@ -301,7 +311,7 @@ export class DiscoveryServer {
     let times: GenerationTimes = { lds: 0, rds: 0, cds: 0, eds: 0 };
     let failures: GenerationFailure[];
     try {
-      if (eds) ({ snapshot, failures } = this.generator.refreshEndpoints(c.proxy, before, edsVersion));
+      if (eds) ({ snapshot, failures } = this.generator.refreshEndpoints(c.proxy, before, edsVersion, this.changes));
       else ({ snapshot, times, failures } = this.generator.generate(c.proxy, before, before === undefined ? undefined : types));
     } catch (e) {
       // Nothing could be built for this proxy: it keeps what it has, and every type it should have got is stale.

@@ -39,6 +39,15 @@ kind: VirtualService
 metadata: { name: reviews }
 spec: { hosts: [reviews], http: [{ route: [{ destination: { host: reviews } }], retries: { attempts: ${attempts} } }] }`;
 
+/**
+ * The namespace's Sidecar, egress to its own namespace (what it sees already): sidecar listeners read
+ * their Sidecar (not VirtualServices), so a push with it rebuilds them.
+ */
+const namespaceSidecar = (): string => `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: default }
+spec: { egress: [{ hosts: ["./*"] }] }`;
+
 const SIDECAR = { nodeId: 'sidecar~10.1.0.9~sleep-1.default~default.svc.cluster.local', metadata: { NAMESPACE: 'default', LABELS: { app: 'sleep' } } };
 const SUBSCRIPTIONS = [{ typeUrl: CLUSTER_TYPE }, { typeUrl: LISTENER_TYPE }, { typeUrl: ROUTE_TYPE, names: ['80'] }];
 
@@ -155,7 +164,7 @@ test('proxy-status states: a build pilot could not finish, a withheld ACK and a 
   b.acking = false;
   c.nackNext(ROUTE_TYPE);
   broken = true;
-  p.feed.put(...yamlObjects(catalogVs('5s')));
+  p.feed.put(...yamlObjects(`${catalogVs('5s')}\n---\n${namespaceSidecar()}`));
   await until('routes pushed to a', () => routeOf(a, 'catalog')?.timeout === 5n);
   const rows = await until('b and c answered', async () => {
     const r = await syncz();
@@ -196,8 +205,9 @@ test('a resource that cannot be encoded keeps its previous version; the others o
   const names = (): string[] => proxy.resources(LISTENER_TYPE, ListenerSchema).map((l) => l.name).sort();
   const before = names();
   const version = proxy.latest.get(LISTENER_TYPE)!.versionInfo;
-  broken = before[0]!;
-  p.feed.put(...yamlObjects(catalogVs('2s')));
+  broken = 'virtualOutbound';
+  assert.ok(before.includes(broken));
+  p.feed.put(...yamlObjects(`${catalogVs('2s')}\n---\n${namespaceSidecar()}`));
   await until('the next listeners', () => proxy.latest.get(LISTENER_TYPE)!.versionInfo !== version || undefined);
   assert.deepEqual(names(), before, `${broken} kept its previous version`);
   const status = JSON.parse(await p.get('/debug/push_status')) as { proxyErrors: { typeUrl: string; resource: string; message: string }[] };

@@ -2,7 +2,9 @@
 // shares it. Each translator gets a narrow view of the proxy (model/proxy-views.ts) and the piece's
 // cache key is that view, so proxies share a piece only when nothing the translator reads differs
 // (istiod's cache keys). Shared pieces are the same packed resources, so the xDS server encodes each
-// once. An endpoints-only push rebuilds just EDS.
+// once. An endpoints-only push rebuilds just EDS. Listeners, routes and endpoint assignments are
+// kept across pushes unless the push's changes touch what they read (dependencies.ts), as istiod's
+// caches are cleared only for the configs a push updated.
 // What fails to build is contained: a resource keeps its previous version (or is left out), a type
 // its previous snapshot, and each failure is returned to the caller; the rest is still pushed.
 import { create, type Message } from '@bufbuild/protobuf';
@@ -16,11 +18,12 @@ import {
 import { errorMessage } from '../model/config-errors.js';
 import type { ProxyNode } from '../model/proxy.js';
 import {
-  clustersView, endpointsView, listenersView, routesView, viewKey, type ClustersView, type EndpointsView,
+  clustersView, endpointsView, listenersView, outboundListenersView, routesView, viewKey, type ClustersView, type EndpointsView,
 } from '../model/proxy-views.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
 import { encode } from '../translate/isolate.js';
+import { affectedBy, TrackedPush, type ChangeSet, type Dependencies } from './dependencies.js';
 import type { Translators } from './translators.js';
 
 /** How long each type took to build for one proxy, ms (0 for what came from the cache). */
@@ -81,37 +84,57 @@ export function edsServiceNames(clusters: readonly Cluster[]): string[] {
 export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE]);
 
 interface Outbound { packed: SnapshotResource[]; edsNames: string[]; failures: GenerationFailure[] }
-interface Timed<T> { value: T; ms: number; failures: GenerationFailure[] }
+/** A built piece, what it cost, what failed in it, and what it read of the push context. */
+interface Timed<T> { value: T; ms: number; failures: GenerationFailure[]; deps: Dependencies }
 /** A piece that could not be built: every proxy sharing it fails the same way, without building it again. */
 interface Failed { error: string }
 interface Eds { ts: TypeSnapshot; failures: GenerationFailure[] }
 
 /**
  * Generates snapshots for one push context; make a new one per full push. Each piece is built on
- * first use and shared after, keyed by the view its translator reads: routes, listeners, outbound
- * clusters, a service port's clusters (with its service, rule and identities), the CDS list, and each
- * endpoint assignment and EDS list.
+ * first use and shared after, keyed by the view its translator reads: routes, a proxy's own
+ * listeners, a scope's outbound listeners, outbound clusters, a service port's clusters (with its
+ * service, rule and identities), the CDS list, and each endpoint assignment and EDS list.
  */
 export class SnapshotGenerator {
-  private readonly routes = new Map<string, Timed<TypeSnapshot> | Failed>();
+  private readonly routes = new PieceCache<Timed<TypeSnapshot> | Failed>(timedDeps);
   private readonly outbound = new Map<string, Timed<Outbound> | Failed>();
   /** A service port's clusters built or reused in this push; the previous push's, to reuse from. */
   private readonly serviceClusters = new Map<string, Outbound>();
   private readonly carried?: ReadonlyMap<string, Outbound>;
-  private readonly listeners = new Map<string, Timed<TypeSnapshot> | Failed>();
+  /** A proxy's own listeners (by listeners view), a scope's per-port outbound ones, and each proxy's LDS made of the two. */
+  private readonly listeners = new PieceCache<Timed<SnapshotResource[]> | Failed>(timedDeps);
+  private readonly outboundListeners = new PieceCache<Timed<SnapshotResource[]> | Failed>(timedDeps);
+  private readonly lds = new PieceCache<{ own: SnapshotResource[]; outbound: SnapshotResource[]; ts: TypeSnapshot }>(() => NO_DEPS);
+  /** A CDS list: outbound clusters (by clusters view) and a proxy's own inbound ones (by their content). */
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
+  /** A proxy's inbound clusters, by listeners view. */
+  private readonly inboundClusters = new PieceCache<Timed<Outbound> | Failed>(timedDeps);
   /** Each (endpoints view, cluster)'s packed assignment: null when it has none, a failure when it could not be built. */
-  private readonly endpointCache = new Map<string, SnapshotResource | null | GenerationFailure>();
+  private readonly endpointCache = new PieceCache<{ r: SnapshotResource | null | GenerationFailure; deps: Dependencies }>(
+    (e) => (e.r !== null && 'message' in e.r ? undefined : e.deps));
   private edsVersion: string;
   /** EDS type snapshots by what names them (a CDS list's EDS names, or the EDS snapshot an endpoints push replaces), then by endpoints view. */
   private edsOf = new WeakMap<object, Map<string, Eds>>();
   private readonly noSecrets: TypeSnapshot;
 
-  /** `previous`: the generator of the last full push, whose unchanged service clusters are reused. */
-  constructor(readonly push: PushContext, private readonly tr: Translators, previous?: SnapshotGenerator) {
+  /**
+   * `previous`: the generator of the last full push, whose unchanged service clusters are reused, and
+   * with `changes` (what changed since its push context), its listeners, routes and endpoint
+   * assignments that read nothing changed.
+   */
+  constructor(readonly push: PushContext, private readonly tr: Translators, previous?: SnapshotGenerator, changes?: ChangeSet) {
     this.carried = previous?.serviceClusters;
     this.edsVersion = push.version;
     this.noSecrets = { version: push.version, resources: new Map() };
+    if (previous !== undefined && changes !== undefined && !changes.all) {
+      this.listeners.keepFrom(previous.listeners, changes);
+      this.outboundListeners.keepFrom(previous.outboundListeners, changes);
+      this.lds.keepFrom(previous.lds, changes);
+      this.inboundClusters.keepFrom(previous.inboundClusters, changes);
+      this.routes.keepFrom(previous.routes, changes);
+      this.endpointCache.keepFrom(previous.endpointCache, changes);
+    }
   }
 
   /**
@@ -144,30 +167,44 @@ export class SnapshotGenerator {
     const version = this.push.version;
     let lds = keep(LISTENER_TYPE);
     if (lds === undefined) {
-      const l = built(LISTENER_TYPE, () => this.cached(this.listeners, listenersKey,
-        (fail) => typeSnapshot(version, packAll(this.tr.listeners(this.push, listeners), LISTENER_TYPE, fail, previous?.get(LISTENER_TYPE)))));
-      lds = l?.value ?? previous?.get(LISTENER_TYPE);
-      times.lds = l?.ms ?? 0;
+      const before = previous?.get(LISTENER_TYPE);
+      const own = built(LISTENER_TYPE, () => this.cached(this.listeners, listenersKey,
+        (fail, push) => packAll(this.tr.listeners(push, listeners), LISTENER_TYPE, fail, before)));
+      const outboundView = outboundListenersView(proxy);
+      const outbound = built(LISTENER_TYPE, () => this.cached(this.outboundListeners, viewKey(outboundView),
+        (fail, push) => packAll(this.tr.outboundListeners(push, outboundView), LISTENER_TYPE, fail, before)));
+      lds = own === undefined || outbound === undefined ? before : this.listenerSnapshot(listenersKey, own.value, outbound.value);
+      times.lds = (own?.ms ?? 0) + (outbound?.ms ?? 0);
     }
     let rds = keep(ROUTE_TYPE);
     if (rds === undefined) {
       const r = built(ROUTE_TYPE, () => this.cached(this.routes, viewKey(routes),
-        (fail) => typeSnapshot(version, packAll(this.tr.routes(this.push, routes), ROUTE_TYPE, fail, previous?.get(ROUTE_TYPE)))));
+        (fail, push) => typeSnapshot(version, packAll(this.tr.routes(push, routes), ROUTE_TYPE, fail, previous?.get(ROUTE_TYPE)))));
       rds = r?.value ?? previous?.get(ROUTE_TYPE);
       times.rds = r?.ms ?? 0;
     }
     let cds = keep(CLUSTER_TYPE);
     let eds = keep(ENDPOINT_TYPE);
     if (cds === undefined || eds === undefined) {
-      const c = built(CLUSTER_TYPE, () => this.cached(this.clusters, `${clustersKey}|${listenersKey}`, (fail) => {
-        const ob = this.outboundOf(clusters, clustersKey);
-        ob.failures.forEach(fail);
-        const inbound = this.tr.inboundClusters(this.push, listeners);
-        return {
-          ts: typeSnapshot(version, ob.packed, packAll(inbound, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE))),
-          edsNames: [...ob.edsNames, ...edsServiceNames(inbound)],
-        };
-      }));
+      const c = built(CLUSTER_TYPE, () => {
+        const inbound = this.cached(this.inboundClusters, listenersKey, (fail, push) => {
+          const made = this.tr.inboundClusters(push, listeners);
+          return { packed: packAll(made, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE)), edsNames: edsServiceNames(made), failures: [] };
+        });
+        const own = inbound.value;
+        // Proxies of one clusters view with the same inbound clusters (none, for a workload with no service) share their CDS and EDS lists.
+        const ownKey = `${own.packed.map((r) => `${r.name}@${r.version}`).join(',')}|${own.edsNames.join(',')}`;
+        const list = this.cached(this.clusters, `${clustersKey}|${ownKey}`, (fail) => {
+          const ob = this.outboundOf(clusters, clustersKey);
+          ob.failures.forEach(fail);
+          return {
+            ts: typeSnapshot(version, ob.packed, own.packed),
+            // The outbound list itself when the proxy adds none: its EDS snapshot is then shared too.
+            edsNames: own.edsNames.length === 0 ? ob.edsNames : [...ob.edsNames, ...own.edsNames],
+          };
+        });
+        return { ...list, ms: inbound.ms + list.ms, failures: [...inbound.failures, ...list.failures] };
+      });
       times.cds = c?.ms ?? 0;
       if (c === undefined) {
         // Endpoints follow the clusters they belong to: both stay as they were.
@@ -197,11 +234,14 @@ export class SnapshotGenerator {
     return { snapshot: new Snapshot(out), times, failures };
   }
 
-  /** A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push), and what failed. */
-  refreshEndpoints(proxy: ProxyNode, old: Snapshot, version: string): { snapshot: Snapshot; failures: GenerationFailure[] } {
+  /**
+   * A snapshot with the same types as `old` but EDS rebuilt under `version` (an endpoints-only push), and
+   * what failed. With `changes`, only the assignments they touch are built again (istiod's incremental EDS).
+   */
+  refreshEndpoints(proxy: ProxyNode, old: Snapshot, version: string, changes?: ChangeSet): { snapshot: Snapshot; failures: GenerationFailure[] } {
     if (version !== this.edsVersion) {
       this.edsVersion = version;
-      this.endpointCache.clear();
+      this.endpointCache.drop(changes);
       this.edsOf = new WeakMap();
     }
     const oldEds = old.get(ENDPOINT_TYPE);
@@ -217,14 +257,24 @@ export class SnapshotGenerator {
     return { snapshot: new Snapshot(types), failures };
   }
 
+  /** A proxy's LDS: the same snapshot as before while its own and its outbound listeners are the same pieces. */
+  private listenerSnapshot(key: string, own: SnapshotResource[], outbound: SnapshotResource[]): TypeSnapshot {
+    const hit = this.lds.get(key);
+    if (hit !== undefined && hit.own === own && hit.outbound === outbound) return hit.ts;
+    const ts = typeSnapshot(this.push.version, own, outbound);
+    this.lds.set(key, { own, outbound, ts });
+    return ts;
+  }
+
   /** The piece `key` of `m`, built by `make` on first use; one that threw throws again for every proxy that shares it. */
-  private cached<T>(m: Map<string, Timed<T> | Failed>, key: string, make: (fail: Fail) => T): Timed<T> {
+  private cached<T>(m: { get(k: string): Timed<T> | Failed | undefined; set(k: string, v: Timed<T> | Failed): unknown }, key: string, make: (fail: Fail, push: PushContext) => T): Timed<T> {
     let hit = m.get(key);
     if (hit === undefined) {
       const failures: GenerationFailure[] = [];
       const t0 = performance.now();
+      const push = new TrackedPush(this.push);
       try {
-        hit = { value: make((f) => failures.push(f)), ms: performance.now() - t0, failures };
+        hit = { value: make((f) => failures.push(f), push), ms: performance.now() - t0, failures, deps: push.deps };
       } catch (e) {
         hit = { error: errorMessage(e) };
       }
@@ -292,15 +342,16 @@ export class SnapshotGenerator {
     const out: SnapshotResource[] = [];
     const failures: GenerationFailure[] = [];
     for (const n of names) {
-      let r = this.endpointCache.get(`${vk}|${n}`);
+      let r = this.endpointCache.get(`${vk}|${n}`)?.r;
       if (r === undefined) {
+        const push = new TrackedPush(this.push);
         try {
-          const cla = this.tr.endpoints(this.push, proxy, n);
+          const cla = this.tr.endpoints(push, proxy, n);
           r = cla ? pack(cla, n) : null;
         } catch (e) {
           r = { typeUrl: ENDPOINT_TYPE, resource: n, message: errorMessage(e) };
         }
-        this.endpointCache.set(`${vk}|${n}`, r);
+        this.endpointCache.set(`${vk}|${n}`, { r, deps: push.deps });
       }
       if (r === null) continue;
       if ('message' in r) failures.push(r);
@@ -309,5 +360,60 @@ export class SnapshotGenerator {
     const eds = { ts: typeSnapshot(this.edsVersion, out), failures };
     byView.set(vk, eds);
     return eds;
+  }
+}
+
+/** What a piece that reads nothing depends on: it is never touched by a change. */
+const NO_DEPS: Dependencies = { kinds: new Set(), serviceList: false, services: new Set(), endpoints: new Set() };
+
+const timedDeps = <T>(p: Timed<T> | Failed): Dependencies | undefined => ('error' in p || p.failures.length > 0 ? undefined : p.deps);
+
+/** How many pushes in a row a kept piece may go unused before it is dropped (its proxy may be gone). */
+const MAX_IDLE_PUSHES = 8;
+
+/**
+ * Pieces by key: those built or used in this push, and those kept from the pushes before (untouched
+ * by what changed since), taken on first use. A piece whose `depsOf` is undefined (it failed) is
+ * never kept: the next push tries it again. One unused for MAX_IDLE_PUSHES pushes is dropped.
+ */
+class PieceCache<V> {
+  private readonly live = new Map<string, V>();
+  private kept = new Map<string, { v: V; idle: number }>();
+
+  constructor(private readonly depsOf: (v: V) => Dependencies | undefined) {}
+
+  get(key: string): V | undefined {
+    const v = this.live.get(key);
+    if (v !== undefined) return v;
+    const k = this.kept.get(key);
+    if (k !== undefined) this.live.set(key, k.v);
+    return k?.v;
+  }
+
+  set(key: string, v: V): this {
+    this.live.set(key, v);
+    return this;
+  }
+
+  /** Keeps what `from` holds that `changes` cannot touch. */
+  keepFrom(from: PieceCache<V>, changes: ChangeSet): void {
+    this.kept = from.survivors(changes);
+  }
+
+  /** Drops every piece `changes` touch (every piece without them) and starts a new push's use. */
+  drop(changes: ChangeSet | undefined): void {
+    this.kept = changes === undefined ? new Map() : this.survivors(changes);
+    this.live.clear();
+  }
+
+  private survivors(changes: ChangeSet): Map<string, { v: V; idle: number }> {
+    const out = new Map<string, { v: V; idle: number }>();
+    const keeps = (v: V): boolean => {
+      const deps = this.depsOf(v);
+      return deps !== undefined && !affectedBy(deps, changes);
+    };
+    for (const [k, e] of this.kept) if (!this.live.has(k) && e.idle < MAX_IDLE_PUSHES && keeps(e.v)) out.set(k, { v: e.v, idle: e.idle + 1 });
+    for (const [k, v] of this.live) if (keeps(v)) out.set(k, { v, idle: 0 });
+    return out;
   }
 }

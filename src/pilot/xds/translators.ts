@@ -4,7 +4,7 @@ import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.j
 import type { ClusterLoadAssignment } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { Listener } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
-import type { ClustersView, EndpointsView, ListenersView, ProxyScope, RoutesView } from '../model/proxy-views.js';
+import type { ClustersView, EndpointsView, ListenersView, OutboundListenersView, ProxyScope, RoutesView } from '../model/proxy-views.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
 
@@ -13,7 +13,10 @@ import type { Service, ServicePort } from '../registry/model.js';
  * result among proxies whose view is the same: a translator reads nothing of a proxy its view has not.
  */
 export interface Translators {
+  /** The proxy's own listeners: a router's all, a sidecar's all but the per-port outbound ones. */
   listeners(push: PushContext, proxy: ListenersView): Listener[];
+  /** A sidecar's per-port outbound listeners (none for a router), shared by the proxies of one scope. */
+  outboundListeners(push: PushContext, proxy: OutboundListenersView): Listener[];
   routes(push: PushContext, proxy: RoutesView): RouteConfiguration[];
   /** The outbound|<port>|<subset>|<fqdn> clusters of one service port. */
   serviceClusters(push: PushContext, proxy: ClustersView, svc: Service, port: ServicePort): Cluster[];

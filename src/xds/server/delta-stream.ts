@@ -7,7 +7,7 @@ import {
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { AdsStream, type StreamContext } from './ads-stream.js';
-import type { SnapshotResource } from './snapshot.js';
+import type { SnapshotResource, TypeSnapshot } from './snapshot.js';
 import { CORE_TYPES, shortTypeName, takesLegacyWildcard } from './type-urls.js';
 
 /** How many unanswered responses per type we remember (ACKs of older ones are treated as stale). */
@@ -18,6 +18,23 @@ const deltaResources = new WeakMap<SnapshotResource, Resource>();
 function deltaResourceOf(r: SnapshotResource): Resource {
   let d = deltaResources.get(r);
   if (d === undefined) deltaResources.set(r, (d = create(ResourceSchema, { name: r.name, version: r.version, resource: r.resource })));
+  return d;
+}
+
+/** What changed from one type snapshot to another: resources added or changed, names removed. */
+interface Diff { changed: SnapshotResource[]; removed: string[] }
+/** Each pair's diff, made once and shared by every stream going from one to the other. */
+const diffs = new WeakMap<TypeSnapshot, WeakMap<TypeSnapshot, Diff>>();
+function diffOf(a: TypeSnapshot, b: TypeSnapshot): Diff {
+  let byB = diffs.get(a);
+  if (byB === undefined) diffs.set(a, (byB = new WeakMap()));
+  let d = byB.get(b);
+  if (d === undefined) {
+    d = { changed: [], removed: [] };
+    for (const r of b.resources.values()) if (a.resources.get(r.name)?.version !== r.version) d.changed.push(r);
+    for (const n of a.resources.keys()) if (!b.resources.has(n)) d.removed.push(n);
+    byB.set(b, d);
+  }
   return d;
 }
 
@@ -33,6 +50,11 @@ interface DeltaType {
   answeredWildcard: boolean;
   /** Unanswered responses: nonce -> system version, oldest first. */
   inFlight: Map<string, string>;
+  /**
+   * For a wildcard subscriber whose subscription has not changed since: the type snapshot `known`
+   * holds exactly, so the next one is diffed against it (once per pair, for every stream) instead of walked.
+   */
+  basis?: TypeSnapshot;
 }
 
 /** One DeltaAggregatedResources stream. */
@@ -92,6 +114,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
   private subscribe(typeUrl: string, st: DeltaType, req: DeltaDiscoveryRequest, first: boolean): void {
     const sub = req.resourceNamesSubscribe;
     const unsub = req.resourceNamesUnsubscribe;
+    if (sub.length > 0 || unsub.length > 0) st.basis = undefined;
     if (first && sub.length === 0 && unsub.length === 0 && takesLegacyWildcard(typeUrl)) st.wildcard = true;
     for (const n of sub) {
       if (n === '*') {
@@ -130,16 +153,26 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       st.known.set(r.name, r.version);
       resources.push(deltaResourceOf(r));
     };
-    if (st.wildcard) for (const r of ts.resources.values()) consider(r);
-    else for (const n of st.names) {
-      const r = ts.resources.get(n);
-      if (r) consider(r);
+    if (st.wildcard && st.basis !== undefined && st.needsAnswer.size === 0) {
+      if (st.basis !== ts) {
+        const d = diffOf(st.basis, ts);
+        for (const r of d.changed) consider(r);
+        for (const n of d.removed) if (st.known.delete(n)) removed.push(n);
+      }
+    } else {
+      if (st.wildcard) for (const r of ts.resources.values()) consider(r);
+      else for (const n of st.names) {
+        const r = ts.resources.get(n);
+        if (r) consider(r);
+      }
+      for (const n of st.known.keys()) {
+        if (ts.resources.has(n)) continue;
+        st.known.delete(n);
+        removed.push(n);
+      }
     }
-    for (const n of st.known.keys()) {
-      if (ts.resources.has(n)) continue;
-      st.known.delete(n);
-      removed.push(n);
-    }
+    // `known` now holds exactly what a wildcard subscriber has of `ts`.
+    st.basis = st.wildcard ? ts : undefined;
     for (const n of st.needsAnswer) {
       if (!ts.resources.has(n) && !removed.includes(n)) removed.push(n);
     }

@@ -14,7 +14,7 @@ import {
   type HttpConnectionManager, type HttpFilter,
 } from '../../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ListenersView } from '../../model/proxy-views.js';
+import type { ProxyScope, TelemetryNamesView } from '../../model/proxy-views.js';
 import type { TelemetryMode, TelemetryPlan } from '../../telemetry/effective.js';
 import { accessLogs } from './access-log.js';
 import { adsConfigSource, HCM_FILTER, typedFilter } from './protos.js';
@@ -58,13 +58,13 @@ export function istioHttpFilters(c: HcmClass, plan: TelemetryPlan, authz: readon
 }
 
 /** The cluster of a visible mesh service serving `host:port` (istiod's model.LookupCluster), for remote JWKS. */
-const clusterLookup = (push: PushContext, proxy: ListenersView): ClusterLookup => (host, port) => {
+const clusterLookup = (push: PushContext, proxy: ProxyScope): ClusterLookup => (host, port) => {
   const svc = push.serviceFor(proxy, host);
   return svc !== undefined && svc.ports.some((p) => p.port === port) ? outboundClusterName(port, '', svc.hostname) : undefined;
 };
 
 /** istiod's inbound/gateway security filters: CUSTOM's (ext_authz), the JWT filter of RequestAuthentications, then the RBAC filters. */
-function securityHttpFilters(push: PushContext, proxy: ListenersView): HttpFilter[] {
+function securityHttpFilters(push: PushContext, proxy: ProxyScope): HttpFilter[] {
   return [
     ...customHttpFilters(push, proxy),
     ...jwtAuthnHttpFilters(push.requestAuthenticationsFor(proxy), clusterLookup(push, proxy)),
@@ -73,7 +73,7 @@ function securityHttpFilters(push: PushContext, proxy: ListenersView): HttpFilte
 }
 
 /** The HttpConnectionManager message for `proxy`, with the telemetry its Telemetry resources give this class. */
-export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ListenersView): HttpConnectionManager {
+export function buildHcm(opts: HcmOptions, push: PushContext, proxy: TelemetryNamesView): HttpConnectionManager {
   const gateway = opts.class === 'gateway';
   const inbound = opts.class === 'sidecar-inbound';
   const plan = push.telemetryFor(proxy, telemetryMode(opts.class));
@@ -111,6 +111,6 @@ export function buildHcm(opts: HcmOptions, push: PushContext, proxy: ListenersVi
 }
 
 /** The HCM as a network filter. */
-export function hcmFilter(opts: HcmOptions, push: PushContext, proxy: ListenersView): Filter {
+export function hcmFilter(opts: HcmOptions, push: PushContext, proxy: TelemetryNamesView): Filter {
   return typedFilter(HCM_FILTER, HttpConnectionManagerSchema, buildHcm(opts, push, proxy));
 }

@@ -5,7 +5,7 @@ import { TrafficDirection } from '../../../xds/gen/envoy/config/core/v3/base_pb.
 import { FilterChainSchema, type FilterChain } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import { ListenerSchema, type Listener } from '../../../xds/gen/envoy/config/listener/v3/listener_pb.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { ListenersView } from '../../model/proxy-views.js';
+import type { ListenersView, OutboundListenersView } from '../../model/proxy-views.js';
 import type { Protocol } from '../../registry/protocol.js';
 import {
   BLACKHOLE_CLUSTER, listenerName, outboundClusterName, PASSTHROUGH_CLUSTER, sidecarRouteName,
@@ -63,7 +63,7 @@ function outboundListener(name: string, host: string, port: number, chain: Filte
  * `0.0.0.0_<port>` (RDS `<port>`); TCP ports get `<vip>_<port>` (or `0.0.0.0_<port>` without a VIP)
  * with tcp_proxy to the service's cluster. The first service to claim a listener name keeps it.
  */
-export function outboundServiceListeners(push: PushContext, proxy: ListenersView): Listener[] {
+export function outboundServiceListeners(push: PushContext, proxy: OutboundListenersView): Listener[] {
   const byName = new Map<string, Listener>();
   const plan = push.telemetryFor(proxy, 'CLIENT');
   for (const svc of push.servicesFor(proxy)) {

@@ -14,7 +14,7 @@ import { TypedStructSchema } from '../../../xds/gen/xds/type/v3/typed_struct_pb.
 import { FilterSchema, type Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import { FilterSchema as ClusterFilterSchema, type Filter as ClusterFilter } from '../../../xds/gen/envoy/config/cluster/v3/filter_pb.js';
 import type { CustomTag as TelemetryTag, MetricsOverride } from '../../config/kinds/telemetry.js';
-import type { ListenersView } from '../../model/proxy-views.js';
+import type { TelemetryNamesView } from '../../model/proxy-views.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import type { TelemetryMode, TelemetryPlan, TracingPlan } from '../../telemetry/effective.js';
 import { outboundClusterName } from '../names.js';
@@ -109,7 +109,7 @@ export function tcpFilters(target: string | WeightedCluster[], plan: TelemetryPl
 }
 
 /** The workload's canonical service and revision, as the injector labels them. */
-export function canonicalNames(proxy: ListenersView): { service: string; revision: string } {
+export function canonicalNames(proxy: TelemetryNamesView): { service: string; revision: string } {
   const l = proxy.labels;
   return {
     service: l['service.istio.io/canonical-name'] ?? l['app.kubernetes.io/name'] ?? l['app'] ?? proxy.workloadName,
@@ -129,7 +129,7 @@ function customTag(tag: string, t: TelemetryTag): CustomTag | undefined {
 }
 
 /** The istio.* tags istiod puts on every span, then the Telemetry's custom tags. */
-function spanTags(plan: TracingPlan, proxy: ListenersView, trustDomain: string): CustomTag[] {
+function spanTags(plan: TracingPlan, proxy: TelemetryNamesView, trustDomain: string): CustomTag[] {
   const names = canonicalNames(proxy);
   const literal = (tag: string, value: string): CustomTag => create(CustomTagSchema, { tag, type: { case: 'literal', value: { value } } });
   const tags = [
@@ -145,7 +145,7 @@ function spanTags(plan: TracingPlan, proxy: ListenersView, trustDomain: string):
 }
 
 /** The provider section: Zipkin to `outbound|port||service` at /api/v2/spans, or OTLP/HTTP; null = the bootstrap's tracer. */
-function tracingProvider(plan: TracingPlan, proxy: ListenersView): Tracing_Http | undefined {
+function tracingProvider(plan: TracingPlan, proxy: TelemetryNamesView): Tracing_Http | undefined {
   const p = plan.provider;
   if (p?.zipkin !== undefined) {
     const zipkin = create(ZipkinConfigSchema, {
@@ -167,7 +167,7 @@ function tracingProvider(plan: TracingPlan, proxy: ListenersView): Tracing_Http 
 }
 
 /** The HCM `tracing` section for a plan: sampling percentages, tags and (with a Telemetry provider) the tracer. */
-export function hcmTracing(plan: TracingPlan, proxy: ListenersView, trustDomain: string): HttpConnectionManager_Tracing {
+export function hcmTracing(plan: TracingPlan, proxy: TelemetryNamesView, trustDomain: string): HttpConnectionManager_Tracing {
   const maxTag = plan.provider?.zipkin?.maxTagLength;
   return create(HttpConnectionManager_TracingSchema, {
     clientSampling: { value: 100 }, randomSampling: { value: plan.samplingPercent }, overallSampling: { value: 100 },
