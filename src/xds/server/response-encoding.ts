@@ -2,7 +2,8 @@
 // a snapshot's Anys) is encoded as runs of resources, each run once for every list that holds it at
 // the same place (proxies' lists share most of their resources), so a list costs a few references,
 // not a copy per proxy; only the version, type URL and nonce are encoded per response. Delta
-// responses likewise encode each (shared, immutable) Resource once. Protobuf allows fields in any order.
+// responses encode each (shared, immutable) Resource once and share runs of them the same way.
+// Protobuf allows fields in any order.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
 import {
@@ -17,8 +18,8 @@ const RESOURCES_TAG = 0x12;
 const lists = new WeakMap<readonly Any[], Buffer[]>();
 /** Resources per run. */
 const RUN = 128;
-/** Runs by their first and last resource (lists sharing both may still differ between them: checked). */
-const runs = new WeakMap<Any, WeakMap<Any, { anys: readonly Any[]; bytes: Buffer }[]>>();
+/** Runs by their first and last item (lists sharing both may still differ between them: checked). */
+const runs = new WeakMap<object, WeakMap<object, { items: readonly object[]; bytes: Buffer }[]>>();
 const MAX_CANDIDATES = 4;
 /** One delta `resources` field entry (tag, length, Resource bytes) per Resource (shared by delta streams, never mutated). */
 const deltaEntries = new WeakMap<Resource, Buffer>();
@@ -34,29 +35,34 @@ function field2(body: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([RESOURCES_TAG, ...varint(body.length)]), body]);
 }
 
-/** The `resources` field entries of resources[from, to), shared with every list holding the same run. */
-function runOf(resources: readonly Any[], from: number, to: number): Buffer {
-  let byLast = runs.get(resources[from]);
-  if (byLast === undefined) runs.set(resources[from], (byLast = new WeakMap()));
-  let candidates = byLast.get(resources[to - 1]);
-  if (candidates === undefined) byLast.set(resources[to - 1], (candidates = []));
+/** The `resources` field entries of items[from, to), shared with every list holding the same run. */
+function runOf<T extends object>(items: readonly T[], from: number, to: number, entry: (item: T) => Buffer): Buffer {
+  let byLast = runs.get(items[from]);
+  if (byLast === undefined) runs.set(items[from], (byLast = new WeakMap()));
+  let candidates = byLast.get(items[to - 1]);
+  if (candidates === undefined) byLast.set(items[to - 1], (candidates = []));
   for (const c of candidates) {
-    if (c.anys.length === to - from && c.anys.every((a, i) => a === resources[from + i])) return c.bytes;
+    if (c.items.length === to - from && c.items.every((a, i) => a === items[from + i])) return c.bytes;
   }
-  const anys = resources.slice(from, to);
-  const bytes = Buffer.concat(anys.map((a) => field2(toBinary(AnySchema, a))));
-  candidates.unshift({ anys, bytes });
+  const run = items.slice(from, to);
+  const bytes = Buffer.concat(run.map(entry));
+  candidates.unshift({ items: run, bytes });
   if (candidates.length > MAX_CANDIDATES) candidates.pop();
   return bytes;
 }
 
+/** A list's entries as runs of RUN items, each run's buffer shared by the lists holding it. */
+function runsOf<T extends object>(items: readonly T[], entry: (item: T) => Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let from = 0; from < items.length; from += RUN) out.push(runOf(items, from, Math.min(items.length, from + RUN), entry));
+  return out;
+}
+
+const anyEntry = (a: Any): Buffer => field2(toBinary(AnySchema, a));
+
 function listOf(resources: readonly Any[]): Buffer[] {
   let l = lists.get(resources);
-  if (l === undefined) {
-    l = [];
-    for (let from = 0; from < resources.length; from += RUN) l.push(runOf(resources, from, Math.min(resources.length, from + RUN)));
-    lists.set(resources, l);
-  }
+  if (l === undefined) lists.set(resources, (l = runsOf(resources, anyEntry)));
   return l;
 }
 
@@ -79,8 +85,10 @@ export function deltaResponseParts(m: DeltaDiscoveryResponse): { own: Buffer; sh
     systemVersionInfo: m.systemVersionInfo, typeUrl: m.typeUrl, removedResources: m.removedResources,
     removedResourceNames: m.removedResourceNames, nonce: m.nonce, controlPlane: m.controlPlane,
   })));
-  const shared = m.resources.map(deltaEntryOf);
-  return { own, shared: shared.length > MAX_CHUNKS ? [Buffer.concat(shared)] : shared };
+  // Each stream builds its own list of shared Resources: many are joined in runs that streams sending
+  // the same Resources in the same order share, not copied into one buffer per stream.
+  const shared = m.resources.length > MAX_CHUNKS ? runsOf(m.resources, deltaEntryOf) : m.resources.map(deltaEntryOf);
+  return { own, shared };
 }
 
 /** The wire form of a DeltaDiscoveryResponse, identical in meaning to toBinary's. */
