@@ -42,3 +42,15 @@ test('delta responses decode to what was encoded, with shared Resources and remo
     assert.ok(equals(DeltaDiscoveryResponseSchema, back, m), `response ${i}`);
   }
 });
+
+test('long delta lists, built per stream from shared Resources, decode whole where runs are shared and where they differ', () => {
+  const base = Array.from({ length: 300 }, (_, i) => create(ResourceSchema, { name: `r${i}`, version: `h${i}`, resource: any(1 + (i % 7)) }));
+  const changed = [...base];
+  changed[200] = create(ResourceSchema, { name: 'r200', version: 'h-new', resource: any(9) });
+  // Each stream's list is its own array holding the same Resource objects.
+  for (const [i, resources] of [[...base], [...changed], base.slice(0, 290), [...base]].entries()) {
+    const m = create(DeltaDiscoveryResponseSchema, { systemVersionInfo: `v${i}`, typeUrl: 'type.googleapis.com/x.Y', nonce: String(i) });
+    m.resources = resources;
+    assert.ok(equals(DeltaDiscoveryResponseSchema, fromBinary(DeltaDiscoveryResponseSchema, encodeDeltaDiscoveryResponse(m)), m), `list ${i}`);
+  }
+});
