@@ -150,8 +150,9 @@ async function runUp(dir: string | undefined, flags: UpFlags): Promise<void> {
   if (stopping) return stopped; // asked to stop while it was starting
   state.writeMeshState(mesh.state(process.pid, control!.url));
   const ingress = mesh.ingressAddress ? `; ingress gateway on http://${mesh.ingressAddress}` : ' (no ingress gateway in this profile)';
-  out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s${ingress}`);
+  // Before "mesh ready", which is what scripts and tests wait for: everything said with it is out by then.
   if (mesh.ingressPorts.length > 0) out(`ingress gateway ports published on 127.0.0.1: ${describePublishedPorts(mesh.ingressPorts)}`);
+  out(`mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s${ingress}`);
   if (dir === undefined && mesh.ingressAddress) out(`try: curl http://${mesh.ingressAddress}/api/catalog`);
   out('Ctrl-C or `strait down` stops it.');
   await stopped;
