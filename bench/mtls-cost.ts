@@ -105,15 +105,9 @@ async function measure(pair: Pair, mode: Mode, rate: number, durationS: number, 
   return run;
 }
 
-interface Summary {
-  mode: Mode;
-  config: string;
-  clientCores: number;
-  serverCores: number;
-  clientCpuMsPer1000: number;
-  serverCpuMsPer1000: number;
-  p50: number;
-  p99: number;
+/** One configuration's medians over its rounds (the figures of Run), and its cost over plaintext. */
+interface Summary extends Pick<Run, 'mode' | 'config' | 'clientCores' | 'serverCores' | 'clientCpuMsPer1000'
+  | 'serverCpuMsPer1000' | 'p50' | 'p99'> {
   /** Medians over rounds of (this config - its plaintext) in the same round. */
   addedClientCores?: number;
   addedServerCores?: number;
