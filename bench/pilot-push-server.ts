@@ -94,7 +94,7 @@ process.on('message', (m: { kind: string; what?: string }) => {
   } else if (m.kind === 'usage') {
     const cpu = process.cpuUsage();
     const mem = process.memoryUsage();
-    process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: mem.rss, heapBytes: mem.heapUsed, buffersBytes: mem.arrayBuffers,
+    process.send!({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: mem.rss, heapBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external, buffersBytes: mem.arrayBuffers,
       version: ds.pushContext.version, connected: ds.connectedProxies().length, unconverged: ds.unconverged(),
       generation: ds.generationStats(), pushedTypes: ds.lastPushTypes(), pushedRoles: ds.lastPushRoles() });
   } else if (m.kind === 'stop') {

@@ -108,8 +108,10 @@ const result = {
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
   cpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
   rssMb: (after.rssBytes as number) / 2 ** 20,
-  // What the RSS holds at the end: the JS heap, and buffers (responses queued on sockets among them).
-  heapMb: (after.heapBytes as number) / 2 ** 20, buffersMb: (after.buffersBytes as number) / 2 ** 20,
+  // What the RSS holds at the end: the JS heap (used, and what V8 keeps committed for it), memory
+  // outside the heap that JS objects own (`external`), and of that the buffers (responses queued on sockets among them).
+  heapMb: (after.heapBytes as number) / 2 ** 20, heapTotalMb: (after.heapTotalBytes as number) / 2 ** 20,
+  externalMb: (after.externalBytes as number) / 2 ** 20, buffersMb: (after.buffersBytes as number) / 2 ** 20,
   peakRssMb: Math.max(...rss) / 2 ** 20,
 };
 console.log(`change: ${change}${delta ? ' (delta xDS)' : ''}${flag('sidecar') ? ' (Sidecar-scoped)' : ''}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
