@@ -22,6 +22,8 @@ interface Result {
   ackP50Ms: number;
   ackP99Ms: number;
   serverCpuMsPerPush: number;
+  /** The load client's own CPU per push (it shares the machine's cores with the server). */
+  clientCpuMsPerPush: number;
   serverRssMb: number;
   connectMs: number;
 }
@@ -37,6 +39,7 @@ async function run(clients: number, clusterCount: number, pushes: number, channe
   const allAckedMs: number[] = [];
   const perStream: number[] = [];
   const before = await (child.send({ kind: 'usage' }), next(child, 'usage'));
+  const clientBefore = process.cpuUsage();
   for (let p = 0; p < pushes; p++) {
     const start = process.hrtime.bigint();
     child.send({ kind: 'push' });
@@ -56,6 +59,7 @@ async function run(clients: number, clusterCount: number, pushes: number, channe
     }
     allAckedMs.push(last);
   }
+  const clientCpu = process.cpuUsage(clientBefore);
   const after = await (child.send({ kind: 'usage' }), next(child, 'usage'));
   if (after.acked !== clients) throw new Error(`server saw ${String(after.acked)} of ${clients} streams ACK the last version`);
   close();
@@ -66,6 +70,7 @@ async function run(clients: number, clusterCount: number, pushes: number, channe
     clients, clusters: clusterCount, pushes, allAckedMs, connectMs,
     ackP50Ms: percentile(perStream, 50), ackP99Ms: percentile(perStream, 99),
     serverCpuMsPerPush: ((after.cpuMs as number) - (before.cpuMs as number)) / pushes,
+    clientCpuMsPerPush: (clientCpu.user + clientCpu.system) / 1000 / pushes,
     serverRssMb: (after.rssBytes as number) / 2 ** 20,
   };
 }
@@ -80,11 +85,11 @@ for (const n of clientCounts) {
   results.push(await run(n, clusterCount, pushes, channels));
 }
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log('| Clients | Clusters | Push to all ACKed, median ms | Per-stream ACK p50 ms | p99 ms | Server CPU ms per push | Server RSS MB |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| Clients | Clusters | Push to all ACKed, median ms | Per-stream ACK p50 ms | p99 ms | Server CPU ms per push | Load client CPU ms per push | Server RSS MB |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   console.log(`| ${r.clients} | ${r.clusters} | ${med(r.allAckedMs).toFixed(0)} | ${r.ackP50Ms.toFixed(0)} | ${r.ackP99Ms.toFixed(0)} | ` +
-    `${r.serverCpuMsPerPush.toFixed(0)} | ${r.serverRssMb.toFixed(0)} |`);
+    `${r.serverCpuMsPerPush.toFixed(0)} | ${r.clientCpuMsPerPush.toFixed(0)} | ${r.serverRssMb.toFixed(0)} |`);
 }
 const out = arg('out', join(here, '..', '..', 'bench', 'results', 'xds-fanout.json'));
 mkdirSync(dirname(out), { recursive: true });

@@ -2,7 +2,8 @@
 // (istio-ca-secret's files) or a plugged-in CA (the cacerts Secret), signing workload CSRs.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPair, importSigningKey, privateKeyPem, RSA_2048, serialNumber, splitPemCertificates, x509 } from './pki.js';
+import { splitPemCertificates } from './pem.js';
+import { generateKeyPair, importSigningKey, privateKeyPem, RSA_2048, serialNumber, x509 } from './pki.js';
 
 /** Istio's DEFAULT_WORKLOAD_CERT_TTL (24 h) and MAX_WORKLOAD_CERT_TTL (90 days), in seconds. */
 export const DEFAULT_WORKLOAD_CERT_TTL_S = 24 * 3600;

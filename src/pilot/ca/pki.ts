@@ -1,5 +1,5 @@
 // X.509 building blocks of the mesh CA over node's WebCrypto (@peculiar/x509 signs, node:crypto
-// parses any PEM key): key pairs, serial numbers, PEM bundles and the signing algorithm of a key.
+// parses any PEM key): key pairs, serial numbers and the signing algorithm of a key.
 import 'reflect-metadata';
 import { createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -52,9 +52,4 @@ export function serialNumber(): string {
   const b = randomBytes(16);
   b[0] = (b[0]! & 0x7f) | 0x01;
   return b.toString('hex');
-}
-
-/** Splits a PEM bundle into its certificates (PEM each, in order). */
-export function splitPemCertificates(bundle: string): string[] {
-  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((c) => `${c}\n`) ?? [];
 }
