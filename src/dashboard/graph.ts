@@ -15,8 +15,8 @@ export interface GraphEdge {
   tcpBps: number;
   /** p99 latency in ms (NaN without requests). */
   p99: number;
-  /** Whether the requests went over Istio's mutual TLS (connection_security_policy="mutual_tls"). */
-  mtls: boolean;
+  /** Whether the requests went over Istio's mutual TLS (connection_security_policy="mutual_tls"); null while no server side has reported them. */
+  mtls: boolean | null;
   health: Health;
 }
 export interface Graph { fromMs: number; toMs: number; nodes: GraphNode[]; edges: GraphEdge[] }
@@ -70,8 +70,8 @@ function legEdges(db: Tsdb, leg: (l: Labels) => string, fromMs: number, toMs: nu
     const errorRate = rps > 0 ? (errors.get(id) ?? 0) / rps : 0;
     const clientErrorRate = rps > 0 ? (clientErrors.get(id) ?? 0) / rps : 0;
     const [sv, tsv] = [served.get(id) ?? 0, tcpServed.get(id) ?? 0];
-    const mtlsShare = sv > 0 ? (mtls.get(id) ?? 0) / sv : tsv > 0 ? (tcpMtls.get(id) ?? 0) / tsv : 0;
-    return { id, source, target, rps, tcpBps, errorRate, clientErrorRate, p99: p99.get(id)?.[0] ?? NaN, mtls: mtlsShare >= 0.5,
+    const mtlsShare = sv > 0 ? (mtls.get(id) ?? 0) / sv : tsv > 0 ? (tcpMtls.get(id) ?? 0) / tsv : null;
+    return { id, source, target, rps, tcpBps, errorRate, clientErrorRate, p99: p99.get(id)?.[0] ?? NaN, mtls: mtlsShare === null ? null : mtlsShare >= 0.5,
       health: healthOf(rps, errorRate, clientErrorRate) };
   });
 }

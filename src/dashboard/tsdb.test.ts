@@ -88,13 +88,24 @@ test('the graph: gateway -> webapp -> catalog with rates, error rate, p99 and he
   assert.ok(Math.abs(toCatalog.p99 - 90) < 1e-9, String(toCatalog.p99)); // rank 198 in (50,100]: 50 + 50 * 8/10
   assert.equal(edge('service:istioinaction/catalog>workload:istioinaction/catalog')!.rps, 20);
   const fromGateway = edge('workload:istio-system/istio-ingressgateway>service:istioinaction/webapp')!;
-  assert.deepEqual([fromGateway.rps, fromGateway.errorRate, fromGateway.health, fromGateway.mtls], [20, 0, 'healthy', false]);
+  assert.deepEqual([fromGateway.rps, fromGateway.errorRate, fromGateway.health, fromGateway.mtls], [20, 0, 'healthy', null],
+    'no server-side report: the connection\'s security is unknown, not plaintext');
   assert.ok(Number.isNaN(fromGateway.p99), 'no buckets: no p99');
   // As Kiali: a service by its inbound requests, a workload by its inbound and outbound ones (the gateway by what it
   // sends, webapp failing too as a quarter of its calls to catalog fail).
   assert.deepEqual(g.nodes.map((n) => `${n.kind}:${n.name}:${n.health}`).sort(),
     ['service:catalog:failure', 'service:webapp:healthy', 'workload:catalog:failure', 'workload:istio-ingressgateway:healthy', 'workload:webapp:failure']);
   assert.deepEqual([healthOf(0, 0, 0), healthOf(1, 0.001, 0), healthOf(1, 0, 0.1), healthOf(1, 0, 0.21)], ['idle', 'degraded', 'degraded', 'failure']);
+});
+
+test('an edge\'s security: mutual TLS, plaintext, or unknown until the server side reports', () => {
+  const db = new Tsdb({ capacity: 100, maxSeries: 100 });
+  for (const [t, k] of [[0, 0], [10_000, 1]] as const) {
+    db.add('istio_requests_total', hop('sleep', 'webapp', '200'), t, 100 * k);
+    db.add('istio_requests_total', { ...hop('sleep', 'webapp', '200'), reporter: 'destination', connection_security_policy: 'none' }, t, 100 * k);
+  }
+  const edge = deriveGraph(db, 0, 10_000).edges.find((e) => e.id === 'workload:istioinaction/sleep>service:istioinaction/webapp')!;
+  assert.equal(edge.mtls, false, 'the server saw plaintext');
 });
 
 test('the golden signals of a service: request rate, success rate and latency per step', () => {

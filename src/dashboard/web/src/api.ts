@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type Health = 'healthy' | 'degraded' | 'failure' | 'idle';
 export interface GraphNode { id: string; kind: 'workload' | 'service'; name: string; namespace: string; health: Health }
-export interface GraphEdge { id: string; source: string; target: string; rps: number; tcpBps: number; errorRate: number; clientErrorRate: number; p99: number | null; mtls: boolean; health: Health }
+export interface GraphEdge { id: string; source: string; target: string; rps: number; tcpBps: number; errorRate: number; clientErrorRate: number; p99: number | null; mtls: boolean | null; health: Health }
 export interface Graph { fromMs: number; toMs: number; nodes: GraphNode[]; edges: GraphEdge[] }
 export interface Signals {
   times: number[]; rps: number[]; successRate: Array<number | null>; p50: Array<number | null>; p90: Array<number | null>;

@@ -100,7 +100,7 @@ function EdgeTable({ g, edges, testid }: { g: Graph; edges: GraphEdge[]; testid?
         {edges.map((e) => (
           <tr data-edge={`${label(e.source, g)} -> ${label(e.target, g)}`} data-health={e.health} data-rps={e.rps}>
             <td><small>{kindOf(e.source)}</small> {label(e.source, g)}</td><td><small>{kindOf(e.target)}</small> {label(e.target, g)}</td><td>{fmt(e.rps)}</td><td>{pct(e.errorRate)}</td>
-            <td>{fmt(e.p99, 1)}</td><td>{fmt(e.tcpBps / 1024, 1)}</td><td>{e.mtls ? 'yes' : 'no'}</td>
+            <td>{fmt(e.p99, 1)}</td><td>{fmt(e.tcpBps / 1024, 1)}</td><td title={e.mtls === null ? 'no server-side report yet' : undefined}>{e.mtls === null ? '–' : e.mtls ? 'yes' : 'no'}</td>
             <td><span class="dot" style={{ background: HEALTH_COLOUR[e.health] }} />{e.health}</td>
           </tr>
         ))}
