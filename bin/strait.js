@@ -4,6 +4,11 @@
 // Plain JS so it works before the build, where it says how to build.
 import { existsSync } from 'node:fs';
 
+// Strait loads generated types and extensions on first use with a synchronous require of ES modules.
+if (!process.features.require_module) {
+  process.stderr.write(`strait: Node ${process.version} cannot require ES modules: Strait needs Node >= 20.19\n`);
+  process.exit(1);
+}
 const main = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write('strait: dist/ is missing: run `npm run build` first\n');

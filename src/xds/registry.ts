@@ -10,10 +10,9 @@ import { TYPE_INDEX } from './gen/type-index.js';
 
 // Importing every generated file costs about a second of CPU and 20 MB at start-up
 // (docs/performance.md), and a proxy uses a few dozen of them: modules are loaded on demand,
-// synchronously (require of an ES module without top-level await, Node >= 20.19). An older
-// Node loads them all here instead.
-const requireModule = process.features.require_module ? createRequire(import.meta.url) : undefined;
-const eagerFiles = requireModule ? undefined : (await import('./gen/all-files.js')).ALL_FILES;
+// synchronously (require of an ES module, Node >= 20.19: bin/strait.js checks). No module that a
+// lazily required one imports may use top-level await.
+const requireModule = createRequire(import.meta.url);
 
 /** Module (relative to this directory's gen/) by the message or enum name it defines. */
 const moduleOfType = new Map<string, string>();
@@ -22,9 +21,9 @@ for (const [module, types] of TYPE_INDEX) for (const t of types) moduleOfType.se
 const loaded = createMutableRegistry(
   file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct,
   file_google_protobuf_timestamp, file_google_protobuf_wrappers, file_google_protobuf_empty,
-  file_google_protobuf_descriptor, ...(eagerFiles ?? []));
+  file_google_protobuf_descriptor);
 const loadedModules = new Set<string>();
-let allLoaded = eagerFiles !== undefined;
+let allLoaded = false;
 
 function addFile(file: DescFile): void {
   for (const type of nestedTypes(file)) loaded.add(type);
@@ -33,7 +32,7 @@ function addFile(file: DescFile): void {
 /** Loads the generated module that defines `typeName`, if any and not loaded yet. */
 function loadTypeModule(typeName: string): void {
   const module = moduleOfType.get(typeName);
-  if (!requireModule || module === undefined || loadedModules.has(module)) return;
+  if (module === undefined || loadedModules.has(module)) return;
   loadedModules.add(module);
   const exports = requireModule(`./gen/${module.slice(2)}`) as Record<string, unknown>;
   for (const value of Object.values(exports)) {
@@ -43,7 +42,7 @@ function loadTypeModule(typeName: string): void {
 
 /** Loads every generated file: for the lookups that are not by a message or enum name. */
 function loadAll(): void {
-  if (allLoaded || !requireModule) return;
+  if (allLoaded) return;
   allLoaded = true;
   const { ALL_FILES } = requireModule('./gen/all-files.js') as { ALL_FILES: DescFile[] };
   for (const file of ALL_FILES) addFile(file);

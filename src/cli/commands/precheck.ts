@@ -13,8 +13,8 @@ const canListen = (host: string, port: number): Promise<string | undefined> => n
 
 async function precheck(): Promise<string[]> {
   const issues: string[] = [];
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20) issues.push(`Node.js ${process.versions.node} is too old: Strait needs 20 or newer`);
+  // bin/strait.js refuses an older Node before any command runs; precheck says so too when run from the built CLI.
+  if (!process.features.require_module) issues.push(`Node.js ${process.versions.node} is too old: Strait needs 20.19 or newer`);
   const pod = await canListen('127.77.0.1', 0);
   if (pod) issues.push(`cannot bind the pod address 127.77.0.1 (${pod}): the loopback interface must accept all of 127.0.0.0/8`);
   for (const port of [8080, 15010, 15014]) {

@@ -5,7 +5,6 @@ import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type
 import type { StreamInfo } from '../http/stream-info.js';
 
 /** The filter's config type (Istio's authn FilterConfig; sent as a TypedStruct). */
-export const ISTIO_AUTHN_TYPE = 'istio.envoy.config.filter.http.authn.v2alpha1.FilterConfig';
 /** Its metadata namespace. */
 export const ISTIO_AUTHN_NAMESPACE = 'istio_authn';
 const JWT_AUTHN_NAMESPACE = 'envoy.filters.http.jwt_authn';

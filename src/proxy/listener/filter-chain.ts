@@ -7,10 +7,9 @@ import type { FilterChain } from '../../xds/gen/envoy/config/listener/v3/listene
 import type { HttpConnectionManager } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { TcpProxy } from '../../xds/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import type { RBAC as NetworkRbac } from '../../xds/gen/envoy/extensions/filters/network/rbac/v3/rbac_pb.js';
-import { NetworkRbacConfig } from '../filters/network/rbac/network-rbac.js';
+import type { NetworkRbacConfig } from '../filters/network/rbac/network-rbac.js';
 import { unpackTypedConfig } from '../filters/typed-config.js';
 import type { TcpConnectionObserver } from '../filters/network/tcp_proxy/observer.js';
-import { IstioTcpStats } from '../istio/istio-tcp-stats.js';
 import { STATS_PLUGIN_TYPE } from '../istio/stats-config.js';
 import {
   ExchangeConfigError, METADATA_EXCHANGE_TYPE, MetadataExchangeConfig, parseMetadataExchange,
@@ -24,7 +23,11 @@ import { TlsConfigError } from '../tls/errors.js';
 import type { ServerTlsContext } from '../tls/server-context.js';
 import { serverTransport } from '../tls/transport-socket.js';
 import { durationMs } from '../util/duration.js';
+import { onFirstUse } from '../util/on-first-use.js';
 import { listenerFail } from './errors.js';
+
+const networkRbac = onFirstUse<typeof import('../filters/network/rbac/network-rbac.js')>(new URL('../filters/network/rbac/network-rbac.js', import.meta.url));
+const istioTcpStats = onFirstUse<typeof import('../istio/istio-tcp-stats.js')>(new URL('../istio/istio-tcp-stats.js', import.meta.url));
 
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -83,9 +86,9 @@ export class FilterChainImpl {
       const msg = tc.message;
       const typeName = tc.typeName;
       if (typeName === STATS_PLUGIN_TYPE) {
-        observers.push(new IstioTcpStats(tc.json ?? {}, { ...ctx, fieldPath: `${at}.typed_config` }));
+        observers.push(new (istioTcpStats().IstioTcpStats)(tc.json ?? {}, { ...ctx, fieldPath: `${at}.typed_config` }));
       } else if (typeName === NETWORK_RBAC_TYPE) {
-        rbac.push(new NetworkRbacConfig(msg as NetworkRbac, ctx.stats, `${at}.typed_config`));
+        rbac.push(new (networkRbac().NetworkRbacConfig)(msg as NetworkRbac, ctx.stats, `${at}.typed_config`));
       } else if (typeName === METADATA_EXCHANGE_TYPE) {
         // Before an HCM it stays inert: Istio's HTTP chains never negotiate its ALPN (h2, http/1.1 only).
         peerExchange = metadataExchange(tc.json, f.configType.value, `${at}.typed_config`);

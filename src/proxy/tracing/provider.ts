@@ -9,8 +9,10 @@ import {
 import type { ClusterManager } from '../upstream/types.js';
 import type { DriverContext } from './driver-context.js';
 import type { TracingDriver } from './span.js';
-import { ZipkinDriver } from './zipkin/zipkin-driver.js';
-import { OpenTelemetryDriver } from './opentelemetry/otel-driver.js';
+import { onFirstUse } from '../util/on-first-use.js';
+
+const zipkin = onFirstUse<typeof import('./zipkin/zipkin-driver.js')>(new URL('./zipkin/zipkin-driver.js', import.meta.url));
+const openTelemetry = onFirstUse<typeof import('./opentelemetry/otel-driver.js')>(new URL('./opentelemetry/otel-driver.js', import.meta.url));
 
 /** A provider's typed_config, when it has one. */
 export function providerAny(p: Tracing_Http): Any | undefined {
@@ -50,7 +52,7 @@ export function driverFor(p: Tracing_Http, ctx: DriverContext): TracingDriver {
   if (d === undefined) {
     const unpacked = unpackProvider(p);
     if (unpacked === undefined) throw new Error(`tracer provider '${p.name}' was not checked at load`);
-    d = unpacked.type === 'zipkin' ? new ZipkinDriver(unpacked.config, ctx) : new OpenTelemetryDriver(unpacked.config, ctx);
+    d = unpacked.type === 'zipkin' ? new (zipkin().ZipkinDriver)(unpacked.config, ctx) : new (openTelemetry().OpenTelemetryDriver)(unpacked.config, ctx);
     byConfig.set(key, d);
   }
   return d;

@@ -2,13 +2,15 @@
 // a CorsPolicy per route.
 import type { CorsPolicy } from '../../../../xds/gen/envoy/extensions/filters/http/cors/v3/cors_pb.js';
 import type { HttpFilterDescriptor } from '../descriptor.js';
-import { compileCorsPolicy } from './cors-policy.js';
-import { CorsFilterFactory } from './cors-filter.js';
+import { onFirstUse } from '../../../util/on-first-use.js';
+
+const policy = onFirstUse<typeof import('./cors-policy.js')>(new URL('./cors-policy.js', import.meta.url));
+const filter = onFirstUse<typeof import('./cors-filter.js')>(new URL('./cors-filter.js', import.meta.url));
 
 export const CORS_DESCRIPTOR: HttpFilterDescriptor = {
   name: 'envoy.filters.http.cors',
   typeName: 'envoy.extensions.filters.http.cors.v3.Cors',
   routeTypeName: 'envoy.extensions.filters.http.cors.v3.CorsPolicy',
-  make: (_c, ctx) => new CorsFilterFactory(ctx),
-  compilePerRoute: (m, p) => compileCorsPolicy(m as CorsPolicy, p),
+  make: (_c, ctx) => new (filter().CorsFilterFactory)(ctx),
+  compilePerRoute: (m, p) => policy().compileCorsPolicy(m as CorsPolicy, p),
 };

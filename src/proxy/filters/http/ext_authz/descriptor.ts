@@ -3,16 +3,18 @@
 import type { ExtAuthz, ExtAuthzPerRoute } from '../../../../xds/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js';
 import { fail } from '../../../router/errors.js';
 import type { HttpFilterDescriptor } from '../descriptor.js';
-import { compileExtAuthzPerRoute } from './config.js';
-import { EXT_AUTHZ_TYPE, ExtAuthzFilterFactory } from './ext-authz-filter.js';
+import { onFirstUse } from '../../../util/on-first-use.js';
+
+const config = onFirstUse<typeof import('./config.js')>(new URL('./config.js', import.meta.url));
+const filter = onFirstUse<typeof import('./ext-authz-filter.js')>(new URL('./ext-authz-filter.js', import.meta.url));
 
 export const EXT_AUTHZ_DESCRIPTOR: HttpFilterDescriptor = {
   name: 'envoy.filters.http.ext_authz',
-  typeName: EXT_AUTHZ_TYPE,
+  typeName: 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
   routeTypeName: 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute',
   make: (c, ctx) => {
     if (c === undefined) return fail(ctx.fieldPath, 'one of grpc_service or http_service is required');
-    return new ExtAuthzFilterFactory(c as ExtAuthz, ctx);
+    return new (filter().ExtAuthzFilterFactory)(c as ExtAuthz, ctx);
   },
-  compilePerRoute: (m, p) => compileExtAuthzPerRoute(m as ExtAuthzPerRoute, p),
+  compilePerRoute: (m, p) => config().compileExtAuthzPerRoute(m as ExtAuthzPerRoute, p),
 };

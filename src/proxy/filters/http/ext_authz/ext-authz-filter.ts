@@ -17,7 +17,6 @@ import { check, type CheckResult } from './http-client.js';
 
 /** The filter's canonical name (also its dynamic metadata namespace). */
 export const EXT_AUTHZ_FILTER_NAME = 'envoy.filters.http.ext_authz';
-export const EXT_AUTHZ_TYPE = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
 const PER_ROUTE_TYPE = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
 /** Added to an allowed-on-failure request with failure_mode_allow_header_add. */
 const FAILURE_MODE_ALLOWED_HEADER = 'x-envoy-auth-failure-mode-allowed';
