@@ -3,6 +3,7 @@
 import type { HttpFilterContext } from '../filters/http/registry.js';
 import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../filters/http/types.js';
 import type { StreamInfo } from '../http/stream-info.js';
+import { PassThroughFilter } from '../filters/http/pass-through.js';
 
 /** The filter's config type (Istio's authn FilterConfig; sent as a TypedStruct). */
 /** Its metadata namespace. */
@@ -44,18 +45,16 @@ export function requestAuthAttributes(info: StreamInfo): Record<string, unknown>
   return out;
 }
 
-class IstioAuthnFilter implements StreamDecoderFilter {
-  constructor(private readonly cb: DecoderFilterCallbacks) {}
+class IstioAuthnFilter extends PassThroughFilter {
+  constructor(private readonly cb: DecoderFilterCallbacks) {
+    super();
+  }
 
-  decodeHeaders(): FilterStatus {
+  override decodeHeaders(): FilterStatus {
     const attrs = requestAuthAttributes(this.cb.streamInfo);
     if (attrs !== null) this.cb.streamInfo.setDynamicMetadata(ISTIO_AUTHN_NAMESPACE, attrs);
     return FilterStatus.Continue;
   }
-
-  decodeData(): FilterStatus { return FilterStatus.Continue; }
-  decodeTrailers(): FilterStatus { return FilterStatus.Continue; }
-  onDestroy(): void { /* nothing held */ }
 }
 
 /** Makes the filter per stream; it never rejects a request. */

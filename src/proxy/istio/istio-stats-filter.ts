@@ -5,9 +5,7 @@ import { TrafficDirection } from '../../xds/gen/envoy/config/core/v3/base_pb.js'
 import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { formatResponseFlags, type StreamInfo } from '../http/stream-info.js';
 import type { HttpFilterContext } from '../filters/http/registry.js';
-import {
-  FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter,
-} from '../filters/http/types.js';
+import type { DecoderFilterCallbacks, HttpFilterFactory, StreamDecoderFilter } from '../filters/http/types.js';
 import type { ClusterManager } from '../upstream/types.js';
 import type { AttributeContext } from './expressions.js';
 import { IstioMetrics, type IstioMetric } from './istio-metrics.js';
@@ -17,6 +15,7 @@ import { parseStatsConfig } from './stats-config.js';
 import {
   clusterIstioMetadata, reporterOf, standardLabels, type DestinationService, type Reporter,
 } from './standard-labels.js';
+import { PassThroughFilter } from '../filters/http/pass-through.js';
 
 /** Envoy's HeaderMap byteSize: names plus values, pseudo-headers included. */
 function headersSize(h: HeaderMap | undefined, pseudo: number): number {
@@ -39,22 +38,12 @@ function destinationService(cm: ClusterManager, info: StreamInfo, hostFallback: 
   return host === '' ? undefined : { host, name: host, namespace: dest?.namespace ?? 'unknown' };
 }
 
-class IstioStatsFilter implements StreamDecoderFilter {
-  constructor(private readonly f: IstioStatsFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
-
-  decodeHeaders(): FilterStatus {
-    return FilterStatus.Continue;
+class IstioStatsFilter extends PassThroughFilter {
+  constructor(private readonly f: IstioStatsFilterFactory, private readonly cb: DecoderFilterCallbacks) {
+    super();
   }
 
-  decodeData(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  decodeTrailers(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  onDestroy(): void {
+  override onDestroy(): void {
     this.f.record(this.cb.streamInfo, this.cb.clusterManager);
   }
 }

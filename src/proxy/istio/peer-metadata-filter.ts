@@ -11,6 +11,7 @@ import { decodePeerMetadata, encodePeerMetadata, exchangedMetadata } from './pee
 import { parsePeerMetadataConfig, type PeerMetadataConfig } from './peer-metadata-config.js';
 import { DOWNSTREAM_PEER, UPSTREAM_PEER, peerFromMetadata, type PeerInfo } from './peer-info.js';
 import { clusterIstioMetadata } from './standard-labels.js';
+import { PassThroughFilter } from '../filters/http/pass-through.js';
 
 export const PEER_ID_HEADER = 'x-envoy-peer-metadata-id';
 export const PEER_METADATA_HEADER = 'x-envoy-peer-metadata';
@@ -21,13 +22,15 @@ const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
 /** How many decoded peers a filter config keeps (Istio caches peers by id). */
 const PEER_CACHE_SIZE = 500;
 
-class PeerMetadataFilter implements StreamDecoderFilter, StreamEncoderFilter {
+class PeerMetadataFilter extends PassThroughFilter {
   /** The request carried peer headers (so the response carries ours). */
   private downstreamHadPeer = false;
 
-  constructor(private readonly f: PeerMetadataFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+  constructor(private readonly f: PeerMetadataFilterFactory, private readonly cb: DecoderFilterCallbacks) {
+    super();
+  }
 
-  decodeHeaders(head: RequestHead): FilterStatus {
+  override decodeHeaders(head: RequestHead): FilterStatus {
     const cfg = this.f.config;
     if (cfg.downstreamDiscovery) this.downstreamHadPeer = this.f.discover(head.headers, this.cb.streamInfo, DOWNSTREAM_PEER);
     if (cfg.upstreamPropagation && this.upstreamIsMesh()) this.f.addOwn(head.headers);
@@ -41,30 +44,14 @@ class PeerMetadataFilter implements StreamDecoderFilter, StreamEncoderFilter {
     return clusterIstioMetadata(this.cb.clusterManager, name)?.external !== true;
   }
 
-  decodeData(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  decodeTrailers(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  encodeHeaders(head: ResponseHead): FilterStatus {
+  override encodeHeaders(head: ResponseHead): FilterStatus {
     const cfg = this.f.config;
     if (cfg.upstreamDiscovery) this.f.discover(head.headers, this.cb.streamInfo, UPSTREAM_PEER);
     if (cfg.downstreamPropagation && this.downstreamHadPeer) this.f.addOwn(head.headers);
     return FilterStatus.Continue;
   }
 
-  encodeData(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  encodeTrailers(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  onDestroy(): void {
+  override onDestroy(): void {
     // Nothing held.
   }
 }

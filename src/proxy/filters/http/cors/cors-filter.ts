@@ -2,13 +2,12 @@
 // Access-Control-Request-Method) with a local 200, and adds the allow headers to simple requests' responses.
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import type { HttpFilterContext } from '../registry.js';
-import {
-  FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter, type StreamEncoderFilter,
-} from '../types.js';
+import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory } from '../types.js';
 import { perRouteNames } from '../per-route.js';
 import { createCorsStats, type CorsStats } from './cors-stats.js';
 import { RoutePolicies } from './route-policies.js';
 import type { MergedCorsPolicy } from './merged-policy.js';
+import { PassThroughFilter } from '../pass-through.js';
 
 /** The filter's canonical extension name. */
 export const CORS_FILTER_NAME = 'envoy.filters.http.cors';
@@ -38,16 +37,18 @@ export class CorsFilterFactory implements HttpFilterFactory {
 }
 
 /** The CORS filter of one stream (a decoder and an encoder filter). */
-export class CorsFilter implements StreamDecoderFilter, StreamEncoderFilter {
+export class CorsFilter extends PassThroughFilter {
   private policy: MergedCorsPolicy | null = null;
   /** The request's Origin when the policy allows it ('' otherwise). */
   private latchedOrigin = '';
   /** The filter is enabled (not shadow-only) and the request has an Origin. */
   private isCorsRequest = false;
 
-  constructor(private readonly factory: CorsFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+  constructor(private readonly factory: CorsFilterFactory, private readonly cb: DecoderFilterCallbacks) {
+    super();
+  }
 
-  decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
+  override decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
     const match = this.cb.route();
     // Bypassed for direct responses and redirects, as in Envoy (no route entry).
     if (match === null || match.route.action.kind !== 'route') return FilterStatus.Continue;
@@ -97,16 +98,8 @@ export class CorsFilter implements StreamDecoderFilter, StreamEncoderFilter {
     this.cb.encodeHeaders({ status: 200, headers: out }, true);
   }
 
-  decodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  decodeTrailers(_trailers: HeaderMap): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
   /** Simple requests: the allow headers on the response when the Origin matched. */
-  encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
+  override encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
     if (!this.isCorsRequest || this.latchedOrigin === '') return FilterStatus.Continue;
     const h = head.headers;
     h.set('access-control-allow-origin', this.latchedOrigin);
@@ -115,14 +108,4 @@ export class CorsFilter implements StreamDecoderFilter, StreamEncoderFilter {
     if (policy.exposeHeaders !== '') h.set('access-control-expose-headers', policy.exposeHeaders);
     return FilterStatus.Continue;
   }
-
-  encodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  encodeTrailers(_trailers: HeaderMap): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  onDestroy(): void { /* nothing held */ }
 }

@@ -9,11 +9,10 @@ import type { Cancellable } from '../../../upstream/types.js';
 import { statPrefixJoin } from '../../rbac/stats.js';
 import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import type { HttpFilterContext } from '../registry.js';
-import {
-  FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter, type StreamEncoderFilter,
-} from '../types.js';
+import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory } from '../types.js';
 import { compileExtAuthz, type BodySettings, type ExtAuthzRouteSettings, type ExtAuthzSettings } from './config.js';
 import { check, type CheckResult } from './http-client.js';
+import { PassThroughFilter } from '../pass-through.js';
 
 /** The filter's canonical name (also its dynamic metadata namespace). */
 export const EXT_AUTHZ_FILTER_NAME = 'envoy.filters.http.ext_authz';
@@ -81,7 +80,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
 const enum State { Idle, Buffering, Calling, Done }
 
 /** The ext_authz filter of one stream. */
-export class ExtAuthzFilter implements StreamDecoderFilter, StreamEncoderFilter {
+export class ExtAuthzFilter extends PassThroughFilter {
   private state = State.Idle;
   private head: RequestHead | null = null;
   private body: BodySettings | null = null;
@@ -91,9 +90,11 @@ export class ExtAuthzFilter implements StreamDecoderFilter, StreamEncoderFilter 
   private initiating = false;
   private responseHeaders: readonly (readonly [string, string])[] = [];
 
-  constructor(private readonly factory: ExtAuthzFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+  constructor(private readonly factory: ExtAuthzFilterFactory, private readonly cb: DecoderFilterCallbacks) {
+    super();
+  }
 
-  decodeHeaders(head: RequestHead, endStream: boolean): FilterStatus {
+  override decodeHeaders(head: RequestHead, endStream: boolean): FilterStatus {
     if (this.state !== State.Idle) return this.state === State.Done ? FilterStatus.Continue : FilterStatus.StopIteration;
     const f = this.factory;
     const route = f.routeSettings(this.cb);
@@ -118,7 +119,7 @@ export class ExtAuthzFilter implements StreamDecoderFilter, StreamEncoderFilter 
     return FilterStatus.StopIteration;
   }
 
-  decodeData(chunk: Buffer, endStream: boolean): FilterStatus {
+  override decodeData(chunk: Buffer, endStream: boolean): FilterStatus {
     if (this.state !== State.Buffering) return this.state === State.Done ? FilterStatus.Continue : FilterStatus.StopIteration;
     const b = this.body!;
     this.chunks.push(chunk);
@@ -132,25 +133,17 @@ export class ExtAuthzFilter implements StreamDecoderFilter, StreamEncoderFilter 
     return FilterStatus.StopIteration;
   }
 
-  decodeTrailers(): FilterStatus {
+  override decodeTrailers(): FilterStatus {
     if (this.state === State.Buffering) this.initiate();
     return this.state === State.Done ? FilterStatus.Continue : FilterStatus.StopIteration;
   }
 
-  encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
+  override encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
     for (const [k, v] of this.responseHeaders) head.headers.add(k, v);
     return FilterStatus.Continue;
   }
 
-  encodeData(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  encodeTrailers(): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  onDestroy(): void {
+  override onDestroy(): void {
     this.pending?.cancel();
     this.pending = null;
   }

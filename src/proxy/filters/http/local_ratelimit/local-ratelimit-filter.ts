@@ -4,11 +4,11 @@ import type { LocalRateLimit } from '../../../../xds/gen/envoy/extensions/filter
 import { HeaderMap, type RequestHead, type ResponseHead } from '../../../http/headers.js';
 import type { StatsStore } from '../../../stats/store.js';
 import type { HttpFilterContext } from '../registry.js';
-import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter,
-  type StreamEncoderFilter } from '../types.js';
+import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory } from '../types.js';
 import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import { sendLocalReplyWithGrpcStatus } from '../fault/grpc-reply.js';
 import { compileLocalRateLimit, type LocalRateLimitSettings } from './local-ratelimit-config.js';
+import { PassThroughFilter } from '../pass-through.js';
 
 /** The filter's canonical extension name. */
 export const LOCAL_RATELIMIT_FILTER_NAME = 'envoy.filters.http.local_ratelimit';
@@ -61,13 +61,15 @@ export class LocalRateLimitFilterFactory implements HttpFilterFactory {
 }
 
 /** The local rate limit filter of one stream (decoder for the decision, encoder for x-ratelimit-*). */
-export class LocalRateLimitFilter implements StreamDecoderFilter, StreamEncoderFilter {
+export class LocalRateLimitFilter extends PassThroughFilter {
   /** The config whose bucket this request drew from, for the x-ratelimit-* response headers. */
   private used: LocalRateLimitSettings | null = null;
 
-  constructor(private readonly factory: LocalRateLimitFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+  constructor(private readonly factory: LocalRateLimitFilterFactory, private readonly cb: DecoderFilterCallbacks) {
+    super();
+  }
 
-  decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
+  override decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
     const s = this.factory.settingsFor(this.cb);
     if (s === null || s.enabled === null || !s.enabled.sample(this.factory.random)) return FilterStatus.Continue;
     const stats = s.stats;
@@ -100,15 +102,7 @@ export class LocalRateLimitFilter implements StreamDecoderFilter, StreamEncoderF
     return FilterStatus.StopIteration;
   }
 
-  decodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  decodeTrailers(_trailers: HeaderMap): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
+  override encodeHeaders(head: ResponseHead, _endStream: boolean): FilterStatus {
     const s = this.used;
     if (s !== null && s.xRateLimitHeaders) {
       const bucket = s.bucket!;
@@ -117,14 +111,4 @@ export class LocalRateLimitFilter implements StreamDecoderFilter, StreamEncoderF
     }
     return FilterStatus.Continue;
   }
-
-  encodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  encodeTrailers(_trailers: HeaderMap): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  onDestroy(): void { /* nothing per stream to release: buckets refill from the clock */ }
 }

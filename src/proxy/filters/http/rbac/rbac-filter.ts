@@ -1,14 +1,15 @@
 // Envoy's HTTP RBAC filter (envoy.filters.http.rbac): the shadow engine is evaluated for stats and
 // metadata only; the enforced engine answers a refused request with 403 `RBAC: access denied`.
 import type { RBAC } from '../../../../xds/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
-import type { HeaderMap, RequestHead } from '../../../http/headers.js';
+import type { RequestHead } from '../../../http/headers.js';
 import { RBAC_METADATA, responseDetail } from '../../rbac/engine.js';
 import { rbacInput } from '../../rbac/input.js';
 import { createRbacStats, type RbacStats } from '../../rbac/stats.js';
 import { compiledAs, mostSpecificPerFilterConfig, perRouteNames } from '../per-route.js';
 import type { HttpFilterContext } from '../registry.js';
-import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory, type StreamDecoderFilter } from '../types.js';
+import { FilterStatus, type DecoderFilterCallbacks, type HttpFilterFactory } from '../types.js';
 import { compileHttpRbac, type HttpRbacSettings } from './rbac-config.js';
+import { PassThroughFilter } from '../pass-through.js';
 
 /** The filter's canonical extension name (also its dynamic metadata namespace). */
 export const RBAC_FILTER_NAME = 'envoy.filters.http.rbac';
@@ -41,10 +42,12 @@ export class RbacFilterFactory implements HttpFilterFactory {
 }
 
 /** The RBAC filter of one stream (decoder only: the decision is made on the request headers). */
-export class RbacFilter implements StreamDecoderFilter {
-  constructor(private readonly factory: RbacFilterFactory, private readonly cb: DecoderFilterCallbacks) {}
+export class RbacFilter extends PassThroughFilter {
+  constructor(private readonly factory: RbacFilterFactory, private readonly cb: DecoderFilterCallbacks) {
+    super();
+  }
 
-  decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
+  override decodeHeaders(head: RequestHead, _endStream: boolean): FilterStatus {
     const s = this.factory.settingsFor(this.cb);
     if (s === null || (s.enforced === null && s.shadow === null)) return FilterStatus.Continue;
     const stats = this.factory.stats;
@@ -74,14 +77,4 @@ export class RbacFilter implements StreamDecoderFilter {
     this.cb.sendLocalReply({ status: 403, body: 'RBAC: access denied', details: responseDetail(d.policyId === '' ? 'none' : d.policyId) });
     return FilterStatus.StopIteration;
   }
-
-  decodeData(_chunk: Buffer, _endStream: boolean): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  decodeTrailers(_trailers: HeaderMap): FilterStatus {
-    return FilterStatus.Continue;
-  }
-
-  onDestroy(): void { /* nothing per stream */ }
 }
