@@ -22,6 +22,7 @@ import { pathEnd } from './rewrite.js';
 import type {
   CompiledRoute, CompiledRouteConfig, CompiledVirtualHost, PerFilterConfigs, RouteActionSpec, RouteMatchResult, WeightedClusterEntry,
 } from './types.js';
+import { compileRouteTracing, type RouteTracingOverride } from '../tracing/route-tracing.js';
 
 /** Options for compileRouteConfig. */
 export interface CompileOptions {
@@ -93,6 +94,7 @@ class RouteImpl implements CompiledRoute {
   readonly perFilterConfig: PerFilterConfigs;
   readonly corsPolicy: CompiledCorsPolicy | null;
   readonly metadata: Metadata | undefined;
+  readonly tracing: RouteTracingOverride | null;
   /** The result for routes whose outcome does not depend on the request. */
   private fixed: RouteMatchResult | null = null;
   /** Per weighted cluster: its precomputed result (null when it names its cluster by header). */
@@ -111,6 +113,7 @@ class RouteImpl implements CompiledRoute {
     const cors = action.kind === 'route' ? action.proto.cors : undefined;
     this.corsPolicy = cors === undefined ? null : compileCorsPolicy(cors, `${path}.route.cors`);
     this.metadata = proto.metadata;
+    this.tracing = compileRouteTracing(proto.tracing);
   }
 
   /** Precomputes the results once the route configuration's own header levels are known. */

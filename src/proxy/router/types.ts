@@ -13,6 +13,7 @@ import type { RegexRewrite } from './string-match.js';
 import type { CompiledCorsPolicy } from '../filters/http/cors/cors-policy.js';
 import type { CompiledRetryPolicy } from '../filters/http/router/retry-state.js';
 import type { MirrorPolicy } from '../filters/http/router/mirror-policy.js';
+import type { RouteTracingOverride } from '../tracing/route-tracing.js';
 
 /** Envoy's default route timeout (RouteAction.timeout unset). */
 export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
@@ -159,6 +160,8 @@ export interface CompiledRoute {
   /** The route action's deprecated `cors` field, compiled (null when unset or not a forwarding route). */
   readonly corsPolicy: CompiledCorsPolicy | null;
   readonly metadata: Metadata | undefined;
+  /** The route's own tracing (sampling that replaces the HCM's, extra tags); null when it sets none. */
+  readonly tracing: RouteTracingOverride | null;
   /** The route as configured (decorator, tracing, stat_prefix ...); '' name and a synthetic proto for SSL redirects. */
   readonly proto: Route;
 }

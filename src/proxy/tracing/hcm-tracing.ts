@@ -4,8 +4,6 @@
 import type { HttpConnectionManager_Tracing } from '../../xds/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { TrafficDirection } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
-import type { Tracing as RouteTracing } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
-import type { FractionalPercent } from '../../xds/gen/envoy/type/v3/percent_pb.js';
 import type { HeaderMap, RequestHead } from '../http/headers.js';
 import { formatResponseFlags, type StreamInfo } from '../http/stream-info.js';
 import type { RouteMatchResult } from '../router/index.js';
@@ -64,34 +62,6 @@ export function buildHcmTracing(proto: HttpConnectionManager_Tracing | undefined
   };
 }
 
-/** A route's own tracing (Route.tracing): sampling overrides and extra tags, compiled once per route. */
-interface RouteTracingOverride {
-  readonly sampling: SamplingConfig;
-  readonly customTags: readonly CompiledCustomTag[];
-}
-
-const routeOverrides = new WeakMap<RouteTracing, RouteTracingOverride>();
-
-/** A FractionalPercent in the basis points SamplingConfig holds; unset is 100%, as in Envoy's RouteTracingImpl. */
-function fraction(p: FractionalPercent | undefined): number {
-  if (p === undefined) return 10000;
-  const per = [100, 10000, 1000000][p.denominator] ?? 100;
-  return Math.min(10000, (p.numerator * 10000) / per);
-}
-
-/** A route's tracing replaces the HCM's three samplings whole (Envoy's ConnectionManagerImpl), unset ones at 100%. */
-function routeOverride(t: RouteTracing): RouteTracingOverride {
-  let o = routeOverrides.get(t);
-  if (o === undefined) {
-    o = {
-      sampling: { client: fraction(t.clientSampling), random: fraction(t.randomSampling), overall: fraction(t.overallSampling) },
-      customTags: compileCustomTags(t.customTags),
-    };
-    routeOverrides.set(t, o);
-  }
-  return o;
-}
-
 /**
  * Envoy's traceRequest: decides, starts the stream's span, names it (the route's decorator, or
  * x-envoy-decorator-operation on ingress), and writes its context onto the request the router forwards.
@@ -99,8 +69,7 @@ function routeOverride(t: RouteTracing): RouteTracingOverride {
 export function startStreamSpan(t: HcmTracingConfig, head: RequestHead, route: RouteMatchResult | null,
   info: StreamInfo): Span | null {
   const h = head.headers;
-  const routeTracing = route?.route.proto.tracing;
-  const sampling = routeTracing === undefined ? t.sampling : routeOverride(routeTracing).sampling;
+  const sampling = route?.route.tracing?.sampling ?? t.sampling;
   const reason = decideTraceReason(h, sampling, t.stats);
   if (t.driver === null) return null;
   const span = t.driver.startSpan(h, t.ingress, head.authority, reason !== 'NotTraceable', info.startMono);
@@ -197,12 +166,9 @@ export function finishStreamSpan(t: HcmTracingConfig, span: Span, info: StreamIn
       const v = tag.value(headers);
       if (v !== '') span.setTag(tag.tag, v);
     }
-    const routeTracing = route?.route.proto.tracing;
-    if (routeTracing !== undefined) {
-      for (const tag of routeOverride(routeTracing).customTags) {
-        const v = tag.value(headers);
-        if (v !== '') span.setTag(tag.tag, v);
-      }
+    for (const tag of route?.route.tracing?.customTags ?? []) {
+      const v = tag.value(headers);
+      if (v !== '') span.setTag(tag.tag, v);
     }
   }
   span.finish();
