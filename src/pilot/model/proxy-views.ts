@@ -71,21 +71,22 @@ export function routesView(p: ProxyNode, instances: readonly ServiceInstance[]):
   return { ...proxyScope(p), httpProxyPort: p.httpProxyPort, ownPorts };
 }
 
-export function listenersView(p: ProxyNode, instances: readonly ServiceInstance[]): ListenersView {
-  return {
-    ...routesView(p, instances), bindAddress: p.bindAddress, appAddress: p.appAddress,
-    workloadName: p.metadata['WORKLOAD_NAME'] ?? p.workloadName, clusterId: p.metadata['CLUSTER_ID'] ?? 'Kubernetes', meshId: p.metadata['MESH_ID'] ?? '',
-  };
+/** The workload's canonical service as the injector labels it; undefined when no label names it (telemetry then uses the workload's name). */
+export function canonicalServiceLabel(l: Readonly<Record<string, string>>): string | undefined {
+  return l['service.istio.io/canonical-name'] ?? l['app.kubernetes.io/name'] ?? l['app'];
 }
 
-const CANONICAL_NAME_LABELS = ['service.istio.io/canonical-name', 'app.kubernetes.io/name', 'app'];
+const telemetryNames = (p: ProxyNode): Omit<TelemetryNamesView, keyof ProxyScope> => ({
+  workloadName: p.metadata['WORKLOAD_NAME'] ?? p.workloadName, clusterId: p.metadata['CLUSTER_ID'] ?? 'Kubernetes', meshId: p.metadata['MESH_ID'] ?? '',
+});
+
+export function listenersView(p: ProxyNode, instances: readonly ServiceInstance[]): ListenersView {
+  return { ...routesView(p, instances), bindAddress: p.bindAddress, appAddress: p.appAddress, ...telemetryNames(p) };
+}
 
 export function outboundListenersView(p: ProxyNode): OutboundListenersView {
-  const named = CANONICAL_NAME_LABELS.some((l) => p.labels[l] !== undefined);
-  return {
-    ...proxyScope(p), workloadName: named ? '' : p.metadata['WORKLOAD_NAME'] ?? p.workloadName,
-    clusterId: p.metadata['CLUSTER_ID'] ?? 'Kubernetes', meshId: p.metadata['MESH_ID'] ?? '',
-  };
+  const names = telemetryNames(p);
+  return { ...proxyScope(p), ...names, workloadName: canonicalServiceLabel(p.labels) === undefined ? names.workloadName : '' };
 }
 
 export function clustersView(p: ProxyNode): ClustersView {

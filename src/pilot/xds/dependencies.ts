@@ -47,6 +47,8 @@ export interface Dependencies {
   endpoints: Set<string>;
 }
 
+export const noDependencies = (): Dependencies => ({ kinds: new Set(), serviceList: false, services: new Set(), endpoints: new Set() });
+
 /** Whether a piece that read `deps` may differ after `change`. */
 export function affectedBy(deps: Dependencies, change: ChangeSet): boolean {
   if (change.all) return true;
@@ -62,7 +64,7 @@ export function affectedBy(deps: Dependencies, change: ChangeSet): boolean {
  * by the hostname found; a name that finds none counts as a read of the whole service list.
  */
 export class TrackedPush implements PushContext {
-  readonly deps: Dependencies = { kinds: new Set(), serviceList: false, services: new Set(), endpoints: new Set() };
+  readonly deps: Dependencies = noDependencies();
 
   constructor(private readonly inner: PushContext) {}
 

@@ -23,7 +23,7 @@ import {
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../registry/model.js';
 import { encode } from '../translate/isolate.js';
-import { affectedBy, TrackedPush, type ChangeSet, type Dependencies } from './dependencies.js';
+import { affectedBy, noDependencies, TrackedPush, type ChangeSet, type Dependencies } from './dependencies.js';
 import type { Translators } from './translators.js';
 
 /** How long each type took to build for one proxy, ms (0 for what came from the cache). */
@@ -84,6 +84,8 @@ export function edsServiceNames(clusters: readonly Cluster[]): string[] {
 export const ALL_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE]);
 
 interface Outbound { packed: SnapshotResource[]; edsNames: string[]; failures: GenerationFailure[] }
+/** A proxy's inbound clusters, with what tells them apart from another proxy's (the CDS and EDS lists' key). */
+interface Inbound { packed: SnapshotResource[]; edsNames: string[]; key: string }
 /** A built piece, what it cost, what failed in it, and what it read of the push context. */
 interface Timed<T> { value: T; ms: number; failures: GenerationFailure[]; deps: Dependencies }
 /** A piece that could not be built: every proxy sharing it fails the same way, without building it again. */
@@ -109,7 +111,7 @@ export class SnapshotGenerator {
   /** A CDS list: outbound clusters (by clusters view) and a proxy's own inbound ones (by their content). */
   private readonly clusters = new Map<string, Timed<{ ts: TypeSnapshot; edsNames: string[] }> | Failed>();
   /** A proxy's inbound clusters, by listeners view. */
-  private readonly inboundClusters = new PieceCache<Timed<Outbound> | Failed>(timedDeps);
+  private readonly inboundClusters = new PieceCache<Timed<Inbound> | Failed>(timedDeps);
   /** Each (endpoints view, cluster)'s packed assignment: null when it has none, a failure when it could not be built. */
   private readonly endpointCache = new PieceCache<{ r: SnapshotResource | null | GenerationFailure; deps: Dependencies }>(
     (e) => (e.r !== null && 'message' in e.r ? undefined : e.deps));
@@ -189,12 +191,13 @@ export class SnapshotGenerator {
       const c = built(CLUSTER_TYPE, () => {
         const inbound = this.cached(this.inboundClusters, listenersKey, (fail, push) => {
           const made = this.tr.inboundClusters(push, listeners);
-          return { packed: packAll(made, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE)), edsNames: edsServiceNames(made), failures: [] };
+          const packed = packAll(made, CLUSTER_TYPE, fail, previous?.get(CLUSTER_TYPE));
+          const edsNames = edsServiceNames(made);
+          return { packed, edsNames, key: `${packed.map((r) => `${r.name}@${r.version}`).join(',')}|${edsNames.join(',')}` };
         });
         const own = inbound.value;
         // Proxies of one clusters view with the same inbound clusters (none, for a workload with no service) share their CDS and EDS lists.
-        const ownKey = `${own.packed.map((r) => `${r.name}@${r.version}`).join(',')}|${own.edsNames.join(',')}`;
-        const list = this.cached(this.clusters, `${clustersKey}|${ownKey}`, (fail) => {
+        const list = this.cached(this.clusters, `${clustersKey}|${own.key}`, (fail) => {
           const ob = this.outboundOf(clusters, clustersKey);
           ob.failures.forEach(fail);
           return {
@@ -364,7 +367,7 @@ export class SnapshotGenerator {
 }
 
 /** What a piece that reads nothing depends on: it is never touched by a change. */
-const NO_DEPS: Dependencies = { kinds: new Set(), serviceList: false, services: new Set(), endpoints: new Set() };
+const NO_DEPS: Dependencies = noDependencies();
 
 const timedDeps = <T>(p: Timed<T> | Failed): Dependencies | undefined => ('error' in p || p.failures.length > 0 ? undefined : p.deps);
 

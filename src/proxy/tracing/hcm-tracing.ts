@@ -166,9 +166,12 @@ export function finishStreamSpan(t: HcmTracingConfig, span: Span, info: StreamIn
       const v = tag.value(headers);
       if (v !== '') span.setTag(tag.tag, v);
     }
-    for (const tag of route?.route.tracing?.customTags ?? []) {
-      const v = tag.value(headers);
-      if (v !== '') span.setTag(tag.tag, v);
+    const routeTags = route?.route.tracing?.customTags;
+    if (routeTags !== undefined) {
+      for (const tag of routeTags) {
+        const v = tag.value(headers);
+        if (v !== '') span.setTag(tag.tag, v);
+      }
     }
   }
   span.finish();

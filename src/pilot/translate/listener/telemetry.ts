@@ -14,7 +14,7 @@ import { TypedStructSchema } from '../../../xds/gen/xds/type/v3/typed_struct_pb.
 import { FilterSchema, type Filter } from '../../../xds/gen/envoy/config/listener/v3/listener_components_pb.js';
 import { FilterSchema as ClusterFilterSchema, type Filter as ClusterFilter } from '../../../xds/gen/envoy/config/cluster/v3/filter_pb.js';
 import type { CustomTag as TelemetryTag, MetricsOverride } from '../../config/kinds/telemetry.js';
-import type { TelemetryNamesView } from '../../model/proxy-views.js';
+import { canonicalServiceLabel, type TelemetryNamesView } from '../../model/proxy-views.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import type { TelemetryMode, TelemetryPlan, TracingPlan } from '../../telemetry/effective.js';
 import { outboundClusterName } from '../names.js';
@@ -112,7 +112,7 @@ export function tcpFilters(target: string | WeightedCluster[], plan: TelemetryPl
 export function canonicalNames(proxy: TelemetryNamesView): { service: string; revision: string } {
   const l = proxy.labels;
   return {
-    service: l['service.istio.io/canonical-name'] ?? l['app.kubernetes.io/name'] ?? l['app'] ?? proxy.workloadName,
+    service: canonicalServiceLabel(l) ?? proxy.workloadName,
     revision: l['service.istio.io/canonical-revision'] ?? l['app.kubernetes.io/version'] ?? l['version'] ?? 'latest',
   };
 }
