@@ -1,6 +1,7 @@
 // The ProxyNode of a connecting Envoy/Strait node: the istiod-style node id and its metadata
-// (NAMESPACE, LABELS, NAME, INSTANCE_IPS, SERVICE_ACCOUNT, HTTP_PROXY_PORT, Strait's local addresses) and locality.
+// (NAMESPACE, LABELS, NAME, INSTANCE_IPS, SERVICE_ACCOUNT, HTTP_PROXY_PORT, Strait's local addresses), locality and VHDS.
 import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+import { VHDS_CLIENT_FEATURE } from '../../xds/server/type-urls.js';
 import { parseProxyNodeId, type ProxyNode } from './proxy.js';
 
 /** Node metadata key of the address the local mesh binds a proxy's listeners to. */
@@ -39,5 +40,6 @@ export function proxyFromNode(node: Node): ProxyNode {
     httpProxyPort: Number(str(md['HTTP_PROXY_PORT']) ?? 0) || 0,
     ...(node.locality ? { locality: { region: node.locality.region, zone: node.locality.zone, subzone: node.locality.subZone } } : {}),
     metadata,
+    ...(node.clientFeatures.includes(VHDS_CLIENT_FEATURE) ? { vhds: true } : {}),
   };
 }

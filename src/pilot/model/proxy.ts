@@ -30,6 +30,8 @@ export interface ProxyNode {
   locality?: Locality;
   /** Remaining node metadata (ISTIO_VERSION, CLUSTER_ID ...). */
   metadata: Record<string, string>;
+  /** Routes go over VHDS: the proxy declared VHDS_CLIENT_FEATURE on a delta xDS stream. */
+  vhds?: boolean;
 }
 
 /** istiod's node id for a proxy. */

@@ -101,5 +101,6 @@ export function metricType(typeUrl: string): string {
   if (typeUrl.endsWith('.Listener')) return 'lds';
   if (typeUrl.endsWith('.RouteConfiguration')) return 'rds';
   if (typeUrl.endsWith('.Secret')) return 'sds';
+  if (typeUrl.endsWith('.VirtualHost')) return 'vhds';
   return typeUrl;
 }

@@ -3,12 +3,12 @@
 import { toJson } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { registry } from '../../xds/registry.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, type Snapshot } from '../../xds/server/index.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, type Snapshot, type TypeSnapshot } from '../../xds/server/index.js';
+import { wholeRoutes } from '../xds/vhds.js';
 
 const ADMIN = 'type.googleapis.com/envoy.admin.v3.';
 
-function resources(snap: Snapshot, typeUrl: string): { version: string; items: unknown[] } {
-  const t = snap.get(typeUrl);
+function resources(t: TypeSnapshot | undefined): { version: string; items: unknown[] } {
   if (!t) return { version: '', items: [] };
   return { version: t.version, items: [...t.resources.values()].map((r) => toJson(AnySchema, r.resource, { registry })) };
 }
@@ -16,10 +16,11 @@ function resources(snap: Snapshot, typeUrl: string): { version: string; items: u
 /** A ConfigDump-shaped JSON object of a snapshot. */
 export function snapshotConfigDump(snap: Snapshot, lastUpdated: Date): unknown {
   const at = lastUpdated.toISOString();
-  const c = resources(snap, CLUSTER_TYPE);
-  const l = resources(snap, LISTENER_TYPE);
-  const r = resources(snap, ROUTE_TYPE);
-  const e = resources(snap, ENDPOINT_TYPE);
+  const c = resources(snap.get(CLUSTER_TYPE));
+  const l = resources(snap.get(LISTENER_TYPE));
+  // Routes sent over VHDS are shown whole, as the proxy holds them.
+  const r = resources(wholeRoutes(snap.get(ROUTE_TYPE)));
+  const e = resources(snap.get(ENDPOINT_TYPE));
   return {
     configs: [
       { '@type': `${ADMIN}ClustersConfigDump`, version_info: c.version,

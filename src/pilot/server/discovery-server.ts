@@ -342,6 +342,8 @@ export class DiscoveryServer {
       if (e instanceof ProxyNodeError) { this.log('warn', e.message); return; }
       throw e;
     }
+    // VHDS is delta xDS only.
+    if (!delta) delete proxy.vhds;
     const c: Connected = { proxy, key, userAgent: node.userAgentName || 'unknown', streams: 1, pendingTypes: new Set(), delta };
     this.proxies.set(key, c);
     this.countClients(c.userAgent);

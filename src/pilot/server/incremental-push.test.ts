@@ -5,12 +5,15 @@
 // builds again only the listeners, routes and endpoint assignments that read what changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromBinary, type JsonObject } from '@bufbuild/protobuf';
+import { equals, fromBinary, type JsonObject } from '@bufbuild/protobuf';
 import { ClusterSchema } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../xds/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../xds/gen/envoy/config/listener/v3/listener_pb.js';
-import { RouteConfigurationSchema } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/server/index.js';
+import { VirtualHostSchema } from '../../xds/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteConfigurationSchema, type RouteConfiguration } from '../../xds/gen/envoy/config/route/v3/route_pb.js';
+import {
+  CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VHDS_CLIENT_FEATURE, VIRTUAL_HOST_TYPE, vhdsNamespace,
+} from '../../xds/server/index.js';
 import { deltaClient } from '../../xds/server/test-support.js';
 import { waitFor } from '../../../test/lib/wait.js';
 import { defaultTranslators } from '../xds/default-translators.js';
@@ -49,18 +52,22 @@ const metadataOf = (name: string): JsonObject => ({ NAMESPACE: 'default', NAME: 
 /** Resources as name -> encoded bytes (hex), per type. */
 type State = Map<string, Map<string, string>>;
 
-/** A delta proxy subscribed (wildcard) to every type: ACKs each response, applies it, and keeps what each one carried. */
+/**
+ * A delta proxy subscribed (wildcard) to every type: ACKs each response, applies it, and keeps what each one carried.
+ * With `vhds`, it declares VHDS and subscribes to the virtual hosts of each route configuration it is sent, as Strait's proxy.
+ */
 class DeltaProxy {
-  readonly state: State = new Map(TYPES.map((t) => [t, new Map()]));
+  readonly state: State = new Map([...TYPES, VIRTUAL_HOST_TYPE].map((t) => [t, new Map()]));
   /** Every response since the last take(): type, names sent, names removed. */
   private log: { typeUrl: string; names: string[]; removed: string[] }[] = [];
   private readonly client;
   private closed = false;
   private readonly loop: Promise<void>;
 
-  constructor(port: number, name: string, ip: string) {
+  constructor(port: number, name: string, ip: string, private readonly vhds = false) {
     this.client = deltaClient(port);
-    const node = { id: nodeId(name, ip), cluster: 'test', metadata: metadataOf(name), userAgentName: 'test-delta' };
+    const node = { id: nodeId(name, ip), cluster: 'test', metadata: metadataOf(name), userAgentName: 'test-delta',
+      clientFeatures: vhds ? [VHDS_CLIENT_FEATURE] : [] };
     TYPES.forEach((typeUrl, i) => this.client.send({ node: i === 0 ? node : undefined, typeUrl, resourceNamesSubscribe: ['*'] }));
     this.loop = this.run();
   }
@@ -74,7 +81,31 @@ class DeltaProxy {
       for (const n of r.removedResources) byName.delete(n);
       this.log.push({ typeUrl: r.typeUrl, names: r.resources.map((x) => x.name).sort(), removed: [...r.removedResources] });
       this.client.send({ typeUrl: r.typeUrl, responseNonce: r.nonce });
+      const configs = r.resources.map((x) => x.name).filter((n) => !this.vhostsOf.has(n));
+      if (this.vhds && r.typeUrl === ROUTE_TYPE && configs.length > 0) {
+        configs.forEach((n) => this.vhostsOf.add(n));
+        this.client.send({ typeUrl: VIRTUAL_HOST_TYPE, resourceNamesSubscribe: configs });
+      }
     }
+  }
+
+  /** The route configurations whose virtual hosts are subscribed to. */
+  private readonly vhostsOf = new Set<string>();
+
+  /** The route configurations as the proxy puts them together: each with its VHDS virtual hosts, by name. */
+  routes(): Map<string, RouteConfiguration> {
+    const out = new Map<string, RouteConfiguration>();
+    for (const [n, hex] of this.state.get(ROUTE_TYPE)!) {
+      const rc = fromBinary(RouteConfigurationSchema, Buffer.from(hex, 'hex'));
+      if (rc.vhds !== undefined) {
+        rc.vhds = undefined;
+        for (const [vn, vhex] of this.state.get(VIRTUAL_HOST_TYPE)!) {
+          if (vhdsNamespace(vn) === n) rc.virtualHosts.push(fromBinary(VirtualHostSchema, Buffer.from(vhex, 'hex')));
+        }
+      }
+      out.set(n, rc);
+    }
+    return out;
   }
 
   /** What the responses since the last call carried, by type: names sent and removed (types with no response absent). */
@@ -240,4 +271,39 @@ spec: { host: ratings, subsets: [{ name: v1, labels: { version: v1 } }] }`);
   assert.deepEqual(gone.get(CLUSTER_TYPE), { names: [], removed: [NEW_CLUSTER] });
   assert.deepEqual(gone.get(LISTENER_TYPE), { names: [], removed: ['0.0.0.0_9080'] });
   assert.ok(!sotwState(sotw).get(CLUSTER_TYPE)!.has(NEW_CLUSTER));
+});
+
+/** A SotW proxy's route configurations, by name. */
+const sotwRoutes = (p: TestAdsProxy): Map<string, RouteConfiguration> => new Map((p.latest.get(ROUTE_TYPE)?.resources ?? [])
+  .map((a) => fromBinary(RouteConfigurationSchema, a.value)).map((rc) => [rc.name, rc]));
+
+const sameRoutes = (a: Map<string, RouteConfiguration>, b: Map<string, RouteConfiguration>): boolean =>
+  a.size > 0 && a.size === b.size && [...a].every(([n, rc]) => b.has(n) && equals(RouteConfigurationSchema, rc, b.get(n)!));
+
+test('a VHDS proxy: routes come as shells and virtual hosts, a VirtualService edit sends only its virtual host, the whole equals a SotW proxy\'s', async (t) => {
+  const feed = new FeedSource(yamlObjects(MESH));
+  const ds = new DiscoveryServer({ source: feed, translators: defaultTranslators, xdsPort: 0, monitoringPort: null,
+    debounceAfterMs: 10, debounceMaxMs: 100, log: () => undefined });
+  await ds.start();
+  t.after(() => ds.close());
+  const vhds = new DeltaProxy(ds.xdsPort, 'sleep-1', '10.2.0.1', true);
+  t.after(() => vhds.close());
+  const sotw = sotwProxy(ds.xdsPort, 'sleep-2', '10.2.0.2');
+  t.after(() => sotw.close());
+  await waitFor('both proxies\' routes put together', 10_000, () => sameRoutes(vhds.routes(), sotwRoutes(sotw)) || undefined);
+  for (const hex of vhds.state.get(ROUTE_TYPE)!.values()) {
+    const shell = fromBinary(RouteConfigurationSchema, Buffer.from(hex, 'hex'));
+    assert.equal(shell.vhds?.configSource?.configSourceSpecifier.case, 'ads', `${shell.name} names VHDS over ADS`);
+    assert.deepEqual(shell.virtualHosts, [], `${shell.name} carries no virtual host itself`);
+  }
+  assert.ok(vhds.state.get(VIRTUAL_HOST_TYPE)!.has('80/catalog.default.svc.cluster.local:80'));
+  vhds.take();
+
+  const before = sotwRoutes(sotw);
+  feed.put(...yamlObjects(catalogVs('7s')));
+  await waitFor('the edit at both proxies', 10_000, () => (!sameRoutes(sotwRoutes(sotw), before) && sameRoutes(vhds.routes(), sotwRoutes(sotw))) || undefined);
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = vhds.take();
+  assert.deepEqual([...sent.keys()], [VIRTUAL_HOST_TYPE], 'no route configuration, listener or cluster is sent again');
+  assert.deepEqual(sent.get(VIRTUAL_HOST_TYPE), { names: ['80/catalog.default.svc.cluster.local:80'], removed: [] });
 });

@@ -12,7 +12,7 @@ import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Cluster } from '../../xds/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { registry } from '../../xds/registry.js';
 import {
-  CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, Snapshot, resourceHash, typeUrlOf,
+  CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, Snapshot, resourceHash, typeUrlOf,
   type SnapshotResource, type TypeSnapshot,
 } from '../../xds/server/index.js';
 import { errorMessage } from '../model/config-errors.js';
@@ -25,6 +25,7 @@ import type { Service, ServicePort } from '../registry/model.js';
 import { encode } from '../translate/isolate.js';
 import { affectedBy, noDependencies, TrackedPush, type ChangeSet, type Dependencies } from './dependencies.js';
 import type { Translators } from './translators.js';
+import { vhdsForm, wholeRoutes } from './vhds.js';
 
 /** How long each type took to build for one proxy, ms (0 for what came from the cache). */
 export interface GenerationTimes { lds: number; rds: number; cds: number; eds: number }
@@ -178,12 +179,16 @@ export class SnapshotGenerator {
       lds = own === undefined || outbound === undefined ? before : this.listenerSnapshot(listenersKey, own.value, outbound.value);
       times.lds = (own?.ms ?? 0) + (outbound?.ms ?? 0);
     }
+    // Virtual hosts over VHDS follow the routes they were split from.
     let rds = keep(ROUTE_TYPE);
+    let vhosts = keep(VIRTUAL_HOST_TYPE);
     if (rds === undefined) {
+      const before = wholeRoutes(previous?.get(ROUTE_TYPE));
       const r = built(ROUTE_TYPE, () => this.cached(this.routes, viewKey(routes),
-        (fail, push) => typeSnapshot(version, packAll(this.tr.routes(push, routes), ROUTE_TYPE, fail, previous?.get(ROUTE_TYPE)))));
-      rds = r?.value ?? previous?.get(ROUTE_TYPE);
+        (fail, push) => typeSnapshot(version, packAll(this.tr.routes(push, routes), ROUTE_TYPE, fail, before))));
+      rds = r?.value ?? before;
       times.rds = r?.ms ?? 0;
+      if (proxy.vhds === true && rds !== undefined) ({ routes: rds, vhosts } = vhdsForm(rds));
     }
     let cds = keep(CLUSTER_TYPE);
     let eds = keep(ENDPOINT_TYPE);
@@ -231,6 +236,7 @@ export class SnapshotGenerator {
     const put = (t: string, ts: TypeSnapshot | undefined): void => { if (ts !== undefined) out.set(t, ts); };
     put(LISTENER_TYPE, lds);
     put(ROUTE_TYPE, rds);
+    put(VIRTUAL_HOST_TYPE, vhosts);
     put(CLUSTER_TYPE, cds);
     put(ENDPOINT_TYPE, eds);
     out.set(SECRET_TYPE, keep(SECRET_TYPE) ?? this.noSecrets);

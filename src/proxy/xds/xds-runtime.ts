@@ -1,8 +1,11 @@
-// The proxy's dynamic config: one ADS client whose CDS, EDS, LDS and RDS responses go to the
-// cluster manager and listener manager; the server is initialised after the first CDS and LDS.
-import type { Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
+// The proxy's dynamic config: one ADS client whose CDS, EDS, LDS and RDS (and, on a delta stream,
+// VHDS) responses go to the cluster and listener managers; the server starts after the first CDS and LDS.
+import { clone } from '@bufbuild/protobuf';
+import { NodeSchema, type Node } from '../../xds/gen/envoy/config/core/v3/base_pb.js';
 import { AdsClient, DeltaAdsClient, type AdsClientOptions, type XdsClient } from '../../xds/client/index.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/server/type-urls.js';
+import {
+  CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VHDS_CLIENT_FEATURE, VIRTUAL_HOST_TYPE,
+} from '../../xds/server/type-urls.js';
 import { log } from '../log.js';
 import type { StatsStore } from '../stats/store.js';
 import type { ClusterManagerImpl } from '../upstream/cluster-manager.js';
@@ -11,9 +14,17 @@ import { CdsApplier } from './cds-applier.js';
 import { EdsRegistry } from './eds-registry.js';
 import { LdsApplier } from './lds-applier.js';
 import { RdsRegistry } from './rds-registry.js';
+import { VhdsHandler } from './vhds-handler.js';
 
 /** Envoy's initial_fetch_timeout default: the server goes LIVE without a first response after this. */
 const INITIAL_FETCH_TIMEOUT_MS = 15_000;
+
+/** The node a delta stream sends: it says the proxy takes routes over VHDS. */
+function withVhds(node: Node): Node {
+  const n = clone(NodeSchema, node);
+  if (!n.clientFeatures.includes(VHDS_CLIENT_FEATURE)) n.clientFeatures.push(VHDS_CLIENT_FEATURE);
+  return n;
+}
 
 /** The running xDS side of one proxy. */
 export class XdsRuntime {
@@ -31,12 +42,12 @@ export class XdsRuntime {
   /** `node` is the local node as sent (overrides applied); `drainTimeMs` is --drain-time-s in ms. */
   constructor(readonly settings: AdsSettings, private readonly node: Node, private readonly stats: StatsStore,
     private readonly drainTimeMs: number) {
-    this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name), stats);
+    this.rds = new RdsRegistry(() => [...(this.clusterManager?.clusters() ?? [])].map((c) => c.info.name), stats, settings.delta);
     const connected = stats.gauge('control_plane.connected_state', 'never');
     connected.set(0);
     const clientOptions: AdsClientOptions = {
       target: settings.target,
-      node,
+      node: settings.delta ? withVhds(node) : node,
       setNodeOnFirstMessageOnly: settings.setNodeOnFirstMessageOnly,
       initialMetadata: settings.initialMetadata,
       log: (level, m) => log('config', level, m),
@@ -54,6 +65,10 @@ export class XdsRuntime {
     this.rds.onNamesChanged = (names) => this.client.setNames(ROUTE_TYPE, names);
     this.client.watch(ENDPOINT_TYPE, false, this.eds);
     this.client.watch(ROUTE_TYPE, false, this.rds);
+    if (settings.delta) {
+      this.rds.onVhdsNamesChanged = (names) => this.client.setNames(VIRTUAL_HOST_TYPE, names);
+      this.client.watch(VIRTUAL_HOST_TYPE, false, new VhdsHandler(this.rds));
+    }
   }
 
   /**

@@ -52,3 +52,15 @@ export class RdsStats extends SubscriptionStats {
     if (reloaded) this.configReload.inc();
   }
 }
+
+/** One VHDS subscription's stats, `http.<stat_prefix>.vhds.<route_config_name>.*` (Envoy's two counters). */
+export class VhdsStats {
+  readonly configReload: Counter;
+  readonly emptyUpdate: Counter;
+
+  constructor(store: StatsStore, prefix: string) {
+    const s = store.scope(prefix);
+    this.configReload = s.counter('config_reload');
+    this.emptyUpdate = s.counter('empty_update');
+  }
+}

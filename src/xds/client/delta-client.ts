@@ -7,12 +7,21 @@ import { grpcServiceDefinition } from '../server/grpc-service.js';
 import { shortTypeName } from '../server/type-urls.js';
 import { typeRank } from './ads-client.js';
 import { decodeResources } from './decode.js';
-import { DeltaSubscription } from './delta-subscription.js';
+import { DeltaSubscription, type HeldResource } from './delta-subscription.js';
 import { StreamClient, type AdsClientOptions, type XdsClient } from './stream-client.js';
-import type { ResourceHandler } from './types.js';
+import type { DecodedResource, ResourceHandler } from './types.js';
 
 const METHOD = grpcServiceDefinition(AggregatedDiscoveryService)['deltaAggregatedResources'] as
   MethodDefinition<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
+
+/** Everything held after a response, decoded: what came before keeps its decoded message, only what is new is decoded. */
+function decodeHeld(typeUrl: string, held: ReadonlyMap<string, HeldResource>): DecodedResource[] | string {
+  const fresh = [...held].filter(([, h]) => h.decoded === undefined);
+  const decoded = decodeResources(typeUrl, fresh.map(([, h]) => h.any), fresh.map(([n]) => n));
+  if (typeof decoded === 'string') return decoded;
+  fresh.forEach(([, h], i) => { h.decoded = decoded[i]; });
+  return [...held.values()].map((h) => h.decoded!);
+}
 
 /** A delta ADS client. */
 export class DeltaAdsClient extends StreamClient<DeltaDiscoveryRequest, DeltaDiscoveryResponse> implements XdsClient {
@@ -50,8 +59,9 @@ export class DeltaAdsClient extends StreamClient<DeltaDiscoveryRequest, DeltaDis
       return;
     }
     const next = sub.next(resp);
-    const decoded = decodeResources(resp.typeUrl, [...next.values()].map((r) => r.any));
-    const error = typeof decoded === 'string' ? decoded : await sub.handler.apply(decoded, resp.systemVersionInfo);
+    const decoded = decodeHeld(resp.typeUrl, next);
+    const mentioned = new Set([...resp.resources.map((r) => r.name), ...resp.removedResources]);
+    const error = typeof decoded === 'string' ? decoded : await sub.handler.apply(decoded, resp.systemVersionInfo, { mentioned });
     if (error === null) {
       sub.held = next;
       sub.version = resp.systemVersionInfo;

@@ -6,15 +6,17 @@ import type { Node } from '../gen/envoy/config/core/v3/base_pb.js';
 import {
   DeltaDiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse,
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
-import type { ResourceHandler } from './types.js';
+import { VIRTUAL_HOST_TYPE, vhdsNamespace } from '../server/type-urls.js';
+import type { DecodedResource, ResourceHandler } from './types.js';
 
 /** google.rpc.Code INTERNAL, as Envoy's NACKs. */
 const NACK_CODE = 13;
 
-/** A resource we hold: its per-resource version and payload. */
+/** A resource we hold: its per-resource version and payload, decoded once. */
 export interface HeldResource {
   readonly version: string;
   readonly any: Any;
+  decoded?: DecodedResource;
 }
 
 /** One watched type URL on a delta stream. */
@@ -27,7 +29,16 @@ export class DeltaSubscription {
   private subscribe = new Set<string>();
   private unsubscribe = new Set<string>();
 
-  constructor(readonly typeUrl: string, readonly wildcard: boolean, readonly handler: ResourceHandler) {}
+  /** A name also subscribes to its namespace's resources (VHDS: a route configuration's virtual hosts, as Envoy's namespace matching). */
+  private readonly namespaced: boolean;
+
+  constructor(readonly typeUrl: string, readonly wildcard: boolean, readonly handler: ResourceHandler) {
+    this.namespaced = typeUrl === VIRTUAL_HOST_TYPE;
+  }
+
+  private covers(name: string): boolean {
+    return this.wildcard || this.names.has(name) || (this.namespaced && this.names.has(vhdsNamespace(name)));
+  }
 
   get wanted(): boolean {
     return this.wildcard || this.names.size > 0;
@@ -55,6 +66,7 @@ export class DeltaSubscription {
       this.held.delete(n);
     }
     this.names = next;
+    if (this.namespaced) for (const h of this.held.keys()) if (!this.covers(h)) this.held.delete(h);
     return changed;
   }
 
@@ -98,7 +110,7 @@ export class DeltaSubscription {
     for (const r of resp.resources) {
       if (r.resource === undefined) continue;
       // Resources we did not ask for (and no wildcard) are ignored.
-      if (!this.wildcard && !this.names.has(r.name)) continue;
+      if (!this.covers(r.name)) continue;
       out.set(r.name, { version: r.version, any: r.resource });
     }
     return out;

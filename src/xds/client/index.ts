@@ -5,4 +5,4 @@ export { DeltaAdsClient } from './delta-client.js';
 export type { AdsClientOptions, XdsClient } from './stream-client.js';
 export { JitteredBackoff, DEFAULT_BASE_MS, DEFAULT_MAX_MS } from './backoff.js';
 export { clientNode, type NodeOverrides } from './node-info.js';
-export type { DecodedResource, ResourceHandler, ClientLog } from './types.js';
+export type { DecodedResource, DeltaNames, ResourceHandler, ClientLog } from './types.js';

@@ -10,13 +10,16 @@ export interface DecodedResource {
   readonly any: Any;
 }
 
+/** What one delta response named: its resources and its removals (a handler may need to know what was answered). */
+export interface DeltaNames { readonly mentioned: ReadonlySet<string> }
+
 /** Applies the resources of one type. */
 export interface ResourceHandler {
   /**
    * State of the world: every resource of the type the server has for us (LDS/CDS), or the named
    * ones (RDS/EDS). Returns null to ACK, or the NACK's error_detail message.
    */
-  apply(resources: readonly DecodedResource[], version: string): Promise<string | null> | string | null;
+  apply(resources: readonly DecodedResource[], version: string, delta?: DeltaNames): Promise<string | null> | string | null;
 }
 
 /** Where the client logs (level as Envoy's loggers). */

@@ -2,19 +2,29 @@
 // unsubscribe, initial_resource_versions, per-resource hashes, removed_resources, ACK/NACK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ClusterSchema, type Cluster } from '../gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { VirtualHostSchema } from '../gen/envoy/config/route/v3/route_components_pb.js';
 import type { DeltaDiscoveryResponse } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
 import { startXdsServer, type XdsServer } from './server.js';
 import { snapshotOf } from './snapshot.js';
 import { deltaClient } from './test-support.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE } from './type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, VIRTUAL_HOST_TYPE } from './type-urls.js';
 
 const cluster = (name: string, altStatName = ''): Cluster => create(ClusterSchema, { name, altStatName });
 const cla = (clusterName: string, weight?: number): ClusterLoadAssignment =>
   create(ClusterLoadAssignmentSchema, { clusterName, endpoints: weight ? [{ loadBalancingWeight: weight }] : [] });
+
+/** A VHDS resource `<route config>/<vhost>` whose virtual host answers `domain`. */
+const vhost = (routeConfig: string, name: string, domain: string) => ({
+  name: `${routeConfig}/${name}`,
+  resource: create(AnySchema, {
+    typeUrl: VIRTUAL_HOST_TYPE, value: toBinary(VirtualHostSchema, create(VirtualHostSchema, { name, domains: [domain] })),
+  }),
+});
 
 const names = (r: DeltaDiscoveryResponse): string[] => r.resources.map((x) => x.name).sort();
 
@@ -197,6 +207,41 @@ test('an empty first wildcard answer still comes, so the client is not left wait
       // Named types get nothing until something exists (EDS without names subscribes to nothing).
       c.send({ typeUrl: ENDPOINT_TYPE });
       await c.none();
+    } finally {
+      c.close();
+    }
+  });
+});
+
+test('VHDS: a route configuration name subscribes to its virtual hosts; an edit sends only the one that changed', async () => {
+  await withServer(async (xds) => {
+    const mesh = (catalogDomain: string) => snapshotOf('1', [
+      vhost('80', 'catalog:80', catalogDomain), vhost('80', 'webapp:80', 'webapp'), vhost('9080', 'reviews:9080', 'reviews'),
+    ]);
+    xds.cache.setSnapshot('d1', mesh('catalog'));
+    const c = deltaClient(xds.port);
+    try {
+      c.send({ node, typeUrl: VIRTUAL_HOST_TYPE, resourceNamesSubscribe: ['80', 'nothing-here'] });
+      const r1 = await c.next();
+      assert.deepEqual(names(r1), ['80/catalog:80', '80/webapp:80'], 'the namespace 80, not 9080');
+      assert.deepEqual(r1.removedResources, ['nothing-here'], 'an empty namespace is answered with its name');
+      c.send({ typeUrl: VIRTUAL_HOST_TYPE, responseNonce: r1.nonce });
+      await c.none();
+
+      xds.cache.setSnapshot('d1', mesh('catalog.default'));
+      const r2 = await c.next();
+      assert.deepEqual(names(r2), ['80/catalog:80']);
+      c.send({ typeUrl: VIRTUAL_HOST_TYPE, responseNonce: r2.nonce, resourceNamesSubscribe: ['9080'] });
+      const r3 = await c.next();
+      assert.deepEqual(names(r3), ['9080/reviews:9080']);
+
+      // A virtual host gone from its route configuration is removed; unsubscribing a namespace is silent.
+      c.send({ typeUrl: VIRTUAL_HOST_TYPE, responseNonce: r3.nonce, resourceNamesUnsubscribe: ['9080'] });
+      await c.none();
+      xds.cache.setSnapshot('d1', snapshotOf('2', [vhost('80', 'catalog:80', 'catalog.default'), vhost('9080', 'reviews:9080', 'reviews.x')]));
+      const r4 = await c.next();
+      assert.deepEqual(names(r4), []);
+      assert.deepEqual(r4.removedResources, ['80/webapp:80']);
     } finally {
       c.close();
     }

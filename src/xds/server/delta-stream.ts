@@ -8,7 +8,7 @@ import {
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { AdsStream, type StreamContext } from './ads-stream.js';
 import type { SnapshotResource, TypeSnapshot } from './snapshot.js';
-import { CORE_TYPES, shortTypeName, takesLegacyWildcard } from './type-urls.js';
+import { CORE_TYPES, VIRTUAL_HOST_TYPE, shortTypeName, takesLegacyWildcard, vhdsNamespace } from './type-urls.js';
 
 /** How many unanswered responses per type we remember (ACKs of older ones are treated as stale). */
 const MAX_IN_FLIGHT = 64;
@@ -38,6 +38,22 @@ function diffOf(a: TypeSnapshot, b: TypeSnapshot): Diff {
   return d;
 }
 
+/** VHDS resources by namespace (route configuration name), made once per type snapshot. */
+const namespaces = new WeakMap<TypeSnapshot, Map<string, SnapshotResource[]>>();
+function byNamespace(ts: TypeSnapshot): Map<string, SnapshotResource[]> {
+  let m = namespaces.get(ts);
+  if (m === undefined) {
+    namespaces.set(ts, (m = new Map()));
+    for (const r of ts.resources.values()) {
+      const ns = vhdsNamespace(r.name);
+      let list = m.get(ns);
+      if (list === undefined) m.set(ns, (list = []));
+      list.push(r);
+    }
+  }
+  return m;
+}
+
 /** What the server knows of one type on one delta stream. */
 interface DeltaType {
   wildcard: boolean;
@@ -51,10 +67,20 @@ interface DeltaType {
   /** Unanswered responses: nonce -> system version, oldest first. */
   inFlight: Map<string, string>;
   /**
-   * For a wildcard subscriber whose subscription has not changed since: the type snapshot `known`
-   * holds exactly, so the next one is diffed against it (once per pair, for every stream) instead of walked.
+   * A subscribed name also stands for every resource in its namespace (VHDS: a route configuration's
+   * name subscribes to all its virtual hosts, as Envoy's namespace matching).
+   */
+  namespaced: boolean;
+  /**
+   * While the subscription has not changed since: the type snapshot `known` was last brought up to,
+   * so the next one is diffed against it (once per pair, for every stream) instead of walked.
    */
   basis?: TypeSnapshot;
+}
+
+/** Whether a stream's subscription covers a resource name. */
+function subscribed(st: DeltaType, name: string): boolean {
+  return st.wildcard || st.names.has(name) || (st.namespaced && st.names.has(vhdsNamespace(name)));
 }
 
 /** One DeltaAggregatedResources stream. */
@@ -72,7 +98,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     if (!st) {
       st = {
         wildcard: false, names: new Set(), known: new Map(Object.entries(req.initialResourceVersions)),
-        needsAnswer: new Set(), answeredWildcard: false, inFlight: new Map(),
+        needsAnswer: new Set(), answeredWildcard: false, inFlight: new Map(), namespaced: typeUrl === VIRTUAL_HOST_TYPE,
       };
       this.types.set(typeUrl, st);
     }
@@ -131,11 +157,12 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     for (const n of unsub) {
       if (n === '*') {
         st.wildcard = false;
-        for (const k of st.known.keys()) if (!st.names.has(k)) st.known.delete(k);
+        for (const k of st.known.keys()) if (!subscribed(st, k)) st.known.delete(k);
         continue;
       }
       st.names.delete(n);
       st.known.delete(n);
+      if (st.namespaced) for (const k of st.known.keys()) if (vhdsNamespace(k) === n && !subscribed(st, k)) st.known.delete(k);
       // The spec's exception: with a wildcard too, the client cannot tell whether to keep it; tell it.
       if (st.wildcard) st.needsAnswer.add(n);
     }
@@ -153,10 +180,10 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       st.known.set(r.name, r.version);
       resources.push(deltaResourceOf(r));
     };
-    if (st.wildcard && st.basis !== undefined && st.needsAnswer.size === 0) {
+    if (st.basis !== undefined && st.needsAnswer.size === 0) {
       if (st.basis !== ts) {
         const d = diffOf(st.basis, ts);
-        for (const r of d.changed) consider(r);
+        for (const r of d.changed) if (subscribed(st, r.name)) consider(r);
         for (const n of d.removed) if (st.known.delete(n)) removed.push(n);
       }
     } else {
@@ -164,6 +191,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       else for (const n of st.names) {
         const r = ts.resources.get(n);
         if (r) consider(r);
+        if (st.namespaced) for (const v of byNamespace(ts).get(n) ?? []) consider(v);
       }
       for (const n of st.known.keys()) {
         if (ts.resources.has(n)) continue;
@@ -171,10 +199,13 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
         removed.push(n);
       }
     }
-    // `known` now holds exactly what a wildcard subscriber has of `ts`.
-    st.basis = st.wildcard ? ts : undefined;
+    // `known` now holds exactly what the subscriber has of `ts`.
+    st.basis = ts;
     for (const n of st.needsAnswer) {
-      if (!ts.resources.has(n) && !removed.includes(n)) removed.push(n);
+      if (ts.resources.has(n) || removed.includes(n)) continue;
+      // A namespace with resources is answered by them.
+      if (st.namespaced && byNamespace(ts).has(n)) continue;
+      removed.push(n);
     }
     st.needsAnswer.clear();
     const firstWildcard = st.wildcard && !st.answeredWildcard;

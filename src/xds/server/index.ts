@@ -10,5 +10,5 @@ export type { ProxyStatus, TypeStatus, NackRecord, SyncState, XdsEvents } from '
 export type { XdsLog } from './ads-stream.js';
 export { grpcServiceDefinition } from './grpc-service.js';
 export {
-  LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, CORE_TYPES, typeUrlOf, shortTypeName,
+  LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, VHDS_CLIENT_FEATURE, CORE_TYPES, typeUrlOf, shortTypeName, vhdsNamespace,
 } from './type-urls.js';

@@ -12,6 +12,15 @@ export const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.Clust
 /** type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret (SDS). */
 export const SECRET_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
 
+/** type.googleapis.com/envoy.config.route.v3.VirtualHost (VHDS: a route configuration's virtual hosts, delta xDS only). */
+export const VIRTUAL_HOST_TYPE = 'type.googleapis.com/envoy.config.route.v3.VirtualHost';
+
+/**
+ * The node client feature by which a delta xDS client says it takes RDS over VHDS (Strait's own
+ * name: Envoy defines none, and istiod never sends VHDS).
+ */
+export const VHDS_CLIENT_FEATURE = 'strait.config.vhds';
+
 /** The five core types, in Envoy's make-before-break push order (CDS, EDS, LDS, RDS, SDS last). */
 export const CORE_TYPES: readonly string[] = [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE];
 
@@ -30,6 +39,16 @@ export function takesLegacyWildcard(typeUrl: string): boolean {
   return LEGACY_WILDCARD.has(typeUrl);
 }
 
+/**
+ * VHDS resources are named `<route configuration name>/<host entry>`, and a client subscribes to a
+ * route configuration's name to get all of them (Envoy's namespace matching). A host entry has no
+ * slash, so the namespace is everything before the last one.
+ */
+export function vhdsNamespace(resourceName: string): string {
+  const slash = resourceName.lastIndexOf('/');
+  return slash < 0 ? '' : resourceName.slice(0, slash);
+}
+
 /** Short names for logs and status (`LDS`, `CDS` ...); other types keep their URL. */
 export function shortTypeName(typeUrl: string): string {
   switch (typeUrl) {
@@ -38,6 +57,7 @@ export function shortTypeName(typeUrl: string): string {
     case CLUSTER_TYPE: return 'CDS';
     case ENDPOINT_TYPE: return 'EDS';
     case SECRET_TYPE: return 'SDS';
+    case VIRTUAL_HOST_TYPE: return 'VHDS';
     default: return typeUrl;
   }
 }
