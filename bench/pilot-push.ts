@@ -10,7 +10,9 @@
 // is not sent at all: converged is pilot's own count of proxies that ACKed every type their push
 // changed, and each proxy's time is its last ACK of the push's version (proxies sent nothing are not counted).
 // --sidecar: each client namespace has a Sidecar limiting egress to what its pods call (ch11).
-// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service] [--delta] [--sidecar]
+// --vhds (with --delta): the proxies declare VHDS, as Strait's delta proxies do: routes come as shells and
+// their virtual hosts over VHDS, so an edit sends only the virtual hosts it changed.
+// Usage: node dist/bench/pilot-push.js [--services 1000] [--proxies 2000] [--namespaces 10] [--pushes 5] [--change service] [--delta [--vhds]] [--sidecar]
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,18 +21,19 @@ import { fileURLToPath } from 'node:url';
 import { openStreams, type LoadStream } from './lib/ads-load-client.js';
 import { arg, flag, next, percentile } from './lib/bench-util.js';
 import { benchNode } from './lib/pilot-mesh.js';
+import {
+  CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VHDS_CLIENT_FEATURE, VIRTUAL_HOST_TYPE,
+} from '../src/xds/server/type-urls.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const TYPES = [
-  'type.googleapis.com/envoy.config.cluster.v3.Cluster', 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
-  'type.googleapis.com/envoy.config.listener.v3.Listener', 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
-];
-
 const services = Number(arg('services', '1000'));
 const proxies = Number(arg('proxies', '2000'));
 const namespaces = Number(arg('namespaces', '10'));
 const pushes = Number(arg('pushes', '5'));
 const delta = flag('delta');
+const vhds = delta && flag('vhds');
+const TYPES = [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, ...(vhds ? [VIRTUAL_HOST_TYPE] : [])];
+
 
 const child = fork(join(here, 'pilot-push-server.js'), [String(services), String(proxies), String(namespaces), flag('sidecar') ? 'sidecar' : ''], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.PILOT_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PILOT_BENCH_PROFILE] : [],
@@ -39,7 +42,7 @@ const ready = await next(child, 'ready');
 process.stderr.write(`pilot up with ${services} services; connecting ${proxies} proxies...\n`);
 const t0 = Date.now();
 const { streams, close } = await openStreams(ready.port as number, proxies, Math.ceil(proxies / 100), {
-  types: TYPES, node: (k) => benchNode(k, namespaces), delta,
+  types: TYPES, node: (k) => benchNode(k, namespaces), delta, clientFeatures: vhds ? [VHDS_CLIENT_FEATURE] : [],
 });
 const connectMs = Date.now() - t0;
 const idle = await (child.send({ kind: 'usage' }), next(child, 'usage'));
@@ -102,7 +105,7 @@ await new Promise((r) => child.once('exit', r));
 perProxy.sort((a, b) => a - b);
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const result = {
-  services, proxies, namespaces, pushes, connectMs, change, delta, sidecar: flag('sidecar'), pushedTo, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
+  services, proxies, namespaces, pushes, connectMs, change, delta, vhds, sidecar: flag('sidecar'), pushedTo, pushedTypes: pushedTypes.map((t) => t.slice(t.lastIndexOf('.') + 1)),
   allConvergedMedianMs: med(allMs), allConvergedMs: allMs,
   perProxyP50Ms: percentile(perProxy, 50), perProxyP99Ms: percentile(perProxy, 99),
   generationPerProxyMedianMs: med(genAvg), generationMaxMs: Math.max(...genMax),
@@ -114,7 +117,7 @@ const result = {
   externalMb: (after.externalBytes as number) / 2 ** 20, buffersMb: (after.buffersBytes as number) / 2 ** 20,
   peakRssMb: Math.max(...rss) / 2 ** 20,
 };
-console.log(`change: ${change}${delta ? ' (delta xDS)' : ''}${flag('sidecar') ? ' (Sidecar-scoped)' : ''}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
+console.log(`change: ${change}${delta ? ' (delta xDS)' : ''}${vhds ? ' (VHDS)' : ''}${flag('sidecar') ? ' (Sidecar-scoped)' : ''}; pushed ${result.pushedTypes.join(', ')} to ${pushedTo} of ${proxies} proxies`);
 console.log('| Services | Proxies | Change to all converged, median ms | Per-proxy p50 ms | p99 ms | Generation per proxy ms (median) | Pilot CPU ms per push | Pilot RSS MB (peak) |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(`| ${services} | ${proxies} | ${result.allConvergedMedianMs.toFixed(0)} | ${result.perProxyP50Ms.toFixed(0)} | ${result.perProxyP99Ms.toFixed(0)} | ` +

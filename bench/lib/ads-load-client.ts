@@ -64,6 +64,8 @@ export interface StreamOptions {
   types?: readonly string[];
   /** Incremental xDS (DeltaAggregatedResources, as a DELTA_GRPC proxy) instead of state of the world. */
   delta?: boolean;
+  /** The node's client_features. */
+  clientFeatures?: string[];
 }
 
 /** Opens `n` ADS streams spread over `channels` connections; resolves once each got a response of every type. */
@@ -83,7 +85,7 @@ export async function openStreams(port: number, n: number, channels: number, opt
     streams.push(s);
     const call = clients[k % channels].makeBidiStreamRequest<Buffer, Buffer>(opts.delta ? DELTA_ADS_PATH : ADS_PATH, (m) => m, (m) => m);
     calls.push(call);
-    const nodeMsg = { id, cluster: node.cluster, metadata: node.metadata, userAgentName: 'strait-bench' };
+    const nodeMsg = { id, cluster: node.cluster, metadata: node.metadata, userAgentName: 'strait-bench', clientFeatures: opts.clientFeatures ?? [] };
     // `opening`: the stream's first request of this type. SotW repeats its names on every request; a
     // delta stream subscribes once and then ACKs with the nonce alone. Only the stream's first request carries the node.
     const request = (typeUrl: string, version: string, nonce: string, opening: boolean, withNode: boolean): Buffer => (opts.delta
