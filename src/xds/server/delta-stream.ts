@@ -58,8 +58,12 @@ function byNamespace(ts: TypeSnapshot): Map<string, SnapshotResource[]> {
 interface DeltaType {
   wildcard: boolean;
   names: Set<string>;
-  /** What the client holds: resource name -> resource version (seeded by initial_resource_versions). */
-  known: Map<string, string>;
+  /**
+   * What the client holds: resource name -> resource version (seeded by initial_resource_versions).
+   * Null once a response brought it up to `basis`: it then holds exactly the resources of `basis` its
+   * subscription covers, and no copy is kept per stream (made again when the subscription changes).
+   */
+  known: Map<string, string> | null;
   /** Names the client asked about since the last response: each gets the resource or a removal. */
   needsAnswer: Set<string>;
   /** A wildcard subscriber gets a first response even when there is nothing to send. */
@@ -72,10 +76,19 @@ interface DeltaType {
    */
   namespaced: boolean;
   /**
-   * While the subscription has not changed since: the type snapshot `known` was last brought up to,
-   * so the next one is diffed against it (once per pair, for every stream) instead of walked.
+   * While the subscription has not changed since: the type snapshot the client was last brought up
+   * to, so the next one is diffed against it (once per pair, for every stream) instead of walked.
    */
   basis?: TypeSnapshot;
+}
+
+/** What the client holds, made explicit from the basis when it is implicit. */
+function known(st: DeltaType): Map<string, string> {
+  if (st.known === null) {
+    st.known = new Map();
+    for (const r of st.basis!.resources.values()) if (subscribed(st, r.name)) st.known.set(r.name, r.version);
+  }
+  return st.known;
 }
 
 /** Whether a stream's subscription covers a resource name. */
@@ -140,7 +153,12 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
   private subscribe(typeUrl: string, st: DeltaType, req: DeltaDiscoveryRequest, first: boolean): void {
     const sub = req.resourceNamesSubscribe;
     const unsub = req.resourceNamesUnsubscribe;
-    if (sub.length > 0 || unsub.length > 0) st.basis = undefined;
+    if (sub.length > 0 || unsub.length > 0) {
+      // What the client holds, under the subscription it had.
+      known(st);
+      st.basis = undefined;
+    }
+    const held = st.known!;
     if (first && sub.length === 0 && unsub.length === 0 && takesLegacyWildcard(typeUrl)) st.wildcard = true;
     for (const n of sub) {
       if (n === '*') {
@@ -151,18 +169,18 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       st.names.add(n);
       // The spec: a client may have dropped a resource it still subscribes to; send it again
       // (unless this is the first request, whose initial_resource_versions say what it holds).
-      if (!first) st.known.delete(n);
+      if (!first) held.delete(n);
       st.needsAnswer.add(n);
     }
     for (const n of unsub) {
       if (n === '*') {
         st.wildcard = false;
-        for (const k of st.known.keys()) if (!subscribed(st, k)) st.known.delete(k);
+        for (const k of held.keys()) if (!subscribed(st, k)) held.delete(k);
         continue;
       }
       st.names.delete(n);
-      st.known.delete(n);
-      if (st.namespaced) for (const k of st.known.keys()) if (vhdsNamespace(k) === n && !subscribed(st, k)) st.known.delete(k);
+      held.delete(n);
+      if (st.namespaced) for (const k of held.keys()) if (vhdsNamespace(k) === n && !subscribed(st, k)) held.delete(k);
       // The spec's exception: with a wildcard too, the client cannot tell whether to keep it; tell it.
       if (st.wildcard) st.needsAnswer.add(n);
     }
@@ -175,32 +193,29 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     if (!ts) return;
     const resources: Resource[] = [];
     const removed: string[] = [];
-    const consider = (r: SnapshotResource): void => {
-      if (st.known.get(r.name) === r.version) return;
-      st.known.set(r.name, r.version);
-      resources.push(deltaResourceOf(r));
-    };
     if (st.basis !== undefined && st.needsAnswer.size === 0) {
+      // The client holds the basis's resources its subscription covers: send what changed of those.
       if (st.basis !== ts) {
         const d = diffOf(st.basis, ts);
-        for (const r of d.changed) if (subscribed(st, r.name)) consider(r);
-        for (const n of d.removed) if (st.known.delete(n)) removed.push(n);
+        for (const r of d.changed) if (subscribed(st, r.name)) resources.push(deltaResourceOf(r));
+        for (const n of d.removed) if (subscribed(st, n)) removed.push(n);
       }
     } else {
+      const held = st.known!;
+      const consider = (r: SnapshotResource): void => {
+        if (held.get(r.name) !== r.version) resources.push(deltaResourceOf(r));
+      };
       if (st.wildcard) for (const r of ts.resources.values()) consider(r);
       else for (const n of st.names) {
         const r = ts.resources.get(n);
         if (r) consider(r);
         if (st.namespaced) for (const v of byNamespace(ts).get(n) ?? []) consider(v);
       }
-      for (const n of st.known.keys()) {
-        if (ts.resources.has(n)) continue;
-        st.known.delete(n);
-        removed.push(n);
-      }
+      for (const n of held.keys()) if (!ts.resources.has(n)) removed.push(n);
     }
-    // `known` now holds exactly what the subscriber has of `ts`.
+    // The client now holds exactly the resources of `ts` its subscription covers.
     st.basis = ts;
+    st.known = null;
     for (const n of st.needsAnswer) {
       if (ts.resources.has(n) || removed.includes(n)) continue;
       // A namespace with resources is answered by them.
