@@ -1,50 +1,172 @@
-// A lightweight ADS client for load generation: many CDS streams over a few channels, each
-// ACKing every response, state of the world or delta. Responses are read at the wire level (version
-// and nonce only), so the generator's cost does not grow with the size of the resources the server sends.
+// A lightweight ADS client for load generation: many streams over a few HTTP/2 connections, each
+// ACKing every response, state of the world or delta. It speaks gRPC's framing on node:http2 itself
+// and reads each response in place (version, type and nonce only; resources are skipped, never
+// copied), so what it costs per byte stays small beside the server it measures.
+import http2 from 'node:http2';
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { Client, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { DeltaDiscoveryRequestSchema, DiscoveryRequestSchema } from '../../src/xds/gen/envoy/service/discovery/v3/discovery_pb.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const DELTA_ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
+/** Flow-control windows large enough that the server is never held back by this client's reads. */
+const WINDOW = 1 << 30;
+/** The largest DATA frame it takes (HTTP/2's maximum): fewer, larger frames cost both sides less per byte. */
+const MAX_FRAME = (1 << 24) - 1;
+
+/**
+ * A cursor over the chunks of one message as they arrived: reads varints and short strings, and
+ * skips long fields across chunk boundaries without joining the chunks.
+ */
+class ChunkCursor {
+  private c = 0;
+  private buf: Buffer;
+  private i = 0;
+  constructor(private readonly chunks: readonly Buffer[]) {
+    this.buf = chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** Moves to the next chunk with bytes left; false at the end. */
+  private advance(): boolean {
+    while (this.i >= this.buf.length) {
+      if (++this.c >= this.chunks.length) return false;
+      this.buf = this.chunks[this.c];
+      this.i = 0;
+    }
+    return true;
+  }
+
+  get done(): boolean {
+    return this.i >= this.buf.length && !this.advance();
+  }
+
+  private byte(): number {
+    if (this.i >= this.buf.length) this.advance();
+    return this.buf[this.i++];
+  }
+
+  varint(): number {
+    const b = this.buf;
+    let i = this.i;
+    // Within one chunk (nearly always): read in place.
+    if (i + 10 <= b.length) {
+      let n = 0;
+      for (let mul = 1; ; mul *= 128) {
+        const x = b[i++];
+        n += (x & 0x7f) * mul;
+        if (x < 0x80) { this.i = i; return n; }
+      }
+    }
+    let n = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const x = this.byte();
+      n += (x & 0x7f) * mul;
+      if (x < 0x80) return n;
+    }
+  }
+
+  skip(n: number): void {
+    for (;;) {
+      const here = Math.min(n, this.buf.length - this.i);
+      this.i += here;
+      n -= here;
+      if (n === 0 || !this.advance()) return;
+    }
+  }
+
+  string(n: number): string {
+    if (this.i + n <= this.buf.length) {
+      const s = this.buf.toString('utf8', this.i, this.i + n);
+      this.i += n;
+      return s;
+    }
+    const bytes = Buffer.alloc(n);
+    for (let k = 0; k < n; k++) bytes[k] = this.byte();
+    return bytes.toString('utf8');
+  }
+}
 
 /**
  * version_info (field 1), type_url (field 4) and nonce (field 5) of a DiscoveryResponse, skipping
  * everything else. A DeltaDiscoveryResponse has system_version_info, type_url and nonce at the same numbers.
  */
-export function versionAndNonce(b: Buffer): { version: string; nonce: string; typeUrl: string } {
+export function versionAndNonce(chunks: readonly Buffer[]): { version: string; nonce: string; typeUrl: string } {
   let version = '';
   let nonce = '';
   let typeUrl = '';
-  let i = 0;
-  const varint = (): number => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = b[i++];
-      n += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return n;
-      shift += 7;
-    }
-  };
-  while (i < b.length) {
-    const key = varint();
+  const r = new ChunkCursor(chunks);
+  while (!r.done) {
+    const key = r.varint();
     const field = Math.floor(key / 8);
     const wire = key & 7;
     if (wire === 2) {
-      const len = varint();
-      if (field === 1) version = b.toString('utf8', i, i + len);
-      else if (field === 5) nonce = b.toString('utf8', i, i + len);
-      else if (field === 4) typeUrl = b.toString('utf8', i, i + len);
-      i += len;
-    } else if (wire === 0) varint();
-    else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
+      const len = r.varint();
+      if (field === 1) version = r.string(len);
+      else if (field === 5) nonce = r.string(len);
+      else if (field === 4) typeUrl = r.string(len);
+      else r.skip(len);
+    } else if (wire === 0) r.varint();
+    else if (wire === 1) r.skip(8);
+    else if (wire === 5) r.skip(4);
     else throw new Error(`unexpected wire type ${wire}`);
   }
   return { version, nonce, typeUrl };
+}
+
+/** gRPC's length-prefixed messages out of a stream's DATA chunks; each message's chunks are views, not copies. */
+class MessageReader {
+  private head: Buffer | null = null;
+  private left = -1;
+  private parts: Buffer[] = [];
+
+  constructor(private readonly onMessage: (chunks: Buffer[]) => void) {}
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.left < 0) {
+        // The 5-byte prefix (compressed flag, big-endian length), possibly split across chunks.
+        const need = 5 - (this.head?.length ?? 0);
+        const take = chunk.subarray(at, at + need);
+        at += take.length;
+        this.head = this.head === null ? Buffer.from(take) : Buffer.concat([this.head, take]);
+        if (this.head.length < 5) return;
+        this.left = this.head.readUInt32BE(1);
+        this.head = null;
+      }
+      const take = Math.min(this.left, chunk.length - at);
+      if (take > 0) this.parts.push(chunk.subarray(at, at + take));
+      at += take;
+      this.left -= take;
+      if (this.left === 0) {
+        const parts = this.parts;
+        this.parts = [];
+        this.left = -1;
+        this.onMessage(parts);
+      }
+    }
+  }
+}
+
+/** A message in gRPC's framing: not compressed, big-endian length, the bytes. */
+function framed(msg: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + msg.length);
+  out[0] = 0;
+  out.writeUInt32BE(msg.length, 1);
+  out.set(msg, 5);
+  return out;
+}
+
+/** One string field, encoded (the ACKs are made of these: no message object, no encoder). */
+function stringField(field: number, s: string): Buffer {
+  const bytes = Buffer.from(s, 'utf8');
+  const head: number[] = [field * 8 + 2];
+  for (let n = bytes.length; ; n = Math.floor(n / 128)) {
+    if (n < 128) { head.push(n); break; }
+    head.push((n % 128) | 0x80);
+  }
+  return Buffer.concat([Buffer.from(head), bytes]);
 }
 
 /** One simulated proxy: its stream and when it ACKed each version. */
@@ -72,9 +194,15 @@ export interface StreamOptions {
 export async function openStreams(port: number, n: number, channels: number, opts: StreamOptions = {}): Promise<{ streams: LoadStream[]; close(): void }> {
   const types = opts.types ?? [CDS];
   const names = types.length > 1 ? ['*'] : [];
-  const clients = Array.from({ length: channels }, () => new Client(`127.0.0.1:${port}`, credentials.createInsecure(),
-    { 'grpc.max_receive_message_length': -1, 'grpc.use_local_subchannel_pool': 1 }));
-  const calls: ClientDuplexStream<Buffer, Buffer>[] = [];
+  const sessions = await Promise.all(Array.from({ length: channels }, () => new Promise<http2.ClientHttp2Session>((resolve, reject) => {
+    const s = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: WINDOW - 1, maxFrameSize: MAX_FRAME } });
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.setLocalWindowSize(WINDOW - 1);
+      resolve(s);
+    });
+  })));
+  const calls: http2.ClientHttp2Stream[] = [];
   const streams: LoadStream[] = [];
   const firsts: Promise<void>[] = [];
   for (let k = 0; k < n; k++) {
@@ -83,22 +211,28 @@ export async function openStreams(port: number, n: number, channels: number, opt
     const s: LoadStream = { id, ackedAt: new Map(), typeAckedAt: new Map() };
     const typesAcked = new Map<string, Set<string>>();
     streams.push(s);
-    const call = clients[k % channels].makeBidiStreamRequest<Buffer, Buffer>(opts.delta ? DELTA_ADS_PATH : ADS_PATH, (m) => m, (m) => m);
+    const call = sessions[k % channels].request({
+      ':method': 'POST', ':path': opts.delta ? DELTA_ADS_PATH : ADS_PATH, 'content-type': 'application/grpc', te: 'trailers',
+    });
     calls.push(call);
     const nodeMsg = { id, cluster: node.cluster, metadata: node.metadata, userAgentName: 'strait-bench', clientFeatures: opts.clientFeatures ?? [] };
-    // `opening`: the stream's first request of this type. SotW repeats its names on every request; a
-    // delta stream subscribes once and then ACKs with the nonce alone. Only the stream's first request carries the node.
-    const request = (typeUrl: string, version: string, nonce: string, opening: boolean, withNode: boolean): Buffer => (opts.delta
-      ? Buffer.from(toBinary(DeltaDiscoveryRequestSchema, create(DeltaDiscoveryRequestSchema, {
-        typeUrl, responseNonce: nonce, resourceNamesSubscribe: opening ? names : [], node: withNode ? nodeMsg : undefined,
-      })))
-      : Buffer.from(toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, {
-        typeUrl, versionInfo: version, responseNonce: nonce, resourceNames: names, node: withNode ? nodeMsg : undefined,
-      }))));
+    // A stream's first request of each type subscribes (the first of all carries the node); after
+    // that, a SotW ACK repeats the names with version and nonce, a delta ACK is type and nonce alone.
+    const open = (typeUrl: string, withNode: boolean): Buffer => Buffer.from(opts.delta
+      ? toBinary(DeltaDiscoveryRequestSchema, create(DeltaDiscoveryRequestSchema, {
+        typeUrl, resourceNamesSubscribe: names, node: withNode ? nodeMsg : undefined,
+      }))
+      : toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, {
+        typeUrl, resourceNames: names, node: withNode ? nodeMsg : undefined,
+      })));
+    const sotwNames = Buffer.concat(names.map((x) => stringField(3, x)));
+    const ack = (typeUrl: string, version: string, nonce: string): Buffer => (opts.delta
+      ? Buffer.concat([stringField(2, typeUrl), stringField(6, nonce)])
+      : Buffer.concat([stringField(1, version), sotwNames, stringField(4, typeUrl), stringField(5, nonce)]));
     firsts.push(new Promise<void>((resolve) => {
-      call.on('data', (b: Buffer) => {
-        const { version, nonce, typeUrl } = versionAndNonce(b);
-        call.write(request(typeUrl, version, nonce, false, false));
+      const reader = new MessageReader((chunks) => {
+        const { version, nonce, typeUrl } = versionAndNonce(chunks);
+        call.write(framed(ack(typeUrl, version, nonce)));
         let byType = s.typeAckedAt.get(version);
         if (!byType) s.typeAckedAt.set(version, (byType = new Map()));
         byType.set(typeUrl, process.hrtime.bigint());
@@ -111,16 +245,17 @@ export async function openStreams(port: number, n: number, channels: number, opt
           resolve();
         }
       });
+      call.on('data', (chunk: Buffer) => reader.push(chunk));
     }));
     call.on('error', () => {});
-    types.forEach((t, i) => call.write(request(t, '', '', true, i === 0)));
+    types.forEach((t, i) => call.write(framed(open(t, i === 0))));
   }
   await Promise.all(firsts);
   return {
     streams,
     close: () => {
-      for (const c of calls) c.cancel();
-      for (const c of clients) c.close();
+      for (const c of calls) c.close(http2.constants.NGHTTP2_CANCEL);
+      for (const s of sessions) s.close();
     },
   };
 }
