@@ -58,8 +58,11 @@ buildUnlessFresh('dist/', stamp, newestSource(SOURCE_DIRS.map((d) => join(root, 
   // The build info lives in dist/: removing dist/ makes the next build a full one (tsc does not check its outputs).
   execFileSync(process.execPath, [tsc, '-p', root, '--incremental', '--tsBuildInfoFile', join(root, 'dist', '.tsbuildinfo')], { stdio: 'inherit' });
 });
-// The proxy's one-file bundle (scripts/bundle-proxy.mjs), made again after every compile of dist/.
-buildUnlessFresh('dist/bundle/', join(root, 'dist', 'bundle', '.build-stamp'), statSync(stamp).mtimeMs, () => {
+// The proxy's one-file bundle (scripts/bundle-proxy.mjs), made again after every compile of dist/ (this one's or
+// a bare tsc's: bin/strait.js runs the bundle only when it is newer than these files).
+const compiled = Math.max(...[stamp, join(root, 'dist', '.tsbuildinfo'), join(root, '.tsbuildinfo'), join(root, 'dist', 'src', 'cli', 'proxy-main.js')]
+  .map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0));
+buildUnlessFresh('dist/bundle/', join(root, 'dist', 'bundle', '.build-stamp'), compiled, () => {
   execFileSync(process.execPath, [join(root, 'scripts', 'bundle-proxy.mjs')], { stdio: 'inherit' });
 });
 const web = join(root, 'src', 'dashboard', 'web');
