@@ -2,7 +2,7 @@
 // (A 4 MB young generation keeps the proxy's memory under 100 MB at no measured CPU cost: docs/performance.md.)
 // The `strait` command: a tiny shim that runs the compiled CLI from dist/.
 // Plain JS so it works before the build, where it says how to build.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 
 // Strait loads generated types and extensions on first use with a synchronous require of ES modules.
 if (!process.features.require_module) {
@@ -14,11 +14,21 @@ if (!existsSync(main)) {
   process.stderr.write('strait: dist/ is missing: run `npm run build` first\n');
   process.exit(1);
 }
-// `strait proxy` (a sidecar's start-up) loads only its own command: docs/performance.md.
-const entry = process.argv[2] === 'proxy' ? new URL('../dist/src/cli/proxy-main.js', import.meta.url) : main;
+// `strait proxy` (a sidecar's start-up) loads only its own command, from one bundled file when `npm run build`
+// made it after the last compile (a bare `tsc` leaves it stale: then the modules): docs/performance.md.
+const entry = process.argv[2] !== 'proxy' ? main : freshBundle() ?? new URL('../dist/src/cli/proxy-main.js', import.meta.url);
 const cli = await import(entry.href);
 cli.installProcessGuards();
 const code = await cli.run(process.argv);
 // On success the proxy may still be serving: let the event loop decide when to exit (with the
 // exit code a command may have set, as apply does when an object was refused).
 if (code !== 0) process.exit(code);
+
+/** dist/bundle/proxy.mjs unless missing or older than what tsc last wrote (its build info, or every file). */
+function freshBundle() {
+  const bundle = new URL('../dist/bundle/proxy.mjs', import.meta.url);
+  const mtime = (p) => statSync(new URL(p, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const built = mtime('../dist/bundle/proxy.mjs');
+  const compiled = Math.max(mtime('../dist/.tsbuildinfo'), mtime('../.tsbuildinfo'), mtime('../dist/src/cli/proxy-main.js'));
+  return built > 0 && built >= compiled ? bundle : undefined;
+}

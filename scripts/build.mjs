@@ -1,5 +1,6 @@
 // `npm run build`: the generated protos (gen-protos.mjs skips when its inputs are unchanged), then tsc
-// --incremental, skipped when dist/ is newer than every source, then the dashboard page (`npm run build:web`),
+// --incremental, skipped when dist/ is newer than every source, then the proxy's bundle (after each compile),
+// then the dashboard page (`npm run build:web`),
 // skipped when dist/dashboard-web is newer than its sources: `npm start` after `npm install` starts at once.
 // It leaves the checkout's own modification time as it found it, so npx keeps trusting npm's record of node_modules.
 import { execFileSync } from 'node:child_process';
@@ -56,6 +57,13 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 buildUnlessFresh('dist/', stamp, newestSource(SOURCE_DIRS.map((d) => join(root, d)), (n) => n.endsWith('.ts') || n === '.stamp'), () => {
   // The build info lives in dist/: removing dist/ makes the next build a full one (tsc does not check its outputs).
   execFileSync(process.execPath, [tsc, '-p', root, '--incremental', '--tsBuildInfoFile', join(root, 'dist', '.tsbuildinfo')], { stdio: 'inherit' });
+});
+// The proxy's one-file bundle (scripts/bundle-proxy.mjs), made again after every compile of dist/ (this one's or
+// a bare tsc's: bin/strait.js runs the bundle only when it is newer than these files).
+const compiled = Math.max(...[stamp, join(root, 'dist', '.tsbuildinfo'), join(root, '.tsbuildinfo'), join(root, 'dist', 'src', 'cli', 'proxy-main.js')]
+  .map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0));
+buildUnlessFresh('dist/bundle/', join(root, 'dist', 'bundle', '.build-stamp'), compiled, () => {
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle-proxy.mjs')], { stdio: 'inherit' });
 });
 const web = join(root, 'src', 'dashboard', 'web');
 buildUnlessFresh('dist/dashboard-web/', join(root, 'dist', 'dashboard-web', '.build-stamp'), newestSource([web], (n) => /\.(tsx?|css|html|json)$/.test(n)), () => {
