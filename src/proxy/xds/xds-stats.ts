@@ -1,5 +1,5 @@
 // Envoy's stats of xDS subscriptions: <prefix>.update_attempt/_success/_rejected/_failure, the
-// version and update_time gauges; RDS adds config_reload.
+// version and update_time gauges; RDS adds config_reload; VHDS has config_reload and empty_update.
 import { createHash } from 'node:crypto';
 import type { Counter, Gauge, StatsStore } from '../stats/store.js';
 

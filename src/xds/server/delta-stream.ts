@@ -1,5 +1,5 @@
 // Incremental ADS (DeltaAggregatedResources): subscribe/unsubscribe deltas, initial resource
-// versions, per-resource versions (content hashes), removed_resources, nonce-matched ACK/NACK.
+// versions, per-resource versions (content hashes), removed_resources, nonce-matched ACK/NACK, VHDS namespaces.
 import { create } from '@bufbuild/protobuf';
 import {
   DeltaDiscoveryResponseSchema, ResourceSchema,
