@@ -3,6 +3,7 @@
 // The `strait` command: a tiny shim that runs the compiled CLI from dist/.
 // Plain JS so it works before the build, where it says how to build.
 import { existsSync, statSync } from 'node:fs';
+import { lastCompileMs } from '../scripts/last-compile.mjs';
 
 // Strait loads generated types and extensions on first use with a synchronous require of ES modules.
 if (!process.features.require_module) {
@@ -24,11 +25,9 @@ const code = await cli.run(process.argv);
 // exit code a command may have set, as apply does when an object was refused).
 if (code !== 0) process.exit(code);
 
-/** dist/bundle/proxy.mjs unless missing or older than what tsc last wrote (its build info, or every file). */
+/** dist/bundle/proxy.mjs unless missing or older than what tsc last wrote. */
 function freshBundle() {
   const bundle = new URL('../dist/bundle/proxy.mjs', import.meta.url);
-  const mtime = (p) => statSync(new URL(p, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const built = mtime('../dist/bundle/proxy.mjs');
-  const compiled = Math.max(mtime('../dist/.tsbuildinfo'), mtime('../.tsbuildinfo'), mtime('../dist/src/cli/proxy-main.js'));
-  return built > 0 && built >= compiled ? bundle : undefined;
+  const built = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return built > 0 && built >= lastCompileMs(new URL('../', import.meta.url)) ? bundle : undefined;
 }

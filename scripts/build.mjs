@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lastCompileMs } from './last-compile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Written after every build that succeeded: dist/ is up to date with the sources older than it. */
@@ -60,8 +61,7 @@ buildUnlessFresh('dist/', stamp, newestSource(SOURCE_DIRS.map((d) => join(root, 
 });
 // The proxy's one-file bundle (scripts/bundle-proxy.mjs), made again after every compile of dist/ (this one's or
 // a bare tsc's: bin/strait.js runs the bundle only when it is newer than these files).
-const compiled = Math.max(...[stamp, join(root, 'dist', '.tsbuildinfo'), join(root, '.tsbuildinfo'), join(root, 'dist', 'src', 'cli', 'proxy-main.js')]
-  .map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0));
+const compiled = Math.max(statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0, lastCompileMs(pathToFileURL(`${root}/`)));
 buildUnlessFresh('dist/bundle/', join(root, 'dist', 'bundle', '.build-stamp'), compiled, () => {
   execFileSync(process.execPath, [join(root, 'scripts', 'bundle-proxy.mjs')], { stdio: 'inherit' });
 });

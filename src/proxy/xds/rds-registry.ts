@@ -99,7 +99,7 @@ export class RdsRegistry implements ResourceHandler {
 
   /** Subscribes VHDS to exactly the route configurations that name it. */
   private vhdsChanged(): void {
-    if (this.vhds) this.onVhdsNamesChanged(this.all().filter((p) => p.received?.vhds !== undefined).map((p) => p.name));
+    if (this.vhds) this.onVhdsNamesChanged(this.vhdsProviders().map((p) => p.name));
   }
 
   /** Providers that have a table (for config_dump). */

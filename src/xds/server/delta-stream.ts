@@ -91,6 +91,37 @@ function known(st: DeltaType): Map<string, string> {
   return st.known;
 }
 
+/** Applies a request's subscribe and unsubscribe lists to what the stream knows of one type. */
+function changeSubscription(st: DeltaType, sub: readonly string[], unsub: readonly string[], first: boolean): void {
+  // What the client holds, under the subscription it had.
+  const held = known(st);
+  st.basis = undefined;
+  for (const n of sub) {
+    if (n === '*') {
+      if (!st.wildcard) st.answeredWildcard = false;
+      st.wildcard = true;
+      continue;
+    }
+    st.names.add(n);
+    // The spec: a client may have dropped a resource it still subscribes to; send it again
+    // (unless this is the first request, whose initial_resource_versions say what it holds).
+    if (!first) held.delete(n);
+    st.needsAnswer.add(n);
+  }
+  for (const n of unsub) {
+    if (n === '*') {
+      st.wildcard = false;
+      for (const k of held.keys()) if (!subscribed(st, k)) held.delete(k);
+      continue;
+    }
+    st.names.delete(n);
+    held.delete(n);
+    if (st.namespaced) for (const k of held.keys()) if (vhdsNamespace(k) === n && !subscribed(st, k)) held.delete(k);
+    // The spec's exception: with a wildcard too, the client cannot tell whether to keep it; tell it.
+    if (st.wildcard) st.needsAnswer.add(n);
+  }
+}
+
 /** Whether a stream's subscription covers a resource name. */
 function subscribed(st: DeltaType, name: string): boolean {
   return st.wildcard || st.names.has(name) || (st.namespaced && st.names.has(vhdsNamespace(name)));
@@ -153,37 +184,8 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
   private subscribe(typeUrl: string, st: DeltaType, req: DeltaDiscoveryRequest, first: boolean): void {
     const sub = req.resourceNamesSubscribe;
     const unsub = req.resourceNamesUnsubscribe;
-    if (sub.length > 0 || unsub.length > 0) {
-      // What the client holds, under the subscription it had.
-      known(st);
-      st.basis = undefined;
-    }
-    const held = st.known!;
-    if (first && sub.length === 0 && unsub.length === 0 && takesLegacyWildcard(typeUrl)) st.wildcard = true;
-    for (const n of sub) {
-      if (n === '*') {
-        if (!st.wildcard) st.answeredWildcard = false;
-        st.wildcard = true;
-        continue;
-      }
-      st.names.add(n);
-      // The spec: a client may have dropped a resource it still subscribes to; send it again
-      // (unless this is the first request, whose initial_resource_versions say what it holds).
-      if (!first) held.delete(n);
-      st.needsAnswer.add(n);
-    }
-    for (const n of unsub) {
-      if (n === '*') {
-        st.wildcard = false;
-        for (const k of held.keys()) if (!subscribed(st, k)) held.delete(k);
-        continue;
-      }
-      st.names.delete(n);
-      held.delete(n);
-      if (st.namespaced) for (const k of held.keys()) if (vhdsNamespace(k) === n && !subscribed(st, k)) held.delete(k);
-      // The spec's exception: with a wildcard too, the client cannot tell whether to keep it; tell it.
-      if (st.wildcard) st.needsAnswer.add(n);
-    }
+    if (sub.length > 0 || unsub.length > 0) changeSubscription(st, sub, unsub, first);
+    else if (first && takesLegacyWildcard(typeUrl)) st.wildcard = true;
     this.status!.subscription(typeUrl, st.wildcard, st.names);
   }
 
@@ -201,7 +203,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
         for (const n of d.removed) if (subscribed(st, n)) removed.push(n);
       }
     } else {
-      const held = st.known!;
+      const held = known(st);
       const consider = (r: SnapshotResource): void => {
         if (held.get(r.name) !== r.version) resources.push(deltaResourceOf(r));
       };
