@@ -1,4 +1,4 @@
-// Proxy benchmark: direct vs Strait vs nginx vs haproxy vs node http-proxy on loopback, one
+// Proxy benchmark: direct vs Strait vs nginx vs haproxy vs node http-proxy vs a bare Node TCP relay on loopback, one
 // worker each, in front of an nginx upstream. Run: node dist/bench/proxy-bench.js [--help].
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

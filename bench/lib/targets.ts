@@ -7,7 +7,7 @@ import { haproxyCfg, proxyNginxConf, straitBootstrapYaml } from './configs.js';
 import { freePort, startProcess, type ManagedProcess } from './processes.js';
 
 /** Every target the benchmark knows, in the order it runs them. */
-export const TARGET_NAMES = ['direct', 'strait', 'nginx', 'haproxy', 'http-proxy'] as const;
+export const TARGET_NAMES = ['direct', 'strait', 'nginx', 'haproxy', 'http-proxy', 'node-relay'] as const;
 /** One of TARGET_NAMES. */
 export type TargetName = (typeof TARGET_NAMES)[number];
 
@@ -75,6 +75,10 @@ async function spawnTarget(name: Exclude<TargetName, 'direct'>, port: number, en
       const script = fileURLToPath(new URL('../http-proxy-server.js', import.meta.url));
       return startProcess('http-proxy', process.execPath,
         [script, '--port', String(port), '--target', `http://127.0.0.1:${env.upstreamPort}`]);
+    }
+    case 'node-relay': {
+      const script = fileURLToPath(new URL('../node-relay-server.js', import.meta.url));
+      return startProcess('node-relay', process.execPath, [script, '--port', String(port), '--upstream', String(env.upstreamPort)]);
     }
   }
 }
