@@ -50,6 +50,9 @@ const result = await esbuild.build({
   }],
   logLevel: 'warning',
   metafile: true,
+  // Linked to the TypeScript sources (through tsc's maps): `NODE_OPTIONS=--enable-source-maps` puts them in stack traces.
+  sourcemap: 'linked',
+  sourcesContent: false,
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`bundled dist/bundle/proxy.mjs (${(bytes / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
