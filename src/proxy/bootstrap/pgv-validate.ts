@@ -1,6 +1,6 @@
 // One generic protoc-gen-validate checker: walks any message with its descriptor, reads the
 // `(validate.rules)` options Envoy's protos carry, and reports violations with field paths.
-import { getOption, hasOption, type DescField, type DescMessage, type Message, type Registry } from '@bufbuild/protobuf';
+import { getOption, hasOption, type DescField, type DescMessage, type DescOneof, type Message, type Registry } from '@bufbuild/protobuf';
 import { anyUnpack, isWrapperDesc, type Any, type Duration, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { disabled, required, rules as rulesExt, type FieldRules } from '../../xds/gen/validate/validate_pb.js';
 import type { PathError, PathSeg } from './config-error.js';
@@ -21,43 +21,89 @@ interface Kind {
   message?: DescMessage;
 }
 
-const rulesCache = new WeakMap<DescField, FieldRules | null>();
+/** A field the walk must visit: it has rules, or its values may hold fields that do. */
+interface FieldStep {
+  readonly field: DescField;
+  readonly rules: FieldRules | undefined;
+  /** The kind of the field's value (singular) or of its items and values (list, map). */
+  readonly kind: Kind;
+}
+
+/** What the walk does in one message type, made once per type. */
+interface Plan {
+  /** `(validate.disabled)`: nothing under it is checked. */
+  readonly disabled: boolean;
+  /** Oneofs with `(validate.required)`. */
+  readonly requiredOneofs: readonly DescOneof[];
+  readonly steps: readonly FieldStep[];
+}
+
+const plans = new WeakMap<DescMessage, Plan>();
 
 function fieldRules(field: DescField): FieldRules | undefined {
-  let r = rulesCache.get(field);
-  if (r === undefined) {
-    r = hasOption(field, rulesExt) ? getOption(field, rulesExt) : null;
-    rulesCache.set(field, r);
+  return hasOption(field, rulesExt) ? getOption(field, rulesExt) : undefined;
+}
+
+/** Message types whose values hold no rule of their own: checked, if at all, by the field's rules. */
+const LEAF_TYPES = new Set([...OPAQUE, 'google.protobuf.Duration', 'google.protobuf.Timestamp', 'google.protobuf.DoubleValue',
+  'google.protobuf.FloatValue', 'google.protobuf.Int64Value', 'google.protobuf.UInt64Value', 'google.protobuf.Int32Value',
+  'google.protobuf.UInt32Value', 'google.protobuf.BoolValue', 'google.protobuf.StringValue', 'google.protobuf.BytesValue']);
+
+function planOf(desc: DescMessage): Plan {
+  let plan = plans.get(desc);
+  if (plan !== undefined) return plan;
+  const steps: FieldStep[] = [];
+  for (const field of desc.fields) {
+    const rules = fieldRules(field);
+    const message = field.message;
+    // A scalar, enum or well-known value without rules cannot report anything; other messages are walked.
+    if (rules === undefined && (message === undefined || LEAF_TYPES.has(message.typeName))) continue;
+    const fieldKind = field.fieldKind === 'list' ? field.listKind : field.fieldKind === 'map' ? field.mapKind : field.fieldKind;
+    steps.push({ field, rules, kind: { fieldKind, field, message } });
   }
-  return r ?? undefined;
+  plan = { disabled: getOption(desc, disabled), requiredOneofs: desc.oneofs.filter((o) => getOption(o, required)), steps };
+  plans.set(desc, plan);
+  return plan;
+}
+
+/** A field path built as the walk descends, made into an array only for an error. */
+interface PathLink {
+  readonly up: PathLink | null;
+  readonly seg: PathSeg;
+}
+
+function pathOf(link: PathLink | null, base: readonly PathSeg[]): PathSeg[] {
+  const segs: PathSeg[] = [];
+  for (let l = link; l !== null; l = l.up) segs.push(l.seg);
+  return [...base, ...segs.reverse()];
 }
 
 /** Validates a message (and everything under it, Any contents included); errors get paths under `path`. */
 export function validateMessage(desc: DescMessage, msg: Message, path: PathSeg[], registry: Registry, errors: PathError[]): void {
-  new PgvWalker(registry, errors).message(desc, msg, path);
+  new PgvWalker(registry, errors, path).message(desc, msg, null);
 }
 
 class PgvWalker {
-  constructor(private readonly registry: Registry, private readonly errors: PathError[]) {}
+  constructor(private readonly registry: Registry, private readonly errors: PathError[], private readonly base: readonly PathSeg[]) {}
 
-  private report(path: PathSeg[], message: string | undefined): void {
-    if (message !== undefined) this.errors.push({ path, message });
+  private report(path: PathLink | null, message: string | undefined): void {
+    if (message !== undefined) this.errors.push({ path: pathOf(path, this.base), message });
   }
 
-  message(desc: DescMessage, msg: Message, path: PathSeg[]): void {
-    if (getOption(desc, disabled)) return;
+  message(desc: DescMessage, msg: Message, path: PathLink | null): void {
+    const plan = planOf(desc);
+    if (plan.disabled) return;
     const m = msg as unknown as Record<string, unknown>;
-    for (const oneof of desc.oneofs) {
+    for (const oneof of plan.requiredOneofs) {
       const sel = m[oneof.localName] as { case: string | undefined };
-      if (sel.case === undefined && getOption(oneof, required)) this.report([...path, oneof.name], 'value is required');
+      if (sel.case === undefined) this.report({ up: path, seg: oneof.name }, 'value is required');
     }
-    for (const field of desc.fields) {
-      const rules = fieldRules(field);
-      const fpath = [...path, field.name];
+    for (const { field, rules, kind } of plan.steps) {
+      const fpath: PathLink = { up: path, seg: field.name };
       if (field.oneof) {
         const sel = m[field.oneof.localName] as { case: string | undefined; value?: unknown };
         if (sel.case !== field.localName) continue;
-        this.single({ fieldKind: field.fieldKind as Kind['fieldKind'], field, message: field.message }, rules, sel.value, fpath);
+        this.single(kind, rules, sel.value, fpath);
         continue;
       }
       const v = m[field.localName];
@@ -65,25 +111,23 @@ class PgvWalker {
         case 'scalar':
           // proto3 `optional` scalars have presence: rules apply only when set.
           if (field.proto.proto3Optional && v === undefined) break;
-          this.single({ fieldKind: 'scalar', field }, rules, v, fpath);
+          this.single(kind, rules, v, fpath);
           break;
         case 'enum':
-          this.single({ fieldKind: 'enum', field }, rules, v, fpath);
-          break;
         case 'message':
-          this.single({ fieldKind: 'message', field, message: field.message }, rules, v, fpath);
+          this.single(kind, rules, v, fpath);
           break;
         case 'list':
-          this.list(field, rules, v as Value[], fpath);
+          this.list(field, kind, rules, v as Value[], fpath);
           break;
         case 'map':
-          this.map(field, rules, v as Record<string, Value>, fpath);
+          this.map(kind, rules, v as Record<string, Value>, fpath);
           break;
       }
     }
   }
 
-  private list(field: DescField & { fieldKind: 'list' }, rules: FieldRules | undefined, items: Value[], path: PathSeg[]): void {
+  private list(field: DescField & { fieldKind: 'list' }, kind: Kind, rules: FieldRules | undefined, items: Value[], path: PathLink): void {
     const r = rules?.type.case === 'repeated' ? rules.type.value : undefined;
     if (r && !(r.ignoreEmpty && items.length === 0)) {
       if (r.minItems > 0n && BigInt(items.length) < r.minItems) this.report(path, `value must contain at least ${r.minItems} item(s)`);
@@ -92,32 +136,30 @@ class PgvWalker {
         const seen = new Set<unknown>();
         items.forEach((x, i) => {
           const k = x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x;
-          if (seen.has(k)) this.report([...path, i], 'repeated value must contain unique items');
+          if (seen.has(k)) this.report({ up: path, seg: i }, 'repeated value must contain unique items');
           seen.add(k);
         });
       }
     }
-    const kind: Kind = { fieldKind: field.listKind, field, message: field.message };
-    items.forEach((x, i) => this.single(kind, r?.items, x, [...path, i]));
+    for (let i = 0; i < items.length; i++) this.single(kind, r?.items, items[i], { up: path, seg: i });
   }
 
-  private map(field: DescField & { fieldKind: 'map' }, rules: FieldRules | undefined, entries: Record<string, Value>, path: PathSeg[]): void {
+  private map(kind: Kind, rules: FieldRules | undefined, entries: Record<string, Value>, path: PathLink): void {
     const r = rules?.type.case === 'map' ? rules.type.value : undefined;
     const keys = Object.keys(entries);
     if (r && !(r.ignoreEmpty && keys.length === 0)) {
       if (r.minPairs > 0n && BigInt(keys.length) < r.minPairs) this.report(path, `value must contain at least ${r.minPairs} pair(s)`);
       if (r.maxPairs > 0n && BigInt(keys.length) > r.maxPairs) this.report(path, `value must contain no more than ${r.maxPairs} pair(s)`);
     }
-    const kind: Kind = { fieldKind: field.mapKind, field, message: field.message };
     for (const k of keys) {
-      const kpath = [...path, { key: k }];
+      const kpath: PathLink = { up: path, seg: { key: k } };
       if (r?.keys?.type.case === 'string') this.report(kpath, checkString(r.keys.type.value, k));
       this.single(kind, r?.values, entries[k], kpath);
     }
   }
 
   /** One value (a singular field, a list item or a map value) against its rules, then its contents. */
-  private single(kind: Kind, rules: FieldRules | undefined, v: Value, path: PathSeg[]): void {
+  private single(kind: Kind, rules: FieldRules | undefined, v: Value, path: PathLink): void {
     const t = rules?.type;
     if (kind.fieldKind === 'scalar' || (kind.message && isWrapperDesc(kind.message))) {
       // Singular wrapper fields come unboxed; wrappers in lists and maps do not.

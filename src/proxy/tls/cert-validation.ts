@@ -8,6 +8,7 @@ import type { CommonTlsContext } from '../../xds/gen/envoy/extensions/transport_
 import type { PathSeg } from '../bootstrap/config-error.js';
 import { readDataSourceBytes } from './data-source.js';
 import { tlsFail } from './errors.js';
+import { checkedOnce, digestOf, sharedClientContext } from './shared-material.js';
 import { compileSanMatchers, parseSubjectAltNames, type SanMatcher } from './san-match.js';
 
 /** Which `ssl.*` counter a failed verification increments. */
@@ -100,6 +101,16 @@ function validationContextOf(c: CommonTlsContext, path: readonly PathSeg[]): [Ce
   }
 }
 
+/** Why OpenSSL refuses `ca` as trusted CA certificates, or null. */
+function caFailure(ca: Buffer): string | null {
+  try {
+    tls.createSecureContext({ ca });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Compiles the validation context of `c` (path: the CommonTlsContext's field path); null when none. */
 export function compileValidation(c: CommonTlsContext, path: readonly PathSeg[]): CertValidation | null {
   const found = validationContextOf(c, path);
@@ -113,11 +124,11 @@ export function compileValidation(c: CommonTlsContext, path: readonly PathSeg[])
   if (v.trustedCa !== undefined) ca = readDataSourceBytes(v.trustedCa, [...at, 'trusted_ca']);
   else if (v.systemRootCerts !== undefined) ca = tls.rootCertificates;
   if (ca instanceof Buffer) {
-    try {
-      tls.createSecureContext({ ca });
-    } catch (e) {
+    const bundle = ca;
+    const failure = checkedOnce(digestOf('ca', bundle), () => caFailure(bundle));
+    if (failure !== null) {
       tlsFail([...at, 'trusted_ca'], `Failed to load trusted CA certificates from ${v.trustedCa?.specifier.case === 'filename'
-        ? v.trustedCa.specifier.value : '<inline>'}: ${(e as Error).message}`);
+        ? v.trustedCa.specifier.value : '<inline>'}: ${failure}`);
     }
   }
   const sans = compileSanMatchers(v.matchTypedSubjectAltNames, v.matchSubjectAltNames, at);
@@ -133,14 +144,15 @@ export function compileValidation(c: CommonTlsContext, path: readonly PathSeg[])
 
 /**
  * node's secure context from `options` plus the validation context's CA and CRL; a context node
- * refuses (bad key, mismatched certificate) is a config error at `commonPath`.
+ * refuses (bad key, mismatched certificate) is a config error at `commonPath`. A client context is
+ * shared with every other one made from equal options (shared-material.ts).
  */
 export function createSecureContext(options: tls.SecureContextOptions, validation: CertValidation | null,
-  commonPath: readonly PathSeg[]): tls.SecureContext {
+  commonPath: readonly PathSeg[], side: 'client' | 'server'): tls.SecureContext {
   if (validation?.ca) options.ca = validation.ca as string[] | Buffer;
   if (validation?.crl) options.crl = validation.crl;
   try {
-    return tls.createSecureContext(options);
+    return side === 'client' ? sharedClientContext(options) : tls.createSecureContext(options);
   } catch (e) {
     return tlsFail(commonPath, `Failed to create the TLS context: ${(e as Error).message}`);
   }

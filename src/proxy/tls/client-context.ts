@@ -63,7 +63,7 @@ export class ClientTlsContext {
         options.key = certs.key;
         options.cert = certs.cert;
       }
-      return { secureContext: createSecureContext(options, validation, commonPath), validation, sessions: [] };
+      return { secureContext: createSecureContext(options, validation, commonPath, 'client'), validation, sessions: [] };
     });
   }
 

@@ -74,7 +74,7 @@ export class ServerTlsContext {
         // Without it OpenSSL fails (internal_error) every resumption a client offers when client certificates are asked for.
         sessionIdContext: sessionIdContext(c, certs.cert, this.requireClientCert),
       };
-      return { secureContext: createSecureContext(options, validation, commonPath), validation };
+      return { secureContext: createSecureContext(options, validation, commonPath, 'server'), validation };
     });
   }
 

@@ -1,6 +1,8 @@
 // Tests building TLS contexts from Envoy's protos: Envoy's error wording with field paths for bad
 // files, keys, ciphers and validation contexts; SAN parsing and matching; the TLS failure text.
 import { test, before, after } from 'node:test';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +18,15 @@ import { compileSanMatchers, parseSubjectAltNames } from './san-match.js';
 import { ServerTlsContext } from './server-context.js';
 import { ClientTlsContext } from './client-context.js';
 import { tlsFailureText } from './transport-failure.js';
+import { SslStats } from './tls-stats.js';
+import { StatsStore } from '../stats/store.js';
 
 let dir = '';
 let cert = '';
 let key = '';
 let otherKey = '';
+let cert2 = '';
+let key2 = '';
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'strait-tlscfg-'));
@@ -31,6 +37,10 @@ before(() => {
     '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=example.com'], { stdio: 'ignore' });
   execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', otherKey],
     { stdio: 'ignore' });
+  cert2 = join(dir, 'cert2.pem');
+  key2 = join(dir, 'key2.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key2, '-out', cert2, '-days', '1', '-subj', '/CN=second.example.com'], { stdio: 'ignore' });
   writeFileSync(join(dir, 'empty.pem'), '');
 });
 
@@ -80,6 +90,36 @@ test('Envoy\'s errors with the field path: missing file, empty file, bad chain, 
     + 'Cause: the private key does not match the certificate');
   const none = tlsError(() => server({ common_tls_context: {} }));
   assert.equal(none.detail, 'No TLS certificates found for server context');
+});
+
+test('a bad chain or key is refused each time it is loaded, though its check runs once per content', () => {
+  for (let i = 0; i < 2; i++) {
+    assert.equal(tlsError(() => client({ common_tls_context: certs(key, key) })).detail, `Failed to load certificate chain from ${key}`);
+    assert.equal(tlsError(() => server({ common_tls_context: certs(cert, otherKey) })).detail,
+      `Failed to load private key from ${otherKey}, Cause: the private key does not match the certificate`);
+  }
+});
+
+test('upstream contexts made from one certificate or from two: each presents its own to the upstream', async (t) => {
+  const seen: string[] = [];
+  const upstream = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert), requestCert: true, rejectUnauthorized: false },
+    (s) => {
+      seen.push(String(s.getPeerCertificate().subject?.CN));
+      s.end();
+    });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  t.after(() => upstream.close());
+  const port = (upstream.address() as { port: number }).port;
+  const stats = new SslStats(new StatsStore().scope('cluster.c.ssl'));
+  const connect = (ctx: ClientTlsContext): Promise<void> => new Promise((resolve, reject) => {
+    const s = ctx.connect('127.0.0.1', port, [], stats, () => undefined);
+    s.on('error', reject).on('close', () => resolve()).resume();
+  });
+  const contexts = [client({ sni: 'a.test', common_tls_context: certs() }), client({ sni: 'b.test', common_tls_context: certs() }),
+    client({ sni: 'c.test', common_tls_context: certs(cert2, key2) })];
+  for (const ctx of contexts) await connect(ctx);
+  assert.deepEqual(seen, ['example.com', 'example.com', 'second.example.com']);
+  assert.equal(stats.counters.handshake.value, 3);
 });
 
 test('unknown cipher suites are named; SAN matchers need a trusted CA', () => {
