@@ -3,7 +3,7 @@
 // (and whenever it does not answer) by the dashboard's own scraper of the proxies; the page and its API on 127.0.0.1.
 import type { ConfigObject } from '../pilot/config/object.js';
 import { PrometheusFeed } from './prometheus-feed.js';
-import { Scraper } from './scraper.js';
+import { KEPT_METRICS_QUERY, Scraper } from './scraper.js';
 import { startDashboardServer, type DashboardProxy, type DashboardServer, type MetricsSource } from './server.js';
 import { Tsdb } from './tsdb.js';
 
@@ -34,7 +34,7 @@ export class MeshDashboard {
 
   static async start(o: MeshDashboardOptions): Promise<MeshDashboard> {
     const db = new Tsdb({ capacity: RETENTION_MS / SCRAPE_INTERVAL_MS + 1, maxSeries: 2000 });
-    const scraper = new Scraper(db, () => o.proxies().map((p) => ({ url: `http://${p.podIp}:${PROMETHEUS_PORT}/stats/prometheus` })), { timeoutMs: 3000 });
+    const scraper = new Scraper(db, () => o.proxies().map((p) => ({ url: `http://${p.podIp}:${PROMETHEUS_PORT}/stats/prometheus?${KEPT_METRICS_QUERY}` })), { timeoutMs: 3000 });
     const d = new MeshDashboard(db, scraper, new PrometheusFeed(db, { retentionMs: RETENTION_MS, timeoutMs: 3000 }), o);
     d.server = await startDashboardServer({ host: '127.0.0.1', port: o.port, db, proxies: o.proxies, pilotMonitoring: o.pilotMonitoring,
       config: o.config, configDir: o.configDir, collectorUrl: o.collectorUrl, metricsSource: () => d.source });

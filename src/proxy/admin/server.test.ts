@@ -152,6 +152,16 @@ test('/stats/prometheus and /stats?format=prometheus', async () => {
   }
 });
 
+test('/stats/prometheus?filter= renders the matching stats only, with the bytes of the full rendering', async () => {
+  const full = (await get('/stats/prometheus')).body.split('\n');
+  const r = await get('/stats/prometheus?filter=httpbin_service%5C.upstream_rq_t');
+  assert.equal(r.status, 200);
+  const families = r.body.split('\n').filter((l) => l.startsWith('# TYPE'));
+  assert.deepEqual(families, ['# TYPE envoy_cluster_upstream_rq_total counter', '# TYPE envoy_cluster_upstream_rq_time histogram']);
+  assert.deepEqual(r.body.split('\n').filter((l) => l !== ''), full.filter((l) => /^(# TYPE )?envoy_cluster_upstream_rq_(total|time)[_{ ]/.test(l)));
+  assert.deepEqual([(await get('/stats/prometheus?filter=(')).status], [400]);
+});
+
 test('GET on a mutating endpoint is 405; POST runs it', async () => {
   const { stdout } = await run('curl', ['-s', '-i', `${base}/quitquitquit`]);
   assert.match(stdout, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);

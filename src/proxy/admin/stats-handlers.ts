@@ -41,7 +41,10 @@ function prometheus(p: StatsParams, ctx: AdminContext, namers: NamerCache): Admi
   if (p.histogramBuckets === 'disjoint' || p.histogramBuckets === 'detailed') {
     return { status: 400, body: 'unsupported prometheus histogram bucket mode', contentType: TEXT };
   }
-  const body = renderPrometheus(toSnapshot(ctx.stats()), namers.get(ctx), {
+  // A scraper that asks for a few stats (the dashboard's filter) costs their copies, not every stat's.
+  const filter = p.filter;
+  const snap = toSnapshot(ctx.stats(), filter === undefined ? undefined : (name) => filter.partialMatchText(name));
+  const body = renderPrometheus(snap, namers.get(ctx), {
     usedOnly: p.usedOnly, filter: p.filter, textReadouts: p.textReadouts,
     histogramType: p.histogramBuckets === 'summary' ? 'summary' : 'histogram',
   });

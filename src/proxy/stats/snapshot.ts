@@ -30,23 +30,24 @@ function pairs(map: ReadonlyMap<BinCode, number>): [BinCode, number][] {
   return [...map.entries()].sort((a, b) => a[0] - b[0]);
 }
 
-/** Copies a store's current values. */
-export function snapshot(store: StatsStore): StatsSnapshot {
+/** Copies a store's current values: of every stat, or of those whose name `keep` accepts. */
+export function snapshot(store: StatsStore, keep?: (name: string) => boolean): StatsSnapshot {
   const out: StatsSnapshot = { counters: [], gauges: [], histograms: [], textReadouts: [] };
-  for (const c of store.counters.values()) out.counters.push([c.name, c.value, c.used]);
-  for (const g of store.gauges.values()) out.gauges.push([g.name, g.value, g.used, g.importMode]);
+  for (const c of store.counters.values()) if (keep === undefined || keep(c.name)) out.counters.push([c.name, c.value, c.used]);
+  for (const g of store.gauges.values()) if (keep === undefined || keep(g.name)) out.gauges.push([g.name, g.value, g.used, g.importMode]);
   for (const h of store.histograms.values()) {
+    if (keep !== undefined && !keep(h.name)) continue;
     out.histograms.push([h.name, { unit: h.unit, used: h.used, cumulative: pairs(h.cumulative),
       interval: pairs(h.lastInterval) }]);
   }
-  for (const [name, value] of store.textReadouts) out.textReadouts.push([name, value]);
-  if (store.tagged.size > 0) out.tagged = [...store.tagged];
+  for (const [name, value] of store.textReadouts) if (keep === undefined || keep(name)) out.textReadouts.push([name, value]);
+  if (store.tagged.size > 0) out.tagged = keep === undefined ? [...store.tagged] : [...store.tagged].filter(([name]) => keep(name));
   return out;
 }
 
-/** A snapshot of the source (itself when it already is one). */
-export function toSnapshot(source: StatsSource): StatsSnapshot {
-  return source instanceof StatsStore ? snapshot(source) : source;
+/** A snapshot of the source (itself when it already is one); `keep` may leave stats out of a copy. */
+export function toSnapshot(source: StatsSource, keep?: (name: string) => boolean): StatsSnapshot {
+  return source instanceof StatsStore ? snapshot(source, keep) : source;
 }
 
 function addBins(into: Map<BinCode, number>, bins: readonly (readonly [BinCode, number])[]): void {
