@@ -1,8 +1,8 @@
 // Reads multi-document YAML or JSON text into ConfigObjects with their source positions;
 // a syntax error comes back as a file:line:col message per document, empty documents are skipped, Lists expanded.
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, Scalar, visit, type Node, type Document } from 'yaml';
+import { LineCounter, isMap, isSeq, isScalar, Scalar, visit, type Node, type Document } from 'yaml';
 import type { ConfigObject, ObjectMeta, SourcePosition } from './object.js';
-import { excessiveNesting, TOO_DEEP_MESSAGE } from '../../proxy/util/yaml-depth.js';
+import { parseAllDocumentsWithin, TOO_DEEP_MESSAGE } from '../../proxy/util/yaml-parse.js';
 
 /** A YAML syntax error with its place. */
 export interface LoadError {
@@ -164,11 +164,12 @@ function flowColonsAsKubectl(doc: Document, text: string): void {
 
 /** Loads every document of `text` (YAML or JSON; JSON is YAML) read from `file`. */
 export function loadConfigText(text: string, file: string): LoadResult {
-  const deep = excessiveNesting(text);
-  if (deep !== undefined) return { objects: [], errors: [{ file, line: deep.line, col: deep.col, message: TOO_DEEP_MESSAGE }] };
   const counter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
+  const parsed = parseAllDocumentsWithin(text, { lineCounter: counter, prettyErrors: false });
+  if ('tooDeep' in parsed) {
+    return { objects: [], errors: [{ file, line: parsed.tooDeep.line, col: parsed.tooDeep.col, message: TOO_DEEP_MESSAGE }] };
+  }
+  const list = parsed.docs;
   const objects: ConfigObject[] = [];
   const errors: LoadError[] = [];
   for (const doc of list) {

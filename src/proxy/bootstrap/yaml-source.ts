@@ -1,8 +1,8 @@
 // YAML/JSON config text kept with its node ranges, so a field path found on the parsed value
 // can be mapped back to a line and column (also across --config-path + --config-yaml merges).
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair } from 'yaml';
 import type { ConfigError, PathSeg } from './config-error.js';
-import { excessiveNesting, TOO_DEEP_MESSAGE } from '../util/yaml-depth.js';
+import { parseDocumentWithin, TOO_DEEP_MESSAGE } from '../util/yaml-parse.js';
 
 /** Parsed config text with the positions of its nodes. */
 export interface YamlSource {
@@ -24,12 +24,13 @@ export interface SourcePos {
 /** Parses YAML (or JSON, which is YAML) keeping node ranges; syntax errors come back with lines. */
 export function parseYamlSource(text: string, label: string):
     { ok: true; source: YamlSource } | { ok: false; errors: ConfigError[] } {
-  const deep = excessiveNesting(text);
-  if (deep !== undefined) {
+  const lineCounter = new LineCounter();
+  const parsed = parseDocumentWithin(text, { lineCounter, prettyErrors: false, merge: true });
+  if ('tooDeep' in parsed) {
+    const deep = parsed.tooDeep;
     return { ok: false, errors: [{ file: label, line: deep.line, column: deep.col, path: '', message: `YAML error: ${TOO_DEEP_MESSAGE}` }] };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  const doc = parsed.doc;
   if (doc.errors.length > 0) {
     return {
       ok: false,
