@@ -1,5 +1,5 @@
-// The `strait up` demo's time to "mesh ready" and its memory at idle, counted three ways (RSS,
-// PSS, private), optionally side by side with another built checkout, runs alternating.
+// The `strait up` demo's time to "mesh ready", the CPU it took, and its memory (counted three ways:
+// RSS, PSS, private) and CPU at idle, optionally side by side with another built checkout, runs alternating.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -7,20 +7,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median } from './lib/bench-util.js';
-import { memoryShares, processTree } from './lib/proc-usage.js';
+import { memoryShares, processTree, treeCpuSeconds } from './lib/proc-usage.js';
 import { sleep } from './lib/processes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const USAGE = `Usage: node dist/bench/demo-memory.js [--runs N] [--idle-s S] [--before TREE] [--pod-network 127.N]
 
 Runs bin/strait.js up (the built-in demo) in a fresh STRAIT_HOME on its own pod network, with
-free ports, --runs times (default 2); after "mesh ready" and --idle-s seconds (default 8) idle,
-sums over up's process tree: RSS (every mapped page, the node binary's shared pages counted in
+free ports, --runs times (default 2). It reads the CPU up's process tree used until "mesh ready", and
+its CPU over the second half of --idle-s seconds (default 8) idle (the dashboard's scrapes, xDS, timers);
+then it sums over the tree: RSS (every mapped page, the node binary's shared pages counted in
 each process), PSS (shared pages divided among the processes that map them) and private memory
 (USS: pages no other process maps), then stops the mesh. --before TREE: another built checkout,
 run alternately. Run it alone on the machine's mesh lock: two meshes must not share a pod network.`;
 
-interface Sample { readySeconds: number; processes: number; rssMb: number; pssMb: number; ussMb: number }
+interface Sample {
+  readySeconds: number; processes: number; cpuToReadyS: number; idleCpuMsPerS: number; rssMb: number; pssMb: number; ussMb: number;
+}
 
 /** A process's command line, shortened to what tells the demo's processes apart. */
 function commandOf(pid: number): string {
@@ -57,13 +60,18 @@ async function runOnce(tree: string, podNetwork: string, idleS: number): Promise
       if (Date.now() > deadline) throw new Error(`strait up not ready in 180 s:\n${out}`);
       await sleep(100);
     }
-    await sleep(idleS * 1000);
+    const cpuToReadyS = treeCpuSeconds(proc.pid!);
+    await sleep(idleS * 500);
+    const idleFrom = treeCpuSeconds(proc.pid!);
+    await sleep(idleS * 500);
+    const idleCpuMsPerS = (treeCpuSeconds(proc.pid!) - idleFrom) * 1000 / (idleS / 2);
     const pids = processTree(proc.pid!);
     const shares = pids.map(memoryShares);
     pids.forEach((pid, i) => process.stderr.write(`  ${(shares[i]!.uss / 1e6).toFixed(1)} MB private, `
       + `${(shares[i]!.rss / 1e6).toFixed(1)} MB RSS: ${commandOf(pid)}\n`));
     const sum = (f: (m: (typeof shares)[number]) => number): number => shares.reduce((a, m) => a + f(m), 0) / 1e6;
-    return { readySeconds: Number(ready[1]), processes: pids.length, rssMb: sum((m) => m.rss), pssMb: sum((m) => m.pss), ussMb: sum((m) => m.uss) };
+    return { readySeconds: Number(ready[1]), processes: pids.length, cpuToReadyS, idleCpuMsPerS,
+      rssMb: sum((m) => m.rss), pssMb: sum((m) => m.pss), ussMb: sum((m) => m.uss) };
   } finally {
     await stop(proc);
     rmSync(home, { recursive: true, force: true });
@@ -89,11 +97,13 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores\n`);
-  process.stdout.write('| Tree | Runs | Processes | "mesh ready in" s (median) | RSS sum MB | PSS sum MB | Private (USS) sum MB |\n|---|---|---|---|---|---|---|\n');
+  process.stdout.write('| Tree | Runs | Processes | "mesh ready in" s (median) | CPU s to ready | Idle CPU ms/s | RSS sum MB | PSS sum MB '
+    + '| Private (USS) sum MB |\n|---|---|---|---|---|---|---|---|---|\n');
   for (const [name] of trees) {
     const ss = samples.get(name)!;
     const m = (f: (s: Sample) => number): string => median(ss.map(f)).toFixed(1);
-    process.stdout.write(`| ${name} | ${ss.length} | ${m((s) => s.processes)} | ${m((s) => s.readySeconds)} | ${m((s) => s.rssMb)} | ${m((s) => s.pssMb)} | ${m((s) => s.ussMb)} |\n`);
+    process.stdout.write(`| ${name} | ${ss.length} | ${m((s) => s.processes)} | ${m((s) => s.readySeconds)} | ${m((s) => s.cpuToReadyS)} `
+      + `| ${m((s) => s.idleCpuMsPerS)} | ${m((s) => s.rssMb)} | ${m((s) => s.pssMb)} | ${m((s) => s.ussMb)} |\n`);
   }
 }
 
