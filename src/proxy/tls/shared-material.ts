@@ -21,7 +21,7 @@ function feed(h: Hash, v: unknown): void {
     h.update(`\0b${v.length}:`);
     h.update(v);
   } else if (typeof v === 'string') {
-    h.update(`\0s${v.length}:`);
+    h.update(`\0s${Buffer.byteLength(v)}:`);
     h.update(v);
   } else if (typeof v === 'number' || typeof v === 'boolean') {
     h.update(`\0n${String(v)}`);
