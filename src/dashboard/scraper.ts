@@ -1,5 +1,6 @@
 // The dashboard's scraper: each proxy's /stats/prometheus (port 15090) into the store, keeping Istio's standard request
 // and TCP metrics only, labelled with the proxy's `instance` (host:port) as Prometheus labels them (replicas' series apart).
+import { getText } from '../proxy/util/http-get.js';
 import { parsePrometheusText } from './prom-text.js';
 import type { Tsdb } from './tsdb.js';
 
@@ -35,9 +36,7 @@ export class Scraper {
   private async scrape(t: ScrapeTarget, now: number): Promise<void> {
     let text: string;
     try {
-      const r = await fetch(t.url, { signal: AbortSignal.timeout(this.o.timeoutMs) });
-      if (r.status !== 200) return;
-      text = await r.text();
+      text = await getText(t.url, this.o.timeoutMs);
     } catch {
       return; // a pod starting or going away: its next scrape counts
     }

@@ -14,6 +14,7 @@ import { startChild, type Child } from './processes.js';
 import { httpProxyOf, podLogFile, type PodState } from './state.js';
 import type { WorkloadSpec } from './workloads.js';
 import { shebangNodeFlags } from './node-flags.js';
+import { getText } from '../../proxy/util/http-get.js';
 
 /** The sidecar's explicit HTTP proxy port (the app's HTTP_PROXY). */
 export const HTTP_PROXY_PORT = 15080;
@@ -40,7 +41,7 @@ interface DynamicListenerDump {
 }
 
 const getJson = (url: string): Promise<unknown> =>
-  fetch(url).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+  getText(url, 5_000).then((t) => JSON.parse(t) as unknown).catch(() => undefined);
 
 /** What a proxy said when it failed: the CLI's `strait: ` line in its log, else the log's last line. */
 function failureIn(log: string): string {

@@ -1,6 +1,6 @@
 // A provider's JSON Web Key Set: inline (local_jwks) or fetched from remote_jwks.http_uri through
 // the proxy's cluster (one of its hosts, plain HTTP GET), cached for cache_duration and fetched again after.
-import http from 'node:http';
+import { getText } from '../../../util/http-get.js';
 import type { JWK } from 'jose';
 import type { ClusterManager } from '../../../upstream/types.js';
 import { HeaderMap } from '../../../http/headers.js';
@@ -64,23 +64,6 @@ export interface FetchStats {
   fetchFailed(): void;
 }
 
-function get(host: string, port: number, uri: URL, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: `${uri.pathname}${uri.search}`, headers: { host: uri.host }, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode === 200) resolve(Buffer.concat(chunks).toString('utf8'));
-          else reject(new Error(`status ${res.statusCode ?? 0}`));
-        });
-        res.on('error', reject);
-      });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
 /** A remote key set with its cache: one fetch at a time, refetched once the cache expires. */
 export class RemoteJwks {
   private cached: KeySet | null = null;
@@ -107,7 +90,7 @@ export class RemoteJwks {
       return null;
     }
     try {
-      const set = parseJwks(await get(host.address, host.port, this.s.uri, this.s.timeoutMs));
+      const set = parseJwks(await getText(this.s.uri, this.s.timeoutMs, { host: host.address, port: host.port }));
       this.cached = set;
       this.expiresAt = this.now() + this.s.cacheDurationMs;
       this.stats.fetchSuccess();
