@@ -31,17 +31,17 @@ function pairs(map: ReadonlyMap<BinCode, number>): [BinCode, number][] {
 }
 
 /** Copies a store's current values: of every stat, or of those whose name `keep` accepts. */
-export function snapshot(store: StatsStore, keep?: (name: string) => boolean): StatsSnapshot {
+export function snapshot(store: StatsStore, keep: (name: string) => boolean = () => true): StatsSnapshot {
   const out: StatsSnapshot = { counters: [], gauges: [], histograms: [], textReadouts: [] };
-  for (const c of store.counters.values()) if (keep === undefined || keep(c.name)) out.counters.push([c.name, c.value, c.used]);
-  for (const g of store.gauges.values()) if (keep === undefined || keep(g.name)) out.gauges.push([g.name, g.value, g.used, g.importMode]);
+  for (const c of store.counters.values()) if (keep(c.name)) out.counters.push([c.name, c.value, c.used]);
+  for (const g of store.gauges.values()) if (keep(g.name)) out.gauges.push([g.name, g.value, g.used, g.importMode]);
   for (const h of store.histograms.values()) {
-    if (keep !== undefined && !keep(h.name)) continue;
+    if (!keep(h.name)) continue;
     out.histograms.push([h.name, { unit: h.unit, used: h.used, cumulative: pairs(h.cumulative),
       interval: pairs(h.lastInterval) }]);
   }
-  for (const [name, value] of store.textReadouts) if (keep === undefined || keep(name)) out.textReadouts.push([name, value]);
-  if (store.tagged.size > 0) out.tagged = keep === undefined ? [...store.tagged] : [...store.tagged].filter(([name]) => keep(name));
+  for (const [name, value] of store.textReadouts) if (keep(name)) out.textReadouts.push([name, value]);
+  if (store.tagged.size > 0) out.tagged = [...store.tagged].filter(([name]) => keep(name));
   return out;
 }
 

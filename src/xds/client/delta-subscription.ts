@@ -6,7 +6,7 @@ import type { Node } from '../gen/envoy/config/core/v3/base_pb.js';
 import {
   DeltaDiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse,
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
-import { VIRTUAL_HOST_TYPE, vhdsNamespace } from '../server/type-urls.js';
+import { isNamespacedType, subscriptionCovers } from '../server/type-urls.js';
 import type { DecodedResource, ResourceHandler } from './types.js';
 
 /** google.rpc.Code INTERNAL, as Envoy's NACKs. */
@@ -30,14 +30,10 @@ export class DeltaSubscription {
   private unsubscribe = new Set<string>();
 
   /** A name also subscribes to its namespace's resources (VHDS: a route configuration's virtual hosts, as Envoy's namespace matching). */
-  private readonly namespaced: boolean;
+  readonly namespaced: boolean;
 
   constructor(readonly typeUrl: string, readonly wildcard: boolean, readonly handler: ResourceHandler) {
-    this.namespaced = typeUrl === VIRTUAL_HOST_TYPE;
-  }
-
-  private covers(name: string): boolean {
-    return this.wildcard || this.names.has(name) || (this.namespaced && this.names.has(vhdsNamespace(name)));
+    this.namespaced = isNamespacedType(typeUrl);
   }
 
   get wanted(): boolean {
@@ -66,7 +62,7 @@ export class DeltaSubscription {
       this.held.delete(n);
     }
     this.names = next;
-    if (this.namespaced) for (const h of this.held.keys()) if (!this.covers(h)) this.held.delete(h);
+    if (this.namespaced) for (const h of this.held.keys()) if (!subscriptionCovers(this, h)) this.held.delete(h);
     return changed;
   }
 
@@ -110,7 +106,7 @@ export class DeltaSubscription {
     for (const r of resp.resources) {
       if (r.resource === undefined) continue;
       // Resources we did not ask for (and no wildcard) are ignored.
-      if (!this.covers(r.name)) continue;
+      if (!subscriptionCovers(this, r.name)) continue;
       out.set(r.name, { version: r.version, any: r.resource });
     }
     return out;

@@ -8,7 +8,9 @@ import {
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { AdsStream, type StreamContext } from './ads-stream.js';
 import type { SnapshotResource, TypeSnapshot } from './snapshot.js';
-import { CORE_TYPES, VIRTUAL_HOST_TYPE, shortTypeName, takesLegacyWildcard, vhdsNamespace } from './type-urls.js';
+import {
+  CORE_TYPES, groupByNamespace, isNamespacedType, shortTypeName, subscriptionCovers, takesLegacyWildcard, vhdsNamespace,
+} from './type-urls.js';
 
 /** How many unanswered responses per type we remember (ACKs of older ones are treated as stale). */
 const MAX_IN_FLIGHT = 64;
@@ -42,15 +44,7 @@ function diffOf(a: TypeSnapshot, b: TypeSnapshot): Diff {
 const namespaces = new WeakMap<TypeSnapshot, Map<string, SnapshotResource[]>>();
 function byNamespace(ts: TypeSnapshot): Map<string, SnapshotResource[]> {
   let m = namespaces.get(ts);
-  if (m === undefined) {
-    namespaces.set(ts, (m = new Map()));
-    for (const r of ts.resources.values()) {
-      const ns = vhdsNamespace(r.name);
-      let list = m.get(ns);
-      if (list === undefined) m.set(ns, (list = []));
-      list.push(r);
-    }
-  }
+  if (m === undefined) namespaces.set(ts, (m = groupByNamespace(ts.resources.values(), (r) => r.name)));
   return m;
 }
 
@@ -86,7 +80,7 @@ interface DeltaType {
 function known(st: DeltaType): Map<string, string> {
   if (st.known === null) {
     st.known = new Map();
-    for (const r of st.basis!.resources.values()) if (subscribed(st, r.name)) st.known.set(r.name, r.version);
+    for (const r of st.basis!.resources.values()) if (subscriptionCovers(st, r.name)) st.known.set(r.name, r.version);
   }
   return st.known;
 }
@@ -111,21 +105,17 @@ function changeSubscription(st: DeltaType, sub: readonly string[], unsub: readon
   for (const n of unsub) {
     if (n === '*') {
       st.wildcard = false;
-      for (const k of held.keys()) if (!subscribed(st, k)) held.delete(k);
+      for (const k of held.keys()) if (!subscriptionCovers(st, k)) held.delete(k);
       continue;
     }
     st.names.delete(n);
     held.delete(n);
-    if (st.namespaced) for (const k of held.keys()) if (vhdsNamespace(k) === n && !subscribed(st, k)) held.delete(k);
+    if (st.namespaced) for (const k of held.keys()) if (vhdsNamespace(k) === n && !subscriptionCovers(st, k)) held.delete(k);
     // The spec's exception: with a wildcard too, the client cannot tell whether to keep it; tell it.
     if (st.wildcard) st.needsAnswer.add(n);
   }
 }
 
-/** Whether a stream's subscription covers a resource name. */
-function subscribed(st: DeltaType, name: string): boolean {
-  return st.wildcard || st.names.has(name) || (st.namespaced && st.names.has(vhdsNamespace(name)));
-}
 
 /** One DeltaAggregatedResources stream. */
 export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
@@ -142,7 +132,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     if (!st) {
       st = {
         wildcard: false, names: new Set(), known: new Map(Object.entries(req.initialResourceVersions)),
-        needsAnswer: new Set(), answeredWildcard: false, inFlight: new Map(), namespaced: typeUrl === VIRTUAL_HOST_TYPE,
+        needsAnswer: new Set(), answeredWildcard: false, inFlight: new Map(), namespaced: isNamespacedType(typeUrl),
       };
       this.types.set(typeUrl, st);
     }
@@ -199,8 +189,8 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       // The client holds the basis's resources its subscription covers: send what changed of those.
       if (st.basis !== ts) {
         const d = diffOf(st.basis, ts);
-        for (const r of d.changed) if (subscribed(st, r.name)) resources.push(deltaResourceOf(r));
-        for (const n of d.removed) if (subscribed(st, n)) removed.push(n);
+        for (const r of d.changed) if (subscriptionCovers(st, r.name)) resources.push(deltaResourceOf(r));
+        for (const n of d.removed) if (subscriptionCovers(st, n)) removed.push(n);
       }
     } else {
       const held = known(st);

@@ -49,6 +49,36 @@ export function vhdsNamespace(resourceName: string): string {
   return slash < 0 ? '' : resourceName.slice(0, slash);
 }
 
+/** Whether a subscription to a type takes names as namespaces too (VHDS's route configuration names). */
+export function isNamespacedType(typeUrl: string): boolean {
+  return typeUrl === VIRTUAL_HOST_TYPE;
+}
+
+/** A delta subscription's names, as both ends of a stream keep them. */
+export interface DeltaNamesState {
+  readonly wildcard: boolean;
+  readonly names: ReadonlySet<string>;
+  /** Whether a name also covers its namespace's resources (isNamespacedType). */
+  readonly namespaced: boolean;
+}
+
+/** Whether a subscription covers a resource: wildcard, its own name, or (namespaced) its namespace's. */
+export function subscriptionCovers(sub: DeltaNamesState, name: string): boolean {
+  return sub.wildcard || sub.names.has(name) || (sub.namespaced && sub.names.has(vhdsNamespace(name)));
+}
+
+/** Items grouped by the VHDS namespace of their resource name, in order. */
+export function groupByNamespace<T>(items: Iterable<T>, nameOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const ns = vhdsNamespace(nameOf(item));
+    const list = groups.get(ns);
+    if (list === undefined) groups.set(ns, [item]);
+    else list.push(item);
+  }
+  return groups;
+}
+
 /** Short names for logs and status (`LDS`, `CDS` ...); other types keep their URL. */
 export function shortTypeName(typeUrl: string): string {
   switch (typeUrl) {
